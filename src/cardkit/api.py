@@ -1,0 +1,201 @@
+"""One function per command. The CLI is a thin layer over these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import generations, yamlio
+from .errors import Diagnostic, InputError, PreflightError, UsageError
+from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, grid_layout, parse_paper
+from .model import Generation, Officer, Roster
+from .project import Project
+from .resources import builtin_dir
+
+LAYOUTS = ("sheet", "cards")
+SIDE_CHOICES = ("both", "front", "back")
+DEFAULT_ROSTER = "liudong/roster.yaml"  # inside the built-in examples
+
+
+def list_generations(project: Project) -> list[dict[str, Any]]:
+    """Every generation the project can print, resolved."""
+    return [generations.describe(generations.load(project, gen_id))
+            for gen_id in generations.available(project)]
+
+
+def show_generation(project: Project, gen_id: str) -> str:
+    """The fully resolved generation as YAML text."""
+    gen = generations.load(project, gen_id)
+    data = {"id": gen.id, "extends": gen.base, "chain": list(gen.chain), **gen.data}
+    return yamlio.dump(data)
+
+
+def roster_path(project: Project, roster: str | Path | None) -> str | Path:
+    """The roster to use: the one given, cardkit.yaml's, or the built-in example."""
+    if roster is not None:
+        return roster
+    if project.default_roster is not None:
+        return project.default_roster
+    return builtin_dir("examples") / DEFAULT_ROSTER
+
+
+def load_roster(project: Project, gen: Generation, roster: str | Path | None = None,
+                officer_ids: list[str] | None = None) -> Roster:
+    """Read and validate the roster; keep only ``officer_ids`` when given."""
+    from .rosters import read_roster
+    from .validate import build_roster
+
+    raw = read_roster(roster_path(project, roster))
+    result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []))
+    problems = _generation_needs(gen, result.officers)
+    if problems:
+        raise InputError("bad roster", problems)
+    if officer_ids:
+        known = {o.id: o for o in result.officers}
+        missing = [i for i in officer_ids if i not in known]
+        if missing:
+            raise InputError(f"{result.source}: no officer with id {', '.join(missing)}")
+        wanted = set(officer_ids)
+        result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
+                        source=result.source, root=result.root)
+    return result
+
+
+def _generation_needs(gen: Generation, officers: tuple[Officer, ...]) -> list[Diagnostic]:
+    """Fields this generation prints that some officers lack (a QR payload, say)."""
+    if "qr" not in gen.shows("front") + gen.shows("back"):
+        return []
+    field_name = (gen.data.get("qr") or {}).get("field", "wechat")
+    return [
+        Diagnostic(file=o.source.file, line=o.source.line, subject=f"officer {o.id}",
+                   field=field_name,
+                   message=f"missing: generation {gen.id} prints a QR code of this field")
+        for o in officers
+        if not o.as_context().get(field_name)
+    ]
+
+
+@dataclass
+class PrintOptions:
+    gen: str
+    roster: str | Path | None = None
+    officers: list[str] = field(default_factory=list)
+    output: str | Path | None = None
+    layout: str = "sheet"
+    paper: str | None = None
+    duplex: str = "long"
+    bleed: float | None = None
+    marks: str = "crop"
+    sides: str = "both"
+    copies: int = 1
+
+
+@dataclass
+class PrintResult:
+    output: str
+    cards: int
+    pages: int
+    sheets: int
+    layout: str
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def print_cards(project: Project, options: PrintOptions) -> PrintResult:
+    """Render, preflight and write the cards; nothing is written if a check fails."""
+    from . import pdfout
+    from .preflight import check_faces
+    from .render import SIDES, FaceRenderer
+
+    _check_options(options)
+    gen = generations.load(project, options.gen)
+    if options.bleed is not None:
+        gen = _with_bleed(gen, options.bleed)
+    roster = load_roster(project, gen, options.roster, options.officers)
+    sides = SIDES if options.sides == "both" else (options.sides,)
+    renderer = FaceRenderer(project, gen)
+    extra_roots = [roster.root] if roster.root else []
+    faces = renderer.render(roster.officers, sides, extra_roots)
+    problems = check_faces(gen, list(roster.officers), faces)
+    if problems:
+        raise PreflightError("preflight failed", problems)
+    cards = [o for o in roster.officers for _ in range(options.copies)]
+    card = gen.card
+    if options.layout == "cards":
+        sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
+        pdf = pdfout.build_cards(faces.pdf, sequence)
+        sheets = 0
+    else:
+        paper = parse_paper(options.paper or str(project.config.get("paper") or "A4"))
+        layout = grid_layout(paper, card.width, card.height, card.bleed)
+        pages = plan_sheets(layout, cards, sides, faces.index, options.duplex,
+                            marks=options.marks == "crop")
+        pdf = pdfout.build_sheets(faces.pdf, paper, card.bleed, pages)
+        sheets = -(-len(cards) // layout.per_sheet)
+    output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
+    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards")
+    page_count = len(pdf.pages)
+    written = pdfout.write_atomic(data, output)
+    return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
+                       layout=options.layout)
+
+
+def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],
+                index: dict[tuple[str, str], int], duplex: str, marks: bool = True) -> list:
+    """Pages of sheets: each sheet of fronts followed by its sheet of backs."""
+    from .pdfout import Placement, SheetPage
+
+    pages = []
+    per_sheet = layout.per_sheet
+    for start in range(0, len(cards), per_sheet):
+        batch = cards[start:start + per_sheet]
+        for side in sides:
+            placements = []
+            for slot, officer in zip(layout.slots, batch, strict=False):
+                target = back_slot(layout, slot, duplex) if side == "back" else slot
+                placements.append(Placement(index[(officer.id, side)], target))
+            # Marks go on the side printed first; cutting is done from that side.
+            with_marks = marks and side == sides[0]
+            page_marks = crop_marks([p.slot for p in placements], layout.paper) if with_marks else []
+            pages.append(SheetPage(side, placements, page_marks))
+    return pages
+
+
+def _check_options(options: PrintOptions) -> None:
+    if options.layout not in LAYOUTS:
+        raise UsageError(f"--layout must be one of {', '.join(LAYOUTS)}")
+    if options.duplex not in DUPLEX_EDGES:
+        raise UsageError(f"--duplex must be one of {', '.join(DUPLEX_EDGES)}")
+    if options.sides not in SIDE_CHOICES:
+        raise UsageError(f"--sides must be one of {', '.join(SIDE_CHOICES)}")
+    if options.copies < 1:
+        raise UsageError("--copies must be at least 1")
+    if options.bleed is not None and not 0 <= options.bleed <= 10:
+        raise UsageError("--bleed must be between 0 and 10 mm")
+    if options.paper is not None:
+        try:
+            parse_paper(options.paper)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _with_bleed(gen: Generation, bleed: float) -> Generation:
+    data = generations.merge(dict(gen.data), {"card": {"bleed_mm": bleed}})
+    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+
+
+def check(project: Project, gen_id: str, roster: str | Path | None = None) -> list[Diagnostic]:
+    """Validate and preflight without writing anything; returns the problems found."""
+    from .preflight import check_faces
+    from .render import FaceRenderer
+
+    gen = generations.load(project, gen_id)
+    try:
+        loaded = load_roster(project, gen, roster)
+    except InputError as exc:
+        if exc.diagnostics:
+            return exc.diagnostics
+        raise
+    faces = FaceRenderer(project, gen).render(loaded.officers,
+                                              extra_roots=[loaded.root] if loaded.root else [])
+    return check_faces(gen, list(loaded.officers), faces)

@@ -1,0 +1,156 @@
+"""The command line: options -> one API call -> exit status. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .console import Console
+from .errors import CardkitError, ExitStatus
+
+
+class Context:
+    def __init__(self, project_dir: str | None, console: Console) -> None:
+        self.project_dir = project_dir
+        self.console = console
+        self._project = None
+
+    @property
+    def project(self):
+        if self._project is None:
+            from .project import open_project
+
+            self._project = open_project(self.project_dir)
+        return self._project
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", metavar="DIR",
+              help="Project folder (cardkit.yaml, generations/, templates/). Default: here.")
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain what is done.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Language of messages.")
+@click.version_option(package_name="cardkit", prog_name="cardkit")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: str | None, quiet: bool, verbose: bool,
+        lang: str | None) -> None:
+    """Print police-public contact cards (警民联系卡)."""
+    ctx.obj = Context(project_dir, Console(quiet=quiet, verbose=verbose))
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def list_cmd(ctx: Context, as_json: bool) -> None:
+    """List the generations: id, title, base, size, what each face shows."""
+    from .api import list_generations
+
+    rows = list_generations(ctx.project)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        base = row["base"] or "-"
+        click.echo(f"{row['id']:<6} {row['title']}  (base {base}, {row['size']})")
+        click.echo(f"       front: {', '.join(row['front'])}")
+        click.echo(f"       back:  {', '.join(row['back'])}")
+
+
+@cli.command("show")
+@click.argument("gen")
+@pass_ctx
+def show_cmd(ctx: Context, gen: str) -> None:
+    """Print generation GEN fully resolved, as YAML."""
+    from .api import show_generation
+
+    click.echo(show_generation(ctx.project, gen), nl=False)
+
+
+@cli.command("print")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE", help="Roster (YAML or CSV); - reads standard input.")
+@click.option("--officer", "officers", multiple=True, metavar="ID",
+              help="Print only this officer (repeatable).")
+@click.option("-o", "--output", metavar="FILE", help="PDF to write; - writes standard output.")
+@click.option("--layout", type=click.Choice(["sheet", "cards"]), default="sheet", show_default=True,
+              help="sheet: N-up on paper with crop marks; cards: one card per page with bleed.")
+@click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm.")
+@click.option("--duplex", type=click.Choice(["long", "short", "none"]), default="long",
+              show_default=True, help="Edge the sheet is turned on; backs land behind fronts.")
+@click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's).")
+@click.option("--marks", type=click.Choice(["crop", "none"]), default="crop", show_default=True)
+@click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
+              show_default=True)
+@click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Cards per officer.")
+@pass_ctx
+def print_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str, ...],
+              output: str | None, layout: str, paper: str | None, duplex: str,
+              bleed: float | None, marks: str, sides: str, copies: int) -> None:
+    """Render cards to a print-ready PDF."""
+    from .api import PrintOptions, print_cards
+
+    result = print_cards(ctx.project, PrintOptions(
+        gen=gen, roster=roster, officers=list(officers), output=output, layout=layout,
+        paper=paper, duplex=duplex, bleed=bleed, marks=marks, sides=sides, copies=copies))
+    what = f"{result.sheets} sheets, " if result.layout == "sheet" else ""
+    ctx.console.info(f"wrote {result.output}: {result.cards} cards, {what}{result.pages} pages")
+
+
+@cli.command("check")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE", help="Roster (YAML or CSV); - reads standard input.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@pass_ctx
+def check_cmd(ctx: Context, gen: str, roster: str | None, as_json: bool) -> None:
+    """Validate the roster and preflight the cards; write nothing."""
+    from .api import check
+
+    problems = check(ctx.project, gen, roster)
+    if as_json:
+        click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            ctx.console.error(problem.format())
+        if not problems:
+            ctx.console.info(f"ok: generation {gen}: no problems found")
+    if problems:
+        raise SystemExit(ExitStatus.INPUT_ERROR)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps every outcome to the contract's exit statuses."""
+    console = Console()
+    try:
+        cli.main(args=argv, prog_name="cardkit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitStatus.USAGE_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        console.error("interrupted")
+        sys.exit(ExitStatus.INTERRUPTED)
+    except CardkitError as exc:
+        for line in exc.lines():
+            console.error(line)
+        sys.exit(exc.exit_status)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(ExitStatus.SUCCESS)
+    except Exception as exc:  # a bug in cardkit, not the user's mistake
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            raise
+        console.error(f"error: internal error: {type(exc).__name__}: {exc} "
+                      "(run with -v for the traceback, and please report it)")
+        sys.exit(ExitStatus.INPUT_ERROR)
+    sys.exit(ExitStatus.SUCCESS)
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,126 @@
+"""The data cardkit works on, independent of how it is read or rendered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OFFICER_FIELDS = ("id", "name", "post", "phone", "mobile", "wechat", "area")
+UNIT_FIELDS = ("name", "address", "hotline", "website", "weibo", "wechat")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value came from: a file and a line (a row for spreadsheets)."""
+
+    file: str
+    line: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """The police unit (station or bureau) printed on a card."""
+
+    name: str
+    address: str = ""
+    hotline: str = ""
+    website: str = ""
+    weibo: str = ""
+    wechat: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def as_context(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "address": self.address,
+            "hotline": self.hotline,
+            "website": self.website,
+            "weibo": self.weibo,
+            "wechat": self.wechat,
+            "extra": dict(self.extra),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Officer:
+    """One community officer: one card (front and back) per copy."""
+
+    id: str
+    name: str
+    unit: Unit
+    post: str = ""
+    phone: str = ""
+    mobile: str = ""
+    wechat: str = ""
+    area: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+    source: Source = Source("")
+
+    def as_context(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "post": self.post,
+            "phone": self.phone,
+            "mobile": self.mobile,
+            "wechat": self.wechat,
+            "area": self.area,
+            "extra": dict(self.extra),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Roster:
+    """Who gets cards: officers, each with their unit."""
+
+    officers: tuple[Officer, ...]
+    source: str = ""
+    root: Path | None = None  # the roster's folder (QR screenshots are read from here)
+
+
+@dataclass(frozen=True)
+class CardSize:
+    """A card's trim size, bleed and safe zone in millimetres."""
+
+    width: float = 90.0
+    height: float = 54.0
+    bleed: float = 2.0
+    safe: float = 3.0
+
+
+@dataclass(frozen=True, eq=False)
+class Generation:
+    """A named, dated card design, with ``extends:`` already resolved."""
+
+    id: str
+    data: Mapping[str, Any]  # the resolved YAML mapping (without ``extends``)
+    chain: tuple[str, ...]  # this generation first, then its ancestors
+    path: Path | None = None
+
+    @property
+    def title(self) -> str:
+        return str(self.data.get("title", self.id))
+
+    @property
+    def year(self) -> int | None:
+        year = self.data.get("year")
+        return int(year) if year is not None else None
+
+    @property
+    def base(self) -> str | None:
+        return self.chain[1] if len(self.chain) > 1 else None
+
+    @property
+    def card(self) -> CardSize:
+        card = self.data.get("card", {})
+        return CardSize(
+            width=float(card.get("width_mm", 90)),
+            height=float(card.get("height_mm", 54)),
+            bleed=float(card.get("bleed_mm", 2)),
+            safe=float(card.get("safe_mm", 3)),
+        )
+
+    def shows(self, side: str) -> list[str]:
+        return list(self.data.get(side, {}).get("show", []))

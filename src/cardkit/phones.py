@@ -1,0 +1,58 @@
+"""Chinese telephone numbers: check them and write them the way people read them.
+
+* mobile: 11 digits starting 13–19, written ``138 0000 0001``;
+* landline: area code (010, 02X or a four-digit 0XXX) plus a 7- or 8-digit local
+  number, written ``0772-2812345``;
+* service numbers: 110, 119, 120, 122, 12345, 96110 and other 3–5 digit codes;
+* national numbers: 400/800 + 7 digits, written ``400-123-4567``.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SEPARATORS = re.compile(r"[\s\-‐－—()（）.]")
+_THREE_DIGIT_AREAS = re.compile(r"^(010|02\d)")
+
+
+class PhoneError(ValueError):
+    """The text is not a Chinese telephone number of the expected kind."""
+
+
+def _digits(text: str) -> str:
+    raw = _SEPARATORS.sub("", text.strip())
+    if raw.startswith("+86"):
+        raw = raw[3:]
+    elif raw.startswith("0086"):
+        raw = raw[4:]
+    if not raw.isdigit() or not raw.isascii():
+        raise PhoneError(text)
+    return raw
+
+
+def format_mobile(text: str) -> str:
+    """Return the mobile number as ``138 0000 0001`` or raise PhoneError."""
+    digits = _digits(text)
+    if not re.fullmatch(r"1[3-9]\d{9}", digits):
+        raise PhoneError(text)
+    return f"{digits[:3]} {digits[3:7]} {digits[7:]}"
+
+
+def format_phone(text: str) -> str:
+    """Return a landline, service or 400/800 number in local style, or raise PhoneError.
+
+    An 11-digit mobile number is accepted too (some officers list only a mobile).
+    """
+    digits = _digits(text)
+    if re.fullmatch(r"1[3-9]\d{9}", digits):
+        return format_mobile(digits)
+    if re.fullmatch(r"(400|800)\d{7}", digits):
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    if re.fullmatch(r"1\d{2}|1\d{4}|9\d{4}", digits):
+        return digits
+    if digits.startswith("0"):
+        area_len = 3 if _THREE_DIGIT_AREAS.match(digits) else 4
+        area, local = digits[:area_len], digits[area_len:]
+        if len(local) in (7, 8):
+            return f"{area}-{local}"
+    raise PhoneError(text)

@@ -1,0 +1,99 @@
+"""The project folder: ``cardkit.yaml`` settings and the layered search paths.
+
+A project folder may hold its own ``generations/`` and ``templates/``; each file
+there overrides the built-in file of the same name, the way a site overrides a
+theme. Everything else comes from the package's built-in data.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import yamlio
+from .errors import Diagnostic, InputError
+from .resources import builtin_dir
+
+CONFIG_NAME = "cardkit.yaml"
+CONFIG_KEYS = {
+    "roster": "default roster file, relative to the project folder",
+    "output": "output folder for `print` (default: out)",
+    "paper": "default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)",
+    "unit": "unit fields that rows of a CSV/XLSX roster leave out",
+    "printers": "per-printer duplex calibration (dx, dy, rotation, scale)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Project:
+    """A folder cardkit works in, with its settings."""
+
+    root: Path
+    config: dict[str, Any] = field(default_factory=dict)
+    config_path: Path | None = None
+
+    def layers(self, kind: str) -> list[Path]:
+        """Folders to search for ``kind`` (generations or templates), first wins."""
+        folders = []
+        own = self.root / kind
+        if own.is_dir():
+            folders.append(own.resolve())
+        builtin = builtin_dir(kind).resolve()
+        if builtin not in folders:
+            folders.append(builtin)
+        return folders
+
+    def allowed_roots(self) -> list[Path]:
+        """Folders a render may read files from."""
+        roots = [self.root.resolve()]
+        for kind in ("templates", "generations", "examples"):
+            roots.extend(p for p in self.layers(kind) if p not in roots)
+        return roots
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / str(self.config.get("output") or "out")
+
+    @property
+    def default_roster(self) -> Path | None:
+        roster = self.config.get("roster")
+        if roster:
+            return self.root / str(roster)
+        return None
+
+
+def open_project(directory: str | Path | None = None) -> Project:
+    """Read ``cardkit.yaml`` (if any) from ``directory`` or the current folder."""
+    root = Path(directory) if directory else Path.cwd()
+    if not root.is_dir():
+        raise InputError(f"project folder {str(root)!r} does not exist")
+    config_path = root / CONFIG_NAME
+    if not config_path.is_file():
+        return Project(root=root)
+    data = yamlio.load(config_path, name=CONFIG_NAME, strings=False)
+    if data is None:
+        return Project(root=root, config={}, config_path=config_path)
+    if not isinstance(data, dict):
+        raise InputError(f"{CONFIG_NAME}: expected a mapping of settings")
+    problems = []
+    for key in data:
+        if key not in CONFIG_KEYS:
+            problems.append(
+                Diagnostic(
+                    file=CONFIG_NAME,
+                    line=data.line_of(key),
+                    field=key,
+                    message="unknown setting" + did_you_mean(key, CONFIG_KEYS),
+                )
+            )
+    if problems:
+        raise InputError("bad settings", problems)
+    return Project(root=root, config=dict(data), config_path=config_path)
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """`` (did you mean "x"?)`` for the closest choice, or an empty string."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f' (did you mean "{close[0]}"?)' if close else ""

@@ -1,0 +1,210 @@
+"""Card faces: generation + officer -> HTML (Jinja) -> laid-out pages (WeasyPrint).
+
+Each distinct face is rendered once: officers share a back when their backs are
+identical, so a roster of a thousand needs one back page, not a thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from .errors import FetchRefused, InputError
+from .model import Generation, Officer
+from .project import Project
+from .qr import QrGraphic, vector_qr
+from .templating import make_environment
+
+SIDES = ("front", "back")
+
+
+@dataclass
+class FaceSet:
+    """The distinct faces of a job, rendered as one page each (trim + bleed)."""
+
+    pdf: bytes  # one page per distinct face, in order of ``faces``
+    faces: list[str]  # face HTML, index = page number
+    index: dict[tuple[str, str], int]  # (officer id, side) -> page number
+    qr_codes: dict[str, QrGraphic] = field(default_factory=dict)  # officer id -> code
+    glyph_warnings: list[str] = field(default_factory=list)
+    document: Any = None  # weasyprint Document, for preflight on the laid-out boxes
+
+
+class FaceRenderer:
+    """Renders faces of one generation for one project."""
+
+    def __init__(self, project: Project, generation: Generation) -> None:
+        self.project = project
+        self.gen = generation
+        dirs = project.layers("templates")
+        self.template_dirs = dirs
+        self.env = make_environment(dirs)
+        templates = generation.data.get("templates", {})
+        self.front_template = self._get(templates.get("front", "front.html"))
+        self.back_template = self._get(templates.get("back", "back.html"))
+        self.document_template = self._get("document.html")
+        self.stylesheet = self._get(templates.get("stylesheet", "card.css"))
+        self.base_context = self._base_context()
+
+    def _get(self, name: str) -> Any:
+        import jinja2
+
+        own = f"{self.gen.id}/{name}"
+        try:
+            return self.env.get_template(own)
+        except jinja2.TemplateNotFound:
+            pass
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            raise InputError(
+                f"generation {self.gen.id}: template {name!r} not found in "
+                + ", ".join(str(d) for d in self.template_dirs)
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError(f"{exc.filename or name}:{exc.lineno}: template: {exc.message}") from None
+
+    def asset_url(self, name: str) -> str:
+        for folder in self.template_dirs:
+            path = (folder / "assets" / name).resolve()
+            if path.is_file() and path.is_relative_to(folder):
+                return path.as_uri()
+        raise InputError(f"generation {self.gen.id}: asset {name!r} not found in templates/assets/")
+
+    def _base_context(self) -> dict[str, Any]:
+        data = self.gen.data
+        mascot = data.get("mascot") or None
+        mascot_url = self.asset_url(mascot["image"]) if mascot and mascot.get("image") else ""
+        from .generations import SCHEMA
+
+        return {
+            "gen": {"id": self.gen.id, **{key: data.get(key) for key in SCHEMA}},
+            "card": self.gen.card,
+            "colors": data.get("colors", {}),
+            "fonts": data.get("fonts", {}),
+            "texts": data.get("texts", {}),
+            "mascot_url": mascot_url,
+        }
+
+    def qr_for(self, officer: Officer) -> QrGraphic | None:
+        settings = self.gen.data.get("qr") or {}
+        if "qr" not in self.gen.shows("front") + self.gen.shows("back"):
+            return None
+        payload = officer.as_context().get(settings.get("field", "wechat"), "")
+        if not payload:
+            return None
+        colors = self.gen.data.get("colors", {})
+        return vector_qr(str(payload), float(settings.get("size_mm", 18)),
+                         ec=str(settings.get("ec", "M")), dark=colors.get("qr", "#000000"))
+
+    def face_html(self, officer: Officer, side: str, qr: QrGraphic | None) -> str:
+        template = self.front_template if side == "front" else self.back_template
+        context = {
+            **self.base_context,
+            "side": side,
+            "show": self.gen.shows(side),
+            "face": self.gen.data.get(side, {}),
+            "officer": officer.as_context(),
+            "unit": officer.unit.as_context(),
+            "qr": {"svg": Markup(qr.svg), "payload": qr.payload,
+                   "module_mm": qr.module_mm} if qr else None,
+        }
+        return _render_template(template, context)
+
+    def document_html(self, faces: Sequence[str]) -> str:
+        css = _render_template(self.stylesheet, self.base_context)
+        return _render_template(
+            self.document_template,
+            {**self.base_context, "stylesheet": Markup(css), "faces": [Markup(f) for f in faces]},
+        )
+
+    def render(self, officers: Sequence[Officer], sides: Sequence[str] = SIDES,
+               extra_roots: Sequence[Path] = ()) -> FaceSet:
+        faces: list[str] = []
+        seen: dict[str, int] = {}
+        index: dict[tuple[str, str], int] = {}
+        qr_codes: dict[str, QrGraphic] = {}
+        for officer in officers:
+            qr = self.qr_for(officer)
+            if qr:
+                qr_codes[officer.id] = qr
+            for side in sides:
+                html = self.face_html(officer, side, qr)
+                if html not in seen:
+                    seen[html] = len(faces)
+                    faces.append(html)
+                index[(officer.id, side)] = seen[html]
+        document, pdf, warnings = self.layout(faces, extra_roots)
+        return FaceSet(pdf=pdf, faces=faces, index=index, qr_codes=qr_codes,
+                       glyph_warnings=warnings, document=document)
+
+    def layout(self, faces: Sequence[str], extra_roots: Sequence[Path] = ()) -> tuple:
+        """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings)."""
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import FatalURLFetchingError
+
+        from .fetcher import RootedFetcher
+
+        fetcher = RootedFetcher([*self.project.allowed_roots(), *extra_roots])
+        html = self.document_html(faces)
+        base_url = self.template_dirs[0].as_uri() + "/"
+        try:
+            with _captured_weasyprint_warnings() as warnings:
+                document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                    font_config=FontConfiguration(), presentational_hints=False)
+                pdf = document.write_pdf(uncompressed_pdf=False)
+        except FatalURLFetchingError:
+            refused = fetcher.refused[-1] if fetcher.refused else "a resource"
+            raise FetchRefused(f"refused to read {refused}: cards may use only files of the "
+                               "project, the roster's folder and cardkit's own data") from None
+        if len(document.pages) != len(faces):
+            raise InputError(
+                f"generation {self.gen.id}: {len(faces)} faces laid out on "
+                f"{len(document.pages)} pages; a face overflows its card"
+            )
+        return document, pdf, [w for w in warnings if "glyph" in w.lower()]
+
+
+def _render_template(template: Any, context: dict[str, Any]) -> str:
+    """Render, turning a template's mistake into one located error line."""
+    import jinja2
+
+    try:
+        return template.render(context)
+    except jinja2.TemplateError as exc:
+        where = template.filename or template.name
+        line = 0
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith((".html", ".css")):
+                where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        raise InputError(f"{where}:{line}: template: {exc}") from None
+
+
+@contextmanager
+def _captured_weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings (missing glyphs are only logged, never raised)."""
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect(level=logging.WARNING)
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate

@@ -1,0 +1,133 @@
+"""Turn raw roster records into officers, collecting every problem in one pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from . import phones
+from .errors import Diagnostic, InputError
+from .model import OFFICER_FIELDS, Officer, Roster, Source, Unit
+from .project import did_you_mean
+from .rosters import UNIT_COLUMNS, RawRecord, RawRoster
+
+REQUIRED = ("id", "name")
+UNIT_KEYS = ("name", "address", "hotline", "website", "weibo", "wechat")
+
+
+def build_roster(
+    raw: RawRoster,
+    default_unit: Mapping[str, object] | None = None,
+    extra_fields: Iterable[str] = (),
+) -> Roster:
+    """Check every record of ``raw`` and return the roster, or raise InputError listing all."""
+    problems: list[Diagnostic] = []
+    base_unit = _unit_fields(default_unit or {}, raw, problems)
+    if raw.unit:
+        base_unit.update({k: v for k, v in _unit_fields(raw.unit, raw, problems).items() if v})
+    known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
+    allowed_extra = set(extra_fields)
+    officers: list[Officer] = []
+    first_line: dict[str, int] = {}
+    units: dict[tuple, Unit] = {}
+    if not raw.records:
+        problems.append(Diagnostic(file=raw.file, message="the roster lists no officers"))
+    for record in raw.records:
+        officer = _build_officer(record, base_unit, known, allowed_extra, units, problems)
+        if officer is None:
+            continue
+        if officer.id in first_line:
+            problems.append(_diag(record, "id", f'duplicate id "{officer.id}" '
+                                  f"(first at line {first_line[officer.id]})"))
+            continue
+        first_line[officer.id] = record.line
+        officers.append(officer)
+    if problems:
+        raise InputError("bad roster", problems)
+    return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
+
+
+def _subject(record: RawRecord) -> str:
+    officer_id = record.fields.get("id")
+    return f"officer {officer_id}" if officer_id else "officer (no id)"
+
+
+def _diag(record: RawRecord, field: str, message: str) -> Diagnostic:
+    return Diagnostic(file=record.file, line=record.line_of(field), subject=_subject(record),
+                      field=field, message=message)
+
+
+def _unit_fields(source: Mapping[str, object], raw: RawRoster,
+                 problems: list[Diagnostic]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for key, value in source.items():
+        if key not in UNIT_KEYS:
+            problems.append(Diagnostic(file=raw.file, line=raw.unit_lines.get(key, 0),
+                                       subject="unit", field=key,
+                                       message="unknown field" + did_you_mean(key, UNIT_KEYS)))
+            continue
+        if value is not None:
+            fields[key] = str(value).strip()
+    return fields
+
+
+def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str],
+                   allowed_extra: set[str], units: dict[tuple, Unit],
+                   problems: list[Diagnostic]) -> Officer | None:
+    before = len(problems)
+    values: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for key, value in record.fields.items():
+        if key.startswith("extra."):
+            if value:
+                extra[key[len("extra."):]] = value
+            continue
+        if key not in known and key not in allowed_extra:
+            problems.append(_diag(record, key, "unknown field"
+                                  + did_you_mean(key, sorted(known - {"extra"}))))
+            continue
+        if key in allowed_extra:
+            extra[key] = value or ""
+            continue
+        if value is not None:
+            values[key] = value.strip()
+    for key in REQUIRED:
+        if not values.get(key):
+            problems.append(_diag(record, key, "missing (required)"))
+    if not values.get("phone") and not values.get("mobile"):
+        problems.append(_diag(record, "phone", "an officer needs a phone or a mobile number"))
+    for key, check in (("phone", phones.format_phone), ("mobile", phones.format_mobile)):
+        text = values.get(key)
+        if not text:
+            continue
+        if key in record.numeric:
+            problems.append(_diag(record, key, f'"{text}" was written as a number; '
+                                  "put it in quotes so that leading zeros are kept"))
+            continue
+        try:
+            values[key] = check(text)
+        except phones.PhoneError:
+            kind = "mobile" if key == "mobile" else "Chinese"
+            problems.append(_diag(record, key, f'"{text}": not a valid {kind} number'))
+    wechat = values.get("wechat", "")
+    if wechat and not wechat.startswith(("https://", "http://", "weixin://")):
+        problems.append(_diag(record, "wechat", f'"{wechat}": expected the URL inside the '
+                              "officer's WeChat QR code (https://u.wechat.com/...)"))
+    unit_values = dict(base_unit)
+    for column, unit_key in UNIT_COLUMNS.items():
+        if values.get(column):
+            unit_values[unit_key] = values[column]
+    if not unit_values.get("name"):
+        problems.append(_diag(record, "unit", "no unit name (give unit: in the roster "
+                              "or in cardkit.yaml, or a unit column)"))
+    if len(problems) > before:
+        return None
+    key = tuple(sorted(unit_values.items()))
+    unit = units.get(key)
+    if unit is None:
+        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_KEYS})
+    return Officer(
+        id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
+        phone=values.get("phone", ""), mobile=values.get("mobile", ""),
+        wechat=wechat, area=values.get("area", ""), extra=extra,
+        source=Source(record.file, record.line),
+    )

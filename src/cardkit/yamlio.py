@@ -1,0 +1,166 @@
+"""The one YAML reader of cardkit.
+
+PyYAML's defaults are wrong for rosters: ``0772`` becomes the integer 506, ``no``
+becomes False, a duplicate key silently wins, and aliases allow "billion laughs".
+This reader composes the node tree itself and
+
+* refuses anchors and aliases, and duplicate keys;
+* keeps every scalar as the exact text written (``strings=True``) or converts it
+  with the safe resolver (``strings=False``, for generations and settings);
+* records the line of every value, so errors can say ``file:line``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, InputError
+
+MAX_YAML_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 64
+
+
+class YDict(dict):
+    """A mapping that remembers the line of each key and of itself."""
+
+    line: int = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lines: dict[str, int] = {}
+        self.tags: dict[str, str] = {}
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+class YList(list):
+    """A sequence that remembers the line of each item and of itself."""
+
+    line: int = 0
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.lines: list[int] = []
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses anchors and aliases while composing."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D401
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _Refused("anchors and aliases (&, *) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, mark: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) -> Any:
+    """Parse one YAML document into YDict/YList/scalars.
+
+    ``source`` is a path or the text itself; ``name`` is how errors call the file.
+    """
+    if isinstance(source, Path):
+        name = name or str(source)
+        try:
+            size = source.stat().st_size
+            if size > MAX_YAML_BYTES:
+                raise InputError(f"{name}: file is larger than {MAX_YAML_BYTES // 2**20} MiB")
+            source = source.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read: {exc.strerror}") from None
+    if isinstance(source, bytes):
+        if len(source) > MAX_YAML_BYTES:
+            raise InputError(f"{name}: file is larger than {MAX_YAML_BYTES // 2**20} MiB")
+        try:
+            source = source.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _located(name, _line_of_offset(source, exc.start), "not valid UTF-8 text") from None
+    if "\x00" in source:
+        raise _located(name, source[: source.index("\x00")].count("\n") + 1, "contains a NUL byte")
+    loader = _StrictLoader(source)
+    try:
+        node = loader.get_single_node()
+    except _Refused as exc:
+        raise _located(name, exc.mark.line + 1, exc.message) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise _located(name, line, f"YAML syntax: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{name}: YAML syntax: {exc}") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    return _convert(node, name, strings, loader, 0)
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data[:offset].count(b"\n") + 1
+
+
+def _located(name: str, line: int, message: str) -> InputError:
+    return InputError(message, [Diagnostic(file=name, line=line, message=message)])
+
+
+def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _located(name, node.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels")
+    if isinstance(node, yaml.MappingNode):
+        result = YDict()
+        result.line = node.start_mark.line + 1
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _located(name, key_node.start_mark.line + 1, "a key must be plain text")
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _located(name, key_node.start_mark.line + 1, "merge keys (<<) are not allowed")
+            key = str(key_node.value)
+            if key in result:
+                raise _located(
+                    name,
+                    key_node.start_mark.line + 1,
+                    f"duplicate key {key!r} (first at line {result.lines[key]})",
+                )
+            result[key] = _convert(value_node, name, strings, loader, depth + 1)
+            result.lines[key] = value_node.start_mark.line + 1
+            result.tags[key] = value_node.tag
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        seq = YList()
+        seq.line = node.start_mark.line + 1
+        for item in node.value:
+            seq.append(_convert(item, name, strings, loader, depth + 1))
+            seq.lines.append(item.start_mark.line + 1)
+        return seq
+    # Scalar
+    if strings:
+        if node.tag == "tag:yaml.org,2002:null" and node.style is None:
+            return None
+        return str(node.value)
+    return loader.construct_object(node, deep=True)
+
+
+def dump(data: Any) -> str:
+    """YAML text for humans: block style, keys in their order, Chinese kept as is."""
+    return yaml.safe_dump(
+        plain(data), allow_unicode=True, sort_keys=False, default_flow_style=False, width=100
+    )
+
+
+def plain(data: Any) -> Any:
+    """Plain dicts and lists (no line bookkeeping), e.g. to hand to templates."""
+    if isinstance(data, dict):
+        return {str(k): plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [plain(v) for v in data]
+    return data
