@@ -47,10 +47,8 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
     from .validate import build_roster
 
     raw = read_roster(roster_path(project, roster))
-    result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []))
-    problems = _generation_needs(gen, result.officers)
-    if problems:
-        raise InputError("bad roster", problems)
+    result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+                          needs=generation_needs(gen))
     if officer_ids:
         known = {o.id: o for o in result.officers}
         missing = [i for i in officer_ids if i not in known]
@@ -62,18 +60,12 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
     return result
 
 
-def _generation_needs(gen: Generation, officers: tuple[Officer, ...]) -> list[Diagnostic]:
-    """Fields this generation prints that some officers lack (a QR payload, say)."""
+def generation_needs(gen: Generation) -> dict[str, str]:
+    """Officer fields this generation cannot print without (the QR payload, say)."""
     if "qr" not in gen.shows("front") + gen.shows("back"):
-        return []
+        return {}
     field_name = (gen.data.get("qr") or {}).get("field", "wechat")
-    return [
-        Diagnostic(file=o.source.file, line=o.source.line, subject=f"officer {o.id}",
-                   field=field_name,
-                   message=f"missing: generation {gen.id} prints a QR code of this field")
-        for o in officers
-        if not o.as_context().get(field_name)
-    ]
+    return {field_name: f"generation {gen.id} prints a QR code of this field"}
 
 
 @dataclass
@@ -123,14 +115,14 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     card = gen.card
     if options.layout == "cards":
         sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
-        pdf = pdfout.build_cards(faces.pdf, sequence)
+        pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed)
         sheets = 0
     else:
         paper = parse_paper(options.paper or str(project.config.get("paper") or "A4"))
         layout = grid_layout(paper, card.width, card.height, card.bleed)
         pages = plan_sheets(layout, cards, sides, faces.index, options.duplex,
                             marks=options.marks == "crop")
-        pdf = pdfout.build_sheets(faces.pdf, paper, card.bleed, pages)
+        pdf = pdfout.build_sheets(faces.pdf, paper, pages)
         sheets = -(-len(cards) // layout.per_sheet)
     output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards")

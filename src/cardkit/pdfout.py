@@ -41,39 +41,77 @@ def _open_faces(face_pdf: bytes):
     return pikepdf.Pdf.open(io.BytesIO(face_pdf))
 
 
-def build_cards(face_pdf: bytes, sequence: Sequence[int]):
-    """One page per card face, in ``sequence`` order (indices into the face pages)."""
+class _FaceForms:
+    """Each rendered face as a Form XObject in ``dst``, made once however often it is used."""
+
+    def __init__(self, face_pdf: bytes, dst) -> None:
+        self.src = _open_faces(face_pdf)
+        self.dst = dst
+        self.forms: dict[int, object] = {}
+
+    def form(self, face: int):
+        import pikepdf
+
+        if face not in self.forms:
+            page = pikepdf.Page(self.src.pages[face])
+            form = page.as_form_xobject()
+            form.BBox = page.obj.MediaBox  # qpdf uses the TrimBox, which would cut the bleed
+            self.forms[face] = self.dst.copy_foreign(form)
+        return self.forms[face]
+
+    def trim_origin(self, face: int) -> tuple[float, float]:
+        """Lower-left corner of the face's TrimBox in its own coordinates (pt)."""
+        page = self.src.pages[face]
+        box = page.obj.get("/TrimBox", page.obj.MediaBox)
+        return float(box[0]), float(box[1])
+
+
+def build_cards(face_pdf: bytes, sequence: Sequence[int], card_w: float, card_h: float,
+                bleed: float):
+    """One page per card face, in ``sequence`` order: trim size plus bleed, boxes set.
+
+    Repeated faces (the same back for every officer) share one Form XObject.
+    """
     import pikepdf
 
-    src = _open_faces(face_pdf)
     dst = pikepdf.Pdf.new()
+    faces = _FaceForms(face_pdf, dst)
+    width, height = (card_w + 2 * bleed) * MM, (card_h + 2 * bleed) * MM
+    trim = [round(bleed * MM, 3), round(bleed * MM, 3),
+            round((card_w + bleed) * MM, 3), round((card_h + bleed) * MM, 3)]
+    media = [0, 0, round(width, 3), round(height, 3)]
     for face in sequence:
-        dst.pages.append(src.pages[face])
+        ox, oy = faces.trim_origin(face)
+        content = dst.make_stream(
+            f"q 1 0 0 1 {bleed * MM - ox:.3f} {bleed * MM - oy:.3f} cm /F{face} Do Q".encode())
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=media, BleedBox=media, TrimBox=trim,
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary({f"/F{face}": faces.form(face)})),
+            Contents=content,
+        )
+        dst.pages.append(pikepdf.Page(page))
     return dst
 
 
-def build_sheets(face_pdf: bytes, paper: Paper, bleed: float, pages: Sequence[SheetPage]):
+def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
     """Sheets of ``paper`` with faces placed in their slots and crop marks drawn."""
     import pikepdf
 
-    src = _open_faces(face_pdf)
     dst = pikepdf.Pdf.new()
-    forms: dict[int, pikepdf.Object] = {}
+    faces = _FaceForms(face_pdf, dst)
     width_pt, height_pt = paper.width * MM, paper.height * MM
     for page in pages:
         ops: list[str] = []
         xobjects = pikepdf.Dictionary()
         for placement in page.placements:
             face = placement.face
-            if face not in forms:
-                form = pikepdf.Page(src.pages[face]).as_form_xobject()
-                forms[face] = dst.copy_foreign(form)
             name = f"/F{face}"
-            xobjects[name] = forms[face]
+            xobjects[name] = faces.form(face)
             clip = placement.slot.clip
             trim = placement.slot.trim
-            tx = (trim.x - bleed) * MM
-            ty = (paper.height - trim.bottom - bleed) * MM
+            ox, oy = faces.trim_origin(face)
+            tx = trim.x * MM - ox
+            ty = (paper.height - trim.bottom) * MM - oy
             ops.append(
                 f"q {clip.x * MM:.3f} {(paper.height - clip.bottom) * MM:.3f} "
                 f"{clip.w * MM:.3f} {clip.h * MM:.3f} re W n "

@@ -11,8 +11,8 @@ import re
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from .resources import builtin_dir
 

@@ -18,8 +18,12 @@ def build_roster(
     raw: RawRoster,
     default_unit: Mapping[str, object] | None = None,
     extra_fields: Iterable[str] = (),
+    needs: Mapping[str, str] | None = None,
 ) -> Roster:
-    """Check every record of ``raw`` and return the roster, or raise InputError listing all."""
+    """Check every record of ``raw`` and return the roster, or raise InputError listing all.
+
+    ``needs`` maps fields the generation cannot do without to the reason given when missing.
+    """
     problems: list[Diagnostic] = []
     base_unit = _unit_fields(default_unit or {}, raw, problems)
     if raw.unit:
@@ -32,6 +36,9 @@ def build_roster(
     if not raw.records:
         problems.append(Diagnostic(file=raw.file, message="the roster lists no officers"))
     for record in raw.records:
+        for key, reason in (needs or {}).items():
+            if not record.fields.get(key):
+                problems.append(_diag(record, key, f"missing: {reason}"))
         officer = _build_officer(record, base_unit, known, allowed_extra, units, problems)
         if officer is None:
             continue

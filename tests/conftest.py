@@ -1,0 +1,83 @@
+"""Shared fixtures: a CLI runner with captured streams, and the repository's paths."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_ROSTER = REPO / "examples" / "liudong" / "roster.yaml"
+EXAMPLE_CSV = REPO / "examples" / "liudong" / "roster.csv"
+
+
+@dataclass
+class Result:
+    code: int
+    stdout: bytes
+    stderr: str
+
+    @property
+    def err_lines(self) -> list[str]:
+        return [line for line in self.stderr.splitlines() if line.strip()]
+
+
+
+
+def run_cli(args: list[str], cwd: Path | None = None, stdin: bytes = b"") -> Result:
+    """Run ``cardkit ARGS`` in-process, as a user would, and capture what it says."""
+    from cardkit.cli import main
+
+    out_buffer = io.BytesIO()
+    err = io.StringIO()
+    old = sys.stdin, sys.stdout, sys.stderr, os.getcwd()
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+    wrapper = io.TextIOWrapper(out_buffer, encoding="utf-8", write_through=True)
+    sys.stdout = wrapper
+    sys.stderr = err
+    if cwd is not None:
+        os.chdir(cwd)
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    finally:
+        wrapper.flush()
+        wrapper.detach()  # keep out_buffer open when the wrapper goes away
+        sys.stdin, sys.stdout, sys.stderr, cwd_back = old
+        os.chdir(cwd_back)
+    return Result(code, out_buffer.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty project folder with a copy of the example roster as its default."""
+    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    (tmp_path / "cardkit.yaml").write_text("roster: roster.yaml\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def printed(tmp_path_factory) -> dict[str, Path]:
+    """The example roster printed once per generation and layout, shared by render tests."""
+    out = tmp_path_factory.mktemp("printed")
+    results = {}
+    for gen in ("2002", "2006", "2012", "2022"):
+        for layout in ("sheet", "cards"):
+            target = out / f"{gen}-{layout}.pdf"
+            result = run_cli(["-q", "print", "--gen", gen, "--layout", layout,
+                              "--roster", str(EXAMPLE_ROSTER), "-o", str(target)], cwd=REPO)
+            assert result.code == 0, result.stderr
+            results[f"{gen}-{layout}"] = target
+    return results
