@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 
 _SEPARATORS = re.compile(r"[\s\-‐－—()（）.]")
@@ -56,3 +57,47 @@ def format_phone(text: str) -> str:
         if len(local) in (7, 8):
             return f"{area}-{local}"
     raise PhoneError(text)
+
+
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE]\+?\d+$")
+_DECIMAL = re.compile(r"^(\d+)\.0+$")
+_DATE = re.compile(
+    r"^(\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}[-/]\d{1,2}[-/]\d{2,4}"
+    r"|\d{1,2}-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(-\d{2,4})?"
+    r"|\d{1,2}月\d{1,2}日)( \d{1,2}:\d{2}(:\d{2})?)?$",
+    re.IGNORECASE,
+)
+_EXCEL_EPOCH = _dt.date(1899, 12, 30)
+FIX = "format the column as Text in Excel, retype the numbers and export again"
+
+
+def excel_damage(text: str) -> str | None:
+    """Name what a spreadsheet did to a number that is no longer valid, or None.
+
+    ``1.38E+10`` (scientific notation: digits lost), ``13800000001.0`` (read as a
+    decimal number), ``7722812345`` (a landline that lost its leading zero),
+    ``2023-03-12`` or ``45000`` (an entry Excel turned into a date or its serial number).
+    """
+    value = text.strip()
+    if _SCIENTIFIC.match(value):
+        return f'"{value}": Excel\'s scientific notation; the last digits are lost ({FIX})'
+    decimal = _DECIMAL.match(value)
+    if decimal:
+        return (f'"{value}": read as a decimal number (a spreadsheet number cell); '
+                f'write it as text: "{decimal[1]}"')
+    if _DATE.match(value):
+        return f'"{value}": a date where a number belongs (Excel turned the entry into a date; {FIX})'
+    if value.isdigit() and value.isascii():
+        if (value[0] not in "01" or value.startswith("10")) and 9 <= len(value) <= 11:
+            try:
+                fixed = format_phone("0" + value)
+            except PhoneError:
+                fixed = ""
+            if fixed and not fixed.startswith("1") and " " not in fixed:
+                return (f'"{value}": lost its leading zero (a spreadsheet stored it as a number); '
+                        f'write it as text: "{fixed}"')
+        if len(value) == 5 and 30000 <= int(value) <= 60000:
+            day = _EXCEL_EPOCH + _dt.timedelta(days=int(value))
+            return (f'"{value}": looks like the serial number of the date {day.isoformat()}, '
+                    f"which Excel made of the entry ({FIX})")
+    return None

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from . import phones
+from . import phones, textsafety
 from .errors import Diagnostic, InputError
 from .model import OFFICER_FIELDS, Officer, Roster, Source, Unit
 from .project import did_you_mean
 from .rosters import UNIT_COLUMNS, RawRecord, RawRoster
 
 REQUIRED = ("id", "name")
+# Fields holding telephone numbers, with the function that checks and formats each.
+NUMBER_FIELDS = {"phone": phones.format_phone, "mobile": phones.format_mobile,
+                 "hotline": phones.format_phone}
 UNIT_KEYS = ("name", "address", "hotline", "website", "weibo", "wechat")
 
 
@@ -24,7 +27,7 @@ def build_roster(
 
     ``needs`` maps fields the generation cannot do without to the reason given when missing.
     """
-    problems: list[Diagnostic] = []
+    problems: list[Diagnostic] = textsafety.clean_roster(raw)  # controls, bidi, NUL, length
     base_unit = _unit_fields(default_unit or {}, raw, problems)
     if raw.unit:
         base_unit.update({k: v for k, v in _unit_fields(raw.unit, raw, problems).items() if v})
@@ -53,6 +56,20 @@ def build_roster(
     return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
 
 
+def number_problem(key: str, text: str) -> str | None:
+    """Why ``text`` is not a valid number for field ``key`` (naming spreadsheet damage), or None."""
+    try:
+        NUMBER_FIELDS[key](text)
+        return None
+    except phones.PhoneError:
+        pass
+    damage = phones.excel_damage(text)
+    if damage:
+        return damage
+    kind = "mobile" if key == "mobile" else "Chinese"
+    return f'"{text}": not a valid {kind} number'
+
+
 def _subject(record: RawRecord) -> str:
     officer_id = record.fields.get("id")
     return f"officer {officer_id}" if officer_id else "officer (no id)"
@@ -74,6 +91,13 @@ def _unit_fields(source: Mapping[str, object], raw: RawRoster,
             continue
         if value is not None:
             fields[key] = str(value).strip()
+        if key == "hotline" and fields.get(key):
+            message = number_problem(key, fields[key])
+            if message:
+                problems.append(Diagnostic(file=raw.file, line=raw.unit_lines.get(key, 0),
+                                           subject="unit", field=key, message=message))
+            else:
+                fields[key] = phones.format_phone(fields[key])
     return fields
 
 
@@ -102,19 +126,32 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
             problems.append(_diag(record, key, "missing (required)"))
     if not values.get("phone") and not values.get("mobile"):
         problems.append(_diag(record, "phone", "an officer needs a phone or a mobile number"))
-    for key, check in (("phone", phones.format_phone), ("mobile", phones.format_mobile)):
+    for key, text in list(values.items()):
+        kind = record.kinds.get(key)
+        if kind == "date":
+            problems.append(_diag(record, key, f'"{text}": a date cell where text belongs '
+                                  f"({phones.FIX})"))
+            values.pop(key)
+        elif key in record.numeric and key not in NUMBER_FIELDS:
+            reading = record.readings.get(key, text)
+            if reading != text:
+                problems.append(_diag(record, key, f'"{text}" is read by YAML as the number '
+                                      f"{reading}; put it in quotes"))
+    for key in NUMBER_FIELDS:
         text = values.get(key)
         if not text:
             continue
         if key in record.numeric:
-            problems.append(_diag(record, key, f'"{text}" was written as a number; '
+            reading = record.readings.get(key, text)
+            how = f" (YAML reads it as {reading})" if reading != text else ""
+            problems.append(_diag(record, key, f'"{text}" was written as a number{how}; '
                                   "put it in quotes so that leading zeros are kept"))
             continue
-        try:
-            values[key] = check(text)
-        except phones.PhoneError:
-            kind = "mobile" if key == "mobile" else "Chinese"
-            problems.append(_diag(record, key, f'"{text}": not a valid {kind} number'))
+        message = number_problem(key, text)
+        if message:
+            problems.append(_diag(record, key, message))
+        else:
+            values[key] = NUMBER_FIELDS[key](text)
     wechat = values.get("wechat", "")
     if wechat and not wechat.startswith(("https://", "http://", "weixin://")):
         problems.append(_diag(record, "wechat", f'"{wechat}": expected the URL inside the '

@@ -54,8 +54,8 @@ def test_yaml_number_where_a_phone_belongs_is_reported(tmp_path):
     with pytest.raises(InputError) as err:
         load(path)
     assert err.value.lines() == [
-        f'error: {path}:6: officer A1: phone: "07722012345" was written as a number; '
-        "put it in quotes so that leading zeros are kept"]
+        f'error: {path}:6: officer A1: phone: "07722012345" was written as a number '
+        "(YAML reads it as 1061688549); put it in quotes so that leading zeros are kept"]
 
 
 def test_unknown_field_gets_a_did_you_mean(tmp_path):

@@ -1,4 +1,4 @@
-"""Read rosters (who gets cards) from YAML or CSV into raw records.
+"""Read rosters (who gets cards) from YAML, CSV or XLSX into raw records.
 
 Raw records keep every value as text with the line it came from; turning them
 into officers, and finding what is wrong with them, is ``cardkit.validate``'s job.
@@ -18,8 +18,22 @@ HEADER_ALIASES = {
     "电话": "phone", "办公电话": "phone", "手机": "mobile", "手机号": "mobile",
     "微信": "wechat", "辖区": "area", "单位": "unit", "地址": "address",
     "工作地址": "address", "热线": "hotline", "值班电话": "hotline", "网站": "website",
-    "微博": "weibo",
+    "微博": "weibo", "序号": "", "备注": "", "民警编号": "id", "民警姓名": "name",
+    "联系电话": "phone", "固定电话": "phone", "座机": "phone", "移动电话": "mobile",
+    "手机号码": "mobile", "微信二维码": "wechat", "责任区": "area", "警务区": "area",
+    "所属单位": "unit", "单位名称": "unit", "单位地址": "address",
 }
+
+
+def column_name(header: object) -> str:
+    """The field a column header stands for: Chinese aliases, English in any case."""
+    text = str(header or "").replace("\ufeff", "").strip()
+    if text in HEADER_ALIASES:
+        return HEADER_ALIASES[text]
+    text = text.lower().replace(" ", "_")
+    return HEADER_ALIASES.get(text, text)
+
+
 # Roster columns that describe the unit rather than the officer.
 UNIT_COLUMNS = {"unit": "name", "address": "address", "hotline": "hotline",
                 "website": "website", "weibo": "weibo", "unit_wechat": "wechat"}
@@ -34,6 +48,11 @@ class RawRecord:
     line: int
     lines: dict[str, int] = field(default_factory=dict)
     numeric: set[str] = field(default_factory=set)  # fields YAML read as numbers
+    # What the source says a value is, when it is not plain text: "int"/"float"/"octal"
+    # (YAML or a spreadsheet number cell) or "date" (a spreadsheet date cell).
+    kinds: dict[str, str] = field(default_factory=dict)
+    # The YAML/spreadsheet reading of a number, to say how it was misread ("1043345637").
+    readings: dict[str, str] = field(default_factory=dict)
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.line)
@@ -50,24 +69,44 @@ class RawRoster:
     root: Path | None = None
 
 
-def read_roster(path: str | Path) -> RawRoster:
-    """Read a roster file by its extension; ``-`` reads YAML or CSV from standard input."""
-    from . import csv_roster, yaml_roster
+def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
+    """Read a roster file by its extension (or, for ``-``, standard input, by its content).
+
+    ``sheet`` names the worksheet of an XLSX roster (default: the first one).
+    """
+    from . import csv_roster, xlsx_roster, yaml_roster
 
     if str(path) == "-":
         data = sys.stdin.buffer.read()
+        root = Path.cwd()
+        if data.startswith(b"PK\x03\x04"):
+            return xlsx_roster.read_xlsx_roster(data, name="<stdin>", root=root, sheet=sheet)
+        _no_sheet(sheet, "<stdin>")
         if _looks_like_yaml(data):
-            return yaml_roster.read_yaml_roster(data, name="<stdin>", root=Path.cwd())
-        return csv_roster.read_csv_roster(data, name="<stdin>", root=Path.cwd())
+            return yaml_roster.read_yaml_roster(data, name="<stdin>", root=root)
+        return csv_roster.read_csv_roster(data, name="<stdin>", root=root)
     path = Path(path)
     if not path.is_file():
         raise InputError(f"roster {str(path)!r} not found")
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
+                                            sheet=sheet)
+    _no_sheet(sheet, str(path))
     if suffix in (".yaml", ".yml"):
         return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
-    if suffix in (".csv", ".txt"):
+    if suffix in (".csv", ".txt", ".tsv"):
         return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
-    raise InputError(f"roster {str(path)!r}: unknown format {suffix or '(none)'}; use .yaml or .csv")
+    if suffix == ".xls":
+        raise InputError(f"roster {str(path)!r}: old Excel format (.xls); in Excel use "
+                         "Save As > Excel Workbook (.xlsx) or CSV UTF-8")
+    raise InputError(f"roster {str(path)!r}: unknown format {suffix or '(none)'}; "
+                     "use .yaml, .csv or .xlsx")
+
+
+def _no_sheet(sheet: str | None, name: str) -> None:
+    if sheet is not None:
+        raise InputError(f"{name}: --sheet applies only to XLSX rosters")
 
 
 def _looks_like_yaml(data: bytes) -> bool:

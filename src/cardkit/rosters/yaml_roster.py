@@ -9,6 +9,7 @@ from ..errors import Diagnostic, InputError
 from . import RawRecord, RawRoster
 
 _NUMERIC_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_DATE_TAG = "tag:yaml.org,2002:timestamp"
 
 
 def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoster:
@@ -51,8 +52,11 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
                 continue
             fields[key] = value
         numeric = {key for key, tag in item.tags.items() if tag in _NUMERIC_TAGS}
-        records.append(RawRecord(fields=fields, file=name, line=line,
-                                 lines=dict(item.lines), numeric=numeric))
+        kinds = {key: "date" for key, tag in item.tags.items() if tag == _DATE_TAG}
+        kinds.update({key: "int" if item.tags[key].endswith("int") else "float" for key in numeric})
+        readings = {key: _reading(item[key]) for key in kinds if isinstance(item.get(key), str)}
+        records.append(RawRecord(fields=fields, file=name, line=line, lines=dict(item.lines),
+                                 numeric=numeric, kinds=kinds, readings=readings))
     if problems:
         raise InputError("bad roster", problems)
     unit_fields = None
@@ -61,6 +65,19 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
         unit_fields = {k: _text(v) for k, v in unit.items()}
         unit_lines = dict(unit.lines)
     return RawRoster(file=name, records=records, unit=unit_fields, unit_lines=unit_lines, root=root)
+
+
+def _reading(text: str) -> str:
+    """What YAML itself makes of a plain scalar: 07722012345 is the octal number 1043345637."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return f"{value:.1f}" if "e" not in text.lower() else f"{value:g}"
+    return str(value)
 
 
 def _text(value: object) -> str | None:
