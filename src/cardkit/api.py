@@ -41,12 +41,12 @@ def roster_path(project: Project, roster: str | Path | None) -> str | Path:
 
 
 def load_roster(project: Project, gen: Generation, roster: str | Path | None = None,
-                officer_ids: list[str] | None = None) -> Roster:
+                officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
     """Read and validate the roster; keep only ``officer_ids`` when given."""
     from .rosters import read_roster
     from .validate import build_roster
 
-    raw = read_roster(roster_path(project, roster))
+    raw = read_roster(roster_path(project, roster), sheet=sheet)
     result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
                           needs=generation_needs(gen))
     if officer_ids:
@@ -72,6 +72,7 @@ def generation_needs(gen: Generation) -> dict[str, str]:
 class PrintOptions:
     gen: str
     roster: str | Path | None = None
+    sheet: str | None = None  # worksheet of an XLSX roster (default: the first)
     officers: list[str] = field(default_factory=list)
     output: str | Path | None = None
     layout: str = "sheet"
@@ -103,7 +104,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
-    roster = load_roster(project, gen, options.roster, options.officers)
+    roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     sides = SIDES if options.sides == "both" else (options.sides,)
     renderer = FaceRenderer(project, gen)
     extra_roots = [roster.root] if roster.root else []
@@ -176,18 +177,18 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
     return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
 
 
-def check(project: Project, gen_id: str, roster: str | Path | None = None) -> list[Diagnostic]:
+def check(project: Project, gen_id: str, roster: str | Path | None = None,
+          sheet: str | None = None) -> list[Diagnostic]:
     """Validate and preflight without writing anything; returns the problems found."""
     from .preflight import check_faces
     from .render import FaceRenderer
 
-    gen = generations.load(project, gen_id)
     try:
-        loaded = load_roster(project, gen, roster)
+        gen = generations.load(project, gen_id)
+        loaded = load_roster(project, gen, roster, sheet=sheet)
     except InputError as exc:
-        if exc.diagnostics:
-            return exc.diagnostics
-        raise
+        # Every problem is listed (in --json too), located where it can be.
+        return exc.diagnostics or [Diagnostic(message=exc.message)]
     faces = FaceRenderer(project, gen).render(loaded.officers,
                                               extra_roots=[loaded.root] if loaded.root else [])
     return check_faces(gen, list(loaded.officers), faces)

@@ -7,8 +7,10 @@ import sys
 
 import click
 
-from .console import Console
+from . import i18n
+from .console import Console, make_streams_robust
 from .errors import CardkitError, ExitStatus
+from .i18n import _
 
 
 class Context:
@@ -29,12 +31,21 @@ class Context:
 pass_ctx = click.make_pass_decorator(Context)
 
 
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--lang is eager, so that `cardkit --lang zh --help` is in Chinese (see i18n.py)."""
+    if value:
+        i18n.set_language(value)
+        i18n.localize_commands(ctx.find_root().command)
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_dir", metavar="DIR",
               help="Project folder (cardkit.yaml, generations/, templates/). Default: here.")
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Explain what is done.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), help="Language of messages.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), is_eager=True, callback=_choose_language,
+              help="Language of messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG).")
 @click.version_option(package_name="cardkit", prog_name="cardkit")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: str | None, quiet: bool, verbose: bool,
@@ -56,9 +67,10 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
         return
     for row in rows:
         base = row["base"] or "-"
-        click.echo(f"{row['id']:<6} {row['title']}  (base {base}, {row['size']})")
-        click.echo(f"       front: {', '.join(row['front'])}")
-        click.echo(f"       back:  {', '.join(row['back'])}")
+        click.echo(f"{row['id']:<6} {row['title']}  "
+                   + _("(base {base}, {size})").format(base=base, size=row["size"]))
+        click.echo("       " + _("front: {blocks}").format(blocks=", ".join(row["front"])))
+        click.echo("       " + _("back:  {blocks}").format(blocks=", ".join(row["back"])))
 
 
 @cli.command("show")
@@ -73,7 +85,9 @@ def show_cmd(ctx: Context, gen: str) -> None:
 
 @cli.command("print")
 @click.option("--gen", required=True, help="Generation id, e.g. 2022.")
-@click.option("--roster", metavar="FILE", help="Roster (YAML or CSV); - reads standard input.")
+@click.option("--roster", metavar="FILE",
+              help="Roster (YAML, CSV or XLSX); - reads standard input.")
+@click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
 @click.option("--officer", "officers", multiple=True, metavar="ID",
               help="Print only this officer (repeatable).")
 @click.option("-o", "--output", metavar="FILE", help="PDF to write; - writes standard output.")
@@ -89,29 +103,37 @@ def show_cmd(ctx: Context, gen: str) -> None:
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="Cards per officer.")
 @pass_ctx
-def print_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str, ...],
+def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
+              officers: tuple[str, ...],
               output: str | None, layout: str, paper: str | None, duplex: str,
               bleed: float | None, marks: str, sides: str, copies: int) -> None:
     """Render cards to a print-ready PDF."""
     from .api import PrintOptions, print_cards
 
     result = print_cards(ctx.project, PrintOptions(
-        gen=gen, roster=roster, officers=list(officers), output=output, layout=layout,
+        gen=gen, roster=roster, sheet=sheet, officers=list(officers), output=output, layout=layout,
         paper=paper, duplex=duplex, bleed=bleed, marks=marks, sides=sides, copies=copies))
-    what = f"{result.sheets} sheets, " if result.layout == "sheet" else ""
-    ctx.console.info(f"wrote {result.output}: {result.cards} cards, {what}{result.pages} pages")
+    if result.layout == "sheet":
+        summary = _("wrote {output}: {cards} cards, {sheets} sheets, {pages} pages")
+    else:
+        summary = _("wrote {output}: {cards} cards, {pages} pages")
+    ctx.console.info(summary.format(output=result.output, cards=result.cards, sheets=result.sheets,
+                                    pages=result.pages))
 
 
 @cli.command("check")
 @click.option("--gen", required=True, help="Generation id, e.g. 2022.")
-@click.option("--roster", metavar="FILE", help="Roster (YAML or CSV); - reads standard input.")
+@click.option("--roster", metavar="FILE",
+              help="Roster (YAML, CSV or XLSX); - reads standard input.")
+@click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 @pass_ctx
-def check_cmd(ctx: Context, gen: str, roster: str | None, as_json: bool) -> None:
+def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
+              as_json: bool) -> None:
     """Validate the roster and preflight the cards; write nothing."""
     from .api import check
 
-    problems = check(ctx.project, gen, roster)
+    problems = check(ctx.project, gen, roster, sheet=sheet)
     if as_json:
         click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]},
                               ensure_ascii=False, indent=2))
@@ -119,13 +141,16 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, as_json: bool) -> None
         for problem in problems:
             ctx.console.error(problem.format())
         if not problems:
-            ctx.console.info(f"ok: generation {gen}: no problems found")
+            ctx.console.info("ok: " + _("generation {gen}: no problems found").format(gen=gen))
     if problems:
         raise SystemExit(ExitStatus.INPUT_ERROR)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: maps every outcome to the contract's exit statuses."""
+    make_streams_robust()
+    i18n.setup(sys.argv[1:] if argv is None else argv)
+    i18n.localize_commands(cli)
     console = Console()
     try:
         cli.main(args=argv, prog_name="cardkit", standalone_mode=False)
@@ -135,7 +160,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(ExitStatus.USAGE_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        console.error("interrupted")
+        console.error(_("interrupted"))
         sys.exit(ExitStatus.INTERRUPTED)
     except CardkitError as exc:
         for line in exc.lines():
@@ -147,8 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug in cardkit, not the user's mistake
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             raise
-        console.error(f"error: internal error: {type(exc).__name__}: {exc} "
-                      "(run with -v for the traceback, and please report it)")
+        console.error("error: " + _("internal error: {kind}: {detail} (run with -v for the traceback, "
+                                    "and please report it)").format(kind=type(exc).__name__, detail=exc))
         sys.exit(ExitStatus.INPUT_ERROR)
     sys.exit(ExitStatus.SUCCESS)
 
