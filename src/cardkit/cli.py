@@ -146,6 +146,110 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
         raise SystemExit(ExitStatus.INPUT_ERROR)
 
 
+@cli.command("preview")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
+@click.option("--officer", "officers", multiple=True, metavar="ID",
+              help="Preview this officer's card (repeatable; default: the roster's first).")
+@click.option("-o", "--output", "out_dir", metavar="DIR", help="Folder for the PNGs (default: out/preview).")
+@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of the PNGs.")
+@pass_ctx
+def preview_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str, ...],
+                out_dir: str | None, dpi: int) -> None:
+    """Write a PNG of each card face (cut to the trim), for designers and CI."""
+    from .preview import preview
+
+    result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi)
+    for name in result.files:
+        ctx.console.info(f"wrote {name}")
+
+
+@cli.command("samples")
+@click.option("-o", "--output", "out_dir", metavar="DIR", help="Folder to fill (default: out/samples).")
+@click.option("--gen", "gens", multiple=True, metavar="ID",
+              help="Only this generation (repeatable; default: every one).")
+@click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
+@pass_ctx
+def samples_cmd(ctx: Context, out_dir: str | None, gens: tuple[str, ...], roster: str | None) -> None:
+    """Every generation: sheet and 1-up PDFs, PNG previews and an index.html (reproducible)."""
+    from .samples import write_samples
+
+    result = write_samples(ctx.project, out_dir, list(gens) or None, roster)
+    ctx.console.info(f"wrote {len(result.files)} files for {len(result.generations)} generations; "
+                     f"open {result.index}")
+
+
+@cli.command("exhibit")
+@click.option("-o", "--output", metavar="FILE", help="Poster PDF to write (default: out/exhibit.pdf).")
+@click.option("--gen", "gens", multiple=True, metavar="ID",
+              help="Only this generation (repeatable; default: every one, by year).")
+@click.option("--roster", metavar="FILE", help="Roster whose first officer is shown.")
+@pass_ctx
+def exhibit_cmd(ctx: Context, output: str | None, gens: tuple[str, ...], roster: str | None) -> None:
+    """One poster with every generation side by side, front and back, and what changed."""
+    from .exhibit import build_exhibit
+
+    result = build_exhibit(ctx.project, output, list(gens) or None, roster)
+    width, height = result.size_mm
+    ctx.console.info(f"wrote {result.output}: {len(result.generations)} generations "
+                     f"on {width:g}x{height:g}mm")
+
+
+@cli.command("diff")
+@click.argument("gen_a")
+@click.argument("gen_b")
+@click.option("--png", metavar="FILE",
+              help="Side-by-side picture to write (default: out/diff-A-B.png).")
+@click.option("--no-png", is_flag=True, help="Only list the fields that differ.")
+@click.option("--roster", metavar="FILE", help="Roster whose first officer is pictured.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@pass_ctx
+def diff_cmd(ctx: Context, gen_a: str, gen_b: str, png: str | None, no_png: bool,
+             roster: str | None, as_json: bool) -> None:
+    """The resolved fields that differ between two generations, and a side-by-side PNG."""
+    from .diff import compare, side_by_side
+    from .preview import safe_name
+
+    found = compare(ctx.project, gen_a, gen_b)
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+    else:
+        for change in found:
+            click.echo(change.format())
+        if not found:
+            ctx.console.info(f"{gen_a} and {gen_b} resolve to the same fields")
+    if not no_png:
+        target = png or ctx.project.output_dir / f"diff-{safe_name(gen_a)}-{safe_name(gen_b)}.png"
+        ctx.console.info(f"wrote {side_by_side(ctx.project, gen_a, gen_b, target, roster)}")
+
+
+@cli.command("init")
+@click.argument("directory", metavar="DIR")
+@click.option("--from", "base", default="2022", show_default=True, metavar="BASE",
+              help="Built-in generation the new one extends.")
+@click.option("--gen", "gen_id", default="local", show_default=True, metavar="ID",
+              help="Id of the bureau's own generation.")
+@pass_ctx
+def init_cmd(ctx: Context, directory: str, base: str, gen_id: str) -> None:
+    """Scaffold a bureau's folder: cardkit.yaml, a roster, a generation extending BASE."""
+    from .scaffold import init
+
+    for name in init(directory, base, gen_id):
+        ctx.console.info(f"wrote {name}")
+    ctx.console.info(f"next: cardkit --project {directory} print --gen {gen_id}")
+
+
+@cli.command("new")
+@click.argument("gen")
+@click.option("--from", "base", required=True, metavar="BASE", help="Generation the new one extends.")
+@pass_ctx
+def new_cmd(ctx: Context, gen: str, base: str) -> None:
+    """Scaffold generations/GEN.yaml, extending BASE, in the project folder."""
+    from .scaffold import new_generation
+
+    ctx.console.info(f"wrote {new_generation(ctx.project, gen, base)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: maps every outcome to the contract's exit statuses."""
     make_streams_robust()
