@@ -31,7 +31,24 @@ SCHEMA: dict[str, str] = {
     "mascot": "image (file under templates/assets) and caption",
     "fraud_tips": "title and lines: anti-telecom-fraud tips",
     "fields": "extra officer fields this generation's templates use",
+    "fit": (
+        "per printed field (name, unit, address, ...): what to do when its text is too long "
+        "for its box or the safe zone: {min_pt: N, max_lines: N}. The text is first shrunk, "
+        "down to min_pt points at the least; if it still does not fit it wraps onto at most "
+        "max_lines lines (default 1: no wrapping); if it still does not fit, preflight fails. "
+        "Without a fit entry, text that does not fit is an error."
+    ),
 }
+# Keys of the nested mappings (colors and fonts take any name: templates may add their own).
+NESTED: dict[str, tuple[str, ...]] = {
+    "card": ("width_mm", "height_mm", "bleed_mm", "safe_mm"),
+    "qr": ("field", "size_mm", "caption", "ec"),
+    "templates": ("front", "back", "stylesheet"),
+    "mascot": ("image", "caption"),
+}
+FIT_FIELDS = ("unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
+              "website", "promise")
+FIT_KEYS = ("min_pt", "max_lines")
 BLOCKS = {
     "front": {"unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
               "promise", "qr", "mascot", "website"},
@@ -51,29 +68,37 @@ def available(project: Project) -> dict[str, Path]:
 
 
 def load(project: Project, gen_id: str) -> Generation:
-    """Load generation ``gen_id`` with its ancestors merged in and check it."""
+    """Load generation ``gen_id`` with its ancestors merged in and check it.
+
+    Every problem of every file in the chain is reported at once, with file and line.
+    """
     files = available(project)
     chain: list[str] = []
     layers: list[dict[str, Any]] = []
+    problems: list[Diagnostic] = []
     current: str | None = str(gen_id)
     while current is not None:
-        if current in chain:
-            cycle = " -> ".join([*chain, current])
-            raise InputError(f"generation {gen_id}: extends cycle: {cycle}")
-        if current not in files:
-            known = ", ".join(files) or "none"
-            if chain:
+        if current in chain or current not in files:
+            if not chain:
+                known = ", ".join(files) or "none"
                 raise InputError(
-                    f"generations/{chain[-1]}.yaml: extends unknown generation {current!r}"
-                    f" (known: {known})"
+                    f"unknown generation {current!r}{did_you_mean(current, files)} (known: {known})"
                 )
-            raise InputError(
-                f"unknown generation {current!r}{did_you_mean(current, files)} (known: {known})"
-            )
-        data = yamlio.load(files[current], name=f"generations/{current}.yaml", strings=False)
+            child = layers[-1]
+            where = {"file": _label(chain[-1]), "line": child.line_of("extends"), "field": "extends"}
+            if current in chain:
+                cycle = " -> ".join([*chain[chain.index(current):], current])
+                problems.append(Diagnostic(**where, message=f"cycle: {cycle}"))
+            else:
+                known = ", ".join(f for f in files if f not in chain) or "none"
+                problems.append(Diagnostic(**where, message=(
+                    f"unknown generation {current!r}{did_you_mean(current, files)} "
+                    f"(generations that exist: {known})")))
+            raise InputError("bad generation", problems)
+        data = yamlio.load(files[current], name=_label(current), strings=False)
         if not isinstance(data, dict):
-            raise InputError(f"generations/{current}.yaml: expected a mapping")
-        _check_keys(data, f"generations/{current}.yaml")
+            raise InputError(f"{_label(current)}: expected a mapping")
+        problems += _check_layer(data, _label(current))
         chain.append(current)
         layers.append(data)
         parent = data.get("extends")
@@ -83,8 +108,15 @@ def load(project: Project, gen_id: str) -> Generation:
         resolved = merge(resolved, {k: v for k, v in layer.items() if k != "extends"})
     generation = Generation(id=str(gen_id), data=yamlio.plain(resolved), chain=tuple(chain),
                             path=files[str(gen_id)])
-    _check_values(generation)
+    if not problems:  # values of the merged result, located in the file that set them
+        problems += _check_values(generation, project, layers, [_label(c) for c in chain])
+    if problems:
+        raise InputError("bad generation", problems)
     return generation
+
+
+def _label(gen_id: str) -> str:
+    return f"generations/{gen_id}.yaml"
 
 
 def merge(base: Any, override: Any) -> Any:
@@ -97,44 +129,146 @@ def merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
-def _check_keys(data: dict, name: str) -> None:
-    problems = [
-        Diagnostic(file=name, line=data.line_of(key), field=key,
-                   message="unknown key" + did_you_mean(key, SCHEMA))
-        for key in data
-        if key not in SCHEMA
-    ]
-    if problems:
-        raise InputError("bad generation", problems)
-
-
-def _check_values(gen: Generation) -> None:
-    name = f"generations/{gen.id}.yaml"
-    problems: list[str] = []
-    for key, value in (gen.data.get("colors") or {}).items():
+def _check_layer(data: dict, name: str) -> list[Diagnostic]:
+    """Keys and value types of one generation file, each located at its line."""
+    problems = []
+    for key in data:
+        if key not in SCHEMA:
+            problems.append(Diagnostic(file=name, line=data.line_of(key), field=key,
+                                       message="unknown key" + did_you_mean(key, SCHEMA)))
+            continue
+        value = data[key]
+        sub_keys = NESTED.get(key)
+        if sub_keys is not None or key in ("colors", "fonts", "fit"):
+            if not isinstance(value, dict):
+                problems.append(Diagnostic(file=name, line=data.line_of(key), field=key,
+                                           message="expected a mapping"))
+                continue
+        if sub_keys is not None:
+            for sub in value:
+                if sub not in sub_keys:
+                    problems.append(Diagnostic(
+                        file=name, line=value.line_of(sub), field=f"{key}.{sub}",
+                        message="unknown key" + did_you_mean(sub, sub_keys)
+                        + f" ({key}: takes {', '.join(sub_keys)})"))
+    for key, value in (data.get("colors") or {}).items():
         if not isinstance(value, str) or not _COLOR.match(value):
-            problems.append(f"colors.{key}: {value!r} is not a colour like #1a5fb4")
-    for key, families in (gen.data.get("fonts") or {}).items():
+            problems.append(Diagnostic(file=name, line=data["colors"].line_of(key),
+                                       field=f"colors.{key}",
+                                       message=f"{value!r} is not a colour like #1a5fb4"))
+    for key, families in (data.get("fonts") or {}).items():
         if not isinstance(families, list) or not all(
             isinstance(f, str) and _FONT.match(f) for f in families
         ):
-            problems.append(f"fonts.{key}: expected a list of font family names")
+            problems.append(Diagnostic(file=name, line=data["fonts"].line_of(key),
+                                       field=f"fonts.{key}",
+                                       message="expected a list of font family names"))
+    for section, keys in (("card", ("width_mm", "height_mm", "bleed_mm", "safe_mm")),
+                          ("qr", ("size_mm",))):
+        mapping = data.get(section)
+        if not isinstance(mapping, dict):
+            continue
+        for key in keys:
+            if key in mapping and not _is_number(mapping[key]):
+                problems.append(Diagnostic(
+                    file=name, line=mapping.line_of(key), field=f"{section}.{key}",
+                    message=f"{mapping[key]!r} is not a number of millimetres (write 90, not 90mm)"))
+    fit = data.get("fit")
+    if isinstance(fit, dict):
+        for field_name, policy in fit.items():
+            where = {"file": name, "line": fit.line_of(field_name), "field": f"fit.{field_name}"}
+            if field_name not in FIT_FIELDS:
+                problems.append(Diagnostic(**where, message="no such field on a card"
+                                           + did_you_mean(field_name, FIT_FIELDS)))
+                continue
+            if not isinstance(policy, dict):
+                problems.append(Diagnostic(**where, message="expected {min_pt: N, max_lines: N}"))
+                continue
+            for key, value in policy.items():
+                if key not in FIT_KEYS:
+                    problems.append(Diagnostic(**where, message=f"unknown key {key!r}"
+                                               + did_you_mean(key, FIT_KEYS)))
+                elif key == "min_pt" and not (_is_number(value) and 3 <= value <= 30):
+                    problems.append(Diagnostic(**where, message=(
+                        f"min_pt {value!r}: expected a font size from 3 to 30 (points)")))
+                elif key == "max_lines" and not (isinstance(value, int) and 1 <= value <= 5):
+                    problems.append(Diagnostic(**where, message=(
+                        f"max_lines {value!r}: expected a whole number from 1 to 5")))
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _locate(layers: list[dict], names: list[str], *path: str) -> tuple[str, int]:
+    """File and line where the nearest generation of the chain sets ``path``."""
+    for layer, name in zip(layers, names, strict=True):
+        node: Any = layer
+        line = 0
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                break
+            line = node.line_of(key)
+            node = node[key]
+        else:
+            return name, line
+    return names[0], 0
+
+
+def _check_values(gen: Generation, project: Project, layers: list[dict],
+                  names: list[str]) -> list[Diagnostic]:
+    """Checks of the merged generation: sizes, blocks, templates and assets that exist."""
+    problems: list[Diagnostic] = []
+
+    def add(path: tuple[str, ...], message: str) -> None:
+        file, line = _locate(layers, names, *path)
+        problems.append(Diagnostic(file=file, line=line, field=".".join(path), message=message))
+
     card = gen.card
     if not (20 <= card.width <= 300 and 20 <= card.height <= 300):
-        problems.append(f"card: size {card.width} x {card.height} mm is not a card size")
-    if not 0 <= card.bleed <= 10 or not 0 <= card.safe <= 15:
-        problems.append("card: bleed_mm must be 0-10 and safe_mm 0-15")
+        add(("card", "width_mm"), f"size {card.width:g} x {card.height:g} mm is not a card size "
+            "(20 to 300 mm a side)")
+    if not 0 <= card.bleed <= 10:
+        add(("card", "bleed_mm"), f"{card.bleed:g} mm: bleed must be 0 to 10 mm")
+    if not 0 <= card.safe <= 15 or 2 * card.safe >= min(card.width, card.height):
+        add(("card", "safe_mm"), f"{card.safe:g} mm: the safe margin must be 0 to 15 mm "
+            "and leave room on the card")
     for side in ("front", "back"):
         for block in gen.shows(side):
             if block not in BLOCKS[side]:
-                problems.append(
-                    f"{side}.show: unknown block {block!r}"
-                    f"{did_you_mean(block, BLOCKS[side])}"
-                )
-    if "qr" in gen.shows("front") + gen.shows("back") and not gen.data.get("qr"):
-        problems.append("qr is shown but has no qr: settings")
-    if problems:
-        raise InputError("bad generation", [Diagnostic(file=name, message=p) for p in problems])
+                add((side, "show"), f"unknown block {block!r}{did_you_mean(block, BLOCKS[side])}"
+                    f" (blocks: {', '.join(sorted(BLOCKS[side]))})")
+    qr = gen.data.get("qr") or {}
+    if "qr" in gen.shows("front") + gen.shows("back"):
+        if not qr:
+            add(("front", "show"), "qr is shown but has no qr: settings")
+        else:
+            size = float(qr.get("size_mm", 18))
+            if not 8 <= size <= min(card.width, card.height) - 2 * card.safe:
+                add(("qr", "size_mm"), f"{size:g} mm: a QR code must be 8 mm or more and fit "
+                    "inside the safe zone")
+            if str(qr.get("ec", "M")).upper() not in ("L", "M", "Q", "H"):
+                add(("qr", "ec"), f"{qr.get('ec')!r}: error correction is L, M, Q or H")
+    template_dirs = project.layers("templates")
+    for key, default in (("front", "front.html"), ("back", "back.html"),
+                         ("stylesheet", "card.css")):
+        template = str((gen.data.get("templates") or {}).get(key, default))
+        candidates = [d / gen.id / template for d in template_dirs] + \
+                     [d / template for d in template_dirs]
+        if not any(p.is_file() for p in candidates):
+            add(("templates", key), f"template {template!r} not found in "
+                + ", ".join(str(d) for d in template_dirs))
+    mascot = gen.data.get("mascot") or {}
+    if mascot.get("image") and ("mascot" in gen.shows("front") + gen.shows("back")):
+        image = str(mascot["image"])
+        found = [d / "assets" / image for d in template_dirs
+                 if (d / "assets" / image).resolve().is_file()
+                 and (d / "assets" / image).resolve().is_relative_to(d)]
+        if not found:
+            add(("mascot", "image"), f"asset {image!r} not found in templates/assets/ of "
+                + ", ".join(str(d) for d in template_dirs))
+    return problems
 
 
 def describe(gen: Generation) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from . import phones, textsafety
 from .errors import Diagnostic, InputError
@@ -42,7 +44,8 @@ def build_roster(
         for key, reason in (needs or {}).items():
             if not record.fields.get(key):
                 problems.append(_diag(record, key, f"missing: {reason}"))
-        officer = _build_officer(record, base_unit, known, allowed_extra, units, problems)
+        officer = _build_officer(record, base_unit, known, allowed_extra, units, problems,
+                                 raw.root)
         if officer is None:
             continue
         if officer.id in first_line:
@@ -54,6 +57,50 @@ def build_roster(
     if problems:
         raise InputError("bad roster", problems)
     return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
+
+
+URL_SCHEMES = ("https://", "http://", "weixin://")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
+
+
+def qr_from_screenshot(name: str, root: Path | None) -> str:
+    """The payload of the one QR code in a screenshot (a path relative to the roster's folder).
+
+    Raises ValueError with the message to show when the file is missing, outside the
+    roster's folder, unreadable, or holds no QR code or more than one.
+    """
+    folder = (root or Path.cwd()).resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder):
+        raise ValueError(f'"{name}": screenshots must be inside the roster\'s folder ({folder})')
+    if not path.is_file():
+        raise ValueError(f'"{name}": screenshot not found (looked in {folder})')
+    return _decode_screenshot(str(path), name)
+
+
+@functools.lru_cache(maxsize=256)
+def _decode_screenshot(path: str, name: str) -> str:
+    from PIL import Image, UnidentifiedImageError
+
+    from .qr import decode
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            payloads = decode(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(f'"{name}": not a readable image ({exc})') from None
+    distinct = sorted(set(payloads))
+    if not distinct:
+        raise ValueError(f'"{name}": no QR code found in the screenshot; crop it to the '
+                         "officer's WeChat QR code and make sure it is sharp")
+    if len(distinct) > 1:
+        listed = ", ".join(f'"{p}"' for p in distinct)
+        raise ValueError(f'"{name}": {len(distinct)} QR codes in the screenshot ({listed}); '
+                         "crop it to the officer's own code")
+    if not distinct[0].startswith(URL_SCHEMES):
+        raise ValueError(f'"{name}": the QR code holds "{distinct[0]}", not a WeChat URL')
+    return distinct[0]
 
 
 def number_problem(key: str, text: str) -> str | None:
@@ -103,7 +150,7 @@ def _unit_fields(source: Mapping[str, object], raw: RawRoster,
 
 def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str],
                    allowed_extra: set[str], units: dict[tuple, Unit],
-                   problems: list[Diagnostic]) -> Officer | None:
+                   problems: list[Diagnostic], root: Path | None = None) -> Officer | None:
     before = len(problems)
     values: dict[str, str] = {}
     extra: dict[str, str] = {}
@@ -153,9 +200,16 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         else:
             values[key] = NUMBER_FIELDS[key](text)
     wechat = values.get("wechat", "")
-    if wechat and not wechat.startswith(("https://", "http://", "weixin://")):
+    if wechat and wechat.lower().endswith(IMAGE_SUFFIXES):
+        try:
+            wechat = qr_from_screenshot(wechat, root)
+        except ValueError as exc:
+            problems.append(_diag(record, "wechat", str(exc)))
+            wechat = ""
+    elif wechat and not wechat.startswith(URL_SCHEMES):
         problems.append(_diag(record, "wechat", f'"{wechat}": expected the URL inside the '
-                              "officer's WeChat QR code (https://u.wechat.com/...)"))
+                              "officer's WeChat QR code (https://u.wechat.com/...) or the "
+                              "path of a screenshot of it (.png, .jpg)"))
     unit_values = dict(base_unit)
     for column, unit_key in UNIT_COLUMNS.items():
         if values.get(column):
