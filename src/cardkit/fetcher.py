@@ -14,6 +14,9 @@ MIME_TYPES = {
 }
 
 
+MAX_RESOURCE_BYTES = 64 * 1024 * 1024
+
+
 class RefusedURL(Exception):
     """A resource outside the allowed folders, or on the network."""
 
@@ -23,28 +26,52 @@ class RootedFetcher(URLFetcher):
 
     Refusals are fatal (``fail_on_errors``): a template or roster that points
     outside the project stops the render instead of leaving a hole on the card.
+    Nothing here opens a socket: ``http:``, ``https:``, ``ftp:`` and every other
+    scheme are refused before any handler sees them. Symlinks are followed to
+    where they lead, and that place must be inside a root too.
     """
 
     def __init__(self, roots: list[Path]) -> None:
         super().__init__(allowed_protocols={"file", "data"}, fail_on_errors=True,
                          allow_redirects=False, timeout=1)
         self.roots = [Path(r).resolve() for r in roots]
-        self.refused: list[str] = []
+        self.refused: list[str] = []  # the URLs refused, in order
+        self.reasons: list[str] = []  # why, one line each: "URL: reason"
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url, headers)
+        except RefusedURL as exc:
+            self._refuse(url, str(exc))
+            raise
+        except Exception as exc:
+            self._refuse(url, f"cannot be read ({type(exc).__name__}: {exc})")
+            raise
+
+    def _refuse(self, url: str, reason: str) -> None:
+        shown = url if len(url) <= 120 else url[:100] + "..."
+        self.refused.append(shown)
+        self.reasons.append(f"{shown}: {reason}")
+
+    def _fetch(self, url: str, headers: dict | None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
+            if len(url) > MAX_RESOURCE_BYTES:
+                raise RefusedURL(f"data: URL larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
             return super().fetch(url, headers)
         if scheme != "file":
-            self.refused.append(url)
-            raise RefusedURL(f"{url}: only files of the project may be used")
-        path = Path(unquote(urlsplit(url).path)).resolve()
+            raise RefusedURL("only files of the project may be used; nothing is fetched "
+                             "from the network")
+        parts = urlsplit(url)
+        if parts.netloc not in ("", "localhost"):
+            raise RefusedURL("a file on another host")
+        path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
-            self.refused.append(url)
-            raise RefusedURL(f"{url}: outside the project and cardkit's own files")
+            raise RefusedURL("outside the project, the roster's folder and cardkit's own files")
         if not path.is_file():
-            self.refused.append(url)
-            raise RefusedURL(f"{url}: no such file")
+            raise RefusedURL("no such file")
+        if path.stat().st_size > MAX_RESOURCE_BYTES:
+            raise RefusedURL(f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
         mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=path.read_bytes(),
                                   headers={"Content-Type": mime})

@@ -7,6 +7,7 @@ identical, so a roster of a thousand needs one back page, not a thousand.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -136,10 +137,11 @@ class FaceRenderer:
                 qr_codes[officer.id] = qr
             for side in sides:
                 html = self.face_html(officer, side, qr)
-                if html not in seen:
-                    seen[html] = len(faces)
+                key = face_key(html)
+                if key not in seen:
+                    seen[key] = len(faces)
                     faces.append(html)
-                index[(officer.id, side)] = seen[html]
+                index[(officer.id, side)] = seen[key]
         document, pdf, warnings = self.layout(faces, extra_roots)
         return FaceSet(pdf=pdf, faces=faces, index=index, qr_codes=qr_codes,
                        glyph_warnings=warnings, document=document)
@@ -159,11 +161,12 @@ class FaceRenderer:
             with _captured_weasyprint_warnings() as warnings:
                 document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                     font_config=FontConfiguration(), presentational_hints=False)
+                _refuse_attachments(document)
                 pdf = document.write_pdf(uncompressed_pdf=False)
         except FatalURLFetchingError:
-            refused = fetcher.refused[-1] if fetcher.refused else "a resource"
-            raise FetchRefused(f"refused to read {refused}: cards may use only files of the "
-                               "project, the roster's folder and cardkit's own data") from None
+            refused = fetcher.reasons[-1] if fetcher.reasons else "a resource"
+            raise FetchRefused(f"refused to read {refused} (cards may use only files of the "
+                               "project, the roster's folder and cardkit's own data)") from None
         if len(document.pages) != len(faces):
             raise InputError(
                 f"generation {self.gen.id}: {len(faces)} faces laid out on "
@@ -172,13 +175,38 @@ class FaceRenderer:
         return document, pdf, [w for w in warnings if "glyph" in w.lower()]
 
 
+def _refuse_attachments(document: Any) -> None:
+    """cardkit adds no file attachments; a template's ``rel=attachment`` is an error."""
+    urls = [(getattr(a.source, "args", ()) + (None,) * 3)[2] or "a file"
+            for a in document.metadata.attachments]
+    urls += [target for page in document.pages for kind, target, *_ in page.links
+             if kind == "attachment"]
+    if urls:
+        raise FetchRefused(f"a template attaches {urls[0]} (rel=attachment); "
+                           "cards carry no file attachments")
+
+
+_DATA_OFFICER = re.compile(r' data-officer="[^"]*"')
+
+
+def face_key(html: str) -> str:
+    """What makes two faces print the same: their HTML less the officer-id attribute
+    (every face carries one, so without this no two officers would share a back)."""
+    return _DATA_OFFICER.sub("", html)
+
+
 def _render_template(template: Any, context: dict[str, Any]) -> str:
     """Render, turning a template's mistake into one located error line."""
     import jinja2
 
+    from .errors import CardkitError
+
     try:
         return template.render(context)
-    except jinja2.TemplateError as exc:
+    except CardkitError:
+        raise
+    except Exception as exc:  # a template's own mistake: 1/0, a bad filter argument, ...
+        what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
         where = template.filename or template.name
         line = 0
         tb = exc.__traceback__
@@ -186,7 +214,7 @@ def _render_template(template: Any, context: dict[str, Any]) -> str:
             if tb.tb_frame.f_code.co_filename.endswith((".html", ".css")):
                 where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
             tb = tb.tb_next
-        raise InputError(f"{where}:{line}: template: {exc}") from None
+        raise InputError(f"{where}:{line}: template: {what}") from None
 
 
 @contextmanager

@@ -4,7 +4,11 @@ PyYAML's defaults are wrong for rosters: ``0772`` becomes the integer 506, ``no`
 becomes False, a duplicate key silently wins, and aliases allow "billion laughs".
 This reader composes the node tree itself and
 
-* refuses anchors and aliases, and duplicate keys;
+* refuses anchors and aliases (so "billion laughs" stops at the first ``&``),
+  merge keys, duplicate keys, explicit tags other than the plain YAML types
+  (``!!python/...``, ``!!binary``, ``!!set``, ``!foo``), lone surrogates and NUL;
+* limits the size of a file and the nesting depth *while composing*, so a file
+  of ten thousand ``[`` fails at once instead of exhausting Python's stack;
 * keeps every scalar as the exact text written (``strings=True``) or converts it
   with the safe resolver (``strings=False``, for generations and settings);
 * records the line of every value, so errors can say ``file:line``.
@@ -12,6 +16,7 @@ This reader composes the node tree itself and
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,9 @@ from .errors import Diagnostic, InputError
 
 MAX_YAML_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 64
+_PLAIN_TAGS = frozenset(f"tag:yaml.org,2002:{t}" for t in (
+    "str", "int", "float", "bool", "null", "seq", "map", "timestamp"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class YDict(dict):
@@ -48,13 +56,30 @@ class YList(list):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors and aliases while composing."""
+    """SafeLoader that refuses anchors, aliases, odd tags and deep nesting while composing."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D401
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _Refused("anchors and aliases (&, *) are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
+        tag = getattr(event, "tag", None)
+        if tag not in (None, "!") and self._expand(tag) not in _PLAIN_TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Refused(f"tag {shown} is not allowed (only plain text, numbers, lists "
+                           "and mappings)", event.start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    @staticmethod
+    def _expand(tag: str) -> str:
+        return "tag:yaml.org,2002:" + tag[2:] if tag.startswith("!!") else tag
 
 
 class _Refused(Exception):
@@ -87,7 +112,12 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
             raise _located(name, _line_of_offset(source, exc.start), "not valid UTF-8 text") from None
     if "\x00" in source:
         raise _located(name, source[: source.index("\x00")].count("\n") + 1, "contains a NUL byte")
-    loader = _StrictLoader(source)
+    try:
+        loader = _StrictLoader(source)
+    except yaml.reader.ReaderError as exc:
+        line = source[: exc.position].count("\n") + 1
+        raise _located(name, line, f"contains the control character U+{exc.character:04X}; "
+                       "YAML allows no control characters") from None
     try:
         node = loader.get_single_node()
     except _Refused as exc:
@@ -97,12 +127,20 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
         line = mark.line + 1 if mark else 0
         raise _located(name, line, f"YAML syntax: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: YAML syntax: {exc}") from None
+        raise InputError(f"{name}: YAML syntax: {' '.join(str(exc).split())}") from None
     finally:
         loader.dispose()
     if node is None:
         return None
     return _convert(node, name, strings, loader, 0)
+
+
+def _scalar_text(node: yaml.ScalarNode, name: str) -> str:
+    text = str(node.value)
+    if _SURROGATE.search(text):
+        raise _located(name, node.start_mark.line + 1,
+                       "contains a lone surrogate escape (\\ud800-\\udfff); that is not text")
+    return text
 
 
 def _line_of_offset(data: bytes, offset: int) -> int:
@@ -124,7 +162,7 @@ def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, d
                 raise _located(name, key_node.start_mark.line + 1, "a key must be plain text")
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise _located(name, key_node.start_mark.line + 1, "merge keys (<<) are not allowed")
-            key = str(key_node.value)
+            key = _scalar_text(key_node, name)
             if key in result:
                 raise _located(
                     name,
@@ -143,11 +181,17 @@ def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, d
             seq.lines.append(item.start_mark.line + 1)
         return seq
     # Scalar
+    text = _scalar_text(node, name)
     if strings:
         if node.tag == "tag:yaml.org,2002:null" and node.style is None:
             return None
-        return str(node.value)
-    return loader.construct_object(node, deep=True)
+        return text
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError, yaml.YAMLError) as exc:
+        message = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise _located(name, node.start_mark.line + 1,
+                       f"cannot read {text[:40]!r}: {message}") from None
 
 
 def dump(data: Any) -> str:
