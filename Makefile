@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 GENERATIONS := 2002 2006 2012 2022
 
-.PHONY: demo test system venv lint bench clean
+.PHONY: demo test system venv lint bench clean i18n
 
 venv: $(VENV)/.installed
 
@@ -28,6 +28,18 @@ test: system venv
 
 lint: venv
 	$(BIN)/ruff check src tests
+
+# Messages: extract from the source and the click command tree (babel.cfg), merge into
+# each catalogue, then compile the .mo files (committed, so installs need no Babel).
+# Translate new entries in src/cardkit/locale/*/LC_MESSAGES/cardkit.po, then run it again.
+LOCALE := src/cardkit/locale
+i18n: venv
+	@mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg -k Nn_:1,2 --add-location=file --sort-output --no-wrap \
+	  --project=cardkit --version=0.1.0 --copyright-holder="cardkit contributors" -o build/cardkit.pot .
+	$(BIN)/pybabel update -i build/cardkit.pot -d $(LOCALE) -D cardkit -l zh_CN --init-missing \
+	  --no-wrap --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d $(LOCALE) -D cardkit --statistics
 
 clean:
 	rm -rf $(VENV) out build dist

@@ -60,6 +60,14 @@ def cli():
     return run_cli
 
 
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch):
+    """Tests expect English messages whatever the developer's locale (zh tests set their own)."""
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """An empty project folder with a copy of the example roster as its default."""

@@ -5,6 +5,14 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .i18n import N_, _
+
+# The first word of a Diagnostic's subject names what it is about; people read it in
+# their language, while --json keeps the English subject for scripts.
+SUBJECT_KINDS = (N_("officer"), N_("unit"), N_("generation"), N_("template"), N_("sheet"),
+                 N_("row"))
+NO_ID = N_("(no id)")
+
 
 class ExitStatus(enum.IntEnum):
     """Process exit statuses; part of the command-line contract."""
@@ -17,11 +25,18 @@ class ExitStatus(enum.IntEnum):
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem found in the input, located as precisely as we can."""
+    """One problem found in the input, located as precisely as we can.
+
+    ``format()`` is the line a person reads: ``SEVERITY: FILE:LINE: SUBJECT: FIELD: MESSAGE``.
+    The severity keyword (``error``/``warning``), the ``FILE:LINE`` prefix and the field
+    name stay the same in every language; the subject's kind word (``officer``,
+    ``unit``, ...) is translated there, and the message is written translated by
+    whoever creates the Diagnostic (``_()`` from ``cardkit.i18n``).
+    """
 
     file: str = ""
     line: int = 0
-    subject: str = ""  # e.g. "officer LD042"
+    subject: str = ""  # "KIND ID", e.g. "officer LD042"; KIND is one of SUBJECT_KINDS
     field: str = ""
     message: str = ""
     severity: str = "error"  # "error" or "warning"
@@ -30,7 +45,7 @@ class Diagnostic:
         where = self.file
         if self.file and self.line:
             where = f"{self.file}:{self.line}"
-        parts = [p for p in (where, self.subject) if p]
+        parts = [p for p in (where, localize_subject(self.subject)) if p]
         if self.field:
             parts.append(self.field)
         parts.append(self.message)
@@ -45,6 +60,14 @@ class Diagnostic:
             "field": self.field,
             "message": self.message,
         }
+
+
+def localize_subject(subject: str) -> str:
+    """``officer LD042`` -> ``民警 LD042`` in Chinese; unknown kinds are left as they are."""
+    kind, space, rest = subject.partition(" ")
+    if kind not in SUBJECT_KINDS:
+        return subject
+    return _(kind) + space + (_(rest) if rest == NO_ID else rest)
 
 
 class CardkitError(Exception):

@@ -14,15 +14,16 @@ from typing import Any
 
 from . import yamlio
 from .errors import Diagnostic, InputError
+from .i18n import N_, _
 from .resources import builtin_dir
 
 CONFIG_NAME = "cardkit.yaml"
-CONFIG_KEYS = {
-    "roster": "default roster file, relative to the project folder",
-    "output": "output folder for `print` (default: out)",
-    "paper": "default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)",
-    "unit": "unit fields that rows of a CSV/XLSX roster leave out",
-    "printers": "per-printer duplex calibration (dx, dy, rotation, scale)",
+CONFIG_KEYS = {  # setting -> what it is for (shown with _())
+    "roster": N_("default roster file, relative to the project folder"),
+    "output": N_("output folder for `print` (default: out)"),
+    "paper": N_("default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)"),
+    "unit": N_("unit fields that rows of a CSV/XLSX roster leave out"),
+    "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale)"),
 }
 
 
@@ -68,7 +69,7 @@ def open_project(directory: str | Path | None = None) -> Project:
     """Read ``cardkit.yaml`` (if any) from ``directory`` or the current folder."""
     root = Path(directory) if directory else Path.cwd()
     if not root.is_dir():
-        raise InputError(f"project folder {str(root)!r} does not exist")
+        raise InputError(_("project folder {folder} does not exist").format(folder=repr(str(root))))
     config_path = root / CONFIG_NAME
     if not config_path.is_file():
         return Project(root=root)
@@ -76,7 +77,7 @@ def open_project(directory: str | Path | None = None) -> Project:
     if data is None:
         return Project(root=root, config={}, config_path=config_path)
     if not isinstance(data, dict):
-        raise InputError(f"{CONFIG_NAME}: expected a mapping of settings")
+        raise InputError(f"{CONFIG_NAME}: " + _("expected a mapping of settings"))
     problems = []
     for key in data:
         if key not in CONFIG_KEYS:
@@ -85,15 +86,15 @@ def open_project(directory: str | Path | None = None) -> Project:
                     file=CONFIG_NAME,
                     line=data.line_of(key),
                     field=key,
-                    message="unknown setting" + did_you_mean(key, CONFIG_KEYS),
+                    message=_("unknown setting") + did_you_mean(key, CONFIG_KEYS),
                 )
             )
     if problems:
-        raise InputError("bad settings", problems)
+        raise InputError(_("bad settings"), problems)
     return Project(root=root, config=dict(data), config_path=config_path)
 
 
 def did_you_mean(word: str, choices: Any) -> str:
     """`` (did you mean "x"?)`` for the closest choice, or an empty string."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+    return _(' (did you mean "{choice}"?)').format(choice=close[0]) if close else ""

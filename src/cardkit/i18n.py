@@ -1,0 +1,157 @@
+"""Messages in the user's language: gettext catalogues, chosen once per run.
+
+Every sentence a person reads goes through ``_()`` (or ``ngettext()`` when it
+counts something).  The catalogues are ordinary gettext files under
+``cardkit/locale/LANG/LC_MESSAGES/cardkit.{po,mo}``; the compiled ``.mo`` files
+are committed, so an installed cardkit needs only the standard library here.
+``make i18n`` extracts, updates and compiles them with Babel.
+
+The language is decided by :func:`setup` before a command runs: ``--lang
+en|zh`` if given, else the first of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``
+and ``LANG`` that names a language (a ``zh*`` locale gives Chinese).
+
+What scripts read never changes with the language: the ``error:`` and
+``warning:`` keywords, the ``file:line:`` prefix, field names, exit statuses
+and JSON keys.  Keep those out of the strings given to ``_()``.
+
+Strings evaluated at import time (click help texts, tables of settings) are
+marked with :func:`N_` and translated where they are shown, with ``_(text)``.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+DOMAIN = "cardkit"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = {"en": None, "zh": "zh_CN"}  # --lang value -> catalogue (None: the source text)
+ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+_state: dict[str, object] = {"lang": "en", "translation": _gettext.NullTranslations()}
+
+
+def _(message: str) -> str:
+    """``message`` in the chosen language (itself when there is no translation)."""
+    return _state["translation"].gettext(message)  # type: ignore[union-attr]
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of ``singular``/``plural`` for the count ``n``, in the chosen language."""
+    return _state["translation"].ngettext(singular, plural, n)  # type: ignore[union-attr]
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark ``message`` for extraction; translate it later, where it is shown, with ``_()``."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
+    """Mark a singular/plural pair for extraction; show it later with ``ngettext()``."""
+    return singular, plural
+
+
+def language() -> str:
+    """The language chosen for this run: ``en`` or ``zh``."""
+    return str(_state["lang"])
+
+
+def detect(environ: Mapping[str, str] | None = None) -> str:
+    """The language the environment asks for, ``en`` or ``zh``.
+
+    The variables are read in gettext's order; ``LANGUAGE`` may list several
+    (``fr:zh_CN``), and the first one cardkit speaks wins.  ``C``/``POSIX`` and
+    anything unknown give English.
+    """
+    environ = os.environ if environ is None else environ
+    for var in ENV_VARS:
+        value = environ.get(var, "")
+        for item in value.split(":") if var == "LANGUAGE" else [value]:
+            item = item.strip().lower()
+            if not item:
+                continue
+            if item.startswith("zh"):
+                return "zh"
+            if item in ("c", "posix") or item.startswith(("c.", "en")) or var != "LANGUAGE":
+                return "en"
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    """Use ``lang`` (``en`` or ``zh``) for every message from now on."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    catalogue = LANGUAGES[lang]
+    if catalogue is None:
+        translation: _gettext.NullTranslations = _gettext.NullTranslations()
+    else:
+        translation = _gettext.translation(DOMAIN, LOCALE_DIR, languages=[catalogue], fallback=True)
+    _state["lang"] = lang
+    _state["translation"] = translation
+    _hook_click()
+
+
+def setup(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """Choose the language for a run from ``--lang`` in ``argv``, else the environment."""
+    lang = lang_from_argv(argv or []) or detect(environ)
+    set_language(lang)
+    return lang
+
+
+def lang_from_argv(argv: list[str]) -> str | None:
+    """The value of ``--lang`` in a command line, if valid (click reports a bad one)."""
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = None
+        if arg == "--lang" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value in LANGUAGES:
+            return value
+    return None
+
+
+def localize_commands(command) -> None:
+    """Show the help texts of a click command tree in the chosen language.
+
+    click keeps help texts as plain strings from import time; the English text
+    (marked with ``N_``) is kept aside and each run shows ``_()`` of it, so a
+    later run in another language (tests run many in one process) is right too.
+    """
+    for obj in [command, *getattr(command, "params", [])]:
+        for attr in ("help", "short_help"):
+            source_attr = f"_cardkit_{attr}"
+            if not hasattr(obj, source_attr):
+                setattr(obj, source_attr, getattr(obj, attr, None))
+            source = getattr(obj, source_attr)
+            if source:
+                setattr(obj, attr, _(source))
+    for sub in getattr(command, "commands", {}).values():
+        localize_commands(sub)
+
+
+def _hook_click() -> None:
+    """Route click's own words (Usage:, Options:, its usage errors) through our catalogue.
+
+    click translates with the standard library's ``gettext`` functions, which it
+    imports by name into each module; giving those modules ours lets ``--lang``
+    decide for click too.  The click messages we translate are listed in
+    ``cardkit.click_messages`` so that extraction and the completeness test see them.
+    """
+    import sys
+
+    for name in ("core", "decorators", "exceptions", "formatting", "parser", "types", "termui"):
+        module = sys.modules.get(f"click.{name}")
+        if module is None:
+            continue
+        if hasattr(module, "_"):
+            module._ = _
+        if hasattr(module, "ngettext"):
+            module.ngettext = ngettext
+
+
+__all__ = ["N_", "Nn_", "_", "detect", "language", "localize_commands", "ngettext", "set_language", "setup"]
