@@ -1,8 +1,22 @@
-"""Checks on the rendered cards before anything is written."""
+"""Checks on the laid-out cards before anything is written.
+
+* glyphs: every character of the officer's and unit's text must be in one of the
+  generation's configured fonts (checked against the fonts' own character maps), and
+  WeasyPrint's "no glyph" warnings catch the generation's own texts;
+* overflow: text measured on the laid-out pages (WeasyPrint's box tree) must stay inside
+  its box, every box around it and the card's safe zone; a generation's ``fit:`` policy
+  first shrinks, then wraps a field's text (``fit_faces``, run by the renderer);
+* QR codes: module size, contrast on the rasterised face, and decoding back to the payload.
+"""
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from .errors import Diagnostic
 from .model import Generation, Officer
@@ -11,53 +25,374 @@ from .render import FaceSet
 
 _NOTDEF = re.compile(r'unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
 DECODE_DPI = 200
+PX_MM = 25.4 / 96  # one CSS pixel in millimetres
+TOLERANCE_MM = 0.15  # anti-aliasing, glyph side bearings
+MIN_CONTRAST = 0.40  # ISO/IEC 15415 symbol contrast, grade C and better
+UNIT_FIELDS = ("unit", "address", "hotline", "website")
 
 
 def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
-    """Every problem the rendered faces show: missing glyphs, unreadable QR codes."""
+    """Every problem the rendered faces show: glyphs, overflow, unreadable QR codes."""
     problems = _missing_glyphs(gen, officers, faces)
+    if faces.document is not None:
+        problems += _overflows(gen, officers, faces)
     problems += _qr_codes(gen, officers, faces)
-    return problems
+    return sorted(set(problems))
 
+
+# ---------------------------------------------------------------- glyphs
 
 def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
     problems = []
+    families = _configured_families(gen)
+    coverage = _coverage(tuple(families))
+    seen: set[tuple[str, str]] = set()
+    for officer in officers:
+        for field, value in _texts(officer):
+            for char in sorted(set(value)):
+                if char.isspace() or (coverage is not None and ord(char) in coverage):
+                    continue
+                if coverage is None and not _box_warned(char, faces):
+                    continue
+                seen.add((officer.id, char))
+                problems.append(Diagnostic(
+                    file=officer.source.file, line=officer.source.line,
+                    subject=f"officer {officer.id}", field=field,
+                    message=glyph_message(char, families)))
     for warning in faces.glyph_warnings:
         match = _NOTDEF.search(warning)
         if not match:
             continue
         text, code = match[1], match[2]
         char = chr(int(code[2:], 16))
-        hits = [o for o in officers if any(char in str(v) for v in o.as_context().values())]
-        if hits:
-            for officer in hits:
-                field = next(k for k, v in officer.as_context().items() if char in str(v))
-                problems.append(Diagnostic(
-                    file=officer.source.file, line=officer.source.line,
-                    subject=f"officer {officer.id}", field=field,
-                    message=f'"{char}" ({code}) is in no configured font; it would print as a box'))
-        else:
-            problems.append(Diagnostic(
-                file=f"generations/{gen.id}.yaml",
-                message=f'"{text}" ({code}) is in no configured font; it would print as a box'))
-    return sorted(set(problems))
+        if any(char in value for o in officers for _, value in _texts(o)):
+            continue  # already reported per officer above
+        problems.append(Diagnostic(file=f"generations/{gen.id}.yaml",
+                                   message=glyph_message(char if len(text) <= 1 else char, families)))
+    return problems
 
+
+def _texts(officer: Officer) -> Iterator[tuple[str, str]]:
+    for key, value in officer.as_context().items():
+        if key == "extra":
+            yield from ((k, str(v)) for k, v in value.items())
+        elif key != "wechat" and value:
+            yield key, str(value)
+    for key, value in officer.unit.as_context().items():
+        if key in ("name", "address", "hotline") and value:
+            yield ("unit" if key == "name" else key), str(value)
+
+
+def _box_warned(char: str, faces: FaceSet) -> bool:
+    return any(f"U+{ord(char):04X})" in w for w in faces.glyph_warnings)
+
+
+def glyph_message(char: str, families: Sequence[str]) -> str:
+    code = f"U+{ord(char):04X}"
+    holders = installed_fonts_with(ord(char))
+    if holders:
+        listed = ", ".join(holders[:4]) + (", ..." if len(holders) > 4 else "")
+        return (f'"{char}" ({code}) is in no configured font ({", ".join(families)}); '
+                f"installed fonts that have it: {listed} (add one to fonts: in the generation)")
+    return (f'"{char}" ({code}) is in no configured font; it would print as a box '
+            "(no installed font has it)")
+
+
+def _configured_families(gen: Generation) -> list[str]:
+    fonts = gen.data.get("fonts") or {}
+    families: list[str] = []
+    for key in ("body", "heading"):
+        for family in fonts.get(key) or []:
+            if family not in families:
+                families.append(str(family))
+    return families
+
+
+@functools.lru_cache(maxsize=32)
+def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
+    """Code points the families' regular faces map, or None when none can be read."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    points: set[int] = set()
+    found = False
+    for family in families:
+        located = _fc(["fc-list", f":family={family}:style=Regular", "file", "index"]) or \
+            _fc(["fc-list", f":family={family}", "file", "index"])
+        for line in located[:1]:
+            path, _, rest = line.partition(": ")
+            path = path.rstrip(":")
+            index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
+            try:
+                font = TTFont(path, fontNumber=index, lazy=True)
+                points.update(font.getBestCmap() or {})
+                font.close()
+                found = True
+            except (TTLibError, OSError, KeyError, AttributeError):
+                continue
+    return frozenset(points) if found else None
+
+
+@functools.lru_cache(maxsize=512)
+def installed_fonts_with(code_point: int) -> list[str]:
+    """Families of installed fonts (fontconfig) that have a glyph for ``code_point``."""
+    lines = _fc(["fc-list", f":charset={code_point:x}", "family"])
+    return sorted({line.split(",")[0].strip() for line in lines if line.strip()})
+
+
+def _fc(command: list[str]) -> list[str]:
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- overflow
+
+@dataclass
+class FieldBox:
+    """One printed field on one face, measured on the laid-out page (millimetres)."""
+
+    page: int
+    officer: str
+    side: str
+    field: str
+    text_rect: tuple[float, float, float, float]  # x0, y0, x1, y1 of its text
+    overflow: float  # mm beyond its box, the boxes around it, or the safe zone
+    where: str  # "its box" or "the safe zone"
+    font_pt: float
+    lines: int
+
+
+def measure(gen: Generation, document: Any) -> list[FieldBox]:
+    """Every data-field element of every page, with how far its text overflows."""
+    card = gen.card
+    safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
+    found = []
+    for number, page in enumerate(document.pages):
+        found.extend(_measure_page(number, page._page_box, safe))
+    return found
+
+
+def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
+    fields: dict[int, dict] = {}  # id(element) -> info
+    orphans: list[tuple[tuple, list]] = []  # text outside any field, with its containers
+    officer, side = "", ""
+
+    def walk(box: Any, containers: list, owner: dict | None) -> None:
+        nonlocal officer, side
+        element = getattr(box, "element", None)
+        attrs = element.attrib if element is not None else {}
+        if "data-officer" in attrs and not officer:
+            officer, side = attrs.get("data-officer", ""), attrs.get("data-side", "")
+        kind = type(box).__name__
+        if kind == "TextBox":
+            rect = (box.position_x * PX_MM, box.position_y * PX_MM,
+                    (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
+            if owner is not None:
+                owner["texts"].append(rect)
+            else:
+                orphans.append((rect, containers))
+            return
+        if kind not in ("LineBox", "InlineBox") and hasattr(box, "content_box_x"):
+            x0, y0 = box.content_box_x() * PX_MM, box.content_box_y() * PX_MM
+            rect = (x0, y0, x0 + (box.width or 0) * PX_MM, y0 + (box.height or 0) * PX_MM)
+            containers = [*containers, (rect, box)]
+        if "data-field" in attrs and (owner is None or owner["element"] is not element):
+            key = id(element)
+            if key not in fields:
+                fields[key] = {"element": element, "field": attrs["data-field"], "texts": [],
+                               "containers": containers, "box": box, "blamed": 0.0}
+            owner = fields[key]
+        for child in getattr(box, "children", None) or []:
+            walk(child, containers, owner)
+
+    walk(page_box, [], None)
+    for rect, containers in orphans:
+        amount, _ = _overflow(rect, containers, safe)
+        if amount > TOLERANCE_MM:
+            blamed = _nearest_field(containers, fields)
+            if blamed is not None:
+                blamed["blamed"] = max(blamed["blamed"], amount)
+    everything = [(r, None) for r, _ in orphans]
+    for info in fields.values():
+        everything += [(r, info) for r in info["texts"]]
+    result = []
+    for info in fields.values():
+        rects = info["texts"]
+        if not rects:
+            continue
+        text = (min(r[0] for r in rects), min(r[1] for r in rects),
+                max(r[2] for r in rects), max(r[3] for r in rects))
+        overflow, where = _overflow(text, info["containers"], safe)
+        if info["blamed"] > overflow:
+            overflow, where = info["blamed"], "the safe zone, pushing the text beside it"
+        overlap = max((_overlap(r, other) for r in rects for other, owner in everything
+                       if owner is not info), default=0.0)
+        if overlap > overflow + TOLERANCE_MM / 2:
+            overflow, where = overlap, "into the text beside it"
+        font_pt = float(info["box"].style["font_size"]) * 0.75
+        lines = len({round(r[1], 1) for r in rects})
+        result.append(FieldBox(number, officer, side, info["field"], text, overflow, where,
+                               font_pt, lines))
+    return result
+
+
+def _overflow(text: tuple, containers: list, safe: tuple) -> tuple[float, str]:
+    """How far a text rectangle runs out of the safe zone or any box around it."""
+    # Line boxes include the leading above and below the letters: allow that vertically.
+    slack = 0.18 * (text[3] - text[1])
+    inked = (text[0], text[1] + slack, text[2], text[3] - slack)
+    overflow, where = _beyond(inked, safe), "the safe zone"
+    for rect, box in containers[2:]:  # skip html and body
+        amount = _beyond(inked, rect, vertical=_fixed_height(box))
+        if amount > overflow + TOLERANCE_MM / 2:
+            overflow, where = amount, "its box"
+    return overflow, where
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    """Width by which two text boxes on the same lines overlap (0 when they do not)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if height < 0.4 * min(a[3] - a[1], b[3] - b[1]):
+        return 0.0
+    return max(0.0, width)
+
+
+def _nearest_field(containers: list, fields: dict) -> dict | None:
+    """Text outside any field that overflows is blamed on a field in its nearest container."""
+    for _, box in reversed(containers):
+        for info in fields.values():
+            if any(c is box for _, c in info["containers"]):
+                return info
+    return None
+
+
+def _fixed_height(box: Any) -> bool:
+    height = box.style["height"]
+    return getattr(height, "unit", None) not in (None, "auto") and height != "auto"
+
+
+def _beyond(inner: tuple, outer: tuple, vertical: bool = True) -> float:
+    amounts = [outer[0] - inner[0], inner[2] - outer[2]]
+    if vertical:
+        amounts += [outer[1] - inner[1], inner[3] - outer[3]]
+    return max(0.0, *amounts)
+
+
+def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
+    by_id = {o.id: o for o in officers}
+    policies = gen.data.get("fit") or {}
+    problems = []
+    for box in measure(gen, faces.document):
+        if box.overflow <= TOLERANCE_MM:
+            continue
+        officer = by_id.get(box.officer)
+        policy = policies.get(box.field)
+        how = f"overflows {box.where} by {box.overflow:.1f} mm"
+        if policy:
+            how += (f" even at {box.font_pt:.1f} pt on {box.lines} line"
+                    f"{'s' if box.lines > 1 else ''} (fit: min_pt {policy.get('min_pt', '-')}, "
+                    f"max_lines {policy.get('max_lines', 1)})")
+        else:
+            how += f"; shorten it, or give the generation a fit: policy for {box.field}"
+        if officer is None or (box.field not in _officer_fields(officer)):
+            problems.append(Diagnostic(file=f"generations/{gen.id}.yaml", field=box.field,
+                                       subject=f"{box.side} face",
+                                       message=f"text {how}"))
+            continue
+        value = dict(_texts(officer)).get(box.field, "")
+        problems.append(Diagnostic(file=officer.source.file, line=officer.source.line,
+                                   subject=f"officer {officer.id}", field=box.field,
+                                   message=f'"{value}" {how}'))
+    return problems
+
+
+def _officer_fields(officer: Officer) -> set[str]:
+    return {key for key, _ in _texts(officer)}
+
+
+def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Sequence = ()) -> tuple:
+    """Apply the generation's ``fit:`` policies; return (faces, document, pdf, warnings).
+
+    A field whose text overflows is shrunk in proportion, down to ``min_pt``; if that is
+    not enough it may wrap onto ``max_lines`` lines, at the largest size that should fit.
+    The faces are laid out again after each round (at most three); what still overflows
+    is left for ``check_faces`` to report.
+    """
+    gen = renderer.gen
+    policies = gen.data.get("fit") or {}
+    document = layout[0]
+    faces = list(faces)
+    applied: dict[tuple[int, str], tuple[float, bool]] = {}
+    for _ in range(3):
+        changed = False
+        for box in measure(gen, document):
+            policy = policies.get(box.field)
+            if not policy or box.overflow <= TOLERANCE_MM:
+                continue
+            key = (box.page, box.field)
+            min_pt = float(policy.get("min_pt", box.font_pt))
+            max_lines = int(policy.get("max_lines", 1))
+            width = box.text_rect[2] - box.text_rect[0]
+            size, wrap = applied.get(key, (box.font_pt, False))
+            if not wrap:
+                wanted = size * max(0.0, (width - box.overflow) / width) if width else min_pt
+                wanted = int(wanted * 10) / 10
+                if wanted >= min_pt and wanted < size:
+                    applied[key] = (wanted, False)
+                    changed = True
+                    continue
+                if max_lines > 1:
+                    per_line = size * max_lines * (width - box.overflow) / (width * 1.15)
+                    applied[key] = (max(min_pt, min(size, int(per_line * 10) / 10)), True)
+                    changed = True
+                    continue
+                if size > min_pt:
+                    applied[key] = (min_pt, False)
+                    changed = True
+            elif size > min_pt:
+                applied[key] = (min_pt, True)
+                changed = True
+        if not changed:
+            break
+        faces = [_styled(html, {f: v for (p, f), v in applied.items() if p == page})
+                 for page, html in enumerate(faces)]
+        layout = renderer.layout(faces, extra_roots)
+        document = layout[0]
+    return (faces, *layout)
+
+
+def _styled(html: str, fields: dict[str, tuple[float, bool]]) -> str:
+    for field, (size, wrap) in fields.items():
+        style = f"font-size:{size:.1f}pt"
+        if wrap:
+            style += ";white-space:normal;line-height:1.15;min-width:0"
+        html = re.sub(rf'data-field="{re.escape(field)}"( style="[^"]*")?',
+                      f'data-field="{field}" style="{style}"', html)
+    return html
+
+
+# ---------------------------------------------------------------- QR codes
 
 def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
     import pypdfium2 as pdfium
 
-    problems = []
+    problems: list[Diagnostic] = []
     if not faces.qr_codes:
         return problems
+    rects = _qr_rects(faces.document) if faces.document is not None else {}
     pdf = pdfium.PdfDocument(faces.pdf)
     try:
-        checked: dict[int, list[str]] = {}
+        checked: dict[int, tuple[list[str], float | None]] = {}
         for officer in officers:
             qr = faces.qr_codes.get(officer.id)
             if qr is None:
                 continue
+            field = (gen.data.get("qr") or {}).get("field", "wechat")
             where = {"file": officer.source.file, "line": officer.source.line,
-                     "subject": f"officer {officer.id}", "field": "wechat"}
+                     "subject": f"officer {officer.id}", "field": field}
             if qr.module_mm < MIN_MODULE_MM - 1e-9:
                 problems.append(Diagnostic(**where, message=(
                     f"QR module {qr.module_mm:.2f} mm is under {MIN_MODULE_MM} mm: too small to "
@@ -68,12 +403,64 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
             if page_index not in checked:
                 page = pdf[page_index]
                 image = page.render(scale=DECODE_DPI / 72).to_pil()
-                checked[page_index] = decode(image)
                 page.close()
-            if qr.payload not in checked[page_index]:
+                contrast = None
+                if page_index in rects:
+                    contrast = symbol_contrast(image, rects[page_index], faces.document, page_index)
+                checked[page_index] = (decode(image), contrast)
+            payloads, contrast = checked[page_index]
+            if contrast is not None and contrast < MIN_CONTRAST:
+                problems.append(Diagnostic(**where, message=(
+                    f"QR contrast {contrast:.0%} between its dark modules and the background is "
+                    f"under {MIN_CONTRAST:.0%}: phones may not read it (darken colors.qr or "
+                    "lighten the background)")))
+            elif qr.payload not in payloads:
                 problems.append(Diagnostic(**where, message=(
                     "the printed QR code does not decode back to its payload "
-                    f"(read: {checked[page_index] or 'nothing'})")))
+                    f"(read: {payloads or 'nothing'})")))
     finally:
         pdf.close()
     return problems
+
+
+def _qr_rects(document: Any) -> dict[int, tuple[float, float, float, float]]:
+    """Page -> rectangle (CSS px) of the QR code's SVG on that page."""
+    rects = {}
+
+    def walk(box: Any, number: int) -> None:
+        element = getattr(box, "element", None)
+        if element is not None and "qr-code" in (element.get("class") or "") \
+                and type(box).__name__.endswith("ReplacedBox"):
+            rects[number] = (box.content_box_x(), box.content_box_y(), box.width, box.height)
+            return
+        for child in getattr(box, "children", None) or []:
+            walk(child, number)
+
+    for number, page in enumerate(document.pages):
+        walk(page._page_box, number)
+    return rects
+
+
+def symbol_contrast(image: Any, rect: tuple, document: Any, page_index: int) -> float:
+    """ISO-style symbol contrast of the QR area: light minus dark reflectance, 0 to 1."""
+    page = document.pages[page_index]
+    bleed = page.bleed
+    scale = image.width / (page.width + bleed["left"] + bleed["right"])
+    x, y, w, h = rect
+    box = (int((x + bleed["left"]) * scale), int((y + bleed["top"]) * scale),
+           int((x + bleed["left"] + w) * scale), int((y + bleed["top"] + h) * scale))
+    grey = image.crop(box).convert("L")
+    histogram = grey.histogram()
+    total = sum(histogram)
+    if not total:
+        return 1.0
+
+    def percentile(fraction: float) -> int:
+        count = 0
+        for value, n in enumerate(histogram):
+            count += n
+            if count >= fraction * total:
+                return value
+        return 255
+
+    return (percentile(0.9) - percentile(0.1)) / 255

@@ -143,6 +143,11 @@ class FaceRenderer:
                     faces.append(html)
                 index[(officer.id, side)] = seen[key]
         document, pdf, warnings = self.layout(faces, extra_roots)
+        if self.gen.data.get("fit"):  # shrink/wrap fields that overflow (generation's fit:)
+            from .preflight import fit_faces
+
+            faces, document, pdf, warnings = fit_faces(self, faces, (document, pdf, warnings),
+                                                       extra_roots)
         return FaceSet(pdf=pdf, faces=faces, index=index, qr_codes=qr_codes,
                        glyph_warnings=warnings, document=document)
 
@@ -164,15 +169,23 @@ class FaceRenderer:
                 _refuse_attachments(document)
                 pdf = document.write_pdf(uncompressed_pdf=False)
         except FatalURLFetchingError:
-            refused = fetcher.reasons[-1] if fetcher.reasons else "a resource"
-            raise FetchRefused(f"refused to read {refused} (cards may use only files of the "
-                               "project, the roster's folder and cardkit's own data)") from None
+            raise _refusal(fetcher.reasons[-1] if fetcher.reasons else "a resource") from None
+        if fetcher.reasons:  # refused inside an SVG image, where WeasyPrint swallows it
+            raise _refusal(fetcher.reasons[0])
+        holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
+        if holes:  # a broken image would leave a hole in the card
+            raise InputError(f"generation {self.gen.id}: {holes[0].rstrip(': ')}; "
+                             "the card would have a hole there")
         if len(document.pages) != len(faces):
             raise InputError(
                 f"generation {self.gen.id}: {len(faces)} faces laid out on "
                 f"{len(document.pages)} pages; a face overflows its card"
             )
         return document, pdf, [w for w in warnings if "glyph" in w.lower()]
+
+
+def _refusal(reason: str) -> FetchRefused:
+    return FetchRefused(f"refused to read {reason}")
 
 
 def _refuse_attachments(document: Any) -> None:

@@ -103,7 +103,7 @@ def test_a_character_no_font_has_is_refused_before_printing(cli, project):
     assert result.code == 1
     assert result.err_lines == [
         f'error: {roster}:4: officer R1: name: "\U0002A6A5" (U+2A6A5) is in no configured font; '
-        "it would print as a box"]
+        "it would print as a box (no installed font has it)"]
     assert not (project / "rare.pdf").exists()
 
 
