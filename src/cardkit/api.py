@@ -82,6 +82,11 @@ class PrintOptions:
     marks: str = "crop"
     sides: str = "both"
     copies: int = 1
+    jobs: int | None = None  # worker processes; None: every core
+    progress: Any = None  # callable(cards done, cards in all), or None
+    report: str | Path | None = None  # write the reprint ledger here (JSON)
+    changed_since: str | Path | None = None  # print only officers changed since this report
+    shard: str | None = None  # "I/N": print the I-th of N contiguous parts of the roster
 
 
 @dataclass
@@ -96,20 +101,22 @@ class PrintResult:
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails."""
-    from . import pdfout
-    from .preflight import check_faces
-    from .render import SIDES, FaceRenderer
+    from . import batch, pdfout, report
+    from .render import SIDES
 
     _check_options(options)
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
+    if options.changed_since or options.shard:
+        roster = report.select(project, gen, roster, options.changed_since, options.shard)
+        if not roster.officers:
+            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
     sides = SIDES if options.sides == "both" else (options.sides,)
-    renderer = FaceRenderer(project, gen)
     extra_roots = [roster.root] if roster.root else []
-    faces = renderer.render(roster.officers, sides, extra_roots)
-    problems = check_faces(gen, list(roster.officers), faces)
+    faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
+                                           jobs=options.jobs, progress=options.progress)
     if problems:
         raise PreflightError("preflight failed", problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
@@ -129,6 +136,14 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards")
     page_count = len(pdf.pages)
     written = pdfout.write_atomic(data, output)
+    if options.report:
+        report.write(options.report, report.build(
+            project, gen, roster, cards, sides, layout=options.layout,
+            per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
+            first=getattr(options, "first", None) or 1, output=written, pages=page_count,
+            sheets=sheets, faces=len(set(faces.index.values())),
+            roster_file=roster_path(project, options.roster), shard=options.shard,
+            changed_since=options.changed_since))
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout)
 

@@ -102,17 +102,36 @@ def show_cmd(ctx: Context, gen: str) -> None:
               show_default=True)
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="Cards per officer.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes rendering in parallel (default: all cores).")
+@click.option("--report", metavar="FILE.json",
+              help="Write the ledger: officer -> sheet, slot, side; counts; input checksums.")
+@click.option("--changed-since", metavar="REPORT.json",
+              help="Print only officers whose card changed since that report.")
+@click.option("--shard", metavar="I/N", help="Print the I-th of N equal parts of the roster.")
 @pass_ctx
 def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
               officers: tuple[str, ...],
               output: str | None, layout: str, paper: str | None, duplex: str,
-              bleed: float | None, marks: str, sides: str, copies: int) -> None:
+              bleed: float | None, marks: str, sides: str, copies: int, **scale) -> None:
     """Render cards to a print-ready PDF."""
     from .api import PrintOptions, print_cards
+    from .progress import for_console
 
-    result = print_cards(ctx.project, PrintOptions(
-        gen=gen, roster=roster, sheet=sheet, officers=list(officers), output=output, layout=layout,
-        paper=paper, duplex=duplex, bleed=bleed, marks=marks, sides=sides, copies=copies))
+    bar = for_console(ctx.console.quiet)
+    try:
+        result = print_cards(ctx.project, PrintOptions(
+            gen=gen, roster=roster, sheet=sheet, officers=list(officers), output=output,
+            layout=layout, paper=paper, duplex=duplex, bleed=bleed, marks=marks, sides=sides,
+            copies=copies, progress=bar, **scale))
+    finally:
+        if bar:
+            bar.close()
+    if not result.cards:
+        ctx.console.info(_("nothing to print: no officer's card changed since {report}").format(
+            report=scale.get("changed_since")) if scale.get("changed_since")
+            else _("nothing to print: this shard is empty"))
+        return
     if result.layout == "sheet":
         summary = _("wrote {output}: {cards} cards, {sheets} sheets, {pages} pages")
     else:
@@ -169,14 +188,17 @@ def preview_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str,
 @click.option("--gen", "gens", multiple=True, metavar="ID",
               help="Only this generation (repeatable; default: every one).")
 @click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
+@click.option("--dpi", type=int, default=200, show_default=True, help="Resolution of the PNGs.")
+@click.option("--png-only", is_flag=True, help="Only GEN-front.png and GEN-back.png (no PDFs, no index).")
 @pass_ctx
-def samples_cmd(ctx: Context, out_dir: str | None, gens: tuple[str, ...], roster: str | None) -> None:
+def samples_cmd(ctx: Context, out_dir: str | None, gens: tuple[str, ...], roster: str | None,
+                dpi: int, png_only: bool) -> None:
     """Every generation: sheet and 1-up PDFs, PNG previews and an index.html (reproducible)."""
     from .samples import write_samples
 
-    result = write_samples(ctx.project, out_dir, list(gens) or None, roster)
-    ctx.console.info(f"wrote {len(result.files)} files for {len(result.generations)} generations; "
-                     f"open {result.index}")
+    result = write_samples(ctx.project, out_dir, list(gens) or None, roster, dpi, png_only)
+    where = f"; open {result.index}" if result.index else f" in {result.folder}"
+    ctx.console.info(f"wrote {len(result.files)} files for {len(result.generations)} generations{where}")
 
 
 @cli.command("exhibit")

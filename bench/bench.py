@@ -1,0 +1,202 @@
+"""Benchmark: `cardkit print` end to end on fictional rosters, beside a plain-WeasyPrint baseline.
+
+    .venv/bin/python bench/bench.py                      # N = 10, 1000, 10000
+    .venv/bin/python bench/bench.py --sizes 10,1000 --repeat 3
+    .venv/bin/python bench/bench.py --huge               # adds N = 160000 (about 10+ minutes)
+
+Each measurement is a fresh process, timed from its start to its exit (the PDF
+is on disk then). Reported per size: the median wall time of the runs, cards
+per second, peak memory and PDF size per card. Peak memory is given twice: the
+largest single process (``wait4`` rusage of the child, its workers included) and
+the sum over the process tree, sampled every 50 ms from /proc (cardkit's
+``--jobs`` workers run at the same time, so the sum is what the machine needs).
+The table goes to stdout, the same figures as JSON to ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from roster import write_roster  # noqa: E402
+
+GEN = "2022"
+
+
+def cardkit_command(roster: Path, output: Path, jobs: int | None) -> list[str]:
+    command = [sys.executable, "-m", "cardkit", "-q", "print", "--gen", GEN,
+               "--layout", "sheet", "--duplex", "long", "--roster", str(roster), "-o", str(output)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    return command
+
+
+def baseline_command(roster: Path, output: Path) -> list[str]:
+    return [sys.executable, str(HERE / "baseline.py"), "--gen", GEN, "--roster", str(roster),
+            "-o", str(output)]
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and all its descendants, now."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(fields[21]) * page
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
+
+
+def measure(command: list[str], cwd: Path) -> dict:
+    """Run ``command``; its wall time, exit status, peak RSS (largest process, tree sum)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    peak_tree = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_tree
+        while not stop.is_set():
+            peak_tree = max(peak_tree, _tree_rss(proc.pid))
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stop.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": wall, "status": proc.returncode, "peak_rss_mib": usage.ru_maxrss / 1024,
+            "peak_tree_mib": peak_tree / 2**20, "stderr": err.decode("utf-8", "replace")[-2000:]}
+
+
+def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int | None) -> dict:
+    output = work / f"{tool}-{n}.pdf"
+    command = (cardkit_command(roster, output, jobs) if tool == "cardkit"
+               else baseline_command(roster, output))
+    runs = []
+    for _ in range(repeat):
+        output.unlink(missing_ok=True)
+        run = measure(command, REPO)
+        if run["status"] != 0:
+            raise SystemExit(f"bench: {tool} N={n} failed ({run['status']}):\n{run['stderr']}")
+        run["pdf_bytes"] = output.stat().st_size
+        runs.append(run)
+    wall = statistics.median(r["wall_s"] for r in runs)
+    size = runs[-1]["pdf_bytes"]
+    return {
+        "tool": tool, "officers": n, "cards": n, "runs": len(runs),
+        "wall_s": round(wall, 3), "wall_s_all": [round(r["wall_s"], 3) for r in runs],
+        "cards_per_s": round(n / wall, 2),
+        "peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
+        "peak_tree_mib": round(statistics.median(r["peak_tree_mib"] for r in runs), 1),
+        "pdf_bytes": size, "pdf_kib_per_card": round(size / 1024 / n, 2),
+        "command": " ".join(command),
+    }
+
+
+def startup(repeat: int) -> list[dict]:
+    rows = []
+    for label, args in (("cardkit --help", ["--help"]), ("cardkit list", ["list"])):
+        runs = [measure([sys.executable, "-m", "cardkit", *args], REPO)["wall_s"]
+                for _ in range(max(repeat, 3))]
+        rows.append({"command": label, "wall_s": round(statistics.median(runs), 3)})
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    lines = [f"{'N':>7} {'tool':<9} {'runs':>4} {'wall s':>9} {'cards/s':>9} {'× base':>7} "
+             f"{'RSS MiB':>8} {'tree MiB':>9} {'KiB/card':>9}"]
+    base = {r["officers"]: r for r in rows if r["tool"] == "baseline"}
+    for r in rows:
+        ratio = ""
+        if r["tool"] == "cardkit" and r["officers"] in base:
+            ratio = f"{r['cards_per_s'] / base[r['officers']]['cards_per_s']:.1f}"
+        lines.append(f"{r['officers']:>7} {r['tool']:<9} {r['runs']:>4} {r['wall_s']:>9.2f} "
+                     f"{r['cards_per_s']:>9.1f} {ratio:>7} {r['peak_rss_mib']:>8.0f} "
+                     f"{r['peak_tree_mib']:>9.0f} {r['pdf_kib_per_card']:>9.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10,1000,10000",
+                        help="officers per roster, comma-separated (default 10,1000,10000)")
+    parser.add_argument("--huge", action="store_true", help="also N = 160000 (opt-in, long)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per case under 10000 officers; the median is quoted")
+    parser.add_argument("--repeat-large", type=int, default=1,
+                        help="runs per case from 10000 officers on (default 1)")
+    parser.add_argument("--baseline-max", type=int, default=10000,
+                        help="no baseline above this many officers (default 10000)")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--jobs", type=int, help="pass --jobs N to cardkit (default: its own)")
+    parser.add_argument("--json", default=str(HERE / "results.json"), help="where to write JSON")
+    parser.add_argument("--workdir", help="rosters and PDFs go here (default: a temp folder)")
+    args = parser.parse_args(argv)
+
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    if args.huge and 160000 not in sizes:
+        sizes.append(160000)
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="cardkit-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in sizes:
+        roster = write_roster(n, work / f"roster-{n}.csv")
+        repeat = args.repeat if n < 10000 else args.repeat_large
+        tools = ["cardkit"]
+        if not args.no_baseline and n <= args.baseline_max:
+            tools.append("baseline")
+        for tool in tools:
+            row = run_case(tool, n, roster, work, repeat, args.jobs)
+            rows.append(row)
+            print(f"bench: {tool} N={n}: {row['wall_s']:.2f} s, {row['cards_per_s']:.1f} cards/s",
+                  file=sys.stderr, flush=True)
+    starts = startup(args.repeat)
+    result = {
+        "generation": GEN, "layout": "sheet", "duplex": "long",
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "rows": rows, "startup": starts,
+    }
+    Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    print(table(rows))
+    for s in starts:
+        print(f"{s['command']}: {s['wall_s']:.3f} s")
+    print(f"JSON: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The reprint ledger: ``--report FILE.json``, ``--changed-since REPORT.json`` and ``--shard I/N``.
+
+A report says which officer went on which sheet, slot and side, with counts and
+checksums of every input. Each officer's card gets a digest of what decides
+its content (the officer's and the unit's fields, the resolved generation, the
+template files and cardkit's version), so a later run with ``--changed-since``
+keeps only the officers whose card would come out different, without
+rendering anything to find out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, UsageError
+from .model import Generation, Officer, Roster
+from .project import Project
+
+FORMAT = "cardkit-report/1"
+_SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode()
+
+
+def design_digest(project: Project, gen: Generation) -> str:
+    """Checksum of everything but the roster that shapes a card: generation, templates, cardkit."""
+    from . import __version__
+
+    digest = hashlib.sha256()
+    digest.update(f"cardkit {__version__}\n".encode())
+    digest.update(_canonical({"id": gen.id, "data": gen.data}))
+    for folder in project.layers("templates"):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0")
+            digest.update(_sha256(path.read_bytes()).encode())
+    return digest.hexdigest()
+
+
+def card_digest(design: str, officer: Officer) -> str:
+    """Checksum of one officer's card content: the design plus the officer's and unit's fields."""
+    return _sha256(design.encode() + _canonical(
+        {"officer": officer.as_context(), "unit": officer.unit.as_context()}))
+
+
+def input_checksums(project: Project, gen: Generation, roster_file: str | Path | None,
+                    design: str) -> dict[str, str]:
+    sums = {"design": design, "generation": _sha256(_canonical(gen.data))}
+    if roster_file is not None and str(roster_file) != "-" and Path(roster_file).is_file():
+        sums["roster"] = _sha256(Path(roster_file).read_bytes())
+    return sums
+
+
+# --- selecting officers ---------------------------------------------------------------
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``I/N`` -> (I, N), 1 <= I <= N."""
+    match = _SHARD.match(text or "")
+    if not match:
+        raise UsageError(f"--shard must look like I/N (e.g. 2/4), not {text!r}")
+    index, count = int(match[1]), int(match[2])
+    if count < 1 or not 1 <= index <= count:
+        raise UsageError(f"--shard {text}: I must be between 1 and N")
+    return index, count
+
+
+def shard_span(total: int, index: int, count: int) -> tuple[int, int]:
+    """The officers [start, stop) of shard ``index`` of ``count``: contiguous, sizes within one."""
+    return (index - 1) * total // count, index * total // count
+
+
+def select(project: Project, gen: Generation, roster: Roster,
+           changed_since: str | Path | None = None, shard: str | None = None) -> Roster:
+    """The officers to print: those changed since a report (if given), then one shard of them."""
+    officers: Sequence[Officer] = roster.officers
+    if changed_since:
+        previous = read_report(changed_since)
+        design = design_digest(project, gen)
+        before = previous.get("digests", {})
+        officers = [o for o in officers if before.get(o.id) != card_digest(design, o)]
+    if shard:
+        start, stop = shard_span(len(officers), *parse_shard(shard))
+        officers = officers[start:stop]
+    if officers is roster.officers:
+        return roster
+    return Roster(officers=tuple(officers), source=roster.source, root=roster.root)
+
+
+def read_report(path: str | Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such report") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a cardkit report ({exc})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise InputError(f"{path}: not a cardkit report (expected \"format\": \"{FORMAT}\")")
+    return data
+
+
+# --- writing the ledger ------------------------------------------------------------------
+
+def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Officer],
+          sides: Sequence[str], *, layout: str, per_sheet: int = 0, first: int = 1,
+          output: str = "", pages: int = 0, sheets: int = 0, faces: int = 0,
+          roster_file: str | Path | None = None, shard: str | None = None,
+          changed_since: str | Path | None = None) -> dict:
+    """The ledger of a print job, as a JSON-ready dict.
+
+    ``cards`` is the print order (each officer once per copy). On sheets, card
+    ``i`` (counting the ``first - 1`` slots left empty on the first sheet) is on
+    sheet ``i // per_sheet + 1`` in slot ``i % per_sheet + 1``; each sheet is a
+    page of fronts then a page of backs. With ``layout="cards"`` each face is a page.
+    """
+    design = design_digest(project, gen)
+    entries: dict[str, dict] = {}
+    for number, officer in enumerate(cards):
+        entry = entries.setdefault(officer.id, {
+            "id": officer.id, "name": officer.name, "unit": officer.unit.name,
+            "source": f"{officer.source.file}:{officer.source.line}" if officer.source.line
+            else officer.source.file,
+            "digest": card_digest(design, officer), "copies": []})
+        if layout == "sheet" and per_sheet:
+            position = number + first - 1
+            sheet, slot = divmod(position, per_sheet)
+            entry["copies"].append({
+                "sheet": sheet + 1, "slot": slot + 1,
+                "pages": {side: sheet * len(sides) + k + 1 for k, side in enumerate(sides)}})
+        else:
+            entry["copies"].append({
+                "pages": {side: number * len(sides) + k + 1 for k, side in enumerate(sides)}})
+    return {
+        "format": FORMAT,
+        "generation": gen.id,
+        "roster": str(roster.source),
+        "output": output,
+        "layout": layout,
+        "sides": list(sides),
+        "shard": shard,
+        "changed_since": str(changed_since) if changed_since else None,
+        "counts": {"officers": len(entries), "cards": len(cards), "sheets": sheets,
+                   "pages": pages, "distinct_faces": faces, "per_sheet": per_sheet},
+        "inputs": input_checksums(project, gen, roster_file, design),
+        "digests": {officer_id: e["digest"] for officer_id, e in entries.items()},
+        "officers": list(entries.values()),
+    }
+
+
+def write(path: str | Path, ledger: dict) -> str:
+    """Write the ledger atomically (``-`` is not allowed: stdout may carry the PDF)."""
+    from .pdfout import write_atomic
+
+    data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
+    return write_atomic(data, path)
