@@ -35,7 +35,7 @@ class SamplesResult:
     @property
     def files(self) -> list[str]:
         names = [name for g in self.generations for name in g.files.values()]
-        return [*names, "index.html"]
+        return [*names, "index.html"] if self.index else names
 
 
 def ordered(project: Project, only: list[str] | None = None) -> list[str]:
@@ -47,18 +47,30 @@ def ordered(project: Project, only: list[str] | None = None) -> list[str]:
 
 def write_samples(project: Project, out_dir: str | Path | None = None,
                   gen_ids: list[str] | None = None, roster: str | Path | None = None,
-                  dpi: int = SAMPLE_DPI) -> SamplesResult:
-    """For each generation: sheet PDF, 1-up PDF, PNG of front and back; then index.html."""
+                  dpi: int = SAMPLE_DPI, png_only: bool = False) -> SamplesResult:
+    """For each generation: sheet PDF, 1-up PDF, PNG of front and back; then index.html.
+
+    ``png_only`` writes only the PNGs (GEN-front.png, GEN-back.png): the README's pictures.
+    """
     from .api import PrintOptions, print_cards
     from .pdfout import write_atomic
-    from .preview import check_dpi, render_pages, safe_name, write_png
+    from .preview import check_dpi, face_images, render_pages, safe_name, write_png
 
     check_dpi(dpi)
     folder = Path(out_dir) if out_dir else project.output_dir / "samples"
-    result = SamplesResult(folder=str(folder), index=str(folder / "index.html"))
+    result = SamplesResult(folder=str(folder), index="" if png_only else str(folder / "index.html"))
     for gen_id in ordered(project, gen_ids):
         gen = generations.load(project, gen_id)
         stem = safe_name(gen_id)
+        if png_only:
+            files = {}
+            for _, side, image in face_images(project, gen_id, roster, None, dpi):
+                files[side] = f"{stem}-{side}.png"
+                write_png(image, folder / files[side], dpi)
+            result.generations.append(GenerationSamples(
+                id=gen.id, title=gen.title, year=gen.year,
+                summary=str(gen.data.get("summary", "")), files=files))
+            continue
         files = {"sheet": f"{stem}-sheet.pdf", "cards": f"{stem}-1up.pdf"}
         print_cards(project, PrintOptions(gen=gen_id, roster=roster, layout="sheet",
                                           output=folder / files["sheet"]))
@@ -72,7 +84,8 @@ def write_samples(project: Project, out_dir: str | Path | None = None,
         result.generations.append(GenerationSamples(
             id=gen.id, title=gen.title, year=gen.year,
             summary=str(gen.data.get("summary", "")), files=files))
-    write_atomic(index_html(result.generations).encode("utf-8"), folder / "index.html")
+    if not png_only:
+        write_atomic(index_html(result.generations).encode("utf-8"), folder / "index.html")
     return result
 
 
