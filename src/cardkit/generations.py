@@ -257,8 +257,8 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
         candidates = [d / gen.id / template for d in template_dirs] + \
                      [d / template for d in template_dirs]
         if not any(p.is_file() for p in candidates):
-            add(("templates", key), f"template {template!r} not found in "
-                + ", ".join(str(d) for d in template_dirs))
+            add(("templates", key), f"template {template!r} not found in the project's "
+                "templates/ nor among cardkit's built-in templates")
     mascot = gen.data.get("mascot") or {}
     if mascot.get("image") and ("mascot" in gen.shows("front") + gen.shows("back")):
         image = str(mascot["image"])
@@ -266,8 +266,8 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
                  if (d / "assets" / image).resolve().is_file()
                  and (d / "assets" / image).resolve().is_relative_to(d)]
         if not found:
-            add(("mascot", "image"), f"asset {image!r} not found in templates/assets/ of "
-                + ", ".join(str(d) for d in template_dirs))
+            add(("mascot", "image"), f"asset {image!r} not found in the project's "
+                "templates/assets/ nor among cardkit's built-in assets")
     return problems
 
 

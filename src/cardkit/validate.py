@@ -72,7 +72,7 @@ def qr_from_screenshot(name: str, root: Path | None) -> str:
     folder = (root or Path.cwd()).resolve()
     path = (folder / name).resolve()
     if not path.is_relative_to(folder):
-        raise ValueError(f'"{name}": screenshots must be inside the roster\'s folder ({folder})')
+        raise ValueError(f'"{name}": a screenshot must be inside the roster\'s folder')
     if not path.is_file():
         raise ValueError(f'"{name}": screenshot not found (looked in {folder})')
     return _decode_screenshot(str(path), name)
