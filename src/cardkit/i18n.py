@@ -122,7 +122,9 @@ def localize_commands(command) -> None:
     (marked with ``N_``) is kept aside and each run shows ``_()`` of it, so a
     later run in another language (tests run many in one process) is right too.
     """
-    for obj in [command, *getattr(command, "params", [])]:
+    # click makes each command's --help option once and keeps it (``_help_option``)
+    params = [*getattr(command, "params", []), getattr(command, "_help_option", None)]
+    for obj in [command, *(p for p in params if p is not None)]:
         for attr in ("help", "short_help"):
             source_attr = f"_cardkit_{attr}"
             if not hasattr(obj, source_attr):
