@@ -42,3 +42,17 @@ def test_installed_wheel_prints_from_any_folder(wheel, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(str(target))  # the wheel's data, not the checkout's
     assert "莫小兰" in page_texts(work / "out" / "cards-2022.pdf")[0]
+
+
+def test_wheel_speaks_chinese_without_babel(wheel, tmp_path):
+    assert "cardkit/locale/zh_CN/LC_MESSAGES/cardkit.mo" in zipfile.ZipFile(wheel).namelist()
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                    "--target", str(target), str(wheel)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(target), "LANG": "zh_CN.UTF-8"}
+    result = subprocess.run(  # Babel is only for building the catalogues: block it
+        [sys.executable, "-c", "import sys; sys.modules['babel'] = None; sys.argv[0] = 'cardkit'; "
+         "from cardkit.cli import main; main(['--help'])"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "打印警民联系卡。" in result.stdout
