@@ -75,7 +75,8 @@ def test_lingxian_card_has_family_hotline_weibo_qr_and_police_office(lingxian_pd
     for words in ("防火", "防盗", "防抢", "防骗", "官方微博"):
         assert words in back
     # The three channels sit on one line at the foot of the back, inside the card.
-    foot = [find_text(lingxian_pdf, 1, w)[0] for w in ("报警求助", "亲情热线", "值班电话")]
+    foot = [max(find_text(lingxian_pdf, 1, w), key=lambda f: f.y)
+            for w in ("报警求助", "亲情热线", "值班电话")]
     assert len({round(f.y) for f in foot}) == 1 and foot[0].x < foot[1].x < foot[2].x
 
 
