@@ -86,6 +86,18 @@ def test_lang_option_overrides_the_environment(cli, bad, chinese):
     assert 'error: roster.yaml:7: 民警 LD001: phone: "0772-12": ' in chinese.stderr
 
 
+def test_clean_check_says_ok_in_chinese_with_the_ok_keyword(cli):
+    result = cli(["--lang", "zh", "check", "--gen", "2022"], cwd=REPO)
+    assert result.code == 0, result.stderr
+    assert result.err_lines == ["ok: 版式 2022：未发现问题"]
+
+
+def test_list_in_chinese(cli):
+    out = cli(["--lang", "zh", "list"], cwd=REPO).stdout.decode("utf-8")
+    assert "2006   第二代警民联系卡  （基础版式 2002，尺寸 90x54mm）" in out
+    assert "       正面：" in out and "       背面：" in out
+
+
 @pytest.mark.parametrize("args", [["--lang", "zh", "--help"], ["--help", "--lang", "zh"],
                                   ["--lang=zh", "-h"]])
 def test_help_in_chinese_with_lang(cli, args):
