@@ -176,8 +176,11 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     for key, text in list(values.items()):
         kind = record.kinds.get(key)
         if kind == "date":
-            problems.append(_diag(record, key, f'"{text}": a date cell where text belongs '
-                                  f"({phones.FIX})"))
+            if key in record.readings:  # YAML
+                message = f'"{text}" is read by YAML as a date; put it in quotes'
+            else:
+                message = f'"{text}": a date cell where text belongs ({phones.FIX})'
+            problems.append(_diag(record, key, message))
             values.pop(key)
         elif key in record.numeric and key not in NUMBER_FIELDS:
             reading = record.readings.get(key, text)

@@ -31,3 +31,29 @@ def test_mobile_must_be_eleven_digits_from_13_to_19():
     for bad in ("12800000001", "1380000000", "0772-2812345"):
         with pytest.raises(PhoneError):
             format_mobile(bad)
+
+
+@pytest.mark.parametrize("text,named", [
+    ("1.38E+10", "Excel's scientific notation; the last digits are lost"),
+    ("13800000001.0", 'read as a decimal number (a spreadsheet number cell); write it as text: '
+                      '"13800000001"'),
+    ("7722812345", 'lost its leading zero (a spreadsheet stored it as a number); '
+                   'write it as text: "0772-2812345"'),
+    ("1087654321", 'lost its leading zero (a spreadsheet stored it as a number); '
+                   'write it as text: "010-87654321"'),
+    ("2023-03-12", "a date where a number belongs"),
+    ("12-Mar", "a date where a number belongs"),
+    ("3月12日", "a date where a number belongs"),
+    ("45000", "looks like the serial number of the date 2023-03-15"),
+])
+def test_spreadsheet_damage_is_named(text, named):
+    from cardkit.phones import excel_damage
+
+    assert named in excel_damage(text)
+
+
+@pytest.mark.parametrize("text", ["0772-12", "1380000000", "abc", "23456"])
+def test_plain_typos_are_not_blamed_on_excel(text):
+    from cardkit.phones import excel_damage
+
+    assert excel_damage(text) is None
