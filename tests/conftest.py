@@ -66,6 +66,11 @@ def _english_messages(monkeypatch):
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+    from cardkit import i18n
+
+    i18n.set_language("en")  # and no language left over from a test that ran cardkit in Chinese
+    yield
+    i18n.set_language("en")
 
 
 @pytest.fixture
