@@ -95,8 +95,9 @@ def index_html(entries: list[GenerationSamples]) -> str:
     rows = []
     for g in entries:
         year = f"{g.year}" if g.year is not None else ""
+        label = " · ".join(dict.fromkeys(x for x in (g.id, year) if x))
         rows.append(f"""<section>
-<h2>{e(g.title)} <small>{e(g.id)}{' · ' + year if year else ''}</small></h2>
+<h2>{e(g.title)} <small>{e(label)}</small></h2>
 <p>{e(g.summary)}</p>
 <div class="faces">
 <figure><img src="{e(g.files['front'])}" alt="{e(g.id)} 正面"><figcaption>正面 front</figcaption></figure>
