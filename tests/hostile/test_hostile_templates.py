@@ -1,0 +1,250 @@
+"""Hostile templates, stylesheets, assets and generations: nothing read outside the project,
+nothing fetched, no sandbox escape, and every refusal is one line naming what was refused."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_ROSTER
+from hostile_helpers import no_network, write
+from pdfcheck import page_texts
+
+pytestmark = pytest.mark.usefixtures("no_network")
+__all__ = ["no_network"]
+
+OUTSIDE = "file:///etc/hostname"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A project folder with the example roster and room for templates and generations."""
+    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
+    return tmp_path
+
+
+def front(site: Path, decoration: str) -> None:
+    write(site / "templates" / "front.html", '{% extends "!builtin/front.html" %}'
+          "{% block decoration %}" + decoration + "{% endblock %}")
+
+
+def stylesheet(site: Path, css: str) -> None:
+    write(site / "templates" / "card.css", css + '\n{% include "!builtin/card.css" %}')
+
+
+def mascot(site: Path, image: str, gen: str = "m") -> str:
+    write(site / "generations" / f"{gen}.yaml",
+          f'extends: "2022"\nmascot:\n  image: "{image}"\n  caption: 螺警官\n')
+    return gen
+
+
+def run(cli, site: Path, gen: str = "2002"):
+    """Print one officer; on refusal check nothing was written and return the one line."""
+    result = cli(["print", "--gen", gen, "--officer", "LD001", "-o", "out.pdf"], cwd=site)
+    if result.code != 0:
+        assert not (site / "out.pdf").exists()
+        assert len(result.err_lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def refused(cli, site: Path, gen: str = "2002") -> str:
+    result = run(cli, site, gen)
+    assert result.code == 1, result.stderr
+    return result.err_lines[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Sandbox escapes and template mistakes
+
+@pytest.mark.parametrize("expression", [
+    "''.__class__.__mro__[1].__subclasses__()",
+    "cycler.__init__.__globals__.os",
+    "self._TemplateReference__context",
+    "lipsum.__globals__['os'].popen('id').read()",
+    "range.__self__",
+    "gen.__class__",
+])
+def test_sandbox_escapes_are_refused(cli, site, expression):
+    front(site, "{{ " + expression + " }}")
+    line = refused(cli, site)
+    assert line.startswith(f"error: {site / 'templates' / 'front.html'}:1: template: ")
+    assert "unsafe" in line or "undefined" in line or "no attribute" in line, line
+
+
+def test_a_sandbox_escape_cannot_mutate_the_context(cli, site):
+    front(site, "{{ texts.update({'promise': 'x'}) }}")
+    assert "unsafe" in refused(cli, site)
+
+
+@pytest.mark.parametrize("expression", ["'x' * 1000000000", "[0] * 10**8", "9 ** 999999"])
+def test_a_template_cannot_allocate_without_bound(cli, site, expression):
+    front(site, "{{ " + expression + " }}")
+    start = time.perf_counter()
+    line = refused(cli, site)
+    assert time.perf_counter() - start < 5
+    assert "a template may not" in line
+
+
+def test_a_python_exception_in_a_template_is_one_located_line(cli, site):
+    front(site, "{{ 1 / 0 }}")
+    assert refused(cli, site) == (f"error: {site / 'templates' / 'front.html'}:1: template: "
+                                  "ZeroDivisionError: division by zero")
+
+
+@pytest.mark.parametrize("name", ["../../../../../../etc/passwd", "/etc/passwd"])
+def test_include_cannot_leave_the_template_folders(cli, site, name):
+    front(site, '{% include "' + name + '" %}')
+    line = refused(cli, site)
+    assert "root:" not in line and "template" in line
+
+
+def test_a_template_symlinked_out_of_the_project_is_not_read(cli, site):
+    (site / "templates").mkdir()
+    os.symlink("/etc/passwd", site / "templates" / "front.html")
+    line = refused(cli, site)
+    assert line == (f"error: {site / 'templates' / 'front.html'}: template links to /etc/passwd, "
+                    f"outside {site.resolve() / 'templates'}")
+
+
+def test_a_block_folder_symlinked_out_of_the_project_is_not_read(cli, site, tmp_path_factory):
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    write(elsewhere / "name.html", "<p>SECRET-FROM-ELSEWHERE</p>")
+    (site / "templates").mkdir()
+    os.symlink(elsewhere, site / "templates" / "blocks")
+    line = refused(cli, site)
+    assert "template links to" in line and "SECRET" not in line
+
+
+@pytest.mark.parametrize("name", ["../../../../etc/passwd", "/etc/passwd"])
+def test_a_generation_cannot_name_a_template_outside(cli, site, name):
+    write(site / "generations" / "t.yaml", f'extends: "2002"\ntemplates:\n  front: "{name}"\n')
+    line = refused(cli, site, "t")
+    assert "root:" not in line and "not found" in line
+
+
+# --------------------------------------------------------------------------------------------
+# URLs in templates and stylesheets: the network and files outside are refused by name
+
+@pytest.mark.parametrize(("markup", "url", "reason"), [
+    ('<img src="http://127.0.0.1:9/x.png">', "http://127.0.0.1:9/x.png", "network"),
+    ('<img src="https://example.gov.cn/x.png">', "https://example.gov.cn/x.png", "network"),
+    ('<img src="ftp://127.0.0.1:9/x.png">', "ftp://127.0.0.1:9/x.png", "network"),
+    (f'<img src="{OUTSIDE}">', OUTSIDE, "outside"),
+    ('<img src="../../../../../../etc/hostname">', OUTSIDE, "outside"),
+    ('<img src="file://evil.example/etc/hostname">', "file://evil.example/etc/hostname",
+     "another host"),
+    ('<div style="background: url(http://127.0.0.1:9/bg.png)">x</div>',
+     "http://127.0.0.1:9/bg.png", "network"),
+    ('<iframe src="http://127.0.0.1:9/"></iframe><object data="http://127.0.0.1:9/o.svg">'
+     '</object>', "http://127.0.0.1:9/o.svg", "network"),
+    (f'<svg width="10" height="10"><image href="{OUTSIDE}" width="5" height="5"/></svg>',
+     OUTSIDE, "outside"),
+])
+def test_templates_cannot_fetch_from_the_network_or_outside(cli, site, markup, url, reason):
+    front(site, markup)
+    line = refused(cli, site)
+    assert line.startswith(f"error: refused to read {url}: "), line
+    assert reason in line
+
+
+@pytest.mark.parametrize(("css", "url"), [
+    ('@import url("http://127.0.0.1:9/x.css");', "http://127.0.0.1:9/x.css"),
+    (f'@import "{OUTSIDE}";', OUTSIDE),
+    ("@font-face { font-family: Evil; src: url(http://127.0.0.1:9/f.woff2); }"
+     ".face { font-family: Evil; }", "http://127.0.0.1:9/f.woff2"),
+    ("@font-face { font-family: Sys; src: url(file:///usr/share/fonts/opentype/noto/"
+     "NotoSansCJK-Regular.ttc); } .face { font-family: Sys; }",
+     "file:///usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    (f".face {{ background-image: url({OUTSIDE}); }}", OUTSIDE),
+    (".face { list-style-image: url(http://127.0.0.1:9/b.png); } .face { display: list-item; }",
+     "http://127.0.0.1:9/b.png"),
+])
+def test_stylesheets_cannot_fetch_from_the_network_or_outside(cli, site, css, url):
+    stylesheet(site, css)
+    assert refused(cli, site).startswith(f"error: refused to read {url}: ")
+
+
+def test_a_data_url_svg_cannot_reach_outside_either(cli, site):
+    import base64
+
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9">'
+           f'<image href="{OUTSIDE}" width="9" height="9"/></svg>').encode()
+    front(site, f'<img src="data:image/svg+xml;base64,{base64.b64encode(svg).decode()}">')
+    assert refused(cli, site).startswith(f"error: refused to read {OUTSIDE}: outside")
+
+
+def test_percent_encoded_traversal_is_resolved_before_the_check(cli, site):
+    templates = (site / "templates").resolve().as_uri()
+    front(site, f'<img src="{templates}/..%2f..%2f..%2f..%2f..%2f..%2fetc/hostname">')
+    assert "outside the project" in refused(cli, site)
+
+
+def test_attachments_are_refused(cli, site):
+    # <link rel=attachment> would embed the roster in the PDF; cardkit adds no attachments.
+    write(site / "templates" / "document.html",
+          (Path(__file__).parents[2] / "templates" / "document.html").read_text(encoding="utf-8")
+          .replace("<title>", '<link rel="attachment" href="../roster.yaml"><title>'))
+    line = refused(cli, site)
+    assert line == (f"error: a template attaches {(site / 'roster.yaml').resolve().as_uri()} "
+                    "(rel=attachment); cards carry no file attachments")
+
+
+def test_attachment_links_are_refused(cli, site):
+    front(site, '<a rel="attachment" href="../cardkit.yaml">x</a>')
+    assert "(rel=attachment); cards carry no file attachments" in refused(cli, site)
+
+
+# --------------------------------------------------------------------------------------------
+# Assets named by a generation
+
+def test_an_asset_name_cannot_climb_out_of_templates_assets(cli, site):
+    gen = mascot(site, "../../../../../../etc/hostname")
+    line = refused(cli, site, gen)
+    assert "mascot.image: asset" in line and "not found" in line
+
+
+def test_an_asset_symlinked_out_of_the_project_is_not_used(cli, site):
+    (site / "templates" / "assets").mkdir(parents=True)
+    os.symlink("/etc/hostname", site / "templates" / "assets" / "evil.svg")
+    gen = mascot(site, "evil.svg")
+    line = refused(cli, site, gen)
+    assert "mascot.image: asset" in line and "not found" in line
+
+
+def test_an_svg_asset_reaching_outside_is_refused(cli, site):
+    write(site / "templates" / "assets" / "reach.svg",
+          '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+          f'<image href="{OUTSIDE}" width="5" height="5"/></svg>')
+    gen = mascot(site, "reach.svg")
+    assert refused(cli, site, gen).startswith(f"error: refused to read {OUTSIDE}: outside")
+
+
+@pytest.mark.parametrize("dtd", [
+    '<!ENTITY xxe SYSTEM "file:///etc/hostname">',  # external entity
+    '<!ENTITY a "aaaaaaaaaa">' + "".join(  # billion laughs inside an SVG
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8)),
+])
+def test_svg_entities_are_not_expanded(cli, site, dtd):
+    last = "xxe" if "xxe" in dtd else "i"
+    write(site / "templates" / "assets" / "ent.svg",
+          f'<?xml version="1.0"?><!DOCTYPE svg [{dtd}]>'
+          f'<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><text>&{last};</text></svg>')
+    gen = mascot(site, "ent.svg")
+    start = time.perf_counter()
+    line = refused(cli, site, gen)
+    assert time.perf_counter() - start < 10
+    assert "Failed to load image" in line and "the card would have a hole there" in line
+
+
+def test_a_positive_control_an_asset_inside_the_project_is_used(cli, site):
+    write(site / "templates" / "assets" / "ok.svg",
+          '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+          '<rect width="10" height="10" fill="#123456"/></svg>')
+    gen = mascot(site, "ok.svg")
+    result = run(cli, site, gen)
+    assert result.code == 0, result.stderr
+    assert "螺警官" in "".join(page_texts(site / "out.pdf"))
