@@ -46,8 +46,11 @@ def layout(gens: list[Any]) -> tuple[tuple[float, float], list[dict[str, Any]]]:
     head_y = round(HEAD_Y + slack / 3, 3)
     frame_gap = round(FRAME_GAP + slack / 6, 3)
     columns = []
-    previous = None
+    by_id = {g.id: g for g in gens}
     for i, gen in enumerate(gens):
+        # What changed is told against the generation it extends when that one is shown,
+        # else against the column before it.
+        previous = by_id.get(gen.base or "") or (gens[i - 1] if i else None)
         x = round(left + i * (col_w + GAP), 3)
         card = gen.card
         front_y = head_y + FRAMES_Y - HEAD_Y
@@ -63,7 +66,6 @@ def layout(gens: list[Any]) -> tuple[tuple[float, float], list[dict[str, Any]]]:
             "text_y": back_y + card_h + 7,
             "previous": previous,
         })
-        previous = gen
     return (width, height), columns
 
 

@@ -90,3 +90,17 @@ def test_diff_of_an_unknown_generation_is_an_input_error(cli, tmp_path):
     result = cli(["diff", "2002", "2032", "--no-png"], cwd=tmp_path)
     assert result.code == 1
     assert "unknown generation '2032'" in result.err_lines[-1]
+
+
+def test_exhibit_tells_changes_against_the_generation_extended():
+    from cardkit import exhibit, generations
+    from cardkit.project import open_project
+
+    project = open_project(REPO / "examples" / "lingxian")
+    gens = [generations.load(project, g) for g in ("2002", "2012", "lingxian", "2022")]
+    (width, height), columns = exhibit.layout(gens)
+    against = {c["gen"].id: (c["previous"].id if c["previous"] else None) for c in columns}
+    assert against == {"2002": None, "2012": "2002", "lingxian": "2012", "2022": "2012"}
+    assert (width, height) == (420, 297)
+    xs = [c["x"] for c in columns]
+    assert xs == sorted(xs) and xs[0] == 15 and xs[-1] + 90 == 405
