@@ -87,6 +87,7 @@ class PrintOptions:
     report: str | Path | None = None  # write the reprint ledger here (JSON)
     changed_since: str | Path | None = None  # print only officers changed since this report
     shard: str | None = None  # "I/N": print the I-th of N contiguous parts of the roster
+    part_of: Roster | None = None  # set by batch.print_in_parts: this part of a big job
 
 
 @dataclass
@@ -108,11 +109,14 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
-    roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
+    roster = options.part_of or load_roster(project, gen, options.roster, options.officers,
+                                            sheet=options.sheet)
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
+    if batch.needs_parts(options, roster):  # too big for one PDF in memory
+        return batch.print_in_parts(project, options, roster, print_cards)
     sides = SIDES if options.sides == "both" else (options.sides,)
     extra_roots = [roster.root] if roster.root else []
     faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,

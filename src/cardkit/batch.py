@@ -196,3 +196,110 @@ def prune_resources(pdf_bytes: bytes) -> bytes:
     pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
              deterministic_id=True)
     return out.getvalue()
+
+
+# --- parts: jobs too big for one PDF in memory -------------------------------------------
+
+PART = 2520  # officers per part: a multiple of every common cards-per-sheet (8, 9, 10, 12, 21...)
+
+
+def needs_parts(options, roster) -> bool:
+    """Whether the job is printed part by part and the parts merged on disk."""
+    return not getattr(options, "part_of", None) and len(roster.officers) > PART \
+        and str(options.output) != "-"
+
+
+def print_in_parts(project: Project, options, roster, print_part):
+    """Print ``roster`` in parts of ``PART`` officers with ``print_part`` (api.print_cards),
+    each part to a temporary PDF beside the output, then merge the parts into the output.
+
+    Memory stays that of one part while rendering; the merge copies pages, whose
+    content qpdf reads from the part files as it writes. Every sheet but the last
+    of each part is full: parts hold a multiple of the cards per sheet (unless
+    ``--first`` leaves slots empty on the first sheet, when part 1 ends on a part sheet).
+    """
+    import dataclasses
+    import json
+    import tempfile
+
+    from .api import PrintResult
+    from .model import Roster
+
+    output = Path(options.output or project.output_dir / f"cards-{options.gen}.pdf")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    total = len(roster.officers)
+    cards = pages = sheets = 0
+    ledgers = []
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
+        parts = []
+        for number, start in enumerate(range(0, total, PART)):
+            part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
+                          root=roster.root)
+            wrapped = _offset(options.progress, start, total)
+            changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"), "progress": wrapped,
+                       "part_of": part, "changed_since": None, "shard": None,
+                       "report": str(Path(tmp) / f"part-{number:05d}.json") if options.report
+                       else None}
+            if number and hasattr(options, "first"):
+                changes["first"] = 1  # only the first part starts on a part-used sheet
+            result = print_part(project, dataclasses.replace(options, **changes))
+            parts.append(Path(changes["output"]))
+            if options.report:
+                ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
+            cards += result.cards
+            pages += result.pages
+            sheets += result.sheets
+        written = merge_files(parts, output, subject=f"{cards} cards", project=project,
+                              gen_id=options.gen)
+    if options.report:
+        from . import report
+
+        report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
+                                                 changed_since=options.changed_since))
+    return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
+                       layout=options.layout)
+
+
+def _offset(progress: Progress | None, base: int, total: int) -> Progress | None:
+    """A part's progress as progress of the whole job."""
+    if progress is None:
+        return None
+    return lambda done, _part_total: progress(base + done, total)
+
+
+def merge_files(parts: Sequence[Path], output: Path, *, subject: str, project: Project,
+                gen_id: str) -> str:
+    """Concatenate the part PDFs into ``output`` (atomically, reproducibly)."""
+    import tempfile
+
+    import pikepdf
+
+    from . import __version__, generations
+    from .pdfout import document_date
+
+    title = generations.load(project, gen_id).title
+    dst = pikepdf.Pdf.new()
+    sources = []
+    for path in parts:
+        src = pikepdf.Pdf.open(path)
+        sources.append(src)
+        dst.pages.extend(src.pages)
+    date = document_date()
+    dst.docinfo = dst.make_indirect(pikepdf.Dictionary(
+        Title=pikepdf.String(title), Subject=pikepdf.String(subject),
+        Creator=pikepdf.String(f"cardkit {__version__}"),
+        Producer=pikepdf.String(f"cardkit {__version__}"),
+        CreationDate=pikepdf.String(date), ModDate=pikepdf.String(date)))
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    os.close(fd)
+    try:
+        dst.save(tmp, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        for src in sources:
+            src.close()
+    return str(output)

@@ -162,3 +162,26 @@ def write(path: str | Path, ledger: dict) -> str:
 
     data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
     return write_atomic(data, path)
+
+
+def join(ledgers: Sequence[dict], *, output: str, shard: str | None = None,
+         changed_since: str | Path | None = None) -> dict:
+    """One ledger from the ledgers of consecutive parts of a job (sheets and pages renumbered)."""
+    joined = dict(ledgers[0])
+    officers: list[dict] = []
+    counts = dict.fromkeys(("officers", "cards", "sheets", "pages", "distinct_faces"), 0)
+    counts["per_sheet"] = ledgers[0]["counts"].get("per_sheet", 0)
+    for ledger in ledgers:
+        sheet_base, page_base = counts["sheets"], counts["pages"]
+        for entry in ledger["officers"]:
+            for copy in entry["copies"]:
+                if "sheet" in copy:
+                    copy["sheet"] += sheet_base
+                copy["pages"] = {side: page + page_base for side, page in copy["pages"].items()}
+            officers.append(entry)
+        for key in ("officers", "cards", "sheets", "pages", "distinct_faces"):
+            counts[key] += ledger["counts"].get(key, 0)
+    joined.update(output=output, shard=shard,
+                  changed_since=str(changed_since) if changed_since else None, counts=counts,
+                  digests={e["id"]: e["digest"] for e in officers}, officers=officers)
+    return joined

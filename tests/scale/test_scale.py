@@ -1,0 +1,207 @@
+"""Big jobs: chunks and workers, parts merged on disk, the ledger, --changed-since, --shard,
+the progress bar, and a smoke run of the benchmark. Rosters are fictional (bench/roster.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cli
+from pdfcheck import find_text, page_count, page_texts
+
+from cardkit import batch
+
+N = 23  # three sheets of ten, the last part-filled
+
+
+def _bench_module(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def roster(tmp_path_factory) -> Path:
+    return _bench_module("roster").write_roster(N, tmp_path_factory.mktemp("r") / "roster.csv")
+
+
+@pytest.fixture(scope="module")
+def names(roster) -> dict[str, str]:
+    rows = roster.read_text(encoding="utf-8").splitlines()[1:]
+    return {row.split(",")[0]: row.split(",")[1] for row in rows}
+
+
+@pytest.fixture(scope="module")
+def printed(roster, tmp_path_factory):
+    """The same job three ways: one chunk in-process, chunks of 4 on 2 workers, parts of 10."""
+    out = tmp_path_factory.mktemp("out")
+    runs = {}
+    base = ["print", "--gen", "2022", "--roster", str(roster)]
+    result = run_cli([*base, "--jobs", "1", "-o", str(out / "one.pdf"),
+                      "--report", str(out / "one.json")])
+    assert result.code == 0, result.stderr
+    runs["one"] = out / "one.pdf"
+    saved = batch.CHUNK, batch.PART
+    try:
+        batch.CHUNK = 4
+        result = run_cli([*base, "--jobs", "2", "-o", str(out / "chunks.pdf")])
+        assert result.code == 0, result.stderr
+        runs["chunks"] = out / "chunks.pdf"
+        batch.PART = 10
+        result = run_cli([*base, "-o", str(out / "parts.pdf"), "--report", str(out / "parts.json")])
+        assert result.code == 0, result.stderr
+        runs["parts"] = out / "parts.pdf"
+    finally:
+        batch.CHUNK, batch.PART = saved
+    runs["one.json"] = json.loads((out / "one.json").read_text(encoding="utf-8"))
+    runs["parts.json"] = json.loads((out / "parts.json").read_text(encoding="utf-8"))
+    return runs
+
+
+def _names_in_reading_order(pdf: Path, page: int, names: dict[str, str]) -> list[str]:
+    found = [(round(f.y), f.x, officer_id) for officer_id, name in names.items()
+             for f in find_text(pdf, page, name)]
+    return [officer_id for _, _, officer_id in sorted(found)]
+
+
+def test_chunks_on_workers_print_the_same_cards(printed):
+    one, chunks = page_texts(printed["one"]), page_texts(printed["chunks"])
+    assert len(one) == len(chunks) == 6  # 3 sheets, fronts then backs
+    assert one == chunks
+
+
+def test_backs_are_shared_across_chunks(printed):
+    """23 officers of 3 units: 23 fronts and 3 backs, however many chunks rendered them."""
+    assert printed["one.json"]["counts"]["distinct_faces"] == N + 3
+
+
+def test_ledger_puts_each_officer_where_the_pdf_has_it(printed, names):
+    ledger = printed["one.json"]
+    assert ledger["format"] == "cardkit-report/1"
+    assert ledger["counts"] == {"officers": N, "cards": N, "sheets": 3, "pages": 6,
+                                "distinct_faces": N + 3, "per_sheet": 10}
+    assert len(ledger["inputs"]["roster"]) == 64 and len(ledger["inputs"]["design"]) == 64
+    by_page: dict[int, dict[int, str]] = {}
+    for entry in ledger["officers"]:
+        (copy,) = entry["copies"]
+        assert copy["pages"]["back"] == copy["pages"]["front"] + 1 == 2 * copy["sheet"]
+        by_page.setdefault(copy["pages"]["front"], {})[copy["slot"]] = entry["id"]
+    for page, slots in by_page.items():
+        order = _names_in_reading_order(printed["one"], page - 1, names)
+        assert order == [slots[s] for s in sorted(slots)], page
+    assert ledger["officers"][12]["copies"] == [
+        {"sheet": 2, "slot": 3, "pages": {"front": 3, "back": 4}}]
+
+
+def test_parts_merge_into_the_same_document(printed):
+    assert page_texts(printed["parts"]) == page_texts(printed["one"])
+    joined, whole = printed["parts.json"], printed["one.json"]
+    assert [e["copies"] for e in joined["officers"]] == [e["copies"] for e in whole["officers"]]
+    assert joined["digests"] == whole["digests"]
+    assert joined["counts"]["sheets"] == 3 and joined["counts"]["pages"] == 6
+
+
+def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path, names):
+    changed = tmp_path / "roster.csv"
+    changed.write_text(roster.read_text(encoding="utf-8").replace(
+        f"BK000007,{names['BK000007']},", "BK000007,欧阳改名,"), encoding="utf-8")
+    report = tmp_path / "one.json"
+    report.write_text(json.dumps(printed["one.json"], ensure_ascii=False), encoding="utf-8")
+    result = run_cli(["print", "--gen", "2022", "--roster", str(changed), "-o",
+                      str(tmp_path / "c.pdf"), "--changed-since", str(report)])
+    assert result.code == 0, result.stderr
+    assert result.err_lines == [f"wrote {tmp_path / 'c.pdf'}: 1 cards, 1 sheets, 2 pages"]
+    assert "欧阳改名" in page_texts(tmp_path / "c.pdf")[0]
+
+    same = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
+                    str(tmp_path / "d.pdf"), "--changed-since", str(report)])
+    assert same.code == 0
+    assert same.err_lines == [f"nothing to print: no officer's card changed since {report}"]
+    assert not (tmp_path / "d.pdf").exists()
+
+
+def test_changed_since_refuses_what_is_not_a_report(roster, tmp_path):
+    bogus = tmp_path / "r.json"
+    bogus.write_text("{}", encoding="utf-8")
+    result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
+                      str(tmp_path / "x.pdf"), "--changed-since", str(bogus)])
+    assert result.code == 1
+    assert result.err_lines == [
+        f'error: {bogus}: not a cardkit report (expected "format": "cardkit-report/1")']
+
+
+def test_shards_split_the_roster_once_and_in_order(roster, tmp_path):
+    seen = []
+    for i in (1, 2, 3):
+        report = tmp_path / f"s{i}.json"
+        result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", f"{i}/3",
+                          "-o", str(tmp_path / f"s{i}.pdf"), "--report", str(report)])
+        assert result.code == 0, result.stderr
+        ledger = json.loads(report.read_text(encoding="utf-8"))
+        assert ledger["shard"] == f"{i}/3"
+        seen += [e["id"] for e in ledger["officers"]]
+    assert seen == [f"BK{i:06d}" for i in range(1, N + 1)]
+    assert page_count(tmp_path / "s1.pdf") == 2  # 7 officers: one sheet, front and back
+
+
+@pytest.mark.parametrize("shard", ["0/3", "4/3", "2", "a/b"])
+def test_bad_shard_is_a_usage_error(roster, tmp_path, shard):
+    result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", shard,
+                      "-o", str(tmp_path / "x.pdf")])
+    assert result.code == 2
+    assert len(result.err_lines) == 1 and result.err_lines[0].startswith("error: --shard")
+
+
+def test_progress_bar_draws_only_on_a_terminal():
+    from cardkit.progress import ProgressBar, for_console
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert for_console(quiet=False, stream=io.StringIO()) is None  # a pipe or a file
+    assert for_console(quiet=True, stream=Tty()) is None  # -q
+    stream = Tty()
+    ticks = iter([0.0, 10.0, 20.0])
+    bar = for_console(quiet=False, stream=stream)
+    assert isinstance(bar, ProgressBar)
+    bar.clock = lambda: next(ticks)
+    bar.started = bar.clock()
+    bar(500, 2000)
+    bar(2000, 2000)
+    bar.close()
+    first, last = stream.getvalue().strip("\n").split("\r")[1:]
+    assert "500/2,000 cards" in first and "50.0 cards/s" in first and "0:30 left" in first
+    assert "2,000/2,000 cards" in last and "20.0 s" in last
+    assert stream.getvalue().endswith("\n")
+
+
+def test_print_in_a_pipe_shows_no_progress(roster, tmp_path):
+    """stderr is not a terminal here: only the one summary line."""
+    result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
+                      str(tmp_path / "p.pdf")])
+    assert result.err_lines == [f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
+
+
+def test_bench_smoke(tmp_path):
+    """The benchmark runs end to end at N=10 and writes its table and JSON."""
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "bench.py"), "--sizes", "10",
+                           "--repeat", "1", "--json", str(out), "--workdir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    tools = {row["tool"]: row for row in data["rows"]}
+    assert set(tools) == {"cardkit", "baseline"}
+    for row in tools.values():
+        assert row["officers"] == 10 and row["wall_s"] > 0 and row["peak_rss_mib"] > 10
+        assert row["pdf_bytes"] > 10_000
+    assert page_count(tmp_path / "cardkit-10.pdf") == 2  # one sheet, front and back
+    assert page_count(tmp_path / "baseline-10.pdf") == 20  # every face, no sharing
+    assert "cards/s" in done.stdout and "cardkit --help" in done.stdout
