@@ -112,8 +112,12 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     background = _poster_background(project, paper, columns)
     with pikepdf.Pdf.open(io.BytesIO(background)) as poster:
         page = poster.pages[0]
-        page.add_overlay(poster.copy_foreign(cards.pages[0].as_form_xobject()),
-                         pikepdf.Rectangle(0, 0, float(page.mediabox[2]), float(page.mediabox[3])))
+        # The cards go over the poster as one Form XObject of the same page size. Named
+        # here, not by pikepdf's add_overlay (a random name would make every run differ).
+        form = poster.copy_foreign(cards.pages[0].as_form_xobject())
+        page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/CardFaces"))
+        page.contents_add(poster.make_stream(b"q\n"), prepend=True)
+        page.contents_add(poster.make_stream(b"\nQ\nq /CardFaces Do Q\n"), prepend=False)
         data = finish(poster, title=TITLE, subject=f"{len(gens)} generations")
     target = output or project.output_dir / "exhibit.pdf"
     written = write_atomic(data, target)

@@ -104,3 +104,9 @@ def test_exhibit_tells_changes_against_the_generation_extended():
     assert (width, height) == (420, 297)
     xs = [c["x"] for c in columns]
     assert xs == sorted(xs) and xs[0] == 15 and xs[-1] + 90 == 405
+
+
+def test_exhibit_is_byte_reproducible(poster, cli, tmp_path):
+    again = cli(["-q", "exhibit", "-o", str(tmp_path / "again.pdf")], cwd=REPO)
+    assert again.code == 0, again.stderr
+    assert (tmp_path / "again.pdf").read_bytes() == poster.read_bytes()
