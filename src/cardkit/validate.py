@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -85,10 +86,13 @@ def _decode_screenshot(path: str, name: str) -> str:
     from .qr import decode
 
     try:
-        with Image.open(path) as image:
-            image.load()
-            payloads = decode(image.convert("RGB"))
-    except (UnidentifiedImageError, OSError) as exc:
+        with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                payloads = decode(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as exc:
         raise ValueError(f'"{name}": not a readable image ({exc})') from None
     distinct = sorted(set(payloads))
     if not distinct:

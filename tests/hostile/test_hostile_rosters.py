@@ -12,6 +12,7 @@ from pdfcheck import page_texts, qr_codes
 from cardkit.textsafety import MAX_FIELD_CHARS
 
 pytestmark = pytest.mark.usefixtures("no_network")
+EXAMPLE_QR_OUTSIDE = "/etc/hostname"  # any file outside the roster's folder
 __all__ = ["no_network"]
 
 # --------------------------------------------------------------------------------------------
@@ -249,3 +250,56 @@ def test_a_roster_over_the_size_limit_is_refused_without_parsing(cli, tmp_path):
     content = roster_yaml(OFFICER) + padding * (MAX_YAML_BYTES // len(padding) + 1)
     line, roster = _refused(cli, tmp_path, "huge.yaml", content, seconds=3)
     assert line == f"error: {roster}: file is larger than 32 MiB"
+
+
+def test_a_number_past_pythons_digit_limit_is_one_line(cli, tmp_path):
+    roster = write(tmp_path / "r.yaml", roster_yaml(OFFICER.replace('"13800000001"', "9" * 5000)))
+    result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1 and "internal error" not in result.stderr
+    assert f"error: {roster}:6: officer H1: mobile: 5000 characters long; a card field has at most " \
+           f"{MAX_FIELD_CHARS}" in result.err_lines
+
+
+# --------------------------------------------------------------------------------------------
+# WeChat QR screenshots named by a roster: only inside the roster's folder, and no bombs
+
+def _screenshot_roster(folder, name: str):
+    return write(folder / "r.yaml", roster_yaml(OFFICER.replace("https://u.wechat.com/H1", name)))
+
+
+@pytest.mark.parametrize("name", ["../outside.png", "/etc/outside.png"])
+def test_a_screenshot_outside_the_roster_folder_is_refused(cli, tmp_path, name):
+    folder = tmp_path / "roster"
+    roster = _screenshot_roster(folder, name)
+    result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1
+    assert len(result.err_lines) == 1
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "{name}": ')
+    assert "must be inside the roster's folder" in result.err_lines[0]
+
+
+def test_a_screenshot_symlinked_out_of_the_roster_folder_is_refused(cli, tmp_path):
+    import os
+
+    folder = tmp_path / "roster"
+    roster = _screenshot_roster(folder, "qr.png")
+    os.symlink(EXAMPLE_QR_OUTSIDE, folder / "qr.png")
+    result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1
+    assert len(result.err_lines) == 1
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": ')
+    assert "must be inside the roster's folder" in result.err_lines[0]
+
+
+def test_a_decompression_bomb_screenshot_is_refused_quickly(cli, tmp_path):
+    from PIL import Image
+
+    roster = _screenshot_roster(tmp_path, "qr.png")
+    Image.new("1", (20_000, 20_000)).save(tmp_path / "qr.png")  # 48 KB on disk, 400 Mpixel
+    start = time.perf_counter()
+    result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
+    assert time.perf_counter() - start < 5
+    assert result.code == 1
+    assert len(result.err_lines) == 1 and "internal error" not in result.stderr
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": '
+                                          "not a readable image (Image size (400000000 pixels)")

@@ -73,7 +73,7 @@ def _reading(text: str) -> str:
 
     try:
         value = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: past int()'s 4300-digit limit
         return text
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return f"{value:.1f}" if "e" not in text.lower() else f"{value:g}"
