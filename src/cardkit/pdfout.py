@@ -175,19 +175,39 @@ def write_atomic(data: bytes, target: str | Path) -> str:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return "<stdout>"
+    from .errors import InputError
+
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    if target.is_dir():
+        raise InputError(f"cannot write {target}: it is a folder")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; give what a new file gets
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:  # Ctrl-C included: the earlier file stays, the temporary goes
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(exc, OSError):
+            raise InputError(f"cannot write {target}: {exc.strerror}") from None
         raise
     return str(target)
+
+
+def _file_mode(target: Path) -> int:
+    """The mode the file had, or what the umask gives a new file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
