@@ -14,8 +14,21 @@ What scripts read never changes with the language: the ``error:`` and
 ``warning:`` keywords, the ``file:line:`` prefix, field names, exit statuses
 and JSON keys.  Keep those out of the strings given to ``_()``.
 
-Strings evaluated at import time (click help texts, tables of settings) are
-marked with :func:`N_` and translated where they are shown, with ``_(text)``.
+How to write a message:
+
+- ``_("unknown setting")``; with values, ``_("wrote {output}: {cards} cards").format(...)``:
+  never an f-string inside ``_()`` (the catalogue needs the literal text), and named
+  placeholders so a translation can reorder them;
+- ``ngettext(singular, plural, n)`` when a number is counted (Chinese has one form);
+- leave out of the text what scripts rely on: ``"error: " + _(...)``,
+  ``f"{file}:{line}: " + _(...)``, field names and option names as values;
+- a ``Diagnostic``'s subject stays ``"officer LD042"`` (English, for ``--json``):
+  ``Diagnostic.format`` translates its first word;
+- strings evaluated at import time (tables of settings) are marked with :func:`N_` and
+  translated where they are shown, with ``_(text)``; click help texts need no marking
+  (``localize_commands`` translates them, ``i18n_extract`` extracts them);
+- run ``make i18n``, translate the new entries of the .po, run it again;
+  ``scripts/i18n_unwrapped.py`` lists the texts not yet wrapped.
 """
 
 from __future__ import annotations
