@@ -162,6 +162,7 @@ class FieldBox:
     where: str  # "its box" or "the safe zone"
     font_pt: float
     lines: int
+    line_overflow: float = 0.0  # overflow of the line it shares (a name and the post after it)
 
 
 def measure(gen: Generation, document: Any) -> list[FieldBox]:
@@ -202,7 +203,8 @@ def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
             key = id(element)
             if key not in fields:
                 fields[key] = {"element": element, "field": attrs["data-field"], "texts": [],
-                               "containers": containers, "box": box, "blamed": 0.0}
+                               "containers": containers, "box": box, "blamed": 0.0,
+                               "inline": kind == "InlineBox"}
             owner = fields[key]
         for child in getattr(box, "children", None) or []:
             walk(child, containers, owner)
@@ -215,8 +217,10 @@ def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
             if blamed is not None:
                 blamed["blamed"] = max(blamed["blamed"], amount)
     everything = [(r, None) for r, _ in orphans]
+    in_box: list[tuple[tuple, list]] = list(orphans)
     for info in fields.values():
         everything += [(r, info) for r in info["texts"]]
+        in_box += [(r, info["containers"]) for r in info["texts"]]
     result = []
     for info in fields.values():
         rects = info["texts"]
@@ -233,8 +237,13 @@ def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
             overflow, where = overlap, "into the text beside it"
         font_pt = float(info["box"].style["font_size"]) * 0.75
         lines = len({round(r[1], 1) for r in rects})
+        line_overflow = 0.0
+        if info["inline"] and len(info["containers"]) > 2:
+            line_rect, line_box = info["containers"][-1]
+            shared = [r for r, cs in in_box if any(c is line_box for _, c in cs)]
+            line_overflow = max([_beyond(r, line_rect, vertical=False) for r in shared] + [0.0])
         result.append(FieldBox(number, officer, side, info["field"], text, overflow, where,
-                               font_pt, lines))
+                               font_pt, lines, line_overflow))
     return result
 
 
@@ -286,17 +295,22 @@ def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list
     policies = gen.data.get("fit") or {}
     problems = []
     for box in measure(gen, faces.document):
-        if box.overflow <= TOLERANCE_MM:
-            continue
-        officer = by_id.get(box.officer)
         policy = policies.get(box.field)
-        how = f"overflows {box.where} by {box.overflow:.1f} mm"
-        if policy:
-            how += (f" even at {box.font_pt:.1f} pt on {box.lines} line"
-                    f"{'s' if box.lines > 1 else ''} (fit: min_pt {policy.get('min_pt', '-')}, "
-                    f"max_lines {policy.get('max_lines', 1)})")
+        max_lines = int((policy or {}).get("max_lines", 1))
+        officer = by_id.get(box.officer)
+        if policy and box.lines > max_lines:
+            how = (f"takes {box.lines} lines at {box.font_pt:.1f} pt; the fit: policy allows "
+                   f"{max_lines}")
+        elif box.overflow > TOLERANCE_MM:
+            how = f"overflows {box.where} by {box.overflow:.1f} mm"
+            if policy:
+                how += (f" even at {box.font_pt:.1f} pt on {box.lines} line"
+                        f"{'s' if box.lines > 1 else ''} (fit: min_pt "
+                        f"{policy.get('min_pt', '-')}, max_lines {max_lines})")
+            else:
+                how += f"; shorten it, or give the generation a fit: policy for {box.field}"
         else:
-            how += f"; shorten it, or give the generation a fit: policy for {box.field}"
+            continue
         if officer is None or (box.field not in _officer_fields(officer)):
             problems.append(Diagnostic(file=f"generations/{gen.id}.yaml", field=box.field,
                                        subject=f"{box.side} face",
@@ -330,11 +344,19 @@ def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Seque
         changed = False
         for box in measure(gen, document):
             policy = policies.get(box.field)
-            if not policy or box.overflow <= TOLERANCE_MM:
+            box.overflow = max(box.overflow, box.line_overflow)
+            if not policy:
                 continue
             key = (box.page, box.field)
             min_pt = float(policy.get("min_pt", box.font_pt))
             max_lines = int(policy.get("max_lines", 1))
+            if box.overflow <= TOLERANCE_MM:
+                size, wrap = applied.get(key, (box.font_pt, False))
+                if box.lines > max_lines and size > min_pt:  # fits, but on too many lines
+                    smaller = size * max_lines / box.lines * 0.95 if not wrap else min_pt
+                    applied[key] = (max(min_pt, int(smaller * 10) / 10), wrap)
+                    changed = True
+                continue
             width = box.text_rect[2] - box.text_rect[0]
             size, wrap = applied.get(key, (box.font_pt, False))
             if not wrap:

@@ -67,3 +67,24 @@ def test_wechat_screenshot_is_printed_as_a_vector_code_of_its_url(fitted):
     with pikepdf.open(fitted / "fit.pdf") as pdf:  # drawn as vectors, not the screenshot pasted
         assert dict(pdf.pages[0].get_images()) == {}
     assert "吴明" in page_texts(fitted / "fit.pdf")[0]
+
+
+def test_fit_policy_wraps_a_long_name_onto_two_lines_when_shrinking_is_not_enough(cli, fitted):
+    (fitted / "generations" / "wrap.yaml").write_text(
+        'extends: "2022"\nfit:\n  name: {min_pt: 12, max_lines: 2}\n  post: {min_pt: 6}\n',
+        encoding="utf-8")
+    (fitted / "long.csv").write_text(
+        "编号,姓名,职务,手机,微信,单位\n"
+        "A3,欧阳司马长名字特别长的名字,社区民警,13800000003,https://u.wechat.com/A3,柳东派出所\n",
+        encoding="utf-8")
+    refused = cli(["check", "--gen", "nofit", "--roster", "long.csv"], cwd=fitted)
+    assert refused.code == 1
+    result = cli(["-q", "print", "--gen", "wrap", "--roster", "long.csv", "--layout", "cards",
+                  "--sides", "front", "-o", "wrap.pdf"], cwd=fitted)
+    assert result.code == 0, result.stderr
+    first, = find_text(fitted / "wrap.pdf", 0, "欧")
+    later, = find_text(fitted / "wrap.pdf", 0, "的")
+    post, = find_text(fitted / "wrap.pdf", 0, "社区民警")
+    assert later.y > first.y + 3  # the name's second line
+    assert abs(later.left - first.left) < 0.5  # both lines start at the same margin
+    assert 2 * post.x - post.left < 2 + 90 - 3  # the post stays inside the safe zone
