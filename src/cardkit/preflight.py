@@ -44,32 +44,62 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
 
 def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
     problems = []
+    label = f"generations/{gen.id}.yaml"
     families = _configured_families(gen)
     coverage = _coverage(tuple(families))
-    seen: set[tuple[str, str]] = set()
+    for key in ("body", "heading"):
+        wanted = [str(f) for f in (gen.data.get("fonts") or {}).get(key) or []]
+        if wanted and not any(_coverage((f,)) is not None for f in wanted):
+            problems.append(Diagnostic(file=label, field=f"fonts.{key}", message=(
+                f"none of these fonts is installed: {', '.join(wanted)} "
+                "(fc-list lists the installed ones)")))
+    reported: set[str] = set()
     for officer in officers:
         for field, value in _texts(officer):
-            for char in sorted(set(value)):
-                if char.isspace() or (coverage is not None and ord(char) in coverage):
-                    continue
-                if coverage is None and not _box_warned(char, faces):
-                    continue
-                seen.add((officer.id, char))
+            missing = _missing_chars(value, coverage, faces)
+            if missing:
+                reported.update(missing)
                 problems.append(Diagnostic(
                     file=officer.source.file, line=officer.source.line,
                     subject=f"officer {officer.id}", field=field,
-                    message=glyph_message(char, families)))
+                    message=glyph_message(missing, families)))
+    for field, value in _generation_texts(gen.data):
+        missing = _missing_chars(value, coverage, faces)
+        if missing:
+            reported.update(missing)
+            problems.append(Diagnostic(file=label, field=field,
+                                       message=glyph_message(missing, families)))
     for warning in faces.glyph_warnings:
         match = _NOTDEF.search(warning)
         if not match:
             continue
-        text, code = match[1], match[2]
-        char = chr(int(code[2:], 16))
-        if any(char in value for o in officers for _, value in _texts(o)):
-            continue  # already reported per officer above
-        problems.append(Diagnostic(file=f"generations/{gen.id}.yaml",
-                                   message=glyph_message(char if len(text) <= 1 else char, families)))
+        char = chr(int(match[2][2:], 16))
+        if char not in reported:
+            reported.add(char)
+            problems.append(Diagnostic(file=label, message=glyph_message([char], families)))
     return problems
+
+
+def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) -> list[str]:
+    """Characters of ``value`` the configured fonts lack (WeasyPrint's warnings if unknown)."""
+    if coverage is not None:
+        return sorted({c for c in value if not c.isspace() and ord(c) not in coverage})
+    return sorted({c for c in value if not c.isspace() and _box_warned(c, faces)})
+
+
+def _generation_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every printed text of a generation, with its key path (texts.promise, tips.lines...)."""
+    skip = {"colors", "fonts", "templates", "card", "fit", "extends", "summary", "year",
+            "fields", "show", "image", "field", "ec", "size_mm", "url"}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key not in skip:
+                yield from _generation_texts(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(data, list):
+        for item in data:
+            yield from _generation_texts(item, path)
+    elif isinstance(data, str) and path not in ("title",):
+        yield path, data
 
 
 def _texts(officer: Officer) -> Iterator[tuple[str, str]]:
@@ -87,15 +117,20 @@ def _box_warned(char: str, faces: FaceSet) -> bool:
     return any(f"U+{ord(char):04X})" in w for w in faces.glyph_warnings)
 
 
-def glyph_message(char: str, families: Sequence[str]) -> str:
-    code = f"U+{ord(char):04X}"
-    holders = installed_fonts_with(ord(char))
+def glyph_message(chars: Sequence[str], families: Sequence[str]) -> str:
+    """What to tell about characters no configured font has, and which installed fonts do."""
+    listed = ", ".join(f'"{c}" (U+{ord(c):04X})' for c in chars[:5])
+    if len(chars) > 5:
+        listed += f" and {len(chars) - 5} more"
+    verb = "is" if len(chars) == 1 else "are"
+    holders = sorted(set.intersection(*(set(installed_fonts_with(ord(c))) for c in chars[:5])))
     if holders:
-        listed = ", ".join(holders[:4]) + (", ..." if len(holders) > 4 else "")
-        return (f'"{char}" ({code}) is in no configured font ({", ".join(families)}); '
-                f"installed fonts that have it: {listed} (add one to fonts: in the generation)")
-    return (f'"{char}" ({code}) is in no configured font; it would print as a box '
-            "(no installed font has it)")
+        fonts = ", ".join(holders[:4]) + (", ..." if len(holders) > 4 else "")
+        return (f"{listed} {verb} in no configured font ({', '.join(families)}); installed fonts "
+                f"that have {'it' if len(chars) == 1 else 'them'}: {fonts} "
+                "(add one to fonts: in the generation)")
+    return (f"{listed} {verb} in no configured font; it would print as a box "
+            f"(no installed font has {'it' if len(chars) == 1 else 'them all'})")
 
 
 def _configured_families(gen: Generation) -> list[str]:
