@@ -8,7 +8,7 @@ from typing import Any
 
 from . import generations, yamlio
 from .errors import Diagnostic, InputError, PreflightError, UsageError
-from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, grid_layout, parse_paper
+from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
@@ -79,9 +79,16 @@ class PrintOptions:
     paper: str | None = None
     duplex: str = "long"
     bleed: float | None = None
-    marks: str = "crop"
+    marks: str | None = None  # crop | none; default: crop on paper, none on a stock or 1-up
     sides: str = "both"
     copies: int = 1
+    stock: str | None = None  # a pre-cut sheet by its maker's code (see `cardkit stocks`)
+    margin: float | None = None  # mm free at the paper's edges (sheet layout on paper)
+    gutter: float | None = None  # mm between cards
+    first: int = 1  # first free slot of a part-used sheet (1 = a fresh sheet)
+    printer: str | None = None  # apply this printer's calibration (cardkit.yaml) to the backs
+    color: str = "rgb"  # rgb | cmyk (PDF/X-4 with an output intent)
+    slug: bool = False  # a line of job facts outside the trim of each front sheet
     jobs: int | None = None  # worker processes; None: every core
     progress: Any = None  # callable(cards done, cards in all), or None
     report: str | Path | None = None  # write the reprint ledger here (JSON)
@@ -109,6 +116,10 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
+    if options.color == "cmyk":
+        from .colors import cmyk_generation
+
+        gen = cmyk_generation(gen, project)
     roster = options.part_of or load_roster(project, gen, options.roster, options.officers,
                                             sheet=options.sheet)
     if options.changed_since or options.shard:
@@ -127,17 +138,35 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     card = gen.card
     if options.layout == "cards":
         sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
-        pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed)
+        pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed,
+                                 marks=options.marks == "crop")
         sheets = 0
     else:
-        paper = parse_paper(options.paper or str(project.config.get("paper") or "A4"))
-        layout = grid_layout(paper, card.width, card.height, card.bleed)
-        pages = plan_sheets(layout, cards, sides, faces.index, options.duplex,
-                            marks=options.marks == "crop")
-        pdf = pdfout.build_sheets(faces.pdf, paper, pages)
-        sheets = -(-len(cards) // layout.per_sheet)
+        from . import sheets as sheet_setup
+
+        layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
+                                            options.margin, options.gutter)
+        marks = options.marks or ("none" if sheet_setup.uses_stock(
+            project, options.paper, options.stock) else "crop")
+        checksum = sheet_setup.roster_checksum(roster.officers)
+        pages = plan_sheets(
+            layout, cards, sides, faces.index, options.duplex, marks=marks == "crop",
+            first=options.first, calibration=_calibration(project, options.printer),
+            slug=(lambda n, m: sheet_setup.slug_text(gen.id, checksum, n, m, options.duplex,
+                                                     layout.paper.name)) if options.slug else None)
+        pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
+        sheets = len(pages) // len(sides)
+    if options.color == "cmyk":
+        from .colors import rgb_uses
+
+        found = rgb_uses(pdf)
+        if found:
+            raise InputError("RGB in a CMYK job", [
+                Diagnostic(file=f"generation {gen.id}", message=f"{where} (use device-cmyk colours)")
+                for where in found[:20]])
     output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
-    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards")
+    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
+                         pdfx=options.color == "cmyk")
     page_count = len(pdf.pages)
     written = pdfout.write_atomic(data, output)
     if options.report:
@@ -153,24 +182,49 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],
-                index: dict[tuple[str, str], int], duplex: str, marks: bool = True) -> list:
-    """Pages of sheets: each sheet of fronts followed by its sheet of backs."""
+                index: dict[tuple[str, str], int], duplex: str, marks: bool = True,
+                first: int = 1, calibration=None, slug=None) -> list:
+    """Pages of sheets: each sheet of fronts followed by its sheet of backs.
+
+    The first sheet starts at slot ``first`` (a part-used sheet); ``calibration``
+    (an impose.Calibration) moves the back pages only; ``slug(n, m)`` gives the
+    slug line of sheet n of m, printed on the side printed first.
+    """
+    from .impose import slot_batches, slug_origin
     from .pdfout import Placement, SheetPage
 
     pages = []
-    per_sheet = layout.per_sheet
-    for start in range(0, len(cards), per_sheet):
-        batch = cards[start:start + per_sheet]
+    batches = slot_batches(layout, len(cards), first)
+    transform = None
+    if calibration is not None and not calibration.is_identity:
+        transform = calibration.pdf_matrix(layout.paper)
+    start = 0
+    for number, slots in enumerate(batches, start=1):
+        batch = cards[start:start + len(slots)]
+        start += len(slots)
         for side in sides:
             placements = []
-            for slot, officer in zip(layout.slots, batch, strict=False):
+            for slot, officer in zip(slots, batch, strict=False):
                 target = back_slot(layout, slot, duplex) if side == "back" else slot
                 placements.append(Placement(index[(officer.id, side)], target))
             # Marks go on the side printed first; cutting is done from that side.
             with_marks = marks and side == sides[0]
             page_marks = crop_marks([p.slot for p in placements], layout.paper) if with_marks else []
-            pages.append(SheetPage(side, placements, page_marks))
+            page = SheetPage(side, placements, page_marks,
+                             transform=transform if side == "back" else None)
+            if slug is not None and side == sides[0]:
+                page.slug = slug(number, len(batches))
+                page.slug_at = slug_origin(layout.slots, layout.paper)
+            pages.append(page)
     return pages
+
+
+def _calibration(project: Project, printer: str | None):
+    if printer is None:
+        return None
+    from .calibrate import printer_calibration
+
+    return printer_calibration(project, printer)
 
 
 def _check_options(options: PrintOptions) -> None:
@@ -189,6 +243,12 @@ def _check_options(options: PrintOptions) -> None:
             parse_paper(options.paper)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    if options.color not in ("rgb", "cmyk"):
+        raise UsageError("--color must be one of rgb, cmyk")
+    if options.first < 1:
+        raise UsageError("--first must be at least 1")
+    if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
+        raise UsageError("--stock, --first and --printer apply to --layout sheet only")
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:

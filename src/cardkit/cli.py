@@ -97,7 +97,8 @@ def show_cmd(ctx: Context, gen: str) -> None:
 @click.option("--duplex", type=click.Choice(["long", "short", "none"]), default="long",
               show_default=True, help="Edge the sheet is turned on; backs land behind fronts.")
 @click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's).")
-@click.option("--marks", type=click.Choice(["crop", "none"]), default="crop", show_default=True)
+@click.option("--marks", type=click.Choice(["crop", "none"]),
+              help="Crop marks outside the bleed (default: crop on paper; none on a stock or 1-up).")
 @click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
               show_default=True)
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
@@ -109,6 +110,20 @@ def show_cmd(ctx: Context, gen: str) -> None:
 @click.option("--changed-since", metavar="REPORT.json",
               help="Print only officers whose card changed since that report.")
 @click.option("--shard", metavar="I/N", help="Print the I-th of N equal parts of the roster.")
+@click.option("--stock", metavar="NAME",
+              help="Pre-cut card sheet by its maker's code, e.g. avery-c32011-10 (cardkit stocks).")
+@click.option("--margin", type=click.FloatRange(0, 50), metavar="MM",
+              help="Paper margin kept free at every edge (default 10, or paper.margin).")
+@click.option("--gutter", type=click.FloatRange(0, 50), metavar="MM",
+              help="Gap between cards (default: twice the bleed when it costs no card).")
+@click.option("--first", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Start at slot N of a part-used sheet (slots counted row by row).")
+@click.option("--printer", metavar="NAME",
+              help="Apply this printer's calibration (cardkit.yaml printers:) to the backs.")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]), default="rgb", show_default=True,
+              help="cmyk: PDF/X-4 with an output intent; colours from colors_cmyk.")
+@click.option("--slug", is_flag=True,
+              help="Print a slug line (generation, roster checksum, sheet n/m, duplex edge).")
 @pass_ctx
 def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
               officers: tuple[str, ...],
@@ -270,6 +285,58 @@ def new_cmd(ctx: Context, gen: str, base: str) -> None:
     from .scaffold import new_generation
 
     ctx.console.info(f"wrote {new_generation(ctx.project, gen, base)}")
+
+
+@cli.command("stocks")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "show_all", is_flag=True, help="Every rectangular template, not only cards.")
+@pass_ctx
+def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
+    """List the pre-cut card sheets known (for print --stock NAME)."""
+    from .stocks import all_stocks, describe
+
+    rows = [describe(s) for s in all_stocks(ctx.project.root, cards_only=not show_all).values()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        margins = "/".join(f"{v:g}" for v in row["margins_mm"])
+        click.echo(f"{row['id']:<28} {row['paper']:<10} {row['card']:<16} {row['per_sheet']:>3}-up  "
+                   f"margins {margins}  {row['description']}  [{row['source']}]")
+
+
+@cli.command("calibrate")
+@click.option("-o", "--output", metavar="FILE", help="PDF to write (default: out/calibrate.pdf).")
+@click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm (default: A4).")
+@click.option("--duplex", type=click.Choice(["long", "short"]), default="long", show_default=True)
+@click.option("--printer", metavar="NAME",
+              help="Apply this printer's stored calibration to the back, to check it.")
+@click.option("--read", "readings", multiple=True, metavar="T=X,Y",
+              help="Readings from a printed target (C=0.5,-1 L=.. R=..): print the settings.")
+@pass_ctx
+def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: str,
+                  printer: str | None, readings: tuple[str, ...]) -> None:
+    """Print a two-sided duplex calibration target, or turn its readings into settings."""
+    from .calibrate import build_target, printer_calibration, solve
+    from .errors import UsageError
+    from .impose import parse_paper
+    from .pdfout import finish, write_atomic
+
+    try:
+        sheet = parse_paper(paper or "A4")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if readings:
+        cal = solve(list(readings), sheet)
+        click.echo(f"printers:\n  {printer or 'my-printer'}:\n    dx: {cal.dx:.2f}\n"
+                   f"    dy: {cal.dy:.2f}\n    rotation: {cal.rotation:.3f}\n    scale: {cal.scale:.4f}")
+        return
+    calibration = printer_calibration(ctx.project, printer) if printer else None
+    pdf = build_target(sheet, duplex, calibration, printer)
+    target = output or ctx.project.output_dir / "calibrate.pdf"
+    written = write_atomic(finish(pdf, title="cardkit duplex calibration"), target)
+    ctx.console.info(f"wrote {written}: print it two-sided ({duplex} edge) at 100 %, "
+                     "read the back against the light")
 
 
 def main(argv: list[str] | None = None) -> None:

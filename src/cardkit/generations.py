@@ -20,6 +20,7 @@ SCHEMA: dict[str, str] = {
     "summary": "what changed from the generation before (one line)",
     "card": "width_mm, height_mm, bleed_mm, safe_mm",
     "colors": "background, text, accent, band, band_text, muted (#rrggbb)",
+    "colors_cmyk": "the same keys as colors, as cmyk(c, m, y, k) in per cent: used by print --color cmyk",
     "fonts": "body and heading: lists of font families, first choice first",
     "templates": "front, back, stylesheet: template file names",
     "front": "title and show: the blocks printed on the front, in order",

@@ -96,15 +96,24 @@ def parse_paper(text: str) -> Paper:
     raise ValueError(f"unknown paper {text!r}: use A4, A3, SRA3, Letter or WxHmm (e.g. 320x450mm)")
 
 
+DEFAULT_MARGIN = 10.0  # mm kept free at every sheet edge (room for marks; printers' hard margin)
+
+
 def grid_layout(paper: Paper, card_w: float, card_h: float, bleed: float,
-                min_margin: float = 10.0) -> SheetLayout:
+                min_margin: float = DEFAULT_MARGIN, gutter: float | None = None) -> SheetLayout:
     """As many cards as fit, centred, with room for marks in the margins.
 
     Along each axis a gutter of twice the bleed is used when it costs no card, so
     that each card keeps its full bleed; otherwise cards abut and share the cut.
+    ``gutter`` (mm) fixes the gap between cards on both axes instead; each card
+    then bleeds at most half of it.
     """
-    nx, gx = _fit(paper.width, card_w, bleed, min_margin)
-    ny, gy = _fit(paper.height, card_h, bleed, min_margin)
+    if gutter is None:
+        nx, gx = _fit(paper.width, card_w, bleed, min_margin)
+        ny, gy = _fit(paper.height, card_h, bleed, min_margin)
+    else:
+        nx, gx = _fit_fixed(paper.width, card_w, gutter, min_margin), gutter
+        ny, gy = _fit_fixed(paper.height, card_h, gutter, min_margin), gutter
     if nx == 0 or ny == 0:
         raise ValueError(
             f"a {card_w:g}x{card_h:g} mm card does not fit on {paper.name} "
@@ -130,6 +139,34 @@ def _fit(length: float, card: float, bleed: float, margin: float) -> tuple[int, 
     if with_gutter >= plain or plain == 1:
         return with_gutter, gutter
     return plain, 0.0
+
+
+def _fit_fixed(length: float, card: float, gutter: float, margin: float) -> int:
+    usable = length - 2 * margin
+    if usable < card:
+        return 0
+    return int(math.floor((usable + gutter + EPSILON) / (card + gutter)))
+
+
+def cell_layout(paper: Paper, card_w: float, card_h: float, bleed: float,
+                cells: list[Rect]) -> SheetLayout:
+    """Cards centred in given cells (the labels of a pre-cut stock), in reading order.
+
+    A card may be at most 0.5 mm larger or smaller than its cell. Each card keeps
+    as much of ``bleed`` as the neighbouring cells and the paper edge allow.
+    """
+    rects = []
+    for cell in sorted(cells, key=lambda c: (round(c.y, 2), round(c.x, 2))):
+        if abs(cell.w - card_w) > 0.5 or abs(cell.h - card_h) > 0.5:
+            raise ValueError(
+                f"a {card_w:g}x{card_h:g} mm card does not match the "
+                f"{round(cell.w, 2):g}x{round(cell.h, 2):g} mm cards of this stock")
+        rects.append(Rect(cell.x + (cell.w - card_w) / 2, cell.y + (cell.h - card_h) / 2,
+                          card_w, card_h))
+    cols = sorted({round(r.x, 2) for r in rects})
+    rows = sorted({round(r.y, 2) for r in rects})
+    placed = [(cols.index(round(r.x, 2)), rows.index(round(r.y, 2)), r) for r in rects]
+    return SheetLayout(paper, card_w, card_h, _with_bleed(placed, paper, bleed))
 
 
 def _with_bleed(rects: list[tuple[int, int, Rect]], paper: Paper,
@@ -182,6 +219,103 @@ def back_slot(layout: SheetLayout, slot: Slot, duplex: str) -> Slot:
         trim = Rect(t.x, layout.paper.height - t.bottom, t.w, t.h)
         bleed = (left, bottom, right, top)
     return Slot(slot.index, slot.col, slot.row, trim, bleed)
+
+
+def slots_from(layout: SheetLayout, first: int = 1) -> tuple[Slot, ...]:
+    """The slots still free on a part-used sheet whose slots before ``first`` are gone.
+
+    Slots are counted from 1 in reading order of the front (left to right, top
+    to bottom), as a user counts the cards left on a sheet.
+    """
+    if not 1 <= first <= layout.per_sheet:
+        raise ValueError(f"--first must be between 1 and {layout.per_sheet} "
+                         f"(slots on this sheet)")
+    return layout.slots[first - 1:]
+
+
+def slot_batches(layout: SheetLayout, count: int, first: int = 1) -> list[tuple[Slot, ...]]:
+    """The slots ``count`` cards go into, sheet by sheet; the first sheet from slot ``first``."""
+    batches: list[tuple[Slot, ...]] = []
+    free = slots_from(layout, first)
+    while count > 0:
+        batch = free[:count]
+        batches.append(batch)
+        count -= len(batch)
+        free = layout.slots
+    return batches
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A printer's measured error on the backs, and its correction.
+
+    ``dx``/``dy`` (mm, x to the right and y downwards as you look at the back)
+    move the back image; ``rotation`` (degrees, clockwise as you look at the back)
+    and ``scale`` (1 = none) act about the sheet's centre.
+    """
+
+    dx: float = 0.0
+    dy: float = 0.0
+    rotation: float = 0.0
+    scale: float = 1.0
+
+    @property
+    def is_identity(self) -> bool:
+        return (abs(self.dx) < EPSILON and abs(self.dy) < EPSILON
+                and abs(self.rotation) < EPSILON and abs(self.scale - 1) < EPSILON)
+
+    def apply(self, paper: Paper, x: float, y: float) -> tuple[float, float]:
+        """Where a point of the back (mm, from the top-left) is printed once corrected."""
+        cx, cy = paper.width / 2, paper.height / 2
+        theta = math.radians(self.rotation)
+        px, py = x - cx, y - cy
+        return (cx + self.scale * (px * math.cos(theta) - py * math.sin(theta)) + self.dx,
+                cy + self.scale * (px * math.sin(theta) + py * math.cos(theta)) + self.dy)
+
+    def pdf_matrix(self, paper: Paper) -> tuple[float, float, float, float, float, float]:
+        """The same correction as a PDF ``cm`` matrix on a page of ``paper`` (points, y up)."""
+        pt = 72 / 25.4
+        theta = math.radians(self.rotation)
+        s = self.scale
+        a, b = s * math.cos(theta), -s * math.sin(theta)
+        c, d = s * math.sin(theta), s * math.cos(theta)
+        cx, cy = paper.width / 2 * pt, paper.height / 2 * pt
+        e = cx - (a * cx + c * cy) + self.dx * pt
+        f = cy - (b * cx + d * cy) - self.dy * pt
+        return a, b, c, d, e, f
+
+
+def solve_calibration(readings: dict[str, tuple[float, float]], half_span: float) -> Calibration:
+    """Offsets from the readings of a calibration sheet.
+
+    ``readings`` maps ``C`` (centre), and optionally ``L`` and ``R`` (left and
+    right targets, ``half_span`` mm from the centre, as seen on the back), to
+    where the front's cross shows on the back's rulers (mm).
+    """
+    dx, dy = readings["C"]
+    rotation, scale = 0.0, 1.0
+    if "L" in readings and "R" in readings:
+        (lx, ly), (rx, ry) = readings["L"], readings["R"]
+        scale = 1 + (rx - lx) / (2 * half_span)
+        rotation = math.degrees((ry - ly) / (2 * half_span))
+    return Calibration(dx, dy, rotation, scale)
+
+
+def slug_origin(slots: tuple[Slot, ...] | list[Slot], paper: Paper, size: float = 2.2,
+                length: float = MARK_LENGTH, gap: float = MARK_GAP) -> tuple[float, float] | None:
+    """Baseline start (mm) of a slug line below the marks, or above them; None if no room."""
+    if not slots:
+        return None
+    clip_left = min(s.clip.x for s in slots)
+    clip_bottom = max(s.clip.bottom for s in slots)
+    clip_top = min(s.clip.y for s in slots)
+    below = clip_bottom + gap + length + 1.0 + size
+    if below <= paper.height - 1.5:
+        return max(clip_left, 3.0), below
+    above = clip_top - gap - length - 1.0
+    if above - size >= 1.5:
+        return max(clip_left, 3.0), above
+    return None
 
 
 def crop_marks(slots: tuple[Slot, ...] | list[Slot], paper: Paper,

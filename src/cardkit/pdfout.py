@@ -20,6 +20,7 @@ from .impose import MARK_WIDTH_PT, Line, Paper, Slot
 
 MM = 72 / 25.4
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+SLUG_SIZE_PT = 6.0
 
 
 @dataclass
@@ -33,6 +34,10 @@ class SheetPage:
     side: str  # "front" or "back"
     placements: list[Placement]
     marks: list[Line] = field(default_factory=list)
+    # PDF ``cm`` matrix wrapped around the whole page (a printer's calibration of the backs)
+    transform: tuple[float, float, float, float, float, float] | None = None
+    slug: str = ""  # a line of job information outside the trim
+    slug_at: tuple[float, float] | None = None  # baseline start, mm from the top-left
 
 
 def _open_faces(face_pdf: bytes):
@@ -67,25 +72,42 @@ class _FaceForms:
 
 
 def build_cards(face_pdf: bytes, sequence: Sequence[int], card_w: float, card_h: float,
-                bleed: float):
+                bleed: float, marks: bool = False):
     """One page per card face, in ``sequence`` order: trim size plus bleed, boxes set.
 
     Repeated faces (the same back for every officer) share one Form XObject.
+    With ``marks`` the page grows by a slug area around the bleed that carries
+    crop marks (K-only hairlines starting outside the bleed); without, nothing
+    lies outside the BleedBox.
     """
     import pikepdf
 
+    from .impose import MARK_GAP, MARK_LENGTH, Rect, Slot, crop_marks
+
     dst = pikepdf.Pdf.new()
     faces = _FaceForms(face_pdf, dst)
-    width, height = (card_w + 2 * bleed) * MM, (card_h + 2 * bleed) * MM
-    trim = [round(bleed * MM, 3), round(bleed * MM, 3),
-            round((card_w + bleed) * MM, 3), round((card_h + bleed) * MM, 3)]
+    slug = MARK_GAP + MARK_LENGTH + 1.0 if marks else 0.0
+    outer = bleed + slug
+    width, height = (card_w + 2 * outer) * MM, (card_h + 2 * outer) * MM
+    trim = [round(outer * MM, 3), round(outer * MM, 3),
+            round((card_w + outer) * MM, 3), round((card_h + outer) * MM, 3)]
+    bleed_box = [round(slug * MM, 3), round(slug * MM, 3),
+                 round((card_w + 2 * bleed + slug) * MM, 3), round((card_h + 2 * bleed + slug) * MM, 3)]
     media = [0, 0, round(width, 3), round(height, 3)]
+    mark_ops = ""
+    if marks:
+        page_paper = Paper("card", card_w + 2 * outer, card_h + 2 * outer)
+        slot = Slot(0, 0, 0, Rect(outer, outer, card_w, card_h), (bleed,) * 4)
+        mark_ops = "\n" + _mark_ops(crop_marks([slot], page_paper), page_paper.height)
     for face in sequence:
         ox, oy = faces.trim_origin(face)
         content = dst.make_stream(
-            f"q 1 0 0 1 {bleed * MM - ox:.3f} {bleed * MM - oy:.3f} cm /F{face} Do Q".encode())
+            (f"q {slug * MM:.3f} {slug * MM:.3f} {(card_w + 2 * bleed) * MM:.3f} "
+             f"{(card_h + 2 * bleed) * MM:.3f} re W n "
+             f"1 0 0 1 {outer * MM - ox:.3f} {outer * MM - oy:.3f} cm /F{face} Do Q"
+             + mark_ops).encode())
         page = pikepdf.Dictionary(
-            Type=pikepdf.Name.Page, MediaBox=media, BleedBox=media, TrimBox=trim,
+            Type=pikepdf.Name.Page, MediaBox=media, BleedBox=bleed_box, TrimBox=trim,
             Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary({f"/F{face}": faces.form(face)})),
             Contents=content,
         )
@@ -118,13 +140,15 @@ def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
                 f"1 0 0 1 {tx:.3f} {ty:.3f} cm {name} Do Q"
             )
         if page.marks:
-            ops.append(f"q 0 0 0 1 K {MARK_WIDTH_PT} w 0 J")
-            for line in page.marks:
-                ops.append(
-                    f"{line.x1 * MM:.3f} {(paper.height - line.y1) * MM:.3f} m "
-                    f"{line.x2 * MM:.3f} {(paper.height - line.y2) * MM:.3f} l S"
-                )
-            ops.append("Q")
+            ops.append(_mark_ops(page.marks, paper.height))
+        if page.slug and page.slug_at:
+            from .glyphs import text_ops
+
+            x, y = page.slug_at
+            ops.append("q 0 0 0 1 k " + text_ops(page.slug, x, y, SLUG_SIZE_PT, paper.height) + " Q")
+        if page.transform is not None:
+            matrix = " ".join(f"{v:.6f}" for v in page.transform)
+            ops = [f"q {matrix} cm", *ops, "Q"]
         content = dst.make_stream("\n".join(ops).encode("ascii"))
         page_obj = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
@@ -134,6 +158,16 @@ def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
         )
         dst.pages.append(pikepdf.Page(page_obj))
     return dst
+
+
+def _mark_ops(marks: Sequence[Line], page_h: float) -> str:
+    """Hairlines in 100 % K only (DeviceCMYK), never RGB or registration black."""
+    ops = [f"q 0 0 0 1 K {MARK_WIDTH_PT} w 0 J"]
+    for line in marks:
+        ops.append(f"{line.x1 * MM:.3f} {(page_h - line.y1) * MM:.3f} m "
+                   f"{line.x2 * MM:.3f} {(page_h - line.y2) * MM:.3f} l S")
+    ops.append("Q")
+    return "\n".join(ops)
 
 
 def document_date() -> str:
@@ -146,27 +180,105 @@ def document_date() -> str:
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
 
 
-def finish(pdf, title: str, subject: str = "") -> bytes:
-    """Set fixed metadata and serialise with a content-derived file id."""
+def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
+    """Set fixed metadata and serialise with a content-derived file id.
+
+    ``pdfx`` makes the file PDF/X-4: an output intent with cardkit's CMYK
+    profile, XMP metadata naming the version, ``Trapped``, a TrimBox on every
+    page and PDF 1.6. Nothing in it is random: the XMP document id is derived
+    from the pages' content, so the same job gives the same bytes.
+    """
     import pikepdf
 
     from . import __version__
 
     date = document_date()
-    pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(
+    info = dict(
         Title=pikepdf.String(title),
         Subject=pikepdf.String(subject),
         Creator=pikepdf.String(f"cardkit {__version__}"),
         Producer=pikepdf.String(f"cardkit {__version__}"),
         CreationDate=pikepdf.String(date),
         ModDate=pikepdf.String(date),
-    ))
+    )
+    if pdfx:
+        info["Trapped"] = pikepdf.Name("/False")
+        info["GTS_PDFXVersion"] = pikepdf.String("PDF/X-4")
+    pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(**info))
     if "/Metadata" in pdf.Root:
         del pdf.Root.Metadata
+    if pdfx:
+        _make_pdfx(pdf, title, date, __version__)
     out = io.BytesIO()
     pdf.save(out, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate)
+             object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             min_version="1.6" if pdfx else "")
     return out.getvalue()
+
+
+def _make_pdfx(pdf, title: str, date: str, version: str) -> None:
+    import hashlib
+    import uuid
+    from xml.sax.saxutils import escape
+
+    import pikepdf
+
+    from .colors import OUTPUT_INTENT, output_profile, set_groups_cmyk
+
+    set_groups_cmyk(pdf)
+    for page in pdf.pages:
+        if "/TrimBox" not in page.obj:
+            page.obj.TrimBox = page.obj.MediaBox
+    profile = pdf.make_stream(output_profile())
+    profile.N = 4
+    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent,
+        S=pikepdf.Name.GTS_PDFX,
+        OutputConditionIdentifier=pikepdf.String(OUTPUT_INTENT["identifier"]),
+        OutputCondition=pikepdf.String(OUTPUT_INTENT["condition"]),
+        RegistryName=pikepdf.String(OUTPUT_INTENT["registry"]),
+        Info=pikepdf.String(OUTPUT_INTENT["condition"]),
+        DestOutputProfile=profile,
+    ))])
+    digest = hashlib.sha256(title.encode())
+    for page in pdf.pages:
+        for stream in page.obj.get("/Contents", []) if isinstance(
+                page.obj.get("/Contents"), pikepdf.Array) else [page.obj.Contents]:
+            digest.update(stream.read_bytes())
+        for xobj in page.obj.Resources.get("/XObject", {}).values():
+            digest.update(xobj.read_bytes())
+    doc_id = uuid.UUID(bytes=digest.digest()[:16], version=4)
+    iso = f"{date[2:6]}-{date[6:8]}-{date[8:10]}T{date[10:12]}:{date[12:14]}:{date[14:16]}Z"
+    xmp = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about=""
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+ xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
+ xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
+<xmp:CreateDate>{iso}</xmp:CreateDate>
+<xmp:ModifyDate>{iso}</xmp:ModifyDate>
+<xmp:MetadataDate>{iso}</xmp:MetadataDate>
+<xmp:CreatorTool>cardkit {version}</xmp:CreatorTool>
+<pdf:Producer>cardkit {version}</pdf:Producer>
+<pdf:Trapped>False</pdf:Trapped>
+<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>
+<xmpMM:InstanceID>uuid:{doc_id}</xmpMM:InstanceID>
+<xmpMM:VersionID>1</xmpMM:VersionID>
+<xmpMM:RenditionClass>default</xmpMM:RenditionClass>
+<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+    metadata = pdf.make_stream(xmp.encode("utf-8"))
+    metadata.Type = pikepdf.Name.Metadata
+    metadata.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = metadata
 
 
 def write_atomic(data: bytes, target: str | Path) -> str:
