@@ -31,9 +31,11 @@ def build_roster(
     ``needs`` maps fields the generation cannot do without to the reason given when missing.
     """
     problems: list[Diagnostic] = textsafety.clean_roster(raw)  # controls, bidi, NUL, length
-    base_unit = _unit_fields(default_unit or {}, raw, problems)
+    base_unit = _unit_fields(default_unit or {}, "cardkit.yaml",
+                             getattr(default_unit, "lines", {}), problems)
     if raw.unit:
-        base_unit.update({k: v for k, v in _unit_fields(raw.unit, raw, problems).items() if v})
+        own = _unit_fields(raw.unit, raw.file, raw.unit_lines, problems)
+        base_unit.update({k: v for k, v in own.items() if v})
     known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
     allowed_extra = set(extra_fields)
     officers: list[Officer] = []
@@ -131,22 +133,27 @@ def _diag(record: RawRecord, field: str, message: str) -> Diagnostic:
                       field=field, message=message)
 
 
-def _unit_fields(source: Mapping[str, object], raw: RawRoster,
+def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, int],
                  problems: list[Diagnostic]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for key, value in source.items():
+        where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
         if key not in UNIT_KEYS:
-            problems.append(Diagnostic(file=raw.file, line=raw.unit_lines.get(key, 0),
-                                       subject="unit", field=key,
-                                       message="unknown field" + did_you_mean(key, UNIT_KEYS)))
+            problems.append(Diagnostic(**where, message="unknown field"
+                                       + did_you_mean(key, UNIT_KEYS)))
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
+            problems.append(Diagnostic(**where, message=(
+                f"written as a number (YAML reads it as {value}); put it in quotes so that "
+                "leading zeros are kept")))
             continue
         if value is not None:
             fields[key] = str(value).strip()
         if key == "hotline" and fields.get(key):
             message = number_problem(key, fields[key])
             if message:
-                problems.append(Diagnostic(file=raw.file, line=raw.unit_lines.get(key, 0),
-                                           subject="unit", field=key, message=message))
+                problems.append(Diagnostic(**where, message=message))
             else:
                 fields[key] = phones.format_phone(fields[key])
     return fields

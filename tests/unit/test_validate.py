@@ -167,3 +167,14 @@ def test_gbk_csv_from_stdin_is_detected(tmp_path):
     result = run_cli(["check", "--gen", "2002", "--roster", "-"], cwd=tmp_path, stdin=data)
     assert result.code == 0, result.stderr
     assert result.err_lines == ["ok: generation 2002: no problems found"]
+
+
+def test_unit_in_cardkit_yaml_written_as_a_number_is_located_there(tmp_path):
+    (tmp_path / "cardkit.yaml").write_text("unit:\n  name: 柳东派出所\n  hotline: 07722012345\n",
+                                           encoding="utf-8")
+    (tmp_path / "r.csv").write_text("id,name,mobile\nA1,吴明,13800000001\n", encoding="utf-8")
+    result = run_cli(["check", "--gen", "2002", "--roster", "r.csv"], cwd=tmp_path)
+    assert result.code == 1
+    assert result.err_lines == [
+        "error: cardkit.yaml:3: unit: hotline: written as a number (YAML reads it as "
+        "1061688549); put it in quotes so that leading zeros are kept"]
