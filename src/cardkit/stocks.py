@@ -259,11 +259,12 @@ def find_stock(name: str, project_root: Path | None = None) -> Stock:
     """A stock by id (``avery-c32011-10``), brand and part (``Avery C32011-10``) or part alone."""
     from .project import did_you_mean
 
-    stocks = all_stocks(project_root, cards_only=False)
     key = _key(name)
-    exact = [s for s in stocks.values() if _key(s.id) == key]
-    if exact:
-        return exact[0]
+    for folder in search_dirs(project_root):  # an exact id: stop at the first place that has it
+        for stock in _load_dir(folder.resolve())[0]:
+            if _key(stock.id) == key:
+                return stock
+    stocks = all_stocks(project_root, cards_only=False)
     by_part = [s for s in stocks.values() if _key(s.part) == key]
     if len(by_part) == 1:
         return by_part[0]

@@ -118,3 +118,41 @@ def test_cardkit_stocks_lists_them(tmp_path):
     assert "A4" in line and "90x54mm" in line and "10-up" in line and "margins 15/13.5/15/13.5" in line
     rows = json.loads(run_cli(["stocks", "--json"], cwd=tmp_path).stdout)
     assert {"avery-c32011-10", "avery-5371", "cn-a4-90x54-2x5"} <= {r["id"] for r in rows}
+
+
+# --- cardkit.yaml paper: settings, flags first ---------------------------------------------
+
+def _project(tmp_path, text):
+    from cardkit.project import open_project
+
+    (tmp_path / "cardkit.yaml").write_text(text, encoding="utf-8")
+    return open_project(tmp_path)
+
+
+def test_paper_settings_from_cardkit_yaml_and_flags(tmp_path):
+    from cardkit.model import CardSize
+    from cardkit.sheets import resolve_layout
+
+    card = CardSize(90, 54, 2, 3)
+    project = _project(tmp_path, "paper:\n  size: 320x450mm\n  margin: 5\n  gutter: 0\n")
+    layout = resolve_layout(project, card)
+    assert (layout.paper.width, layout.paper.height, layout.per_sheet) == (320, 450, 24)
+    assert layout.slots[1].trim.x - layout.slots[0].trim.right == 0
+    # flags win over the file
+    assert resolve_layout(project, card, paper="A4", margin=10).per_sheet == 10
+    stocked = resolve_layout(_project(tmp_path, "paper:\n  stock: cn-a4-90x54-2x5\n"), card)
+    assert (stocked.slots[0].trim.x, stocked.slots[0].trim.y) == (15, 13.5)
+    assert resolve_layout(_project(tmp_path, "paper: Letter\n"), card).paper.name == "Letter"
+
+
+def test_bad_paper_settings_are_located(tmp_path):
+    from cardkit.model import CardSize
+    from cardkit.sheets import resolve_layout
+
+    card = CardSize(90, 54, 2, 3)
+    with pytest.raises(InputError, match=r'cardkit.yaml:3: paper.gutters: unknown key \(did you mean "gutter"\?\)'):
+        resolve_layout(_project(tmp_path, "paper:\n  size: A4\n  gutters: 3\n"), card)
+    with pytest.raises(InputError, match=r"cardkit.yaml:2: paper.margin: 'wide' is not a number of mm"):
+        resolve_layout(_project(tmp_path, "paper:\n  margin: wide\n"), card)
+    with pytest.raises(InputError, match="does not fit on 100x60mm"):
+        resolve_layout(_project(tmp_path, "paper: 100x60mm\n"), card)
