@@ -345,6 +345,7 @@ def main(argv: list[str] | None = None) -> None:
     i18n.setup(sys.argv[1:] if argv is None else argv)
     i18n.localize_commands(cli)
     console = Console()
+    restore = _unwind_on_sigterm()
     try:
         cli.main(args=argv, prog_name="cardkit", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -352,9 +353,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(ExitStatus.USAGE_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         console.error(_("interrupted"))
-        sys.exit(ExitStatus.INTERRUPTED)
+        terminated = isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated)
+        sys.exit(128 + 15 if terminated else ExitStatus.INTERRUPTED)  # click wraps it in Abort
     except CardkitError as exc:
         for line in exc.lines():
             console.error(line)
@@ -368,7 +370,34 @@ def main(argv: list[str] | None = None) -> None:
         console.error("error: " + _("internal error: {kind}: {detail} (run with -v for the traceback, "
                                     "and please report it)").format(kind=type(exc).__name__, detail=exc))
         sys.exit(ExitStatus.INPUT_ERROR)
+    finally:
+        restore()
     sys.exit(ExitStatus.SUCCESS)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwind like Ctrl-C (temporary files go, the earlier PDF stays)."""
+
+
+def _unwind_on_sigterm():
+    """Turn SIGTERM (a scheduler or ``kill`` stopping the job) into ``Terminated``.
+
+    Returns the function that puts the previous handler back.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        return lambda: None
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminated)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 __all__ = ["cli", "main"]
