@@ -233,3 +233,17 @@ def test_no_attachments_annotations_or_scripts_in_the_pdf(two_folders):
         assert all("/Annots" not in page.obj for page in pdf.pages)
         kinds = {str(o.get("/Type")) for o in pdf.objects if isinstance(o, pikepdf.Dictionary)}
         assert "/EmbeddedFile" not in kinds and "/Filespec" not in kinds
+
+
+def test_sigterm_unwinds_like_ctrl_c_with_exit_143(tmp_path):
+    big_roster(tmp_path)
+    write(tmp_path / "cards.pdf", EARLIER)
+    proc = start(tmp_path, ["print", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1",
+                            "-o", "cards.pdf"])
+    assert proc.stderr.readline() == b"STAGE layout\n"
+    time.sleep(0.5)
+    os.kill(proc.pid, signal.SIGTERM)  # a scheduler stopping the job: the process only
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143 and said(err) == ["interrupted"]
+    assert (tmp_path / "cards.pdf").read_bytes() == EARLIER
+    assert leftovers(tmp_path) == []
