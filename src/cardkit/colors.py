@@ -27,7 +27,7 @@ from .model import Generation
 _CMYK = re.compile(
     r"^\s*cmyk\(\s*(\d+(?:\.\d+)?)%?\s*,\s*(\d+(?:\.\d+)?)%?\s*,\s*(\d+(?:\.\d+)?)%?\s*,"
     r"\s*(\d+(?:\.\d+)?)%?\s*\)\s*$", re.IGNORECASE)
-DEFAULTS = {"qr": (0.0, 0.0, 0.0, 1.0)}
+DEFAULTS = {"qr": (0.0, 0.0, 0.0, 1.0), "qr_light": (0.0, 0.0, 0.0, 0.0)}  # the QR's modules and ground
 MODES = ("rgb", "cmyk")
 ICC_DIR = Path(__file__).resolve().parent / "data" / "icc"
 OUTPUT_INTENT = {

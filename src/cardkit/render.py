@@ -102,7 +102,8 @@ class FaceRenderer:
             return None
         colors = self.gen.data.get("colors", {})
         return vector_qr(str(payload), float(settings.get("size_mm", 18)),
-                         ec=str(settings.get("ec", "M")), dark=colors.get("qr", "#000000"))
+                         ec=str(settings.get("ec", "M")), dark=colors.get("qr", "#000000"),
+                         light=colors.get("qr_light", "#ffffff"))
 
     def face_html(self, officer: Officer, side: str, qr: QrGraphic | None) -> str:
         template = self.front_template if side == "front" else self.back_template

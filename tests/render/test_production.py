@@ -27,7 +27,24 @@ colors_cmyk:
   band: cmyk(100, 60, 0, 10)
   band_text: cmyk(0, 0, 0, 0)
 """,
+    "k22.yaml": """extends: "2022"
+mascot:
+  image: snail-cmyk.svg
+colors_cmyk:
+  background: cmyk(10, 3, 0, 0)
+  text: cmyk(0, 0, 0, 90)
+  accent: cmyk(100, 60, 0, 10)
+  muted: cmyk(40, 20, 0, 50)
+  name: cmyk(100, 70, 0, 40)
+  band: cmyk(100, 60, 0, 10)
+  band_text: cmyk(0, 0, 0, 0)
+  fraud: cmyk(0, 90, 85, 10)
+""",
 }
+CMYK_SNAIL = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100" width="100" height="100">
+  <circle cx="55" cy="50" r="30" fill="device-cmyk(0 0.4 0.8 0)" stroke="device-cmyk(0 0.6 1 0.3)"/>
+</svg>
+"""
 CONFIG = """\
 roster: roster.yaml
 printers:
@@ -46,6 +63,8 @@ def shop(tmp_path_factory):
     (root / "generations").mkdir()
     for name, text in GENERATIONS.items():
         (root / "generations" / name).write_text(text, encoding="utf-8")
+    (root / "templates" / "assets").mkdir(parents=True)
+    (root / "templates" / "assets" / "snail-cmyk.svg").write_text(CMYK_SNAIL, encoding="utf-8")
     (root / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
     (root / "cardkit.yaml").write_text(CONFIG, encoding="utf-8")
     return root
@@ -63,6 +82,9 @@ def printed(shop):
         "cmyk-again": ["--gen", "k06", "--color", "cmyk", "--slug"],
         "cmyk-1up": ["--gen", "k06", "--color", "cmyk", "--layout", "cards", "--marks", "crop",
                      "--officer", "LD001", "--officer", "LD002"],
+        "k22-1up": ["--gen", "k22", "--color", "cmyk", "--layout", "cards", "--officer", "LD003"],
+        "fronts": ["--gen", "dx", "--sides", "front", "--copies", "3", "--officer", "LD001",
+                   "--officer", "LD002", "--marks", "none"],
     }
     out = {}
     for name, args in jobs.items():
@@ -183,7 +205,7 @@ def _rgb_operators(pdf):
     return found
 
 
-@pytest.mark.parametrize("job", ["cmyk", "cmyk-1up"])
+@pytest.mark.parametrize("job", ["cmyk", "cmyk-1up", "k22-1up"])
 def test_cmyk_output_is_pdf_x4_with_an_output_intent_and_no_rgb(printed, job):
     with pikepdf.open(printed[job]) as pdf:
         assert pdf.pdf_version == "1.6"
@@ -203,7 +225,7 @@ def test_cmyk_output_is_pdf_x4_with_an_output_intent_and_no_rgb(printed, job):
         assert all("/TrimBox" in page.obj for page in pdf.pages)
         assert _rgb_operators(pdf) == []
         ops = {str(op) for page in pdf.pages for _, op in pikepdf.parse_content_stream(page)}
-        assert "K" in ops  # marks in 100 % K
+        assert ("K" in ops) == (job != "k22-1up")  # marks, in 100 % K, where asked for
 
 
 def test_rgb_operators_are_found_where_they_are(printed):
@@ -290,3 +312,19 @@ def test_calibrate_turns_readings_into_settings(shop):
     assert result.stdout.decode().splitlines() == [
         "printers:", "  lobby:", "    dx: 1.50", "    dy: -0.50", "    rotation: 0.382",
         "    scale: 1.0067"]
+
+
+def test_a_cmyk_card_keeps_its_qr_code_and_cmyk_mascot(printed):
+    path = printed["k22-1up"]
+    assert [c.text for c in qr_codes(path, 0)] == [OFFICERS[2].wechat]
+    from pdfcheck import pixel
+    r, g, b = pixel(path, 1, 12, 22, dpi=150)  # inside the snail's shell on the back
+    assert r > 200 and 100 < g < 200 and b < 120
+
+
+def test_sides_and_copies(printed):
+    path = printed["fronts"]
+    assert page_count(path) == 1  # 6 fronts on one sheet, no backs
+    text = page_texts(path)[0]
+    assert text.count(OFFICERS[0].name) == 3 and text.count(OFFICERS[1].name) == 3
+    assert qr_codes(path, 0) and len(qr_codes(path, 0)) == 6

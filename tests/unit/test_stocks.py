@@ -150,7 +150,8 @@ def test_bad_paper_settings_are_located(tmp_path):
     from cardkit.sheets import resolve_layout
 
     card = CardSize(90, 54, 2, 3)
-    with pytest.raises(InputError, match=r'cardkit.yaml:3: paper.gutters: unknown key \(did you mean "gutter"\?\)'):
+    with pytest.raises(InputError,
+                       match=r'cardkit.yaml:3: paper.gutters: unknown key \(did you mean "gutter"\?\)'):
         resolve_layout(_project(tmp_path, "paper:\n  size: A4\n  gutters: 3\n"), card)
     with pytest.raises(InputError, match=r"cardkit.yaml:2: paper.margin: 'wide' is not a number of mm"):
         resolve_layout(_project(tmp_path, "paper:\n  margin: wide\n"), card)
