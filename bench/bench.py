@@ -10,6 +10,8 @@ per second, peak memory and PDF size per card. Peak memory is given twice: the
 largest single process (``wait4`` rusage of the child, its workers included) and
 the sum over the process tree, sampled every 50 ms from /proc (cardkit's
 ``--jobs`` workers run at the same time, so the sum is what the machine needs).
+CPU seconds (user + system, workers included) are recorded too: on a shared
+machine they vary less than wall time. The load average is written to the JSON.
 The table goes to stdout, the same figures as JSON to ``--json``.
 """
 
@@ -97,6 +99,7 @@ def measure(command: list[str], cwd: Path) -> dict:
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"wall_s": wall, "status": proc.returncode, "peak_rss_mib": usage.ru_maxrss / 1024,
+            "cpu_s": usage.ru_utime + usage.ru_stime,  # the process and its workers
             "peak_tree_mib": peak_tree / 2**20, "stderr": err.decode("utf-8", "replace")[-2000:]}
 
 
@@ -118,6 +121,8 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         "tool": tool, "officers": n, "cards": n, "runs": len(runs),
         "wall_s": round(wall, 3), "wall_s_all": [round(r["wall_s"], 3) for r in runs],
         "cards_per_s": round(n / wall, 2),
+        "cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 3),
+        "cards_per_cpu_s": round(n / statistics.median(r["cpu_s"] for r in runs), 2),
         "peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
         "peak_tree_mib": round(statistics.median(r["peak_tree_mib"] for r in runs), 1),
         "pdf_bytes": size, "pdf_kib_per_card": round(size / 1024 / n, 2),
@@ -136,14 +141,14 @@ def startup(repeat: int) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     lines = [f"{'N':>7} {'tool':<9} {'runs':>4} {'wall s':>9} {'cards/s':>9} {'× base':>7} "
-             f"{'RSS MiB':>8} {'tree MiB':>9} {'KiB/card':>9}"]
+             f"{'cpu s':>8} {'RSS MiB':>8} {'tree MiB':>9} {'KiB/card':>9}"]
     base = {r["officers"]: r for r in rows if r["tool"] == "baseline"}
     for r in rows:
         ratio = ""
         if r["tool"] == "cardkit" and r["officers"] in base:
             ratio = f"{r['cards_per_s'] / base[r['officers']]['cards_per_s']:.1f}"
         lines.append(f"{r['officers']:>7} {r['tool']:<9} {r['runs']:>4} {r['wall_s']:>9.2f} "
-                     f"{r['cards_per_s']:>9.1f} {ratio:>7} {r['peak_rss_mib']:>8.0f} "
+                     f"{r['cards_per_s']:>9.1f} {ratio:>7} {r['cpu_s']:>8.1f} {r['peak_rss_mib']:>8.0f} "
                      f"{r['peak_tree_mib']:>9.0f} {r['pdf_kib_per_card']:>9.2f}")
     return "\n".join(lines)
 
@@ -188,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "load_average_after": os.getloadavg(),  # other work on the machine skews the figures
         "rows": rows, "startup": starts,
     }
     Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
