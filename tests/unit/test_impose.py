@@ -226,3 +226,31 @@ def test_readings_of_the_target_give_the_calibration_back():
     assert (cal.dx, cal.dy) == pytest.approx((1.0, -0.5))
     assert cal.rotation == pytest.approx(0.2, abs=0.01)
     assert cal.scale == pytest.approx(1 / grow, abs=1e-3)
+
+
+@pytest.mark.parametrize("duplex,expected", [
+    # the Chinese 10-up sheet is symmetric: each back lands on the mirrored cell
+    ("long", [(105, 13.5), (15, 13.5), (105, 67.5)]),
+    ("short", [(15, 229.5), (105, 229.5), (15, 175.5)]),
+    ("none", [(15, 13.5), (105, 13.5), (15, 67.5)]),
+])
+def test_back_positions_on_the_chinese_sheet_in_mm(duplex, expected):
+    layout = _cn_a4()
+    backs = [back_slot(layout, s, duplex).trim for s in layout.slots[:3]]
+    assert [v for b in backs for v in (b.x, b.y)] == pytest.approx([v for xy in expected for v in xy])
+
+
+@pytest.mark.parametrize("paper,duplex,front_xy,back_xy", [
+    # Letter portrait, 2 x 4 with 4 mm gutters: long edge mirrors x
+    ("Letter", "long", (15.95, 25.7), (215.9 - 15.95 - 90, 25.7)),
+    ("Letter", "short", (15.95, 25.7), (15.95, 279.4 - 25.7 - 54)),
+    # A4 landscape (297 x 210), 3 x 3: the long edge is horizontal, so y is mirrored
+    ("297x210mm", "long", (13.5, 20), (13.5, 210 - 20 - 54)),
+    ("297x210mm", "short", (13.5, 20), (297 - 13.5 - 90, 20)),
+])
+def test_back_positions_on_other_papers_in_mm(paper, duplex, front_xy, back_xy):
+    layout = grid_layout(parse_paper(paper), 90, 54, bleed=2)
+    front = layout.slots[0].trim
+    back = back_slot(layout, layout.slots[0], duplex).trim
+    assert (front.x, front.y) == pytest.approx(front_xy)
+    assert (back.x, back.y) == pytest.approx(back_xy)
