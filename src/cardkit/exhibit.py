@@ -129,7 +129,7 @@ def _poster_background(project: Project, paper: Any, columns: list[dict[str, Any
     from weasyprint import HTML
 
     from .diff import block_changes
-    from .fetcher import RootedFetcher
+    from .fetcher import RootedFetcher, refusals_are_errors
     from .templating import make_environment
 
     env = make_environment(project.layers("templates"))
@@ -154,4 +154,5 @@ def _poster_background(project: Project, paper: Any, columns: list[dict[str, Any
     html = template.render(context)
     fetcher = RootedFetcher(project.allowed_roots())
     base_url = project.layers("templates")[0].as_uri() + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    with refusals_are_errors(fetcher):
+        return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()

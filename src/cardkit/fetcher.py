@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from .errors import FetchRefused
 
 MIME_TYPES = {
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -75,3 +79,23 @@ class RootedFetcher(URLFetcher):
         mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=path.read_bytes(),
                                   headers={"Content-Type": mime})
+
+
+@contextmanager
+def refusals_are_errors(fetcher: RootedFetcher) -> Iterator[RootedFetcher]:
+    """Run a WeasyPrint render; any URL ``fetcher`` refused ends it as one ``FetchRefused`` line.
+
+    WeasyPrint raises ``FatalURLFetchingError`` (a BaseException, which would otherwise
+    escape as a traceback), except inside SVG images, where it swallows the refusal and
+    leaves a hole: both cases are caught here.
+    """
+    try:
+        yield fetcher
+    except FatalURLFetchingError:
+        raise _refusal(fetcher.reasons[-1] if fetcher.reasons else "a resource") from None
+    if fetcher.reasons:
+        raise _refusal(fetcher.reasons[0])
+
+
+def _refusal(reason: str) -> FetchRefused:
+    return FetchRefused(f"refused to read {reason}")

@@ -156,23 +156,17 @@ class FaceRenderer:
         """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings)."""
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
-        from weasyprint.urls import FatalURLFetchingError
 
-        from .fetcher import RootedFetcher
+        from .fetcher import RootedFetcher, refusals_are_errors
 
         fetcher = RootedFetcher([*self.project.allowed_roots(), *extra_roots])
         html = self.document_html(faces)
         base_url = self.template_dirs[0].as_uri() + "/"
-        try:
-            with _captured_weasyprint_warnings() as warnings:
-                document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                    font_config=FontConfiguration(), presentational_hints=False)
-                _refuse_attachments(document)
-                pdf = document.write_pdf(uncompressed_pdf=False)
-        except FatalURLFetchingError:
-            raise _refusal(fetcher.reasons[-1] if fetcher.reasons else "a resource") from None
-        if fetcher.reasons:  # refused inside an SVG image, where WeasyPrint swallows it
-            raise _refusal(fetcher.reasons[0])
+        with refusals_are_errors(fetcher), _captured_weasyprint_warnings() as warnings:
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                font_config=FontConfiguration(), presentational_hints=False)
+            _refuse_attachments(document)
+            pdf = document.write_pdf(uncompressed_pdf=False)
         holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
         if holes:  # a broken image would leave a hole in the card
             raise InputError(f"generation {self.gen.id}: {holes[0].rstrip(': ')}; "
@@ -183,10 +177,6 @@ class FaceRenderer:
                 f"{len(document.pages)} pages; a face overflows its card"
             )
         return document, pdf, [w for w in warnings if "glyph" in w.lower()]
-
-
-def _refusal(reason: str) -> FetchRefused:
-    return FetchRefused(f"refused to read {reason}")
 
 
 def _refuse_attachments(document: Any) -> None:

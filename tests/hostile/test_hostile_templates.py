@@ -248,3 +248,13 @@ def test_a_positive_control_an_asset_inside_the_project_is_used(cli, site):
     result = run(cli, site, gen)
     assert result.code == 0, result.stderr
     assert "螺警官" in "".join(page_texts(site / "out.pdf"))
+
+
+def test_the_exhibition_poster_refuses_the_network_in_one_line(cli, site):
+    poster = (Path(__file__).parents[2] / "templates" / "exhibit.html").read_text(encoding="utf-8")
+    write(site / "templates" / "exhibit.html",
+          poster.replace("<body>", '<body><img src="http://127.0.0.1:9/x.png">', 1))
+    result = cli(["exhibit", "-o", "poster.pdf"], cwd=site)
+    assert result.code == 1 and not (site / "poster.pdf").exists()
+    assert result.err_lines == ["error: refused to read http://127.0.0.1:9/x.png: only files of "
+                                "the project may be used; nothing is fetched from the network"]
