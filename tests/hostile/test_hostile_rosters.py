@@ -303,3 +303,57 @@ def test_a_decompression_bomb_screenshot_is_refused_quickly(cli, tmp_path):
     assert len(result.err_lines) == 1 and "internal error" not in result.stderr
     assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": '
                                           "not a readable image (Image size (400000000 pixels)")
+
+
+# --------------------------------------------------------------------------------------------
+# XLSX is a zip of XML: entity bombs, external entities and zip bombs
+
+def _xlsx(path, dtd: str = "", name_cell: str = "吴明", rows: int = 0):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "姓名", "手机", "单位"])
+    book.active.append(["A1", "NAMECELL", "13800000001", "柳东派出所"])
+    plain = io.BytesIO()
+    book.save(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = (dtd.encode() + data.replace(b"NAMECELL", name_cell.encode())
+                        .replace(b"</sheetData>", b"<row/>" * rows + b"</sheetData>"))
+            dst.writestr(item.filename, data)
+    return path
+
+
+@pytest.mark.parametrize(("dtd", "cell", "reason"), [
+    ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)) + "]>",
+     "&j;", "limit on input amplification factor"),
+    ('<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>', "&xxe;",
+     "undefined entity &xxe;"),
+])
+def test_xml_entity_tricks_in_an_xlsx_are_refused(cli, tmp_path, dtd, cell, reason):
+    roster = _xlsx(tmp_path / "r.xlsx", dtd, cell)
+    start = time.perf_counter()
+    result = cli(["check", "--gen", "2002", "--roster", str(roster)], cwd=tmp_path)
+    assert time.perf_counter() - start < 5
+    assert result.code == 1
+    assert len(result.err_lines) == 1
+    assert result.err_lines[0].startswith(f"error: {roster}: not a readable XLSX workbook (")
+    assert reason in result.err_lines[0]
+
+
+def test_an_xlsx_zip_bomb_is_refused_before_unpacking(cli, tmp_path, monkeypatch):
+    from cardkit.rosters import xlsx_roster
+
+    monkeypatch.setattr(xlsx_roster, "MAX_UNPACKED_BYTES", 2**20)  # 1 MiB instead of 256
+    roster = _xlsx(tmp_path / "r.xlsx", rows=400_000)  # 2.4 MB of rows, ~10 KB zipped
+    assert roster.stat().st_size < 50_000
+    result = cli(["check", "--gen", "2002", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1
+    assert result.err_lines == [f"error: {roster}: unpacks to 2 MiB, more than a roster can be "
+                                "(1 MiB)"]

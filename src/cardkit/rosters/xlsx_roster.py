@@ -19,12 +19,18 @@ from ..errors import InputError
 from . import RawRecord, RawRoster, column_name
 
 HEADER_SEARCH_ROWS = 10
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a zip bomb is refused before it is unpacked
 
 
 def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = None) -> RawRoster:
     import openpyxl
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise InputError(f"{name}: unpacks to {unpacked // 2**20} MiB, more than a roster "
+                             f"can be ({MAX_UNPACKED_BYTES // 2**20} MiB)")
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputError(f"{name}: not a readable XLSX workbook ({exc})") from None
@@ -40,6 +46,8 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
         rows = workbook[sheet].iter_rows(min_row=1, values_only=True)
         where = f"{name}[{sheet}]"
         return _read_rows(rows, where, root)
+    except SyntaxError as exc:  # xml ParseError: broken XML, entity bombs, external entities
+        raise InputError(f"{name}: not a readable XLSX workbook ({exc})") from None
     finally:
         workbook.close()
 
