@@ -194,7 +194,10 @@ def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...
     from .pdfout import Placement, SheetPage
 
     pages = []
-    batches = slot_batches(layout, len(cards), first)
+    try:
+        batches = slot_batches(layout, len(cards), first)
+    except ValueError as exc:  # --first beyond the sheet's slots
+        raise UsageError(str(exc)) from None
     transform = None
     if calibration is not None and not calibration.is_identity:
         transform = calibration.pdf_matrix(layout.paper)

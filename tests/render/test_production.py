@@ -328,3 +328,10 @@ def test_sides_and_copies(printed):
     text = page_texts(path)[0]
     assert text.count(OFFICERS[0].name) == 3 and text.count(OFFICERS[1].name) == 3
     assert qr_codes(path, 0) and len(qr_codes(path, 0)) == 6
+
+
+def test_first_beyond_the_sheet_is_a_usage_error(shop):
+    result = run_cli(["--project", str(shop), "print", "--gen", "dx", "--stock", "cn-a4-90x54-2x5",
+                      "--first", "11", "--officer", "LD001", "-o", str(shop / "never.pdf")])
+    assert result.code == 2
+    assert result.err_lines == ["error: --first must be between 1 and 10 (slots on this sheet)"]
