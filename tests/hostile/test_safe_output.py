@@ -247,3 +247,17 @@ def test_sigterm_unwinds_like_ctrl_c_with_exit_143(tmp_path):
     assert proc.returncode == 143 and said(err) == ["interrupted"]
     assert (tmp_path / "cards.pdf").read_bytes() == EARLIER
     assert leftovers(tmp_path) == []
+
+
+def test_the_pdf_gets_the_mode_a_new_file_gets_or_keeps_its_own(cli, tmp_path):
+    args = ["-q", "print", "--gen", "2002", "--roster", str(EXAMPLE_ROSTER), "--officer", "LD001",
+            "-o", "cards.pdf"]
+    old = os.umask(0o027)
+    try:
+        assert cli(args, cwd=tmp_path).code == 0
+        assert (tmp_path / "cards.pdf").stat().st_mode & 0o777 == 0o640  # not mkstemp's 0600
+        (tmp_path / "cards.pdf").chmod(0o664)
+        assert cli(args, cwd=tmp_path).code == 0
+        assert (tmp_path / "cards.pdf").stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)
