@@ -18,7 +18,10 @@ in a row
 longer than 200 characters        refused    no card field is that long; refusing early keeps
                                              a 1 MB "name" away from layout and preflight
 tab, CR, LF, VT, FF, NEL,         shown as   a field is one line on the card; a line break
-U+2028/2029 (with spaces around)  one space  pasted from Excel is not an error
+U+2028/2029 (with spaces around)  one space  pasted from Excel is not an error (between two
+                                  (none      Chinese characters it disappears, as CSS
+                                  between    folds segment breaks: 覃\\n晓红 is 覃晓红)
+                                  Chinese)
 zero-width characters (U+200B-    removed    invisible on paper, but they make "LD001" and
 U+200F, U+2060, U+FEFF, U+00AD,              "LD\u200b001" different ids and break number
 U+180E, U+061C)                              and URL checks; left-to-right/right-to-left
@@ -48,6 +51,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _NONCHAR = re.compile("[\ufdd0-\ufdef\ufffe\uffff]")
 _NOT_TEXT = re.compile(f"[{_CONTROL_CHARS}{_BIDI_CHARS}{_REMOVED}\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 # Line breaks and tabs, with the spaces around them: one space on a one-line field.
+_LINE_BREAK = re.compile("[\n\r\x0b\x0c\x85\u2028\u2029]")
 _BREAKS = re.compile("[ ]*[\t\n\r\x0b\x0c\x85\u2028\u2029][\t\n\r\x0b\x0c\x85\u2028\u2029 ]*")
 
 
@@ -59,8 +63,22 @@ def clean(value: str) -> tuple[str, str | None]:
     """
     problem = _problem(value)
     text = _NOT_TEXT.sub("", value)
-    text = _BREAKS.sub(" ", text).strip(" ")
+    text = _BREAKS.sub(_fold, text).strip(" ")
     return text, problem
+
+
+def _fold(match: re.Match) -> str:
+    """A line break is a space, except between two Chinese characters (覃\n晓红 is 覃晓红),
+    as CSS folds segment breaks between wide characters."""
+    text, start, end = match.string, match.start(), match.end()
+    if (0 < start and end < len(text) and _wide(text[start - 1]) and _wide(text[end])
+            and _LINE_BREAK.search(match.group())):
+        return ""
+    return " "
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
 
 
 def _problem(value: str) -> str | None:
