@@ -20,6 +20,7 @@ from .impose import MARK_WIDTH_PT, Line, Paper, Slot
 
 MM = 72 / 25.4
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: a PDF date has four digits for the year
 SLUG_SIZE_PT = 6.0
 
 
@@ -173,11 +174,15 @@ def _mark_ops(marks: Sequence[Line], page_h: float) -> str:
 def document_date() -> str:
     """PDF date string from SOURCE_DATE_EPOCH, or a fixed date, so output is reproducible."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "")
-    try:
-        epoch = int(raw) if raw else DEFAULT_EPOCH
-    except ValueError:
-        epoch = DEFAULT_EPOCH
-    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
+    if not raw:
+        return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(DEFAULT_EPOCH))
+    if not raw.isascii() or not raw.isdigit() or int(raw) > LAST_EPOCH:
+        # reproducible-builds.org: a malformed value must stop the build, not be ignored
+        from .errors import InputError
+
+        raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: expected whole seconds since 1970-01-01 "
+                         f"UTC, from 0 to {LAST_EPOCH}")
+    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(int(raw)))
 
 
 def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
