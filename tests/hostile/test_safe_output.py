@@ -261,3 +261,13 @@ def test_the_pdf_gets_the_mode_a_new_file_gets_or_keeps_its_own(cli, tmp_path):
         assert (tmp_path / "cards.pdf").stat().st_mode & 0o777 == 0o664
     finally:
         os.umask(old)
+
+
+@pytest.mark.parametrize("value", ["abc", "1e9", "-5", "99999999999999", "１２"])
+def test_a_malformed_source_date_epoch_stops_the_job(cli, tmp_path, monkeypatch, value):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    result = cli(["print", "--gen", "2002", "--roster", str(EXAMPLE_ROSTER), "--officer", "LD001",
+                  "-o", "cards.pdf"], cwd=tmp_path)
+    assert result.code == 1 and not (tmp_path / "cards.pdf").exists()
+    assert result.err_lines == [f"error: SOURCE_DATE_EPOCH={value!r}: expected whole seconds "
+                                "since 1970-01-01 UTC, from 0 to 253402300799"]
