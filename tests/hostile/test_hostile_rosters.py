@@ -357,3 +357,12 @@ def test_an_xlsx_zip_bomb_is_refused_before_unpacking(cli, tmp_path, monkeypatch
     assert result.code == 1
     assert result.err_lines == [f"error: {roster}: unpacks to 2 MiB, more than a roster can be "
                                 "(1 MiB)"]
+
+
+@pytest.mark.parametrize("value", ["file:///etc/hostname", "file:///etc/qr.png",
+                                   "ftp://127.0.0.1:9/qr.png", "javascript:alert(1)"])
+def test_a_wechat_value_that_names_another_scheme_is_refused(cli, tmp_path, value):
+    roster = _screenshot_roster(tmp_path, value)
+    result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1 and len(result.err_lines) == 1
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "{value}": ')

@@ -258,3 +258,9 @@ def test_the_exhibition_poster_refuses_the_network_in_one_line(cli, site):
     assert result.code == 1 and not (site / "poster.pdf").exists()
     assert result.err_lines == ["error: refused to read http://127.0.0.1:9/x.png: only files of "
                                 "the project may be used; nothing is fetched from the network"]
+
+
+@pytest.mark.parametrize("name", ["http://127.0.0.1:9/mascot.svg", "file:///etc/hostname"])
+def test_an_asset_name_that_is_a_url_is_not_fetched(cli, site, name):
+    line = refused(cli, site, mascot(site, name))
+    assert "mascot.image: asset" in line and "not found" in line
