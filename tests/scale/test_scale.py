@@ -100,7 +100,14 @@ def test_ledger_puts_each_officer_where_the_pdf_has_it(printed, names):
 
 
 def test_parts_merge_into_the_same_document(printed):
+    import pikepdf
+
     assert page_texts(printed["parts"]) == page_texts(printed["one"])
+    with pikepdf.open(printed["parts"]) as merged, pikepdf.open(printed["one"]) as whole:
+        assert len(merged.pages) == 6
+        assert str(merged.docinfo.Subject) == f"{N} cards"
+        assert str(merged.docinfo.Title) == str(whole.docinfo.Title)
+        assert [p.MediaBox for p in merged.pages] == [p.MediaBox for p in whole.pages]
     joined, whole = printed["parts.json"], printed["one.json"]
     assert [e["copies"] for e in joined["officers"]] == [e["copies"] for e in whole["officers"]]
     assert joined["digests"] == whole["digests"]
