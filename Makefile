@@ -26,6 +26,9 @@ demo: system venv
 test: system venv
 	$(BIN)/python -m pytest -q
 
+bench: venv  # N = 10, 1000, 10000 beside a plain-WeasyPrint baseline; see bench/README.md
+	$(BIN)/python bench/bench.py
+
 lint: venv
 	$(BIN)/ruff check src tests
 

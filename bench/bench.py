@@ -165,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-max", type=int, default=10000,
                         help="no baseline above this many officers (default 10000)")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--tools", default="cardkit,baseline",
+                        help="which to time, comma-separated (default cardkit,baseline)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to cardkit (default: its own)")
     parser.add_argument("--json", default=str(HERE / "results.json"), help="where to write JSON")
     parser.add_argument("--workdir", help="rosters and PDFs go here (default: a temp folder)")
@@ -179,9 +181,10 @@ def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         roster = write_roster(n, work / f"roster-{n}.csv")
         repeat = args.repeat if n < 10000 else args.repeat_large
-        tools = ["cardkit"]
-        if not args.no_baseline and n <= args.baseline_max:
-            tools.append("baseline")
+        wanted = [t.strip() for t in args.tools.split(",")]
+        tools = [t for t in ("cardkit", "baseline") if t in wanted]
+        if args.no_baseline or n > args.baseline_max:
+            tools = [t for t in tools if t != "baseline"]
         for tool in tools:
             row = run_case(tool, n, roster, work, repeat, args.jobs)
             rows.append(row)

@@ -200,7 +200,7 @@ def prune_resources(pdf_bytes: bytes) -> bytes:
 
 # --- parts: jobs too big for one PDF in memory -------------------------------------------
 
-PART = 2520  # officers per part: a multiple of every common cards-per-sheet (8, 9, 10, 12, 21...)
+PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
 
 
 def needs_parts(options, roster) -> bool:
