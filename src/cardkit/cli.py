@@ -134,6 +134,12 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     from .progress import for_console
 
     bar = for_console(ctx.console.quiet)
+    if ctx.console.verbose:
+        from . import batch
+
+        ctx.console.detail(_("rendering with {jobs} worker processes, {chunk} officers per "
+                             "WeasyPrint document, parts of {part} officers").format(
+            jobs=scale.get("jobs") or batch.default_jobs(), chunk=batch.CHUNK, part=batch.PART))
     try:
         result = print_cards(ctx.project, PrintOptions(
             gen=gen, roster=roster, sheet=sheet, officers=list(officers), output=output,

@@ -212,3 +212,15 @@ def test_bench_smoke(tmp_path):
     assert page_count(tmp_path / "cardkit-10.pdf") == 2  # one sheet, front and back
     assert page_count(tmp_path / "baseline-10.pdf") == 20  # every face, no sharing
     assert "cards/s" in done.stdout and "cardkit --help" in done.stdout
+
+
+def test_verbose_explains_and_quiet_silences(roster, tmp_path):
+    out = tmp_path / "v.pdf"
+    loud = run_cli(["-v", "print", "--gen", "2022", "--roster", str(roster), "--jobs", "1",
+                    "--shard", "1/3", "-o", str(out)])
+    assert loud.code == 0
+    assert loud.err_lines[0] == (f"rendering with 1 worker processes, {batch.CHUNK} officers per "
+                                 f"WeasyPrint document, parts of {batch.PART} officers")
+    quiet = run_cli(["-q", "print", "--gen", "2022", "--roster", str(roster), "--shard", "1/3",
+                     "-o", str(out)])
+    assert quiet.code == 0 and quiet.stderr == ""
