@@ -113,6 +113,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     from .render import SIDES
 
     _check_options(options)
+    report.check_target(options.report)
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)

@@ -156,10 +156,17 @@ def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Off
     }
 
 
+def check_target(path: str | Path | None) -> None:
+    """Refuse ``--report -`` before anything is rendered."""
+    if path is not None and str(path) == "-":
+        raise UsageError("--report needs a file name: standard output may carry the PDF")
+
+
 def write(path: str | Path, ledger: dict) -> str:
     """Write the ledger atomically (``-`` is not allowed: stdout may carry the PDF)."""
     from .pdfout import write_atomic
 
+    check_target(path)
     data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
     return write_atomic(data, path)
 

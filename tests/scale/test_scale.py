@@ -224,3 +224,13 @@ def test_verbose_explains_and_quiet_silences(roster, tmp_path):
     quiet = run_cli(["-q", "print", "--gen", "2022", "--roster", str(roster), "--shard", "1/3",
                      "-o", str(out)])
     assert quiet.code == 0 and quiet.stderr == ""
+
+
+def test_report_to_stdout_is_refused_before_printing(roster, tmp_path):
+    out = tmp_path / "x.pdf"
+    result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o", str(out),
+                      "--report", "-"])
+    assert result.code == 2
+    assert result.err_lines == ["error: --report needs a file name: standard output may carry "
+                                "the PDF"]
+    assert not out.exists()
