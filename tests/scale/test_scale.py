@@ -234,3 +234,16 @@ def test_report_to_stdout_is_refused_before_printing(roster, tmp_path):
     assert result.err_lines == ["error: --report needs a file name: standard output may carry "
                                 "the PDF"]
     assert not out.exists()
+
+
+def test_ledger_follows_first_slot(roster, tmp_path, names):
+    """--first 8: the first three cards fill slots 8 to 10 of sheet 1, the rest go on sheet 2."""
+    out, report = tmp_path / "f.pdf", tmp_path / "f.json"
+    result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", "1/4",
+                      "--first", "8", "-o", str(out), "--report", str(report)])
+    assert result.code == 0, result.stderr
+    ledger = json.loads(report.read_text(encoding="utf-8"))
+    places = [(c["sheet"], c["slot"]) for e in ledger["officers"] for c in e["copies"]]
+    assert places == [(1, 8), (1, 9), (1, 10), (2, 1), (2, 2)]
+    first_sheet = {e["id"]: names[e["id"]] for e in ledger["officers"][:3]}
+    assert _names_in_reading_order(out, 0, first_sheet) == list(first_sheet)
