@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from .i18n import N_, _
@@ -12,6 +13,16 @@ from .i18n import N_, _
 SUBJECT_KINDS = (N_("officer"), N_("unit"), N_("generation"), N_("template"), N_("sheet"),
                  N_("row"))
 NO_ID = N_("(no id)")
+
+
+# What an error line must not carry from a hostile file: line breaks, terminal escapes, bidi.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+MAX_FIELD_SHOWN = 60
+
+
+def printable(text: str) -> str:
+    """``text`` as one safe line: control and bidi characters shown as escapes (``\\x1b``)."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ExitStatus(enum.IntEnum):
@@ -46,10 +57,11 @@ class Diagnostic:
         if self.file and self.line:
             where = f"{self.file}:{self.line}"
         parts = [p for p in (where, localize_subject(self.subject)) if p]
-        if self.field:
-            parts.append(self.field)
+        if self.field:  # a column header of a hostile file may be anything, of any length
+            field = self.field
+            parts.append(field if len(field) <= MAX_FIELD_SHOWN else field[:MAX_FIELD_SHOWN] + "…")
         parts.append(self.message)
-        return f"{self.severity}: " + ": ".join(parts)
+        return printable(f"{self.severity}: " + ": ".join(parts))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -83,7 +95,7 @@ class CardkitError(Exception):
     def lines(self) -> list[str]:
         if self.diagnostics:
             return [d.format() for d in self.diagnostics]
-        return [f"error: {self.message}"]
+        return [printable(f"error: {self.message}")]
 
 
 class InputError(CardkitError):
