@@ -366,3 +366,17 @@ def test_a_wechat_value_that_names_another_scheme_is_refused(cli, tmp_path, valu
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1 and len(result.err_lines) == 1
     assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "{value}": ')
+
+
+def test_a_hostile_column_header_cannot_write_escapes_or_lines_to_the_terminal(cli, tmp_path):
+    header = '"\x1b[2J\x1b]0;pwned\x07\nname\u202e' + "x" * 500 + '"'
+    roster = write(tmp_path / "r.csv", f"id,name,mobile,unit,{header}\n"
+                   "C1,吴明,13800000001,柳东派出所,x\n")
+    result = cli(["check", "--gen", "2002", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1
+    assert "\x1b" not in result.stderr and "\u202e" not in result.stderr
+    assert len(result.err_lines) == 1  # the header spans lines 1-2, so the row is line 3
+    line = result.err_lines[0]
+    assert line.startswith(f"error: {roster}:3: officer C1: \\x1b[2j\\x1b]0;pwned\\x07\\nname"
+                           "\\u202exxx")
+    assert line.endswith("x…: unknown field") and len(line) < len(str(roster)) + 150
