@@ -9,6 +9,7 @@ from typing import Any
 
 from . import yamlio
 from .errors import Diagnostic, InputError
+from .i18n import _
 from .model import Generation
 from .project import Project, did_you_mean
 
@@ -81,24 +82,25 @@ def load(project: Project, gen_id: str) -> Generation:
     while current is not None:
         if current in chain or current not in files:
             if not chain:
-                known = ", ".join(files) or "none"
+                known = ", ".join(files) or _("none")
                 raise InputError(
-                    f"unknown generation {current!r}{did_you_mean(current, files)} (known: {known})"
+                    _("unknown generation {id}{hint} (known: {known})").format(
+                        id=repr(current), hint=did_you_mean(current, files), known=known)
                 )
             child = layers[-1]
             where = {"file": _label(chain[-1]), "line": child.line_of("extends"), "field": "extends"}
             if current in chain:
                 cycle = " -> ".join([*chain[chain.index(current):], current])
-                problems.append(Diagnostic(**where, message=f"cycle: {cycle}"))
+                problems.append(Diagnostic(**where, message=_("cycle: {cycle}").format(cycle=cycle)))
             else:
-                known = ", ".join(f for f in files if f not in chain) or "none"
-                problems.append(Diagnostic(**where, message=(
-                    f"unknown generation {current!r}{did_you_mean(current, files)} "
-                    f"(generations that exist: {known})")))
-            raise InputError("bad generation", problems)
+                known = ", ".join(f for f in files if f not in chain) or _("none")
+                problems.append(Diagnostic(**where, message=_(
+                    "unknown generation {id}{hint} (generations that exist: {known})").format(
+                    id=repr(current), hint=did_you_mean(current, files), known=known)))
+            raise InputError(_("bad generation"), problems)
         data = yamlio.load(files[current], name=_label(current), strings=False)
         if not isinstance(data, dict):
-            raise InputError(f"{_label(current)}: expected a mapping")
+            raise InputError(f"{_label(current)}: " + _("expected a mapping"))
         problems += _check_layer(data, _label(current))
         chain.append(current)
         layers.append(data)
@@ -112,7 +114,7 @@ def load(project: Project, gen_id: str) -> Generation:
     if not problems:  # values of the merged result, located in the file that set them
         problems += _check_values(generation, project, layers, [_label(c) for c in chain])
     if problems:
-        raise InputError("bad generation", problems)
+        raise InputError(_("bad generation"), problems)
     return generation
 
 
@@ -136,34 +138,35 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
     for key in data:
         if key not in SCHEMA:
             problems.append(Diagnostic(file=name, line=data.line_of(key), field=key,
-                                       message="unknown key" + did_you_mean(key, SCHEMA)))
+                                       message=_("unknown key") + did_you_mean(key, SCHEMA)))
             continue
         value = data[key]
         sub_keys = NESTED.get(key)
         if sub_keys is not None or key in ("colors", "fonts", "fit"):
             if not isinstance(value, dict):
                 problems.append(Diagnostic(file=name, line=data.line_of(key), field=key,
-                                           message="expected a mapping"))
+                                           message=_("expected a mapping")))
                 continue
         if sub_keys is not None:
             for sub in value:
                 if sub not in sub_keys:
                     problems.append(Diagnostic(
                         file=name, line=value.line_of(sub), field=f"{key}.{sub}",
-                        message="unknown key" + did_you_mean(sub, sub_keys)
-                        + f" ({key}: takes {', '.join(sub_keys)})"))
+                        message=_("unknown key") + did_you_mean(sub, sub_keys)
+                        + _(" ({key}: takes {keys})").format(key=key, keys=", ".join(sub_keys))))
     for key, value in (data.get("colors") or {}).items():
         if not isinstance(value, str) or not _COLOR.match(value):
             problems.append(Diagnostic(file=name, line=data["colors"].line_of(key),
                                        field=f"colors.{key}",
-                                       message=f"{value!r} is not a colour like #1a5fb4"))
+                                       message=_("{value} is not a colour like #1a5fb4").format(
+                                           value=repr(value))))
     for key, families in (data.get("fonts") or {}).items():
         if not isinstance(families, list) or not all(
             isinstance(f, str) and _FONT.match(f) for f in families
         ):
             problems.append(Diagnostic(file=name, line=data["fonts"].line_of(key),
                                        field=f"fonts.{key}",
-                                       message="expected a list of font family names"))
+                                       message=_("expected a list of font family names")))
     for section, keys in (("card", ("width_mm", "height_mm", "bleed_mm", "safe_mm")),
                           ("qr", ("size_mm",))):
         mapping = data.get(section)
@@ -173,28 +176,30 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
             if key in mapping and not _is_number(mapping[key]):
                 problems.append(Diagnostic(
                     file=name, line=mapping.line_of(key), field=f"{section}.{key}",
-                    message=f"{mapping[key]!r} is not a number of millimetres (write 90, not 90mm)"))
+                    message=_("{value} is not a number of millimetres (write 90, not 90mm)").format(
+                        value=repr(mapping[key]))))
     fit = data.get("fit")
     if isinstance(fit, dict):
         for field_name, policy in fit.items():
             where = {"file": name, "line": fit.line_of(field_name), "field": f"fit.{field_name}"}
             if field_name not in FIT_FIELDS:
-                problems.append(Diagnostic(**where, message="no such field on a card"
+                problems.append(Diagnostic(**where, message=_("no such field on a card")
                                            + did_you_mean(field_name, FIT_FIELDS)))
                 continue
             if not isinstance(policy, dict):
-                problems.append(Diagnostic(**where, message="expected {min_pt: N, max_lines: N}"))
+                problems.append(Diagnostic(**where, message=_("expected {min_pt: N, max_lines: N}")))
                 continue
             for key, value in policy.items():
                 if key not in FIT_KEYS:
-                    problems.append(Diagnostic(**where, message=f"unknown key {key!r}"
+                    problems.append(Diagnostic(**where, message=_("unknown key {key}").format(
+                        key=repr(key))
                                                + did_you_mean(key, FIT_KEYS)))
                 elif key == "min_pt" and not (_is_number(value) and 3 <= value <= 30):
-                    problems.append(Diagnostic(**where, message=(
-                        f"min_pt {value!r}: expected a font size from 3 to 30 (points)")))
+                    problems.append(Diagnostic(**where, message=f"min_pt {value!r}: " + _(
+                        "expected a font size from 3 to 30 (points)")))
                 elif key == "max_lines" and not (isinstance(value, int) and 1 <= value <= 5):
-                    problems.append(Diagnostic(**where, message=(
-                        f"max_lines {value!r}: expected a whole number from 1 to 5")))
+                    problems.append(Diagnostic(**where, message=f"max_lines {value!r}: " + _(
+                        "expected a whole number from 1 to 5")))
     return problems
 
 
@@ -228,29 +233,31 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
 
     card = gen.card
     if not (20 <= card.width <= 300 and 20 <= card.height <= 300):
-        add(("card", "width_mm"), f"size {card.width:g} x {card.height:g} mm is not a card size "
-            "(20 to 300 mm a side)")
+        add(("card", "width_mm"), _("size {width} x {height} mm is not a card size "
+                                    "(20 to 300 mm a side)").format(
+            width=f"{card.width:g}", height=f"{card.height:g}"))
     if not 0 <= card.bleed <= 10:
-        add(("card", "bleed_mm"), f"{card.bleed:g} mm: bleed must be 0 to 10 mm")
+        add(("card", "bleed_mm"), f"{card.bleed:g} mm: " + _("bleed must be 0 to 10 mm"))
     if not 0 <= card.safe <= 15 or 2 * card.safe >= min(card.width, card.height):
-        add(("card", "safe_mm"), f"{card.safe:g} mm: the safe margin must be 0 to 15 mm "
-            "and leave room on the card")
+        add(("card", "safe_mm"), f"{card.safe:g} mm: " + _("the safe margin must be 0 to 15 mm "
+                                                           "and leave room on the card"))
     for side in ("front", "back"):
         for block in gen.shows(side):
             if block not in BLOCKS[side]:
-                add((side, "show"), f"unknown block {block!r}{did_you_mean(block, BLOCKS[side])}"
-                    f" (blocks: {', '.join(sorted(BLOCKS[side]))})")
+                add((side, "show"), _("unknown block {block}{hint} (blocks: {blocks})").format(
+                    block=repr(block), hint=did_you_mean(block, BLOCKS[side]),
+                    blocks=", ".join(sorted(BLOCKS[side]))))
     qr = gen.data.get("qr") or {}
     if "qr" in gen.shows("front") + gen.shows("back"):
         if not qr:
-            add(("front", "show"), "qr is shown but has no qr: settings")
+            add(("front", "show"), _("qr is shown but has no qr: settings"))
         else:
             size = float(qr.get("size_mm", 18))
             if not 8 <= size <= min(card.width, card.height) - 2 * card.safe:
-                add(("qr", "size_mm"), f"{size:g} mm: a QR code must be 8 mm or more and fit "
-                    "inside the safe zone")
+                add(("qr", "size_mm"), f"{size:g} mm: " + _("a QR code must be 8 mm or more and fit "
+                                                            "inside the safe zone"))
             if str(qr.get("ec", "M")).upper() not in ("L", "M", "Q", "H"):
-                add(("qr", "ec"), f"{qr.get('ec')!r}: error correction is L, M, Q or H")
+                add(("qr", "ec"), f"{qr.get('ec')!r}: " + _("error correction is L, M, Q or H"))
     template_dirs = project.layers("templates")
     for key, default in (("front", "front.html"), ("back", "back.html"),
                          ("stylesheet", "card.css")):
@@ -258,8 +265,9 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
         candidates = [d / gen.id / template for d in template_dirs] + \
                      [d / template for d in template_dirs]
         if not any(p.is_file() for p in candidates):
-            add(("templates", key), f"template {template!r} not found in the project's "
-                "templates/ nor among cardkit's built-in templates")
+            add(("templates", key), _("template {name} not found in the project's "
+                                      "templates/ nor among cardkit's built-in templates").format(
+                name=repr(template)))
     mascot = gen.data.get("mascot") or {}
     if mascot.get("image") and ("mascot" in gen.shows("front") + gen.shows("back")):
         image = str(mascot["image"])
@@ -267,8 +275,9 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
                  if (d / "assets" / image).resolve().is_file()
                  and (d / "assets" / image).resolve().is_relative_to(d)]
         if not found:
-            add(("mascot", "image"), f"asset {image!r} not found in the project's "
-                "templates/assets/ nor among cardkit's built-in assets")
+            add(("mascot", "image"), _("asset {name} not found in the project's "
+                                       "templates/assets/ nor among cardkit's built-in assets").format(
+                name=repr(image)))
     return problems
 
 

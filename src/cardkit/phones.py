@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from .i18n import N_, _
+
 _SEPARATORS = re.compile(r"[\s\-‐－—()（）.]")
 _THREE_DIGIT_AREAS = re.compile(r"^(010|02\d)")
 
@@ -68,7 +70,7 @@ _DATE = re.compile(
     re.IGNORECASE,
 )
 _EXCEL_EPOCH = _dt.date(1899, 12, 30)
-FIX = "format the column as Text in Excel, retype the numbers and export again"
+FIX = N_("format the column as Text in Excel, retype the numbers and export again")
 
 
 def excel_damage(text: str) -> str | None:
@@ -80,13 +82,15 @@ def excel_damage(text: str) -> str | None:
     """
     value = text.strip()
     if _SCIENTIFIC.match(value):
-        return f'"{value}": Excel\'s scientific notation; the last digits are lost ({FIX})'
+        return f'"{value}": ' + _("Excel's scientific notation; the last digits are lost ({fix})").format(
+            fix=_(FIX))
     decimal = _DECIMAL.match(value)
     if decimal:
-        return (f'"{value}": read as a decimal number (a spreadsheet number cell); '
-                f'write it as text: "{decimal[1]}"')
+        return f'"{value}": ' + _('read as a decimal number (a spreadsheet number cell); '
+                                  'write it as text: "{text}"').format(text=decimal[1])
     if _DATE.match(value):
-        return f'"{value}": a date where a number belongs (Excel turned the entry into a date; {FIX})'
+        return f'"{value}": ' + _("a date where a number belongs (Excel turned the entry into a "
+                                  "date; {fix})").format(fix=_(FIX))
     if value.isdigit() and value.isascii():
         if (value[0] not in "01" or value.startswith("10")) and 9 <= len(value) <= 11:
             try:
@@ -94,10 +98,11 @@ def excel_damage(text: str) -> str | None:
             except PhoneError:
                 fixed = ""
             if fixed and not fixed.startswith("1") and " " not in fixed:
-                return (f'"{value}": lost its leading zero (a spreadsheet stored it as a number); '
-                        f'write it as text: "{fixed}"')
+                return f'"{value}": ' + _("lost its leading zero (a spreadsheet stored it as a "
+                                          'number); write it as text: "{text}"').format(text=fixed)
         if len(value) == 5 and 30000 <= int(value) <= 60000:
             day = _EXCEL_EPOCH + _dt.timedelta(days=int(value))
-            return (f'"{value}": looks like the serial number of the date {day.isoformat()}, '
-                    f"which Excel made of the entry ({FIX})")
+            return f'"{value}": ' + _("looks like the serial number of the date {date}, which "
+                                      "Excel made of the entry ({fix})").format(
+                date=day.isoformat(), fix=_(FIX))
     return None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import phones, textsafety
 from .errors import Diagnostic, InputError
+from .i18n import _
 from .model import OFFICER_FIELDS, Officer, Roster, Source, Unit
 from .project import did_you_mean
 from .rosters import UNIT_COLUMNS, RawRecord, RawRoster
@@ -42,23 +43,23 @@ def build_roster(
     first_line: dict[str, int] = {}
     units: dict[tuple, Unit] = {}
     if not raw.records:
-        problems.append(Diagnostic(file=raw.file, message="the roster lists no officers"))
+        problems.append(Diagnostic(file=raw.file, message=_("the roster lists no officers")))
     for record in raw.records:
         for key, reason in (needs or {}).items():
             if not record.fields.get(key):
-                problems.append(_diag(record, key, f"missing: {reason}"))
+                problems.append(_diag(record, key, _("missing: {reason}").format(reason=reason)))
         officer = _build_officer(record, base_unit, known, allowed_extra, units, problems,
                                  raw.root)
         if officer is None:
             continue
         if officer.id in first_line:
-            problems.append(_diag(record, "id", f'duplicate id "{officer.id}" '
-                                  f"(first at line {first_line[officer.id]})"))
+            problems.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
+                id=officer.id, line=first_line[officer.id])))
             continue
         first_line[officer.id] = record.line
         officers.append(officer)
     if problems:
-        raise InputError("bad roster", problems)
+        raise InputError(_("bad roster"), problems)
     return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
 
 
@@ -75,9 +76,10 @@ def qr_from_screenshot(name: str, root: Path | None) -> str:
     folder = (root or Path.cwd()).resolve()
     path = (folder / name).resolve()
     if not path.is_relative_to(folder):
-        raise ValueError(f'"{name}": a screenshot must be inside the roster\'s folder')
+        raise ValueError(f'"{name}": ' + _("a screenshot must be inside the roster's folder"))
     if not path.is_file():
-        raise ValueError(f'"{name}": screenshot not found (looked in {folder})')
+        raise ValueError(f'"{name}": ' + _("screenshot not found (looked in {folder})").format(
+            folder=folder))
     return _decode_screenshot(str(path), name)
 
 
@@ -95,17 +97,19 @@ def _decode_screenshot(path: str, name: str) -> str:
                 payloads = decode(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
-        raise ValueError(f'"{name}": not a readable image ({exc})') from None
+        raise ValueError(f'"{name}": ' + _("not a readable image ({reason})").format(reason=exc)) from None
     distinct = sorted(set(payloads))
     if not distinct:
-        raise ValueError(f'"{name}": no QR code found in the screenshot; crop it to the '
-                         "officer's WeChat QR code and make sure it is sharp")
+        raise ValueError(f'"{name}": ' + _("no QR code found in the screenshot; crop it to the "
+                                           "officer's WeChat QR code and make sure it is sharp"))
     if len(distinct) > 1:
         listed = ", ".join(f'"{p}"' for p in distinct)
-        raise ValueError(f'"{name}": {len(distinct)} QR codes in the screenshot ({listed}); '
-                         "crop it to the officer's own code")
+        raise ValueError(f'"{name}": ' + _("{count} QR codes in the screenshot ({listed}); crop it "
+                                           "to the officer's own code").format(
+            count=len(distinct), listed=listed))
     if not distinct[0].startswith(URL_SCHEMES):
-        raise ValueError(f'"{name}": the QR code holds "{distinct[0]}", not a WeChat URL')
+        raise ValueError(f'"{name}": ' + _('the QR code holds "{payload}", not a WeChat URL').format(
+            payload=distinct[0]))
     return distinct[0]
 
 
@@ -119,8 +123,9 @@ def number_problem(key: str, text: str) -> str | None:
     damage = phones.excel_damage(text)
     if damage:
         return damage
-    kind = "mobile" if key == "mobile" else "Chinese"
-    return f'"{text}": not a valid {kind} number'
+    if key == "mobile":
+        return f'"{text}": ' + _("not a valid mobile number")
+    return f'"{text}": ' + _("not a valid Chinese number")
 
 
 def _subject(record: RawRecord) -> str:
@@ -139,14 +144,14 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
     for key, value in source.items():
         where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
         if key not in UNIT_KEYS:
-            problems.append(Diagnostic(**where, message="unknown field"
+            problems.append(Diagnostic(**where, message=_("unknown field")
                                        + did_you_mean(key, UNIT_KEYS)))
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
-            problems.append(Diagnostic(**where, message=(
-                f"written as a number (YAML reads it as {value}); put it in quotes so that "
-                "leading zeros are kept")))
+            problems.append(Diagnostic(**where, message=_(
+                "written as a number (YAML reads it as {value}); put it in quotes so that "
+                "leading zeros are kept").format(value=value)))
             continue
         if value is not None:
             fields[key] = str(value).strip()
@@ -171,7 +176,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
                 extra[key[len("extra."):]] = value
             continue
         if key not in known and key not in allowed_extra:
-            problems.append(_diag(record, key, "unknown field"
+            problems.append(_diag(record, key, _("unknown field")
                                   + did_you_mean(key, sorted(known - {"extra"}))))
             continue
         if key in allowed_extra:
@@ -181,32 +186,38 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
             values[key] = value.strip()
     for key in REQUIRED:
         if not values.get(key):
-            problems.append(_diag(record, key, "missing (required)"))
+            problems.append(_diag(record, key, _("missing (required)")))
     if not values.get("phone") and not values.get("mobile"):
-        problems.append(_diag(record, "phone", "an officer needs a phone or a mobile number"))
+        problems.append(_diag(record, "phone", _("an officer needs a phone or a mobile number")))
     for key, text in list(values.items()):
         kind = record.kinds.get(key)
         if kind == "date":
             if key in record.readings:  # YAML
-                message = f'"{text}" is read by YAML as a date; put it in quotes'
+                message = f'"{text}" ' + _("is read by YAML as a date; put it in quotes")
             else:
-                message = f'"{text}": a date cell where text belongs ({phones.FIX})'
+                message = f'"{text}": ' + _("a date cell where text belongs ({fix})").format(
+                    fix=_(phones.FIX))
             problems.append(_diag(record, key, message))
             values.pop(key)
         elif key in record.numeric and key not in NUMBER_FIELDS:
             reading = record.readings.get(key, text)
             if reading != text:
-                problems.append(_diag(record, key, f'"{text}" is read by YAML as the number '
-                                      f"{reading}; put it in quotes"))
+                problems.append(_diag(record, key, f'"{text}" ' + _(
+                    "is read by YAML as the number {reading}; put it in quotes").format(
+                    reading=reading)))
     for key in NUMBER_FIELDS:
         text = values.get(key)
         if not text:
             continue
         if key in record.numeric:
             reading = record.readings.get(key, text)
-            how = f" (YAML reads it as {reading})" if reading != text else ""
-            problems.append(_diag(record, key, f'"{text}" was written as a number{how}; '
-                                  "put it in quotes so that leading zeros are kept"))
+            if reading != text:
+                message = _("was written as a number (YAML reads it as {reading}); put it in "
+                            "quotes so that leading zeros are kept").format(reading=reading)
+            else:
+                message = _("was written as a number; put it in quotes so that leading zeros "
+                            "are kept")
+            problems.append(_diag(record, key, f'"{text}" ' + message))
             continue
         message = number_problem(key, text)
         if message:
@@ -221,16 +232,16 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
             problems.append(_diag(record, "wechat", str(exc)))
             wechat = ""
     elif wechat and not wechat.startswith(URL_SCHEMES):
-        problems.append(_diag(record, "wechat", f'"{wechat}": expected the URL inside the '
-                              "officer's WeChat QR code (https://u.wechat.com/...) or the "
-                              "path of a screenshot of it (.png, .jpg)"))
+        problems.append(_diag(record, "wechat", f'"{wechat}": ' + _(
+            "expected the URL inside the officer's WeChat QR code (https://u.wechat.com/...) "
+            "or the path of a screenshot of it (.png, .jpg)")))
     unit_values = dict(base_unit)
     for column, unit_key in UNIT_COLUMNS.items():
         if values.get(column):
             unit_values[unit_key] = values[column]
     if not unit_values.get("name"):
-        problems.append(_diag(record, "unit", "no unit name (give unit: in the roster "
-                              "or in cardkit.yaml, or a unit column)"))
+        problems.append(_diag(record, "unit", _("no unit name (give unit: in the roster "
+                                                "or in cardkit.yaml, or a unit column)")))
     if len(problems) > before:
         return None
     key = tuple(sorted(unit_values.items()))

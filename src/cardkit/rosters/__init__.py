@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 
 # Chinese column headers as stations export them, and their field names.
 HEADER_ALIASES = {
@@ -87,7 +88,7 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
         return csv_roster.read_csv_roster(data, name="<stdin>", root=root)
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"roster {str(path)!r} not found")
+        raise InputError(_("roster {path} not found").format(path=repr(str(path))))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
@@ -98,15 +99,15 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
     if suffix in (".csv", ".txt", ".tsv"):
         return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
     if suffix == ".xls":
-        raise InputError(f"roster {str(path)!r}: old Excel format (.xls); in Excel use "
-                         "Save As > Excel Workbook (.xlsx) or CSV UTF-8")
-    raise InputError(f"roster {str(path)!r}: unknown format {suffix or '(none)'}; "
-                     "use .yaml, .csv or .xlsx")
+        raise InputError(_("roster {path}: old Excel format (.xls); in Excel use "
+                           "Save As > Excel Workbook (.xlsx) or CSV UTF-8").format(path=repr(str(path))))
+    raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv or .xlsx").format(
+        path=repr(str(path)), suffix=suffix or _("(none)")))
 
 
 def _no_sheet(sheet: str | None, name: str) -> None:
     if sheet is not None:
-        raise InputError(f"{name}: --sheet applies only to XLSX rosters")
+        raise InputError(f"{name}: " + _("--sheet applies only to XLSX rosters"))
 
 
 def _looks_like_yaml(data: bytes) -> bool:

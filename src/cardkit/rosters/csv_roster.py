@@ -14,6 +14,7 @@ import io
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 from . import RawRecord, RawRoster, column_name
 
 ENCODINGS = ("utf-8-sig", "gb18030")
@@ -31,7 +32,8 @@ def decode(data: bytes, name: str) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"{name}: neither UTF-8 nor GB18030 text; save it as CSV UTF-8 from Excel")
+    raise InputError(f"{name}: " + _("neither UTF-8 nor GB18030 text; save it as CSV UTF-8 "
+                                       "from Excel"))
 
 
 def _delimiter(text: str) -> str:
@@ -45,12 +47,12 @@ def read_csv_roster(data: bytes, *, name: str, root: Path) -> RawRoster:
     text = decode(data, name)
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
-        raise InputError(f"{name}:{line}: contains a NUL byte; is it really a CSV file?")
+        raise InputError(f"{name}:{line}: " + _("contains a NUL byte; is it really a CSV file?"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError(f"{name}: empty file") from None
+        raise InputError(f"{name}: " + _("empty file")) from None
     except csv.Error as exc:
         raise InputError(f"{name}:1: CSV: {exc}") from None
     columns = [column_name(h) for h in header]

@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InputError
+from ..i18n import _
 from . import RawRecord, RawRoster, column_name
 
 HEADER_SEARCH_ROWS = 10
@@ -29,25 +30,29 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
-            raise InputError(f"{name}: unpacks to {unpacked // 2**20} MiB, more than a roster "
-                             f"can be ({MAX_UNPACKED_BYTES // 2**20} MiB)")
+            raise InputError(f"{name}: " + _("unpacks to {size} MiB, more than a roster can be "
+                                             "({limit} MiB)").format(
+                size=unpacked // 2**20, limit=MAX_UNPACKED_BYTES // 2**20))
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputError(f"{name}: not a readable XLSX workbook ({exc})") from None
+        raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
+            reason=exc)) from None
     try:
         names = workbook.sheetnames
         if sheet is None:
             if not names:
-                raise InputError(f"{name}: the workbook has no sheets")
+                raise InputError(f"{name}: " + _("the workbook has no sheets"))
             sheet = names[0]
         elif sheet not in names:
             listed = ", ".join(f'"{n}"' for n in names)
-            raise InputError(f"{name}: no sheet named \"{sheet}\" (sheets: {listed})")
+            raise InputError(f"{name}: " + _('no sheet named "{sheet}" (sheets: {listed})').format(
+                sheet=sheet, listed=listed))
         rows = workbook[sheet].iter_rows(min_row=1, values_only=True)
         where = f"{name}[{sheet}]"
         return _read_rows(rows, where, root)
     except SyntaxError as exc:  # xml ParseError: broken XML, entity bombs, external entities
-        raise InputError(f"{name}: not a readable XLSX workbook ({exc})") from None
+        raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
+            reason=exc)) from None
     finally:
         workbook.close()
 
@@ -76,8 +81,8 @@ def _read_rows(rows, where: str, root: Path) -> RawRoster:
             continue
         records.append(RawRecord(fields=fields, file=where, line=number, kinds=kinds))
     if columns is None:
-        raise InputError(f"{where}: no header row with id and name columns (编号, 姓名) "
-                         f"in the first {HEADER_SEARCH_ROWS} rows")
+        raise InputError(f"{where}: " + _("no header row with id and name columns (编号, 姓名) "
+                                          "in the first {rows} rows").format(rows=HEADER_SEARCH_ROWS))
     return RawRoster(file=where, records=records, root=root)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .. import yamlio
 from ..errors import Diagnostic, InputError
+from ..i18n import _
 from . import RawRecord, RawRoster
 
 _NUMERIC_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -15,29 +16,29 @@ _DATE_TAG = "tag:yaml.org,2002:timestamp"
 def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoster:
     data = yamlio.load(source, name=name, strings=True)
     if not isinstance(data, yamlio.YDict):
-        raise InputError(f"{name}: expected a mapping with unit: and officers:")
+        raise InputError(f"{name}: " + _("expected a mapping with unit: and officers:"))
     problems = [
         Diagnostic(file=name, line=data.line_of(key), field=key,
-                   message='unknown key (expected "unit" and "officers")')
+                   message=_('unknown key (expected "unit" and "officers")'))
         for key in data
         if key not in ("unit", "officers")
     ]
     unit = data.get("unit")
     if unit is not None and not isinstance(unit, yamlio.YDict):
         problems.append(Diagnostic(file=name, line=data.line_of("unit"), field="unit",
-                                   message="expected a mapping of unit fields"))
+                                   message=_("expected a mapping of unit fields")))
         unit = None
     officers = data.get("officers")
     if not isinstance(officers, yamlio.YList):
         problems.append(Diagnostic(file=name, line=data.line_of("officers") if officers else 0,
-                                   field="officers", message="expected a list of officers"))
+                                   field="officers", message=_("expected a list of officers")))
         officers = yamlio.YList()
     records = []
     for index, item in enumerate(officers):
         line = officers.lines[index]
         if not isinstance(item, yamlio.YDict):
             problems.append(Diagnostic(file=name, line=line, subject=f"officer #{index + 1}",
-                                       message="expected a mapping of officer fields"))
+                                       message=_("expected a mapping of officer fields")))
             continue
         fields: dict[str, str | None] = {}
         for key, value in item.items():
@@ -48,7 +49,7 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
             if isinstance(value, (yamlio.YDict, yamlio.YList)):
                 problems.append(Diagnostic(file=name, line=item.line_of(key), field=key,
                                            subject=f"officer {item.get('id') or '#' + str(index + 1)}",
-                                           message="expected text, not a list or mapping"))
+                                           message=_("expected text, not a list or mapping")))
                 continue
             fields[key] = value
         numeric = {key for key, tag in item.tags.items() if tag in _NUMERIC_TAGS}
@@ -58,7 +59,7 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
         records.append(RawRecord(fields=fields, file=name, line=line, lines=dict(item.lines),
                                  numeric=numeric, kinds=kinds, readings=readings))
     if problems:
-        raise InputError("bad roster", problems)
+        raise InputError(_("bad roster"), problems)
     unit_fields = None
     unit_lines = {}
     if unit is not None:
