@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import Diagnostic, InputError, UsageError
+from .i18n import _
 from .impose import Calibration, Paper, solve_calibration
 from .project import did_you_mean
 
@@ -40,24 +41,24 @@ def printer_calibration(project, name: str) -> Calibration:
     printers = project.config.get("printers") or {}
     where = "cardkit.yaml"
     if not isinstance(printers, dict):
-        raise InputError(f"{where}: printers: expected a mapping of printer names")
+        raise InputError(f"{where}: printers: " + _("expected a mapping of printer names"))
     if name not in printers:
-        known = ", ".join(printers) or "none; run `cardkit calibrate` and add one"
-        raise UsageError(f"unknown printer {name!r}{did_you_mean(name, printers)} "
-                         f"(printers in cardkit.yaml: {known})")
+        known = ", ".join(printers) or _("none; run `cardkit calibrate` and add one")
+        raise UsageError(_("unknown printer {name}{hint} (printers in cardkit.yaml: {known})").format(
+            name=repr(name), hint=did_you_mean(name, printers), known=known))
     entry = printers[name]
     if entry is None:
         entry = {}
     if not isinstance(entry, dict):
-        raise InputError(f"{where}: printers.{name}: expected dx, dy, rotation, scale")
+        raise InputError(f"{where}: printers.{name}: " + _("expected dx, dy, rotation, scale"))
     problems = []
     values: dict[str, float] = {}
     for key, value in entry.items():
         line = entry.line_of(key) if hasattr(entry, "line_of") else 0
         if key not in KEYS:
             problems.append(Diagnostic(file=where, line=line, field=f"printers.{name}.{key}",
-                                       message="unknown key" + did_you_mean(key, KEYS)
-                                       + " (takes dx, dy, rotation, scale)"))
+                                       message=_("unknown key") + did_you_mean(key, KEYS)
+                                       + _(" (takes dx, dy, rotation, scale)")))
             continue
         low, high = KEYS[key]
         try:
@@ -66,11 +67,12 @@ def printer_calibration(project, name: str) -> Calibration:
             number = math.nan
         if not low <= number <= high:
             problems.append(Diagnostic(file=where, line=line, field=f"printers.{name}.{key}",
-                                       message=f"{value!r} is not a number from {low:g} to {high:g}"))
+                                       message=_("{value} is not a number from {low} to {high}").format(
+                                           value=repr(value), low=f"{low:g}", high=f"{high:g}")))
             continue
         values[key] = number
     if problems:
-        raise InputError("bad printer calibration", problems)
+        raise InputError(_("bad printer calibration"), problems)
     return Calibration(**values)
 
 
@@ -163,7 +165,7 @@ def build_target(paper: Paper, duplex: str, calibration: Calibration | None = No
 
     targets = targets_for(paper)
     if targets.span_x < 20 or targets.span_y < 20:
-        raise UsageError(f"paper {paper.name} is too small for a calibration sheet")
+        raise UsageError(_("paper {paper} is too small for a calibration sheet").format(paper=paper.name))
     pdf = pikepdf.Pdf.new()
     media = [0, 0, round(paper.width * MM, 3), round(paper.height * MM, 3)]
     back = back_ops(targets, duplex)
@@ -185,10 +187,10 @@ def solve(readings: list[str], paper: Paper) -> Calibration:
             label, values = reading.split("=", 1)
             x, y = (float(v) for v in values.split(","))
         except ValueError:
-            raise UsageError(f"--read {reading!r}: write it as C=0.5,-1 (x,y in mm)") from None
+            raise UsageError(f"--read {reading!r}: " + _("write it as C=0.5,-1 (x,y in mm)")) from None
         if label.strip().upper() not in ("C", "L", "R"):
-            raise UsageError(f"--read {reading!r}: the target is C, L or R")
+            raise UsageError(f"--read {reading!r}: " + _("the target is C, L or R"))
         parsed[label.strip().upper()] = (x, y)
     if "C" not in parsed:
-        raise UsageError("--read C=x,y is needed (the reading at the centre)")
+        raise UsageError(_("--read C=x,y is needed (the reading at the centre)"))
     return solve_calibration(parsed, targets_for(paper).span_x)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Diagnostic, InputError
+from .i18n import _
 from .model import Generation
 
 _CMYK = re.compile(
@@ -43,10 +44,10 @@ def parse_cmyk(text: Any) -> tuple[float, float, float, float]:
     """``cmyk(0, 0, 0, 100)`` (per cent of each ink) -> fractions 0..1."""
     match = _CMYK.match(str(text)) if isinstance(text, str) else None
     if not match:
-        raise ValueError(f"{text!r} is not a colour like cmyk(0, 0, 0, 100)")
+        raise ValueError(_("{value} is not a colour like cmyk(0, 0, 0, 100)").format(value=repr(text)))
     values = tuple(float(v) for v in match.groups())
     if any(v > 100 for v in values):
-        raise ValueError(f"{text!r}: each ink is 0 to 100 per cent")
+        raise ValueError(f"{text!r}: " + _("each ink is 0 to 100 per cent"))
     return tuple(v / 100 for v in values)  # type: ignore[return-value]
 
 
@@ -80,7 +81,7 @@ def cmyk_generation(gen: Generation, project) -> Generation:
     given = gen.data.get("colors_cmyk") or {}
     problems: list[Diagnostic] = []
     if not isinstance(given, dict):
-        raise InputError(f"generations/{gen.id}.yaml: colors_cmyk: expected a mapping")
+        raise InputError(f"generations/{gen.id}.yaml: colors_cmyk: " + _("expected a mapping"))
     result: dict[str, str] = {}
     for key in sorted(set(colors) | set(given) | set(DEFAULTS)):
         if key in given:
@@ -96,11 +97,11 @@ def cmyk_generation(gen: Generation, project) -> Generation:
             file, line = _line_of(gen, project, key)
             problems.append(Diagnostic(
                 file=file, line=line, field=f"colors.{key}",
-                message=f"RGB colour {colors[key]} cannot be printed with --color cmyk: "
-                        f"give colors_cmyk.{key} as cmyk(c, m, y, k)"))
+                message=_("RGB colour {color} cannot be printed with --color cmyk: "
+                          "give colors_cmyk.{key} as cmyk(c, m, y, k)").format(color=colors[key], key=key)))
     problems.extend(_image_problems(gen, project))
     if problems:
-        raise InputError("RGB in a CMYK job", problems)
+        raise InputError(_("RGB in a CMYK job"), problems)
     data = {**gen.data, "colors": result}
     return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
 
@@ -129,7 +130,8 @@ def _image_problems(gen: Generation, project) -> list[Diagnostic]:
         return []
     file, line = _line_of_mascot(gen, project)
     return [Diagnostic(file=file, line=line, field="mascot.image",
-                       message=f"image {image} is RGB ({problem}): give a CMYK image for --color cmyk")]
+                       message=_("image {image} is RGB ({problem}): give a CMYK image for "
+                                 "--color cmyk").format(image=image, problem=problem))]
 
 
 def _line_of_mascot(gen: Generation, project) -> tuple[str, int]:
@@ -156,13 +158,13 @@ def rgb_in_image(path: Path) -> str | None:
             value = match[1]
             if value.lower() in _NOT_COLORS:
                 continue
-            return f"colour {value}"
+            return _("colour {value}").format(value=value)
         return None
     from PIL import Image
 
     with Image.open(path) as img:
         if img.mode != "CMYK":
-            return f"{img.mode} pixels"
+            return _("{mode} pixels").format(mode=img.mode)
     return None
 
 

@@ -13,6 +13,8 @@ from .i18n import N_, _
 SUBJECT_KINDS = (N_("officer"), N_("unit"), N_("generation"), N_("template"), N_("sheet"),
                  N_("row"))
 NO_ID = N_("(no id)")
+# Subjects that are a whole phrase rather than "KIND ID".
+SUBJECT_PHRASES = (N_("front face"), N_("back face"))
 
 
 # What an error line must not carry from a hostile file: line breaks, terminal escapes, bidi.
@@ -76,6 +78,8 @@ class Diagnostic:
 
 def localize_subject(subject: str) -> str:
     """``officer LD042`` -> ``民警 LD042`` in Chinese; unknown kinds are left as they are."""
+    if subject in SUBJECT_PHRASES:
+        return _(subject)
     kind, space, rest = subject.partition(" ")
     if kind not in SUBJECT_KINDS:
         return subject

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import InputError
+from .i18n import _
 
 FAMILY = "Noto Sans CJK SC"
 FALLBACK_PATHS = (
@@ -39,7 +40,7 @@ def _font():
     if path is None:
         path = next((p for p in FALLBACK_PATHS if Path(p).is_file()), None)
     if path is None:
-        raise InputError(f"font {FAMILY!r} not found: install fonts-noto-cjk")
+        raise InputError(_("font {family} not found: install fonts-noto-cjk").format(family=repr(FAMILY)))
     data = io.BytesIO(Path(path).read_bytes())  # no file handle left open
     if path.endswith(".ttc"):
         fonts = TTCollection(data, lazy=True).fonts

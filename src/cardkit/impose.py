@@ -10,6 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from .i18n import _
+
 PAPERS: dict[str, tuple[float, float]] = {
     "A4": (210.0, 297.0),
     "A3": (297.0, 420.0),
@@ -93,7 +95,8 @@ def parse_paper(text: str) -> Paper:
         w, h = float(match[1]), float(match[2])
         if 50 <= w <= 2000 and 50 <= h <= 2000:
             return Paper(f"{w:g}x{h:g}mm", w, h)
-    raise ValueError(f"unknown paper {text!r}: use A4, A3, SRA3, Letter or WxHmm (e.g. 320x450mm)")
+    raise ValueError(_("unknown paper {paper}: use A4, A3, SRA3, Letter or WxHmm (e.g. 320x450mm)").format(
+        paper=repr(text)))
 
 
 DEFAULT_MARGIN = 10.0  # mm kept free at every sheet edge (room for marks; printers' hard margin)
@@ -116,8 +119,8 @@ def grid_layout(paper: Paper, card_w: float, card_h: float, bleed: float,
         ny, gy = _fit_fixed(paper.height, card_h, gutter, min_margin), gutter
     if nx == 0 or ny == 0:
         raise ValueError(
-            f"a {card_w:g}x{card_h:g} mm card does not fit on {paper.name} "
-            f"with {min_margin:g} mm margins"
+            _("a {card} mm card does not fit on {paper} with {margin} mm margins").format(
+                card=f"{card_w:g}x{card_h:g}", paper=paper.name, margin=f"{min_margin:g}")
         )
     x0 = (paper.width - (nx * card_w + (nx - 1) * gx)) / 2
     y0 = (paper.height - (ny * card_h + (ny - 1) * gy)) / 2
@@ -159,8 +162,8 @@ def cell_layout(paper: Paper, card_w: float, card_h: float, bleed: float,
     for cell in sorted(cells, key=lambda c: (round(c.y, 2), round(c.x, 2))):
         if abs(cell.w - card_w) > 0.5 or abs(cell.h - card_h) > 0.5:
             raise ValueError(
-                f"a {card_w:g}x{card_h:g} mm card does not match the "
-                f"{round(cell.w, 2):g}x{round(cell.h, 2):g} mm cards of this stock")
+                _("a {card} mm card does not match the {cell} mm cards of this stock").format(
+                    card=f"{card_w:g}x{card_h:g}", cell=f"{round(cell.w, 2):g}x{round(cell.h, 2):g}"))
         rects.append(Rect(cell.x + (cell.w - card_w) / 2, cell.y + (cell.h - card_h) / 2,
                           card_w, card_h))
     cols = sorted({round(r.x, 2) for r in rects})
@@ -178,7 +181,7 @@ def _with_bleed(rects: list[tuple[int, int, Rect]], paper: Paper,
         room_top = r.y
         room_right = paper.width - r.right
         room_bottom = paper.height - r.bottom
-        for _, _, other in rects:
+        for _col, _row, other in rects:
             if other is r:
                 continue
             overlaps_y = other.y < r.bottom - EPSILON and other.bottom > r.y + EPSILON
@@ -228,8 +231,8 @@ def slots_from(layout: SheetLayout, first: int = 1) -> tuple[Slot, ...]:
     to bottom), as a user counts the cards left on a sheet.
     """
     if not 1 <= first <= layout.per_sheet:
-        raise ValueError(f"--first must be between 1 and {layout.per_sheet} "
-                         f"(slots on this sheet)")
+        raise ValueError(_("--first must be between 1 and {slots} (slots on this sheet)").format(
+            slots=layout.per_sheet))
     return layout.slots[first - 1:]
 
 

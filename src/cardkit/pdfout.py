@@ -179,9 +179,10 @@ def document_date() -> str:
     if not raw.isascii() or not raw.isdigit() or int(raw) > LAST_EPOCH:
         # reproducible-builds.org: a malformed value must stop the build, not be ignored
         from .errors import InputError
+        from .i18n import _
 
-        raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: expected whole seconds since 1970-01-01 "
-                         f"UTC, from 0 to {LAST_EPOCH}")
+        raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: " + _(
+            "expected whole seconds since 1970-01-01 UTC, from 0 to {last}").format(last=LAST_EPOCH))
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(int(raw)))
 
 
@@ -293,15 +294,17 @@ def write_atomic(data: bytes, target: str | Path) -> str:
         sys.stdout.buffer.flush()
         return "<stdout>"
     from .errors import InputError
+    from .i18n import _
 
     target = Path(target)
     if target.is_dir():
-        raise InputError(f"cannot write {target}: it is a folder")
+        raise InputError(_("cannot write {target}: it is a folder").format(target=target))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
-        raise InputError(f"cannot write {target}: {exc.strerror}") from None
+        raise InputError(_("cannot write {target}: {reason}").format(
+            target=target, reason=exc.strerror)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -315,7 +318,8 @@ def write_atomic(data: bytes, target: str | Path) -> str:
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise InputError(f"cannot write {target}: {exc.strerror}") from None
+            raise InputError(_("cannot write {target}: {reason}").format(
+                target=target, reason=exc.strerror)) from None
         raise
     return str(target)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import Diagnostic
+from .i18n import N_, _, ngettext
 from .model import Generation, Officer
 from .qr import MIN_MODULE_MM, decode
 from .render import FaceSet
@@ -50,9 +51,9 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
     for key in ("body", "heading"):
         wanted = [str(f) for f in (gen.data.get("fonts") or {}).get(key) or []]
         if wanted and not any(_coverage((f,)) is not None for f in wanted):
-            problems.append(Diagnostic(file=label, field=f"fonts.{key}", message=(
-                f"none of these fonts is installed: {', '.join(wanted)} "
-                "(fc-list lists the installed ones)")))
+            problems.append(Diagnostic(file=label, field=f"fonts.{key}", message=_(
+                "none of these fonts is installed: {fonts} (fc-list lists the installed ones)").format(
+                fonts=", ".join(wanted))))
     reported: set[str] = set()
     for officer in officers:
         for field, value in _texts(officer):
@@ -121,16 +122,20 @@ def glyph_message(chars: Sequence[str], families: Sequence[str]) -> str:
     """What to tell about characters no configured font has, and which installed fonts do."""
     listed = ", ".join(f'"{c}" (U+{ord(c):04X})' for c in chars[:5])
     if len(chars) > 5:
-        listed += f" and {len(chars) - 5} more"
-    verb = "is" if len(chars) == 1 else "are"
+        listed += _(" and {count} more").format(count=len(chars) - 5)
     holders = sorted(set.intersection(*(set(installed_fonts_with(ord(c))) for c in chars[:5])))
     if holders:
         fonts = ", ".join(holders[:4]) + (", ..." if len(holders) > 4 else "")
-        return (f"{listed} {verb} in no configured font ({', '.join(families)}); installed fonts "
-                f"that have {'it' if len(chars) == 1 else 'them'}: {fonts} "
-                "(add one to fonts: in the generation)")
-    return (f"{listed} {verb} in no configured font; it would print as a box "
-            f"(no installed font has {'it' if len(chars) == 1 else 'them all'})")
+        return ngettext(
+            "{chars} is in no configured font ({families}); installed fonts that have it: "
+            "{fonts} (add one to fonts: in the generation)",
+            "{chars} are in no configured font ({families}); installed fonts that have them: "
+            "{fonts} (add one to fonts: in the generation)", len(chars)).format(
+            chars=listed, families=", ".join(families), fonts=fonts)
+    return ngettext(
+        "{chars} is in no configured font; it would print as a box (no installed font has it)",
+        "{chars} are in no configured font; it would print as a box (no installed font has "
+        "them all)", len(chars)).format(chars=listed)
 
 
 def _configured_families(gen: Generation) -> list[str]:
@@ -287,11 +292,11 @@ def _overflow(text: tuple, containers: list, safe: tuple) -> tuple[float, str]:
     # Line boxes include the leading above and below the letters: allow that vertically.
     slack = 0.18 * (text[3] - text[1])
     inked = (text[0], text[1] + slack, text[2], text[3] - slack)
-    overflow, where = _beyond(inked, safe), "the safe zone"
+    overflow, where = _beyond(inked, safe), N_("the safe zone")
     for rect, box in containers[2:]:  # skip html and body
         amount = _beyond(inked, rect, vertical=_fixed_height(box))
         if amount > overflow + TOLERANCE_MM / 2:
-            overflow, where = amount, "its box"
+            overflow, where = amount, N_("its box")
     return overflow, where
 
 
@@ -306,9 +311,9 @@ def _overlap(a: tuple, b: tuple) -> float:
 
 def _nearest_field(containers: list, fields: dict) -> dict | None:
     """Text outside any field that overflows is blamed on a field in its nearest container."""
-    for _, box in reversed(containers):
+    for _rect, box in reversed(containers):
         for info in fields.values():
-            if any(c is box for _, c in info["containers"]):
+            if any(c is box for _rect2, c in info["containers"]):
                 return info
     return None
 
@@ -334,22 +339,28 @@ def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list
         max_lines = int((policy or {}).get("max_lines", 1))
         officer = by_id.get(box.officer)
         if policy and box.lines > max_lines:
-            how = (f"takes {box.lines} lines at {box.font_pt:.1f} pt; the fit: policy allows "
-                   f"{max_lines}")
+            how = _("takes {lines} lines at {pt} pt; the fit: policy allows {max_lines}").format(
+                lines=box.lines, pt=f"{box.font_pt:.1f}", max_lines=max_lines)
         elif box.overflow > TOLERANCE_MM:
-            how = f"overflows {box.where} by {box.overflow:.1f} mm"
+            where = _(box.where)
             if policy:
-                how += (f" even at {box.font_pt:.1f} pt on {box.lines} line"
-                        f"{'s' if box.lines > 1 else ''} (fit: min_pt "
-                        f"{policy.get('min_pt', '-')}, max_lines {max_lines})")
+                how = ngettext(
+                    "overflows {where} by {mm} mm even at {pt} pt on {lines} line "
+                    "(fit: min_pt {min_pt}, max_lines {max_lines})",
+                    "overflows {where} by {mm} mm even at {pt} pt on {lines} lines "
+                    "(fit: min_pt {min_pt}, max_lines {max_lines})", box.lines).format(
+                    where=where, mm=f"{box.overflow:.1f}", pt=f"{box.font_pt:.1f}",
+                    lines=box.lines, min_pt=policy.get("min_pt", "-"), max_lines=max_lines)
             else:
-                how += f"; shorten it, or give the generation a fit: policy for {box.field}"
+                how = _("overflows {where} by {mm} mm; shorten it, or give the generation a fit: "
+                        "policy for {field}").format(where=where, mm=f"{box.overflow:.1f}",
+                                                     field=box.field)
         else:
             continue
         if officer is None or (box.field not in _officer_fields(officer)):
             problems.append(Diagnostic(file=f"generations/{gen.id}.yaml", field=box.field,
                                        subject=f"{box.side} face",
-                                       message=f"text {how}"))
+                                       message=_("text {how}").format(how=how)))
             continue
         value = dict(_texts(officer)).get(box.field, "")
         problems.append(Diagnostic(file=officer.source.file, line=officer.source.line,
@@ -375,7 +386,7 @@ def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Seque
     document = layout[0]
     faces = list(faces)
     applied: dict[tuple[int, str], tuple[float, bool]] = {}
-    for _ in range(3):
+    for _round in range(3):
         changed = False
         for box in measure(gen, document):
             policy = policies.get(box.field)
@@ -451,9 +462,11 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
             where = {"file": officer.source.file, "line": officer.source.line,
                      "subject": f"officer {officer.id}", "field": field}
             if qr.module_mm < MIN_MODULE_MM - 1e-9:
-                problems.append(Diagnostic(**where, message=(
-                    f"QR module {qr.module_mm:.2f} mm is under {MIN_MODULE_MM} mm: too small to "
-                    f"scan (payload of {len(qr.payload)} characters needs version {qr.version})")))
+                problems.append(Diagnostic(**where, message=_(
+                    "QR module {module} mm is under {minimum} mm: too small to scan (payload of "
+                    "{chars} characters needs version {version})").format(
+                    module=f"{qr.module_mm:.2f}", minimum=MIN_MODULE_MM, chars=len(qr.payload),
+                    version=qr.version)))
                 continue
             side = "front" if "qr" in gen.shows("front") else "back"
             page_index = faces.index[(officer.id, side)]
@@ -467,14 +480,15 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
                 checked[page_index] = (decode(image), contrast)
             payloads, contrast = checked[page_index]
             if contrast is not None and contrast < MIN_CONTRAST:
-                problems.append(Diagnostic(**where, message=(
-                    f"QR contrast {contrast:.0%} between its dark modules and the background is "
-                    f"under {MIN_CONTRAST:.0%}: phones may not read it (darken colors.qr or "
-                    "lighten the background)")))
+                problems.append(Diagnostic(**where, message=_(
+                    "QR contrast {contrast} between its dark modules and the background is "
+                    "under {minimum}: phones may not read it (darken colors.qr or "
+                    "lighten the background)").format(contrast=f"{contrast:.0%}",
+                                                      minimum=f"{MIN_CONTRAST:.0%}")))
             elif qr.payload not in payloads:
-                problems.append(Diagnostic(**where, message=(
+                problems.append(Diagnostic(**where, message=_(
                     "the printed QR code does not decode back to its payload "
-                    f"(read: {payloads or 'nothing'})")))
+                    "(read: {read})").format(read=payloads or _("nothing"))))
     finally:
         pdf.close()
     return problems

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .i18n import _
 from .project import Project
 
 DEFAULT_DPI = 300
@@ -25,7 +26,7 @@ class PreviewResult:
 
 def check_dpi(dpi: int) -> None:
     if not MIN_DPI <= dpi <= MAX_DPI:
-        raise UsageError(f"--dpi must be between {MIN_DPI} and {MAX_DPI}")
+        raise UsageError(_("--dpi must be between {low} and {high}").format(low=MIN_DPI, high=MAX_DPI))
 
 
 def trim_crop(page: Any) -> tuple[float, float, float, float]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import generations
 from .errors import InputError, UsageError
+from .i18n import _
 from .project import CONFIG_KEYS, CONFIG_NAME, Project, open_project
 
 GEN_ID = re.compile(r"^[\w][\w.-]*$")
@@ -75,13 +76,13 @@ def generation_text(gen_id: str, base: generations.Generation, year: int | None 
 
 def _check_id(gen_id: str) -> None:
     if not GEN_ID.match(gen_id):
-        raise UsageError(f"generation id {gen_id!r}: use letters, digits, '-', '_' or '.'")
+        raise UsageError(f"generation id {gen_id!r}: " + _("use letters, digits, '-', '_' or '.'"))
 
 
 def _write_new(files: dict[Path, str]) -> list[str]:
     existing = [str(p) for p in files if p.exists()]
     if existing:
-        raise InputError(f"{existing[0]}: already exists; cardkit does not overwrite it")
+        raise InputError(f"{existing[0]}: " + _("already exists; cardkit does not overwrite it"))
     written = []
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,7 +96,7 @@ def init(directory: str | Path, base: str = DEFAULT_BASE, gen_id: str = DEFAULT_
     _check_id(gen_id)
     root = Path(directory)
     if root.exists() and not root.is_dir():
-        raise InputError(f"{root}: exists and is not a folder")
+        raise InputError(f"{root}: " + _("exists and is not a folder"))
     base_gen = generations.load(open_project(root if root.is_dir() else None), base)
     files = {
         root / CONFIG_NAME: _config_text(),
@@ -116,7 +117,7 @@ def new_generation(project: Project, gen_id: str, base: str) -> str:
     """Write generations/GEN.yaml in the project, extending ``base``."""
     _check_id(gen_id)
     if gen_id == base:
-        raise UsageError(f"generation {gen_id} cannot extend itself")
+        raise UsageError(_("generation {id} cannot extend itself").format(id=gen_id))
     base_gen = generations.load(project, base)
     target = project.root / "generations" / f"{gen_id}.yaml"
     written = _write_new({target: generation_text(gen_id, base_gen)})[0]

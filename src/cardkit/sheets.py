@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .errors import InputError, UsageError
+from .i18n import _
 from .impose import DEFAULT_MARGIN, SheetLayout, grid_layout, parse_paper
 from .model import CardSize, Officer
 
@@ -34,8 +35,8 @@ def paper_settings(project) -> dict[str, Any]:
     if isinstance(raw, str):
         return {"size": raw}
     if not isinstance(raw, dict):
-        raise InputError("cardkit.yaml: paper: expected a paper name or a mapping of "
-                         + ", ".join(PAPER_KEYS))
+        raise InputError("cardkit.yaml: paper: " + _("expected a paper name or a mapping of {keys}").format(
+            keys=", ".join(PAPER_KEYS)))
     settings: dict[str, Any] = {}
     for key, value in raw.items():
         line = raw.line_of(key) if hasattr(raw, "line_of") else 0
@@ -43,15 +44,16 @@ def paper_settings(project) -> dict[str, Any]:
         if key not in PAPER_KEYS:
             from .project import did_you_mean
 
-            raise InputError(f"{where}: paper.{key}: unknown key{did_you_mean(key, PAPER_KEYS)} "
-                             f"(paper: takes {', '.join(PAPER_KEYS)})")
+            raise InputError(f"{where}: paper.{key}: " + _("unknown key") + did_you_mean(key, PAPER_KEYS)
+                             + _(" ({key}: takes {keys})").format(key="paper", keys=", ".join(PAPER_KEYS)))
         if key in ("margin", "gutter"):
             try:
                 value = float(value)
             except (TypeError, ValueError):
-                raise InputError(f"{where}: paper.{key}: {value!r} is not a number of mm") from None
+                raise InputError(f"{where}: paper.{key}: " + _("{value} is not a number of mm").format(
+                    value=repr(value))) from None
             if not 0 <= value <= 50:
-                raise InputError(f"{where}: paper.{key}: {value:g} mm is not between 0 and 50")
+                raise InputError(f"{where}: paper.{key}: {value:g} mm " + _("is not between 0 and 50"))
         settings[key] = value if key in ("margin", "gutter") else str(value)
     return settings
 
@@ -66,8 +68,8 @@ def resolve_layout(project, card: CardSize, paper: str | None = None, stock: str
         stock = settings.get("stock")
     if stock is not None:
         if paper is not None or margin is not None or gutter is not None:
-            raise UsageError("--stock sets the paper, margins and gutters: "
-                             "leave out --paper, --margin and --gutter")
+            raise UsageError(_("--stock sets the paper, margins and gutters: "
+                               "leave out --paper, --margin and --gutter"))
         return stocks.find_stock(stock, project.root).layout(card.width, card.height, card.bleed)
     name = paper or settings.get("size") or "A4"
     try:

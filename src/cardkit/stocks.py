@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import InputError
+from .i18n import _
 from .impose import Paper, Rect, SheetLayout, cell_layout
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "stocks"
@@ -67,7 +68,7 @@ class Stock:
         try:
             return cell_layout(self.paper, card_w, card_h, bleed, list(self.cells))
         except ValueError as exc:
-            raise InputError(f"stock {self.id}: {exc}") from None
+            raise InputError(_("stock {id}: {reason}").format(id=self.id, reason=exc)) from None
 
     def margins(self) -> tuple[float, float, float, float]:
         """Left, top, right, bottom distance from the cards to the sheet edge (mm)."""
@@ -269,9 +270,11 @@ def find_stock(name: str, project_root: Path | None = None) -> Stock:
     if len(by_part) == 1:
         return by_part[0]
     if len(by_part) > 1:
-        raise InputError(f"stock {name!r} is ambiguous: " + ", ".join(s.id for s in by_part))
+        raise InputError(_("stock {name} is ambiguous: {stocks}").format(
+            name=repr(name), stocks=", ".join(s.id for s in by_part)))
     hint = did_you_mean(name.lower(), all_stocks(project_root))
-    raise InputError(f"unknown stock {name!r}{hint} (`cardkit stocks` lists them)")
+    raise InputError(_("unknown stock {name}{hint} (`cardkit stocks` lists them)").format(
+        name=repr(name), hint=hint))
 
 
 def describe(stock: Stock) -> dict[str, object]:
