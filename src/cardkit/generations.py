@@ -142,11 +142,14 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
             continue
         value = data[key]
         sub_keys = NESTED.get(key)
-        if sub_keys is not None or key in ("colors", "fonts", "fit"):
+        if sub_keys is not None or key in ("colors", "fonts", "fit", "front", "back", "texts"):
             if not isinstance(value, dict):
                 problems.append(Diagnostic(file=name, line=data.line_of(key), field=key,
                                            message=_("expected a mapping")))
                 continue
+            if key in ("front", "back") and "show" in value and not isinstance(value["show"], list):
+                problems.append(Diagnostic(file=name, line=value.line_of("show"), field=f"{key}.show",
+                                           message=_("expected a list of block names")))
         if sub_keys is not None:
             for sub in value:
                 if sub not in sub_keys:
@@ -154,13 +157,15 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
                         file=name, line=value.line_of(sub), field=f"{key}.{sub}",
                         message=_("unknown key") + did_you_mean(sub, sub_keys)
                         + _(" ({key}: takes {keys})").format(key=key, keys=", ".join(sub_keys))))
-    for key, value in (data.get("colors") or {}).items():
+    colors = data.get("colors") if isinstance(data.get("colors"), dict) else {}
+    for key, value in colors.items():
         if not isinstance(value, str) or not _COLOR.match(value):
             problems.append(Diagnostic(file=name, line=data["colors"].line_of(key),
                                        field=f"colors.{key}",
                                        message=_("{value} is not a colour like #1a5fb4").format(
                                            value=repr(value))))
-    for key, families in (data.get("fonts") or {}).items():
+    fonts = data.get("fonts") if isinstance(data.get("fonts"), dict) else {}
+    for key, families in fonts.items():
         if not isinstance(families, list) or not all(
             isinstance(f, str) and _FONT.match(f) for f in families
         ):
@@ -243,7 +248,9 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
                                                            "and leave room on the card"))
     for side in ("front", "back"):
         for block in gen.shows(side):
-            if block not in BLOCKS[side]:
+            if not isinstance(block, str):
+                add((side, "show"), _("expected a list of block names"))
+            elif block not in BLOCKS[side]:
                 add((side, "show"), _("unknown block {block}{hint} (blocks: {blocks})").format(
                     block=repr(block), hint=did_you_mean(block, BLOCKS[side]),
                     blocks=", ".join(sorted(BLOCKS[side]))))

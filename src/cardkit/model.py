@@ -123,4 +123,6 @@ class Generation:
         )
 
     def shows(self, side: str) -> list[str]:
-        return list(self.data.get(side, {}).get("show", []))
+        face = self.data.get(side)
+        show = face.get("show") if isinstance(face, dict) else None
+        return list(show) if isinstance(show, list) else []

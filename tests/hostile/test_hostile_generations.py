@@ -1,8 +1,7 @@
 """Hostile generation files: wrong shapes are one located line, never an internal error.
 
-The xfail cases are findings of the atheris fuzzer (fuzz/atheris_readers.py) in
-generations.py/model.py, left for that module's owner; ``strict`` makes the suite say
-so when they are fixed, so the marker is then removed.
+The wrong-shape cases include four findings of the atheris fuzzer
+(fuzz/atheris_readers.py) in generations.py/model.py, since fixed.
 """
 
 from __future__ import annotations
@@ -14,17 +13,14 @@ from hostile_helpers import no_network, write
 pytestmark = pytest.mark.usefixtures("no_network")
 __all__ = ["no_network"]
 
-FUZZ_FINDING = pytest.mark.xfail(strict=True, reason="fuzz finding: AttributeError/TypeError in "
-                                 "generations.py/model.py when a section is not a mapping")
-
 
 @pytest.mark.parametrize(("body", "line"), [
     ("card: 1", 2), ("qr: 1", 2), ("mascot: x", 2), ("templates: x", 2), ("fit: x", 2),
     ("colors:\n  background: 1", 3), ("front:\n  show: x", 3),
-    pytest.param("colors: red", 2, marks=FUZZ_FINDING),
-    pytest.param("fonts: Noto", 2, marks=FUZZ_FINDING),
-    pytest.param("front: x", 2, marks=FUZZ_FINDING),
-    pytest.param("front:\n  show:\n    - {a: 1}", 3, marks=FUZZ_FINDING),  # unhashable block
+    ("colors: red", 2),
+    ("fonts: Noto", 2),
+    ("front: x", 2),
+    ("front:\n  show:\n    - {a: 1}", 4),  # unhashable block: the line of the list
 ])
 def test_a_section_of_the_wrong_shape_is_one_located_line(cli, tmp_path, body, line):
     write(tmp_path / "generations" / "g.yaml", f'extends: "2022"\n{body}\n')
