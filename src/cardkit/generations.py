@@ -38,7 +38,9 @@ SCHEMA: dict[str, str] = {
         "for its box or the safe zone: {min_pt: N, max_lines: N}. The text is first shrunk, "
         "down to min_pt points at the least; if it still does not fit it wraps onto at most "
         "max_lines lines (default 1: no wrapping); if it still does not fit, preflight fails. "
-        "Without a fit entry, text that does not fit is an error."
+        "Without a fit entry, text that does not fit is an error; `name: null` drops a policy "
+        "inherited from the parent. The built-in generations fit unit, name, post, area and "
+        "address."
     ),
 }
 # Keys of the nested mappings (colors and fonts take any name: templates may add their own).
@@ -190,6 +192,8 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
             if field_name not in FIT_FIELDS:
                 problems.append(Diagnostic(**where, message=_("no such field on a card")
                                            + did_you_mean(field_name, FIT_FIELDS)))
+                continue
+            if policy is None:  # null: no policy for this field, even if a parent has one
                 continue
             if not isinstance(policy, dict):
                 problems.append(Diagnostic(**where, message=_("expected {min_pt: N, max_lines: N}")))

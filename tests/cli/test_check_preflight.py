@@ -23,7 +23,8 @@ def fitted(tmp_path_factory):
     (folder / "generations").mkdir()
     (folder / "generations" / "fit.yaml").write_text(
         'extends: "2022"\nfit:\n  unit: {min_pt: 7}\n', encoding="utf-8")
-    (folder / "generations" / "nofit.yaml").write_text('extends: "2022"\n', encoding="utf-8")
+    (folder / "generations" / "nofit.yaml").write_text(
+        'extends: "2022"\nfit:\n  unit: null\n', encoding="utf-8")  # drops the built-in policy
     shutil.copy(DEFECTS / "wechat_ok.png", folder / "wuming.png")
     (folder / "r.csv").write_text(ROSTER, encoding="utf-8")
     result = run_cli(["print", "--gen", "fit", "--roster", "r.csv", "--layout", "cards",

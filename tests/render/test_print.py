@@ -149,3 +149,35 @@ def test_each_back_lies_behind_its_own_front(duplex_project, tmp_path, duplex):
             else:
                 expected = (front_x, 297 - 54 - front_y)
             assert (back_x, back_y) == pytest.approx(expected, abs=0.5), officer.id
+
+
+LONG_ROSTER = """\
+unit:
+  name: 广西壮族自治区柳州市公安局柳东新区分局柳东派出所
+  address: 柳州市柳东新区示例大道一千二百三十四号示例大厦东区二十三楼警务服务中心
+officers:
+  - id: F1
+    name: 欧阳德华
+    post: 社区民警（警务室主任）
+    mobile: "13800000001"
+    wechat: https://u.wechat.com/EXAMPLE001
+    area: 柳东村、官塘村、新柳社区、龙泉社区、花岭社区
+"""
+
+
+@pytest.mark.parametrize("gen", ["2002", "2022"])
+def test_builtin_generations_fit_a_long_unit_and_address_on_the_card(tmp_path, gen):
+    roster = tmp_path / "long.yaml"
+    roster.write_text(LONG_ROSTER, encoding="utf-8")
+    out = tmp_path / "long.pdf"
+    result = run_cli(["-q", "print", "--gen", gen, "--roster", str(roster), "--layout", "cards",
+                      "-o", str(out)], cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    unit = find_text(out, 0, "广西壮族自治区柳州市公安局柳东新区分局柳东派出所")[0]
+    title = find_text(out, 0, "警民联系卡")[0]
+    assert 2 * unit.x - unit.left < title.left  # shrunk: clears the card title
+    text = page_texts(out)[0]
+    assert "柳州市柳东新区示例大道" in text and "服务中心" in text  # wrapped, not cut
+    for word in ("柳州市柳东新区示例大道", "服务中心"):
+        found = find_text(out, 0, word)[0]
+        assert 2 + 3 - 0.2 < found.left and 2 * found.x - found.left < 2 + 90 - 3 + 0.2
