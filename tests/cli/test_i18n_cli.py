@@ -172,3 +172,62 @@ def test_ascii_environment_lists_shows_and_prints(tmp_path):
     assert printed.stdout.startswith(b"%PDF-")
     assert printed.stderr.decode("ascii").strip() == \
         "\\u5df2\\u5199\\u5165 <stdout>\\uff1a1 \\u5f20\\u5361\\uff0c1 \\u5f20\\u7eb8\\uff0c2 \\u9875"
+
+
+# One roster with the defects station staff meet most: a number Excel damaged in each of its
+# ways, a duplicate id, a missing id and name, no number at all, a WeChat id instead of its URL.
+DEFECTS_CSV = """\
+编号,姓名,职务,电话,手机,微信,辖区,单位
+LD001,吴明,社区民警,0772-0000001,13800000001,https://u.wechat.com/EXAMPLE001,柳东村,柳东派出所
+LD002,覃晓红,社区民警,0772-12,,https://u.wechat.com/EXAMPLE002,新柳社区,柳东派出所
+LD003,韦建国,社区民警,7722812345,,https://u.wechat.com/EXAMPLE003,官塘村,柳东派出所
+LD004,莫小兰,社区辅警,,1.38E+10,https://u.wechat.com/EXAMPLE004,雒容社区,柳东派出所
+LD005,黄志远,社区民警,2023/3/12,,https://u.wechat.com/EXAMPLE005,龙泉社区,柳东派出所
+LD006,蓝海燕,社区民警,,13800000006.0,https://u.wechat.com/EXAMPLE006,花岭社区,柳东派出所
+LD001,梁子豪,警务室主任,0772-0000007,,https://u.wechat.com/EXAMPLE007,双冲村,柳东派出所
+,陆秋菊,社区民警,0772-0000008,,https://u.wechat.com/EXAMPLE008,沙塘社区,柳东派出所
+LD009,,社区民警,0772-0000009,,https://u.wechat.com/EXAMPLE009,长塘村,柳东派出所
+LD010,廖春梅,社区辅警,,,https://u.wechat.com/EXAMPLE010,新兴社区,柳东派出所
+LD011,潘文斌,社区民警,0772-0000011,,wxid_panwenbin,官塘村,柳东派出所
+LD012,韦丽,社区民警,45000,,https://u.wechat.com/EXAMPLE012,柳东村,柳东派出所
+"""
+LOCATED = re.compile(r"^error: 名单\.csv:(\d+): 民警 (LD\d{3}|（无编号）): "
+                     r"(id|name|phone|mobile|wechat): (.+)$")
+# What may stay in Latin letters inside a Chinese message: the values quoted from the roster,
+# names of programs and formats, and the example URL of a WeChat QR code.
+NOT_ENGLISH = re.compile(r'"[^"]*"|https://u\.wechat\.com/\.\.\.|\.(png|jpg)\b|\b(Excel|CSV|UTF-8|YAML)\b')
+
+
+def test_check_on_a_bad_roster_speaks_chinese_throughout(cli, tmp_path, monkeypatch):
+    (tmp_path / "名单.csv").write_text(DEFECTS_CSV, encoding="utf-8")
+    args = ["check", "--gen", "2022", "--roster", "名单.csv"]
+    english = cli(args, cwd=tmp_path)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    chinese = cli(args, cwd=tmp_path)
+    assert english.code == chinese.code == 1
+    found = {}
+    for line in chinese.err_lines:
+        match = LOCATED.match(line)
+        assert match, f"not a located Chinese error line: {line!r}"
+        row, subject, field, message = match.groups()
+        found[(int(row), field)] = message
+        words = re.findall(r"[A-Za-z]{2,}", NOT_ENGLISH.sub("", message))
+        assert not words, f"English words {words} in {line!r}"
+        assert re.search(r"[\u4e00-\u9fff]", message), line
+    assert sorted(found) == [(3, "phone"), (4, "phone"), (5, "mobile"), (6, "phone"), (7, "mobile"),
+                             (8, "id"), (9, "id"), (10, "name"), (11, "phone"), (12, "wechat"),
+                             (13, "phone")]
+    assert found[(3, "phone")] == '"0772-12": 不是有效的国内电话号码'
+    assert found[(4, "phone")] == \
+        '"7722812345": 丢了开头的 0（表格把它存成了数字）；请按文本填写："0772-2812345"'
+    assert found[(8, "id")] == '编号 "LD001" 重复（第一次出现在第 2 行）'
+    assert found[(9, "id")] == found[(10, "name")] == "缺少（必填）"
+    assert found[(11, "phone")] == "每位民警至少要有一个电话或手机号码"
+    # the same lines in English, up to the message: file:line, officer id and field do not move
+    stable = re.compile(r"^(error: 名单\.csv:\d+: )(?:officer|民警) (.+?): (id|name|phone|mobile|wechat): ")
+
+    def located(lines):
+        return [stable.match(line).group(1, 2, 3) for line in lines]
+
+    assert [(p, "?" if s == "(no id)" else s, f) for p, s, f in located(english.err_lines)] == \
+           [(p, "?" if s == "（无编号）" else s, f) for p, s, f in located(chinese.err_lines)]
