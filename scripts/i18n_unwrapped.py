@@ -32,9 +32,35 @@ def _name(func: ast.expr) -> str:
     return ""
 
 
+TRANSLATE = {"_", "ngettext"}
+
+
+def _translated(node: ast.expr) -> bool:
+    """``_(...)``, ``ngettext(...)``, or either with ``.format(...)``: text that is wrapped."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        node = node.func.value
+    return isinstance(node, ast.Call) and _name(node.func) in TRANSLATE
+
+
+def _prefix(node: ast.expr) -> bool:
+    """The machine-readable start of a line: a literal or f-string ending in ``": "``
+    (``f"{file}:{line}: "``, ``f"{where}: paper.{key}: "``, ``f'"{value}": '``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value.endswith((": ", '" '))
+    if isinstance(node, ast.JoinedStr) and node.values:
+        last = node.values[-1]
+        return isinstance(last, ast.Constant) and str(last.value).endswith((": ", '" '))
+    return False
+
+
 def _texty(node: ast.expr | None) -> bool:
-    """A literal with words in it, an f-string, or a concatenation holding one."""
+    """A literal with words in it, an f-string, or a concatenation holding one.
+
+    A stable prefix followed by a translated message (``f"{file}:{line}: " + _(...)``) is not.
+    """
     if node is None:
+        return False
+    if isinstance(node, ast.BinOp) and _translated(node.right) and _prefix(node.left):
         return False
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return any(c.isalpha() for c in node.value)

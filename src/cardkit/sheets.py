@@ -53,7 +53,8 @@ def paper_settings(project) -> dict[str, Any]:
                 raise InputError(f"{where}: paper.{key}: " + _("{value} is not a number of mm").format(
                     value=repr(value))) from None
             if not 0 <= value <= 50:
-                raise InputError(f"{where}: paper.{key}: {value:g} mm " + _("is not between 0 and 50"))
+                raise InputError(f"{where}: paper.{key}: " + _("{value} mm is not between 0 and 50").format(
+                    value=f"{value:g}"))
         settings[key] = value if key in ("margin", "gutter") else str(value)
     return settings
 

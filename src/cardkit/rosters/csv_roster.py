@@ -54,7 +54,7 @@ def read_csv_roster(data: bytes, *, name: str, root: Path) -> RawRoster:
     except StopIteration:
         raise InputError(f"{name}: " + _("empty file")) from None
     except csv.Error as exc:
-        raise InputError(f"{name}:1: CSV: {exc}") from None
+        raise InputError(f"{name}:1: " + _("CSV: {reason}").format(reason=exc)) from None
     columns = [column_name(h) for h in header]
     records = []
     line = reader.line_num
@@ -72,5 +72,5 @@ def read_csv_roster(data: bytes, *, name: str, root: Path) -> RawRoster:
                 fields["(extra cells)"] = ",".join(row[len(columns):])
             records.append(RawRecord(fields=fields, file=name, line=start))
     except csv.Error as exc:
-        raise InputError(f"{name}:{reader.line_num}: CSV: {exc}") from None
+        raise InputError(f"{name}:{reader.line_num}: " + _("CSV: {reason}").format(reason=exc)) from None
     return RawRoster(file=name, records=records, root=root)
