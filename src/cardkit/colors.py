@@ -209,20 +209,21 @@ def rgb_uses(pdf) -> list[str]:
     def check_group(obj, where):
         group = obj.get("/Group")
         if group is not None and "/CS" in group and _space_is_rgb(group.CS, None):
-            found.append(f"{where}: transparency group in RGB")
+            found.append(f"{where}: " + _("transparency group in RGB"))
 
     def walk(stream_owner, resources, where):
         try:
             instructions = pikepdf.parse_content_stream(stream_owner)
         except pikepdf.PdfError as exc:
-            found.append(f"{where}: unreadable content ({exc})")
+            found.append(f"{where}: " + _("unreadable content ({reason})").format(reason=exc))
             return
         for operands, operator in instructions:
             op = str(operator)
             if op in ("rg", "RG"):
-                found.append(f"{where}: RGB colour {' '.join(str(float(v)) for v in operands)} {op}")
+                found.append(f"{where}: " + _("RGB colour {values} {op}").format(
+                    values=" ".join(str(float(v)) for v in operands), op=op))
             elif op in ("cs", "CS") and operands and _space_is_rgb(operands[0], resources):
-                found.append(f"{where}: RGB colour space {operands[0]}")
+                found.append(f"{where}: " + _("RGB colour space {name}").format(name=operands[0]))
             elif op == "Do" and resources is not None:
                 xobj = resources.get("/XObject", {}).get(str(operands[0]))
                 if xobj is not None:
@@ -230,7 +231,7 @@ def rgb_uses(pdf) -> list[str]:
             elif op == "sh" and resources is not None:
                 shading = resources.get("/Shading", {}).get(str(operands[0]))
                 if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), resources):
-                    found.append(f"{where}: RGB shading {operands[0]}")
+                    found.append(f"{where}: " + _("RGB shading {name}").format(name=operands[0]))
         for name, pattern in (resources or {}).get("/Pattern", {}).items():
             key = ("pattern", pattern.objgen)
             if key in seen:
@@ -238,7 +239,7 @@ def rgb_uses(pdf) -> list[str]:
             seen.add(key)
             shading = pattern.get("/Shading")
             if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), None):
-                found.append(f"{where}: RGB shading pattern {name}")
+                found.append(f"{where}: " + _("RGB shading pattern {name}").format(name=name))
             if pattern.get("/PatternType") == 1:
                 walk(pattern, pattern.get("/Resources"), f"{where} pattern {name}")
 
@@ -250,16 +251,16 @@ def rgb_uses(pdf) -> list[str]:
         subtype = str(xobj.get("/Subtype"))
         if subtype == "/Image":
             if not xobj.get("/ImageMask", False) and _space_is_rgb(xobj.get("/ColorSpace"), None):
-                found.append(f"{where}: RGB image")
+                found.append(f"{where}: " + _("RGB image"))
             smask = xobj.get("/SMask")
             if smask is not None and _space_is_rgb(smask.get("/ColorSpace"), None):
-                found.append(f"{where}: RGB image mask")
+                found.append(f"{where}: " + _("RGB image mask"))
         elif subtype == "/Form":
             check_group(xobj, where)
             walk(xobj, xobj.get("/Resources"), where)
 
     for number, page in enumerate(pdf.pages, start=1):
-        where = f"page {number}"
+        where = _("page {number}").format(number=number)
         check_group(page.obj, where)
         resources = page.obj.get("/Resources")
         for gstate in (resources or {}).get("/ExtGState", {}).values():
