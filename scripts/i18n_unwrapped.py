@@ -5,7 +5,8 @@ A message counts as user-facing when it is the message of an error cardkit repor
 for the console (``console.info/detail/error``), ``click.echo(...)`` text or a click
 ``help=``/``ctx.fail`` text, and is a literal or f-string not wrapped in ``_()``,
 ``ngettext()`` or ``N_()`` (a lower bound: text built in a variable first is not seen).
-With --help-texts, click help texts are reported too, though
+Output meant for programs (YAML, JSON, ids) is exempt when its line ends with
+``# i18n: machine-readable``.  With --help-texts, click help texts are reported too, though
 ``i18n.localize_commands`` translates them from the catalogue without wrapping.
 
     .venv/bin/python scripts/i18n_unwrapped.py [--help-texts]
@@ -33,6 +34,7 @@ def _name(func: ast.expr) -> str:
 
 
 TRANSLATE = {"_", "ngettext"}
+EXEMPT = "# i18n: machine-readable"
 
 
 def _translated(node: ast.expr) -> bool:
@@ -75,7 +77,9 @@ def _texty(node: ast.expr | None) -> bool:
 
 def scan(path: Path, help_texts: bool) -> list[tuple[int, str]]:
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    for node in ast.walk(ast.parse(text)):
         if not isinstance(node, ast.Call):
             continue
         name = _name(node.func)
@@ -92,6 +96,8 @@ def scan(path: Path, help_texts: bool) -> list[tuple[int, str]]:
             args = [a for a in node.args if _texty(a) and " " in ast.unparse(a)]
         elif help_texts and name in ("option", "command", "group", "argument"):
             args = [k.value for k in node.keywords if k.arg == "help"]
+        if lines[node.lineno - 1].rstrip().endswith(EXEMPT):
+            continue
         for arg in args:
             if _texty(arg):
                 found.append((node.lineno, name))

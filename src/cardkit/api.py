@@ -8,6 +8,7 @@ from typing import Any
 
 from . import generations, yamlio
 from .errors import Diagnostic, InputError, PreflightError, UsageError
+from .i18n import _
 from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 from .model import Generation, Officer, Roster
 from .project import Project
@@ -53,7 +54,8 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
         known = {o.id: o for o in result.officers}
         missing = [i for i in officer_ids if i not in known]
         if missing:
-            raise InputError(f"{result.source}: no officer with id {', '.join(missing)}")
+            raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
+                ids=", ".join(missing)))
         wanted = set(officer_ids)
         result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
                         source=result.source, root=result.root)
@@ -65,7 +67,7 @@ def generation_needs(gen: Generation) -> dict[str, str]:
     if "qr" not in gen.shows("front") + gen.shows("back"):
         return {}
     field_name = (gen.data.get("qr") or {}).get("field", "wechat")
-    return {field_name: f"generation {gen.id} prints a QR code of this field"}
+    return {field_name: _("generation {gen} prints a QR code of this field").format(gen=gen.id)}
 
 
 @dataclass
@@ -134,7 +136,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
                                            jobs=options.jobs, progress=options.progress)
     if problems:
-        raise PreflightError("preflight failed", problems)
+        raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
     card = gen.card
     if options.layout == "cards":
@@ -162,8 +164,9 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
 
         found = rgb_uses(pdf)
         if found:
-            raise InputError("RGB in a CMYK job", [
-                Diagnostic(file=f"generation {gen.id}", message=f"{where} (use device-cmyk colours)")
+            raise InputError(_("RGB in a CMYK job"), [
+                Diagnostic(file=f"generation {gen.id}",
+                           message=_("{where} (use device-cmyk colours)").format(where=where))
                 for where in found[:20]])
     output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
@@ -233,26 +236,29 @@ def _calibration(project: Project, printer: str | None):
 
 def _check_options(options: PrintOptions) -> None:
     if options.layout not in LAYOUTS:
-        raise UsageError(f"--layout must be one of {', '.join(LAYOUTS)}")
+        raise UsageError(_("{option} must be one of {choices}").format(option="--layout",
+                                                                       choices=", ".join(LAYOUTS)))
     if options.duplex not in DUPLEX_EDGES:
-        raise UsageError(f"--duplex must be one of {', '.join(DUPLEX_EDGES)}")
+        raise UsageError(_("{option} must be one of {choices}").format(option="--duplex",
+                                                                       choices=", ".join(DUPLEX_EDGES)))
     if options.sides not in SIDE_CHOICES:
-        raise UsageError(f"--sides must be one of {', '.join(SIDE_CHOICES)}")
+        raise UsageError(_("{option} must be one of {choices}").format(option="--sides",
+                                                                       choices=", ".join(SIDE_CHOICES)))
     if options.copies < 1:
-        raise UsageError("--copies must be at least 1")
+        raise UsageError(_("{option} must be at least 1").format(option="--copies"))
     if options.bleed is not None and not 0 <= options.bleed <= 10:
-        raise UsageError("--bleed must be between 0 and 10 mm")
+        raise UsageError(_("--bleed must be between 0 and 10 mm"))
     if options.paper is not None:
         try:
             parse_paper(options.paper)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if options.color not in ("rgb", "cmyk"):
-        raise UsageError("--color must be one of rgb, cmyk")
+        raise UsageError(_("{option} must be one of {choices}").format(option="--color", choices="rgb, cmyk"))
     if options.first < 1:
-        raise UsageError("--first must be at least 1")
+        raise UsageError(_("{option} must be at least 1").format(option="--first"))
     if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
-        raise UsageError("--stock, --first and --printer apply to --layout sheet only")
+        raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:

@@ -201,7 +201,7 @@ def preview_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str,
 
     result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi)
     for name in result.files:
-        ctx.console.info(f"wrote {name}")
+        ctx.console.info(_("wrote {file}").format(file=name))
 
 
 @cli.command("samples")
@@ -218,8 +218,12 @@ def samples_cmd(ctx: Context, out_dir: str | None, gens: tuple[str, ...], roster
     from .samples import write_samples
 
     result = write_samples(ctx.project, out_dir, list(gens) or None, roster, dpi, png_only)
-    where = f"; open {result.index}" if result.index else f" in {result.folder}"
-    ctx.console.info(f"wrote {len(result.files)} files for {len(result.generations)} generations{where}")
+    if result.index:
+        summary = _("wrote {files} files for {gens} generations; open {index}")
+    else:
+        summary = _("wrote {files} files for {gens} generations in {folder}")
+    ctx.console.info(summary.format(files=len(result.files), gens=len(result.generations),
+                                    index=result.index, folder=result.folder))
 
 
 @cli.command("exhibit")
@@ -234,8 +238,8 @@ def exhibit_cmd(ctx: Context, output: str | None, gens: tuple[str, ...], roster:
 
     result = build_exhibit(ctx.project, output, list(gens) or None, roster)
     width, height = result.size_mm
-    ctx.console.info(f"wrote {result.output}: {len(result.generations)} generations "
-                     f"on {width:g}x{height:g}mm")
+    ctx.console.info(_("wrote {output}: {gens} generations on {size}").format(
+        output=result.output, gens=len(result.generations), size=f"{width:g}x{height:g}mm"))
 
 
 @cli.command("diff")
@@ -260,10 +264,11 @@ def diff_cmd(ctx: Context, gen_a: str, gen_b: str, png: str | None, no_png: bool
         for change in found:
             click.echo(change.format())
         if not found:
-            ctx.console.info(f"{gen_a} and {gen_b} resolve to the same fields")
+            ctx.console.info(_("{a} and {b} resolve to the same fields").format(a=gen_a, b=gen_b))
     if not no_png:
         target = png or ctx.project.output_dir / f"diff-{safe_name(gen_a)}-{safe_name(gen_b)}.png"
-        ctx.console.info(f"wrote {side_by_side(ctx.project, gen_a, gen_b, target, roster)}")
+        ctx.console.info(_("wrote {file}").format(
+            file=side_by_side(ctx.project, gen_a, gen_b, target, roster)))
 
 
 @cli.command("init")
@@ -278,8 +283,9 @@ def init_cmd(ctx: Context, directory: str, base: str, gen_id: str) -> None:
     from .scaffold import init
 
     for name in init(directory, base, gen_id):
-        ctx.console.info(f"wrote {name}")
-    ctx.console.info(f"next: cardkit --project {directory} print --gen {gen_id}")
+        ctx.console.info(_("wrote {file}").format(file=name))
+    ctx.console.info(_("next: {command}").format(
+        command=f"cardkit --project {directory} print --gen {gen_id}"))
 
 
 @cli.command("new")
@@ -290,7 +296,7 @@ def new_cmd(ctx: Context, gen: str, base: str) -> None:
     """Scaffold generations/GEN.yaml, extending BASE, in the project folder."""
     from .scaffold import new_generation
 
-    ctx.console.info(f"wrote {new_generation(ctx.project, gen, base)}")
+    ctx.console.info(_("wrote {file}").format(file=new_generation(ctx.project, gen, base)))
 
 
 @cli.command("stocks")
@@ -307,8 +313,10 @@ def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
         return
     for row in rows:
         margins = "/".join(f"{v:g}" for v in row["margins_mm"])
-        click.echo(f"{row['id']:<28} {row['paper']:<10} {row['card']:<16} {row['per_sheet']:>3}-up  "
-                   f"margins {margins}  {row['description']}  [{row['source']}]")
+        click.echo(f"{row['id']:<28} {row['paper']:<10} {row['card']:<16} "
+                   + _("{count}-up  margins {margins}").format(count=f"{row['per_sheet']:>3}",
+                                                               margins=margins)
+                   + f"  {row['description']}  [{row['source']}]")
 
 
 @cli.command("calibrate")
@@ -334,15 +342,16 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
         raise UsageError(str(exc)) from None
     if readings:
         cal = solve(list(readings), sheet)
-        click.echo(f"printers:\n  {printer or 'my-printer'}:\n    dx: {cal.dx:.2f}\n"
+        name = printer or "my-printer"
+        click.echo(f"printers:\n  {name}:\n    dx: {cal.dx:.2f}\n"  # i18n: machine-readable
                    f"    dy: {cal.dy:.2f}\n    rotation: {cal.rotation:.3f}\n    scale: {cal.scale:.4f}")
         return
     calibration = printer_calibration(ctx.project, printer) if printer else None
     pdf = build_target(sheet, duplex, calibration, printer)
     target = output or ctx.project.output_dir / "calibrate.pdf"
     written = write_atomic(finish(pdf, title="cardkit duplex calibration"), target)
-    ctx.console.info(f"wrote {written}: print it two-sided ({duplex} edge) at 100 %, "
-                     "read the back against the light")
+    ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
+                       "against the light").format(file=written, duplex=duplex))
 
 
 def main(argv: list[str] | None = None) -> None:

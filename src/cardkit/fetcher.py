@@ -10,6 +10,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from .errors import FetchRefused
+from .i18n import _
 
 MIME_TYPES = {
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -49,7 +50,7 @@ class RootedFetcher(URLFetcher):
             self._refuse(url, str(exc))
             raise
         except Exception as exc:
-            self._refuse(url, f"cannot be read ({type(exc).__name__}: {exc})")
+            self._refuse(url, _("cannot be read ({reason})").format(reason=f"{type(exc).__name__}: {exc}"))
             raise
 
     def _refuse(self, url: str, reason: str) -> None:
@@ -61,21 +62,22 @@ class RootedFetcher(URLFetcher):
         scheme = url.split(":", 1)[0].lower()
         if scheme == "data":
             if len(url) > MAX_RESOURCE_BYTES:
-                raise RefusedURL(f"data: URL larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+                raise RefusedURL(_("data: URL larger than {size} MiB").format(
+                    size=MAX_RESOURCE_BYTES // 2**20))
             return super().fetch(url, headers)
         if scheme != "file":
-            raise RefusedURL("only files of the project may be used; nothing is fetched "
-                             "from the network")
+            raise RefusedURL(_("only files of the project may be used; nothing is fetched "
+                               "from the network"))
         parts = urlsplit(url)
         if parts.netloc not in ("", "localhost"):
-            raise RefusedURL("a file on another host")
+            raise RefusedURL(_("a file on another host"))
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
-            raise RefusedURL("outside the project, the roster's folder and cardkit's own files")
+            raise RefusedURL(_("outside the project, the roster's folder and cardkit's own files"))
         if not path.is_file():
-            raise RefusedURL("no such file")
+            raise RefusedURL(_("no such file"))
         if path.stat().st_size > MAX_RESOURCE_BYTES:
-            raise RefusedURL(f"larger than {MAX_RESOURCE_BYTES // 2**20} MiB")
+            raise RefusedURL(_("larger than {size} MiB").format(size=MAX_RESOURCE_BYTES // 2**20))
         mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
         return URLFetcherResponse(url, body=path.read_bytes(),
                                   headers={"Content-Type": mime})
@@ -92,10 +94,10 @@ def refusals_are_errors(fetcher: RootedFetcher) -> Iterator[RootedFetcher]:
     try:
         yield fetcher
     except FatalURLFetchingError:
-        raise _refusal(fetcher.reasons[-1] if fetcher.reasons else "a resource") from None
+        raise _refusal(fetcher.reasons[-1] if fetcher.reasons else _("a resource")) from None
     if fetcher.reasons:
         raise _refusal(fetcher.reasons[0])
 
 
 def _refusal(reason: str) -> FetchRefused:
-    return FetchRefused(f"refused to read {reason}")
+    return FetchRefused(_("refused to read {reason}").format(reason=reason))

@@ -47,7 +47,12 @@ _state: dict[str, object] = {"lang": "en", "translation": _gettext.NullTranslati
 
 
 def _(message: str) -> str:
-    """``message`` in the chosen language (itself when there is no translation)."""
+    """``message`` in the chosen language (itself when there is no translation).
+
+    The empty string stays empty (gettext would answer with the catalogue's header).
+    """
+    if not message:
+        return message
     return _state["translation"].gettext(message)  # type: ignore[union-attr]
 
 

@@ -12,6 +12,8 @@ import sys
 import time
 from typing import TextIO
 
+from .i18n import _
+
 WIDTH = 24
 
 
@@ -47,14 +49,18 @@ class ProgressBar:
         filled = int(WIDTH * fraction)
         rate = done / elapsed if elapsed > 0 else 0.0
         if done >= total:
-            tail = f"{elapsed:.1f} s"
+            tail = _("{seconds} s").format(seconds=f"{elapsed:.1f}")
         elif rate > 0:
             left = int((total - done) / rate)
-            tail = f"{left // 60}:{left % 60:02d} left"
+            tail = _("{time} left").format(time=f"{left // 60}:{left % 60:02d}")
         else:
             tail = "…"
-        return (f"[{'#' * filled}{'-' * (WIDTH - filled)}] {done:>{len(f'{total:,}')},}/{total:,} "
-                f"{self.label}  {rate:6.1f} {self.label}/s  {tail}  ")
+        counts = f"{done:>{len(f'{total:,}')},}/{total:,}"
+        if self.label == "cards":  # the bar's own words, in the user's language
+            words = _("{count} cards  {rate} cards/s").format(count=counts, rate=f"{rate:6.1f}")
+        else:
+            words = f"{counts} {self.label}  {rate:6.1f} {self.label}/s"
+        return f"[{'#' * filled}{'-' * (WIDTH - filled)}] {words}  {tail}  "
 
 
 def for_console(quiet: bool, stream: TextIO | None = None) -> ProgressBar | None:

@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .errors import FetchRefused, InputError
+from .i18n import _
 from .model import Generation, Officer
 from .project import Project
 from .qr import QrGraphic, vector_qr
@@ -65,18 +66,20 @@ class FaceRenderer:
             return self.env.get_template(name)
         except jinja2.TemplateNotFound:
             raise InputError(
-                f"generation {self.gen.id}: template {name!r} not found in "
-                + ", ".join(str(d) for d in self.template_dirs)
+                f"generation {self.gen.id}: " + _("template {name} not found in {folders}").format(
+                    name=repr(name), folders=", ".join(str(d) for d in self.template_dirs))
             ) from None
         except jinja2.TemplateSyntaxError as exc:
-            raise InputError(f"{exc.filename or name}:{exc.lineno}: template: {exc.message}") from None
+            raise InputError(f"{exc.filename or name}:{exc.lineno}: "
+                             + _("template: {problem}").format(problem=exc.message)) from None
 
     def asset_url(self, name: str) -> str:
         for folder in self.template_dirs:
             path = (folder / "assets" / name).resolve()
             if path.is_file() and path.is_relative_to(folder):
                 return path.as_uri()
-        raise InputError(f"generation {self.gen.id}: asset {name!r} not found in templates/assets/")
+        raise InputError(f"generation {self.gen.id}: "
+                         + _("asset {name} not found in templates/assets/").format(name=repr(name)))
 
     def _base_context(self) -> dict[str, Any]:
         data = self.gen.data
@@ -169,25 +172,26 @@ class FaceRenderer:
             pdf = document.write_pdf(uncompressed_pdf=False)
         holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
         if holes:  # a broken image would leave a hole in the card
-            raise InputError(f"generation {self.gen.id}: {holes[0].rstrip(': ')}; "
-                             "the card would have a hole there")
+            raise InputError(f"generation {self.gen.id}: " + _(
+                "{problem}; the card would have a hole there").format(problem=holes[0].rstrip(": ")))
         if len(document.pages) != len(faces):
             raise InputError(
-                f"generation {self.gen.id}: {len(faces)} faces laid out on "
-                f"{len(document.pages)} pages; a face overflows its card"
+                f"generation {self.gen.id}: " + _("{faces} faces laid out on {pages} pages; a face "
+                                                  "overflows its card").format(
+                    faces=len(faces), pages=len(document.pages))
             )
         return document, pdf, [w for w in warnings if "glyph" in w.lower()]
 
 
 def _refuse_attachments(document: Any) -> None:
     """cardkit adds no file attachments; a template's ``rel=attachment`` is an error."""
-    urls = [(getattr(a.source, "args", ()) + (None,) * 3)[2] or "a file"
+    urls = [(getattr(a.source, "args", ()) + (None,) * 3)[2] or _("a file")
             for a in document.metadata.attachments]
     urls += [target for page in document.pages for kind, target, *_ in page.links
              if kind == "attachment"]
     if urls:
-        raise FetchRefused(f"a template attaches {urls[0]} (rel=attachment); "
-                           "cards carry no file attachments")
+        raise FetchRefused(_("a template attaches {url} (rel=attachment); cards carry no file "
+                             "attachments").format(url=urls[0]))
 
 
 _DATA_OFFICER = re.compile(r' data-officer="[^"]*"')
@@ -218,7 +222,7 @@ def _render_template(template: Any, context: dict[str, Any]) -> str:
             if tb.tb_frame.f_code.co_filename.endswith((".html", ".css")):
                 where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
             tb = tb.tb_next
-        raise InputError(f"{where}:{line}: template: {what}") from None
+        raise InputError(f"{where}:{line}: " + _("template: {problem}").format(problem=what)) from None
 
 
 @contextmanager

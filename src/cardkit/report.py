@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, UsageError
+from .i18n import _
 from .model import Generation, Officer, Roster
 from .project import Project
 
@@ -67,10 +68,10 @@ def parse_shard(text: str) -> tuple[int, int]:
     """``I/N`` -> (I, N), 1 <= I <= N."""
     match = _SHARD.match(text or "")
     if not match:
-        raise UsageError(f"--shard must look like I/N (e.g. 2/4), not {text!r}")
+        raise UsageError(_("--shard must look like I/N (e.g. 2/4), not {text}").format(text=repr(text)))
     index, count = int(match[1]), int(match[2])
     if count < 1 or not 1 <= index <= count:
-        raise UsageError(f"--shard {text}: I must be between 1 and N")
+        raise UsageError(f"--shard {text}: " + _("I must be between 1 and N"))
     return index, count
 
 
@@ -100,11 +101,12 @@ def read_report(path: str | Path) -> dict:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"{path}: no such report") from None
+        raise InputError(f"{path}: " + _("no such report")) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a cardkit report ({exc})") from None
+        raise InputError(f"{path}: " + _("not a cardkit report ({reason})").format(reason=exc)) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{path}: not a cardkit report (expected \"format\": \"{FORMAT}\")")
+        raise InputError(f"{path}: " + _('not a cardkit report (expected "format": "{format}")').format(
+            format=FORMAT))
     return data
 
 
@@ -159,7 +161,7 @@ def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Off
 def check_target(path: str | Path | None) -> None:
     """Refuse ``--report -`` before anything is rendered."""
     if path is not None and str(path) == "-":
-        raise UsageError("--report needs a file name: standard output may carry the PDF")
+        raise UsageError(_("--report needs a file name: standard output may carry the PDF"))
 
 
 def write(path: str | Path, ledger: dict) -> str:

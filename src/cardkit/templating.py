@@ -23,6 +23,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from .errors import InputError
+from .i18n import _
 from .resources import builtin_dir
 
 _CSS_IDENT = re.compile(r"^[\w \-]+$")
@@ -48,13 +49,16 @@ class RootedLoader(jinja2.BaseLoader):
         root = folder.resolve()
         real = path.resolve()
         if not real.is_relative_to(root):
-            raise InputError(f"{path}: template links to {real}, outside {root}")
+            raise InputError(f"{path}: " + _("template links to {target}, outside {root}").format(
+                target=real, root=root))
         if real.stat().st_size > MAX_TEMPLATE_BYTES:
-            raise InputError(f"{path}: template larger than {MAX_TEMPLATE_BYTES // 1024} KiB")
+            raise InputError(f"{path}: " + _("template larger than {size} KiB").format(
+                size=MAX_TEMPLATE_BYTES // 1024))
         try:
             source = real.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: template is not UTF-8 text (byte {exc.start})") from None
+            raise InputError(f"{path}: " + _("template is not UTF-8 text (byte {offset})").format(
+                offset=exc.start)) from None
         mtime = os.path.getmtime(real)
 
         def uptodate() -> bool:
@@ -76,9 +80,10 @@ class CardEnvironment(ImmutableSandboxedEnvironment):
             for seq, count in ((left, right), (right, left)):
                 if (isinstance(seq, (str, list, tuple)) and isinstance(count, int)
                         and len(seq) * count > MAX_PRODUCT):
-                    raise SecurityError(f"a template may not repeat something {count} times")
+                    raise SecurityError(_("a template may not repeat something {count} times").format(
+                        count=count))
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-            raise SecurityError(f"a template may not raise to the power {right}")
+            raise SecurityError(_("a template may not raise to the power {power}").format(power=right))
         return super().call_binop(context, operator, left, right)
 
 

@@ -38,6 +38,7 @@ import re
 import unicodedata
 
 from .errors import Diagnostic
+from .i18n import _
 
 MAX_FIELD_CHARS = 200
 MAX_COMBINING_RUN = 8
@@ -84,24 +85,31 @@ def _wide(char: str) -> bool:
 def _problem(value: str) -> str | None:
     found = _CONTROL.search(value)
     if found:
-        name = "a NUL byte" if found.group() == "\x00" else f"control character {_cp(found.group())}"
-        return f"contains {name} at character {found.start() + 1}; a card shows only text"
+        if found.group() == "\x00":
+            return _("contains a NUL byte at character {index}; a card shows only text").format(
+                index=found.start() + 1)
+        return _("contains control character {code} at character {index}; a card shows only "
+                 "text").format(code=_cp(found.group()), index=found.start() + 1)
     found = _BIDI.search(value)
     if found:
-        return (f"contains the bidi control {_cp(found.group())} "
-                f"({unicodedata.name(found.group(), 'bidi control')}) at character "
-                f"{found.start() + 1}; it would reorder the printed text")
+        return _("contains the bidi control {code} ({name}) at character {index}; it would "
+                 "reorder the printed text").format(
+            code=_cp(found.group()), name=unicodedata.name(found.group(), "bidi control"),
+            index=found.start() + 1)
     found = _SURROGATE.search(value) or _NONCHAR.search(value)
     if found:
-        return f"contains {_cp(found.group())} at character {found.start() + 1}, which is not text"
+        return _("contains {code} at character {index}, which is not text").format(
+            code=_cp(found.group()), index=found.start() + 1)
     if len(value) > MAX_FIELD_CHARS:
-        return f"{len(value)} characters long; a card field has at most {MAX_FIELD_CHARS}"
+        return _("{length} characters long; a card field has at most {limit}").format(
+            length=len(value), limit=MAX_FIELD_CHARS)
     run = 0
     for index, char in enumerate(value):
         run = run + 1 if unicodedata.combining(char) else 0
         if run > MAX_COMBINING_RUN:
-            return (f"more than {MAX_COMBINING_RUN} combining marks in a row at character "
-                    f"{index + 1}; they would pile up outside the text's box")
+            return _("more than {limit} combining marks in a row at character {index}; they "
+                     "would pile up outside the text's box").format(
+                limit=MAX_COMBINING_RUN, index=index + 1)
     return None
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, InputError
+from .i18n import N_, _
 
 MAX_YAML_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 64
@@ -63,16 +64,17 @@ class _StrictLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: D401
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _Refused("anchors and aliases (&, *) are not allowed", event.start_mark)
+            raise _Refused(_("anchors and aliases (&, *) are not allowed"), event.start_mark)
         tag = getattr(event, "tag", None)
         if tag not in (None, "!") and self._expand(tag) not in _PLAIN_TAGS:
             shown = tag.replace("tag:yaml.org,2002:", "!!")
-            raise _Refused(f"tag {shown} is not allowed (only plain text, numbers, lists "
-                           "and mappings)", event.start_mark)
+            raise _Refused(_("tag {tag} is not allowed (only plain text, numbers, lists "
+                             "and mappings)").format(tag=shown), event.start_mark)
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise _Refused(f"nested deeper than {MAX_DEPTH} levels", event.start_mark)
+                raise _Refused(_("nested deeper than {depth} levels").format(depth=MAX_DEPTH),
+                               event.start_mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -89,6 +91,17 @@ class _Refused(Exception):
         self.mark = mark
 
 
+# PyYAML's commonest complaints, marked so that people read them in their language
+# (the others are shown as PyYAML words them).
+YAML_PROBLEMS = (
+    N_("mapping values are not allowed here"),
+    N_("found unexpected end of stream"),
+    N_("found character '\\t' that cannot start any token"),
+    N_("expected <block end>, but found '<block mapping start>'"),
+    N_("expected <block end>, but found '?'"),
+)
+
+
 def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) -> Any:
     """Parse one YAML document into YDict/YList/scalars.
 
@@ -99,25 +112,27 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
         try:
             size = source.stat().st_size
             if size > MAX_YAML_BYTES:
-                raise InputError(f"{name}: file is larger than {MAX_YAML_BYTES // 2**20} MiB")
+                raise InputError(f"{name}: " + _("file is larger than {size} MiB").format(
+                    size=MAX_YAML_BYTES // 2**20))
             source = source.read_bytes()
         except OSError as exc:
-            raise InputError(f"{name}: cannot read: {exc.strerror}") from None
+            raise InputError(f"{name}: " + _("cannot read: {reason}").format(reason=exc.strerror)) from None
     if isinstance(source, bytes):
         if len(source) > MAX_YAML_BYTES:
-            raise InputError(f"{name}: file is larger than {MAX_YAML_BYTES // 2**20} MiB")
+            raise InputError(f"{name}: " + _("file is larger than {size} MiB").format(
+                size=MAX_YAML_BYTES // 2**20))
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise _located(name, _line_of_offset(source, exc.start), "not valid UTF-8 text") from None
+            raise _located(name, _line_of_offset(source, exc.start), _("not valid UTF-8 text")) from None
     if "\x00" in source:
-        raise _located(name, source[: source.index("\x00")].count("\n") + 1, "contains a NUL byte")
+        raise _located(name, source[: source.index("\x00")].count("\n") + 1, _("contains a NUL byte"))
     try:
         loader = _StrictLoader(source)
     except yaml.reader.ReaderError as exc:
         line = source[: exc.position].count("\n") + 1
-        raise _located(name, line, f"contains the control character U+{exc.character:04X}; "
-                       "YAML allows no control characters") from None
+        raise _located(name, line, _("contains the control character {code}; YAML allows no "
+                                     "control characters").format(code=f"U+{exc.character:04X}")) from None
     try:
         node = loader.get_single_node()
     except _Refused as exc:
@@ -125,9 +140,11 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        raise _located(name, line, f"YAML syntax: {exc.problem or exc.context}") from None
+        raise _located(name, line, _("YAML syntax: {problem}").format(
+            problem=_(exc.problem or exc.context or ""))) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"{name}: YAML syntax: {' '.join(str(exc).split())}") from None
+        raise InputError(f"{name}: " + _("YAML syntax: {problem}").format(
+            problem=" ".join(str(exc).split()))) from None
     finally:
         loader.dispose()
     if node is None:
@@ -139,7 +156,7 @@ def _scalar_text(node: yaml.ScalarNode, name: str) -> str:
     text = str(node.value)
     if _SURROGATE.search(text):
         raise _located(name, node.start_mark.line + 1,
-                       "contains a lone surrogate escape (\\ud800-\\udfff); that is not text")
+                       _("contains a lone surrogate escape (\\ud800-\\udfff); that is not text"))
     return text
 
 
@@ -153,21 +170,23 @@ def _located(name: str, line: int, message: str) -> InputError:
 
 def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, depth: int) -> Any:
     if depth > MAX_DEPTH:
-        raise _located(name, node.start_mark.line + 1, f"nested deeper than {MAX_DEPTH} levels")
+        raise _located(name, node.start_mark.line + 1,
+                       _("nested deeper than {depth} levels").format(depth=MAX_DEPTH))
     if isinstance(node, yaml.MappingNode):
         result = YDict()
         result.line = node.start_mark.line + 1
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _located(name, key_node.start_mark.line + 1, "a key must be plain text")
+                raise _located(name, key_node.start_mark.line + 1, _("a key must be plain text"))
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _located(name, key_node.start_mark.line + 1, "merge keys (<<) are not allowed")
+                raise _located(name, key_node.start_mark.line + 1, _("merge keys (<<) are not allowed"))
             key = _scalar_text(key_node, name)
             if key in result:
                 raise _located(
                     name,
                     key_node.start_mark.line + 1,
-                    f"duplicate key {key!r} (first at line {result.lines[key]})",
+                    _("duplicate key {key} (first at line {line})").format(
+                        key=repr(key), line=result.lines[key]),
                 )
             result[key] = _convert(value_node, name, strings, loader, depth + 1)
             result.lines[key] = value_node.start_mark.line + 1
@@ -191,7 +210,8 @@ def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, d
     except (ValueError, OverflowError, yaml.YAMLError) as exc:
         message = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise _located(name, node.start_mark.line + 1,
-                       f"cannot read {text[:40]!r}: {message}") from None
+                       _("cannot read {text}: {reason}").format(text=repr(text[:40]),
+                                                                 reason=message)) from None
 
 
 def dump(data: Any) -> str:
