@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from . import i18n
+from . import i18n, libs
 from .console import Console, make_streams_robust
 from .errors import CardkitError, ExitStatus
 from .i18n import _
@@ -357,6 +357,7 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
 def main(argv: list[str] | None = None) -> None:
     """Entry point: maps every outcome to the contract's exit statuses."""
     make_streams_robust()
+    libs.install()
     i18n.setup(sys.argv[1:] if argv is None else argv)
     i18n.localize_commands(cli)
     console = Console()

@@ -151,7 +151,7 @@ def _configured_families(gen: Generation) -> list[str]:
 @functools.lru_cache(maxsize=32)
 def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
     """Code points the families' regular faces map, or None when none can be read."""
-    from fontTools.ttLib import TTFont, TTLibError
+    from .fontcache import code_points
 
     points: set[int] = set()
     found = False
@@ -163,11 +163,9 @@ def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
             path = path.rstrip(":")
             index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
             try:
-                font = TTFont(path, fontNumber=index, lazy=True)
-                points.update(font.getBestCmap() or {})
-                font.close()
+                points.update(code_points(path, index))
                 found = True
-            except (TTLibError, OSError, KeyError, AttributeError):
+            except (OSError, ValueError):
                 continue
     return frozenset(points) if found else None
 
