@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench.py                      # N = 10, 1000, 10000
     .venv/bin/python bench/bench.py --sizes 10,1000 --repeat 3
-    .venv/bin/python bench/bench.py --huge               # adds N = 160000 (about 10+ minutes)
+    .venv/bin/python bench/bench.py --huge               # adds N = 160000 (about 50 minutes on 2 cores)
 
 Each measurement is a fresh process, timed from its start to its exit (the PDF
 is on disk then). Reported per size: the median wall time of the runs, cards

@@ -97,14 +97,29 @@ def _line(x1, y1, x2, y2, page_h) -> str:
     return f"{x1 * MM:.3f} {(page_h - y1) * MM:.3f} m {x2 * MM:.3f} {(page_h - y2) * MM:.3f} l S"
 
 
+def _cross(x: float, y: float, page_h: float) -> str:
+    """A 16 mm cross centred on (x, y)."""
+    return _line(x - 8, y, x + 8, y, page_h) + "\n" + _line(x, y - 8, x, y + 8, page_h)
+
+
+def _caption(targets: Targets, lines: list[str], *, leading: float,
+             sizes: tuple[float, float]) -> str:
+    """The instructions under the top target: a first line at ``sizes[0]`` pt, the rest smaller."""
+    from .glyphs import text_ops
+
+    h = targets.paper.height
+    top = targets.points()["T"][1] + 16
+    return "\n".join(text_ops(text, 20, top + i * leading, sizes[0] if i == 0 else sizes[1], h)
+                     for i, text in enumerate(lines))
+
+
 def front_ops(targets: Targets, duplex: str, printer: str | None) -> str:
     from .glyphs import text_ops
 
     h = targets.paper.height
     ops = ["q 0 0 0 1 K 0 0 0 1 k 0.5 w 0 J"]
     for label, (x, y) in targets.points().items():
-        ops.append(_line(x - 8, y, x + 8, y, h))
-        ops.append(_line(x, y - 8, x, y + 8, h))
+        ops.append(_cross(x, y, h))
         ops.append(text_ops(label, x + 2, y - 2, 9, h))
     lines = [
         "cardkit 双面校准页 · 正面 (front)",
@@ -113,9 +128,7 @@ def front_ops(targets: Targets, duplex: str, printer: str | None) -> str:
         "双面打印本页（与印卡相同的纸盒与翻转边），打印时选“实际大小”，不要缩放。",
         "Print two-sided at 100 % (no fit-to-page), same tray and duplex edge as the cards.",
     ]
-    top = targets.points()["T"][1] + 16
-    for i, text in enumerate(lines):
-        ops.append(text_ops(text, 20, top + i * 6, 10 if i == 0 else 8, h))
+    ops.append(_caption(targets, lines, leading=6, sizes=(10, 8)))
     ops.append("Q")
     return "\n".join(ops)
 
@@ -135,8 +148,7 @@ def back_ops(targets: Targets, duplex: str) -> str:
             if i % 8 == 0 and i != 0:
                 ops.append(text_ops(f"{offset:+g}", x + offset - 1.2, y - 2.2, 4.5, h))
                 ops.append(text_ops(f"{offset:+g}", x + 2.2, y + offset + 0.6, 4.5, h))
-        ops.append(_line(x - 8, y, x + 8, y, h))
-        ops.append(_line(x, y - 8, x, y + 8, h))
+        ops.append(_cross(x, y, h))
         ops.append(text_ops(label, x - 6, y - 5, 9, h))
     span = 2 * targets.span_x
     lines = [
@@ -151,9 +163,7 @@ def back_ops(targets: Targets, duplex: str) -> str:
         "  my-printer: {dx: 0.0, dy: 0.0, rotation: 0.0, scale: 1.0}",
         "然后 cardkit print ... --printer my-printer （只移动背面 / moves the backs only）",
     ]
-    top = targets.points()["T"][1] + 16
-    for i, text in enumerate(lines):
-        ops.append(text_ops(text, 20, top + i * 5, 9 if i == 0 else 7, h))
+    ops.append(_caption(targets, lines, leading=5, sizes=(9, 7)))
     ops.append("Q")
     return "\n".join(ops)
 

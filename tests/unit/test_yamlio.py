@@ -1,4 +1,3 @@
-import time
 
 import pytest
 
@@ -29,13 +28,11 @@ def test_anchors_and_aliases_are_refused():
         yamlio.load("a: &x 1\nb: *x\n", name="r.yaml")
 
 
-def test_billion_laughs_is_refused_at_once():
+def test_billion_laughs_is_refused_before_expanding():
     lol = "a: &a [lol, lol]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9))
-    start = time.perf_counter()
-    with pytest.raises(InputError):
+    with pytest.raises(InputError, match="anchors and aliases"):  # refused before expanding
         yamlio.load(lol, name="lol.yaml")
-    assert time.perf_counter() - start < 1
 
 
 def test_syntax_errors_say_file_and_line():
