@@ -41,9 +41,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="project folder (default: the repository)")
     args = parser.parse_args(argv)
 
-    from cardkit import api, batch, generations
+    from cardkit import api
+    from cardkit.design import generations
     from cardkit.project import open_project
-    from cardkit.render import FaceRenderer
+    from cardkit.render import batch
+    from cardkit.render.faces import FaceRenderer
 
     project = open_project(args.project)
     gen = generations.load(project, args.gen)

@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import generations, yamlio
+from . import yamlio
+from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
 from .i18n import _
-from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
+from .sheet.impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 
 LAYOUTS = ("sheet", "cards")
 SIDE_CHOICES = ("both", "front", "back")
@@ -44,8 +45,8 @@ def roster_path(project: Project, roster: str | Path | None) -> str | Path:
 def load_roster(project: Project, gen: Generation, roster: str | Path | None = None,
                 officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
     """Read and validate the roster; keep only ``officer_ids`` when given."""
-    from .rosters import read_roster
-    from .validate import build_roster
+    from .roster.readers import read_roster
+    from .roster.validate import build_roster
 
     raw = read_roster(roster_path(project, roster), sheet=sheet)
     result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
@@ -111,8 +112,10 @@ class PrintResult:
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails."""
-    from . import batch, pdfout, report
-    from .render import SIDES
+    from . import report
+    from .pdf import assemble as pdfout
+    from .render import batch
+    from .render.faces import SIDES
 
     _check_options(options)
     report.check_target(options.report)
@@ -120,7 +123,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
     if options.color == "cmyk":
-        from .colors import cmyk_generation
+        from .design.colors import cmyk_generation
 
         gen = cmyk_generation(gen, project)
     roster = options.part_of or load_roster(project, gen, options.roster, options.officers,
@@ -145,7 +148,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
                                  marks=options.marks == "crop")
         sheets = 0
     else:
-        from . import sheets as sheet_setup
+        from .sheet import papers as sheet_setup
 
         layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
                                             options.margin, options.gutter)
@@ -160,7 +163,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
         sheets = len(pages) // len(sides)
     if options.color == "cmyk":
-        from .colors import rgb_uses
+        from .design.colors import rgb_uses
 
         found = rgb_uses(pdf)
         if found:
@@ -194,8 +197,8 @@ def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...
     (an impose.Calibration) moves the back pages only; ``slug(n, m)`` gives the
     slug line of sheet n of m, printed on the side printed first.
     """
-    from .impose import slot_batches, slug_origin
-    from .pdfout import Placement, SheetPage
+    from .pdf.assemble import Placement, SheetPage
+    from .sheet.impose import slot_batches, slug_origin
 
     pages = []
     try:
@@ -229,7 +232,7 @@ def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...
 def _calibration(project: Project, printer: str | None):
     if printer is None:
         return None
-    from .calibrate import printer_calibration
+    from .sheet.calibrate import printer_calibration
 
     return printer_calibration(project, printer)
 
@@ -270,7 +273,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None) -> list[Diagnostic]:
     """Validate and preflight without writing anything; returns the problems found."""
     from .preflight import check_faces
-    from .render import FaceRenderer
+    from .render.faces import FaceRenderer
 
     try:
         gen = generations.load(project, gen_id)

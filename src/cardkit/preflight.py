@@ -21,8 +21,8 @@ from typing import Any
 from .errors import Diagnostic
 from .i18n import N_, _, ngettext
 from .model import Generation, Officer
-from .qr import MIN_MODULE_MM, decode
-from .render import FaceSet
+from .render.faces import FaceSet
+from .render.qr import MIN_MODULE_MM, decode
 
 _NOTDEF = re.compile(r'unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
 DECODE_DPI = 200
@@ -151,7 +151,7 @@ def _configured_families(gen: Generation) -> list[str]:
 @functools.lru_cache(maxsize=32)
 def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
     """Code points the families' regular faces map, or None when none can be read."""
-    from .fontcache import code_points
+    from .render.fontcache import code_points
 
     points: set[int] = set()
     found = False

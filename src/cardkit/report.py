@@ -166,7 +166,7 @@ def check_target(path: str | Path | None) -> None:
 
 def write(path: str | Path, ledger: dict) -> str:
     """Write the ledger atomically (``-`` is not allowed: stdout may carry the PDF)."""
-    from .pdfout import write_atomic
+    from .pdf.assemble import write_atomic
 
     check_target(path)
     data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"

@@ -14,7 +14,7 @@ import pytest
 from conftest import REPO, run_cli
 from pdfcheck import find_text, page_count, page_texts
 
-from cardkit import batch
+from cardkit.render import batch
 
 N = 23  # three sheets of ten, the last part-filled
 
@@ -166,7 +166,7 @@ def test_bad_shard_is_a_usage_error(roster, tmp_path, shard):
 
 
 def test_progress_bar_draws_only_on_a_terminal():
-    from cardkit.progress import ProgressBar, for_console
+    from cardkit.cli.progress import ProgressBar, for_console
 
     class Tty(io.StringIO):
         def isatty(self):
