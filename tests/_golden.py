@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cardkit.units import PT_MM, PX_MM
+
 GOLDEN_GENERATIONS = ("2002", "2006", "2012", "2022")
-PX_MM = 25.4 / 96  # CSS px -> mm
-PT_MM = 25.4 / 72
 PRECISION = 1  # decimals of a millimetre kept (font metrics are exact, rounding is not)
 
 

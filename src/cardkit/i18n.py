@@ -172,11 +172,6 @@ def _hook_click() -> None:
             module._ = _
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext
-    formatting = sys.modules.get("click.formatting")
-    if formatting is not None:  # and measure help text by the columns a terminal shows
-        from .cli import cjkwrap
-
-        cjkwrap.hook(formatting)
 
 
 __all__ = ["N_", "Nn_", "_", "detect", "language", "localize_commands", "ngettext", "set_language", "setup"]

@@ -4,7 +4,7 @@ import pytest
 from conftest import EXAMPLE_ROSTER, REPO, run_cli
 from pdfcheck import boxes_mm, find_text, page_count, page_texts, pixel, qr_codes
 
-from cardkit.roster.readers import read_roster
+from cardkit.roster.read import read_roster
 from cardkit.roster.validate import build_roster
 
 GENERATIONS = ("2002", "2006", "2012", "2022")

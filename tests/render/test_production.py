@@ -6,7 +6,7 @@ import pytest
 from conftest import EXAMPLE_ROSTER, run_cli
 from pdfcheck import boxes_mm, find_text, page_count, page_texts, qr_codes
 
-from cardkit.roster.readers import read_roster
+from cardkit.roster.read import read_roster
 from cardkit.roster.validate import build_roster
 
 OFFICERS = build_roster(read_roster(EXAMPLE_ROSTER)).officers

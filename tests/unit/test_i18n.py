@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_dir  # noqa: E402
 from babel.messages.pofile import read_po  # noqa: E402
 
 from cardkit import i18n  # noqa: E402
-from cardkit.tools.i18n_extract import help_texts  # noqa: E402
+from cardkit.cli.i18n_extract import help_texts  # noqa: E402
 
 PO = REPO / "src" / "cardkit" / "locale" / "zh_CN" / "LC_MESSAGES" / "cardkit.po"
 MO = PO.with_suffix(".mo")

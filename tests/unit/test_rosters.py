@@ -1,7 +1,7 @@
 import pytest
 
 from cardkit.errors import InputError
-from cardkit.roster.readers import read_roster
+from cardkit.roster.read import read_roster
 from cardkit.roster.validate import build_roster
 
 HEADER_ZH = "编号,姓名,职务,电话,手机,微信,辖区,单位\n"

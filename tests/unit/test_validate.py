@@ -7,7 +7,7 @@ import pytest
 from conftest import REPO, run_cli
 
 from cardkit.errors import InputError
-from cardkit.roster.readers import read_roster
+from cardkit.roster.read import read_roster
 from cardkit.roster.validate import build_roster
 
 DEFECTS = REPO / "tests" / "fixtures" / "defects"

@@ -6,12 +6,15 @@ import json
 import sys
 
 import click
+import click.formatting
 
 from .. import i18n
 from ..errors import CardkitError, ExitStatus
 from ..i18n import _
-from . import libs
+from . import cjkwrap, libs
 from .console import Console, make_streams_robust
+
+cjkwrap.hook(click.formatting)  # help text measured by the columns a terminal shows
 
 
 class Context:
@@ -131,7 +134,7 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
               output: str | None, layout: str, paper: str | None, duplex: str,
               bleed: float | None, marks: str, sides: str, copies: int, **scale) -> None:
     """Render cards to a print-ready PDF."""
-    from ..api import PrintOptions, print_cards
+    from ..api import PART, PrintOptions, print_cards
     from .progress import for_console
 
     bar = for_console(ctx.console.quiet)
@@ -140,7 +143,9 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
 
         ctx.console.detail(_("rendering with {jobs} worker processes, {chunk} officers per "
                              "WeasyPrint document, parts of {part} officers").format(
-            jobs=scale.get("jobs") or batch.default_jobs(), chunk=batch.CHUNK, part=batch.PART))
+            jobs=scale.get("jobs") or batch.default_jobs(), chunk=batch.CHUNK, part=PART))
+    if output is None:  # the API returns the bytes; the command writes out/cards-GEN.pdf
+        output = str(ctx.project.output_dir / f"cards-{gen}.pdf")
     try:
         result = print_cards(ctx.project, PrintOptions(
             gen=gen, roster=roster, sheet=sheet, officers=list(officers), output=output,

@@ -12,7 +12,7 @@ defaults to 100 % K); the ``#rrggbb`` values stay for screen proofs and RGB
 output. Images must be CMYK too: an SVG whose colours are not ``device-cmyk()``
 or a raster image that is not CMYK is refused, by name. After rendering, every
 content stream of the PDF (pages, forms, images, shadings, groups) is read
-again, and any RGB colour left is an error.
+again (``pdf.pdfx``), and any RGB colour left is an error.
 """
 
 from __future__ import annotations
@@ -30,14 +30,6 @@ _CMYK = re.compile(
     r"\s*(\d+(?:\.\d+)?)%?\s*\)\s*$", re.IGNORECASE)
 DEFAULTS = {"qr": (0.0, 0.0, 0.0, 1.0), "qr_light": (0.0, 0.0, 0.0, 0.0)}  # the QR's modules and ground
 MODES = ("rgb", "cmyk")
-ICC_DIR = Path(__file__).resolve().parent.parent / "data" / "icc"
-OUTPUT_INTENT = {
-    "profile": "cardkit-fogra39l.icc",
-    # A registered characterisation (ICC registry), so any RIP knows the condition.
-    "identifier": "FOGRA39",
-    "condition": "Offset printing, coated paper (ISO 12647-2:2004/Amd 1, FOGRA39L)",
-    "registry": "http://www.color.org",
-}
 
 
 def parse_cmyk(text: Any) -> tuple[float, float, float, float]:
@@ -168,122 +160,3 @@ def rgb_in_image(path: Path) -> str | None:
         if img.mode != "CMYK":
             return _("{mode} pixels").format(mode=img.mode)
     return None
-
-
-# --- reading the PDF back ------------------------------------------------------------------
-
-_RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
-
-
-def _space_is_rgb(space, resources) -> bool:
-    import pikepdf
-
-    if isinstance(space, pikepdf.Name):
-        name = str(space)
-        if name in _RGB_SPACES:
-            return True
-        named = (resources or {}).get("/ColorSpace", {}) if resources is not None else {}
-        if name in named:
-            return _space_is_rgb(named[name], None)
-        return False
-    if isinstance(space, pikepdf.Array) and len(space) > 0:
-        family = str(space[0])
-        if family in _RGB_SPACES:
-            return True
-        if family == "/ICCBased":
-            return int(space[1].get("/N", 0)) == 3
-        if family == "/Indexed":
-            return _space_is_rgb(space[1], resources)
-        if family in ("/Separation", "/DeviceN"):
-            return False
-        if family == "/Pattern" and len(space) > 1:
-            return _space_is_rgb(space[1], resources)
-    return False
-
-
-def rgb_uses(pdf) -> list[str]:
-    """Every use of an RGB colour in ``pdf``: one line each, with page and where."""
-    import pikepdf
-
-    found: list[str] = []
-    seen: set = set()
-
-    def check_group(obj, where):
-        group = obj.get("/Group")
-        if group is not None and "/CS" in group and _space_is_rgb(group.CS, None):
-            found.append(f"{where}: " + _("transparency group in RGB"))
-
-    def walk(stream_owner, resources, where):
-        try:
-            instructions = pikepdf.parse_content_stream(stream_owner)
-        except pikepdf.PdfError as exc:
-            found.append(f"{where}: " + _("unreadable content ({reason})").format(reason=exc))
-            return
-        for operands, operator in instructions:
-            op = str(operator)
-            if op in ("rg", "RG"):
-                found.append(f"{where}: " + _("RGB colour {values} {op}").format(
-                    values=" ".join(str(float(v)) for v in operands), op=op))
-            elif op in ("cs", "CS") and operands and _space_is_rgb(operands[0], resources):
-                found.append(f"{where}: " + _("RGB colour space {name}").format(name=operands[0]))
-            elif op == "Do" and resources is not None:
-                xobj = resources.get("/XObject", {}).get(str(operands[0]))
-                if xobj is not None:
-                    visit_xobject(xobj, f"{where} {operands[0]}")
-            elif op == "sh" and resources is not None:
-                shading = resources.get("/Shading", {}).get(str(operands[0]))
-                if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), resources):
-                    found.append(f"{where}: " + _("RGB shading {name}").format(name=operands[0]))
-        for name, pattern in (resources or {}).get("/Pattern", {}).items():
-            key = ("pattern", pattern.objgen)
-            if key in seen:
-                continue
-            seen.add(key)
-            shading = pattern.get("/Shading")
-            if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), None):
-                found.append(f"{where}: " + _("RGB shading pattern {name}").format(name=name))
-            if pattern.get("/PatternType") == 1:
-                walk(pattern, pattern.get("/Resources"), f"{where} pattern {name}")
-
-    def visit_xobject(xobj, where):
-        key = xobj.objgen
-        if key in seen and key != (0, 0):
-            return
-        seen.add(key)
-        subtype = str(xobj.get("/Subtype"))
-        if subtype == "/Image":
-            if not xobj.get("/ImageMask", False) and _space_is_rgb(xobj.get("/ColorSpace"), None):
-                found.append(f"{where}: " + _("RGB image"))
-            smask = xobj.get("/SMask")
-            if smask is not None and _space_is_rgb(smask.get("/ColorSpace"), None):
-                found.append(f"{where}: " + _("RGB image mask"))
-        elif subtype == "/Form":
-            check_group(xobj, where)
-            walk(xobj, xobj.get("/Resources"), where)
-
-    for number, page in enumerate(pdf.pages, start=1):
-        where = _("page {number}").format(number=number)
-        check_group(page.obj, where)
-        resources = page.obj.get("/Resources")
-        for gstate in (resources or {}).get("/ExtGState", {}).values():
-            smask = gstate.get("/SMask")
-            if isinstance(smask, pikepdf.Dictionary) and "/G" in smask:
-                visit_xobject(smask.G, f"{where} soft mask")
-        walk(page, resources, where)
-    return found
-
-
-def set_groups_cmyk(pdf) -> None:
-    """Blend transparency groups in CMYK (WeasyPrint may leave /CS /DeviceRGB on them)."""
-    import pikepdf
-
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-            group = obj.get("/Group")
-            if isinstance(group, pikepdf.Dictionary) and "/CS" in group \
-                    and _space_is_rgb(group.CS, None):
-                group.CS = pikepdf.Name.DeviceCMYK
-
-
-def output_profile() -> bytes:
-    return (ICC_DIR / OUTPUT_INTENT["profile"]).read_bytes()

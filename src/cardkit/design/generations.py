@@ -259,7 +259,7 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
                     block=repr(block), hint=did_you_mean(block, BLOCKS[side]),
                     blocks=", ".join(sorted(BLOCKS[side]))))
     qr = gen.data.get("qr") or {}
-    if "qr" in gen.shows("front") + gen.shows("back"):
+    if gen.qr_field is not None:
         if not qr:
             add(("front", "show"), _("qr is shown but has no qr: settings"))
         else:

@@ -13,32 +13,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..sheet.impose import MARK_WIDTH_PT, Line, Paper, Slot
+from ..pdfsave import save
+from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
+from ..sheet.plan import SheetPage
+from ..units import MM
 
-MM = 72 / 25.4
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
 LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: a PDF date has four digits for the year
 SLUG_SIZE_PT = 6.0
-
-
-@dataclass
-class Placement:
-    face: int  # page index in the rendered faces
-    slot: Slot
-
-
-@dataclass
-class SheetPage:
-    side: str  # "front" or "back"
-    placements: list[Placement]
-    marks: list[Line] = field(default_factory=list)
-    # PDF ``cm`` matrix wrapped around the whole page (a printer's calibration of the backs)
-    transform: tuple[float, float, float, float, float, float] | None = None
-    slug: str = ""  # a line of job information outside the trim
-    slug_at: tuple[float, float] | None = None  # baseline start, mm from the top-left
 
 
 def _open_faces(face_pdf: bytes):
@@ -196,7 +180,7 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
     """
     import pikepdf
 
-    from .. import __version__
+    from .._version import __version__
 
     date = document_date()
     info = dict(
@@ -214,77 +198,10 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
     if "/Metadata" in pdf.Root:
         del pdf.Root.Metadata
     if pdfx:
-        _make_pdfx(pdf, title, date, __version__)
-    out = io.BytesIO()
-    pdf.save(out, deterministic_id=True, compress_streams=True,
-             object_stream_mode=pikepdf.ObjectStreamMode.generate,
-             min_version="1.6" if pdfx else "")
-    return out.getvalue()
+        from .pdfx import make_pdfx
 
-
-def _make_pdfx(pdf, title: str, date: str, version: str) -> None:
-    import hashlib
-    import uuid
-    from xml.sax.saxutils import escape
-
-    import pikepdf
-
-    from ..design.colors import OUTPUT_INTENT, output_profile, set_groups_cmyk
-
-    set_groups_cmyk(pdf)
-    for page in pdf.pages:
-        if "/TrimBox" not in page.obj:
-            page.obj.TrimBox = page.obj.MediaBox
-    profile = pdf.make_stream(output_profile())
-    profile.N = 4
-    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent,
-        S=pikepdf.Name.GTS_PDFX,
-        OutputConditionIdentifier=pikepdf.String(OUTPUT_INTENT["identifier"]),
-        OutputCondition=pikepdf.String(OUTPUT_INTENT["condition"]),
-        RegistryName=pikepdf.String(OUTPUT_INTENT["registry"]),
-        Info=pikepdf.String(OUTPUT_INTENT["condition"]),
-        DestOutputProfile=profile,
-    ))])
-    digest = hashlib.sha256(title.encode())
-    for page in pdf.pages:
-        for stream in page.obj.get("/Contents", []) if isinstance(
-                page.obj.get("/Contents"), pikepdf.Array) else [page.obj.Contents]:
-            digest.update(stream.read_bytes())
-        for xobj in page.obj.Resources.get("/XObject", {}).values():
-            digest.update(xobj.read_bytes())
-    doc_id = uuid.UUID(bytes=digest.digest()[:16], version=4)
-    iso = f"{date[2:6]}-{date[6:8]}-{date[8:10]}T{date[10:12]}:{date[12:14]}:{date[14:16]}Z"
-    xmp = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
-<x:xmpmeta xmlns:x="adobe:ns:meta/">
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description rdf:about=""
- xmlns:dc="http://purl.org/dc/elements/1.1/"
- xmlns:xmp="http://ns.adobe.com/xap/1.0/"
- xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
- xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
- xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
-<dc:format>application/pdf</dc:format>
-<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
-<xmp:CreateDate>{iso}</xmp:CreateDate>
-<xmp:ModifyDate>{iso}</xmp:ModifyDate>
-<xmp:MetadataDate>{iso}</xmp:MetadataDate>
-<xmp:CreatorTool>cardkit {version}</xmp:CreatorTool>
-<pdf:Producer>cardkit {version}</pdf:Producer>
-<pdf:Trapped>False</pdf:Trapped>
-<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>
-<xmpMM:InstanceID>uuid:{doc_id}</xmpMM:InstanceID>
-<xmpMM:VersionID>1</xmpMM:VersionID>
-<xmpMM:RenditionClass>default</xmpMM:RenditionClass>
-<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
-</rdf:Description>
-</rdf:RDF>
-</x:xmpmeta>
-<?xpacket end="w"?>"""
-    metadata = pdf.make_stream(xmp.encode("utf-8"))
-    metadata.Type = pikepdf.Name.Metadata
-    metadata.Subtype = pikepdf.Name.XML
-    pdf.Root.Metadata = metadata
+        make_pdfx(pdf, title, date, __version__)
+    return save(pdf, min_version="1.6" if pdfx else "")
 
 
 def write_atomic(data: bytes, target: str | Path) -> str:

@@ -2,8 +2,9 @@
 
 A roster is cut into chunks of ``CHUNK`` officers. Each chunk is laid out by its
 own WeasyPrint document (layout and font subsetting grow worse than linearly
-with document size) and preflighted where it was rendered, in one of ``jobs``
-worker processes. The chunks' face pages are then merged in roster order into
+with document size) and preflighted where it was rendered (by the ``check`` the
+caller passes: render does not depend on preflight), in one of ``jobs`` worker
+processes. The chunks' face pages are then merged in roster order into
 one face PDF, where a face seen in an earlier chunk (the shared back) is kept
 once. Chunk boundaries do not depend on ``jobs``: any ``--jobs`` gives the same bytes.
 """
@@ -20,11 +21,13 @@ from pathlib import Path
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
+from ..pdfsave import save
 from ..project import Project
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
 
 Progress = Callable[[int, int], None]  # (cards done, cards in all)
+Check = Callable[..., list[Diagnostic]]  # (gen, officers, faces) -> problems: preflight.check_faces
 
 
 @dataclass
@@ -47,6 +50,7 @@ class _Job:
     officers: Sequence[Officer]
     sides: tuple[str, ...]
     extra_roots: tuple[Path, ...]
+    check: Check
     renderer: object = None
 
 
@@ -61,14 +65,15 @@ def default_jobs() -> int:
 
 
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
-                   sides: Sequence[str], extra_roots: Sequence[Path] = (), *,
+                   sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
                    jobs: int | None = None, progress: Progress | None = None,
                    chunk: int = CHUNK):
-    """Render and preflight every face; return (FaceSet, problems)."""
+    """Render every face and run ``check`` (preflight) on each chunk where it was laid out;
+    return (FaceSet, problems)."""
     global _JOB
     from .faces import FaceSet
 
-    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots))
+    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check)
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]
     jobs = max(1, min(jobs or default_jobs(), len(spans)))
@@ -108,7 +113,6 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     """Worker: lay out and preflight the officers ``span`` of the job."""
-    from ..preflight import check_faces
     from .faces import FaceRenderer, face_key
 
     job = _JOB
@@ -118,7 +122,7 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     start, stop = span
     officers = list(job.officers[start:stop])
     faces = job.renderer.render(officers, job.sides, job.extra_roots)
-    problems = check_faces(job.gen, officers, faces)
+    problems = job.check(job.gen, officers, faces)
     keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
     return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
                        qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,
@@ -154,10 +158,7 @@ def merge_chunks(results: Sequence[ChunkResult]):
         qr_codes.update(result.qr_codes)
         warnings += [w for w in result.glyph_warnings if w not in warnings]
         problems += result.problems
-    out = io.BytesIO()
-    dst.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-             deterministic_id=True)
-    return out.getvalue(), index, qr_codes, warnings, sorted(set(problems))
+    return save(dst), index, qr_codes, warnings, sorted(set(problems))
 
 
 _NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
@@ -192,196 +193,4 @@ def prune_resources(pdf_bytes: bytes) -> bytes:
             else:
                 own[key] = value
         page.obj.Resources = own
-    out = io.BytesIO()
-    pdf.save(out, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-             deterministic_id=True)
-    return out.getvalue()
-
-
-# --- parts: jobs too big for one PDF in memory -------------------------------------------
-
-PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
-
-
-def needs_parts(options, roster) -> bool:
-    """Whether the job is printed part by part and the parts merged on disk."""
-    return not getattr(options, "part_of", None) and len(roster.officers) > PART \
-        and str(options.output) != "-"
-
-
-def print_in_parts(project: Project, options, roster, print_part):
-    """Print ``roster`` in parts of ``PART`` officers with ``print_part`` (api.print_cards),
-    each part to a temporary PDF beside the output, then merge the parts into the output.
-
-    Memory stays that of one part while rendering; the merge copies pages, whose
-    content qpdf reads from the part files as it writes. Every sheet but the last
-    of each part is full: parts hold a multiple of the cards per sheet (unless
-    ``--first`` leaves slots empty on the first sheet, when part 1 ends on a part sheet).
-    """
-    import dataclasses
-    import json
-    import tempfile
-
-    from ..api import PrintResult
-    from ..model import Roster
-
-    output = Path(options.output or project.output_dir / f"cards-{options.gen}.pdf")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    total = len(roster.officers)
-    cards = pages = sheets = 0
-    ledgers = []
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
-        parts = []
-        for number, start in enumerate(range(0, total, PART)):
-            part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
-                          root=roster.root)
-            wrapped = _offset(options.progress, start, total)
-            changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"), "progress": wrapped,
-                       "part_of": part, "changed_since": None, "shard": None,
-                       "report": str(Path(tmp) / f"part-{number:05d}.json") if options.report
-                       else None}
-            if number and hasattr(options, "first"):
-                changes["first"] = 1  # only the first part starts on a part-used sheet
-            result = print_part(project, dataclasses.replace(options, **changes))
-            parts.append(Path(changes["output"]))
-            if options.report:
-                ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
-            cards += result.cards
-            pages += result.pages
-            sheets += result.sheets
-        written = merge_files(parts, output, subject=f"{cards} cards", project=project,
-                              gen_id=options.gen)
-    if options.report:
-        from .. import report
-
-        report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
-                                                 changed_since=options.changed_since))
-    return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
-                       layout=options.layout)
-
-
-def _offset(progress: Progress | None, base: int, total: int) -> Progress | None:
-    """A part's progress as progress of the whole job."""
-    if progress is None:
-        return None
-    return lambda done, _part_total: progress(base + done, total)
-
-
-def merge_files(parts: Sequence[Path], output: Path, *, subject: str, project: Project,
-                gen_id: str) -> str:
-    """Concatenate the part PDFs into ``output`` (atomically, reproducibly), streaming.
-
-    One part is open at a time: its objects are renumbered and written out, then it
-    is closed, so memory does not grow with the job (a pikepdf merge held every
-    part's objects until the end: about 15 MiB per 1,000 cards). Catalog entries
-    of the first part (an output intent, say) and its document info are kept.
-    """
-    import tempfile
-
-    del project, gen_id  # the parts' own document info already names the generation
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _concat(parts, handle, subject)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(output)
-
-
-_TOKEN = re.compile(rb"(\((?:[^()\\]|\\.)*\))|(<[0-9A-Fa-f\s]*>)|(\d+) (\d+) R\b")
-_CATALOG, _PAGES, _INFO = 1, 2, 3
-
-
-class _Writer:
-    """A PDF written object by object, with a classic cross-reference table."""
-
-    def __init__(self, handle) -> None:
-        self.handle = handle
-        self.offset = 0
-        self.offsets: dict[int, int] = {}
-        self.digest = hashlib.sha256()
-        self.next = _INFO + 1
-        self.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-
-    def write(self, data: bytes) -> None:
-        self.handle.write(data)
-        self.digest.update(data)
-        self.offset += len(data)
-
-    def allocate(self) -> int:
-        self.next += 1
-        return self.next - 1
-
-    def object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
-        self.offsets[number] = self.offset
-        self.write(b"%d 0 obj\n" % number + body)
-        if stream is not None:
-            self.write(b"\nstream\n" + stream + b"\nendstream")
-        self.write(b"\nendobj\n")
-
-    def finish(self) -> None:
-        size = self.next
-        start = self.offset
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-        rows += [b"%010d 00000 n \n" % self.offsets[n] for n in range(1, size)]
-        file_id = self.digest.hexdigest()[:32].encode()
-        rows.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
-                    b"startxref\n%d\n%%%%EOF\n" % (size, _CATALOG, _INFO, file_id, file_id, start))
-        self.handle.write(b"".join(rows))
-
-
-def _concat(parts: Sequence[Path], handle, subject: str) -> None:
-    import pikepdf
-
-    out = _Writer(handle)
-    kids: list[int] = []
-    catalog_extra = b""
-    info = b"<< >>"
-    for number, path in enumerate(parts):
-        with pikepdf.Pdf.open(path) as src:
-            mapping: dict[tuple[int, int], int] = {}
-            todo: list[tuple[int, int]] = []
-
-            def renumber(data: bytes, mapping=mapping, todo=todo) -> bytes:
-                def sub(match: re.Match) -> bytes:
-                    if match[3] is None:
-                        return match[0]
-                    key = (int(match[3]), int(match[4]))
-                    if key not in mapping:
-                        mapping[key] = out.allocate()
-                        todo.append(key)
-                    return b"%d 0 R" % mapping[key]
-                return _TOKEN.sub(sub, data)
-
-            if number == 0:
-                extra = {k: v for k, v in src.Root.items() if k not in ("/Pages", "/Type")}
-                catalog_extra = renumber(pikepdf.Dictionary(extra).unparse(resolved=True))[2:-2] if extra \
-                    else b""
-                if src.trailer.get("/Info") is not None:
-                    fields = dict(src.trailer.Info.items())
-                    fields["/Subject"] = pikepdf.String(subject)
-                    info = renumber(pikepdf.Dictionary(fields).unparse(resolved=True))
-            for page in src.pages:
-                obj = page.obj
-                del obj["/Parent"]
-                kid = out.allocate()
-                kids.append(kid)
-                out.object(kid, b"<< /Parent %d 0 R " % _PAGES + renumber(obj.unparse(resolved=True))[2:])
-            while todo:
-                key = todo.pop()
-                obj = src.get_object(key)
-                if isinstance(obj, pikepdf.Stream):
-                    raw = obj.read_raw_bytes()
-                    obj.stream_dict.Length = len(raw)
-                    out.object(mapping[key], renumber(obj.stream_dict.unparse(resolved=True)), raw)
-                else:
-                    out.object(mapping[key], renumber(obj.unparse(resolved=True)))
-    out.object(_PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>"
-               % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
-    out.object(_CATALOG, b"<< /Type /Catalog /Pages %d 0 R %s>>" % (_PAGES, catalog_extra))
-    out.object(_INFO, info)
-    out.finish()
+    return save(pdf)

@@ -98,9 +98,9 @@ class FaceRenderer:
 
     def qr_for(self, officer: Officer) -> QrGraphic | None:
         settings = self.gen.data.get("qr") or {}
-        if "qr" not in self.gen.shows("front") + self.gen.shows("back"):
+        if self.gen.qr_field is None:
             return None
-        payload = officer.as_context().get(settings.get("field", "wechat"), "")
+        payload = officer.as_context().get(self.gen.qr_field, "")
         if not payload:
             return None
         colors = self.gen.data.get("colors", {})
@@ -148,7 +148,7 @@ class FaceRenderer:
                 index[(officer.id, side)] = seen[key]
         document, pdf, warnings = self.layout(faces, extra_roots)
         if self.gen.data.get("fit"):  # shrink/wrap fields that overflow (generation's fit:)
-            from ..preflight import fit_faces
+            from .fit import fit_faces
 
             faces, document, pdf, warnings = fit_faces(self, faces, (document, pdf, warnings),
                                                        extra_roots)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
+from ..units import MM
 
 FAMILY = "Noto Sans CJK SC"
 FALLBACK_PATHS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
 )
-MM = 72 / 25.4
 
 
 @cache

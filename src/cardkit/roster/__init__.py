@@ -1,2 +1,2 @@
-"""Who gets cards: read a roster file (``readers`` and one reader per format), then
+"""Who gets cards: ``read`` a roster (one reader per format makes ``records``), then
 ``validate`` it into the model (``phones`` and ``textsafety`` check its values)."""

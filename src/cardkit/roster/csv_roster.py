@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
-from .readers import RawRecord, RawRoster, column_name
+from .records import RawRecord, RawRoster, column_name
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 

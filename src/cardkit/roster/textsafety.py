@@ -118,7 +118,7 @@ def _cp(char: str) -> str:
 
 
 def clean_roster(raw) -> list[Diagnostic]:
-    """Clean every value of ``raw`` (a :class:`cardkit.roster.readers.RawRoster`) in place.
+    """Clean every value of ``raw`` (a :class:`cardkit.roster.records.RawRoster`) in place.
 
     Returns one diagnostic per refused value, located at its file, line and field.
     """

@@ -9,16 +9,15 @@ from pathlib import Path
 
 from ..errors import Diagnostic, InputError
 from ..i18n import _
-from ..model import OFFICER_FIELDS, Officer, Roster, Source, Unit
+from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
 from . import phones, textsafety
-from .readers import UNIT_COLUMNS, RawRecord, RawRoster
+from .records import UNIT_COLUMNS, RawRecord, RawRoster
 
 REQUIRED = ("id", "name")
 # Fields holding telephone numbers, with the function that checks and formats each.
 NUMBER_FIELDS = {"phone": phones.format_phone, "mobile": phones.format_mobile,
                  "hotline": phones.format_phone}
-UNIT_KEYS = ("name", "address", "hotline", "website", "weibo", "wechat")
 
 
 def build_roster(
@@ -143,9 +142,9 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
     fields: dict[str, str] = {}
     for key, value in source.items():
         where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
-        if key not in UNIT_KEYS:
+        if key not in UNIT_FIELDS:
             problems.append(Diagnostic(**where, message=_("unknown field")
-                                       + did_you_mean(key, UNIT_KEYS)))
+                                       + did_you_mean(key, UNIT_FIELDS)))
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
@@ -247,7 +246,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     key = tuple(sorted(unit_values.items()))
     unit = units.get(key)
     if unit is None:
-        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_KEYS})
+        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS})
     return Officer(
         id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
         phone=values.get("phone", ""), mobile=values.get("mobile", ""),

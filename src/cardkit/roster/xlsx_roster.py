@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
-from .readers import RawRecord, RawRoster, column_name
+from .records import RawRecord, RawRoster, column_name
 
 HEADER_SEARCH_ROWS = 10
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a zip bomb is refused before it is unpacked

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import yamlio
 from ..errors import Diagnostic, InputError
 from ..i18n import _
-from .readers import RawRecord, RawRoster
+from .records import RawRecord, RawRoster
 
 _NUMERIC_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _DATE_TAG = "tag:yaml.org,2002:timestamp"

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from ..errors import Diagnostic, InputError, UsageError
 from ..i18n import _
 from ..project import did_you_mean
+from ..units import MM
 from .impose import Calibration, Paper, solve_calibration
 
 KEYS = {"dx": (-20.0, 20.0), "dy": (-20.0, 20.0), "rotation": (-5.0, 5.0), "scale": (0.9, 1.1)}
-MM = 72 / 25.4
 
 
 def printer_calibration(project, name: str) -> Calibration:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..i18n import _
+from ..units import MM
 
 PAPERS: dict[str, tuple[float, float]] = {
     "A4": (210.0, 297.0),
@@ -277,7 +278,7 @@ class Calibration:
 
     def pdf_matrix(self, paper: Paper) -> tuple[float, float, float, float, float, float]:
         """The same correction as a PDF ``cm`` matrix on a page of ``paper`` (points, y up)."""
-        pt = 72 / 25.4
+        pt = MM
         theta = math.radians(self.rotation)
         s = self.scale
         a, b = s * math.cos(theta), -s * math.sin(theta)

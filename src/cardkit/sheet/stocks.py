@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
+from ..units import MM
 from .impose import Paper, Rect, SheetLayout, cell_layout
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "stocks"
@@ -31,7 +32,7 @@ SYSTEM_DIRS = (
     Path("/usr/share/glabels-qt/templates"),
     Path("/usr/local/share/glabels-qt/templates"),
 )
-UNITS_PT = {"pt": 1.0, "in": 72.0, "mm": 72 / 25.4, "cm": 720 / 25.4, "pc": 12.0}
+UNITS_PT = {"pt": 1.0, "in": 72.0, "mm": MM, "cm": 720 / 25.4, "pc": 12.0}
 PAPER_SIZES_MM = {  # gLabels paper ids used by card templates (paper-sizes.xml is read when present)
     "A4": (210.0, 297.0), "A3": (297.0, 420.0), "A5": (148.0, 210.0),
     "US-Letter": (215.9, 279.4), "US-Legal": (215.9, 355.6),
@@ -94,7 +95,7 @@ def distance_mm(text: str | None) -> float:
         if match and match[2]:
             return 0.0  # "in" alone: a unit with no number (seen in the database)
         raise ValueError(f"not a distance: {text!r}")
-    return float(match[1]) * UNITS_PT[match[2] or "pt"] / (72 / 25.4)
+    return float(match[1]) * UNITS_PT[match[2] or "pt"] / MM
 
 
 def _strip_ns(root) -> None:

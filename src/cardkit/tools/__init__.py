@@ -1,2 +1,2 @@
 """Commands around printing: ``preview``, ``samples``, ``exhibit``, ``diff``, ``scaffold``
-(init, new), ``reference`` (docs/reference.md) and ``i18n_extract`` (help texts for Babel)."""
+(init, new) and ``reference`` (docs/reference.md). They use the API; nothing uses them."""

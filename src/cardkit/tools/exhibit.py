@@ -75,9 +75,10 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     import pikepdf
 
     from ..api import load_roster
-    from ..pdf.assemble import Placement, SheetPage, build_sheets, finish, write_atomic
+    from ..pdf.assemble import build_sheets, finish, write_atomic
     from ..render.faces import FaceRenderer
     from ..sheet.impose import Paper, Rect, Slot
+    from ..sheet.plan import Placement, SheetPage
     from .samples import ordered
 
     ids = ordered(project, gen_ids)

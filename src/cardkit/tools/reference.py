@@ -2,7 +2,7 @@
 
 Every generation key comes from ``generations.SCHEMA``, every block from
 ``generations.BLOCKS``, every roster field from ``model.OFFICER_FIELDS`` /
-``UNIT_FIELDS`` with its column names from ``rosters.HEADER_ALIASES``, every
+``UNIT_FIELDS`` with its column names from ``roster.records.HEADER_ALIASES``, every
 setting from ``project.CONFIG_KEYS``. A test checks that the committed file is
 what this module writes, so the reference cannot drift from the code.
 
@@ -47,7 +47,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def _headers_for(field: str) -> str:
-    from ..roster.readers import HEADER_ALIASES
+    from ..roster.records import HEADER_ALIASES
 
     names = [header for header, target in HEADER_ALIASES.items() if target == field and header]
     return "、".join(names) if names else "—"
@@ -58,7 +58,7 @@ def render() -> str:
     from ..design import generations
     from ..model import OFFICER_FIELDS, UNIT_FIELDS
     from ..project import CONFIG_KEYS
-    from ..roster.readers import UNIT_COLUMNS
+    from ..roster.records import UNIT_COLUMNS
     from ..roster.validate import REQUIRED
     from .diff import BLOCK_LABELS
 

@@ -1,17 +1,14 @@
-"""Read rosters (who gets cards) from YAML, CSV or XLSX into raw records.
+"""Raw records: a roster as read, every value text with the line it came from, and the
+column names a station's spreadsheet may use for each field.
 
-Raw records keep every value as text with the line it came from; turning them
-into officers, and finding what is wrong with them, is ``cardkit.roster.validate``'s job.
+The readers (``read``, one module per format) make them; turning them into
+officers, and finding what is wrong with them, is ``validate``'s job.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from ..errors import InputError
-from ..i18n import _
 
 # Chinese column headers as stations export them, and their field names.
 HEADER_ALIASES = {
@@ -68,48 +65,3 @@ class RawRoster:
     unit: dict[str, str | None] | None = None
     unit_lines: dict[str, int] = field(default_factory=dict)
     root: Path | None = None
-
-
-def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
-    """Read a roster file by its extension (or, for ``-``, standard input, by its content).
-
-    ``sheet`` names the worksheet of an XLSX roster (default: the first one).
-    """
-    from . import csv_roster, xlsx_roster, yaml_roster
-
-    if str(path) == "-":
-        data = sys.stdin.buffer.read()
-        root = Path.cwd()
-        if data.startswith(b"PK\x03\x04"):
-            return xlsx_roster.read_xlsx_roster(data, name="<stdin>", root=root, sheet=sheet)
-        _no_sheet(sheet, "<stdin>")
-        if _looks_like_yaml(data):
-            return yaml_roster.read_yaml_roster(data, name="<stdin>", root=root)
-        return csv_roster.read_csv_roster(data, name="<stdin>", root=root)
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(_("roster {path} not found").format(path=repr(str(path))))
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
-                                            sheet=sheet)
-    _no_sheet(sheet, str(path))
-    if suffix in (".yaml", ".yml"):
-        return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
-    if suffix == ".xls":
-        raise InputError(_("roster {path}: old Excel format (.xls); in Excel use "
-                           "Save As > Excel Workbook (.xlsx) or CSV UTF-8").format(path=repr(str(path))))
-    raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv or .xlsx").format(
-        path=repr(str(path)), suffix=suffix or _("(none)")))
-
-
-def _no_sheet(sheet: str | None, name: str) -> None:
-    if sheet is not None:
-        raise InputError(f"{name}: " + _("--sheet applies only to XLSX rosters"))
-
-
-def _looks_like_yaml(data: bytes) -> bool:
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
-    return head.startswith((b"unit:", b"officers:", b"---", b"#"))

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 def help_texts(command=None, path: str = "cardkit") -> Iterator[tuple[str, str]]:
     """``(where, text)`` for each help text of ``command`` (default: cardkit's CLI) and below."""
     if command is None:
-        from ..cli.commands import cli as command
+        from .commands import cli as command
     for attr in ("help", "short_help"):
         text = getattr(command, f"_cardkit_{attr}", getattr(command, attr, None))
         if text:
