@@ -284,7 +284,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     import tempfile
 
     from . import report
-    from .pdf.merge import merge_files
+    from .render.batch import merge_files
 
     output = Path(options.output)
     output.parent.mkdir(parents=True, exist_ok=True)

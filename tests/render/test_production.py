@@ -231,7 +231,7 @@ def test_cmyk_output_is_pdf_x4_with_an_output_intent_and_no_rgb(printed, job):
 def test_rgb_operators_are_found_where_they_are(printed):
     with pikepdf.open(printed["plain"]) as pdf:  # an RGB job: the checker must see its colours
         assert "rg" in _rgb_operators(pdf)
-        from cardkit.design.colors import rgb_uses
+        from cardkit.pdf.pdfx import rgb_uses
         assert any("RGB colour" in line and line.startswith("page 1 /F") for line in rgb_uses(pdf))
 
 

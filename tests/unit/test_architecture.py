@@ -168,6 +168,30 @@ def test_render_does_not_depend_on_preflight():
     assert "cardkit.render" in edges.get("cardkit.preflight", {})
 
 
+def test_every_import_of_a_cardkit_name_resolves():
+    """Deferred imports (inside functions) run late; a moved name would fail only then."""
+    import importlib
+
+    known = modules()
+    missing = []
+    for name, path in known.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = package.split(".")
+            target = ".".join(base[:len(base) - node.level + 1] + ([node.module] if node.module else [])) \
+                if node.level else node.module or ""
+            if target.split(".")[0] != "cardkit":
+                continue
+            module = importlib.import_module(target)
+            for alias in node.names:
+                if not hasattr(module, alias.name) and f"{target}.{alias.name}" not in known:
+                    missing.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: "
+                                   f"{target} has no {alias.name}")
+    assert missing == []
+
+
 def test_the_checks_see_a_cycle_and_a_climb():
     edges = {"cardkit.a": {"cardkit.b": 1}, "cardkit.b": {"cardkit.c": 1},
              "cardkit.c": {"cardkit.a": 1}, "cardkit.d": {"cardkit.a": 1}}

@@ -148,8 +148,6 @@ def make_pdfx(pdf, title: str, date: str, version: str) -> None:
 
     import pikepdf
 
-    from ..design.colors import OUTPUT_INTENT, output_profile, set_groups_cmyk
-
     set_groups_cmyk(pdf)
     for page in pdf.pages:
         if "/TrimBox" not in page.obj:
