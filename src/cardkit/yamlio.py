@@ -109,6 +109,25 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
     """
     if isinstance(source, Path):
         name = name or str(source)
+    text = _text_of(source, name)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise _located(name, line, _("contains the control character {code}; YAML allows no "
+                                     "control characters").format(code=f"U+{exc.character:04X}")) from None
+    try:
+        node = _single_node(loader, name)
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    return _convert(node, name, strings, loader, 0)
+
+
+def _text_of(source: str | bytes | Path, name: str) -> str:
+    """The text of ``source`` (a path, bytes or text), refused when too big, not UTF-8 or with NUL."""
+    if isinstance(source, Path):
         try:
             size = source.stat().st_size
             if size > MAX_YAML_BYTES:
@@ -127,14 +146,13 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
             raise _located(name, _line_of_offset(source, exc.start), _("not valid UTF-8 text")) from None
     if "\x00" in source:
         raise _located(name, source[: source.index("\x00")].count("\n") + 1, _("contains a NUL byte"))
+    return source
+
+
+def _single_node(loader: Any, name: str) -> Any:
+    """The document's node, every YAML error turned into one located line."""
     try:
-        loader = _StrictLoader(source)
-    except yaml.reader.ReaderError as exc:
-        line = source[: exc.position].count("\n") + 1
-        raise _located(name, line, _("contains the control character {code}; YAML allows no "
-                                     "control characters").format(code=f"U+{exc.character:04X}")) from None
-    try:
-        node = loader.get_single_node()
+        return loader.get_single_node()
     except _Refused as exc:
         raise _located(name, exc.mark.line + 1, exc.message) from None
     except yaml.MarkedYAMLError as exc:
@@ -145,11 +163,6 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
     except yaml.YAMLError as exc:
         raise InputError(f"{name}: " + _("YAML syntax: {problem}").format(
             problem=" ".join(str(exc).split()))) from None
-    finally:
-        loader.dispose()
-    if node is None:
-        return None
-    return _convert(node, name, strings, loader, 0)
 
 
 def _scalar_text(node: yaml.ScalarNode, name: str) -> str:

@@ -163,7 +163,7 @@ def test_slug_line_is_drawn_outside_the_trim_on_fronts_only(printed):
     assert dark_rows(printed["office"], 1) == 0
 
 
-def _rgb_operators(pdf):
+def _rgb_operators(pdf):  # noqa: C901 (an independent reading of every kind of colour use, kept whole so the check reads as one)
     """RGB colour operators anywhere: pages, forms (recursively), images, groups."""
     found = []
 

@@ -73,10 +73,14 @@ def test_reference_is_up_to_date_with_the_schema():
     committed = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
     assert committed == reference.render(), (
         "docs/reference.md is out of date: run `python -m cardkit.tools.reference --write`")
+    chinese = (REPO / "docs" / "reference.zh-CN.md").read_text(encoding="utf-8")
+    assert chinese == reference.render("zh"), (
+        "docs/reference.zh-CN.md is out of date: run "
+        "`python -m cardkit.tools.reference --lang zh --write`")
 
 
 def test_reference_documents_every_generation_key_and_roster_field():
-    from cardkit.design.generations import SCHEMA
+    from cardkit.design.schema import OPTIONS as SCHEMA
 
     text = reference.render()
     for key in SCHEMA:

@@ -57,72 +57,85 @@ def rgb_uses(pdf) -> list[str]:
     """Every use of an RGB colour in ``pdf``: one line each, with page and where."""
     import pikepdf
 
-    found: list[str] = []
-    seen: set = set()
-
-    def check_group(obj, where):
-        group = obj.get("/Group")
-        if group is not None and "/CS" in group and _space_is_rgb(group.CS, None):
-            found.append(f"{where}: " + _("transparency group in RGB"))
-
-    def walk(stream_owner, resources, where):
-        try:
-            instructions = pikepdf.parse_content_stream(stream_owner)
-        except pikepdf.PdfError as exc:
-            found.append(f"{where}: " + _("unreadable content ({reason})").format(reason=exc))
-            return
-        for operands, operator in instructions:
-            op = str(operator)
-            if op in ("rg", "RG"):
-                found.append(f"{where}: " + _("RGB colour {values} {op}").format(
-                    values=" ".join(str(float(v)) for v in operands), op=op))
-            elif op in ("cs", "CS") and operands and _space_is_rgb(operands[0], resources):
-                found.append(f"{where}: " + _("RGB colour space {name}").format(name=operands[0]))
-            elif op == "Do" and resources is not None:
-                xobj = resources.get("/XObject", {}).get(str(operands[0]))
-                if xobj is not None:
-                    visit_xobject(xobj, f"{where} {operands[0]}")
-            elif op == "sh" and resources is not None:
-                shading = resources.get("/Shading", {}).get(str(operands[0]))
-                if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), resources):
-                    found.append(f"{where}: " + _("RGB shading {name}").format(name=operands[0]))
-        for name, pattern in (resources or {}).get("/Pattern", {}).items():
-            key = ("pattern", pattern.objgen)
-            if key in seen:
-                continue
-            seen.add(key)
-            shading = pattern.get("/Shading")
-            if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), None):
-                found.append(f"{where}: " + _("RGB shading pattern {name}").format(name=name))
-            if pattern.get("/PatternType") == 1:
-                walk(pattern, pattern.get("/Resources"), f"{where} pattern {name}")
-
-    def visit_xobject(xobj, where):
-        key = xobj.objgen
-        if key in seen and key != (0, 0):
-            return
-        seen.add(key)
-        subtype = str(xobj.get("/Subtype"))
-        if subtype == "/Image":
-            if not xobj.get("/ImageMask", False) and _space_is_rgb(xobj.get("/ColorSpace"), None):
-                found.append(f"{where}: " + _("RGB image"))
-            smask = xobj.get("/SMask")
-            if smask is not None and _space_is_rgb(smask.get("/ColorSpace"), None):
-                found.append(f"{where}: " + _("RGB image mask"))
-        elif subtype == "/Form":
-            check_group(xobj, where)
-            walk(xobj, xobj.get("/Resources"), where)
-
+    scan = _RgbScan()
     for number, page in enumerate(pdf.pages, start=1):
         where = _("page {number}").format(number=number)
-        check_group(page.obj, where)
+        scan.group(page.obj, where)
         resources = page.obj.get("/Resources")
         for gstate in (resources or {}).get("/ExtGState", {}).values():
             smask = gstate.get("/SMask")
             if isinstance(smask, pikepdf.Dictionary) and "/G" in smask:
-                visit_xobject(smask.G, f"{where} soft mask")
-        walk(page, resources, where)
-    return found
+                scan.xobject(smask.G, f"{where} soft mask")
+        scan.content(page, resources, where)
+    return scan.found
+
+
+class _RgbScan:
+    """A walk through content streams, forms, images, patterns and shadings, each seen once."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+        self.seen: set = set()
+
+    def group(self, obj, where: str) -> None:
+        group = obj.get("/Group")
+        if group is not None and "/CS" in group and _space_is_rgb(group.CS, None):
+            self.found.append(f"{where}: " + _("transparency group in RGB"))
+
+    def content(self, stream_owner, resources, where: str) -> None:
+        import pikepdf
+
+        try:
+            instructions = pikepdf.parse_content_stream(stream_owner)
+        except pikepdf.PdfError as exc:
+            self.found.append(f"{where}: " + _("unreadable content ({reason})").format(reason=exc))
+            return
+        for operands, operator in instructions:
+            self.operator(str(operator), operands, resources, where)
+        self.patterns(resources, where)
+
+    def operator(self, op: str, operands, resources, where: str) -> None:
+        if op in ("rg", "RG"):
+            self.found.append(f"{where}: " + _("RGB colour {values} {op}").format(
+                values=" ".join(str(float(v)) for v in operands), op=op))
+        elif op in ("cs", "CS") and operands and _space_is_rgb(operands[0], resources):
+            self.found.append(f"{where}: " + _("RGB colour space {name}").format(name=operands[0]))
+        elif op == "Do" and resources is not None:
+            xobj = resources.get("/XObject", {}).get(str(operands[0]))
+            if xobj is not None:
+                self.xobject(xobj, f"{where} {operands[0]}")
+        elif op == "sh" and resources is not None:
+            shading = resources.get("/Shading", {}).get(str(operands[0]))
+            if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), resources):
+                self.found.append(f"{where}: " + _("RGB shading {name}").format(name=operands[0]))
+
+    def patterns(self, resources, where: str) -> None:
+        for name, pattern in (resources or {}).get("/Pattern", {}).items():
+            key = ("pattern", pattern.objgen)
+            if key in self.seen:
+                continue
+            self.seen.add(key)
+            shading = pattern.get("/Shading")
+            if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), None):
+                self.found.append(f"{where}: " + _("RGB shading pattern {name}").format(name=name))
+            if pattern.get("/PatternType") == 1:
+                self.content(pattern, pattern.get("/Resources"), f"{where} pattern {name}")
+
+    def xobject(self, xobj, where: str) -> None:
+        key = xobj.objgen
+        if key in self.seen and key != (0, 0):
+            return
+        self.seen.add(key)
+        subtype = str(xobj.get("/Subtype"))
+        if subtype == "/Image":
+            if not xobj.get("/ImageMask", False) and _space_is_rgb(xobj.get("/ColorSpace"), None):
+                self.found.append(f"{where}: " + _("RGB image"))
+            smask = xobj.get("/SMask")
+            if smask is not None and _space_is_rgb(smask.get("/ColorSpace"), None):
+                self.found.append(f"{where}: " + _("RGB image mask"))
+        elif subtype == "/Form":
+            self.group(xobj, where)
+            self.content(xobj, xobj.get("/Resources"), where)
 
 
 def set_groups_cmyk(pdf) -> None:

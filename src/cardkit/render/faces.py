@@ -85,10 +85,10 @@ class FaceRenderer:
         data = self.gen.data
         mascot = data.get("mascot") or None
         mascot_url = self.asset_url(mascot["image"]) if mascot and mascot.get("image") else ""
-        from ..design.generations import SCHEMA
+        from ..design.schema import OPTIONS
 
         return {
-            "gen": {"id": self.gen.id, **{key: data.get(key) for key in SCHEMA}},
+            "gen": {"id": self.gen.id, **{key: data.get(key) for key in OPTIONS}},
             "card": self.gen.card,
             "colors": data.get("colors", {}),
             "fonts": data.get("fonts", {}),

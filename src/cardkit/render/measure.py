@@ -45,40 +45,9 @@ def measure(gen: Generation, document: Any) -> list[FieldBox]:
 
 
 def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
-    fields: dict[int, dict] = {}  # id(element) -> info
-    orphans: list[tuple[tuple, list]] = []  # text outside any field, with its containers
-    officer, side = "", ""
-
-    def walk(box: Any, containers: list, owner: dict | None) -> None:
-        nonlocal officer, side
-        element = getattr(box, "element", None)
-        attrs = element.attrib if element is not None else {}
-        if "data-officer" in attrs and not officer:
-            officer, side = attrs.get("data-officer", ""), attrs.get("data-side", "")
-        kind = type(box).__name__
-        if kind == "TextBox":
-            rect = (box.position_x * PX_MM, box.position_y * PX_MM,
-                    (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
-            if owner is not None:
-                owner["texts"].append(rect)
-            else:
-                orphans.append((rect, containers))
-            return
-        if kind not in ("LineBox", "InlineBox") and hasattr(box, "content_box_x"):
-            x0, y0 = box.content_box_x() * PX_MM, box.content_box_y() * PX_MM
-            rect = (x0, y0, x0 + (box.width or 0) * PX_MM, y0 + (box.height or 0) * PX_MM)
-            containers = [*containers, (rect, box)]
-        if "data-field" in attrs and (owner is None or owner["element"] is not element):
-            key = id(element)
-            if key not in fields:
-                fields[key] = {"element": element, "field": attrs["data-field"], "texts": [],
-                               "containers": containers, "box": box, "blamed": 0.0,
-                               "inline": kind == "InlineBox"}
-            owner = fields[key]
-        for child in getattr(box, "children", None) or []:
-            walk(child, containers, owner)
-
-    walk(page_box, [], None)
+    page = _PageWalk()
+    page.walk(page_box, [], None)
+    fields, orphans = page.fields, page.orphans
     for rect, containers in orphans:
         amount, _ = _overflow(rect, containers, safe)
         if amount > TOLERANCE_MM:
@@ -90,30 +59,67 @@ def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
     for info in fields.values():
         everything += [(r, info) for r in info["texts"]]
         in_box += [(r, info["containers"]) for r in info["texts"]]
-    result = []
-    for info in fields.values():
-        rects = info["texts"]
-        if not rects:
-            continue
-        text = (min(r[0] for r in rects), min(r[1] for r in rects),
-                max(r[2] for r in rects), max(r[3] for r in rects))
-        overflow, where = _overflow(text, info["containers"], safe)
-        if info["blamed"] > overflow:
-            overflow, where = info["blamed"], "the safe zone, pushing the text beside it"
-        overlap = max((_overlap(r, other) for r in rects for other, owner in everything
-                       if owner is not info), default=0.0)
-        if overlap > overflow + TOLERANCE_MM / 2:
-            overflow, where = overlap, "into the text beside it"
-        font_pt = float(info["box"].style["font_size"]) * 0.75
-        lines = len({round(r[1], 1) for r in rects})
-        line_overflow = 0.0
-        if info["inline"] and len(info["containers"]) > 2:
-            line_rect, line_box = info["containers"][-1]
-            shared = [r for r, cs in in_box if any(c is line_box for _, c in cs)]
-            line_overflow = max([_beyond(r, line_rect, vertical=False) for r in shared] + [0.0])
-        result.append(FieldBox(number, officer, side, info["field"], text, overflow, where,
-                               font_pt, lines, line_overflow))
-    return result
+    return [_field_box(number, page.officer, page.side, info, safe, everything, in_box)
+            for info in fields.values() if info["texts"]]
+
+
+class _PageWalk:
+    """One walk through a page's box tree: the text of each data-field element, and the
+    text outside any field (``orphans``), each with the boxes around it."""
+
+    def __init__(self) -> None:
+        self.fields: dict[int, dict] = {}  # id(element) -> info
+        self.orphans: list[tuple[tuple, list]] = []  # text outside any field, with its containers
+        self.officer = self.side = ""
+
+    def walk(self, box: Any, containers: list, owner: dict | None) -> None:
+        element = getattr(box, "element", None)
+        attrs = element.attrib if element is not None else {}
+        if "data-officer" in attrs and not self.officer:
+            self.officer, self.side = attrs.get("data-officer", ""), attrs.get("data-side", "")
+        kind = type(box).__name__
+        if kind == "TextBox":
+            rect = (box.position_x * PX_MM, box.position_y * PX_MM,
+                    (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
+            if owner is not None:
+                owner["texts"].append(rect)
+            else:
+                self.orphans.append((rect, containers))
+            return
+        if kind not in ("LineBox", "InlineBox") and hasattr(box, "content_box_x"):
+            x0, y0 = box.content_box_x() * PX_MM, box.content_box_y() * PX_MM
+            rect = (x0, y0, x0 + (box.width or 0) * PX_MM, y0 + (box.height or 0) * PX_MM)
+            containers = [*containers, (rect, box)]
+        if "data-field" in attrs and (owner is None or owner["element"] is not element):
+            owner = self.fields.setdefault(id(element), {
+                "element": element, "field": attrs["data-field"], "texts": [],
+                "containers": containers, "box": box, "blamed": 0.0, "inline": kind == "InlineBox"})
+        for child in getattr(box, "children", None) or []:
+            self.walk(child, containers, owner)
+
+
+def _field_box(number: int, officer: str, side: str, info: dict, safe: tuple,
+               everything: list, in_box: list) -> FieldBox:
+    """How far one field's text runs beyond its boxes, the safe zone or its neighbours."""
+    rects = info["texts"]
+    text = (min(r[0] for r in rects), min(r[1] for r in rects),
+            max(r[2] for r in rects), max(r[3] for r in rects))
+    overflow, where = _overflow(text, info["containers"], safe)
+    if info["blamed"] > overflow:
+        overflow, where = info["blamed"], "the safe zone, pushing the text beside it"
+    overlap = max((_overlap(r, other) for r in rects for other, owner in everything
+                   if owner is not info), default=0.0)
+    if overlap > overflow + TOLERANCE_MM / 2:
+        overflow, where = overlap, "into the text beside it"
+    font_pt = float(info["box"].style["font_size"]) * 0.75
+    lines = len({round(r[1], 1) for r in rects})
+    line_overflow = 0.0
+    if info["inline"] and len(info["containers"]) > 2:
+        line_rect, line_box = info["containers"][-1]
+        shared = [r for r, cs in in_box if any(c is line_box for _, c in cs)]
+        line_overflow = max([_beyond(r, line_rect, vertical=False) for r in shared] + [0.0])
+    return FieldBox(number, officer, side, info["field"], text, overflow, where,
+                    font_pt, lines, line_overflow)
 
 
 def _overflow(text: tuple, containers: list, safe: tuple) -> tuple[float, str]:

@@ -166,28 +166,57 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
 def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str],
                    allowed_extra: set[str], units: dict[tuple, Unit],
                    problems: list[Diagnostic], root: Path | None = None) -> Officer | None:
+    """One officer from ``record``, or None when it has a problem (added to ``problems``)."""
     before = len(problems)
+    values, extra = _sort_fields(record, known, allowed_extra, problems)
+    _check_present(record, values, problems)
+    _check_kinds(record, values, problems)
+    _check_numbers(record, values, problems)
+    wechat = _wechat(record, values.get("wechat", ""), root, problems)
+    unit_values = _unit_values(record, values, base_unit, problems)
+    if len(problems) > before:
+        return None
+    key = tuple(sorted(unit_values.items()))
+    unit = units.get(key)
+    if unit is None:
+        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS})
+    return Officer(
+        id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
+        phone=values.get("phone", ""), mobile=values.get("mobile", ""),
+        wechat=wechat, area=values.get("area", ""), extra=extra,
+        source=Source(record.file, record.line),
+    )
+
+
+def _sort_fields(record: RawRecord, known: set[str], allowed_extra: set[str],
+                 problems: list[Diagnostic]) -> tuple[dict[str, str], dict[str, str]]:
+    """The record's known fields (stripped) and its extra fields; unknown ones are problems."""
     values: dict[str, str] = {}
     extra: dict[str, str] = {}
     for key, value in record.fields.items():
         if key.startswith("extra."):
             if value:
                 extra[key[len("extra."):]] = value
-            continue
-        if key not in known and key not in allowed_extra:
+        elif key in allowed_extra:
+            extra[key] = value or ""
+        elif key not in known:
             problems.append(_diag(record, key, _("unknown field")
                                   + did_you_mean(key, sorted(known - {"extra"}))))
-            continue
-        if key in allowed_extra:
-            extra[key] = value or ""
-            continue
-        if value is not None:
+        elif value is not None:
             values[key] = value.strip()
+    return values, extra
+
+
+def _check_present(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
     for key in REQUIRED:
         if not values.get(key):
             problems.append(_diag(record, key, _("missing (required)")))
     if not values.get("phone") and not values.get("mobile"):
         problems.append(_diag(record, "phone", _("an officer needs a phone or a mobile number")))
+
+
+def _check_kinds(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
+    """Dates and (outside the number fields) numbers the source misread; dates are dropped."""
     for key, text in list(values.items()):
         kind = record.kinds.get(key)
         if kind == "date":
@@ -204,36 +233,50 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
                 problems.append(_diag(record, key, f'"{text}" ' + _(
                     "is read by YAML as the number {reading}; put it in quotes").format(
                     reading=reading)))
+
+
+def _check_numbers(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
+    """Telephone numbers checked and formatted in place."""
     for key in NUMBER_FIELDS:
         text = values.get(key)
         if not text:
             continue
         if key in record.numeric:
-            reading = record.readings.get(key, text)
-            if reading != text:
-                message = _("was written as a number (YAML reads it as {reading}); put it in "
-                            "quotes so that leading zeros are kept").format(reading=reading)
-            else:
-                message = _("was written as a number; put it in quotes so that leading zeros "
-                            "are kept")
-            problems.append(_diag(record, key, f'"{text}" ' + message))
+            problems.append(_diag(record, key, f'"{text}" ' + _numeric_message(record, key, text)))
             continue
         message = number_problem(key, text)
         if message:
             problems.append(_diag(record, key, message))
         else:
             values[key] = NUMBER_FIELDS[key](text)
-    wechat = values.get("wechat", "")
+
+
+def _numeric_message(record: RawRecord, key: str, text: str) -> str:
+    reading = record.readings.get(key, text)
+    if reading != text:
+        return _("was written as a number (YAML reads it as {reading}); put it in "
+                 "quotes so that leading zeros are kept").format(reading=reading)
+    return _("was written as a number; put it in quotes so that leading zeros are kept")
+
+
+def _wechat(record: RawRecord, wechat: str, root: Path | None, problems: list[Diagnostic]) -> str:
+    """The QR payload: the URL given, or the one decoded from a screenshot."""
     if wechat and wechat.lower().endswith(IMAGE_SUFFIXES):
         try:
-            wechat = qr_from_screenshot(wechat, root)
+            return qr_from_screenshot(wechat, root)
         except ValueError as exc:
             problems.append(_diag(record, "wechat", str(exc)))
-            wechat = ""
-    elif wechat and not wechat.startswith(URL_SCHEMES):
+            return ""
+    if wechat and not wechat.startswith(URL_SCHEMES):
         problems.append(_diag(record, "wechat", f'"{wechat}": ' + _(
             "expected the URL inside the officer's WeChat QR code (https://u.wechat.com/...) "
             "or the path of a screenshot of it (.png, .jpg)")))
+    return wechat
+
+
+def _unit_values(record: RawRecord, values: dict[str, str], base_unit: dict[str, str],
+                 problems: list[Diagnostic]) -> dict[str, str]:
+    """The officer's unit: the roster's or cardkit.yaml's, with the row's unit columns over it."""
     unit_values = dict(base_unit)
     for column, unit_key in UNIT_COLUMNS.items():
         if values.get(column):
@@ -241,15 +284,4 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     if not unit_values.get("name"):
         problems.append(_diag(record, "unit", _("no unit name (give unit: in the roster "
                                                 "or in cardkit.yaml, or a unit column)")))
-    if len(problems) > before:
-        return None
-    key = tuple(sorted(unit_values.items()))
-    unit = units.get(key)
-    if unit is None:
-        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS})
-    return Officer(
-        id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
-        phone=values.get("phone", ""), mobile=values.get("mobile", ""),
-        wechat=wechat, area=values.get("area", ""), extra=extra,
-        source=Source(record.file, record.line),
-    )
+    return unit_values

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from ..design import generations
+from ..design import generations, schema
 from ..errors import InputError, UsageError
 from ..i18n import _
 from ..project import CONFIG_KEYS, CONFIG_NAME, Project, open_project
@@ -60,7 +60,7 @@ def generation_text(gen_id: str, base: generations.Generation, year: int | None 
         f"# `cardkit show {gen_id}` prints the resolved result, `cardkit diff {base.id} {gen_id}`",
         "# what differs. Keys a generation may set (see docs/reference.md):",
     ]
-    lines += [f"#   {key}: {text}" for key, text in generations.SCHEMA.items()]
+    lines += [f"#   {key}: {text}" for key, text in schema.summary().items()]
     lines += [
         f"title: {json.dumps(f'警民联系卡（{gen_id}）', ensure_ascii=False)}",
         f"year: {year}",
