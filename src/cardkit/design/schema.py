@@ -57,8 +57,8 @@ class At:
     field: str
     line: int
 
-    def problem(self, message: str, field: str | None = None) -> Diagnostic:
-        return Diagnostic(file=self.file, line=self.line, field=field or self.field, message=message)
+    def problem(self, message: str) -> Diagnostic:
+        return Diagnostic(file=self.file, line=self.line, field=self.field, message=message)
 
     def inner(self, mapping: Any, key: str) -> At:
         return At(self.file, f"{self.field}.{key}", _line(mapping, key, self.line))
@@ -98,12 +98,12 @@ class Millimetres(Anything):
         return _("a number of millimetres")
 
 
-@dataclass(frozen=True)
 class Choice(Anything):
-    choices: tuple[str, ...]
+    """One of a few words (``Choice("omit", "error")``)."""
 
     def __init__(self, *choices: str) -> None:
-        object.__setattr__(self, "choices", choices)
+        super().__init__()
+        self.choices = choices
 
     def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
         if str(value) not in self.choices:
