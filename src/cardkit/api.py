@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import generations, yamlio
 from .errors import Diagnostic, InputError, PreflightError, UsageError
-from .i18n import _
+from .i18n import _, ngettext
 from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 from .model import Generation, Officer, Roster
 from .project import Project
@@ -45,11 +45,16 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
                 officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
     """Read and validate the roster; keep only ``officer_ids`` when given."""
     from .rosters import read_roster
-    from .validate import build_roster
+    from .validate import QrRule, build_roster
 
     raw = read_roster(roster_path(project, roster), sheet=sheet)
+    qr = None
+    if generations.qr_shown(gen):
+        qr = QrRule(field=str((gen.data.get("qr") or {}).get("field", "wechat")),
+                    hosts=tuple(generations.qr_hosts(gen, project)))
     result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                          needs=generation_needs(gen))
+                          needs=generation_needs(gen), specimen=project.config.get("specimen") is True,
+                          qr=qr)
     if officer_ids:
         known = {o.id: o for o in result.officers}
         missing = [i for i in officer_ids if i not in known]
@@ -57,17 +62,79 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
         wanted = set(officer_ids)
-        result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
-                        source=result.source, root=result.root)
-    return result
+        result = replace(result, officers=tuple(o for o in result.officers if o.id in wanted))
+    return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
-    """Officer fields this generation cannot print without (the QR payload, say)."""
-    if "qr" not in gen.shows("front") + gen.shows("back"):
+    """Officer fields this generation cannot print without (a QR payload under missing: error)."""
+    if not generations.qr_shown(gen) or qr_missing(gen) != "error":
         return {}
     field_name = (gen.data.get("qr") or {}).get("field", "wechat")
-    return {field_name: _("generation {gen} prints a QR code of this field").format(gen=gen.id)}
+    return {field_name: _("generation {gen} prints a QR code of this field (qr: missing: "
+                          "error)").format(gen=gen.id)}
+
+
+def qr_missing(gen: Generation) -> str:
+    """What a card does when the officer's QR field is empty: omit (default) or error."""
+    return str((gen.data.get("qr") or {}).get("missing") or "omit")
+
+
+# The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
+UNIT_COLUMN_NAMES = {"address": "地址", "hotline": "值班电话", "website": "网站", "weibo": "微博",
+                     "mascot": "卡通形象"}
+
+
+def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
+    """What the cards of ``roster`` leave off: one warning per missing unit field, one for
+    the officers printed without their QR code."""
+    warnings = []
+    file = str(roster.source)
+    for key in generations.unit_fields(gen):
+        lacking = [o for o in roster.officers if not o.unit.value(key)]
+        if not lacking:
+            continue
+        column = key[4:] if key.startswith("web.") else UNIT_COLUMN_NAMES.get(key, key)
+        written = (f"web: [{{label: {key[4:]}, url: https://...}}]" if key.startswith("web.")
+                   else f"{key}: ...")
+        if len(lacking) == len(roster.officers):
+            whose = _("no officer's unit gives it")
+        else:
+            whose = _("the unit of {count} officers ({ids}) does not give it").format(
+                count=len(lacking), ids=_id_list(lacking))
+        warnings.append(Diagnostic(file=file, subject="unit", field=key, severity="warning",
+                                   message=_(
+            "{whose}; generation {gen} prints it, so the cards leave it off (write "
+            "{written} under unit: in cardkit.yaml or the roster, or fill a {column} column)"
+        ).format(whose=whose, gen=gen.id, written=written, column=column)))
+    if generations.qr_shown(gen) and qr_missing(gen) == "omit":
+        field_name = str((gen.data.get("qr") or {}).get("field", "wechat"))
+        lacking = [o for o in roster.officers if not o.as_context().get(field_name)]
+        if lacking:
+            warnings.append(Diagnostic(
+                file=file, subject="officer " + _id_list(lacking), field=field_name,
+                severity="warning", message=ngettext(
+                    "empty: this officer's card is printed without its QR code (qr: missing: "
+                    "omit in generation {gen})",
+                    "empty: these {count} officers' cards are printed without their QR code "
+                    "(qr: missing: omit in generation {gen})", len(lacking)).format(
+                    count=len(lacking), gen=gen.id)))
+    return warnings
+
+
+def _id_list(officers: list[Officer], shown: int = 8) -> str:
+    ids = ", ".join(o.id for o in officers[:shown])
+    return ids + (_(" and {count} more").format(count=len(officers) - shown)
+                  if len(officers) > shown else "")
+
+
+def specimen_notice(roster: Roster) -> Diagnostic | None:
+    """The one notice a job made from a specimen roster gives."""
+    if not roster.specimen:
+        return None
+    return Diagnostic(file=str(roster.source), severity="notice", message=_(
+        "printed specimens: the roster is marked specimen: true, so its placeholders are "
+        "allowed and every card carries a 样张 / SPECIMEN mark"))
 
 
 @dataclass
@@ -129,8 +196,12 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
+        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
+    notes = [] if options.part_of else [*roster.notes, *filter(None, [specimen_notice(roster)])]
     if batch.needs_parts(options, roster):  # too big for one PDF in memory
-        return batch.print_in_parts(project, options, roster, print_cards)
+        result = batch.print_in_parts(project, options, roster, print_cards)
+        result.problems = notes
+        return result
     sides = SIDES if options.sides == "both" else (options.sides,)
     extra_roots = [roster.root] if roster.root else []
     faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
@@ -182,7 +253,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
             roster_file=roster_path(project, options.roster), shard=options.shard,
             changed_since=options.changed_since))
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout)
+                       layout=options.layout, problems=notes)
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],
@@ -268,7 +339,8 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None) -> list[Diagnostic]:
-    """Validate and preflight without writing anything; returns the problems found."""
+    """Validate and preflight without writing anything; returns the problems found
+    (errors, and the warnings of what the cards would leave off)."""
     from .preflight import check_faces
     from .render import FaceRenderer
 
@@ -280,4 +352,4 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
         return exc.diagnostics or [Diagnostic(message=exc.message)]
     faces = FaceRenderer(project, gen).render(loaded.officers,
                                               extra_roots=[loaded.root] if loaded.root else [])
-    return check_faces(gen, list(loaded.officers), faces)
+    return [*check_faces(gen, list(loaded.officers), faces), *loaded.notes]

@@ -190,10 +190,14 @@ def test_progress_bar_draws_only_on_a_terminal():
 
 
 def test_print_in_a_pipe_shows_no_progress(roster, tmp_path):
-    """stderr is not a terminal here: only the one summary line."""
+    """stderr is not a terminal here: only the one summary line (after the specimen notice:
+    the bench roster is printed under the repository's cardkit.yaml, specimen: true)."""
     result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
                       str(tmp_path / "p.pdf")])
-    assert result.err_lines == [f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
+    assert result.err_lines == [
+        f"notice: {roster}: printed specimens: the roster is marked specimen: true, so its "
+        "placeholders are allowed and every card carries a 样张 / SPECIMEN mark",
+        f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
 
 
 def test_bench_smoke(tmp_path):
