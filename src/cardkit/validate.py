@@ -87,15 +87,9 @@ class _Checks:
     specimen: bool
     qr: QrRule | None
 
-    def url(self, key: str, text: str) -> str | None:
-        problem = urlrules.scheme_problem(text)
-        if problem:
-            return problem
-        host = urlrules.placeholder_host(text)
-        if host and not self.specimen:
-            return f'"{text}": ' + _("{host} is a placeholder host, not the unit's real "
-                                     "address ({fix})").format(host=host, fix=_(SPECIMEN_FIX))
-        return None
+    def url(self, text: str) -> str | None:
+        return urlrules.scheme_problem(text) or self._placeholder(text, N_(
+            "{host} is a placeholder host, not the unit's real address ({fix})"))
 
     def number(self, text: str) -> str | None:
         if not self.specimen and urlrules.placeholder_number(text):
@@ -105,12 +99,13 @@ class _Checks:
 
     def qr_payload(self, text: str) -> str | None:
         problem = urlrules.qr_host_problem(text, self.qr.hosts) if self.qr is not None else None
-        if problem:
-            return problem
+        return problem or self._placeholder(text, N_(
+            "{host} is a placeholder host, not a real code ({fix})"))
+
+    def _placeholder(self, text: str, message: str) -> str | None:
         host = urlrules.placeholder_host(text)
         if host and not self.specimen:
-            return f'"{text}": ' + _("{host} is a placeholder host, not a real code "
-                                     "({fix})").format(host=host, fix=_(SPECIMEN_FIX))
+            return f'"{text}": ' + _(message).format(host=host, fix=_(SPECIMEN_FIX))
         return None
 
 
@@ -220,7 +215,7 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
             if message:
                 problems.append(Diagnostic(**where, message=message))
         elif key in URL_FIELDS and fields.get(key):
-            message = check.url(key, fields[key])
+            message = check.url(fields[key])
             if message:
                 problems.append(Diagnostic(**where, message=message))
     return fields
@@ -245,7 +240,7 @@ def _web_fields(value: object, where: dict, problems: list[Diagnostic],
             continue
         label, problem = textsafety.clean(str(entry["label"]).strip())
         url, url_problem = textsafety.clean(str(entry["url"]).strip())
-        message = problem or url_problem or check.url("web", url)
+        message = problem or url_problem or check.url(url)
         if message:
             problems.append(Diagnostic(**{**at, "field": f"web.{label}"}, message=message))
             continue
@@ -338,7 +333,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
                              *((k, k) for k in values if k.startswith("web."))]:
         if values.get(column):
             if unit_key in URL_FIELDS or unit_key.startswith("web."):
-                message = check.url(unit_key, values[column])
+                message = check.url(values[column])
                 if message:
                     problems.append(_diag(record, column, message))
             unit_values[unit_key] = values[column]
