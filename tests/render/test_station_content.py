@@ -224,3 +224,19 @@ def test_website_label_comes_from_texts(cli, tmp_path):
     assert result.code == 0, result.stderr
     front = page_texts(tmp_path / "c.pdf")[0]
     assert "官网" in front and "网站" not in front
+
+
+def test_a_unit_field_missing_for_some_rows_names_those_officers(cli, tmp_path):
+    (tmp_path / "r.csv").write_text(
+        "编号,姓名,手机,微信,单位,地址,值班电话\n"
+        "A1,张卫东,13912345671,https://u.wechat.com/A1,城关派出所,人民路8号,0534-2811110\n"
+        "B1,李秀英,13912345672,https://u.wechat.com/B1,东关派出所,,0534-2811120\n"
+        "B2,王强,13912345673,https://u.wechat.com/B2,东关派出所,,0534-2811120\n",
+        encoding="utf-8")
+    result = cli(["check", "--gen", "2006", "--roster", "r.csv"], cwd=tmp_path)
+    assert result.code == 0
+    assert result.err_lines == [
+        "warning: r.csv: unit: address: the unit of 2 officers (B1, B2) does not give it; "
+        "generation 2006 prints it, so the cards leave it off (write address: ... under unit: "
+        "in cardkit.yaml or the roster, or fill a 地址 column)",
+        "ok: generation 2006: no errors"]
