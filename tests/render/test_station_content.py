@@ -41,7 +41,7 @@ unit:
 
 
 def test_built_in_generations_carry_no_station_content():
-    from cardkit import generations
+    from cardkit.design import generations
     from cardkit.project import open_project
 
     project = open_project(REPO)
