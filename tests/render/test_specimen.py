@@ -243,3 +243,31 @@ def test_init_writes_a_specimen_that_prints_and_is_refused_once_unmarked(cli, tm
     assert result.code == 1
     assert {ln.split(": ")[3] for ln in result.err_lines} == {
         "hotline", "phone", "web.网上公安局", "web.网上警务室"}
+
+
+def test_the_stripe_follows_a_long_address_instead_of_covering_it(cli, tmp_path):
+    """A long area and a two-line address push the stripe down; it stays off every character."""
+    (tmp_path / "r.yaml").write_text(
+        "specimen: true\nunit:\n  name: 柳州市公安局柳东新区分局柳东派出所\n"
+        "  address: 柳州市柳东新区示例大道一千二百三十四号示例大厦二楼东侧接待大厅旁边\n"
+        "officers:\n  - id: L1\n    name: 欧阳德华\n    post: 社区民警\n"
+        '    phone: "0772-2812345"\n    mobile: "13912345678"\n'
+        "    wechat: https://u.wechat.com/L1abc\n    area: 柳东新区官塘村第一居民小组至第五居民小组\n",
+        encoding="utf-8")
+    result = cli(["-q", "print", "--gen", "2022", "--roster", "r.yaml", "--layout", "cards",
+                  "--sides", "front", "-o", "l.pdf"], cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    pdf = pdfium.PdfDocument(tmp_path / "l.pdf")
+    try:
+        page = pdf[0]
+        chars = _chars(page)
+        letters = [(c, box) for c, box in chars if not c.isspace()]
+        text = "".join(c for c, _ in letters)
+        assert "大厅旁边" in text  # the address wrapped onto its second line
+        start = text.find(MARK)
+        mark = _rect(chars, MARK)
+        others = [box for i, (_, box) in enumerate(letters) if not start <= i < start + len(MARK)]
+        others += _qr_rect(page)
+        assert min(_gap(mark, box) for box in others) > 0.2
+    finally:
+        pdf.close()
