@@ -64,7 +64,7 @@ def test_an_option_added_to_the_table_is_validated_documented_and_suggested(monk
     assert problems("card:\n  corner_mm: round\nstamp: specimin\nstmp: none\n") == [
         "error: generations/x.yaml:2: card.corner_mm: 'round' is not a number of millimetres "
         "(write 90, not 90mm)",
-        "error: generations/x.yaml:3: stamp: 'specimin' is not one of none, specimen "
+        "error: generations/x.yaml:3: stamp: 'specimin': expected none or specimen "
         '(did you mean "specimen"?)',
         'error: generations/x.yaml:4: stmp: unknown key (did you mean "stamp"?)',
     ]

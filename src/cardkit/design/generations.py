@@ -17,6 +17,9 @@ from ..model import Generation
 from ..project import Project, did_you_mean
 from .schema import blocks, check_layer
 
+# Blocks that print a unit field, and the field.
+UNIT_BLOCKS = {"address": "address", "hotline": "hotline", "website": "website"}
+
 
 def available(project: Project) -> dict[str, Path]:
     """Generation id -> file, project files overriding built-ins of the same name."""
@@ -95,6 +98,46 @@ def merge(base: Any, override: Any) -> Any:
             result[key] = merge(result.get(key), value) if key in result else copy.deepcopy(value)
         return result
     return copy.deepcopy(override)
+
+
+def qr_hosts(gen: Generation, project: Project | None = None) -> list[str]:
+    """Hosts (and scheme:// forms) a QR payload of ``gen`` may use, the project's included."""
+    hosts = [str(h) for h in (gen.data.get("qr") or {}).get("hosts") or []]
+    extra = (project.config.get("qr_hosts") if project is not None else None) or []
+    return list(dict.fromkeys([*hosts, *(str(h) for h in extra)]))
+
+
+def web_entries(gen: Generation) -> list[dict[str, str]]:
+    """The generation's web: entries, each with ``source``: where its url comes from."""
+    entries = []
+    for entry in gen.data.get("web") or []:
+        if entry.get("url"):
+            source = ""
+        elif entry.get("field"):
+            source = str(entry["field"])
+        else:
+            source = f"web.{entry['label']}"
+        entries.append({"label": str(entry["label"]), "url": str(entry.get("url") or ""),
+                        "source": source})
+    return entries
+
+
+def unit_fields(gen: Generation) -> list[str]:
+    """The unit fields ``gen`` prints (besides the unit's name), in the order of its faces.
+
+    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the mascot's caption
+    when the generation does not write one itself.
+    """
+    fields: list[str] = []
+    for side in ("front", "back"):
+        for block in gen.shows(side):
+            if block in UNIT_BLOCKS:
+                fields.append(UNIT_BLOCKS[block])
+            elif block == "web":
+                fields += [e["source"] for e in web_entries(gen) if e["source"]]
+            elif block == "mascot" and not (gen.data.get("mascot") or {}).get("caption"):
+                fields.append("mascot")
+    return list(dict.fromkeys(fields))
 
 
 def _locate(layers: list[dict], names: list[str], *path: str) -> tuple[str, int]:
@@ -208,5 +251,6 @@ def describe(gen: Generation) -> dict[str, Any]:
         "bleed_mm": card.bleed,
         "front": gen.shows("front"),
         "back": gen.shows("back"),
+        "unit": unit_fields(gen),
         "summary": gen.data.get("summary", ""),
     }

@@ -106,9 +106,11 @@ class Choice(Anything):
         self.choices = choices
 
     def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
-        if str(value) not in self.choices:
-            yield at.problem(_("{value} is not one of {choices}").format(
-                value=repr(value), choices=", ".join(self.choices)) + did_you_mean(str(value), self.choices))
+        if value not in self.choices:
+            words = ", ".join(self.choices[:-1]) + _(" or ") + self.choices[-1] \
+                if len(self.choices) > 1 else self.choices[0]
+            yield at.problem(_("{value}: expected {choices}").format(value=repr(value), choices=words)
+                             + did_you_mean(str(value), self.choices))
 
     def takes(self) -> str:
         return " | ".join(self.choices)
@@ -130,6 +132,63 @@ class FontList(Anything):
 
     def takes(self) -> str:
         return _("a list of font families, first choice first")
+
+
+class HostList(Anything):
+    def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(h, str) and h.strip() for h in value)):
+            yield at.problem(_("expected a list of host names (u.wechat.com) or forms (weixin://)"))
+
+    def takes(self) -> str:
+        return _("a list of hosts (u.wechat.com) or forms (weixin://)")
+
+
+class WebList(Anything):
+    """``web:``: entries ``{label, url, field}``; the url comes from the unit unless given."""
+
+    keys: dict[str, Option]  # set below, once Option exists
+    fields = ("website", "weibo")  # unit fields a web: entry may print
+
+    def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
+        if value is None:
+            return
+        if not isinstance(value, list):
+            yield at.problem(_("expected a list of {label: ...} entries"))
+            return
+        for index, entry in enumerate(value):
+            line = value.lines[index] if hasattr(value, "lines") else at.line
+            yield from self._check_entry(entry, At(at.file, f"{at.field}[{index + 1}]", line))
+
+    def _check_entry(self, entry: Any, at: At) -> Iterator[Diagnostic]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str):
+            yield at.problem(_("expected a mapping with a label"))
+            return
+        for key in entry:
+            if key not in self.keys:
+                yield at.problem(_("unknown key {key}").format(key=repr(key)) + did_you_mean(key, self.keys))
+        if "field" in entry and entry["field"] not in self.fields:
+            yield at.problem(_("field {value}: expected one of {fields}").format(
+                value=repr(entry["field"]), fields=", ".join(self.fields)))
+        url = entry.get("url")
+        if url is not None:
+            message = _url_problem(url)
+            if message:
+                yield At(at.file, f"{at.field}.url", at.line).problem(message)
+
+    def takes(self) -> str:
+        return _("a list of {label, url, field}")
+
+
+def _url_problem(url: Any) -> str | None:
+    from ..urlrules import placeholder_host, scheme_problem
+
+    message = scheme_problem(str(url)) if isinstance(url, str) else _("expected text")
+    host = placeholder_host(str(url)) if not message else None
+    if host:
+        message = _('"{url}": {host} is a placeholder host; write the real address, or '
+                    "leave url: out so that it comes from the unit").format(url=url, host=host)
+    return message
 
 
 class BlockList(Anything):
@@ -236,6 +295,13 @@ TEXT = Anything(N_("text"))
 FILE = Anything(N_("a file name"))
 TIPS = Anything(N_("title: text, lines: a list of texts"))
 
+WebList.keys = {
+    "label": Option(TEXT, N_("what the address is, printed before it (网上公安局)")),
+    "url": Option(Anything(N_("an http(s) address")), N_(
+        "the address itself; left out, it comes from the unit's web: entry of that label")),
+    "field": Option(Anything("website | weibo"), N_("take the address from this unit field")),
+}
+
 FACE = Table({
     "title": Option(TEXT, N_("heading printed on this face")),
     "show": Option(BlockList(), N_("the blocks printed on this face, in order")),
@@ -268,20 +334,30 @@ OPTIONS: dict[str, Option] = {
     }), N_("template file names, found in the project's templates/ first")),
     "front": Option(FACE, N_("the front: title and show")),
     "back": Option(FACE, N_("the back: title and show")),
-    "texts": Option(Mapping(), N_("fixed texts: promise, advice_title, advice; templates may "
-                                  "use more")),
+    "texts": Option(Mapping(), N_(
+        "fixed texts: promise, advice_title, advice; label_address, label_area, label_phone, "
+        "label_mobile, label_website, label_alarm, label_hotline: the labels printed before "
+        "those fields (地址 辖区 电话 手机 网站 报警求助 值班电话); templates may use more")),
     "tips": Option(TIPS, N_("property-safety tips")),
-    "web": Option(Anything(N_("a list of {label, url}")), N_("web addresses printed on the card")),
+    "web": Option(WebList(), N_(
+        "web addresses printed on the card; each url comes from the unit's web: address of "
+        "that label, or from the unit field named by field: (website, weibo); a bureau's own "
+        "generation may write url: itself")),
     "qr": Option(Table({
         "field": Option(Anything(N_("an officer field")), N_(
             "officer field holding the payload (default wechat)")),
         "size_mm": Option(Millimetres(), N_("printed size of the code, 8 mm or more (default 18)")),
         "caption": Option(TEXT, N_("text under the code")),
         "ec": Option(Anything("L | M | Q | H"), N_("error correction (default M)")),
+        "missing": Option(Choice("omit", "error"), N_(
+            "an officer whose field is empty: omit (a card without the code, with a warning) "
+            "or error (refused)")),
+        "hosts": Option(HostList(), N_(
+            "hosts and scheme:// forms the payload may use; cardkit.yaml's qr_hosts adds to them")),
     }), N_("the officer's QR code")),
     "mascot": Option(Table({
         "image": Option(FILE, N_("image file under templates/assets")),
-        "caption": Option(TEXT, N_("text beside the image")),
+        "caption": Option(TEXT, N_("text beside the image (default: the unit's mascot)")),
     }), N_("the mascot picture")),
     "fraud_tips": Option(TIPS, N_("anti-telecom-fraud tips")),
     "fields": Option(Anything(N_("a list of field names")), N_(
