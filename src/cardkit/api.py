@@ -111,11 +111,13 @@ class PrintResult:
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails."""
-    from . import batch, pdfout, report
+    from . import batch, outputs, pdfout, report
     from .render import SIDES
 
     _check_options(options)
     report.check_target(options.report)
+    if options.part_of is None:  # a part of a big job writes to its own temporary folder
+        _guard_outputs(project, options)
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
@@ -172,17 +174,30 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk")
     page_count = len(pdf.pages)
-    written = pdfout.write_atomic(data, output)
-    if options.report:
-        report.write(options.report, report.build(
+    written = "<stdout>" if str(output) == outputs.STDOUT else str(output)
+    writes = [(output, data, "-o")]
+    if options.report:  # the PDF and its ledger succeed or fail together
+        writes.append((options.report, report.encode(report.build(
             project, gen, roster, cards, sides, layout=options.layout,
             per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
             first=getattr(options, "first", None) or 1, output=written, pages=page_count,
             sheets=sheets, faces=len(set(faces.index.values())),
             roster_file=roster_path(project, options.roster), shard=options.shard,
-            changed_since=options.changed_since))
+            changed_since=options.changed_since)), "--report"))
+    written = outputs.write_together(*writes)[0]
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout)
+
+
+def _guard_outputs(project: Project, options: PrintOptions) -> None:
+    """Refuse, before anything is rendered, outputs that would destroy an input or a device."""
+    from . import outputs
+
+    outputs.protect_project(project, roster_path(project, options.roster))
+    outputs.protect([options.changed_since], _("the --changed-since report"))
+    output = options.output or project.output_dir / f"cards-{options.gen}.pdf"
+    outputs.check_target(output, "-o")
+    outputs.check_target(options.report, "--report", others=[("-o", output)])
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],

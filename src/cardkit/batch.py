@@ -94,16 +94,76 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
         from concurrent.futures import ProcessPoolExecutor
 
         _JOB = job
+        pool = None
         try:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
-                    collect(result, stop)
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                       initializer=_worker_started, initargs=(os.getpid(),))
+            for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
+                collect(result, stop)
+            pool.shutdown()
+        except BaseException:  # an error, Ctrl-C: nothing more to render, workers stopped now
+            if pool is not None:
+                _stop_workers(pool)
+            raise
         finally:
             _JOB = None
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
     return FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes,
                    glyph_warnings=warnings), problems
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker: die with the parent (even on ``kill -9``), leave Ctrl-C to the parent."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool on Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's unwinding handler
+    if not _die_with_parent():  # elsewhere: look at the parent once a second
+        import threading
+
+        def watch() -> None:
+            import time
+
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux: ask the kernel to send SIGKILL to this process when its parent dies."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _stop_workers(pool) -> None:
+    """Cancel what has not started and end the workers without waiting for their chunks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for process in processes:
+        try:
+            process.join(5)
+        except (OSError, ValueError, AssertionError):
+            pass
 
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
@@ -220,25 +280,26 @@ def print_in_parts(project: Project, options, roster, print_part):
     """
     import dataclasses
     import json
-    import tempfile
+    import shutil
 
+    from . import outputs
     from .api import PrintResult
     from .model import Roster
 
     output = Path(options.output or project.output_dir / f"cards-{options.gen}.pdf")
-    output.parent.mkdir(parents=True, exist_ok=True)
     total = len(roster.officers)
     cards = pages = sheets = 0
     ledgers = []
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
+    tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
+    try:
         parts = []
         for number, start in enumerate(range(0, total, PART)):
             part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
                           root=roster.root)
             wrapped = _offset(options.progress, start, total)
-            changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"), "progress": wrapped,
+            changes = {"output": str(tmp / f"part-{number:05d}.pdf"), "progress": wrapped,
                        "part_of": part, "changed_since": None, "shard": None,
-                       "report": str(Path(tmp) / f"part-{number:05d}.json") if options.report
+                       "report": str(tmp / f"part-{number:05d}.json") if options.report
                        else None}
             if number and hasattr(options, "first"):
                 changes["first"] = 1  # only the first part starts on a part-used sheet
@@ -249,13 +310,16 @@ def print_in_parts(project: Project, options, roster, print_part):
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
-        written = merge_files(parts, output, subject=f"{cards} cards", project=project,
-                              gen_id=options.gen)
-    if options.report:
-        from . import report
+        writes = [(output, merged(parts, f"{cards} cards"), "-o")]
+        if options.report:  # the PDF and its ledger succeed or fail together
+            from . import report
 
-        report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
-                                                 changed_since=options.changed_since))
+            writes.append((options.report, report.encode(report.join(
+                ledgers, output=str(output), shard=options.shard,
+                changed_since=options.changed_since)), "--report"))
+        written = outputs.write_together(*writes)[0]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
                        layout=options.layout)
 
@@ -267,29 +331,16 @@ def _offset(progress: Progress | None, base: int, total: int) -> Progress | None
     return lambda done, _part_total: progress(base + done, total)
 
 
-def merge_files(parts: Sequence[Path], output: Path, *, subject: str, project: Project,
-                gen_id: str) -> str:
-    """Concatenate the part PDFs into ``output`` (atomically, reproducibly), streaming.
+def merged(parts: Sequence[Path], subject: str) -> Callable[[object], None]:
+    """A writer of the part PDFs concatenated (for ``outputs``: atomically, reproducibly),
+    streaming.
 
     One part is open at a time: its objects are renumbered and written out, then it
     is closed, so memory does not grow with the job (a pikepdf merge held every
     part's objects until the end: about 15 MiB per 1,000 cards). Catalog entries
     of the first part (an output intent, say) and its document info are kept.
     """
-    import tempfile
-
-    del project, gen_id  # the parts' own document info already names the generation
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _concat(parts, handle, subject)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(output)
+    return lambda handle: _concat(parts, handle, subject)
 
 
 _TOKEN = re.compile(rb"(\((?:[^()\\]|\\.)*\))|(<[0-9A-Fa-f\s]*>)|(\d+) (\d+) R\b")

@@ -74,12 +74,16 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     """Write the exhibition poster PDF (default out/exhibit.pdf)."""
     import pikepdf
 
-    from .api import load_roster
+    from .api import load_roster, roster_path
     from .impose import Paper, Rect, Slot
-    from .pdfout import Placement, SheetPage, build_sheets, finish, write_atomic
+    from .outputs import check_target, protect_project, write_file
+    from .pdfout import Placement, SheetPage, build_sheets, finish
     from .render import FaceRenderer
     from .samples import ordered
 
+    target = output or project.output_dir / "exhibit.pdf"
+    protect_project(project, roster_path(project, roster))
+    check_target(target, "-o")
     ids = ordered(project, gen_ids)
     gens = [generations.load(project, gen_id) for gen_id in ids]
     (width, height), columns = layout(gens)
@@ -119,8 +123,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
         page.contents_add(poster.make_stream(b"q\n"), prepend=True)
         page.contents_add(poster.make_stream(b"\nQ\nq /CardFaces Do Q\n"), prepend=False)
         data = finish(poster, title=TITLE, subject=f"{len(gens)} generations")
-    target = output or project.output_dir / "exhibit.pdf"
-    written = write_atomic(data, target)
+    written = write_file(target, data)
     return ExhibitResult(output=written, generations=ids, size_mm=(width, height))
 
 

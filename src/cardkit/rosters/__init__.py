@@ -78,6 +78,11 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
     from . import csv_roster, xlsx_roster, yaml_roster
 
     if str(path) == "-":
+        if _is_terminal(sys.stdin):  # nobody would ever type a roster: refuse instead of waiting
+            from ..errors import UsageError
+
+            raise UsageError(_("--roster -: standard input is a terminal; pipe or redirect the "
+                               "roster (< roster.csv)"))
         data = sys.stdin.buffer.read()
         root = Path.cwd()
         if data.startswith(b"PK\x03\x04"):
@@ -103,6 +108,13 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
                            "Save As > Excel Workbook (.xlsx) or CSV UTF-8").format(path=repr(str(path))))
     raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv or .xlsx").format(
         path=repr(str(path)), suffix=suffix or _("(none)")))
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 def _no_sheet(sheet: str | None, name: str) -> None:
