@@ -63,11 +63,12 @@ def default_jobs() -> int:
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
                    sides: Sequence[str], extra_roots: Sequence[Path] = (), *,
                    jobs: int | None = None, progress: Progress | None = None,
-                   chunk: int = CHUNK):
+                   chunk: int | None = None):
     """Render and preflight every face; return (FaceSet, problems)."""
     global _JOB
     from .render import FaceSet
 
+    chunk = chunk or CHUNK
     job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots))
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]

@@ -393,7 +393,17 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         restore()
         quiet_unraisable()
+        if argv is None:  # the console script: a Ctrl-C after the job changes nothing any more
+            _ignore_interrupts()
     sys.exit(ExitStatus.SUCCESS)
+
+
+def _ignore_interrupts() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _no_interrupt_noise():
@@ -413,9 +423,11 @@ def _no_interrupt_noise():
         if not issubclass(unraisable.exc_type, KeyboardInterrupt):
             previous(unraisable)
             return
-        if state["live"]:
-            terminated = issubclass(unraisable.exc_type, Terminated)
-            signal.raise_signal(signal.SIGTERM if terminated else signal.SIGINT)
+        if state["live"]:  # again, from outside: the main thread gets it out of the finaliser
+            import _thread
+
+            number = signal.SIGTERM if issubclass(unraisable.exc_type, Terminated) else signal.SIGINT
+            _thread.start_new_thread(_deliver_later, (number,))  # does not wait for the thread
 
     sys.unraisablehook = hook
 
@@ -425,6 +437,14 @@ def _no_interrupt_noise():
             sys.unraisablehook = _swallow_interrupts
 
     return restore
+
+
+def _deliver_later(number: int) -> None:
+    import os
+    import time
+
+    time.sleep(0.05)  # the hook has returned by then
+    os.kill(os.getpid(), number)
 
 
 def _swallow_interrupts(unraisable) -> None:

@@ -82,7 +82,20 @@ def protect(paths: Iterable[str | Path | None], what: str) -> None:
             ident = (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
         except OSError:
             ident = None
-        _INPUTS.setdefault(real, _Input(what, str(path), real, ident))
+        _INPUTS.setdefault(real, _Input(what, _as_shown(path), real, ident))
+
+
+def _as_shown(path: str | Path) -> str:
+    """A path as short as it can be told: relative to the working folder when inside it."""
+    text = str(path)
+    if os.path.isabs(text):
+        try:
+            relative = os.path.relpath(text)
+        except ValueError:
+            return text
+        if not relative.startswith(".."):
+            return relative
+    return text
 
 
 def protect_project(project, roster: str | Path | None = None) -> None:
