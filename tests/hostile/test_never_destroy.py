@@ -203,16 +203,27 @@ def test_diff_png_never_names_an_input(cli, site):
 # --------------------------------------------------------------------------------------------
 # 2. Only a regular file is ever replaced; a symlink is kept
 
-@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
-def test_a_device_is_refused_and_survives(cli, tmp_path, device):
-    result = cli(["print", *ONE, "-o", device], cwd=tmp_path)
+@pytest.mark.parametrize(("device", "numbers"), [("null", (1, 3)), ("full", (1, 7))])
+def test_a_device_is_refused_and_survives(cli, tmp_path, device, numbers):
+    """As root, the device is a copy of /dev/null or /dev/full made in the test's folder, so
+    that a regression replaces that copy, never the machine's own device."""
+    if os.geteuid() == 0:
+        target = tmp_path / device
+        os.mknod(target, 0o666 | stat.S_IFCHR, os.makedev(*numbers))
+        target = str(target)
+    else:
+        target = f"/dev/{device}"
+    result = cli(["print", *ONE, "-o", target], cwd=tmp_path)
     assert result.code == 2
-    assert result.err_lines == [f"error: -o {device}: a device, not a regular file; cardkit only "
+    assert result.err_lines == [f"error: -o {target}: a device, not a regular file; cardkit only "
                                 "creates or replaces regular files"]
-    assert stat.S_ISCHR(os.stat(device).st_mode)
-    result = cli(["print", *ONE, "-o", "cards.pdf", "--report", device], cwd=tmp_path)
-    assert result.code == 2 and result.err_lines[0].startswith(f"error: --report {device}: a device")
-    assert stat.S_ISCHR(os.stat(device).st_mode) and listing(tmp_path) == []
+    assert stat.S_ISCHR(os.stat(target).st_mode)
+    result = cli(["print", *ONE, "-o", "cards.pdf", "--report", target], cwd=tmp_path)
+    assert result.code == 2 and result.err_lines[0].startswith(f"error: --report {target}: a device")
+    assert stat.S_ISCHR(os.stat(target).st_mode)
+    assert [p for p in listing(tmp_path) if p != device] == []
+    for real in ("/dev/null", "/dev/full"):
+        assert stat.S_ISCHR(os.stat(real).st_mode), real
 
 
 def test_a_fifo_socket_or_folder_is_refused(cli, tmp_path):
