@@ -28,6 +28,7 @@ and parts folders of processes that no longer exist on this machine.
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -206,14 +207,18 @@ def _tag() -> str:
     return f"{_machine()}-{os.getpid()}"
 
 
+@functools.cache
 def _machine() -> str:
+    """This boot of this machine, in this pid namespace (where a pid means a process)."""
     parts = []
-    for source in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
-        try:
-            parts.append(open(source).read().strip() if "boot" in source
-                         else str(os.stat(source).st_ino))
-        except OSError:
-            parts.append("")
+    try:
+        parts.append(Path("/proc/sys/kernel/random/boot_id").read_text().strip())
+    except OSError:
+        parts.append("")
+    try:
+        parts.append(str(os.stat("/proc/self/ns/pid").st_ino))
+    except OSError:
+        parts.append("")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:8]
 
 

@@ -480,16 +480,20 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def start_big_job(folder: Path, **env: str) -> subprocess.Popen:
+    """big.yaml printed with two workers, in its own session, each layout announced."""
+    return subprocess.Popen([sys.executable, str(wrapper(folder)), "--lang", "en", "print",
+                             "--gen", "2002", "--roster", "big.yaml", "--jobs", "2",
+                             "-o", "cards.pdf"], cwd=folder, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, **ENV, "ANNOUNCE": "1", **env})
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_path):
     roster_of(tmp_path, 40)
     write(tmp_path / "cards.pdf", EARLIER)
-    proc = subprocess.Popen([sys.executable, str(wrapper(tmp_path)), "--lang", "en", "print",
-                             "--gen", "2002", "--roster", "big.yaml", "--jobs", "2",
-                             "-o", "cards.pdf"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env={**os.environ, **ENV, "PART": "16",
-                                                         "CHUNK": "4", "ANNOUNCE": "1"},
-                            start_new_session=True)
+    proc = start_big_job(tmp_path, PART="16", CHUNK="4")
     try:
         assert proc.stderr.readline() == b"STAGE layout\n"
         deadline = time.monotonic() + 60
@@ -522,12 +526,7 @@ def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_pa
 def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, delay):
     roster_of(tmp_path, 60)
     write(tmp_path / "cards.pdf", EARLIER)
-    proc = subprocess.Popen([sys.executable, str(wrapper(tmp_path)), "--lang", "en", "print",
-                             "--gen", "2002", "--roster", "big.yaml", "--jobs", "2",
-                             "-o", "cards.pdf"], cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env={**os.environ, **ENV, "CHUNK": "10",
-                                                         "ANNOUNCE": "1"},
-                            start_new_session=True)
+    proc = start_big_job(tmp_path, CHUNK="10")
     assert proc.stderr.readline() == b"STAGE layout\n"
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to every process of the job
