@@ -222,7 +222,8 @@ def _machine() -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:8]
 
 
-_LEFT = re.compile(r"^\.(?P<name>.+)\.(?P<machine>[0-9a-f]{8})-(?P<pid>\d+)\.[^.]+\.(?:part|parts)$")
+_LEFT = re.compile(r"^\.(?P<name>.+)\.(?P<machine>[0-9a-f]{8})-(?P<pid>\d+)\.[^.]+(?:\.old)?"
+                   r"\.(?:part|parts)$")
 
 
 def sweep(folder: Path, name: str) -> None:
@@ -326,14 +327,20 @@ class Pending:
             raise
 
     def _give_mode(self) -> None:
+        """mkstemp makes 0600: give what a new file gets, or what the replaced file had.
+
+        Best effort: a FAT memory stick has no modes and refuses to change them.
+        """
         try:
             info = os.stat(self.target)
         except OSError:
-            os.chmod(self.tmp, _new_file_mode())  # mkstemp makes 0600
-            return
-        os.chmod(self.tmp, stat.S_IMODE(info.st_mode))
-        if os.geteuid() == 0 and (info.st_uid, info.st_gid) != (0, 0):
-            os.chown(self.tmp, info.st_uid, info.st_gid)
+            info = None
+        try:
+            os.chmod(self.tmp, stat.S_IMODE(info.st_mode) if info else _new_file_mode())
+            if info and os.geteuid() == 0 and (info.st_uid, info.st_gid) != (0, 0):
+                os.chown(self.tmp, info.st_uid, info.st_gid)
+        except OSError:
+            pass
 
     def discard(self) -> None:
         if self.tmp is not None:
@@ -351,7 +358,14 @@ class Pending:
         check_target(self.shown, self.option)  # still no input, no device, no folder
         if self.exclusive:
             try:
-                os.link(self.tmp, self.target)  # fails if it exists: never clobbers
+                try:
+                    os.link(self.tmp, self.target)  # fails if it exists: never clobbers
+                except FileExistsError:
+                    raise
+                except OSError:  # no hard links (FAT): claim the name, then fill it
+                    os.close(os.open(self.target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                    os.replace(self.tmp, self.target)
+                    self.tmp = None
             except FileExistsError:
                 raise OutputError(f"{self.shown}: " + _(
                     "already exists; cardkit does not overwrite it")) from None
@@ -462,6 +476,9 @@ def write_stdout(data: bytes) -> None:
     if _is_terminal(sys.stdout):
         raise UsageError(_("{option} -: standard output is a terminal; redirect it to a file "
                            "(> cards.pdf) or a pipe (| lpr)").format(option="-o"))
+    if sys.stdout is None:  # started with standard output closed (>&-)
+        raise OutputError(_("cannot write standard output: {reason}").format(
+            reason=os.strerror(errno.EBADF)))
     stream = getattr(sys.stdout, "buffer", sys.stdout)
     try:
         sys.stdout.flush()

@@ -419,6 +419,11 @@ def test_a_closed_stdout(tmp_path):
         os.close(write_end)
     assert result.returncode == 1
     assert lines(result.stderr) == ["error: cannot write standard output: Broken pipe"]
+    result = subprocess.run([sys.executable, "-m", "cardkit", "--lang", "en", "check", "--gen",
+                             "2002", "--json"], cwd=tmp_path, stderr=subprocess.PIPE, timeout=180,
+                            env={**os.environ, **ENV}, preexec_fn=lambda: os.close(1))  # >&-
+    assert result.returncode == 1
+    assert lines(result.stderr) == ["error: cannot write standard output: Bad file descriptor"]
 
 
 def _without_root_powers() -> None:
@@ -516,10 +521,14 @@ def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_pa
             pass
         proc.stderr.close()
     assert (tmp_path / "cards.pdf").read_bytes() == EARLIER
+    # What a job killed while merging leaves: its temporary and the backup of a rollback.
+    stale = next(p for p in tmp_path.iterdir() if p.name.endswith(".parts")).name[:-len(".parts")]
+    write(tmp_path / (stale + ".part"), b"%PDF- half")
+    write(tmp_path / (stale + ".old.part"), EARLIER)
     result = run(tmp_path, ["-q", "print", "--gen", "2002", "--roster", "big.yaml", "--jobs", "2",
                             "-o", "cards.pdf"], PART="16", CHUNK="4")
     assert result.returncode == 0, result.stderr
-    assert listing(tmp_path) == ["big.yaml", "cards.pdf"]  # the stale parts folder is gone
+    assert listing(tmp_path) == ["big.yaml", "cards.pdf"]  # the stale parts folder etc. are gone
 
 
 @pytest.mark.parametrize("delay", [0.2, 0.9, 1.7, 2.6])
