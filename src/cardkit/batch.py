@@ -304,7 +304,10 @@ def print_in_parts(project: Project, options, roster, print_part):
                        else None}
             if number and hasattr(options, "first"):
                 changes["first"] = 1  # only the first part starts on a part-used sheet
-            result = print_part(project, dataclasses.replace(options, **changes))
+            try:
+                result = print_part(project, dataclasses.replace(options, **changes))
+            except outputs.OutputError as exc:  # the disk filled up under a part: say the output
+                raise outputs.failed(output, exc) from None
             parts.append(Path(changes["output"]))
             if options.report:
                 ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))

@@ -53,6 +53,10 @@ class OutputError(CardkitError):
 
     exit_status = ExitStatus.INPUT_ERROR
 
+    def __init__(self, message: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason  # why, without the file's name
+
 
 # --- which files the job reads -------------------------------------------------------------
 
@@ -141,6 +145,8 @@ def check_target(target: str | Path | None, option: str = "-o",
                            "a file the job reads").format(option=option, target=target,
                                                           what=found.what, input=found.shown))
     kind = _not_regular(target)
+    if not kind and str(target).endswith(("/", os.sep)):
+        kind = _("a folder")
     if kind:
         raise UsageError(_("{option} {target}: {kind}, not a regular file; cardkit only creates "
                            "or replaces regular files").format(option=option, target=target,
@@ -197,9 +203,11 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def failed(target: str | Path, exc: OSError) -> OutputError:
-    return OutputError(_("cannot write {target}: {reason}").format(target=target,
-                                                                  reason=_reason(exc)))
+def failed(target: str | Path, exc: OSError | OutputError) -> OutputError:
+    """``cannot write TARGET: why`` (``exc`` may be the failure of a temporary part of it)."""
+    reason = exc.reason if isinstance(exc, OutputError) else _reason(exc)
+    return OutputError(_("cannot write {target}: {reason}").format(target=target, reason=reason),
+                       reason)
 
 
 def _tag() -> str:

@@ -261,6 +261,14 @@ def test_a_symlinked_output_replaces_the_file_it_points_to(cli, tmp_path):
 # --------------------------------------------------------------------------------------------
 # 3. The PDF and its ledger succeed or fail together
 
+def test_an_output_ending_in_a_slash_names_a_folder(cli, tmp_path):
+    result = cli(["print", *ONE, "-o", "cards.pdf", "--report", "new/"], cwd=tmp_path)
+    assert result.code == 2
+    assert result.err_lines == ["error: --report new/: a folder, not a regular file; cardkit "
+                                "only creates or replaces regular files"]
+    assert listing(tmp_path) == []
+
+
 def test_a_report_that_is_a_folder_leaves_the_pdf_untouched(cli, tmp_path):
     write(tmp_path / "cards.pdf", EARLIER)
     (tmp_path / "some" / "folder").mkdir(parents=True)
@@ -384,12 +392,14 @@ def test_a_full_disk_keeps_the_earlier_file_and_leaves_no_temporary(tmp_path):
     assert listing(tmp_path) == ["cards.pdf"]
 
 
-def test_a_full_disk_during_the_merge_of_parts(tmp_path):
+@pytest.mark.parametrize("room", [100 * 1024, 400 * 1024])
+def test_a_full_disk_while_writing_or_merging_parts(tmp_path, room):
     roster_of(tmp_path, 24)
     write(tmp_path / "cards.pdf", EARLIER)
-    # Each part (8 officers, about 230 KB) fits under the limit; the merged file (690 KB) does not.
+    # A part (8 officers) is about 230 KB, the merged file 690 KB: the first limit stops the
+    # first part, the second the merge.
     result = run(tmp_path, ["print", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1",
-                            "-o", "cards.pdf"], fsize=400 * 1024, PART="8")
+                            "-o", "cards.pdf"], fsize=room, PART="8")
     assert result.returncode == 1, result.stderr
     assert lines(result.stderr) == ["error: cannot write cards.pdf: no space left (the disk or "
                                     "the file size limit is full)"]
