@@ -358,8 +358,9 @@ class Pending:
                 pass
             self.tmp = None
 
-    def move(self) -> Path | None:
-        """Put the temporary in place; return a backup of the earlier file (for a rollback)."""
+    def move(self, keep: bool = False) -> Path | None:
+        """Put the temporary in place; with ``keep``, return a backup of the earlier file
+        (for a rollback)."""
         if self.stdout:
             write_stdout(self.data)
             return None
@@ -380,7 +381,7 @@ class Pending:
             self.discard()
             return None
         backup = None
-        if os.path.lexists(self.target):
+        if keep and os.path.lexists(self.target):
             backup = self.tmp.with_name(self.tmp.name[:-len(".part")] + ".old.part")
             try:
                 os.link(self.target, backup)
@@ -430,7 +431,7 @@ def commit(*pending: Pending) -> list[str]:
         for item in order:
             current = item.shown
             existed = not item.stdout and os.path.lexists(item.target)
-            moved.append((item, item.move(), existed))
+            moved.append((item, item.move(keep=len(order) > 1), existed))
     except BaseException as exc:
         for item, backup, existed in reversed(moved):
             if item.stdout:

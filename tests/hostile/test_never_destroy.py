@@ -333,6 +333,17 @@ def test_a_job_in_parts_gets_the_same_mode_as_a_small_one(cli, tmp_path, monkeyp
                                  "small.pdf.json"]
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file away")
+def test_root_replacing_a_users_file_keeps_its_owner(cli, tmp_path):
+    write(tmp_path / "cards.pdf", EARLIER)
+    os.chown(tmp_path / "cards.pdf", 65534, 65534)
+    (tmp_path / "cards.pdf").chmod(0o640)
+    assert cli(["-q", "print", *ONE, "-o", "cards.pdf"], cwd=tmp_path).code == 0
+    info = (tmp_path / "cards.pdf").stat()
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (65534, 65534, 0o640)
+    assert (tmp_path / "cards.pdf").read_bytes() != EARLIER
+
+
 # --------------------------------------------------------------------------------------------
 # 5. A terminal is no place for a PDF, nor a source of a roster
 
