@@ -36,7 +36,7 @@ def _canonical(value: Any) -> bytes:
 
 def design_digest(project: Project, gen: Generation) -> str:
     """Checksum of everything but the roster that shapes a card: generation, templates, cardkit."""
-    from . import __version__
+    from ._version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"cardkit {__version__}\n".encode())

@@ -41,10 +41,11 @@ ONE = ["--gen", "2002", "--roster", str(EXAMPLE_ROSTER), "--officer", "LD001"]
 WRAPPER = """\
 import os, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-import cardkit.batch as batch
-import cardkit.render as render
+import cardkit.api as api
+import cardkit.render.batch as batch
+import cardkit.render.faces as render
 if os.environ.get("PART"):
-    batch.PART = int(os.environ["PART"])
+    api.PART = int(os.environ["PART"])
 if os.environ.get("CHUNK"):
     batch.CHUNK = int(os.environ["CHUNK"])
 if os.environ.get("ANNOUNCE"):
@@ -96,8 +97,6 @@ def roster_of(folder: Path, officers: int, name: str = "big.yaml") -> Path:
 def site(tmp_path: Path) -> Path:
     """A project with its own roster, generation, template, asset and screenshot."""
     from PIL import Image
-
-    from cardkit.qr import vector_qr  # noqa: F401  (the package imports)
 
     shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
@@ -314,9 +313,9 @@ def test_when_the_second_move_fails_the_first_is_rolled_back(tmp_path, monkeypat
 # 4. The same mode whatever the job's size
 
 def test_a_job_in_parts_gets_the_same_mode_as_a_small_one(cli, tmp_path, monkeypatch):
-    from cardkit import batch
+    from cardkit import api
 
-    monkeypatch.setattr(batch, "PART", 8)
+    monkeypatch.setattr(api, "PART", 8)
     roster_of(tmp_path, 20)
     old = os.umask(0o022)
     try:
@@ -625,7 +624,7 @@ FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
 CACHE = """
 import signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-from cardkit import fontcache
+from cardkit.render import fontcache
 print(len(fontcache.code_points(sys.argv[1])))
 """
 
