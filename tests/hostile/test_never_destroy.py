@@ -569,7 +569,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, delay):
     if proc.returncode == 0:
         pytest.skip("the job finished before Ctrl-C")
     assert proc.returncode == 130, err
-    assert lines(err) == ["interrupted"]
+    assert lines(err) == ["interrupted"], err.decode()
     assert (tmp_path / "cards.pdf").read_bytes() == EARLIER
     assert listing(tmp_path) == ["big.yaml", "cards.pdf"]
 

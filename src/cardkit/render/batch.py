@@ -159,6 +159,7 @@ def _die_with_parent() -> bool:
 def _stop_workers(pool) -> None:
     """Cancel what has not started and end the workers without waiting for their chunks."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         try:
@@ -170,6 +171,8 @@ def _stop_workers(pool) -> None:
             process.join(5)
         except (OSError, ValueError, AssertionError):
             pass
+    if manager is not None:  # gone before exit: Python 3.11's exit hook races with it otherwise
+        manager.join(10)  # ("Exception ignored in: <module 'threading'>", handle is closed)
 
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
