@@ -86,7 +86,7 @@ def listing(folder: Path) -> list[str]:
 
 
 def roster_of(folder: Path, officers: int, name: str = "big.yaml") -> Path:
-    rows = [f'  - id: H{i:04d}\n    name: 吴明\n    mobile: "138{i:08d}"' for i in range(officers)]
+    rows = [f'  - id: H{i:04d}\n    name: 吴明\n    mobile: "1381{i:07d}"' for i in range(officers)]
     return write(folder / name, "unit:\n  name: 柳东派出所\nofficers:\n" + "\n".join(rows) + "\n")
 
 
