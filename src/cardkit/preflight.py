@@ -84,8 +84,25 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
 def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) -> list[str]:
     """Characters of ``value`` the configured fonts lack (WeasyPrint's warnings if unknown)."""
     if coverage is not None:
-        return sorted({c for c in value if not c.isspace() and ord(c) not in coverage})
+        return sorted({c for i, c in enumerate(value) if not c.isspace()
+                       and ord(c) not in coverage and not _selects_variant(value, i, coverage)})
     return sorted({c for c in value if not c.isspace() and _box_warned(c, faces)})
+
+
+_VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F))
+
+
+def _selects_variant(value: str, index: int, coverage: frozenset[int]) -> bool:
+    """A variation selector after a character the fonts draw is never a box.
+
+    Fonts list variation sequences (葛 + U+E0100) in a cmap subtable of their own, not
+    as characters; HarfBuzz draws the variant when the font has the sequence and the
+    base character otherwise, as Unicode asks (the selector itself is default-ignorable).
+    """
+    point = ord(value[index])
+    if not any(low <= point <= high for low, high in _VARIATION_SELECTORS):
+        return False
+    return index > 0 and ord(value[index - 1]) in coverage
 
 
 def _generation_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
