@@ -97,6 +97,8 @@ class PrintOptions:
     changed_since: str | Path | None = None  # print only officers changed since this report
     shard: str | None = None  # "I/N": print the I-th of N contiguous parts of the roster
     part_of: Roster | None = None  # set by batch.print_in_parts: this part of a big job
+    time_limit: float | None = None  # seconds per chunk (default: cardkit.yaml limits:, 600)
+    memory_limit: float | None = None  # MiB a chunk may grow by (default: limits:, 4096)
 
 
 @dataclass
@@ -111,7 +113,7 @@ class PrintResult:
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails."""
-    from . import batch, pdfout, report
+    from . import batch, limits, pdfout, report
     from .render import SIDES
 
     _check_options(options)
@@ -133,8 +135,10 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         return batch.print_in_parts(project, options, roster, print_cards)
     sides = SIDES if options.sides == "both" else (options.sides,)
     extra_roots = [roster.root] if roster.root else []
-    faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
-                                           jobs=options.jobs, progress=options.progress)
+    faces, problems = batch.render_checked(
+        project, gen, roster.officers, sides, extra_roots, jobs=options.jobs,
+        progress=options.progress,
+        limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
     if problems:
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
@@ -267,10 +271,15 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
-          sheet: str | None = None) -> list[Diagnostic]:
-    """Validate and preflight without writing anything; returns the problems found."""
-    from .preflight import check_faces
-    from .render import FaceRenderer
+          sheet: str | None = None, jobs: int | None = None, progress: Any = None,
+          time_limit: float | None = None, memory_limit: float | None = None) -> list[Diagnostic]:
+    """Validate and preflight without writing anything; returns the problems found.
+
+    The faces are laid out and preflighted as ``print`` does (same chunks, same workers),
+    but nothing is kept of them but the problems: memory does not grow with the roster.
+    """
+    from . import batch, limits
+    from .render import SIDES
 
     try:
         gen = generations.load(project, gen_id)
@@ -278,6 +287,8 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
-    faces = FaceRenderer(project, gen).render(loaded.officers,
-                                              extra_roots=[loaded.root] if loaded.root else [])
-    return check_faces(gen, list(loaded.officers), faces)
+    _faces, problems = batch.render_checked(
+        project, gen, loaded.officers, SIDES, [loaded.root] if loaded.root else [],
+        jobs=jobs, progress=progress, keep_faces=False,
+        limits=limits.from_settings(project.config, time_limit, memory_limit))
+    return problems

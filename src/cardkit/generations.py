@@ -10,6 +10,7 @@ from typing import Any
 from . import yamlio
 from .errors import Diagnostic, InputError
 from .i18n import _
+from .limits import MAX_FIELDS, MAX_LIST_ITEMS
 from .model import Generation
 from .project import Project, did_you_mean
 
@@ -240,6 +241,17 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
         file, line = _locate(layers, names, *path)
         problems.append(Diagnostic(file=file, line=line, field=".".join(path), message=message))
 
+    for path in (("tips", "lines"), ("fraud_tips", "lines"), ("web",), ("front", "show"),
+                 ("back", "show"), ("fields",)):
+        value: Any = gen.data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        limit = MAX_FIELDS if path == ("fields",) else MAX_LIST_ITEMS
+        if isinstance(value, list) and len(value) > limit:
+            add(path, _("{count} items; a generation may list at most {limit} here").format(
+                count=f"{len(value):,}", limit=limit))
+    if problems:  # refused before anything is laid out
+        return problems
     card = gen.card
     if not (20 <= card.width <= 300 and 20 <= card.height <= 300):
         add(("card", "width_mm"), _("size {width} x {height} mm is not a card size "

@@ -127,7 +127,7 @@ class FaceRenderer:
         return _render_template(
             self.document_template,
             {**self.base_context, "stylesheet": Markup(css), "faces": [Markup(f) for f in faces]},
-        )
+            allowance=len(css) + sum(len(f) for f in faces))
 
     def render(self, officers: Sequence[Officer], sides: Sequence[str] = SIDES,
                extra_roots: Sequence[Path] = ()) -> FaceSet:
@@ -203,14 +203,15 @@ def face_key(html: str) -> str:
     return _DATA_OFFICER.sub("", html)
 
 
-def _render_template(template: Any, context: dict[str, Any]) -> str:
-    """Render, turning a template's mistake into one located error line."""
+def _render_template(template: Any, context: dict[str, Any], allowance: int = 0) -> str:
+    """Render (output capped, see templating.render), a mistake as one located error line."""
     import jinja2
 
     from .errors import CardkitError
+    from .templating import render
 
     try:
-        return template.render(context)
+        return render(template, context, allowance)
     except CardkitError:
         raise
     except Exception as exc:  # a template's own mistake: 1/0, a bad filter argument, ...
