@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -267,7 +268,7 @@ def _check_options(options: PrintOptions) -> None:
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
     data = generations.merge(dict(gen.data), {"card": {"bleed_mm": bleed}})
-    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+    return dataclasses.replace(gen, data=data)
 
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,

@@ -113,12 +113,24 @@ def load(project: Project, gen_id: str) -> Generation:
     for layer in reversed(layers):
         resolved = merge(resolved, {k: v for k, v in layer.items() if k != "extends"})
     generation = Generation(id=str(gen_id), data=yamlio.plain(resolved), chain=tuple(chain),
-                            path=files[str(gen_id)])
+                            path=files[str(gen_id)], where=_where(layers, chain))
     if not problems:  # values of the merged result, located in the file that set them
         problems += _check_values(generation, project, layers, [_label(c) for c in chain])
     if problems:
         raise InputError(_("bad generation"), problems)
     return generation
+
+
+def _where(layers: list[dict], chain: list[str]) -> dict[str, tuple[str, int]]:
+    """Key paths two deep (``tips.lines``) -> file and line of the nearest file setting them."""
+    where: dict[str, tuple[str, int]] = {}
+    for layer, gen_id in zip(reversed(layers), reversed(chain), strict=True):
+        for key, value in layer.items():
+            where[str(key)] = (_label(gen_id), layer.line_of(key))
+            if isinstance(value, dict):
+                for sub in value:
+                    where[f"{key}.{sub}"] = (_label(gen_id), value.line_of(sub))
+    return where
 
 
 def _label(gen_id: str) -> str:

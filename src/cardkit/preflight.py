@@ -484,7 +484,9 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
                     version=qr.version)))
                 continue
             side = "front" if "qr" in gen.shows("front") else "back"
-            page_index = faces.index[(officer.id, side)]
+            page_index = faces.index.get((officer.id, side))
+            if page_index is None:  # --sides back: the code's face is not printed
+                continue
             if page_index not in checked:
                 page = pdf[page_index]
                 image = page.render(scale=DECODE_DPI / 72).to_pil()

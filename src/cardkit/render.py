@@ -146,6 +146,9 @@ class FaceRenderer:
                     seen[key] = len(faces)
                     faces.append(html)
                 index[(officer.id, side)] = seen[key]
+        from . import listfit
+
+        faces = [listfit.plan(self, html) if listfit.has_lists(html) else html for html in faces]
         document, pdf, warnings = self.layout(faces, extra_roots)
         if self.gen.data.get("fit"):  # shrink/wrap fields that overflow (generation's fit:)
             from .preflight import fit_faces
