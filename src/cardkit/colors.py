@@ -18,7 +18,6 @@ again, and any RGB colour left is an error.
 from __future__ import annotations
 
 import dataclasses
-
 import re
 from pathlib import Path
 from typing import Any

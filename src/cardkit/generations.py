@@ -41,7 +41,10 @@ SCHEMA: dict[str, str] = {
         "max_lines lines (default 1: no wrapping); if it still does not fit, preflight fails. "
         "Without a fit entry, text that does not fit is an error; `name: null` drops a policy "
         "inherited from the parent. The built-in generations fit unit, name, post, area and "
-        "address."
+        "address. For the tip lists (tips, fraud_tips) only min_pt applies: the lists are laid "
+        "out in as many columns as their widest line allows, 2 mm apart; when their rows would "
+        "not fit the free space of the face, the type size and the columns are searched "
+        "together, down to min_pt."
     ),
 }
 # Keys of the nested mappings (colors and fonts take any name: templates may add their own).
@@ -52,7 +55,7 @@ NESTED: dict[str, tuple[str, ...]] = {
     "mascot": ("image", "caption"),
 }
 FIT_FIELDS = ("unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
-              "website", "promise")
+              "website", "promise", "tips", "fraud_tips")
 FIT_KEYS = ("min_pt", "max_lines")
 BLOCKS = {
     "front": {"unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
