@@ -582,6 +582,20 @@ def _page_blocks(gen: Generation, by_id: dict, page_box: Any) -> list[Diagnostic
                 "shorten the list or lower its fit: min_pt", columns).format(
                 lines=len(list(block.iter("li"))), columns=columns, names=names)))
     problems += _column_gaps(section, laid, where)
+    card = gen.card
+    safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
+    outside: set[int] = set()
+    for element in section.iter():
+        for rect, text in laid.get(id(element), []):
+            slack = 0.18 * (rect[3] - rect[1])
+            amount = _beyond((rect[0], rect[1] + slack, rect[2], rect[3] - slack), safe)
+            block = block_of(element)
+            if amount > TOLERANCE_MM and id(block) not in outside and block not in dropped:
+                outside.add(id(block))
+                problems.append(Diagnostic(**where(block), message=_(
+                    '"{text}" is printed {mm} mm outside the safe area (within {safe} mm of the '
+                    "trim it may be cut off)").format(text=text.strip(), mm=f"{amount:.1f}",
+                                                      safe=f"{card.safe:g}")))
     problems += _into_neighbours(section, laid, positioned, parents, block_of, where)
     return problems
 

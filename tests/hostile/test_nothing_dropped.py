@@ -137,3 +137,13 @@ def test_tip_columns_closer_than_2_mm_are_a_finding(cli, site):
     assert any(line.startswith("error: generations/long.yaml:5: back face: tips.lines: "
                                '"电动车上锁，不进楼道充电外出旅游" and "关好水电煤气" are printed 0.0 mm apart')
                for line in result.err_lines), result.stderr
+
+
+def test_a_block_without_a_field_outside_the_safe_area_is_a_finding(cli, site):
+    write(site / "templates" / "blocks" / "hotline.html",
+          '<footer class="hotline">报警求助 <b>110</b> 夜间急事请拨打值班电话或到附近派出所窗口求助，'
+          "我们全天候为您服务，欢迎监督批评指正</footer>\n")
+    result = cli(["check", "--gen", "2002"], cwd=site)
+    assert result.code == 1
+    assert any(line.startswith('error: generations/2002.yaml: back face: hotline: "夜间急事')
+               and "mm outside the safe area" in line for line in result.err_lines), result.stderr
