@@ -105,8 +105,13 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
         try:
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
-                    collect(result, stop)
+                try:
+                    for (_, stop), result in zip(spans, pool.map(_render_chunk, spans),
+                                                 strict=True):
+                        collect(result, stop)
+                except BaseException:  # a chunk past a limit: the chunks not begun never are
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
         finally:
             _JOB = None
     if not keep_faces:
