@@ -131,22 +131,15 @@ def _can_shrink(found: Plan, floors: dict[str, float]) -> bool:
 def _search(probe: _Probe, floors: dict[str, float], scale: float) -> Plan:
     """The largest type size (then the most columns) whose rows fit the free space."""
     fields = list(probe.widest)
-    start = max(probe.pt.values())
-    size = start
-    best = None
+    size = max(probe.pt.values())
     while True:
         sizes = {f: max(floors[f], min(probe.pt[f], size)) for f in fields}
         columns = _columns(probe, sizes)
         height = sum(math.ceil(probe.counts[f] / columns) * probe.line[f] * sizes[f] / probe.pt[f]
                      for f in fields)
         found = Plan(columns=columns, sizes=sizes, width_mm=probe.width)
-        if best is None:
-            best = found
-        if height <= probe.room() * scale:
-            return found
-        best = found
-        if all(sizes[f] <= floors[f] + 1e-6 for f in fields):
-            return best
+        if height <= probe.room() * scale or all(sizes[f] <= floors[f] + 1e-6 for f in fields):
+            return found  # fits, or the floor is reached: preflight says what does not fit
         size = round(size - STEP_PT, 2)
 
 
