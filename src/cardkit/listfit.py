@@ -22,10 +22,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .units import PX_MM
+
 LIST_FIELDS = ("fraud_tips", "tips")
 GAP_MM = 2.0  # between two columns of a list, at the least
 MAX_COLUMNS = 4
-PX_MM = 25.4 / 96
 STEP_PT = 0.1
 FOOTER_CLEARANCE_MM = 0.8  # between the last line of the lists and the footer's rule
 _LIST = re.compile(r'(<[^>]*data-field="(' + "|".join(LIST_FIELDS) + r')"[^>]*>)(.*?</ul>)', re.S)
@@ -89,20 +90,16 @@ class _Probe:
         return self.limit - self.bottom + sum(self.line.values())
 
 
-def plan(renderer: Any, html: str) -> str:
-    """The face ``html`` with its lists in columns that fit (see the module's doc)."""
-    key = _plan_key(html)
+def plan(renderer: Any, html: str, key: str) -> str:
+    """The face ``html`` with its lists in columns that fit (see the module's doc).
+
+    ``key`` says which faces share a plan (their HTML less the officer: render.faces.face_key).
+    """
     cache = renderer.__dict__.setdefault("_list_plans", {})
     if key not in cache:
         cache[key] = _make_plan(renderer, html)
     found = cache[key]
     return apply(html, found) if found is not None else html
-
-
-def _plan_key(html: str) -> str:
-    from .render import face_key
-
-    return face_key(html)
 
 
 def _make_plan(renderer: Any, html: str) -> Plan | None:

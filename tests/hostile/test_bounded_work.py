@@ -11,7 +11,8 @@ from conftest import EXAMPLE_ROSTER
 from hostile_helpers import no_network, write
 from jinja2.sandbox import SecurityError
 
-from cardkit import limits, templating
+from cardkit import limits
+from cardkit.design import templating
 
 pytestmark = pytest.mark.usefixtures("no_network")
 __all__ = ["no_network"]
@@ -144,8 +145,8 @@ def test_an_absurd_field_list_is_refused_up_front(cli, site):
 
 def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
     """check renders chunk by chunk (print's CHUNK), not the whole roster as one document."""
-    from cardkit import batch
-    from cardkit.render import FaceRenderer
+    from cardkit.render import batch
+    from cardkit.render.faces import FaceRenderer
 
     officers = "".join(
         f"  - id: C{i:03d}\n    name: 吴明\n    mobile: \"1380000{i:04d}\"\n"

@@ -11,19 +11,23 @@ import pytest
 from conftest import EXAMPLE_ROSTER
 from hostile_helpers import no_network, write
 
-from cardkit import api, generations
-from cardkit.preflight import PX_MM, check_faces
+from cardkit import api
+from cardkit.design import generations
+from cardkit.preflight import check_faces
 from cardkit.project import open_project
-from cardkit.render import FaceRenderer
+from cardkit.render.faces import FaceRenderer
+from cardkit.units import PX_MM
 
 pytestmark = pytest.mark.usefixtures("no_network")
 __all__ = ["no_network"]
 
-TWENTY = ["门窗加固、注意关锁", "车辆回家、存放入库", "财物箱包、不离手眼", "电动车上锁，不进楼道充电",
-          "外出旅游，关好水电煤气", "陌生人敲门，先问清再开", "贵重物品，存入银行保管", "夜间出行，结伴走大路",
-          "老人独居，邻里多照应", "儿童上学，家长接送", "网购付款，走平台担保", "快递单据，撕毁再丢",
-          "银行卡密码，不告诉他人", "发现可疑，及时报警", "小区门禁，随手关门", "手机丢失，挂失补卡",
-          "出租房屋，登记租客", "防火防电，人走断电", "酒后不驾车", "遇事冷静，拨打110"]
+TWENTY = ["门窗加固、注意关锁", "车辆回家、存放入库", "财物箱包、不离手眼",
+          "电动车上锁，不进楼道充电", "外出旅游，关好水电煤气", "陌生人敲门，先问清再开",
+          "贵重物品，存入银行保管", "夜间出行，结伴走大路", "老人独居，邻里多照应",
+          "儿童上学，家长接送", "网购付款，走平台担保", "快递单据，撕毁再丢",
+          "银行卡密码，不告诉他人", "发现可疑，及时报警", "小区门禁，随手关门",
+          "手机丢失，挂失补卡", "出租房屋，登记租客", "防火防电，人走断电", "酒后不驾车",
+          "遇事冷静，拨打110"]
 SEVENTEEN = ["门窗加固、注意关锁", "车辆回家、存放入库", "财物箱包、不离手眼", "电动车上锁", "外出旅游关水电",
              "陌生人敲门先问清", "贵重物品存银行", "夜间出行走大路", "老人独居多照应", "儿童上学要接送",
              "网购走平台担保", "快递单据撕毁再丢", "密码不告诉他人", "发现可疑及时报警", "酒后不驾车",
@@ -135,7 +139,8 @@ def test_tip_columns_closer_than_2_mm_are_a_finding(cli, site):
     result = cli(["check", "--gen", "long"], cwd=site)
     assert result.code == 1
     assert any(line.startswith("error: generations/long.yaml:5: back face: tips.lines: "
-                               '"电动车上锁，不进楼道充电外出旅游" and "关好水电煤气" are printed 0.0 mm apart')
+                               '"电动车上锁，不进楼道充电外出旅游" and "关好水电煤气" '
+                               "are printed 0.0 mm apart")
                for line in result.err_lines), result.stderr
 
 
