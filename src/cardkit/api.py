@@ -61,6 +61,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     ``Officer`` objects (used as they are), or officer mappings / a ``{unit:, officers:}``
     mapping (validated like a file).
     """
+    from . import limits
     from .roster.read import read_data, read_roster
     from .roster.validate import build_roster
 
@@ -74,6 +75,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     else:
         raw = read_data(roster) if _in_memory(roster) else \
             read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+        limits.check_columns(raw)
         result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
                               needs=generation_needs(gen))
     if officer_ids:

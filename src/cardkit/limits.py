@@ -13,9 +13,10 @@
   call's result are checked as they are made (doubling in a macro stops at twice the cap),
   and the string-growing forms (``center``/``ljust``/``format`` widths, ``%*d``, ``{:>N}``,
   ``replace``, ``indent``) are refused before they allocate (see ``templating``).
-* **Generation sizes.** Lists a generation prints (tips, fraud tips, web addresses, the
-  blocks of a face) and the extra fields it names are refused past ``MAX_LIST_ITEMS`` and
-  ``MAX_FIELDS`` when the generation is loaded, before anything is laid out.
+* **Generation and roster sizes.** Lists a generation prints (tips, fraud tips, web
+  addresses, the blocks of a face) and the extra fields it names are refused past
+  ``MAX_LIST_ITEMS`` and ``MAX_FIELDS`` when the generation is loaded, and a roster with
+  more than ``MAX_COLUMNS`` fields when it is read, before anything is validated or laid out.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ DEFAULT_MEMORY_MIB = 4096
 MAX_OUTPUT_CHARS = 2_000_000  # what one template may write beyond the faces it is given
 MAX_LIST_ITEMS = 40  # lines of a tip list, web addresses, blocks of a face
 MAX_FIELDS = 64  # extra officer fields a generation names
+MAX_COLUMNS = 200  # fields (columns) of a roster: a station's sheet has a dozen or two
 POLL_SECONDS = 0.02
 
 
@@ -73,6 +75,18 @@ def from_settings(config: dict[str, Any], seconds: float | None = None,
             settings.get("render_seconds", DEFAULT_SECONDS), "render_seconds"),
         memory_mib=float(memory_mib) if memory_mib is not None else number(
             settings.get("render_memory_mib", DEFAULT_MEMORY_MIB), "render_memory_mib"))
+
+
+def check_columns(raw: Any) -> None:
+    """Refuse a roster (``roster.records.RawRoster``) with more fields than ``MAX_COLUMNS``."""
+    names: set[str] = set()
+    for record in raw.records:
+        names.update(record.fields)
+        if len(names) > MAX_COLUMNS:
+            raise InputError(f"{record.file}:{record.line}: " + _(
+                "{count} fields (columns); a roster may have at most {limit}").format(
+                count=f"{len(set(record.fields)):,}" if len(record.fields) > MAX_COLUMNS
+                else f"{len(names):,}", limit=MAX_COLUMNS))
 
 
 def _rss_bytes() -> int:

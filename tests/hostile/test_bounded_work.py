@@ -163,3 +163,19 @@ def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
     result = cli(["check", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1"], cwd=site)
     assert result.code == 0, result.stderr
     assert len(sizes) == 2 and max(sizes) <= batch.CHUNK + 1  # fronts + the shared back
+
+
+@pytest.mark.parametrize("extra, refused", [(limits.MAX_COLUMNS - 5, False),
+                                            (100_000, True)])
+def test_a_roster_with_an_absurd_field_list_is_refused_up_front(cli, site, extra, refused):
+    header = ["id", "name", "mobile", "wechat", "unit"] + [f"x{i}" for i in range(extra)]
+    row = ["LD001", "吴明", "13812345678", "https://u.wechat.com/A", "柳东派出所"] + ["v"] * extra
+    write(site / "wide.csv", ",".join(header) + "\n" + ",".join(row) + "\n")
+    result = cli(["check", "--gen", "2002", "--roster", "wide.csv"], cwd=site)
+    assert result.code == 1
+    line = (f"error: wide.csv:2: {extra + 5:,} fields (columns); a roster may have at most "
+            f"{limits.MAX_COLUMNS}")
+    if refused:
+        assert result.err_lines == [line]
+    else:
+        assert line not in result.err_lines  # at the limit: read (its x columns are other errors)
