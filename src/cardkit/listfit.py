@@ -177,7 +177,7 @@ def _measure(renderer: Any, html: str) -> _Probe | None:
             info = found.setdefault(field, {"widest": 0.0, "count": 0, "line": 0.0, "pt": 0.0,
                                             "width": 0.0})
             if parents:
-                flow.append(parents[-1])
+                flow.append(list(parents))
         if owner and element is not None and element.tag == "ul" and kind != "TextBox" \
                 and hasattr(box, "content_box_x"):
             found[owner]["width"] = (box.width or 0) * PX_MM
@@ -196,7 +196,8 @@ def _measure(renderer: Any, html: str) -> _Probe | None:
     walk(page, None, False, [])
     if not found or not flow:
         return None
-    main = flow[0]
+    chain = flow[0]
+    main = chain[-1]
     top = main.content_box_y() * PX_MM
     bottom = top + _content_height(main)
     x0, x1 = main.content_box_x() * PX_MM, (main.content_box_x() + main.width) * PX_MM
@@ -204,11 +205,27 @@ def _measure(renderer: Any, html: str) -> _Probe | None:
     for bx0, by0, bx1, _by1 in positioned:
         if by0 > top + 1 and bx0 < x1 and bx1 > x0:
             limit = min(limit, by0 - FOOTER_CLEARANCE_MM)
+    limit -= _below(chain)
     width = min(info["width"] for info in found.values())
     return _Probe(width=width, widest={f: i["widest"] for f, i in found.items()},
                   counts={f: i["count"] for f, i in found.items()},
                   line={f: i["line"] for f, i in found.items()},
                   pt={f: i["pt"] for f, i in found.items()}, bottom=bottom, limit=limit)
+
+
+def _below(chain: list) -> float:
+    """Height (mm) the flow takes below the lists' column, up to its positioned container:
+    what follows each box in its parent (a specimen stripe) and the parents' bottom edges."""
+    total = 0.0
+    for parent, box in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
+        children = [c for c in getattr(parent, "children", None) or []
+                    if type(c).__name__ != "AbsolutePlaceholder" and hasattr(c, "margin_height")]
+        after = children[children.index(box) + 1:] if box in children else []
+        total += sum(c.margin_height() for c in after) + box.margin_bottom
+        if parent.style["position"] in ("absolute", "fixed"):
+            break  # the safe area: its bottom is the limit already
+        total += parent.padding_bottom + parent.border_bottom_width
+    return total * PX_MM
 
 
 def _content_height(box: Any) -> float:

@@ -129,8 +129,10 @@ def _texts(officer: Officer) -> Iterator[tuple[str, str]]:
         elif key != "wechat" and value:
             yield key, str(value)
     for key, value in officer.unit.as_context().items():
-        if key in ("name", "address", "hotline") and value:
+        if key in ("name", "address", "hotline", "mascot") and value:
             yield ("unit" if key == "name" else key), str(value)
+    for label, _url in officer.unit.web:
+        yield f"web.{label}", label
 
 
 def _box_warned(char: str, faces: FaceSet) -> bool:
@@ -307,8 +309,8 @@ def _page_blocks(gen: Generation, by_id: dict, page_box: Any) -> list[Diagnostic
             return element
         found = None  # else the outermost element with a class of its own, under the layout
         while start is not None and start is not section:
-            if (start.get("class") or "").split()[:1] not in ([], ["safe"], ["columns"],
-                                                               ["main"], ["side"]):
+            if (start.get("class") or "").split()[:1] not in (
+                    [], ["safe"], ["columns"], ["main"], ["side"], ["specimen-content"]):
                 found = start
             start = parents.get(start)
         return found

@@ -149,7 +149,7 @@ def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
     from cardkit.render.faces import FaceRenderer
 
     officers = "".join(
-        f"  - id: C{i:03d}\n    name: 吴明\n    mobile: \"1380000{i:04d}\"\n"
+        f"  - id: C{i:03d}\n    name: 吴明\n    mobile: \"1381234{i:04d}\"\n"
         f"    wechat: https://u.wechat.com/C{i:03d}\n" for i in range(batch.CHUNK + 5))
     write(site / "big.yaml", "unit:\n  name: 柳东派出所\nofficers:\n" + officers)
     sizes = []
