@@ -155,7 +155,9 @@ def capped(limits: Limits | None, what: str) -> Iterator[None]:
     finally:
         stop.set()
         if watcher is not None:
-            watcher.join()
-            signal.signal(signal.SIGUSR2, old)
+            try:
+                watcher.join()
+            finally:  # also when Ctrl-C lands while joining
+                signal.signal(signal.SIGUSR2, old)
     if tripped:  # tripped as the body ended, before the handler ran
         raise LimitExceeded(tripped[0])
