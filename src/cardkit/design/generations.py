@@ -13,6 +13,7 @@ from typing import Any
 from .. import yamlio
 from ..errors import Diagnostic, InputError
 from ..i18n import _
+from ..limits import MAX_FIELDS, MAX_LIST_ITEMS
 from ..model import Generation
 from ..project import Project, did_you_mean
 from .schema import blocks, check_layer
@@ -41,7 +42,7 @@ def load(project: Project, gen_id: str) -> Generation:
     for layer in reversed(layers):
         resolved = merge(resolved, {k: v for k, v in layer.items() if k != "extends"})
     generation = Generation(id=str(gen_id), data=yamlio.plain(resolved), chain=tuple(chain),
-                            path=files[str(gen_id)])
+                            path=files[str(gen_id)], where=_where(layers, chain))
     if not problems:  # values of the merged result, located in the file that set them
         problems += _check_values(generation, project, layers, [_label(c) for c in chain])
     if problems:
@@ -84,6 +85,18 @@ def _broken_link(files: dict[str, Path], chain: list[str], layers: list[dict],
     return Diagnostic(**where, message=_(
         "unknown generation {id}{hint} (generations that exist: {known})").format(
         id=repr(current), hint=did_you_mean(current, files), known=known))
+
+
+def _where(layers: list[dict], chain: list[str]) -> dict[str, tuple[str, int]]:
+    """Key paths two deep (``tips.lines``) -> file and line of the nearest file setting them."""
+    where: dict[str, tuple[str, int]] = {}
+    for layer, gen_id in zip(reversed(layers), reversed(chain), strict=True):
+        for key, value in layer.items():
+            where[str(key)] = (_label(gen_id), layer.line_of(key))
+            if isinstance(value, dict):
+                for sub in value:
+                    where[f"{key}.{sub}"] = (_label(gen_id), value.line_of(sub))
+    return where
 
 
 def _label(gen_id: str) -> str:
@@ -161,15 +174,33 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
     each located in the nearest file of the chain that sets the value."""
     template_dirs = project.layers("templates")
     problems: list[Diagnostic] = []
-    for check in (_card_problems, _block_problems, _qr_problems, _template_problems,
-                  _mascot_problems):
-        for path, message in check(gen, template_dirs):
-            file, line = _locate(layers, names, *path)
-            problems.append(Diagnostic(file=file, line=line, field=".".join(path), message=message))
+    for checks in ((_limit_problems,),  # refused before anything else is looked at
+                   (_card_problems, _block_problems, _qr_problems, _template_problems,
+                    _mascot_problems)):
+        for check in checks:
+            for path, message in check(gen, template_dirs):
+                file, line = _locate(layers, names, *path)
+                problems.append(Diagnostic(file=file, line=line, field=".".join(path),
+                                           message=message))
+        if problems:
+            return problems
     return problems
 
 
 Problems = Iterator[tuple[tuple[str, ...], str]]  # (key path, message)
+
+
+def _limit_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
+    """Lists longer than a card could hold, refused before anything is laid out."""
+    for path in (("tips", "lines"), ("fraud_tips", "lines"), ("web",), ("front", "show"),
+                 ("back", "show"), ("fields",)):
+        value: Any = gen.data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        limit = MAX_FIELDS if path == ("fields",) else MAX_LIST_ITEMS
+        if isinstance(value, list) and len(value) > limit:
+            yield path, _("{count} items; a generation may list at most {limit} here").format(
+                count=f"{len(value):,}", limit=limit)
 
 
 def _card_problems(gen: Generation, template_dirs: list[Path]) -> Problems:

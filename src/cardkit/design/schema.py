@@ -244,7 +244,7 @@ class Table(Anything):
 
 
 FIT_FIELDS = ("unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
-              "website", "promise")
+              "website", "promise", "tips", "fraud_tips")
 
 
 class FitPolicies(Anything):
@@ -369,7 +369,10 @@ OPTIONS: dict[str, Option] = {
         "max_lines lines (default 1: no wrapping); if it still does not fit, preflight fails. "
         "Without a fit entry, text that does not fit is an error; `name: null` drops a policy "
         "inherited from the parent. The built-in generations fit unit, name, post, area and "
-        "address.")),
+        "address. For the tip lists (tips, fraud_tips) only min_pt applies: the lists are laid "
+        "out in as many columns as their widest line allows, 2 mm apart; when their rows would "
+        "not fit the free space of the face, the type size and the columns are searched "
+        "together, down to min_pt.")),
 }
 
 
