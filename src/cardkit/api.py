@@ -45,21 +45,36 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
                 officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
     """Read and validate the roster; keep only ``officer_ids`` when given."""
     from .rosters import read_roster
-    from .validate import build_roster
+    from .validate import build_roster, id_key
 
     raw = read_roster(roster_path(project, roster), sheet=sheet)
     result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                          needs=generation_needs(gen))
+                          needs=generation_needs(gen), only=officer_ids or None)
     if officer_ids:
-        known = {o.id: o for o in result.officers}
-        missing = [i for i in officer_ids if i not in known]
+        known = {id_key(o.id) for o in result.officers}
+        missing = [i for i in officer_ids if id_key(i) not in known]
         if missing:
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
-        wanted = set(officer_ids)
-        result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
-                        source=result.source, root=result.root)
+        wanted = {id_key(i) for i in officer_ids}
+        result = Roster(officers=tuple(o for o in result.officers if id_key(o.id) in wanted),
+                        source=result.source, root=result.root, notes=result.notes)
     return result
+
+
+def enforce_strict(notes: list[Diagnostic], strict: bool) -> None:
+    """Under ``--strict`` a warning fails the job: raise with every note when there is one."""
+    if strict and any(n.fails(strict=True) for n in notes):
+        raise InputError(_("a warning fails the job under --strict"),
+                         [_strict(n) for n in notes])
+
+
+def _strict(note: Diagnostic) -> Diagnostic:
+    """A warning as the error it is under ``--strict``."""
+    if note.severity != "warning":
+        return note
+    return Diagnostic(file=note.file, line=note.line, subject=note.subject, field=note.field,
+                      message=note.message, severity="error", rows=note.rows)
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
@@ -91,6 +106,7 @@ class PrintOptions:
     printer: str | None = None  # apply this printer's calibration (cardkit.yaml) to the backs
     color: str = "rgb"  # rgb | cmyk (PDF/X-4 with an output intent)
     slug: bool = False  # a line of job facts outside the trim of each front sheet
+    strict: bool = False  # every warning fails the job
     jobs: int | None = None  # worker processes; None: every core
     progress: Any = None  # callable(cards done, cards in all), or None
     report: str | Path | None = None  # write the reprint ledger here (JSON)
@@ -116,6 +132,47 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
 
     _check_options(options)
     report.check_target(options.report)
+    gen = job_generation(project, options)
+    roster = options.part_of or load_roster(project, gen, options.roster, options.officers,
+                                            sheet=options.sheet)
+    notes = list(roster.notes)
+    enforce_strict(notes, options.strict)
+    if options.changed_since or options.shard:
+        roster = report.select(project, gen, roster, options.changed_since, options.shard)
+        if not roster.officers:
+            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout,
+                               problems=notes)
+    if batch.needs_parts(options, roster):  # too big for one PDF in memory
+        result = batch.print_in_parts(project, options, roster, print_cards)
+        result.problems = notes + result.problems
+        return result
+    sides = SIDES if options.sides == "both" else (options.sides,)
+    extra_roots = [roster.root] if roster.root else []
+    faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
+                                           jobs=options.jobs, progress=options.progress)
+    if problems:
+        raise PreflightError(_("preflight failed"), problems + notes)
+    cards = [o for o in roster.officers for _ in range(options.copies)]
+    pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
+    output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
+    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
+                         pdfx=options.color == "cmyk")
+    page_count = len(pdf.pages)
+    written = pdfout.write_atomic(data, output)
+    if options.report:
+        report.write(options.report, report.build(
+            project, gen, roster, cards, sides, layout=options.layout,
+            per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
+            first=getattr(options, "first", None) or 1, output=written, pages=page_count,
+            sheets=sheets, faces=len(set(faces.index.values())),
+            roster_file=roster_path(project, options.roster), shard=options.shard,
+            changed_since=options.changed_since))
+    return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
+                       layout=options.layout, problems=notes)
+
+
+def job_generation(project: Project, options: PrintOptions) -> Generation:
+    """The generation as the job prints it: with the job's bleed and colour."""
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
@@ -123,22 +180,20 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         from .colors import cmyk_generation
 
         gen = cmyk_generation(gen, project)
-    roster = options.part_of or load_roster(project, gen, options.roster, options.officers,
-                                            sheet=options.sheet)
-    if options.changed_since or options.shard:
-        roster = report.select(project, gen, roster, options.changed_since, options.shard)
-        if not roster.officers:
-            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
-    if batch.needs_parts(options, roster):  # too big for one PDF in memory
-        return batch.print_in_parts(project, options, roster, print_cards)
-    sides = SIDES if options.sides == "both" else (options.sides,)
-    extra_roots = [roster.root] if roster.root else []
-    faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
-                                           jobs=options.jobs, progress=options.progress)
-    if problems:
-        raise PreflightError(_("preflight failed"), problems)
+    return gen
+
+
+def compose(project: Project, options: PrintOptions, gen: Generation, roster: Roster, faces,
+            sides: tuple[str, ...]):
+    """The job's PDF from its faces: (pikepdf document, sheets, sheet layout or None).
+
+    Raises InputError for what the layout or colour cannot take (RGB in a CMYK job).
+    """
+    from . import pdfout
+
     cards = [o for o in roster.officers for _ in range(options.copies)]
     card = gen.card
+    layout = None
     if options.layout == "cards":
         sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
         pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed,
@@ -168,21 +223,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
                 Diagnostic(file=f"generation {gen.id}",
                            message=_("{where} (use device-cmyk colours)").format(where=where))
                 for where in found[:20]])
-    output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
-    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
-                         pdfx=options.color == "cmyk")
-    page_count = len(pdf.pages)
-    written = pdfout.write_atomic(data, output)
-    if options.report:
-        report.write(options.report, report.build(
-            project, gen, roster, cards, sides, layout=options.layout,
-            per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
-            first=getattr(options, "first", None) or 1, output=written, pages=page_count,
-            sheets=sheets, faces=len(set(faces.index.values())),
-            roster_file=roster_path(project, options.roster), shard=options.shard,
-            changed_since=options.changed_since))
-    return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout)
+    return pdf, sheets, layout
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],
@@ -267,17 +308,31 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
-          sheet: str | None = None) -> list[Diagnostic]:
-    """Validate and preflight without writing anything; returns the problems found."""
-    from .preflight import check_faces
-    from .render import FaceRenderer
+          sheet: str | None = None, options: PrintOptions | None = None) -> list[Diagnostic]:
+    """Validate and preflight without writing anything; returns the problems found.
 
+    ``options`` are print's (layout, paper, stock, bleed, colour, sides, officers,
+    strict): the job is composed as print would compose it, so check refuses what print
+    would. Notices and warnings are returned too; ``Diagnostic.fails`` tells which fail.
+    """
+    from .preflight import check_faces
+    from .render import SIDES, FaceRenderer
+
+    options = options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
+    _check_options(options)
     try:
-        gen = generations.load(project, gen_id)
-        loaded = load_roster(project, gen, roster, sheet=sheet)
+        gen = job_generation(project, options)
+        loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
-    faces = FaceRenderer(project, gen).render(loaded.officers,
+    sides = SIDES if options.sides == "both" else (options.sides,)
+    faces = FaceRenderer(project, gen).render(loaded.officers, sides,
                                               extra_roots=[loaded.root] if loaded.root else [])
-    return check_faces(gen, list(loaded.officers), faces)
+    problems = list(loaded.notes) + check_faces(gen, list(loaded.officers), faces)
+    if not any(p.fails() for p in problems):
+        try:
+            compose(project, options, gen, loaded, faces, sides)
+        except InputError as exc:
+            problems += exc.diagnostics or [Diagnostic(message=exc.message)]
+    return problems

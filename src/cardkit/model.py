@@ -78,6 +78,7 @@ class Roster:
     officers: tuple[Officer, ...]
     source: str = ""
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
+    notes: tuple = ()  # Diagnostics that do not stop the job: warnings and notices
 
 
 @dataclass(frozen=True)
