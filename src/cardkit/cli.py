@@ -242,7 +242,7 @@ def check_summary(gen: str, problems, strict: bool) -> str:
         count=failing)
     if not officers:
         return _("{found}; nothing written").format(found=found)
-    return _("{found}, {officers}; nothing written").format(found=found, officers=ngettext(
+    return _("{found} {officers}; nothing written").format(found=found, officers=ngettext(
         "concerning {count} officer", "concerning {count} officers", officers).format(
         count=officers))
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import phones, textsafety
-from .errors import Diagnostic, InputError
+from .errors import MAX_FIELD_SHOWN, Diagnostic, InputError
 from .i18n import N_, _, ngettext
 from .model import OFFICER_FIELDS, Officer, Roster, Source, Unit
 from .project import did_you_mean
@@ -119,7 +119,8 @@ def _column_problems(raw: RawRoster, allowed_extra: set[str]) -> list[Diagnostic
         problems.append(Diagnostic(
             file=raw.file, line=raw.header_line, severity="notice",
             message=_("extra columns kept for templates as extra.*: {names}").format(
-                names=", ".join(extras))))
+                names=", ".join(e if len(e) <= MAX_FIELD_SHOWN else e[:MAX_FIELD_SHOWN] + "…"
+                                for e in extras))))
     return problems
 
 

@@ -36,7 +36,7 @@ def fitted(tmp_path_factory):
 def test_without_a_fit_policy_the_long_unit_is_refused_with_its_overlap(cli, fitted):
     result = cli(["check", "--gen", "nofit", "--roster", "r.csv"], cwd=fitted)
     assert result.code == 1
-    assert len(result.err_lines) == 1
+    assert len(result.err_lines) == 2
     line = result.err_lines[0]
     assert line.startswith(f'error: r.csv:2: officer A1: unit: "{LONG_UNIT}" overflows into the '
                            "text beside it by ")

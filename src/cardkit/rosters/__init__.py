@@ -80,14 +80,17 @@ def typo_of(header: str) -> str | None:
 
 
 def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
+    """Insertions, deletions, substitutions and swaps of two neighbours (``phnoe``: 1)."""
+    rows = [list(range(len(b) + 1))]
     for i, char_a in enumerate(a, start=1):
         current = [i]
         for j, char_b in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
+            best = min(rows[-1][j] + 1, current[j - 1] + 1, rows[-1][j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                best = min(best, rows[-2][j - 2] + 1)
+            current.append(best)
+        rows.append(current)
+    return rows[-1][-1]
 
 
 @dataclass
