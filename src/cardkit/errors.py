@@ -126,11 +126,12 @@ def spans(numbers: tuple[int, ...]) -> str:
 
 
 def summary(problems: list[Diagnostic], strict: bool = False) -> tuple[int, int]:
-    """(problems that fail the job, officers they concern), counted before grouping."""
+    """(problems that fail the job, as lines once grouped; officers they concern)."""
     failing = [p for p in problems if p.fails(strict)]
-    officers = {p.subject if p.subject != f"officer {NO_ID}" else f"{p.file}:{p.line}"
-                for p in failing if p.subject.startswith("officer ")}
-    return len(failing), len(officers)
+    # an officer is a row of a table (two rows may share an id), a subject in YAML
+    officers = {p.subject if p.file.endswith((".yaml", ".yml")) and not p.subject.endswith(NO_ID)
+                else f"{p.file}:{p.line}" for p in failing if p.subject.startswith("officer ")}
+    return len(group_rows(sorted(failing))), len(officers)
 
 
 def localize_subject(subject: str) -> str:

@@ -102,7 +102,8 @@ def test_sheet_option_on_a_csv_is_refused(tmp_path):
     (tmp_path / "r.csv").write_text(HEADER + row(1), encoding="utf-8")
     result = run_cli(["check", "--gen", "2022", "--roster", "r.csv", "--sheet", "x"], cwd=tmp_path)
     assert result.code == 1
-    assert result.err_lines[:-1] == ["error: r.csv: --sheet applies only to spreadsheet rosters (XLSX, XLS, ODS)"]
+    assert result.err_lines[:-1] == [
+        "error: r.csv: --sheet applies only to spreadsheet rosters (XLSX, XLS, ODS)"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "gb18030"])
