@@ -119,7 +119,7 @@ def _column_problems(raw: RawRoster, allowed_extra: set[str]) -> list[Diagnostic
         problems.append(Diagnostic(
             file=raw.file, line=raw.header_line, severity="notice",
             message=_("extra columns kept for templates as extra.*: {names}").format(
-                names=", ".join(e if len(e) <= MAX_FIELD_SHOWN else e[:MAX_FIELD_SHOWN] + "…"
+                names=_(", ").join(e if len(e) <= MAX_FIELD_SHOWN else e[:MAX_FIELD_SHOWN] + "…"
                                 for e in extras))))
     return problems
 

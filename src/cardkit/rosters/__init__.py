@@ -26,7 +26,9 @@ HEADER_ALIASES = {
     "微博": "weibo", "民警编号": "id", "民警姓名": "name",
     "联系电话": "phone", "固定电话": "phone", "座机": "phone", "移动电话": "mobile",
     "手机号码": "mobile", "微信二维码": "wechat", "责任区": "area", "警务区": "area",
-    "所属单位": "unit", "单位名称": "unit", "单位地址": "address",
+    "所属单位": "unit", "单位名称": "unit", "单位地址": "address", "所在单位": "unit",
+    "派出所": "unit", "电话号码": "phone", "座机号码": "phone", "固话": "phone",
+    "办公室电话": "phone", "微信号码": "wechat", "微信链接": "wechat", "负责社区": "area",
     "telephone": "phone", "tel": "phone", "cell": "mobile", "mobile_phone": "mobile",
     "wechat_url": "wechat", "station": "unit",
 }
@@ -42,8 +44,9 @@ COMMON_EXTRAS = frozenset({
 def column_name(header: object) -> str:
     """The field a column header stands for: an alias or a field name in any case."""
     text = header_text(header)
-    if text in HEADER_ALIASES:
-        return HEADER_ALIASES[text]
+    packed = "".join(text.split())  # 姓 名, 手机　号 (spaces Excel users pad headers with)
+    if packed in HEADER_ALIASES:
+        return HEADER_ALIASES[packed]
     text = text.lower().replace(" ", "_")
     return HEADER_ALIASES.get(text, text)
 
