@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import InputError
 from .i18n import _
 from .rosters import Cell, RawRoster, read_table
-from .rosters.xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell
+from .rosters.xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, xml_reason
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls lives in
 MAX_WORKBOOK_BYTES = MAX_UNPACKED_BYTES
@@ -103,7 +103,7 @@ def read_ods_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
         raise
     except Exception as exc:  # broken zip or XML, an entity bomb: all mean "unreadable"
         raise InputError(f"{name}: " + _("not a readable ODS spreadsheet ({reason})").format(
-            reason=exc)) from None
+            reason=xml_reason(exc))) from None
     tables = {t.getAttribute("name"): t for t in document.spreadsheet.getElementsByType(table.Table)}
     chosen = _pick_sheet(list(tables), sheet, name)
     where = f"{name}[{chosen}]"

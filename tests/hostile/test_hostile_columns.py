@@ -49,3 +49,57 @@ def test_an_id_with_an_invisible_character_is_refused(cli, tmp_path):
         assert line.startswith(f"error: {roster}:2: officer LD"), line
         assert line.endswith(f": id: contains the invisible character U+{ord(char):04X} at "
                              "character 3; type the id again"), line
+
+
+def _ods(path, content_dtd: str = ""):
+    import io
+    import zipfile
+
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="名单")
+    for values in (["编号", "姓名", "手机", "单位"], ["A1", "吴明", "13800000001", "柳东派出所"]):
+        row = TableRow()
+        for value in values:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    plain = io.BytesIO()
+    document.write(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "content.xml" and content_dtd:
+                head, _, rest = data.partition(b"?>")
+                data = head + b"?>" + content_dtd.encode() + rest.replace(b"A1", b"&a;", 1)
+            dst.writestr(item, data)
+    return path
+
+
+def test_xml_entities_in_an_ods_are_refused(cli, tmp_path):
+    roster = _ods(tmp_path / "r.ods", '<!DOCTYPE x [<!ENTITY a SYSTEM "file:///etc/hostname">]>')
+    result = cli(["check", "--gen", "2002", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1
+    assert result.err_lines[0] == (f"error: {roster}: not a readable ODS spreadsheet (its XML "
+                                   "declares entities, which a spreadsheet never does)")
+
+
+def test_an_ods_zip_bomb_is_refused_before_unpacking(cli, tmp_path, monkeypatch):
+    from cardkit import workbooks
+
+    monkeypatch.setattr(workbooks, "MAX_UNPACKED_BYTES", 2**20)
+    roster = tmp_path / "r.ods"
+    _ods(roster)
+    import zipfile
+
+    with zipfile.ZipFile(roster, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("Pictures/zeros.bin", b"\0" * (2 * 2**20))
+    result = cli(["check", "--gen", "2002", "--roster", str(roster)], cwd=tmp_path)
+    assert result.code == 1
+    assert result.err_lines[0] == (f"error: {roster}: unpacks to 2 MiB, more than a roster can be "
+                                   "(1 MiB)")

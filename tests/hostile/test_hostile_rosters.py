@@ -280,7 +280,7 @@ def test_a_screenshot_symlinked_out_of_the_roster_folder_is_refused(cli, tmp_pat
     os.symlink(EXAMPLE_QR_OUTSIDE, folder / "qr.png")
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
-    assert len(result.err_lines) == 1
+    assert len(result.err_lines) == 2
     assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": ')
     assert "must be inside the roster's folder" in result.err_lines[0]
 
@@ -324,9 +324,9 @@ def _xlsx(path, dtd: str = "", name_cell: str = "吴明", rows: int = 0):
 @pytest.mark.parametrize(("dtd", "cell", "reason"), [
     ('<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)) + "]>",
-     "&j;", "limit on input amplification factor"),
+     "&j;", "its XML declares entities, which a spreadsheet never does"),
     ('<!DOCTYPE worksheet [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>', "&xxe;",
-     "undefined entity &xxe;"),
+     "its XML declares entities, which a spreadsheet never does"),
 ])
 def test_xml_entity_tricks_in_an_xlsx_are_refused(cli, tmp_path, dtd, cell, reason):
     roster = _xlsx(tmp_path / "r.xlsx", dtd, cell)

@@ -36,7 +36,7 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
-            reason=exc)) from None
+            reason=xml_reason(exc))) from None
     try:
         names = workbook.sheetnames
         if sheet is None:
@@ -53,6 +53,18 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
             reason=exc)) from None
     finally:
         workbook.close()
+
+
+def xml_reason(exc: BaseException) -> object:
+    """Why a workbook's XML was refused: defusedxml (which openpyxl and odfpy use when it is
+    installed, as it is with cardkit) refuses every entity declaration, and openpyxl hides
+    that under a general message."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__module__.startswith("defusedxml"):
+            return _("its XML declares entities, which a spreadsheet never does")
+        cause = cause.__cause__ or cause.__context__
+    return exc
 
 
 def xlsx_rows(worksheet):
