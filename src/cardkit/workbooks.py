@@ -56,14 +56,26 @@ def read_xls_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
         chosen = _pick_sheet(book.sheet_names(), sheet, name)
         try:
             worksheet = book.sheet_by_name(chosen)
-            rows = [(number, [_xls_cell(book, c) for c in worksheet.row(number - 1)])
-                    for number in range(1, worksheet.nrows + 1)]
+            return read_table(_xls_rows(book, worksheet), f"{name}[{chosen}]", root)
+        except InputError:
+            raise
         except Exception as exc:
             raise InputError(f"{name}: " + _("not a readable XLS workbook ({reason})").format(
                 reason=exc)) from None
-        return read_table(rows, f"{name}[{chosen}]", root)
     finally:
         book.release_resources()
+
+
+def _xls_rows(book, worksheet):
+    """(row number, cells); an empty row costs no cell lookups (a sheet may claim 65,536)."""
+    import xlrd
+
+    empty = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+    for index in range(worksheet.nrows):
+        if all(kind in empty for kind in worksheet.row_types(index)):
+            yield index + 1, []
+            continue
+        yield index + 1, [_xls_cell(book, cell) for cell in worksheet.row(index)]
 
 
 def _xls_cell(book, cell) -> Cell:
@@ -104,10 +116,19 @@ def read_ods_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
     except Exception as exc:  # broken zip or XML, an entity bomb: all mean "unreadable"
         raise InputError(f"{name}: " + _("not a readable ODS spreadsheet ({reason})").format(
             reason=xml_reason(exc))) from None
+    if document.spreadsheet is None:  # an OpenDocument, but a text or a drawing
+        raise InputError(f"{name}: " + _("not a readable ODS spreadsheet ({reason})").format(
+            reason=_("no spreadsheet in it")))
     tables = {t.getAttribute("name"): t for t in document.spreadsheet.getElementsByType(table.Table)}
     chosen = _pick_sheet(list(tables), sheet, name)
     where = f"{name}[{chosen}]"
-    return read_table(_ods_rows(tables[chosen], where), where, root)
+    try:
+        return read_table(_ods_rows(tables[chosen], where), where, root)
+    except InputError:
+        raise
+    except Exception as exc:  # odfpy's tree of a damaged file: any surprise means "unreadable"
+        raise InputError(f"{name}: " + _("not a readable ODS spreadsheet ({reason})").format(
+            reason=exc)) from None
 
 
 def _ods_rows(sheet, where: str):
