@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from pathlib import Path
 
 from .errors import InputError
 from .i18n import _
 from .rosters import Cell, RawRoster, read_table
-from .rosters.xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, xml_reason
+from .rosters.xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, refuse_zip_bomb, xml_reason
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls lives in
 MAX_WORKBOOK_BYTES = MAX_UNPACKED_BYTES
@@ -104,12 +103,7 @@ def read_ods_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
     from odf import opendocument, table
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise InputError(f"{name}: " + _("unpacks to {size} MiB, more than a roster can be "
-                                             "({limit} MiB)").format(
-                size=unpacked // 2**20, limit=MAX_UNPACKED_BYTES // 2**20))
+        refuse_zip_bomb(data, name, MAX_UNPACKED_BYTES)
         document = opendocument.load(io.BytesIO(data))
     except InputError:
         raise

@@ -27,12 +27,7 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
     import openpyxl
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise InputError(f"{name}: " + _("unpacks to {size} MiB, more than a roster can be "
-                                             "({limit} MiB)").format(
-                size=unpacked // 2**20, limit=MAX_UNPACKED_BYTES // 2**20))
+        refuse_zip_bomb(data, name, MAX_UNPACKED_BYTES)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
@@ -53,6 +48,17 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
             reason=exc)) from None
     finally:
         workbook.close()
+
+
+def refuse_zip_bomb(data: bytes, name: str, limit: int) -> None:
+    """Raise InputError when the zip ``data`` unpacks to more than ``limit`` bytes (read from
+    its directory, before anything is unpacked)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(item.file_size for item in archive.infolist())
+    if unpacked > limit:
+        raise InputError(f"{name}: " + _("unpacks to {size} MiB, more than a roster can be "
+                                         "({limit} MiB)").format(size=unpacked // 2**20,
+                                                                 limit=limit // 2**20))
 
 
 def xml_reason(exc: BaseException) -> object:
