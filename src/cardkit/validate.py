@@ -54,7 +54,8 @@ def build_roster(
     first_line: dict[str, int] = {}
     units: dict[tuple, Unit] = {}
     others: list[Diagnostic] = []  # problems of officers not chosen by ``only``
-    other_lines: set[int] = set()
+    other_rows: dict[int, int] = {}  # line of any of their fields -> line of their record
+    bad_others: set[int] = set()  # records of officers not chosen that have problems
     if not raw.records:
         problems.append(Diagnostic(file=raw.file, message=_("the roster lists no officers")))
     for record in raw.records:
@@ -62,7 +63,8 @@ def build_roster(
         chosen = wanted is None or key in wanted
         sink = problems if chosen else others
         if not chosen:
-            other_lines |= {record.line, *record.lines.values()}
+            other_rows.update(dict.fromkeys((record.line, *record.lines.values()), record.line))
+        before = len(others)
         for field_name, reason in (needs or {}).items():
             if not record.fields.get(field_name):
                 sink.append(_diag(record, field_name, _("missing: {reason}").format(reason=reason)))
@@ -71,16 +73,18 @@ def build_roster(
         if key in first_line:
             sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
                 id=record.fields.get("id"), line=first_line[key])))
+        if len(others) > before:
+            bad_others.add(record.line)
+        if key in first_line:
             continue
         if key:
             first_line[key] = record.line
         if officer is not None and chosen:
             officers.append(officer)
     if wanted is not None:
-        moved = [p for p in problems if p.subject.startswith("officer ") and p.line in other_lines]
+        moved = [p for p in problems if p.subject.startswith("officer ") and p.line in other_rows]
         problems = [p for p in problems if p not in moved]
-        others += moved
-        count = len({p.subject if p.subject != "officer (no id)" else p.line for p in others})
+        count = len(bad_others | {other_rows[p.line] for p in moved})
         if count:
             problems.append(Diagnostic(file=raw.file, severity="notice", message=ngettext(
                 "{count} other officer in the roster has problems; only the officers chosen "
