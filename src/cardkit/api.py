@@ -8,7 +8,7 @@ from typing import Any
 
 from . import generations, yamlio
 from .errors import Diagnostic, InputError, PreflightError, UsageError
-from .i18n import _
+from .i18n import _, ngettext
 from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 from .model import Generation, Officer, Roster
 from .project import Project
@@ -63,18 +63,14 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
 
 
 def enforce_strict(notes: list[Diagnostic], strict: bool) -> None:
-    """Under ``--strict`` a warning fails the job: raise with every note when there is one."""
+    """Under ``--strict`` a warning fails the job: raise with every note, and one line
+    saying why the job stopped, when there is one."""
     if strict and any(n.fails(strict=True) for n in notes):
-        raise InputError(_("a warning fails the job under --strict"),
-                         [_strict(n) for n in notes])
-
-
-def _strict(note: Diagnostic) -> Diagnostic:
-    """A warning as the error it is under ``--strict``."""
-    if note.severity != "warning":
-        return note
-    return Diagnostic(file=note.file, line=note.line, subject=note.subject, field=note.field,
-                      message=note.message, severity="error", rows=note.rows)
+        count = sum(n.severity == "warning" for n in notes)
+        raise InputError(_("a warning fails the job under --strict"), [*notes, Diagnostic(
+            message=ngettext("{count} warning and --strict: nothing written",
+                             "{count} warnings and --strict: nothing written", count).format(
+                count=count))])
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:

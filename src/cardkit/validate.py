@@ -70,12 +70,13 @@ def build_roster(
                 sink.append(_diag(record, field_name, _("missing: {reason}").format(reason=reason)))
         officer = _build_officer(record, base_unit, known, allowed_extra, units, sink,
                                  raw.root)
-        if key in first_line:
+        duplicate = key in first_line
+        if duplicate:
             sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
                 id=record.fields.get("id"), line=first_line[key])))
         if len(others) > before:
             bad_others.add(record.line)
-        if key in first_line:
+        if duplicate:
             continue
         if key:
             first_line[key] = record.line
