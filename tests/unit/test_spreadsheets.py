@@ -253,3 +253,13 @@ def test_a_damaged_ods_is_refused_in_one_line(tmp_path):
     path.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(InputError, match="not a readable ODS spreadsheet"):
         read_roster(path)
+
+
+def test_an_xls_from_standard_input_is_recognised(tmp_path):
+    from conftest import run_cli
+
+    path = xls(tmp_path / "r.xls", [["编号", "姓名", "电话", "单位"], ["A1", "吴明", "0772-12", "所"]])
+    result = run_cli(["check", "--gen", "2022", "--roster", "-", "--sheet", "名单"], cwd=tmp_path,
+                     stdin=path.read_bytes())
+    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1: phone: "0772-12": not a '
+                                   "valid Chinese number")
