@@ -106,7 +106,7 @@ def test_officer_checks_only_the_chosen_and_counts_the_others_in_a_notice(cli, t
 @pytest.fixture
 def a_warning(monkeypatch):
     """A roster warning, as a generation's qr.missing: omit gives one (the plumbing under test)."""
-    from cardkit import validate
+    from cardkit.roster import validate
 
     original = validate._column_problems
 

@@ -90,9 +90,9 @@ def test_xml_entities_in_an_ods_are_refused(cli, tmp_path):
 
 
 def test_an_ods_zip_bomb_is_refused_before_unpacking(cli, tmp_path, monkeypatch):
-    from cardkit import workbooks
+    from cardkit.roster import ods_roster
 
-    monkeypatch.setattr(workbooks, "MAX_UNPACKED_BYTES", 2**20)
+    monkeypatch.setattr(ods_roster, "MAX_UNPACKED_BYTES", 2**20)
     roster = tmp_path / "r.ods"
     _ods(roster)
     import zipfile

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 
 from cardkit.errors import InputError
-from cardkit.rosters import read_roster
-from cardkit.validate import build_roster
+from cardkit.roster.read import read_roster
+from cardkit.roster.validate import build_roster
 
 TITLE = "柳东派出所社区民警名单"
 HEADER = ["序号", "编号", "姓名", "职务", "办公电话", "手机号", "微信号", "所属单位", "性别", "入职日期",
@@ -177,9 +177,9 @@ def test_a_damaged_xls_is_refused_in_one_line(tmp_path):
 
 
 def test_an_xls_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
-    from cardkit import workbooks
+    from cardkit.roster import xls_roster
 
-    monkeypatch.setattr(workbooks, "MAX_WORKBOOK_BYTES", 1000)
+    monkeypatch.setattr(xls_roster, "MAX_WORKBOOK_BYTES", 1000)
     path = xls(tmp_path / "r.xls", [HEADER, officer(1)])
     with pytest.raises(InputError, match=r"more than a roster can be \(0 MiB\)"):
         read_roster(path)
