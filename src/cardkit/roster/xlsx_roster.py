@@ -55,9 +55,9 @@ def refuse_zip_bomb(data: bytes, name: str, limit: int) -> None:
 
 
 def xml_reason(exc: BaseException) -> object:
-    """Why a workbook's XML was refused: defusedxml (which openpyxl and odfpy use when it is
-    installed, as it is with cardkit) refuses every entity declaration, and openpyxl hides
-    that under a general message."""
+    """Why a workbook's XML was refused: defusedxml (which openpyxl uses when it is installed,
+    as it is with cardkit, and the ODS reader too) refuses every entity declaration, and
+    openpyxl hides that under a general message."""
     cause: BaseException | None = exc
     while cause is not None:
         if type(cause).__module__.startswith("defusedxml"):
