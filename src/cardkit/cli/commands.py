@@ -75,6 +75,8 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
                    + _("(base {base}, {size})").format(base=base, size=row["size"]))
         click.echo("       " + _("front: {blocks}").format(blocks=", ".join(row["front"])))
         click.echo("       " + _("back:  {blocks}").format(blocks=", ".join(row["back"])))
+        if row["unit"]:
+            click.echo("       " + _("unit:  {fields}").format(fields=", ".join(row["unit"])))
 
 
 @cli.command("show")
@@ -170,7 +172,7 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     finally:
         if bar:
             bar.close()
-    _show_notes(ctx, result.notes)
+    _say_notes(ctx, result.notes)
     if not result.cards:
         ctx.console.info(_("nothing to print: no officer's card changed since {report}").format(
             report=scale.get("changed_since")) if scale.get("changed_since")
@@ -184,11 +186,12 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
                                     pages=result.pages))
 
 
-def _show_notes(ctx: Context, notes) -> None:
-    """Warnings and notices of a job that went through: warnings even under -q."""
+def _say_notes(ctx: Context, notes) -> None:
+    """Problems, the same on many rows grouped: warnings and errors always go to stderr;
+    notices are information (-q silences them)."""
     from ..errors import group_rows
 
-    for note in group_rows(list(notes)):
+    for note in group_rows(sorted(notes)):
         if note.severity == "notice":
             ctx.console.info(note.format())
         else:
@@ -218,11 +221,7 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
         click.echo(json.dumps({"ok": not failing, "problems": [p.as_dict() for p in shown]},
                               ensure_ascii=False, indent=2))
     else:
-        for problem in shown:
-            if problem.severity == "notice":
-                ctx.console.info(problem.format())
-            else:
-                ctx.console.error(problem.format())
+        _say_notes(ctx, problems)
         if ctx.console.verbose:
             _explain_check(ctx, options, problems)
         say = ctx.console.error if failing else ctx.console.info

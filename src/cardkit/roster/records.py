@@ -27,6 +27,8 @@ HEADER_ALIASES = {
     "办公室电话": "phone", "微信号码": "wechat", "微信链接": "wechat", "负责社区": "area",
     "telephone": "phone", "tel": "phone", "cell": "mobile", "mobile_phone": "mobile",
     "wechat_url": "wechat", "station": "unit",
+    "网上公安局": "web.网上公安局", "网上警务室": "web.网上警务室", "卡通形象": "mascot",
+    "吉祥物": "mascot",
 }
 # Headers offices add that no card field stands for: kept as extra.* (named in one
 # notice) without a did-you-mean, although some are close to a field's name (警号, 编号).
@@ -51,10 +53,17 @@ def header_text(header: object) -> str:
     return str(header or "").replace("\ufeff", "").strip()
 
 
-# Roster columns that describe the unit rather than the officer.
+# Roster columns that describe the unit rather than the officer (and ``web.LABEL``:
+# the unit's web address of that label, e.g. a 网上公安局 column).
 UNIT_COLUMNS = {"unit": "name", "address": "address", "hotline": "hotline",
-                "website": "website", "weibo": "weibo", "unit_wechat": "wechat"}
+                "website": "website", "weibo": "weibo", "unit_wechat": "wechat",
+                "mascot": "mascot"}
 FIELD_COLUMNS = ("id", "name", "post", "phone", "mobile", "wechat", "area", *UNIT_COLUMNS)
+
+
+def is_field_column(key: str) -> bool:
+    """Whether a column key (``column_name``) is a roster field rather than an extra column."""
+    return key in FIELD_COLUMNS or key.startswith("web.")
 
 
 def typo_of(header: str) -> str | None:
@@ -120,6 +129,7 @@ class RawRoster:
     unit: dict[str, str | None] | None = None
     unit_lines: dict[str, int] = field(default_factory=dict)
     root: Path | None = None
+    specimen: bool = False  # the roster says specimen: true
     # A spreadsheet's header row: where it is, its columns' headers, and what was wrong with it
     # (two columns for one field). Extra columns are read as "extra.HEADER" fields.
     header_line: int = 0

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from ..errors import Diagnostic, InputError
 from ..i18n import _
-from .records import FIELD_COLUMNS, RawRecord, RawRoster, column_name, header_text
+from .records import RawRecord, RawRoster, column_name, header_text, is_field_column
 
 HEADER_SEARCH_ROWS = 10
 
@@ -89,8 +89,8 @@ def _map_columns(cells: list[Cell], where: str, line: int
             columns.append("")
             continue
         key = column_name(text)
-        if key not in FIELD_COLUMNS:
-            key = f"extra.{text}"
+        if not is_field_column(key):
+            key = f"extra.{key}"
         if key in headers:
             problems.append(Diagnostic(
                 file=where, line=line, field=key.removeprefix("extra."),
