@@ -319,7 +319,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                                            check=check_faces, jobs=options.jobs,
                                            progress=options.progress)
     if problems:
-        raise PreflightError(_("preflight failed"), problems + list(roster.notes))
+        raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
     pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from cardkit.errors import Diagnostic
-
 HEADER = "编号,姓名,职务,电话,手机,微信,辖区\n"
 
 
@@ -21,6 +17,16 @@ def rows(count: int, duplicate: int | None = None) -> str:
     return HEADER + "".join(lines)
 
 
+# Everything the built-in generations print of a unit (fictional addresses and numbers).
+FULL_UNIT = """unit:
+  name: 柳州市公安局城关派出所
+  address: 柳州市城中区城关路1号
+  hotline: "0772-2810110"
+  mascot: 螺警官
+  web:
+    - {label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}
+    - {label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}
+"""
 UNIT_LINE = ("error: r.csv:2: rows 2–26: unit: no unit name: add a column 单位 (unit) with the "
              "station's full name, e.g. 柳州市公安局柳东派出所, or write it once in cardkit.yaml as unit: "
              "name:")
@@ -47,7 +53,7 @@ def test_the_summary_and_the_grouped_rows_in_chinese(cli, tmp_path, monkeypatch)
         'error: r.csv:26: 民警 CG011: id: 编号 "CG011" 重复（第一次出现在第 12 行）',
         "发现 2 个问题，涉及 25 名民警；未写入任何文件",
     ]
-    (tmp_path / "cardkit.yaml").write_text("unit:\n  name: 城关派出所\n", encoding="utf-8")
+    (tmp_path / "cardkit.yaml").write_text(FULL_UNIT, encoding="utf-8")
     (tmp_path / "r.csv").write_text(rows(3), encoding="utf-8")
     result = cli(["check", "--gen", "2022", "--roster", "r.csv"], cwd=tmp_path)
     assert (result.code, result.err_lines) == (0, ["ok: 版式 2022：未发现问题"])
@@ -62,7 +68,7 @@ def test_json_carries_grouped_rows(cli, tmp_path):
 
 
 def test_verbose_check_says_what_it_checked(cli, tmp_path):
-    (tmp_path / "cardkit.yaml").write_text("unit:\n  name: 城关派出所\n", encoding="utf-8")
+    (tmp_path / "cardkit.yaml").write_text(FULL_UNIT, encoding="utf-8")
     (tmp_path / "r.csv").write_text(rows(2), encoding="utf-8")
     result = cli(["-v", "check", "--gen", "2022", "--roster", "r.csv", "--layout", "cards"],
                  cwd=tmp_path)
@@ -80,7 +86,7 @@ BAD_OTHERS = (HEADER + "CG001,吴明,社区民警,0772-2812301,13800000001,https
 
 
 def test_officer_checks_only_the_chosen_and_counts_the_others_in_a_notice(cli, tmp_path):
-    (tmp_path / "cardkit.yaml").write_text("unit:\n  name: 城关派出所\n", encoding="utf-8")
+    (tmp_path / "cardkit.yaml").write_text(FULL_UNIT, encoding="utf-8")
     (tmp_path / "r.csv").write_text(BAD_OTHERS, encoding="utf-8")
     result = cli(["check", "--gen", "2022", "--roster", "r.csv", "--officer", "CG001"],
                  cwd=tmp_path)
@@ -103,42 +109,34 @@ def test_officer_checks_only_the_chosen_and_counts_the_others_in_a_notice(cli, t
         "found 1 problem concerning 1 officer; nothing written"]
 
 
-@pytest.fixture
-def a_warning(monkeypatch):
-    """A roster warning, as a generation's qr.missing: omit gives one (the plumbing under test)."""
-    from cardkit.roster import validate
-
-    original = validate._column_problems
-
-    def with_warning(raw, allowed):
-        return original(raw, allowed) + [Diagnostic(file=raw.file, subject="officer CG002",
-                                                    line=3, field="wechat", severity="warning",
-                                                    message="printed without its QR code")]
-
-    monkeypatch.setattr(validate, "_column_problems", with_warning)
-
-
-def test_a_warning_fails_only_under_strict(cli, tmp_path, a_warning):
-    (tmp_path / "cardkit.yaml").write_text("unit:\n  name: 城关派出所\n", encoding="utf-8")
-    (tmp_path / "r.csv").write_text(rows(3), encoding="utf-8")
-    warning = "warning: r.csv:3: officer CG002: wechat: printed without its QR code"
-    result = cli(["check", "--gen", "2022", "--roster", "r.csv"], cwd=tmp_path)
+def test_a_warning_fails_only_under_strict(cli, tmp_path):
+    # The unit gives no address or hotline, which 2022 prints; CG002 has no WeChat yet.
+    unit = "".join(line for line in FULL_UNIT.splitlines(keepends=True)
+                   if not line.startswith(("  address:", "  hotline:")))
+    (tmp_path / "cardkit.yaml").write_text(unit, encoding="utf-8")
+    (tmp_path / "r.csv").write_text(rows(3).replace("https://u.wechat.com/CG002", ""),
+                                    encoding="utf-8")
+    check = ["--gen", "2022", "--roster", "r.csv"]
+    warnings = [line for line in cli(["check", *check], cwd=tmp_path).err_lines
+                if line.startswith("warning: ")]
+    assert [line.split(": ")[1:4] for line in warnings] == [
+        ["r.csv", "officer CG002", "wechat"], ["r.csv", "unit", "address"],
+        ["r.csv", "unit", "hotline"]]
+    result = cli(["check", *check], cwd=tmp_path)
     assert (result.code, result.err_lines) == (0, [
-        warning, "ok: generation 2022: no problems found (1 warning; --strict fails it)"])
-    strict = cli(["check", "--gen", "2022", "--roster", "r.csv", "--strict"], cwd=tmp_path)
+        *warnings, "ok: generation 2022: no problems found (3 warnings; --strict fails them)"])
+    strict = cli(["check", *check, "--strict"], cwd=tmp_path)
     assert (strict.code, strict.err_lines) == (1, [
-        warning, "found 1 problem concerning 1 officer; nothing written"])
-    printed = cli(["-q", "print", "--gen", "2022", "--roster", "r.csv", "-o", "a.pdf"],
-                  cwd=tmp_path)
-    assert (printed.code, printed.err_lines) == (0, [warning])  # a warning is shown under -q
-    refused = cli(["print", "--gen", "2022", "--roster", "r.csv", "-o", "b.pdf", "--strict"],
-                  cwd=tmp_path)
+        *warnings, "found 3 problems concerning 1 officer; nothing written"])
+    printed = cli(["-q", "print", *check, "-o", "a.pdf"], cwd=tmp_path)
+    assert (printed.code, printed.err_lines) == (0, warnings)  # warnings are shown under -q
+    refused = cli(["print", *check, "-o", "b.pdf", "--strict"], cwd=tmp_path)
     assert refused.code == 1 and not (tmp_path / "b.pdf").exists()
-    assert refused.err_lines == ["error: 1 warning and --strict: nothing written", warning]
+    assert refused.err_lines == ["error: 3 warnings and --strict: nothing written", *warnings]
 
 
 def test_check_refuses_the_layout_print_refuses(cli, tmp_path):
-    (tmp_path / "cardkit.yaml").write_text("unit:\n  name: 城关派出所\n", encoding="utf-8")
+    (tmp_path / "cardkit.yaml").write_text(FULL_UNIT, encoding="utf-8")
     (tmp_path / "r.csv").write_text(rows(2), encoding="utf-8")
     base = ["--gen", "2022", "--roster", "r.csv", "--paper", "60x60mm"]
     printed = cli(["print", *base, "-o", "x.pdf"], cwd=tmp_path)
