@@ -86,7 +86,8 @@ class Diagnostic:
 
 
 def group_rows(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """The same problem on several officers' rows as one line naming the rows (``rows 3–27``).
+    """The same problem on several officers' rows as one line naming the rows (``rows 3–27``),
+    where the first of them was; the order is otherwise kept.
 
     Problems are the same when severity, file, field and message are; only officers'
     problems are grouped (a unit or generation problem is already one line).
@@ -108,7 +109,7 @@ def group_rows(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
         result.append(Diagnostic(file=first.file, line=lines[0], subject=f"{word} {spans(lines)}",
                                  field=first.field, message=first.message,
                                  severity=first.severity, rows=lines))
-    return sorted(result)
+    return result
 
 
 def spans(numbers: tuple[int, ...]) -> str:
@@ -160,7 +161,7 @@ class CardkitError(Exception):
 
     def lines(self) -> list[str]:
         if self.diagnostics:
-            return [d.format() for d in group_rows(self.diagnostics)]
+            return [d.format() for d in group_rows(self.diagnostics)]  # sorted
         return [printable(f"error: {self.message}")]
 
 

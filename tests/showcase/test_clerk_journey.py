@@ -116,13 +116,13 @@ def test_the_clerks_journey(cli, tmp_path, chinese):
              "qr: missing: omit）")
     second = cli(check, cwd=project)
     assert (second.code, second.err_lines) == (0, [
-        no_qr, extra, "ok: 版式 local：未发现问题（1 个警告；加 --strict 时会失败）"])
+        no_qr, extra, "ok: 版式 local：没有错误（1 个警告；加 --strict 时会失败）"])
     strict = cli([*check, "--strict"], cwd=project)
     assert (strict.code, strict.err_lines[-1]) == (1, "发现 1 个问题，涉及 1 名民警；未写入任何文件")
 
     printed = cli(["print", "--gen", "local", "--roster", ROSTER, "-o", "名片.pdf"], cwd=project)
     assert printed.code == 0, printed.stderr
-    assert printed.err_lines == [no_qr, extra, "已写入 名片.pdf：25 张卡，3 张纸，6 页"]
+    assert printed.err_lines == [extra, no_qr, "已写入 名片.pdf：25 张卡，3 张纸，6 页"]
     pdf = project / "名片.pdf"
     assert page_count(pdf) == 6
     fronts = "".join(page_texts(pdf)[0::2])

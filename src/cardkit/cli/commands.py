@@ -191,7 +191,7 @@ def _say_notes(ctx: Context, notes) -> None:
     notices are information (-q silences them)."""
     from ..errors import group_rows
 
-    for note in group_rows(sorted(notes)):
+    for note in group_rows(list(notes)):
         if note.severity == "notice":
             ctx.console.info(note.format())
         else:
@@ -221,7 +221,7 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
         click.echo(json.dumps({"ok": not failing, "problems": [p.as_dict() for p in shown]},
                               ensure_ascii=False, indent=2))
     else:
-        _say_notes(ctx, problems)
+        _say_notes(ctx, sorted(problems))
         if ctx.console.verbose:
             _explain_check(ctx, options, problems)
         say = ctx.console.error if failing else ctx.console.info
@@ -237,12 +237,11 @@ def check_summary(gen: str, problems, strict: bool) -> str:
     failing, officers = summary(problems, strict)
     if not failing:
         warnings = sum(p.severity == "warning" for p in problems)
-        line = "ok: " + _("generation {gen}: no problems found").format(gen=gen)
-        if warnings:
-            line += ngettext(" ({count} warning; --strict fails it)",
-                             " ({count} warnings; --strict fails them)", warnings).format(
-                count=warnings)
-        return line
+        if not warnings:
+            return "ok: " + _("generation {gen}: no problems found").format(gen=gen)
+        return "ok: " + _("generation {gen}: no errors").format(gen=gen) + ngettext(
+            " ({count} warning; --strict fails it)", " ({count} warnings; --strict fails them)",
+            warnings).format(count=warnings)
     found = ngettext("found {count} problem", "found {count} problems", failing).format(
         count=failing)
     if not officers:
