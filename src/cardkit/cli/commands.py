@@ -108,6 +108,14 @@ JOB_OPTIONS = [
                  help="Gap between cards (default: twice the bleed when it costs no card)."),
     click.option("--color", type=click.Choice(["rgb", "cmyk"]), default="rgb", show_default=True,
                  help="cmyk: PDF/X-4 with an output intent; colours from colors_cmyk."),
+    click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+                 help="Worker processes rendering in parallel (default: all cores)."),
+    click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                 help="Stop when a chunk of officers takes longer (default 600, or cardkit.yaml "
+                      "limits: render_seconds)."),
+    click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIB",
+                 help="Stop when rendering a chunk grows a process by more (default 4096, or "
+                      "cardkit.yaml limits: render_memory_mib)."),
     click.option("--strict", is_flag=True,
                  help="Every warning fails the job (notices never do)."),
 ]
@@ -132,8 +140,6 @@ def job_options(command):
               help="Crop marks outside the bleed (default: crop on paper; none on a stock or 1-up).")
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="Cards per officer.")
-@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-              help="Worker processes rendering in parallel (default: all cores).")
 @click.option("--report", metavar="FILE.json",
               help="Write the ledger: officer -> sheet, slot, side; counts; input checksums.")
 @click.option("--changed-since", metavar="REPORT.json",
@@ -212,9 +218,15 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     """Validate the roster and preflight the cards as print would; write nothing."""
     from ..api import PrintOptions, check
     from ..errors import group_rows, summary
+    from .progress import for_console
 
     options = PrintOptions(gen=gen, roster=roster, sheet=sheet, officers=list(officers), **job)
-    problems = check(ctx.project, gen, roster, sheet=sheet, options=options)
+    bar = for_console(ctx.console.quiet)
+    try:
+        problems = check(ctx.project, gen, roster, sheet=sheet, progress=bar, options=options)
+    finally:
+        if bar:
+            bar.close()
     failing = summary(problems, options.strict)[0]
     shown = group_rows(sorted(problems))
     if as_json:
