@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from conftest import FULL_UNIT
+
 HEADER = "编号,姓名,职务,电话,手机,微信,辖区\n"
 
 
@@ -17,16 +19,6 @@ def rows(count: int, duplicate: int | None = None) -> str:
     return HEADER + "".join(lines)
 
 
-# Everything the built-in generations print of a unit (fictional addresses and numbers).
-FULL_UNIT = """unit:
-  name: 柳州市公安局城关派出所
-  address: 柳州市城中区城关路1号
-  hotline: "0772-2810110"
-  mascot: 螺警官
-  web:
-    - {label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}
-    - {label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}
-"""
 UNIT_LINE = ("error: r.csv:2: rows 2–26: unit: no unit name: add a column 单位 (unit) with the "
              "station's full name, e.g. 柳州市公安局柳东派出所, or write it once in cardkit.yaml as unit: "
              "name:")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import FULL_UNIT
 from pdfcheck import page_count, page_texts, qr_codes
 
 ROSTER = "民警名单.xlsx"
@@ -51,17 +52,6 @@ def write_roster(path: Path, count: int = 25) -> None:
     book.save(path)
 
 
-UNIT = """unit:
-  name: 柳州市公安局城关派出所
-  address: 柳州市城中区城关路1号
-  hotline: "0772-2810110"
-  mascot: 螺警官
-  web:
-    - {label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}
-    - {label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}
-"""
-
-
 @pytest.fixture
 def chinese(monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
@@ -92,7 +82,7 @@ def test_the_clerks_journey(cli, tmp_path, chinese):
     # First fix: the unit, once, in cardkit.yaml (what the unit line says to write), with
     # everything the generation prints of it (fictional addresses and numbers).
     with (project / "cardkit.yaml").open("a", encoding="utf-8") as settings:
-        settings.write(UNIT)
+        settings.write(FULL_UNIT)
     # Two officers need their cards today: --officer checks and prints only them.
     today = ["--gen", "local", "--roster", ROSTER, "--officer", "CG001", "--officer", "CG002"]
     others = (f"notice: {where}: 名单中另有 2 名民警的资料有问题；只检查和打印所选的民警（cardkit check "
