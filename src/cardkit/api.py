@@ -107,6 +107,8 @@ class PrintResult:
     sheets: int
     layout: str
     problems: list[Diagnostic] = field(default_factory=list)
+    stamped: int = 0  # officers stamped on a plate laid out once (cardkit.stamp)
+    laid_out: dict[str, int] = field(default_factory=dict)  # why the others were laid out
 
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
@@ -182,7 +184,8 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
             roster_file=roster_path(project, options.roster), shard=options.shard,
             changed_since=options.changed_since))
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout)
+                       layout=options.layout, stamped=getattr(faces, "stamped", 0),
+                       laid_out=getattr(faces, "refused", {}))
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],

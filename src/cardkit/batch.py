@@ -38,6 +38,8 @@ class ChunkResult:
     qr_codes: dict
     glyph_warnings: list[str]
     problems: list[Diagnostic] = field(default_factory=list)
+    stamped: int = 0  # officers stamped on a plate (cardkit.stamp), the rest laid out
+    refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out
 
 
 @dataclass
@@ -102,8 +104,13 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
         finally:
             _JOB = None
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
-    return FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes,
-                   glyph_warnings=warnings), problems
+    faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings)
+    faces.stamped = sum(r.stamped for r in results)
+    faces.refused = {}
+    for result in results:
+        for why, count in result.refused.items():
+            faces.refused[why] = faces.refused.get(why, 0) + count
+    return faces, problems
 
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
@@ -113,6 +120,10 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
 
     job = _JOB
     assert job is not None
+    from . import stamp
+
+    if stamp.enabled():  # lay out once per plate, stamp every officer who fits
+        return stamp.render_chunk(job, span)
     if job.renderer is None:
         job.renderer = FaceRenderer(job.project, job.gen)
     start, stop = span
@@ -122,7 +133,7 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
     return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
                        qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,
-                       problems=problems)
+                       problems=problems, refused={stamp.TURNED_OFF: len(officers)})
 
 
 def merge_chunks(results: Sequence[ChunkResult]):
@@ -228,7 +239,8 @@ def print_in_parts(project: Project, options, roster, print_part):
     output = Path(options.output or project.output_dir / f"cards-{options.gen}.pdf")
     output.parent.mkdir(parents=True, exist_ok=True)
     total = len(roster.officers)
-    cards = pages = sheets = 0
+    cards = pages = sheets = stamped = 0
+    laid_out: dict[str, int] = {}
     ledgers = []
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
         parts = []
@@ -249,6 +261,9 @@ def print_in_parts(project: Project, options, roster, print_part):
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
+            stamped += result.stamped
+            for why, count in result.laid_out.items():
+                laid_out[why] = laid_out.get(why, 0) + count
         written = merge_files(parts, output, subject=f"{cards} cards", project=project,
                               gen_id=options.gen)
     if options.report:
@@ -257,7 +272,7 @@ def print_in_parts(project: Project, options, roster, print_part):
         report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
                                                  changed_since=options.changed_since))
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
-                       layout=options.layout)
+                       layout=options.layout, stamped=stamped, laid_out=laid_out)
 
 
 def _offset(progress: Progress | None, base: int, total: int) -> Progress | None:

@@ -19,6 +19,7 @@ class QrGraphic:
     modules: int  # modules per side, without the quiet zone
     size_mm: float  # printed size including the quiet zone
     error_correction: str
+    matrix: tuple[bytes, ...] = ()  # rows of modules, 1 = dark, without the quiet zone
 
     @property
     def module_mm(self) -> float:
@@ -27,11 +28,12 @@ class QrGraphic:
 
 def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#000000",
               light: str = "#ffffff") -> QrGraphic:
-    """Encode ``payload`` and draw it as an SVG of ``size_mm`` (quiet zone included)."""
-    import segno
+    """Encode ``payload`` and draw it as an SVG of ``size_mm`` (quiet zone included).
 
-    code = segno.make_qr(payload, error=ec.lower(), boost_error=False)
-    matrix = [list(row) for row in code.matrix]
+    zxing-cpp's encoder: 0.2 ms a code where segno's mask evaluation took 5 ms; the
+    stamper draws the same matrix straight into the page (``stamp.writer.qr_ops``).
+    """
+    matrix = qr_matrix(payload, ec)
     n = len(matrix)
     total = n + 2 * QUIET_ZONE
     runs = []
@@ -51,8 +53,32 @@ def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#0000
         f'<rect width="{total}" height="{total}" fill="{light}"/>'
         f'<path fill="{dark}" d="{"".join(runs)}"/></svg>'
     )
-    return QrGraphic(payload=payload, svg=svg, version=int(code.version), modules=n,
-                     size_mm=size_mm, error_correction=ec.upper())
+    return QrGraphic(payload=payload, svg=svg, version=(n - 17) // 4, modules=n,
+                     size_mm=size_mm, error_correction=ec.upper(), matrix=matrix)
+
+
+def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:
+    """The code's modules, row by row (1 = dark), smallest version for ``ec``."""
+    import zxingcpp
+
+    code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec.upper())
+    image = code.to_image(scale=1, add_quiet_zones=False)
+    n = image.shape[0]
+    pixels = bytes(memoryview(image))
+    return tuple(bytes(1 if p < 128 else 0 for p in pixels[r * n:(r + 1) * n]) for r in range(n))
+
+
+def matrix_image(matrix: tuple[bytes, ...], scale: int = 3) -> Any:
+    """A PIL image of the code with its quiet zone, to decode it from its own matrix."""
+    from PIL import Image
+
+    n = len(matrix)
+    total = n + 2 * QUIET_ZONE
+    image = Image.new("L", (total, total), 255)
+    image.putdata([0 if 0 <= y - QUIET_ZONE < n and 0 <= x - QUIET_ZONE < n
+                   and matrix[y - QUIET_ZONE][x - QUIET_ZONE] else 255
+                   for y in range(total) for x in range(total)])
+    return image.resize((total * scale, total * scale), Image.NEAREST)
 
 
 def decode(image: Any) -> list[str]:

@@ -1,0 +1,305 @@
+"""Lay out once, stamp every officer (variable-data printing).
+
+A chunk of officers is split in two. An officer whose every face fits a plate the
+reader understands (``plates``) is stamped: the plate, laid out once by WeasyPrint per
+worker, becomes a form XObject, and only the officer's slot text (shaped with
+HarfBuzz, ``shaping``) and QR modules are written into the page (``writer``). Every
+other officer (a field that would not fit its slot as it stands, a character outside
+the slot's font, a template the reader refuses) goes through the full WeasyPrint path
+(``render.FaceRenderer``) exactly as before. The chunk's pages come out as one face PDF,
+so sharing, imposition, parts and the ledger do not know which way a face was made.
+
+Set ``CARDKIT_STAMP=0`` in the environment to lay every officer out with WeasyPrint
+(the proof tests and the benchmark compare the two).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Diagnostic
+from ..i18n import N_
+from . import plates, shaping, writer
+
+# Why an officer was laid out in full (counted under -v)
+NOT_FITTING = N_("a field that does not fit its slot as it stands")
+NOT_READ = N_("a template the plate reader does not reproduce")
+PROBLEMS = N_("preflight problems, reported as before")
+QR_CODE = N_("a QR code that does not read from its own matrix")
+TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
+
+PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
+MAX_DIFFERING = 0.001  # share of pixels that may differ (anti-aliasing)
+
+
+def enabled() -> bool:
+    return os.environ.get("CARDKIT_STAMP", "1") != "0"
+
+
+@dataclass
+class _Cache:
+    """Per worker process: plates and plate-only faces, by skeleton."""
+
+    plates: dict[str, Any] = field(default_factory=dict)  # key -> Plate | str (why refused)
+    pages: dict[str, Any] = field(default_factory=dict)  # key -> (pdf bytes) | str
+    refused: dict[str, int] = field(default_factory=dict)  # why -> officers
+    details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
+
+
+def _cache(job: Any) -> _Cache:
+    cache = getattr(job, "stamp_cache", None)
+    if cache is None:
+        cache = _Cache()
+        job.stamp_cache = cache
+    return cache
+
+
+def _key(skeleton: str) -> str:
+    return hashlib.sha256(skeleton.encode()).hexdigest()
+
+
+def _plate_problems(renderer: Any, document: Any, pdf: bytes, warnings: list[str]) -> list:
+    from ..preflight import check_faces
+    from ..render import FaceSet
+
+    faces = FaceSet(pdf=pdf, faces=[], index={}, glyph_warnings=warnings, document=document)
+    return check_faces(renderer.gen, [], faces)
+
+
+def _qr_colors(renderer: Any) -> tuple[str, str]:
+    import tinycss2.color5
+
+    colors = renderer.gen.data.get("colors", {})
+    dark = tinycss2.color5.parse_color(str(colors.get("qr", "#000000")))
+    light = tinycss2.color5.parse_color(str(colors.get("qr_light", "#ffffff")))
+    for color in (dark, light):
+        if color is None or not hasattr(color, "space") or color.alpha != 1 \
+                or color.space not in ("srgb", "device-cmyk"):
+            raise plates.Refused("QR colours the stamper does not draw")
+    return writer.color_op(dark), writer.color_op(light)
+
+
+def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) -> Any:
+    """The face's plate, built and checked the first time it is met; a str says why not."""
+    cache = _cache(job)
+    key = _key(face.skeleton)
+    if key in cache.plates:
+        return cache.plates[key]
+    try:
+        plate = plates.build(renderer, key, face, job.extra_roots)
+        document = plate.__dict__.pop("document")
+        problems = _plate_problems(renderer, document, plate.checked, [])
+        if problems:  # the officer's fields alone: try the next officer's
+            raise plates.Refused(PROBLEMS, officer=all(p.field in face.fields for p in problems))
+        if plate.qr_rect is not None:
+            from ..qr import QUIET_ZONE
+
+            plate.qr_dark, plate.qr_light = _qr_colors(renderer)
+            plate.qr_quiet = QUIET_ZONE
+        stamp = stamp_face(plate, face.values, qr)
+        if stamp is None:
+            raise plates.Refused("the officer does not stamp onto their own plate", officer=True)
+        _check_against_weasyprint(plate, stamp, qr, document)
+    except plates.Refused as exc:
+        cache.details[key] = str(exc)
+        why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
+        if exc.officer:  # this officer's values: the next officer's may do
+            return why
+        cache.plates[key] = why
+        return why
+    cache.plates[key] = plate
+    return plate
+
+
+def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any, document: Any) -> None:
+    """Rasterise the first officer stamped and as WeasyPrint laid them out (page A): the
+    pixels must agree, and the stamped code must decode back to its payload."""
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    from ..preflight import MIN_CONTRAST, symbol_contrast
+    from ..qr import decode
+
+    out = pikepdf.Pdf.new()
+    w = writer.Writer(out)
+    w.page(stamp)
+    w.finish()
+    buffer = io.BytesIO()
+    out.save(buffer)
+    images = []
+    for data, index in ((buffer.getvalue(), 0), (plate.checked, 0)):
+        doc = pdfium.PdfDocument(data)
+        try:
+            page = doc[index]
+            images.append(page.render(scale=PIXEL_DPI / 72, grayscale=True).to_pil())
+            page.close()
+        finally:
+            doc.close()
+    stamped, laid_out = images
+    if stamped.size != laid_out.size:
+        raise plates.Refused("the stamped page is not the size of the laid-out one")
+    from PIL import ImageChops
+
+    diff = ImageChops.difference(stamped, laid_out).point(lambda v: 255 if v > 24 else 0)
+    differing = diff.histogram()[255]
+    if differing > MAX_DIFFERING * stamped.width * stamped.height:
+        raise plates.Refused(f"stamped and laid-out pixels differ ({differing})")
+    if qr is not None:
+        if qr.payload not in decode(stamped):
+            raise plates.Refused("the stamped QR code does not decode back", officer=True)
+        rect = plate.qr_rect
+        if symbol_contrast(stamped, rect, document, 0) < MIN_CONTRAST:
+            raise plates.Refused(PROBLEMS)  # contrast: the full path reports it
+
+
+def stamp_face(plate: Any, values: tuple[str, ...], qr: Any) -> writer.Stamp | None:
+    """The officer's runs on this plate, or None when one would not be where WeasyPrint
+    puts it (not in the slot's font or script, or longer than its line allows)."""
+    runs = []
+    ends: dict[int, float] = {}
+    for number, (slot, value) in enumerate(zip(plate.slots, values, strict=True)):
+        if not shaping.stampable_text(value, slot.face.cmap):
+            return None
+        shaped = shaping.shape(slot.face, value, slot.size, slot.letter_spacing, slot.language)
+        x = slot.x if slot.first else ends[_line_of(plate, number)] + slot.gap
+        if x + shaped.advance > slot.limit - plates.MARGIN:
+            return None
+        ends[_line_of(plate, number)] = x + shaped.advance
+        runs.append(writer.Run(slot=slot, shaped=shaped, x=x, text=value))
+    if (qr is None) != (plate.qr_rect is None):
+        return None
+    return writer.Stamp(plate=plate, runs=runs, qr=qr)
+
+
+def _line_of(plate: Any, number: int) -> int:
+    """Slots on one line share the number of the line's first slot."""
+    while not plate.slots[number].first:
+        number -= 1
+    return number
+
+
+def _qr_reads(qr: Any) -> bool:
+    """The code decodes from its own matrix, and its modules are big enough to print."""
+    from ..qr import MIN_MODULE_MM, decode, matrix_image
+
+    return qr.module_mm >= MIN_MODULE_MM - 1e-9 and qr.payload in decode(matrix_image(qr.matrix))
+
+
+def _page_only(job: Any, renderer: Any, html: str) -> Any:
+    """A face without slots (the back, usually): laid out once per worker, as today."""
+    from ..batch import prune_resources
+    from ..render import face_key
+
+    cache = _cache(job)
+    key = hashlib.sha256(face_key(html).encode()).hexdigest()
+    if key not in cache.pages:
+        document, pdf, warnings = renderer.layout([html], job.extra_roots)
+        if _plate_problems(renderer, document, pdf, warnings):
+            cache.pages[key] = PROBLEMS
+        else:
+            cache.pages[key] = prune_resources(pdf)
+    return key, cache.pages[key]
+
+
+def render_chunk(job: Any, span: tuple[int, int]) -> Any:
+    """Worker: stamp the officers of ``span`` that can be, lay out the rest; one ChunkResult."""
+    import pikepdf
+
+    from ..batch import ChunkResult, prune_resources
+    from ..preflight import _missing_glyphs, check_faces
+    from ..render import FaceRenderer, FaceSet, face_key
+
+    if job.renderer is None:
+        job.renderer = FaceRenderer(job.project, job.gen)
+    renderer = job.renderer
+    cache = _cache(job)
+    start, stop = span
+    officers = list(job.officers[start:stop])
+    planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
+    rest = []
+    for officer in officers:
+        qr = renderer.qr_for(officer)
+        faces: list[tuple[str, Any]] = []
+        why = ""
+        if qr is not None and not _qr_reads(qr):
+            why = QR_CODE
+        for side in job.sides if not why else ():
+            html = renderer.face_html(officer, side, qr)
+            face = plates.cut(html)
+            if face is None:
+                why = NOT_READ
+                break
+            if not face.fields and not face.qr_svg:
+                key, page = _page_only(job, renderer, html)
+                if isinstance(page, str):
+                    why = page
+                    break
+                faces.append((side, ("page", key, page)))
+                continue
+            plate = _plate(job, renderer, face, officer, qr)
+            if isinstance(plate, str):
+                why = plate
+                break
+            stamp = stamp_face(plate, face.values, qr if face.qr_svg else None)
+            if stamp is None:
+                why = NOT_FITTING
+                break
+            faces.append((side, ("stamp", stamp)))
+        if why:
+            cache.refused[why] = cache.refused.get(why, 0) + 1
+            rest.append(officer)
+        else:
+            planned.append((officer, faces, qr))
+
+    problems: list[Diagnostic] = []
+    if rest:
+        laid = renderer.render(rest, job.sides, job.extra_roots)
+        problems += check_faces(job.gen, rest, laid)
+        pdf = pikepdf.Pdf.open(io.BytesIO(prune_resources(laid.pdf)))
+        keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in laid.faces]
+        index = dict(laid.index)
+        qr_codes = dict(laid.qr_codes)
+        warnings = list(laid.glyph_warnings)
+    else:
+        pdf, keys, index, qr_codes, warnings = pikepdf.Pdf.new(), [], {}, {}, []
+    stamped = [officer for officer, _faces, _qr in planned]
+    problems += _missing_glyphs(job.gen, stamped, FaceSet(pdf=b"", faces=[], index={}))
+    out = writer.Writer(pdf)
+    seen = {key: number for number, key in enumerate(keys)}
+    sources = []
+    for officer, faces, qr in planned:
+        if qr is not None:
+            qr_codes[officer.id] = qr
+        for side, (kind, *what) in faces:
+            if kind == "page":
+                key, data = what
+                if key not in seen:
+                    src = pikepdf.Pdf.open(io.BytesIO(data))
+                    sources.append(src)
+                    pdf.pages.append(src.pages[0])
+                    seen[key] = len(keys)
+                    keys.append(key)
+            else:
+                stamp = what[0]
+                key = stamp.key()
+                if key not in seen:
+                    out.page(stamp)
+                    seen[key] = len(keys)
+                    keys.append(key)
+            index[(officer.id, side)] = seen[key]
+    out.finish()
+    buffer = io.BytesIO()
+    pdf.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             deterministic_id=True)
+    for src in sources:
+        src.close()
+    result = ChunkResult(start=start, pdf=buffer.getvalue(), keys=keys, index=index,
+                         qr_codes=qr_codes, glyph_warnings=warnings, problems=problems)
+    result.stamped = len(planned)
+    result.refused = dict(cache.refused)
+    cache.refused.clear()
+    return result

@@ -1,0 +1,149 @@
+"""Lay out once, stamp every officer: a stamped card is the card WeasyPrint lays out.
+
+Every built-in generation, the lingxian example, CMYK and the fit cases are printed
+both ways (``CARDKIT_STAMP=0``: every officer laid out by WeasyPrint) and compared at
+300 dpi: at most 0.1 % of pixels differ, no glyph origin moves more than 0.05 mm, the
+text of every page (and its order) and the QR payloads are the same.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import EXAMPLE_ROSTER, REPO
+
+DPI = 300
+MAX_PIXELS = 0.001
+MAX_ORIGIN_MM = 0.05
+LONG_NAME = "欧阳司马长名字特别长的名字"
+
+
+def _print(cli, monkeypatch, tmp_path, name, args, cwd=REPO, stamp=True):
+    monkeypatch.setenv("CARDKIT_STAMP", "1" if stamp else "0")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    target = tmp_path / f"{name}-{'stamped' if stamp else 'laid'}.pdf"
+    result = cli(["-v", "print", *args, "--layout", "cards", "-o", str(target)], cwd=cwd)
+    assert result.code == 0, result.stderr
+    counts = [line for line in result.err_lines if "stamped on plates" in line]
+    assert len(counts) == 1, result.stderr
+    return target, int(counts[0].split()[0]), result.stderr
+
+
+def _compare(laid, stamped) -> None:
+    import pypdfium2 as pdfium
+    from pdfcheck import qr_codes
+    from PIL import ImageChops
+
+    a, b = pdfium.PdfDocument(laid), pdfium.PdfDocument(stamped)
+    try:
+        assert len(a) == len(b)
+        for number in range(len(a)):
+            pa, pb = a[number], b[number]
+            ia = pa.render(scale=DPI / 72).to_pil().convert("RGB")
+            ib = pb.render(scale=DPI / 72).to_pil().convert("RGB")
+            assert ia.size == ib.size
+            diff = ImageChops.difference(ia, ib).convert("L").point(lambda v: 255 if v else 0)
+            share = diff.histogram()[255] / (ia.width * ia.height)
+            assert share <= MAX_PIXELS, f"page {number}: {share:.3%} of pixels differ"
+            ta, tb = pa.get_textpage(), pb.get_textpage()
+            assert ta.get_text_range() == tb.get_text_range(), f"page {number}"
+            for char in range(ta.count_chars()):
+                xa, ya = ta.get_charbox(char)[:2]
+                xb, yb = tb.get_charbox(char)[:2]
+                moved = max(abs(xa - xb), abs(ya - yb)) * 25.4 / 72
+                assert moved <= MAX_ORIGIN_MM, f"page {number}, character {char}: {moved:.3f} mm"
+        for number in range(0, len(a), 2):
+            assert [c.text for c in qr_codes(laid, number)] == \
+                [c.text for c in qr_codes(stamped, number)]
+    finally:
+        a.close()
+        b.close()
+
+
+@pytest.mark.parametrize("gen", ["2002", "2006", "2012", "2022"])
+def test_builtin_generations_stamped_look_like_laid_out(cli, monkeypatch, tmp_path, gen):
+    args = ["--gen", gen, "--roster", str(EXAMPLE_ROSTER)]
+    laid, count, _ = _print(cli, monkeypatch, tmp_path, gen, args, stamp=False)
+    assert count == 0
+    stamped, count, _ = _print(cli, monkeypatch, tmp_path, gen, args)
+    assert count == 12  # every officer of the example
+    _compare(laid, stamped)
+
+
+def test_cmyk_stamped_looks_like_laid_out(cli, monkeypatch, tmp_path):
+    import pikepdf
+    from test_production import CMYK_SNAIL, GENERATIONS
+
+    (tmp_path / "generations").mkdir()
+    (tmp_path / "generations" / "k22.yaml").write_text(GENERATIONS["k22.yaml"], encoding="utf-8")
+    (tmp_path / "templates" / "assets").mkdir(parents=True)
+    (tmp_path / "templates" / "assets" / "snail-cmyk.svg").write_text(CMYK_SNAIL, encoding="utf-8")
+    args = ["--gen", "k22", "--roster", str(EXAMPLE_ROSTER), "--color", "cmyk"]
+    laid, _, _ = _print(cli, monkeypatch, tmp_path, "cmyk", args, cwd=tmp_path, stamp=False)
+    stamped, count, _ = _print(cli, monkeypatch, tmp_path, "cmyk", args, cwd=tmp_path)
+    assert count == 12
+    _compare(laid, stamped)
+    with pikepdf.open(stamped) as pdf:  # the stamped text is set in CMYK, as the laid-out text
+        content = b"".join(x.read_bytes() for x in pdf.objects
+                           if isinstance(x, pikepdf.Stream) and x.get("/Subtype") == "/Form")
+        assert b" rg" not in content and b" RG" not in content and b" k\n" in content
+
+
+def test_lingxian_stamped_looks_like_laid_out(cli, monkeypatch, tmp_path):
+    folder = REPO / "examples" / "lingxian"
+    args = ["--project", str(folder)]
+    monkeypatch.setenv("CARDKIT_STAMP", "0")
+    laid, _, _ = _print(cli, monkeypatch, tmp_path, "lingxian", ["--gen", "lingxian"],
+                        cwd=folder, stamp=False)
+    stamped, count, _ = _print(cli, monkeypatch, tmp_path, "lingxian", ["--gen", "lingxian"],
+                               cwd=folder)
+    del args
+    assert count > 0
+    _compare(laid, stamped)
+
+
+def test_fit_cases_go_the_full_way_and_look_the_same(cli, monkeypatch, tmp_path):
+    """A name too long for its line is shrunk by the fit policy on the full path; a plate
+    whose unit overflows is refused; the others are stamped, and all look as before."""
+    (tmp_path / "generations").mkdir()
+    (tmp_path / "generations" / "fit.yaml").write_text(
+        'extends: "2022"\nfit:\n  unit: {min_pt: 7}\n  name: {min_pt: 12, max_lines: 2}\n'
+        '  post: {min_pt: 6}\n', encoding="utf-8")
+    text = EXAMPLE_ROSTER.read_text(encoding="utf-8").replace("name: 吴明", f"name: {LONG_NAME}")
+    text = text.replace("  name: 柳州市公安局柳东派出所",
+                        "  name: 柳州市公安局柳东新区分局柳东派出所第二警务室")
+    (tmp_path / "long-unit.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "long-name.yaml").write_text(
+        EXAMPLE_ROSTER.read_text(encoding="utf-8").replace("name: 吴明", f"name: {LONG_NAME}"),
+        encoding="utf-8")
+    for roster, expected in (("long-name.yaml", 11), ("long-unit.yaml", 0)):
+        args = ["--gen", "fit", "--roster", roster]
+        laid, _, _ = _print(cli, monkeypatch, tmp_path, roster, args, cwd=tmp_path, stamp=False)
+        stamped, count, err = _print(cli, monkeypatch, tmp_path, roster, args, cwd=tmp_path)
+        assert count == expected, err
+        assert "laid out in full: " + str(12 - expected) in err
+        _compare(laid, stamped)
+
+
+def test_stamped_output_is_reproducible_and_independent_of_jobs(cli, monkeypatch, tmp_path):
+    args = ["--gen", "2022", "--roster", str(EXAMPLE_ROSTER)]
+    one, _, _ = _print(cli, monkeypatch, tmp_path, "one", [*args, "--jobs", "1"])
+    two, _, _ = _print(cli, monkeypatch, tmp_path, "two", [*args, "--jobs", "2"])
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_a_template_the_reader_cannot_reproduce_is_laid_out(cli, monkeypatch, tmp_path):
+    """Text after the name on its line moves with the name: the plate is refused."""
+    blocks = tmp_path / "templates" / "blocks"
+    blocks.mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "blocks" / "name.html", blocks / "name.html")
+    name = blocks / "name.html"
+    name.write_text(name.read_text(encoding="utf-8").replace("</p>", "<span>同志</span></p>"),
+                    encoding="utf-8")
+    args = ["--gen", "2022", "--roster", str(EXAMPLE_ROSTER)]
+    laid, _, _ = _print(cli, monkeypatch, tmp_path, "moving", args, cwd=tmp_path, stamp=False)
+    stamped, count, err = _print(cli, monkeypatch, tmp_path, "moving", args, cwd=tmp_path)
+    assert count == 0
+    assert "laid out in full: 12 (a template the plate reader does not reproduce)" in err
+    _compare(laid, stamped)
