@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 QUIET_ZONE = 4  # modules on every side (ISO/IEC 18004)
 MIN_MODULE_MM = 0.4  # smallest module a phone reads reliably at hand distance
+_DARK = bytes(1 if v < 128 else 0 for v in range(256))  # zxing-cpp's pixel -> module
+_GREY = bytes(0 if v else 255 for v in range(256))  # module -> pixel
+_DARK_RUN = re.compile(b"\x01+")
 
 
 @dataclass(frozen=True)
@@ -36,17 +40,8 @@ def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#0000
     matrix = qr_matrix(payload, ec)
     n = len(matrix)
     total = n + 2 * QUIET_ZONE
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE}h{x - start}v1h{start - x}z")
-            else:
-                x += 1
+    runs = [f"M{m.start() + QUIET_ZONE} {y + QUIET_ZONE}h{m.end() - m.start()}v1h{m.start() - m.end()}z"
+            for y, row in enumerate(matrix) for m in _DARK_RUN.finditer(row)]
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="qr-code" viewBox="0 0 {total} {total}" '
         f'width="{size_mm:.3f}mm" height="{size_mm:.3f}mm" shape-rendering="crispEdges">'
@@ -64,21 +59,18 @@ def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:
     code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec.upper())
     image = code.to_image(scale=1, add_quiet_zones=False)
     n = image.shape[0]
-    pixels = bytes(memoryview(image))
-    return tuple(bytes(1 if p < 128 else 0 for p in pixels[r * n:(r + 1) * n]) for r in range(n))
+    pixels = bytes(memoryview(image)).translate(_DARK)
+    return tuple(pixels[r * n:(r + 1) * n] for r in range(n))
 
 
 def matrix_image(matrix: tuple[bytes, ...], scale: int = 3) -> Any:
     """A PIL image of the code with its quiet zone, to decode it from its own matrix."""
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     n = len(matrix)
-    total = n + 2 * QUIET_ZONE
-    image = Image.new("L", (total, total), 255)
-    image.putdata([0 if 0 <= y - QUIET_ZONE < n and 0 <= x - QUIET_ZONE < n
-                   and matrix[y - QUIET_ZONE][x - QUIET_ZONE] else 255
-                   for y in range(total) for x in range(total)])
-    return image.resize((total * scale, total * scale), Image.NEAREST)
+    image = Image.frombytes("L", (n, n), b"".join(matrix).translate(_GREY))
+    image = ImageOps.expand(image, border=QUIET_ZONE, fill=255)
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
 def decode(image: Any) -> list[str]:

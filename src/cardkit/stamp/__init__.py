@@ -182,6 +182,35 @@ def _line_of(plate: Any, number: int) -> int:
     return number
 
 
+def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Diagnostic]:
+    """The rasterised decode-back, kept for a sample: the chunk's first stamped code."""
+    import pypdfium2 as pdfium
+
+    from ..i18n import _
+    from ..preflight import DECODE_DPI
+    from ..qr import decode
+
+    for officer, _faces, qr in planned:
+        if qr is None:
+            continue
+        side = "front" if "qr" in gen.shows("front") else "back"
+        document = pdfium.PdfDocument(pdf)
+        try:
+            page = document[index[(officer.id, side)]]
+            payloads = decode(page.render(scale=DECODE_DPI / 72, grayscale=True).to_pil())
+            page.close()
+        finally:
+            document.close()
+        if qr.payload in payloads:
+            return []
+        field_name = (gen.data.get("qr") or {}).get("field", "wechat")
+        return [Diagnostic(file=officer.source.file, line=officer.source.line,
+                           subject=f"officer {officer.id}", field=field_name, message=_(
+                               "the printed QR code does not decode back to its payload "
+                               "(read: {read})").format(read=payloads or _("nothing")))]
+    return []
+
+
 def _qr_reads(qr: Any) -> bool:
     """The code decodes from its own matrix, and its modules are big enough to print."""
     from ..qr import MIN_MODULE_MM, decode, matrix_image
@@ -297,6 +326,7 @@ def render_chunk(job: Any, span: tuple[int, int]) -> Any:
              deterministic_id=True)
     for src in sources:
         src.close()
+    problems += _sample_decodes(job.gen, planned, index, buffer.getvalue())
     result = ChunkResult(start=start, pdf=buffer.getvalue(), keys=keys, index=index,
                          qr_codes=qr_codes, glyph_warnings=warnings, problems=problems)
     result.stamped = len(planned)

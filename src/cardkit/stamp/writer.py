@@ -55,6 +55,9 @@ class Stamp:
         return hashlib.sha256("\x00stamp\x00".join(parts).encode()).hexdigest()
 
 
+_DARK_RUN = re.compile(b"\x01+")
+
+
 def qr_ops(rect: tuple[float, float, float, float], matrix: tuple[bytes, ...], dark: str,
            light: str, quiet: int) -> str:
     """The code as WeasyPrint draws cardkit's SVG of it: the ground, then one rectangle per
@@ -64,16 +67,8 @@ def qr_ops(rect: tuple[float, float, float, float], matrix: tuple[bytes, ...], d
     x, y, w, _h = rect
     ops = [f"q 1 0 0 1 {num(x)} {num(y)} cm {num(w / total)} 0 0 {num(w / total)} 0 0 cm",
            f"{light} 0 0 {total} {total} re f {dark}"]
-    for row_number, row in enumerate(matrix):
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{start + quiet} {row_number + quiet} {col - start} 1 re")
-            else:
-                col += 1
+    ops += [f"{run.start() + quiet} {y + quiet} {run.end() - run.start()} 1 re"
+            for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(row)]
     ops.append("f Q")
     return "\n".join(ops)
 
