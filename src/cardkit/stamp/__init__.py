@@ -31,6 +31,8 @@ NOT_READ = N_("a template the plate reader does not reproduce")
 PROBLEMS = N_("preflight problems, reported as before")
 QR_CODE = N_("a QR code that does not read from its own matrix")
 TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
+FEW = N_("fewer officers than a plate pays for share it in their chunk")
+MIN_SHARE = 5  # officers of one chunk on one plate before it is laid out and stamped
 
 PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
 MAX_DIFFERING = 0.001  # share of pixels that may differ (anti-aliasing)
@@ -250,15 +252,24 @@ def render_chunk(job: Any, span: tuple[int, int]) -> Any:
     officers = list(job.officers[start:stop])
     planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
     rest = []
+    cut_faces = []
+    shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     for officer in officers:
         qr = renderer.qr_for(officer)
+        sides = []
+        for side in job.sides:
+            html = renderer.face_html(officer, side, qr)
+            face = plates.cut(html)
+            sides.append((side, html, face))
+            if face is not None and (face.fields or face.qr_svg):
+                shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
+        cut_faces.append((officer, qr, sides))
+    for officer, qr, sides in cut_faces:
         faces: list[tuple[str, Any]] = []
         why = ""
         if qr is not None and not _qr_reads(qr):
             why = QR_CODE
-        for side in job.sides if not why else ():
-            html = renderer.face_html(officer, side, qr)
-            face = plates.cut(html)
+        for side, html, face in sides if not why else ():
             if face is None:
                 why = NOT_READ
                 break
@@ -269,6 +280,9 @@ def render_chunk(job: Any, span: tuple[int, int]) -> Any:
                     break
                 faces.append((side, ("page", key, page)))
                 continue
+            if shared[face.skeleton] < MIN_SHARE:  # a plate costs about five faces laid out
+                why = FEW
+                break
             plate = _plate(job, renderer, face, officer, qr)
             if isinstance(plate, str):
                 why = plate
