@@ -127,8 +127,17 @@ def test_fit_cases_go_the_full_way_and_look_the_same(cli, monkeypatch, tmp_path)
 
 
 def test_stamped_output_is_reproducible_and_independent_of_jobs(cli, monkeypatch, tmp_path):
-    args = ["--gen", "2022", "--roster", str(EXAMPLE_ROSTER)]
-    one, _, _ = _print(cli, monkeypatch, tmp_path, "one", [*args, "--jobs", "1"])
+    """Three chunks, in one worker or two: plates are built by whichever worker meets them
+    first, from whichever officer; the bytes do not change."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    roster = module.write_roster(250, tmp_path / "roster.csv")
+    args = ["--gen", "2022", "--roster", str(roster)]
+    one, count, _ = _print(cli, monkeypatch, tmp_path, "one", [*args, "--jobs", "1"])
+    assert count == 250
     two, _, _ = _print(cli, monkeypatch, tmp_path, "two", [*args, "--jobs", "2"])
     assert one.read_bytes() == two.read_bytes()
 

@@ -92,7 +92,7 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) ->
     if key in cache.plates:
         return cache.plates[key]
     try:
-        plate = plates.build(renderer, key, face, job.extra_roots)
+        plate = plates.build(renderer, key, face, qr.svg if qr and face.qr_svg else "")
         document = plate.__dict__.pop("document")
         problems = _plate_problems(renderer, document, plate.checked, [])
         if problems:  # the officer's fields alone: try the next officer's
@@ -213,6 +213,18 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
     return []
 
 
+class _Outline:
+    """A QR code as the face's HTML gets it while cutting: the SVG box without modules."""
+
+    def __init__(self, qr: Any) -> None:
+        self.qr = qr
+        self.payload, self.module_mm = qr.payload, qr.module_mm
+
+    @property
+    def svg(self) -> str:
+        return self.qr.svg_outline
+
+
 def _qr_reads(qr: Any) -> bool:
     """The code decodes from its own matrix, and its modules are big enough to print."""
     from ..qr import MIN_MODULE_MM, decode, matrix_image
@@ -257,8 +269,8 @@ def render_chunk(job: Any, span: tuple[int, int]) -> Any:
     for officer in officers:
         qr = renderer.qr_for(officer)
         sides = []
-        for side in job.sides:
-            html = renderer.face_html(officer, side, qr)
+        for side in job.sides:  # the code's outline only: its modules are stamped
+            html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
             face = plates.cut(html)
             sides.append((side, html, face))
             if face is not None and (face.fields or face.qr_svg):

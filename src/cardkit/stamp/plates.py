@@ -319,14 +319,15 @@ def _qr_rect(page_box: Any) -> tuple[float, float, float, float] | None:
     return found[0] if len(found) == 1 else None
 
 
-def build(renderer: Any, key: str, face: Face, extra_roots: Any) -> Plate:
-    """Lay the plate out (A, B, plate) and read it; ``Refused`` when it cannot be stamped."""
+def build(renderer: Any, key: str, face: Face, qr_svg: str) -> Plate:
+    """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
+    cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check."""
     from ..batch import prune_resources
 
     a_values = face.values
     b_values = tuple(sentinel(v) for v in a_values)
     hollow = empty_svg(face.qr_svg) if face.qr_svg else ""
-    pages = [fill(face, a_values, face.qr_svg, hidden=False),
+    pages = [fill(face, a_values, qr_svg, hidden=False),
              fill(face, b_values, hollow, hidden=False),
              fill(face, a_values, hollow, hidden=True),
              fill(face, a_values, hollow, hidden=False)]
