@@ -91,15 +91,31 @@ def test_cmyk_stamped_looks_like_laid_out(cli, monkeypatch, tmp_path):
 
 
 def test_lingxian_stamped_looks_like_laid_out(cli, monkeypatch, tmp_path):
+    """The second bureau's generation and template override. Its four officers each have
+    their own unit (their own address): four plates of one officer, all laid out; twelve
+    officers of one unit share a plate and are stamped."""
+    import yaml
+
     folder = REPO / "examples" / "lingxian"
-    args = ["--project", str(folder)]
-    monkeypatch.setenv("CARDKIT_STAMP", "0")
     laid, _, _ = _print(cli, monkeypatch, tmp_path, "lingxian", ["--gen", "lingxian"],
                         cwd=folder, stamp=False)
     stamped, count, _ = _print(cli, monkeypatch, tmp_path, "lingxian", ["--gen", "lingxian"],
                                cwd=folder)
-    del args
-    assert count > 0
+    assert count == 0
+    _compare(laid, stamped)
+    data = yaml.safe_load((folder / "roster.yaml").read_text(encoding="utf-8"))
+    officers = []
+    for copy in range(3):
+        for officer in data["officers"]:
+            officer = {k: v for k, v in officer.items() if k != "address"}
+            officers.append({**officer, "id": f"{officer['id']}-{copy}"})
+    data["officers"] = officers
+    roster = tmp_path / "shared.yaml"
+    roster.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    args = ["--gen", "lingxian", "--roster", str(roster)]
+    laid, _, _ = _print(cli, monkeypatch, tmp_path, "shared", args, cwd=folder, stamp=False)
+    stamped, count, _ = _print(cli, monkeypatch, tmp_path, "shared", args, cwd=folder)
+    assert count == 12
     _compare(laid, stamped)
 
 
