@@ -172,3 +172,46 @@ def test_a_template_the_reader_cannot_reproduce_is_laid_out(cli, monkeypatch, tm
     assert count == 0
     assert "laid out in full: 12 (a template the plate reader does not reproduce)" in err
     _compare(laid, stamped)
+
+
+def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkeypatch, tmp_path):
+    """130 officers in parts of 60 (three parts, each with its own plates and fonts),
+    sheets, a report: the same pages and the same ledger as with every officer laid out;
+    a shard of the stamped job is the same shard."""
+    import importlib.util
+    import json
+
+    from pdfcheck import page_texts
+
+    from cardkit import batch
+
+    spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    roster = module.write_roster(130, tmp_path / "roster.csv")
+    monkeypatch.setattr(batch, "PART", 60)
+    results = {}
+    for stamp in (False, True):
+        monkeypatch.setenv("CARDKIT_STAMP", "1" if stamp else "0")
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+        out, ledger = tmp_path / f"{stamp}.pdf", tmp_path / f"{stamp}.json"
+        result = cli(["-v", "print", "--gen", "2022", "--roster", str(roster), "-o", str(out),
+                      "--report", str(ledger)])
+        assert result.code == 0, result.stderr
+        (line,) = [x for x in result.err_lines if "stamped on plates" in x]
+        results[stamp] = (out, json.loads(ledger.read_text(encoding="utf-8")), int(line.split()[0]))
+    (laid, laid_ledger, none), (stamped, stamped_ledger, count) = results[False], results[True]
+    assert none == 0 and count > 0
+    assert page_texts(laid) == page_texts(stamped)
+    for ledger in (laid_ledger, stamped_ledger):
+        ledger.pop("output", None)
+    assert laid_ledger == stamped_ledger
+    shard = tmp_path / "shard.pdf"
+    result = cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", "2/3", "-o",
+                  str(shard)])
+    assert result.code == 0, result.stderr
+    monkeypatch.setenv("CARDKIT_STAMP", "0")
+    laid_shard = tmp_path / "laid-shard.pdf"
+    result = cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", "2/3", "-o",
+                  str(laid_shard)])
+    assert page_texts(shard) == page_texts(laid_shard)
