@@ -215,3 +215,23 @@ def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkey
     result = cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", "2/3", "-o",
                   str(laid_shard)])
     assert page_texts(shard) == page_texts(laid_shard)
+
+
+def test_a_latin_font_first_stamps_latin_names_only(cli, monkeypatch, tmp_path):
+    """Body text in DejaVu Sans, then Noto Sans CJK: a Chinese name is set by Pango in the
+    second font, so it is never stamped in the first; Latin names are stamped."""
+    (tmp_path / "generations").mkdir()
+    (tmp_path / "generations" / "latin.yaml").write_text(
+        'extends: "2022"\nfonts:\n  body: [DejaVu Sans, Noto Sans CJK SC]\n'
+        '  heading: [DejaVu Sans, Noto Sans CJK SC]\n', encoding="utf-8")
+    rows = ["id,name,post,mobile,wechat,unit"]
+    for n in range(12):
+        name = ["Wu Ming", "Lan Haiyan", "吴明", "韦建国"][n % 4]
+        rows.append(f"L{n:02d},{name},Officer,1380000{n:04d},https://u.wechat.com/L{n:02d},Liudong")
+    (tmp_path / "r.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ["--gen", "latin", "--roster", "r.csv"]
+    laid, _, _ = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path, stamp=False)
+    stamped, count, err = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path)
+    assert count == 6, err  # the Latin names
+    assert "laid out in full: 6 (a field that does not fit its slot as it stands, or needs another font)" in err
+    _compare(laid, stamped)

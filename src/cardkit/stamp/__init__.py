@@ -26,7 +26,7 @@ from ..i18n import N_
 from . import plates, shaping, writer
 
 # Why an officer was laid out in full (counted under -v)
-NOT_FITTING = N_("a field that does not fit its slot as it stands")
+NOT_FITTING = N_("a field that does not fit its slot as it stands, or needs another font")
 NOT_READ = N_("a template the plate reader does not reproduce")
 PROBLEMS = N_("preflight problems, reported as before")
 QR_CODE = N_("a QR code that does not read from its own matrix")

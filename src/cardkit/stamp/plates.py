@@ -252,6 +252,11 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
             raise Refused(f"{name}: colour space {style['color'].space}")
         pango_font, glyphs = _pango_glyphs(box)
         font, size = _font_face(pango_font)
+        families = style["font_family"]
+        if not families or str(families[0]).lower() != font.family.lower():
+            # only the first family's font is sure to draw every character it has
+            raise Refused(f"{name}: set in {font.family}, not the first of its font families",
+                          officer=True)
         if not shaping.stampable_text(value, font.cmap):
             raise Refused(f"{name}: the text is outside what the shaping model covers",
                           officer=True)
