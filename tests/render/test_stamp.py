@@ -233,5 +233,6 @@ def test_a_latin_font_first_stamps_latin_names_only(cli, monkeypatch, tmp_path):
     laid, _, _ = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path, stamp=False)
     stamped, count, err = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path)
     assert count == 6, err  # the Latin names
-    assert "laid out in full: 6 (a field that does not fit its slot as it stands, or needs another font)" in err
+    assert ("laid out in full: 6 (a field that does not fit its slot as it stands, or needs "
+            "another font)") in err
     _compare(laid, stamped)
