@@ -85,12 +85,32 @@ def _qr_colors(renderer: Any) -> tuple[str, str]:
     return writer.color_op(dark), writer.color_op(light)
 
 
+def _collected(function):
+    """WeasyPrint's box trees are reference cycles: a plate's layout (about 100 MB) is freed
+    by the cyclic collector, which would run only much later; collect it right away."""
+    import functools
+    import gc
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.collect()
+
+    return wrapper
+
 def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) -> Any:
     """The face's plate, built and checked the first time it is met; a str says why not."""
     cache = _cache(job)
     key = _key(face.skeleton)
     if key in cache.plates:
         return cache.plates[key]
+    return _new_plate(job, renderer, face, qr, cache, key)
+
+
+@_collected
+def _new_plate(job: Any, renderer: Any, face: plates.Face, qr: Any, cache: _Cache, key: str) -> Any:
     try:
         plate = plates.build(renderer, key, face, qr.svg if qr and face.qr_svg else "")
         document = plate.__dict__.pop("document")
@@ -115,6 +135,7 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) ->
         return why
     cache.plates[key] = plate
     return plate
+
 
 
 def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any, document: Any) -> None:
@@ -234,18 +255,23 @@ def _qr_reads(qr: Any) -> bool:
 
 def _page_only(job: Any, renderer: Any, html: str) -> Any:
     """A face without slots (the back, usually): laid out once per worker, as today."""
-    from ..batch import prune_resources
     from ..render import face_key
 
     cache = _cache(job)
     key = hashlib.sha256(face_key(html).encode()).hexdigest()
     if key not in cache.pages:
-        document, pdf, warnings = renderer.layout([html], job.extra_roots)
-        if _plate_problems(renderer, document, pdf, warnings):
-            cache.pages[key] = PROBLEMS
-        else:
-            cache.pages[key] = prune_resources(pdf)
+        cache.pages[key] = _whole_page(renderer, html, job.extra_roots)
     return key, cache.pages[key]
+
+
+@_collected
+def _whole_page(renderer: Any, html: str, extra_roots: Any) -> Any:
+    from ..batch import prune_resources
+
+    document, pdf, warnings = renderer.layout([html], extra_roots)
+    if _plate_problems(renderer, document, pdf, warnings):
+        return PROBLEMS
+    return prune_resources(pdf)
 
 
 def render_chunk(job: Any, span: tuple[int, int]) -> Any:
@@ -350,6 +376,7 @@ def render_chunk(job: Any, span: tuple[int, int]) -> Any:
     buffer = io.BytesIO()
     pdf.save(buffer, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
              deterministic_id=True)
+    pdf.close()  # pikepdf's objects sit in reference cycles: free them now, not at some GC
     for src in sources:
         src.close()
     problems += _sample_decodes(job.gen, planned, index, buffer.getvalue())
