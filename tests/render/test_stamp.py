@@ -183,13 +183,13 @@ def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkey
 
     from pdfcheck import page_texts
 
-    from cardkit import batch
+    from cardkit import api
 
     spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     roster = module.write_roster(130, tmp_path / "roster.csv")
-    monkeypatch.setattr(batch, "PART", 60)
+    monkeypatch.setattr(api, "PART", 60)
     results = {}
     for stamp in (False, True):
         monkeypatch.setenv("CARDKIT_STAMP", "1" if stamp else "0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cardkit.stamp import plates, shaping, split
+from cardkit.render.stamp import plates, shaping, split
 
 SAMPLES = [("吴明", "0.08em"), ("0772-0000001", "0.03em"), ("138 0000 0001", "0.03em"),
            ("社区民警", "normal"), ("Wu Ming", "0.1em"), ("柳东村3组", "0.02em"), ("A", "1px")]
@@ -96,10 +96,11 @@ def test_a_plate_that_is_not_the_visible_page_less_its_slots_is_refused():
 def test_the_sampled_decode_back_reports_a_code_that_does_not_read(tmp_path):
     import pikepdf
 
-    from cardkit import generations, stamp
+    from cardkit.design import generations
     from cardkit.model import Officer
     from cardkit.project import open_project
-    from cardkit.qr import vector_qr
+    from cardkit.render import stamp
+    from cardkit.render.qr import vector_qr
     from cardkit.resources import builtin_dir
 
     project = open_project(builtin_dir("templates").parent)
