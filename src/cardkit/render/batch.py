@@ -41,8 +41,9 @@ class ChunkResult:
     qr_codes: dict
     glyph_warnings: list[str]
     problems: list[Diagnostic] = field(default_factory=list)
-    stamped: int = 0  # officers stamped on a plate (cardkit.stamp), the rest laid out
+    stamped: int = 0  # officers stamped on a plate (render.stamp), the rest laid out
     refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out
+    shared: dict = field(default_factory=dict)  # plates the worker made (stamp.keep)
 
 
 @dataclass
@@ -76,6 +77,10 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     from .faces import FaceSet
 
     job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check)
+    from . import stamp
+
+    if stamp.enabled():
+        stamp.prepare(job)  # plates of earlier parts, inherited by the workers
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]
     jobs = max(1, min(jobs or default_jobs(), len(spans)))
@@ -84,6 +89,9 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
 
     def collect(result: ChunkResult, stop: int) -> None:
         nonlocal done
+        if result.shared:
+            stamp.keep(job, result.shared)
+            result.shared = {}
         results.append(result)
         done += stop - result.start
         if progress:

@@ -61,6 +61,77 @@ def _cache(job: Any) -> _Cache:
     return cache
 
 
+# --- plates outlive the workers that built them -------------------------------------------
+#
+# Workers are forked for each part of a big job and die with it. Each sends back the plates,
+# whole faces and fonts it made (``shared``); the parent keeps them (``keep``) and the next
+# part's workers inherit them when they fork (``prepare``), so a plate is laid out once per
+# job rather than once per worker and part. Plates do not depend on the officer they were
+# read with, so the output does not change.
+
+KEPT: dict[str, _Cache] = {}  # in the parent: by the look of the job (``_look``)
+_SENT: dict[str, Any] = {"pid": None}  # in a worker: what it inherited or already sent
+
+
+def _look(job: Any) -> str:
+    """What a plate depends on beyond its skeleton: the stylesheet and document around the
+    faces, and the folders files may be read from."""
+    import json
+
+    renderer = job.renderer
+    roots = [str(p) for p in (*job.project.allowed_roots(), *job.extra_roots)]
+    data = json.dumps(job.gen.data, sort_keys=True, default=str)  # QR colours, preflight's rules
+    return hashlib.sha256("\x00".join([renderer.document_html([]), data, *roots]).encode()).hexdigest()
+
+
+def prepare(job: Any) -> None:
+    """In the parent, before the workers fork: the renderer, and the plates kept so far."""
+    from ..faces import FaceRenderer
+
+    if job.renderer is None:
+        job.renderer = FaceRenderer(job.project, job.gen)
+    kept = KEPT.setdefault(_look(job), _Cache())
+    job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
+
+
+def _inherited(cache: _Cache) -> None:
+    """At a chunk's start: after a fork, everything there is came from the parent."""
+    if _SENT["pid"] != os.getpid():
+        _SENT.update(pid=os.getpid(), fonts=set(shaping.FONT_FACES), plates=set(cache.plates),
+                     pages=set(cache.pages))
+
+
+def _shared(cache: _Cache) -> dict[str, Any]:
+    """What this worker made that its parent does not have yet."""
+    import pickle
+
+    fonts = {k: (f.data, f.index, f.family) for k, f in shaping.FONT_FACES.items()
+             if k not in _SENT["fonts"]}
+    made = {k: v for k, v in cache.plates.items() if k not in _SENT["plates"]}
+    pages = {k: v for k, v in cache.pages.items() if k not in _SENT["pages"]}
+    _SENT["fonts"].update(fonts)
+    _SENT["plates"].update(made)
+    _SENT["pages"].update(pages)
+    if not (fonts or made or pages):
+        return {}
+    return {"fonts": fonts, "plates": pickle.dumps(made), "pages": pages}
+
+
+def keep(job: Any, shared: dict[str, Any]) -> None:
+    """In the parent: the plates, faces and fonts a worker made, for the next parts."""
+    import pickle
+
+    if not shared:
+        return
+    for key, (data, index, family) in shared["fonts"].items():
+        if key not in shaping.FONT_FACES:
+            shaping.FONT_FACES[key] = shaping.FontFace(key=key, data=data, index=index,
+                                                       family=family)
+    kept = KEPT.setdefault(_look(job), _Cache())
+    kept.plates.update(pickle.loads(shared["plates"]))
+    kept.pages.update(shared["pages"])
+
+
 def _key(skeleton: str) -> str:
     return hashlib.sha256(skeleton.encode()).hexdigest()
 
@@ -141,6 +212,7 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         if stamp is None:
             raise plates.Refused("the officer does not stamp onto their own plate", officer=True)
         _check_against_weasyprint(plate, stamp, qr)
+        del plate.checked  # 4 pages with their fonts: not needed any more
     except plates.Refused as exc:
         cache.details[key] = str(exc)
         why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
@@ -293,6 +365,7 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
         job.renderer = FaceRenderer(job.project, job.gen)
     renderer = job.renderer
     cache = _cache(job)
+    _inherited(cache)
     start, stop = span
     officers = list(job.officers[start:stop])
     planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
@@ -387,6 +460,6 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
     problems += _sample_decodes(job.gen, planned, index, data)
     result = {"start": start, "pdf": data, "keys": keys, "index": index, "qr_codes": qr_codes,
               "glyph_warnings": warnings, "problems": problems, "stamped": len(planned),
-              "refused": dict(cache.refused)}
+              "refused": dict(cache.refused), "shared": _shared(cache)}
     cache.refused.clear()
     return result

@@ -37,6 +37,9 @@ class FontFace:
         self.upem = self.hb_face.upem
         self._fonts: dict[int, object] = {}
 
+    def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``
+        return (_font_face, (self.key,))
+
     def font(self, scale: int):
         import uharfbuzz as hb
 
@@ -65,6 +68,10 @@ class Shaped:
 
 
 FONT_FACES: dict[str, FontFace] = {}  # by Pango's description: one copy per worker
+
+
+def _font_face(key: str) -> FontFace:
+    return FONT_FACES[key]
 
 
 def scale_of(size: float) -> int:
