@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import yamlio
 from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
-from .i18n import _
+from .i18n import _, ngettext
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
@@ -71,10 +71,16 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             raise UsageError(_("an in-memory roster lists mappings or Officer objects, not both"))
         result = Roster(officers=tuple(roster), source="<roster>")  # type: ignore[arg-type]
     else:
+        from .roster.validate import QrRule
+
         raw = read_data(roster) if _in_memory(roster) else \
             read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+        qr = None
+        if gen.qr_field is not None:
+            qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
         result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                              needs=generation_needs(gen))
+                              needs=generation_needs(gen),
+                              specimen=project.config.get("specimen") is True, qr=qr)
     if officer_ids:
         known = {o.id: o for o in result.officers}
         missing = [i for i in officer_ids if i not in known]
@@ -82,16 +88,77 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
         wanted = set(officer_ids)
-        result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
-                        source=result.source, root=result.root)
-    return result
+        result = replace(result, officers=tuple(o for o in result.officers if o.id in wanted))
+    return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
-    """Officer fields this generation cannot print without (the QR payload, say)."""
-    if gen.qr_field is None:
+    """Officer fields this generation cannot print without (a QR payload under missing: error)."""
+    if gen.qr_field is None or qr_missing(gen) != "error":
         return {}
-    return {gen.qr_field: _("generation {gen} prints a QR code of this field").format(gen=gen.id)}
+    return {gen.qr_field: _("generation {gen} prints a QR code of this field (qr: missing: "
+                            "error)").format(gen=gen.id)}
+
+
+def qr_missing(gen: Generation) -> str:
+    """What a card does when the officer's QR field is empty: omit (default) or error."""
+    return str((gen.data.get("qr") or {}).get("missing") or "omit")
+
+
+# The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
+UNIT_COLUMN_NAMES = {"address": "地址", "hotline": "值班电话", "website": "网站", "weibo": "微博",
+                     "mascot": "卡通形象"}
+
+
+def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
+    """What the cards of ``roster`` leave off: one warning per missing unit field, one for
+    the officers printed without their QR code."""
+    warnings = []
+    file = str(roster.source)
+    for key in generations.unit_fields(gen):
+        lacking = [o for o in roster.officers if not o.unit.value(key)]
+        if not lacking:
+            continue
+        column = key[4:] if key.startswith("web.") else UNIT_COLUMN_NAMES.get(key, key)
+        written = (f"web: [{{label: {key[4:]}, url: https://...}}]" if key.startswith("web.")
+                   else f"{key}: ...")
+        if len(lacking) == len(roster.officers):
+            whose = _("no officer's unit gives it")
+        else:
+            whose = _("the unit of {count} officers ({ids}) does not give it").format(
+                count=len(lacking), ids=_id_list(lacking))
+        warnings.append(Diagnostic(file=file, subject="unit", field=key, severity="warning",
+                                   message=_(
+            "{whose}; generation {gen} prints it, so the cards leave it off (write "
+            "{written} under unit: in cardkit.yaml or the roster, or fill a {column} column)"
+        ).format(whose=whose, gen=gen.id, written=written, column=column)))
+    if gen.qr_field is not None and qr_missing(gen) == "omit":
+        lacking = [o for o in roster.officers if not o.as_context().get(gen.qr_field)]
+        if lacking:
+            warnings.append(Diagnostic(
+                file=file, subject="officer " + _id_list(lacking), field=gen.qr_field,
+                severity="warning", message=ngettext(
+                    "empty: this officer's card is printed without its QR code (qr: missing: "
+                    "omit in generation {gen})",
+                    "empty: these {count} officers' cards are printed without their QR code "
+                    "(qr: missing: omit in generation {gen})", len(lacking)).format(
+                    count=len(lacking), gen=gen.id)))
+    return warnings
+
+
+def _id_list(officers: list[Officer], shown: int = 8) -> str:
+    ids = ", ".join(o.id for o in officers[:shown])
+    return ids + (_(" and {count} more").format(count=len(officers) - shown)
+                  if len(officers) > shown else "")
+
+
+def specimen_notice(roster: Roster) -> Diagnostic | None:
+    """The one notice a job made from a specimen roster gives."""
+    if not roster.specimen:
+        return None
+    return Diagnostic(file=str(roster.source), severity="notice", message=_(
+        "printed specimens: the roster is marked specimen: true, so its placeholders are "
+        "allowed and every card carries a 样张 / SPECIMEN mark"))
 
 
 @dataclass
@@ -177,6 +244,8 @@ class PrintResult:
     """Officers stamped on a plate laid out once (``render.stamp``); the others were laid out."""
     laid_out: dict[str, int] = field(default_factory=dict)
     """Why the others were laid out in full: reason -> officers."""
+    notes: list[Diagnostic] = field(default_factory=list)
+    """Warnings (what the cards leave off) and notices (specimens) of the job."""
 
 
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
@@ -192,6 +261,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
 
     _check_options(options)
     report.check_target(options.report)
+    _guard_outputs(project, options)
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
@@ -204,15 +274,19 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
+        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
     if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
-        return _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
-    return _print_roster(project, options, gen, roster)
+        result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
+    else:
+        result = _print_roster(project, options, gen, roster)
+    result.notes = [*roster.notes, *filter(None, [specimen_notice(roster)])]
+    return result
 
 
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                   roster: Roster) -> PrintResult:
     """One PDF of ``roster``: render and preflight the faces, lay out, write."""
-    from . import report
+    from . import outputs, report
     from .pdf import assemble as pdfout
     from .preflight import check_faces
     from .render import batch
@@ -260,15 +334,19 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk")
     page_count = len(pdf.pages)
-    written = pdfout.write_atomic(data, options.output) if options.output is not None else ""
-    if options.report:
-        report.write(options.report, report.build(
+    written = "" if options.output is None else (
+        "<stdout>" if str(options.output) == outputs.STDOUT else str(options.output))
+    writes = [] if options.output is None else [(options.output, data, "-o")]
+    if options.report:  # the PDF and its ledger succeed or fail together
+        writes.append((options.report, report.encode(report.build(
             project, gen, roster, cards, sides, layout=options.layout,
             per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
             first=options.first, output=written, pages=page_count,
             sheets=sheets, faces=len(set(faces.index.values())),
             roster_file=_roster_file(project, options.roster), shard=options.shard,
-            changed_since=options.changed_since))
+            changed_since=options.changed_since)), "--report"))
+    if writes:
+        outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
                        stamped=getattr(faces, "stamped", 0), laid_out=getattr(faces, "refused", {}))
@@ -286,30 +364,33 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     """
     import dataclasses
     import json
-    import tempfile
+    import shutil
 
-    from . import report
-    from .render.batch import merge_files
+    from . import outputs, report
+    from .render.batch import merged
 
     output = Path(options.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     total = len(roster.officers)
     cards = pages = sheets = stamped = 0
     laid_out: dict[str, int] = {}
     ledgers = []
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
+    tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
+    try:
         parts = []
         for number, start in enumerate(range(0, total, PART)):
             part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
                           root=roster.root)
-            changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"),
+            changes = {"output": str(tmp / f"part-{number:05d}.pdf"),
                        "progress": _offset(options.progress, start, total),
                        "changed_since": None, "shard": None,
-                       "report": str(Path(tmp) / f"part-{number:05d}.json") if options.report
+                       "report": str(tmp / f"part-{number:05d}.json") if options.report
                        else None}
             if number:
                 changes["first"] = 1  # only the first part starts on a part-used sheet
-            result = _print_roster(project, dataclasses.replace(options, **changes), gen, part)
+            try:
+                result = _print_roster(project, dataclasses.replace(options, **changes), gen, part)
+            except outputs.OutputError as exc:  # the disk filled up under a part: say the output
+                raise outputs.failed(output, exc) from None
             parts.append(Path(changes["output"]))
             if options.report:
                 ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
@@ -319,12 +400,27 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             stamped += result.stamped
             for why, count in result.laid_out.items():
                 laid_out[why] = laid_out.get(why, 0) + count
-        written = merge_files(parts, output, subject=f"{cards} cards")
-    if options.report:
-        report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
-                                                 changed_since=options.changed_since))
+        writes = [(output, merged(parts, f"{cards} cards"), "-o")]
+        if options.report:  # the PDF and its ledger succeed or fail together
+            writes.append((options.report, report.encode(report.join(
+                ledgers, output=str(output), shard=options.shard,
+                changed_since=options.changed_since)), "--report"))
+        written = outputs.write_together(*writes)[0]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
                        layout=options.layout, stamped=stamped, laid_out=laid_out)
+
+
+def _guard_outputs(project: Project, options: PrintOptions) -> None:
+    """Refuse, before anything is rendered, outputs that would destroy an input or a device."""
+    from . import outputs
+
+    roster = None if _in_memory(options.roster) else roster_path(project, options.roster)
+    outputs.protect_project(project, roster)
+    outputs.protect([options.changed_since], _("the --changed-since report"))
+    outputs.check_target(options.output, "-o")
+    outputs.check_target(options.report, "--report", others=[("-o", options.output)])
 
 
 def _offset(progress: Callable[[int, int], None] | None, base: int,
@@ -377,7 +473,8 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None) -> list[Diagnostic]:
-    """Validate and preflight without writing anything; returns the problems found."""
+    """Validate and preflight without writing anything; returns the problems found
+    (errors, and the warnings of what the cards would leave off)."""
     from .preflight import check_faces
     from .render.faces import FaceRenderer
 
@@ -389,4 +486,4 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
         return exc.diagnostics or [Diagnostic(message=exc.message)]
     faces = FaceRenderer(project, gen).render(loaded.officers,
                                               extra_roots=[loaded.root] if loaded.root else [])
-    return check_faces(gen, list(loaded.officers), faces)
+    return [*check_faces(gen, list(loaded.officers), faces), *loaded.notes]

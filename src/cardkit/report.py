@@ -10,6 +10,7 @@ rendering anything to find out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -94,7 +95,7 @@ def select(project: Project, gen: Generation, roster: Roster,
         officers = officers[start:stop]
     if officers is roster.officers:
         return roster
-    return Roster(officers=tuple(officers), source=roster.source, root=roster.root)
+    return dataclasses.replace(roster, officers=tuple(officers))
 
 
 def read_report(path: str | Path) -> dict:
@@ -164,13 +165,9 @@ def check_target(path: str | Path | None) -> None:
         raise UsageError(_("--report needs a file name: standard output may carry the PDF"))
 
 
-def write(path: str | Path, ledger: dict) -> str:
-    """Write the ledger atomically (``-`` is not allowed: stdout may carry the PDF)."""
-    from .pdf.assemble import write_atomic
-
-    check_target(path)
-    data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
-    return write_atomic(data, path)
+def encode(ledger: dict) -> bytes:
+    """The ledger as the bytes of its file."""
+    return json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
 
 
 def join(ledgers: Sequence[dict], *, output: str, shard: str | None = None,

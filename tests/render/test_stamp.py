@@ -227,7 +227,7 @@ def test_a_latin_font_first_stamps_latin_names_only(cli, monkeypatch, tmp_path):
     rows = ["id,name,post,mobile,wechat,unit"]
     for n in range(12):
         name = ["Wu Ming", "Lan Haiyan", "吴明", "韦建国"][n % 4]
-        rows.append(f"L{n:02d},{name},Officer,1380000{n:04d},https://u.wechat.com/L{n:02d},Liudong")
+        rows.append(f"L{n:02d},{name},Officer,1381234{n:04d},https://u.wechat.com/L{n:02d},Liudong")
     (tmp_path / "r.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     args = ["--gen", "latin", "--roster", "r.csv"]
     laid, _, _ = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path, stamp=False)
