@@ -277,7 +277,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
     from .render import stamp
 
-    stamp.KEPT.clear()  # plates are kept from part to part of one job, never between jobs
+    stamp.forget()  # plates are kept from part to part of one job, never between jobs
     if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:

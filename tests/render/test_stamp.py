@@ -236,3 +236,30 @@ def test_a_latin_font_first_stamps_latin_names_only(cli, monkeypatch, tmp_path):
     assert ("laid out in full: 6 (a field that does not fit its slot as it stands, or needs "
             "another font)") in err
     _compare(laid, stamped)
+
+
+def test_a_plate_is_laid_out_once_per_job_not_once_per_part(cli, monkeypatch, tmp_path):
+    """Parts run in new workers; the plates of earlier parts are kept for the next."""
+    import importlib.util
+
+    from cardkit import api
+    from cardkit.render.stamp import plates
+
+    spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    roster = module.write_roster(60, tmp_path / "roster.csv")
+    header, *rows = roster.read_text(encoding="utf-8").splitlines()
+    unit = header.split(",").index("单位")
+    stations = sorted({row.split(",")[unit] for row in rows})
+    by_station = [[r for r in rows if r.split(",")[unit] == s] for s in stations]
+    rows = [r for group in zip(*by_station, strict=False) for r in group]  # every part: all
+    roster.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(api, "PART", 20)
+    built = []
+    build = plates.build
+    monkeypatch.setattr(plates, "build", lambda *args: built.append(args[1]) or build(*args))
+    stamped, count, _ = _print(cli, monkeypatch, tmp_path, "parts", ["--gen", "2022", "--roster",
+                               str(roster), "--jobs", "1"])
+    assert count == len(rows) >= 54 and len(stations) == 3
+    assert len(built) == len(set(built)) == len(stations)  # each front plate once, not 3 times

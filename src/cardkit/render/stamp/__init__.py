@@ -73,6 +73,13 @@ KEPT: dict[str, _Cache] = {}  # in the parent: by the look of the job (``_look``
 _SENT: dict[str, Any] = {"pid": None}  # in a worker: what it inherited or already sent
 
 
+def forget() -> None:
+    """A new job: plates are kept from part to part of one job, never between jobs (a
+    template or asset may have been edited in between)."""
+    KEPT.clear()
+    _SENT["pid"] = None
+
+
 def _look(job: Any) -> str:
     """What a plate depends on beyond its skeleton: the stylesheet and document around the
     faces, and the folders files may be read from."""
