@@ -21,6 +21,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from ... import listfit
 from ...errors import Diagnostic
 from ...i18n import N_
 from . import plates, shaping, writer
@@ -384,6 +385,8 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
         sides = []
         for side in job.sides:  # the code's outline only: its modules are stamped
             html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
+            if listfit.has_lists(html):  # tip lists in columns, as the full path plans them
+                html = listfit.plan(renderer, html, face_key(html))
             face = plates.cut(html)
             sides.append((side, html, face))
             if face is not None and (face.fields or face.qr_svg):
