@@ -24,8 +24,7 @@ class Cell(NamedTuple):
     shown: str = ""  # the number as the spreadsheet shows it, when that is not the text
 
 
-def read_table(  # noqa: C901 (fresh from issue 13b; to split)
-    rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | None, *,
+def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | None, *,  # noqa: C901 (fresh from issue 13b; to split)
                header_required: bool = True) -> RawRoster:
     """Officers from rows of cells: the header is the first of the first ten rows naming
     both an id and a name column (title rows above it are skipped); row numbers are kept.
