@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,35 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
         wanted = set(officer_ids)
-        result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
-                        source=result.source, root=result.root)
+        result = replace(result, officers=tuple(o for o in result.officers if o.id in wanted))
     return result
+
+
+def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
+               roster_file: str | Path | None = None, roster: Roster | None = None) -> list[Path]:
+    """The job's own files, whose newest modification time dates the PDF.
+
+    The roster (not standard input), its QR screenshots, cardkit.yaml, the project's
+    generations in the jobs' ``extends:`` chains and its templates; never the package's
+    own data (the built-in generations, templates and example), which a reinstall touches.
+    """
+    from .resources import package_roots
+
+    files: list[Path] = []
+    if roster_file is not None and str(roster_file) != "-":
+        files.append(Path(roster_file))
+    if roster is not None:
+        files.extend(roster.inputs)
+    if project.config_path is not None:
+        files.append(project.config_path)
+    found = generations.available(project)
+    files.extend(found[gen_id] for gen_id in dict.fromkeys(gen_ids) if gen_id in found)
+    templates = project.root / "templates"
+    if templates.is_dir():
+        files.extend(p for p in sorted(templates.rglob("*")) if p.is_file())
+    package = [root.resolve() for root in package_roots()]
+    return [f for f in files
+            if f.is_file() and not any(f.resolve().is_relative_to(root) for root in package)]
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
@@ -170,7 +196,9 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
                 for where in found[:20]])
     output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
-                         pdfx=options.color == "cmyk")
+                         pdfx=options.color == "cmyk",
+                         inputs=own_inputs(project, gen.chain, roster_path(project, options.roster),
+                                           roster))
     page_count = len(pdf.pages)
     written = pdfout.write_atomic(data, output)
     if options.report:

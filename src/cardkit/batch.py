@@ -15,7 +15,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import Diagnostic
@@ -223,7 +223,6 @@ def print_in_parts(project: Project, options, roster, print_part):
     import tempfile
 
     from .api import PrintResult
-    from .model import Roster
 
     output = Path(options.output or project.output_dir / f"cards-{options.gen}.pdf")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -233,8 +232,7 @@ def print_in_parts(project: Project, options, roster, print_part):
     with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
         parts = []
         for number, start in enumerate(range(0, total, PART)):
-            part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
-                          root=roster.root)
+            part = replace(roster, officers=roster.officers[start:start + PART])
             wrapped = _offset(options.progress, start, total)
             changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"), "progress": wrapped,
                        "part_of": part, "changed_since": None, "shard": None,

@@ -54,6 +54,42 @@ def cli(ctx: click.Context, project_dir: str | None, quiet: bool, verbose: bool,
     ctx.obj = Context(project_dir, Console(quiet=quiet, verbose=verbose))
 
 
+def _global_after_command(ctx: click.Context, param: click.Parameter, value):
+    """-q, -v, --lang and --project given after the command: same effect as before it."""
+    if value is None or value is False:
+        return value
+    context = ctx.find_object(Context)
+    if param.name == "project_dir":
+        context.project_dir = value
+    elif param.name == "quiet":
+        context.console.quiet = True
+    elif param.name == "verbose":
+        context.console.verbose = True
+    elif param.name == "lang":
+        _choose_language(ctx, param, value)
+    return value
+
+
+def _accept_global_options(group: click.Group) -> None:
+    """Give every command the global options, hidden (its help lists its own options).
+
+    They stay documented where they belong, before the command (``cardkit -q print``);
+    accepting them after it too (``cardkit print -q``) is what people type.
+    """
+    for command in group.commands.values():
+        names = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        for param in group.params:
+            if not isinstance(param, click.Option) or param.name == "version":
+                continue
+            if names.intersection(param.opts):  # the command's own option wins
+                continue
+            command.params.append(click.Option(
+                [param.name, *param.opts], is_flag=param.is_flag, type=param.type,
+                metavar=param.metavar, hidden=True, expose_value=False,
+                callback=_global_after_command, is_eager=param.is_eager, help=param.help,
+                **({} if param.is_flag else {"default": None})))
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
@@ -349,9 +385,15 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
     calibration = printer_calibration(ctx.project, printer) if printer else None
     pdf = build_target(sheet, duplex, calibration, printer)
     target = output or ctx.project.output_dir / "calibrate.pdf"
-    written = write_atomic(finish(pdf, title="cardkit duplex calibration"), target)
+    from .api import own_inputs
+
+    written = write_atomic(finish(pdf, title="cardkit duplex calibration",
+                                  inputs=own_inputs(ctx.project)), target)
     ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
                        "against the light").format(file=written, duplex=duplex))
+
+
+_accept_global_options(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -367,7 +409,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _show_click_error(exc, console)
         sys.exit(ExitStatus.USAGE_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         console.error(_("interrupted"))
@@ -389,6 +431,18 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         restore()
     sys.exit(ExitStatus.SUCCESS)
+
+
+def _show_click_error(exc: click.ClickException, console: Console) -> None:
+    """click's usage error, with cardkit's ``error:`` keyword (click writes ``Error:``)."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = "\n" + _("Try '{command} {option}' for help.").format(
+                command=ctx.command_path, option=ctx.help_option_names[0])
+        console.error(ctx.get_usage() + hint)
+    console.error("error: " + exc.format_message())
 
 
 class Terminated(KeyboardInterrupt):

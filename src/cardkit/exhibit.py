@@ -74,7 +74,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     """Write the exhibition poster PDF (default out/exhibit.pdf)."""
     import pikepdf
 
-    from .api import load_roster
+    from .api import load_roster, own_inputs, roster_path
     from .impose import Paper, Rect, Slot
     from .pdfout import Placement, SheetPage, build_sheets, finish, write_atomic
     from .render import FaceRenderer
@@ -118,7 +118,9 @@ def build_exhibit(project: Project, output: str | Path | None = None,
         page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/CardFaces"))
         page.contents_add(poster.make_stream(b"q\n"), prepend=True)
         page.contents_add(poster.make_stream(b"\nQ\nq /CardFaces Do Q\n"), prepend=False)
-        data = finish(poster, title=TITLE, subject=f"{len(gens)} generations")
+        data = finish(poster, title=TITLE, subject=f"{len(gens)} generations",
+                      inputs=own_inputs(project, [i for g in gens for i in g.chain],
+                                        roster_path(project, roster), loaded))
     target = output or project.output_dir / "exhibit.pdf"
     written = write_atomic(data, target)
     return ExhibitResult(output=written, generations=ids, size_mm=(width, height))

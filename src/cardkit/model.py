@@ -78,6 +78,7 @@ class Roster:
     officers: tuple[Officer, ...]
     source: str = ""
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
+    inputs: tuple[Path, ...] = ()  # files read besides the roster: its QR screenshots
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,10 @@ def build_roster(
         officers.append(officer)
     if problems:
         raise InputError(_("bad roster"), problems)
-    return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
+    screenshots = (str(r.fields.get("wechat") or "") for r in raw.records)
+    inputs = tuple((raw.root or Path.cwd()) / name for name in screenshots
+                   if name.lower().endswith(IMAGE_SUFFIXES))
+    return Roster(officers=tuple(officers), source=raw.file, root=raw.root, inputs=inputs)
 
 
 URL_SCHEMES = ("https://", "http://", "weixin://")
