@@ -136,7 +136,7 @@ def show_cmd(ctx: Context, gen: str) -> None:
 @click.option("--marks", type=click.Choice(["crop", "none"]),
               help="Crop marks outside the bleed (default: crop on paper; none on a stock or 1-up).")
 @click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
-              show_default=True)
+              show_default=True, help="Faces to print: both, only the fronts, or only the backs.")
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="Cards per officer.")
 @click.option("--jobs", type=click.IntRange(min=1), metavar="N",
@@ -341,13 +341,15 @@ def new_cmd(ctx: Context, gen: str, base: str) -> None:
 @pass_ctx
 def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
     """List the pre-cut card sheets known (for print --stock NAME)."""
-    from .stocks import all_stocks, describe
+    from .stocks import all_stocks, describe, description_text
 
-    rows = [describe(s) for s in all_stocks(ctx.project.root, cards_only=not show_all).values()]
+    stocks = all_stocks(ctx.project.root, cards_only=not show_all).values()
+    rows = [describe(s) for s in stocks]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    for row in rows:
+    for stock, row in zip(stocks, rows, strict=True):
+        row["description"] = description_text(stock)
         margins = "/".join(f"{v:g}" for v in row["margins_mm"])
         click.echo(f"{row['id']:<28} {row['paper']:<10} {row['card']:<16} "
                    + _("{count}-up  margins {margins}").format(count=f"{row['per_sheet']:>3}",
@@ -358,7 +360,8 @@ def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
 @cli.command("calibrate")
 @click.option("-o", "--output", metavar="FILE", help="PDF to write (default: out/calibrate.pdf).")
 @click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm (default: A4).")
-@click.option("--duplex", type=click.Choice(["long", "short"]), default="long", show_default=True)
+@click.option("--duplex", type=click.Choice(["long", "short"]), default="long", show_default=True,
+              help="Edge your printer turns the sheet on for the back.")
 @click.option("--printer", metavar="NAME",
               help="Apply this printer's stored calibration to the back, to check it.")
 @click.option("--read", "readings", multiple=True, metavar="T=X,Y",

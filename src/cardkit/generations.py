@@ -9,31 +9,32 @@ from typing import Any
 
 from . import yamlio
 from .errors import Diagnostic, InputError
-from .i18n import _
+from .i18n import N_, _
 from .model import Generation
 from .project import Project, did_you_mean
 
-# Every key a generation may set, with what it means (the schema documents itself).
+# Every key a generation may set, with what it means (the schema documents itself;
+# shown with _() in the user's language).
 SCHEMA: dict[str, str] = {
-    "title": "name shown in `cardkit list` and on the exhibition sheet",
-    "year": "year the design was introduced",
-    "extends": "id of the generation this one builds on; only differences are stated",
-    "summary": "what changed from the generation before (one line)",
-    "card": "width_mm, height_mm, bleed_mm, safe_mm",
-    "colors": "background, text, accent, band, band_text, muted (#rrggbb)",
-    "colors_cmyk": "the same keys as colors, as cmyk(c, m, y, k) in per cent: used by print --color cmyk",
-    "fonts": "body and heading: lists of font families, first choice first",
-    "templates": "front, back, stylesheet: template file names",
-    "front": "title and show: the blocks printed on the front, in order",
-    "back": "title and show: the blocks printed on the back, in order",
-    "texts": "promise, advice_title, advice: fixed texts",
-    "tips": "title and lines: property-safety tips",
-    "web": "list of {label, url}: web addresses printed on the card",
-    "qr": "field (officer field holding the payload), size_mm, caption, ec",
-    "mascot": "image (file under templates/assets) and caption",
-    "fraud_tips": "title and lines: anti-telecom-fraud tips",
-    "fields": "extra officer fields this generation's templates use",
-    "fit": (
+    "title": N_("name shown in `cardkit list` and on the exhibition sheet"),
+    "year": N_("year the design was introduced"),
+    "extends": N_("id of the generation this one builds on; only differences are stated"),
+    "summary": N_("what changed from the generation before (one line)"),
+    "card": N_("width_mm, height_mm, bleed_mm, safe_mm"),
+    "colors": N_("background, text, accent, band, band_text, muted (#rrggbb)"),
+    "colors_cmyk": N_("the same keys as colors, as cmyk(c, m, y, k) in per cent: used by print --color cmyk"),
+    "fonts": N_("body and heading: lists of font families, first choice first"),
+    "templates": N_("front, back, stylesheet: template file names"),
+    "front": N_("title and show: the blocks printed on the front, in order"),
+    "back": N_("title and show: the blocks printed on the back, in order"),
+    "texts": N_("promise, advice_title, advice: fixed texts"),
+    "tips": N_("title and lines: property-safety tips"),
+    "web": N_("list of {label, url}: web addresses printed on the card"),
+    "qr": N_("field (officer field holding the payload), size_mm, caption, ec"),
+    "mascot": N_("image (file under templates/assets) and caption"),
+    "fraud_tips": N_("title and lines: anti-telecom-fraud tips"),
+    "fields": N_("extra officer fields this generation's templates use"),
+    "fit": N_(
         "per printed field (name, unit, address, ...): what to do when its text is too long "
         "for its box or the safe zone: {min_pt: N, max_lines: N}. The text is first shrunk, "
         "down to min_pt points at the least; if it still does not fit it wraps onto at most "

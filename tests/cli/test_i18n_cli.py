@@ -27,6 +27,8 @@ officers:
     wechat: https://u.wechat.com/EXAMPLE002
 """
 PREFIX = re.compile(r"^error: roster\.yaml:\d+: ")
+# Every test here runs cardkit in a locale of its own: .ci/run runs them under C as well.
+pytestmark = pytest.mark.locale_sensitive
 
 
 @pytest.fixture
@@ -121,7 +123,7 @@ def test_help_in_chinese_from_the_locale_and_back_to_english(cli, monkeypatch):
 def test_usage_error_in_chinese_keeps_exit_2_and_the_error_keyword(cli, chinese):
     result = cli(["print"])
     assert result.code == 2
-    assert result.err_lines[-1] == "Error: 缺少选项 '--gen'."
+    assert result.err_lines[-1] == "error: 缺少选项 '--gen'."
     assert result.err_lines[0].startswith("用法: cardkit print")
 
 

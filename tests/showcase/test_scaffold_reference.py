@@ -47,7 +47,7 @@ def test_new_scaffolds_a_generation_that_resolves_and_prints(cli, project):
     result = cli(["new", "2030", "--from", "2022"], cwd=project)
     assert result.code == 0, result.stderr
     target = project / "generations" / "2030.yaml"
-    assert result.err_lines == [f"wrote {target}"]
+    assert result.err_lines == ["wrote generations/2030.yaml"]
     data = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert data["extends"] == "2022" and data["title"] == "警民联系卡（2030）"
     listed = cli(["list"], cwd=project).stdout.decode("utf-8")
