@@ -87,6 +87,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     # Each generation's faces, for the roster's first officer, gathered into one PDF.
     combined = pikepdf.Pdf.new()
     face_page: dict[tuple[str, str], int] = {}
+    loaded = None
     for gen in gens:
         loaded = load_roster(project, gen, roster)
         officer = loaded.officers[0]
