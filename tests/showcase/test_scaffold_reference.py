@@ -1,5 +1,6 @@
 """init / new scaffolds print as written; the field reference is what the schema says."""
 
+import pytest
 import yaml
 from conftest import REPO
 from pdfcheck import page_texts, qr_codes
@@ -69,10 +70,11 @@ def test_new_refuses_unknown_bases_and_bad_ids(cli, project):
     assert not (project / "generations").exists()
 
 
-def test_reference_is_up_to_date_with_the_schema():
-    committed = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
-    assert committed == reference.render(), (
-        "docs/reference.md is out of date: run `python -m cardkit.reference --write`")
+@pytest.mark.parametrize(("lang", "path"), sorted(reference.REFERENCE_PATHS.items()))
+def test_reference_is_up_to_date_with_the_schema(lang, path):
+    committed = (REPO / path).read_text(encoding="utf-8")
+    assert committed == reference.render(lang), (
+        f"{path} is out of date: run `python -m cardkit.reference --write`")
 
 
 def test_reference_documents_every_generation_key_and_roster_field():
