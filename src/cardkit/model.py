@@ -127,3 +127,20 @@ class Generation:
         face = self.data.get(side)
         show = face.get("show") if isinstance(face, dict) else None
         return list(show) if isinstance(show, list) else []
+
+    @property
+    def qr_field(self) -> str | None:
+        """The officer field whose value the QR code carries, or None when no face shows one.
+
+        The one place that decides whether a generation prints a QR code, and of what.
+        """
+        if "qr" not in self.shows("front") + self.shows("back"):
+            return None
+        return str((self.data.get("qr") or {}).get("field", "wechat"))
+
+    @property
+    def qr_side(self) -> str | None:
+        """The face that carries the QR code (the front when both would), or None."""
+        if self.qr_field is None:
+            return None
+        return "front" if "qr" in self.shows("front") else "back"

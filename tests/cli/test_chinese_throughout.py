@@ -16,7 +16,7 @@ import pikepdf
 import pytest
 from conftest import EXAMPLE_ROSTER, REPO, ambient_env, ambient_language
 
-from cardkit import reference
+from cardkit.tools import reference
 
 ONE_CARD = ["--gen", "2022", "--officer", "LD001", "--layout", "cards"]
 
