@@ -98,6 +98,7 @@ def test_list_in_chinese(cli):
     out = cli(["--lang", "zh", "list"], cwd=REPO).stdout.decode("utf-8")
     assert "2006   第二代警民联系卡  （基础版式 2002，尺寸 90x54mm）" in out
     assert "       正面：" in out and "       背面：" in out
+    assert "       正面：单位、姓名、职务、辖区、电话、手机、地址、服务承诺\n" in out  # 2002
 
 
 @pytest.mark.parametrize("args", [["--lang", "zh", "--help"], ["--help", "--lang", "zh"],

@@ -100,17 +100,24 @@ def _accept_global_options(group: click.Group) -> None:
 def list_cmd(ctx: Context, as_json: bool) -> None:
     """List the generations: id, title, base, size, what each face shows."""
     from ..api import list_generations
+    from ..tools.diff import BLOCK_LABELS
 
     rows = list_generations(ctx.project)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
+
+    def blocks(ids: list[str]) -> str:  # in Chinese, what the card calls them (单位, 姓名, ...)
+        if i18n.language() == "zh":
+            return "、".join(BLOCK_LABELS.get(b, b) for b in ids)
+        return ", ".join(ids)
+
     for row in rows:
         base = row["base"] or "-"
         click.echo(f"{row['id']:<6} {row['title']}  "
                    + _("(base {base}, {size})").format(base=base, size=row["size"]))
-        click.echo("       " + _("front: {blocks}").format(blocks=", ".join(row["front"])))
-        click.echo("       " + _("back:  {blocks}").format(blocks=", ".join(row["back"])))
+        click.echo("       " + _("front: {blocks}").format(blocks=blocks(row["front"])))
+        click.echo("       " + _("back:  {blocks}").format(blocks=blocks(row["back"])))
 
 
 @cli.command("show")
