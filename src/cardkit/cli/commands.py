@@ -118,6 +118,8 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
                    + _("(base {base}, {size})").format(base=base, size=row["size"]))
         click.echo("       " + _("front: {blocks}").format(blocks=blocks(row["front"])))
         click.echo("       " + _("back:  {blocks}").format(blocks=blocks(row["back"])))
+        if row["unit"]:
+            click.echo("       " + _("unit:  {fields}").format(fields=", ".join(row["unit"])))
 
 
 @cli.command("show")
@@ -197,6 +199,7 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     finally:
         if bar:
             bar.close()
+    _say_notes(ctx, result.notes)
     if not result.cards:
         ctx.console.info(_("nothing to print: no officer's card changed since {report}").format(
             report=scale.get("changed_since")) if scale.get("changed_since")
@@ -223,16 +226,29 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     from ..api import check
 
     problems = check(ctx.project, gen, roster, sheet=sheet)
+    errors = [p for p in problems if p.severity == "error"]
     if as_json:
-        click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]},
+        click.echo(json.dumps({"ok": not errors, "problems": [p.as_dict() for p in problems]},
                               ensure_ascii=False, indent=2))
     else:
-        for problem in problems:
+        _say_notes(ctx, [p for p in problems if p.severity != "error"])
+        for problem in errors:
             ctx.console.error(problem.format())
         if not problems:
             ctx.console.info("ok: " + _("generation {gen}: no problems found").format(gen=gen))
-    if problems:
+        elif not errors:
+            ctx.console.info("ok: " + _("generation {gen}: no errors").format(gen=gen))
+    if errors:
         raise SystemExit(ExitStatus.INPUT_ERROR)
+
+
+def _say_notes(ctx: Context, notes) -> None:
+    """Warnings always go to stderr; notices are information (-q silences them)."""
+    for note in notes:
+        if note.severity == "notice":
+            ctx.console.info(note.format())
+        else:
+            ctx.console.error(note.format())
 
 
 @cli.command("preview")

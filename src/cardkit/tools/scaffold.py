@@ -25,16 +25,26 @@ ROSTER_COMMENTS = (
     N_("The unit's officers (a specimen: names and numbers are fictional; put in real ones)."),
     N_("Fields: see docs/reference.md. A CSV/XLSX roster works too, with Chinese headers "
        "(编号 姓名 职务 电话 手机 微信 辖区)."),
+    N_("specimen: true marks a specimen: placeholder numbers and addresses are allowed, and "
+       "every card carries a 样张 / SPECIMEN mark.\nDelete that line once the data are real: "
+       "placeholders are refused then."),
 )
 TEMPLATES_README = N_(
     "A file here overrides cardkit's built-in template of the same name\n"
     "(front.html, back.html, card.css, blocks/*.html). An override can extend the one it\n"
     "replaces: {example}. Empty: the built-ins are used.\n")
 ROSTER = """\
+specimen: true
 unit:
   name: 示例县公安局城关派出所
   address: 示例县城关镇人民路1号
   hotline: "0000-1234567"
+  web:
+    - label: 网上公安局
+      url: https://wsgaj.example.gov.cn
+    - label: 网上警务室
+      url: https://jwsh.example.gov.cn
+  mascot: 螺警官  # 卡通形象的名字，印在 2022 版背面的形象下方
 officers:
   - id: CG001
     name: 张卫东
@@ -69,7 +79,12 @@ def _config_text() -> str:
 
 
 def generation_text(gen_id: str, base: generations.Generation, year: int | None = None) -> str:
-    """A generation file that extends ``base``, listing every key the schema knows."""
+    """A generation file that extends ``base``, listing every key the schema knows.
+
+    ``year`` is the id itself when the id is a year (``cardkit new 2024``), else this year.
+    """
+    if year is None and re.fullmatch(r"(19|20)\d\d", gen_id):
+        year = int(gen_id)
     year = year or datetime.date.today().year
     lines = _comment(_(
         "Generation {id}: builds on {base} ({title}); state only what differs.\n"
