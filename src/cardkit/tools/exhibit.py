@@ -75,12 +75,16 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     import pikepdf
 
     from ..api import load_roster, own_inputs, roster_path
-    from ..pdf.assemble import build_sheets, finish, write_atomic
+    from ..outputs import check_target, protect_project, write_file
+    from ..pdf.assemble import build_sheets, finish
     from ..render.faces import FaceRenderer
     from ..sheet.impose import Paper, Rect, Slot
     from ..sheet.plan import Placement, SheetPage
     from .samples import ordered
 
+    target = output or project.output_dir / "exhibit.pdf"
+    protect_project(project, roster_path(project, roster))
+    check_target(target, "-o")
     ids = ordered(project, gen_ids)
     gens = [generations.load(project, gen_id) for gen_id in ids]
     (width, height), columns = layout(gens)
@@ -123,8 +127,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
         data = finish(poster, title=TITLE, subject=f"{len(gens)} generations",
                       inputs=own_inputs(project, [i for g in gens for i in g.chain],
                                         roster_path(project, roster), loaded))
-    target = output or project.output_dir / "exhibit.pdf"
-    written = write_atomic(data, target)
+    written = write_file(target, data)
     return ExhibitResult(output=written, generations=ids, size_mm=(width, height))
 
 

@@ -157,10 +157,11 @@ def main(argv: list[str] | None = None) -> int:
         if not (root / "pyproject.toml").is_file():
             print("error: --write works in a checkout of cardkit only", file=sys.stderr)
             return 1
+        from ..outputs import write_file
+
         for language, path in REFERENCE_PATHS.items():
             target = root / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(language), encoding="utf-8")
+            write_file(target, render(language).encode("utf-8"))
             print(f"wrote {target}", file=sys.stderr)
         return 0
     sys.stdout.write(render(lang))
