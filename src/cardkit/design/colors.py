@@ -17,6 +17,7 @@ again (``pdf.pdfx``), and any RGB colour left is an error.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,7 @@ def cmyk_generation(gen: Generation, project) -> Generation:
     if problems:
         raise InputError(_("RGB in a CMYK job"), problems)
     data = {**gen.data, "colors": result}
-    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+    return dataclasses.replace(gen, data=data)
 
 
 _SVG_COLOR = re.compile(
