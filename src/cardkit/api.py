@@ -63,7 +63,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     """
     from . import limits
     from .roster.read import read_data, read_roster
-    from .roster.validate import build_roster
+    from .roster.validate import build_roster, id_key
 
     if isinstance(roster, Roster):
         result = roster
@@ -83,15 +83,17 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
         result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
                               needs=generation_needs(gen),
-                              specimen=project.config.get("specimen") is True, qr=qr)
+                              specimen=project.config.get("specimen") is True, qr=qr,
+                              only=officer_ids or None)
     if officer_ids:
-        known = {o.id: o for o in result.officers}
-        missing = [i for i in officer_ids if i not in known]
+        known = {id_key(o.id) for o in result.officers}
+        missing = [i for i in officer_ids if id_key(i) not in known]
         if missing:
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
-        wanted = set(officer_ids)
-        result = replace(result, officers=tuple(o for o in result.officers if o.id in wanted))
+        wanted = {id_key(i) for i in officer_ids}
+        result = replace(result, officers=tuple(o for o in result.officers
+                                                if id_key(o.id) in wanted))
     return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
 
 
@@ -120,6 +122,17 @@ def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
     package = [root.resolve() for root in package_roots()]
     return [f for f in files
             if f.is_file() and not any(f.resolve().is_relative_to(root) for root in package)]
+
+
+def enforce_strict(notes: list[Diagnostic], strict: bool) -> None:
+    """Under ``--strict`` a warning fails the job: raise with every note, and one line
+    saying why the job stopped, when there is one."""
+    if strict and any(n.fails(strict=True) for n in notes):
+        count = sum(n.severity == "warning" for n in notes)
+        raise InputError(_("a warning fails the job under --strict"), [*notes, Diagnostic(
+            message=ngettext("{count} warning and --strict: nothing written",
+                             "{count} warnings and --strict: nothing written", count).format(
+                count=count))])
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
@@ -202,14 +215,15 @@ class PrintOptions:
     gen: str
     """Generation id, e.g. ``"2022"`` (``cardkit list`` shows them)."""
     roster: str | Path | Roster | Sequence[Mapping[str, Any] | Officer] | Mapping[str, Any] | None = None
-    """Who gets cards: a roster file (YAML, CSV, XLSX); or, in memory, a list of officers
+    """Who gets cards: a roster file (YAML, CSV, XLSX, XLS, ODS); or, in memory, a list of officers
     (mappings with the roster's field names, or ``Officer`` objects), a mapping with
     ``unit:`` and ``officers:`` like a YAML roster, or a ``Roster``. None: cardkit.yaml's
     roster, else the built-in example."""
     sheet: str | None = None
-    """Worksheet of an XLSX roster (default: the first)."""
+    """Worksheet of a spreadsheet roster (default: the first)."""
     officers: list[str] = field(default_factory=list)
-    """Print only these officer ids (default: everyone on the roster)."""
+    """Print only these officer ids (default: everyone on the roster). Only they are
+    checked; the other officers' problems are one notice with their count."""
     output: str | Path | None = None
     """Where to write the PDF (``-``: standard output). None: write nothing and return the
     bytes in ``PrintResult.pdf``."""
@@ -241,6 +255,8 @@ class PrintOptions:
     """``rgb``, or ``cmyk``: PDF/X-4 with an output intent, colours from ``colors_cmyk:``."""
     slug: bool = False
     """Print a line of job facts outside the trim of each front sheet."""
+    strict: bool = False
+    """Every warning fails the job (notices never do)."""
     jobs: int | None = None
     """Worker processes rendering in parallel (None: every core)."""
     progress: Callable[[int, int], None] | None = None
@@ -259,8 +275,9 @@ class PrintOptions:
 
 @dataclass
 class PrintResult:
-    """What ``print_cards`` did. Problems are not returned: they raise ``InputError``,
-    ``PreflightError`` or ``UsageError``, each with its ``diagnostics``."""
+    """What ``print_cards`` did. Problems that stop the job are not returned: they raise
+    ``InputError``, ``PreflightError`` or ``UsageError``, each with its ``diagnostics``;
+    the warnings and notices of a job that went through are in ``notes``."""
 
     output: str
     """The file written (``<stdout>`` for ``-``), or ``""`` when the PDF is returned."""
@@ -275,7 +292,8 @@ class PrintResult:
     pdf: bytes | None = None
     """The PDF itself, when no ``output`` was given."""
     notes: list[Diagnostic] = field(default_factory=list)
-    """Warnings (what the cards leave off) and notices (specimens) of the job."""
+    """Warnings (what the cards leave off) and notices (specimens, extra columns, other
+    officers' problems under ``officers``) of the job, which did not stop it."""
 
 
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
@@ -292,6 +310,25 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     _check_options(options)
     report.check_target(options.report)
     _guard_outputs(project, options)
+    gen = job_generation(project, options)
+    roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
+    if options.changed_since or options.shard:
+        roster = report.select(project, gen, roster, options.changed_since, options.shard)
+        if not roster.officers:
+            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
+        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
+    notes = [*roster.notes, *filter(None, [specimen_notice(roster)])]
+    enforce_strict(notes, options.strict)
+    if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
+        result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
+    else:
+        result = _print_roster(project, options, gen, roster)
+    result.notes = notes
+    return result
+
+
+def job_generation(project: Project, options: PrintOptions) -> Generation:
+    """The generation as the job prints it: with the job's bleed and colour."""
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
@@ -299,18 +336,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         from .design.colors import cmyk_generation
 
         gen = cmyk_generation(gen, project)
-    roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
-    if options.changed_since or options.shard:
-        roster = report.select(project, gen, roster, options.changed_since, options.shard)
-        if not roster.officers:
-            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
-        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
-    if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
-        result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
-    else:
-        result = _print_roster(project, options, gen, roster)
-    result.notes = [*roster.notes, *filter(None, [specimen_notice(roster)])]
-    return result
+    return gen
 
 
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
@@ -331,7 +357,40 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     if problems:
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
+    pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
+    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
+                         pdfx=options.color == "cmyk",
+                         inputs=own_inputs(project, gen.chain,
+                                           _roster_file(project, options.roster), roster))
+    page_count = len(pdf.pages)
+    written = "" if options.output is None else (
+        "<stdout>" if str(options.output) == outputs.STDOUT else str(options.output))
+    writes = [] if options.output is None else [(options.output, data, "-o")]
+    if options.report:  # the PDF and its ledger succeed or fail together
+        writes.append((options.report, report.encode(report.build(
+            project, gen, roster, cards, sides, layout=options.layout,
+            per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
+            first=options.first, output=written, pages=page_count,
+            sheets=sheets, faces=len(set(faces.index.values())),
+            roster_file=_roster_file(project, options.roster), shard=options.shard,
+            changed_since=options.changed_since)), "--report"))
+    if writes:
+        outputs.write_together(*writes)
+    return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
+                       layout=options.layout, pdf=data if options.output is None else None)
+
+
+def compose(project: Project, options: PrintOptions, gen: Generation, roster: Roster, faces,
+            sides: tuple[str, ...]):
+    """The job's PDF from its faces: (pikepdf document, sheets, sheet layout or None).
+
+    Raises InputError for what the layout or colour cannot take (RGB in a CMYK job).
+    """
+    from .pdf import assemble as pdfout
+
+    cards = [o for o in roster.officers for _ in range(options.copies)]
     card = gen.card
+    layout = None
     if options.layout == "cards":
         sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
         pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed,
@@ -362,26 +421,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                 Diagnostic(file=f"generation {gen.id}",
                            message=_("{where} (use device-cmyk colours)").format(where=where))
                 for where in found[:20]])
-    data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
-                         pdfx=options.color == "cmyk",
-                         inputs=own_inputs(project, gen.chain,
-                                           _roster_file(project, options.roster), roster))
-    page_count = len(pdf.pages)
-    written = "" if options.output is None else (
-        "<stdout>" if str(options.output) == outputs.STDOUT else str(options.output))
-    writes = [] if options.output is None else [(options.output, data, "-o")]
-    if options.report:  # the PDF and its ledger succeed or fail together
-        writes.append((options.report, report.encode(report.build(
-            project, gen, roster, cards, sides, layout=options.layout,
-            per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
-            first=options.first, output=written, pages=page_count,
-            sheets=sheets, faces=len(set(faces.index.values())),
-            roster_file=_roster_file(project, options.roster), shard=options.shard,
-            changed_since=options.changed_since)), "--report"))
-    if writes:
-        outputs.write_together(*writes)
-    return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout, pdf=data if options.output is None else None)
+    return pdf, sheets, layout
 
 
 def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
@@ -501,26 +541,49 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
-          time_limit: float | None = None, memory_limit: float | None = None) -> list[Diagnostic]:
+          time_limit: float | None = None, memory_limit: float | None = None,
+          options: PrintOptions | None = None) -> list[Diagnostic]:
     """Validate and preflight without writing anything; returns the problems found
-    (errors, and the warnings of what the cards would leave off).
+    (errors, the warnings of what the cards would leave off, and notices;
+    ``Diagnostic.fails`` tells which fail the job).
 
-    The faces are laid out and preflighted as ``print`` does (same chunks, same workers),
-    but nothing is kept of them but the problems: memory does not grow with the roster.
+    ``options`` are print's (layout, paper, stock, margin, gutter, bleed, colour, sides,
+    officers, strict, jobs, limits): check refuses what that print would. The faces are
+    laid out and preflighted as ``print`` does (same chunks, same workers), but nothing
+    is kept of them but the problems, so memory does not grow with the roster; the sheet
+    layout is resolved as print resolves it; only a CMYK job keeps its faces, to find RGB
+    in the composed PDF as print does.
     """
     from . import limits
     from .preflight import check_faces
     from .render import batch
     from .render.faces import SIDES
 
+    options = options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
+    _check_options(options)
     try:
-        gen = generations.load(project, gen_id)
-        loaded = load_roster(project, gen, roster, sheet=sheet)
+        gen = job_generation(project, options)
+        loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
-    _faces, problems = batch.render_checked(
-        project, gen, loaded.officers, SIDES, [loaded.root] if loaded.root else [],
-        check=check_faces, jobs=jobs, progress=progress, keep_faces=False,
-        limits=limits.from_settings(project.config, time_limit, memory_limit))
-    return [*problems, *loaded.notes]
+    sides = SIDES if options.sides == "both" else (options.sides,)
+    whole = options.color == "cmyk"  # RGB is looked for in the composed PDF
+    faces, problems = batch.render_checked(
+        project, gen, loaded.officers, sides, [loaded.root] if loaded.root else [],
+        check=check_faces, jobs=jobs or options.jobs, progress=progress, keep_faces=whole,
+        limits=limits.from_settings(project.config, time_limit or options.time_limit,
+                                    memory_limit or options.memory_limit))
+    problems = [*problems, *loaded.notes]
+    if not any(p.fails() for p in problems):
+        try:
+            if whole:
+                compose(project, options, gen, loaded, faces, sides)
+            elif options.layout == "sheet":
+                from .sheet import papers
+
+                papers.resolve_layout(project, gen.card, options.paper, options.stock,
+                                      options.margin, options.gutter)
+        except InputError as exc:
+            problems += exc.diagnostics or [Diagnostic(message=exc.message)]
+    return problems
