@@ -23,8 +23,10 @@ demo: system venv
 	  $(BIN)/cardkit print --gen $$gen --layout cards -o out/cards-$$gen-1up.pdf || exit 1; \
 	done
 
+# Under any locale; .ci/run runs it under zh_CN.UTF-8, then the locale-sensitive tests under C:
+#   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
 test: system venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: venv  # N = 10, 1000, 10000 beside a plain-WeasyPrint baseline; see bench/README.md
 	$(BIN)/python bench/bench.py

@@ -12,6 +12,39 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+LOCALE_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+# The locale the suite was started in (make test under zh_CN.UTF-8, say): tests marked
+# locale_sensitive run cardkit in it and assert per language; every other test runs pinned.
+AMBIENT_LOCALE = {var: os.environ[var] for var in LOCALE_VARS if var in os.environ}
+
+
+def pin_english_environment(environ=os.environ) -> None:
+    """C.UTF-8 and no other locale variable: English messages, whatever the machine's locale."""
+    for var in LOCALE_VARS:
+        environ.pop(var, None)
+    environ["LANG"] = "C.UTF-8"
+
+
+# Pinned for the whole session, before any fixture of any scope runs cardkit (a module-scoped
+# fixture runs before the function-scoped one below could pin it).
+pin_english_environment()
+
+
+def ambient_language() -> str:
+    """``zh`` or ``en``: the language cardkit speaks in the locale the suite was started in."""
+    from cardkit.i18n import detect
+
+    return detect(AMBIENT_LOCALE)
+
+
+def ambient_env(**extra: str) -> dict[str, str]:
+    """The environment for a subprocess in the suite's starting locale (see AMBIENT_LOCALE)."""
+    env = dict(os.environ)
+    for var in LOCALE_VARS:
+        env.pop(var, None)
+    env.update(AMBIENT_LOCALE)
+    env.update(extra)
+    return env
 EXAMPLE_ROSTER = REPO / "examples" / "liudong" / "roster.yaml"
 EXAMPLE_CSV = REPO / "examples" / "liudong" / "roster.csv"
 # A cardkit.yaml unit: with everything the built-in generations print of a unit

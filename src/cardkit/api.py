@@ -97,6 +97,33 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
 
 
+def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
+               roster_file: str | Path | None = None, roster: Roster | None = None) -> list[Path]:
+    """The job's own files, whose newest modification time dates the PDF.
+
+    The roster (not standard input), its QR screenshots, cardkit.yaml, the project's
+    generations in the jobs' ``extends:`` chains and its templates; never the package's
+    own data (the built-in generations, templates and example), which a reinstall touches.
+    """
+    from .resources import package_roots
+
+    files: list[Path] = []
+    if roster_file is not None and str(roster_file) != "-":
+        files.append(Path(roster_file))
+    if roster is not None:
+        files.extend(roster.inputs)
+    if project.config_path is not None:
+        files.append(project.config_path)
+    found = generations.available(project)
+    files.extend(found[gen_id] for gen_id in dict.fromkeys(gen_ids) if gen_id in found)
+    templates = project.root / "templates"
+    if templates.is_dir():
+        files.extend(p for p in sorted(templates.rglob("*")) if p.is_file())
+    package = [root.resolve() for root in package_roots()]
+    return [f for f in files
+            if f.is_file() and not any(f.resolve().is_relative_to(root) for root in package)]
+
+
 def enforce_strict(notes: list[Diagnostic], strict: bool) -> None:
     """Under ``--strict`` a warning fails the job: raise with every note, and one line
     saying why the job stopped, when there is one."""
@@ -339,7 +366,9 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     cards = [o for o in roster.officers for _ in range(options.copies)]
     pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
-                         pdfx=options.color == "cmyk")
+                         pdfx=options.color == "cmyk",
+                         inputs=own_inputs(project, gen.chain,
+                                           _roster_file(project, options.roster), roster))
     page_count = len(pdf.pages)
     written = "" if options.output is None else (
         "<stdout>" if str(options.output) == outputs.STDOUT else str(options.output))
@@ -429,8 +458,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     try:
         parts = []
         for number, start in enumerate(range(0, total, PART)):
-            part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
-                          root=roster.root)
+            part = replace(roster, officers=roster.officers[start:start + PART])
             changes = {"output": str(tmp / f"part-{number:05d}.pdf"),
                        "progress": _offset(options.progress, start, total),
                        "changed_since": None, "shard": None,

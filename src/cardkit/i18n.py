@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 DOMAIN = "cardkit"
@@ -111,6 +112,17 @@ def set_language(lang: str) -> None:
     _hook_click()
 
 
+@contextmanager
+def using(lang: str) -> Iterator[None]:
+    """Speak ``lang`` inside the ``with`` block (a Chinese document from an English run)."""
+    previous = language()
+    set_language(lang)
+    try:
+        yield
+    finally:
+        set_language(previous)
+
+
 def setup(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> str:
     """Choose the language for a run from ``--lang`` in ``argv``, else the environment."""
     lang = lang_from_argv(argv or []) or detect(environ)
@@ -174,4 +186,5 @@ def _hook_click() -> None:
             module.ngettext = ngettext
 
 
-__all__ = ["N_", "Nn_", "_", "detect", "language", "localize_commands", "ngettext", "set_language", "setup"]
+__all__ = ["N_", "Nn_", "_", "detect", "language", "localize_commands", "ngettext", "set_language",
+           "setup", "using"]

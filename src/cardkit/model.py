@@ -92,6 +92,7 @@ class Roster:
     officers: tuple[Officer, ...]
     source: str = ""
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
+    inputs: tuple[Path, ...] = ()  # files read besides the roster: its QR screenshots
     specimen: bool = False  # marked specimen: true: placeholders allowed, cards marked 样张
     notes: tuple[Diagnostic, ...] = ()  # warnings and notices that do not stop the job
 

@@ -71,7 +71,9 @@ class Project:
 
 def open_project(directory: str | Path | None = None) -> Project:
     """Read ``cardkit.yaml`` (if any) from ``directory`` or the current folder."""
-    root = Path(directory) if directory else Path.cwd()
+    # Relative, so that what cardkit names from it (out/cards-2022.pdf, roster.yaml:3)
+    # reads as the user would type it; --project DIR keeps DIR as given.
+    root = Path(directory) if directory else Path()
     if not root.is_dir():
         raise InputError(_("project folder {folder} does not exist").format(folder=repr(str(root))))
     config_path = root / CONFIG_NAME

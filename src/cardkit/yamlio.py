@@ -100,6 +100,77 @@ YAML_PROBLEMS = (
     N_("expected <block end>, but found '<block mapping start>'"),
     N_("expected <block end>, but found '?'"),
 )
+# The rest, by their shape: PyYAML words them with the token it expected or found.
+YAML_PATTERNS = (
+    (re.compile(r"^expected (?P<expected>.+?), but (?:found|got) (?P<found>.+)$", re.S),
+     N_("expected {expected}, but found {found}")),
+    (re.compile(r"^found character (?P<found>.+) that cannot start any token$", re.S),
+     N_("found character {found} that cannot start any token")),
+    (re.compile(r"^found unknown escape character (?P<found>.+)$", re.S),
+     N_("found unknown escape character {found}")),
+    (re.compile(r"^could not find expected (?P<expected>.+)$", re.S),
+     N_("could not find the expected {expected}")),
+    (re.compile(r"^while (?:scanning|parsing|composing) (?:an? )?(?P<what>.+)$", re.S),
+     N_("while reading {what}")),
+)
+# PyYAML's names of tokens and nodes, as people call them.
+YAML_TOKENS = {
+    "<scalar>": N_("a value"),
+    "<block end>": N_("the end of the indented block"),
+    "<block mapping start>": N_("the start of a new set of keys"),
+    "<block sequence start>": N_("the start of a list"),
+    "<document start>": N_("a document start (---)"),
+    "<document end>": N_("a document end (...)"),
+    "<stream end>": N_("the end of the file"),
+    "<alias>": N_("an alias (*)"),
+    "<anchor>": N_("an anchor (&)"),
+    "<tag>": N_("a tag (!)"),
+    "?": N_("a key marker (?)"),
+    ":": N_("a colon (:)"),
+    "-": N_("a list item (-)"),
+    ",": N_("a comma (,)"),
+    "the node content": N_("a value"),
+    "block mapping": N_("a set of keys"),
+    "block collection": N_("an indented block"),
+    "flow mapping": N_("a {...} mapping"),
+    "flow sequence": N_("a [...] list"),
+    "simple key": N_("a key"),
+    "quoted scalar": N_("a quoted text"),
+    "double-quoted scalar": N_("a quoted text"),
+    "block scalar": N_("a block of text"),
+    "node": N_("a value"),
+    "tag": N_("a tag (!)"),
+    "directive": N_("a directive (%)"),
+    "mapping": N_("a set of keys"),
+}
+
+
+def yaml_problem(problem: str) -> str:
+    """PyYAML's description of a syntax error, in the user's language.
+
+    In English PyYAML's own words are kept. In Chinese the commonest complaints have
+    a sentence of their own; the rest are translated by their shape, the tokens named
+    in words; what fits no shape gets a plain sentence rather than English.
+    """
+    from .i18n import language
+
+    whole = _(problem)
+    if not problem or language() == "en" or whole != problem:
+        return whole
+    for pattern, template in YAML_PATTERNS:
+        match = pattern.match(problem)
+        if match:
+            return _(template).format(**{k: _yaml_token(v) for k, v in match.groupdict().items()})
+    return _("this does not follow YAML's rules")
+
+
+def _yaml_token(text: str) -> str:
+    if " or " in text:  # "',' or ']'"
+        return _(" or ").join(_yaml_token(part) for part in text.split(" or "))
+    bare = text[1:-1] if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"" else text
+    if bare in YAML_TOKENS:
+        return _(YAML_TOKENS[bare])
+    return text
 
 
 def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) -> Any:
@@ -159,7 +230,7 @@ def _single_node(loader: Any, name: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise _located(name, line, _("YAML syntax: {problem}").format(
-            problem=_(exc.problem or exc.context or ""))) from None
+            problem=yaml_problem(exc.problem or exc.context or ""))) from None
     except yaml.YAMLError as exc:
         raise InputError(f"{name}: " + _("YAML syntax: {problem}").format(
             problem=" ".join(str(exc).split()))) from None

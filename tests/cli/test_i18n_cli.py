@@ -27,6 +27,8 @@ officers:
     wechat: https://u.wechat.com/EXAMPLE002
 """
 PREFIX = re.compile(r"^error: roster\.yaml:\d+: ")
+# Every test here runs cardkit in a locale of its own: .ci/run runs them under C as well.
+pytestmark = pytest.mark.locale_sensitive
 
 
 @pytest.fixture
@@ -96,6 +98,7 @@ def test_list_in_chinese(cli):
     out = cli(["--lang", "zh", "list"], cwd=REPO).stdout.decode("utf-8")
     assert "2006   第二代警民联系卡  （基础版式 2002，尺寸 90x54mm）" in out
     assert "       正面：" in out and "       背面：" in out
+    assert "       正面：单位、姓名、职务、辖区、电话、手机、地址、服务承诺\n" in out  # 2002
 
 
 @pytest.mark.parametrize("args", [["--lang", "zh", "--help"], ["--help", "--lang", "zh"],
@@ -122,7 +125,7 @@ def test_help_in_chinese_from_the_locale_and_back_to_english(cli, monkeypatch):
 def test_usage_error_in_chinese_keeps_exit_2_and_the_error_keyword(cli, chinese):
     result = cli(["print"])
     assert result.code == 2
-    assert result.err_lines[-1] == "Error: 缺少选项 '--gen'."
+    assert result.err_lines[-1] == "error: 缺少选项 '--gen'."
     assert result.err_lines[0].startswith("用法: cardkit print")
 
 

@@ -131,6 +131,7 @@ def test_an_output_path_that_is_a_folder_is_one_line_and_keeps_the_folder(cli, t
 # Reproducible, and nothing of the machine inside
 
 MARKER = "cardkit-leak-marker"
+INPUTS_TIME = 1700000000  # 2023-11-14T22:13:20Z: the same inputs, copied with their times
 
 
 def _print_in(folder: Path, **env: str) -> bytes:
@@ -140,6 +141,8 @@ def _print_in(folder: Path, **env: str) -> bytes:
           '<circle cx="5" cy="5" r="4" fill="#c01c28"/></svg>')
     write(folder / "generations" / "site.yaml",
           'extends: "2022"\nmascot:\n  image: seal.svg\n  caption: 螺警官\n')
+    for path in folder.rglob("*"):
+        os.utime(path, (INPUTS_TIME, INPUTS_TIME))
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -220,8 +223,8 @@ def test_source_date_epoch_sets_the_dates_and_nothing_else(tmp_path_factory, two
         info = pdf.docinfo
         assert str(info["/CreationDate"]) == str(info["/ModDate"]) == "D:20090213233130Z"
         assert "/Metadata" not in pdf.Root  # no XMP with a second, unfixed date
-    with pikepdf.open(io.BytesIO(first)) as pdf:
-        assert str(pdf.docinfo["/CreationDate"]) == "D:20000101000000Z"
+    with pikepdf.open(io.BytesIO(first)) as pdf:  # no SOURCE_DATE_EPOCH: the newest input
+        assert str(pdf.docinfo["/CreationDate"]) == "D:20231114221320Z"
 
 
 def test_no_attachments_annotations_or_scripts_in_the_pdf(two_folders):

@@ -106,7 +106,7 @@ def test_print_with_no_argument_prints_specimens_and_says_so_once(cli, tmp_path)
     assert result.code == 0, result.stderr
     target = tmp_path / "out" / "cards-2022.pdf"
     assert result.err_lines == [NOTICE.format(roster=REPO / "examples" / "liudong" / "roster.yaml"),
-                                f"wrote {target}: 12 cards, 2 sheets, 4 pages"]
+                                "wrote out/cards-2022.pdf: 12 cards, 2 sheets, 4 pages"]
     assert MARK in re.sub(r"\s", "", page_texts(target)[0])
     quiet = cli(["-q", "print", "--gen", "2022", "-o", "q.pdf"], cwd=tmp_path)
     assert quiet.code == 0 and quiet.stderr == ""

@@ -58,23 +58,66 @@ def cli(ctx: click.Context, project_dir: str | None, quiet: bool, verbose: bool,
     ctx.obj = Context(project_dir, Console(quiet=quiet, verbose=verbose))
 
 
+def _global_after_command(ctx: click.Context, param: click.Parameter, value):
+    """-q, -v, --lang and --project given after the command: same effect as before it."""
+    if value is None or value is False:
+        return value
+    context = ctx.find_object(Context)
+    if param.name == "project_dir":
+        context.project_dir = value
+    elif param.name == "quiet":
+        context.console.quiet = True
+    elif param.name == "verbose":
+        context.console.verbose = True
+    elif param.name == "lang":
+        _choose_language(ctx, param, value)
+    return value
+
+
+def _accept_global_options(group: click.Group) -> None:
+    """Give every command the global options, hidden (its help lists its own options).
+
+    They stay documented where they belong, before the command (``cardkit -q print``);
+    accepting them after it too (``cardkit print -q``) is what people type.
+    """
+    for command in group.commands.values():
+        names = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        for param in group.params:
+            if not isinstance(param, click.Option) or param.name == "version":
+                continue
+            if names.intersection(param.opts):  # the command's own option wins
+                continue
+            command.params.append(click.Option(
+                [param.name, *param.opts], is_flag=param.is_flag, type=param.type,
+                metavar=param.metavar, hidden=True, expose_value=False,
+                callback=_global_after_command, is_eager=param.is_eager, help=param.help,
+                **({} if param.is_flag else {"default": None})))
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_ctx
 def list_cmd(ctx: Context, as_json: bool) -> None:
     """List the generations: id, title, base, size, what each face shows."""
     from ..api import list_generations
+    from ..tools.diff import BLOCK_LABELS
 
     rows = list_generations(ctx.project)
     if as_json:
         write_json(rows, indent=2)
         return
+
+    def blocks(ids: list[str]) -> str:  # in Chinese, what the card calls them (单位, 姓名, ...)
+        if i18n.language() == "zh":
+            return "、".join(BLOCK_LABELS.get(b, b) for b in ids)
+        return ", ".join(ids)
+
     for row in rows:
         base = row["base"] or "-"
         click.echo(f"{row['id']:<6} {row['title']}  "
                    + _("(base {base}, {size})").format(base=base, size=row["size"]))
-        click.echo("       " + _("front: {blocks}").format(blocks=", ".join(row["front"])))
-        click.echo("       " + _("back:  {blocks}").format(blocks=", ".join(row["back"])))
+        click.echo("       " + _("front: {blocks}").format(blocks=blocks(row["front"])))
+        click.echo("       " + _("back:  {blocks}").format(blocks=blocks(row["back"])))
         if row["unit"]:
             click.echo("       " + _("unit:  {fields}").format(fields=", ".join(row["unit"])))
 
@@ -99,7 +142,7 @@ JOB_OPTIONS = [
     click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm."),
     click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's)."),
     click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
-                 show_default=True),
+                 show_default=True, help="Faces to print: both, only the fronts, or only the backs."),
     click.option("--stock", metavar="NAME",
                  help="Pre-cut card sheet by its maker's code, e.g. avery-c32011-10 (cardkit stocks)."),
     click.option("--margin", type=click.FloatRange(0, 50), metavar="MM",
@@ -406,13 +449,15 @@ def new_cmd(ctx: Context, gen: str, base: str) -> None:
 @pass_ctx
 def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
     """List the pre-cut card sheets known (for print --stock NAME)."""
-    from ..sheet.stocks import all_stocks, describe
+    from ..sheet.stocks import all_stocks, describe, description_text
 
-    rows = [describe(s) for s in all_stocks(ctx.project.root, cards_only=not show_all).values()]
+    stocks = all_stocks(ctx.project.root, cards_only=not show_all).values()
+    rows = [describe(s) for s in stocks]
     if as_json:
         write_json(rows, indent=2)
         return
-    for row in rows:
+    for stock, row in zip(stocks, rows, strict=True):
+        row["description"] = description_text(stock)
         margins = "/".join(f"{v:g}" for v in row["margins_mm"])
         click.echo(f"{row['id']:<28} {row['paper']:<10} {row['card']:<16} "
                    + _("{count}-up  margins {margins}").format(count=f"{row['per_sheet']:>3}",
@@ -423,7 +468,8 @@ def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
 @cli.command("calibrate")
 @click.option("-o", "--output", metavar="FILE", help="PDF to write (default: out/calibrate.pdf).")
 @click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm (default: A4).")
-@click.option("--duplex", type=click.Choice(["long", "short"]), default="long", show_default=True)
+@click.option("--duplex", type=click.Choice(["long", "short"]), default="long", show_default=True,
+              help="Edge your printer turns the sheet on for the back.")
 @click.option("--printer", metavar="NAME",
               help="Apply this printer's stored calibration to the back, to check it.")
 @click.option("--read", "readings", multiple=True, metavar="T=X,Y",
@@ -432,6 +478,7 @@ def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
 def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: str,
                   printer: str | None, readings: tuple[str, ...]) -> None:
     """Print a two-sided duplex calibration target, or turn its readings into settings."""
+    from ..api import own_inputs
     from ..errors import UsageError
     from ..outputs import check_target, protect_project, write_file
     from ..pdf.assemble import finish
@@ -453,9 +500,13 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
     check_target(target, "-o")
     calibration = printer_calibration(ctx.project, printer) if printer else None
     pdf = build_target(sheet, duplex, calibration, printer)
-    written = write_file(target, finish(pdf, title="cardkit duplex calibration"))
+    written = write_file(target, finish(pdf, title="cardkit duplex calibration",
+                                        inputs=own_inputs(ctx.project)))
     ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
                        "against the light").format(file=written, duplex=duplex))
+
+
+_accept_global_options(cli)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -473,7 +524,7 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        _show_click_error(exc, console)
         sys.exit(ExitStatus.USAGE_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         console.error(_("interrupted"))
@@ -498,6 +549,18 @@ def main(argv: list[str] | None = None) -> None:
         if argv is None:  # the console script: a Ctrl-C after the job changes nothing any more
             _ignore_interrupts()
     sys.exit(ExitStatus.SUCCESS)
+
+
+def _show_click_error(exc: click.ClickException, console: Console) -> None:
+    """click's usage error, with cardkit's ``error:`` keyword (click writes ``Error:``)."""
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        hint = ""
+        if ctx.command.get_help_option(ctx) is not None:
+            hint = "\n" + _("Try '{command} {option}' for help.").format(
+                command=ctx.command_path, option=ctx.help_option_names[0])
+        console.error(ctx.get_usage() + hint)
+    console.error("error: " + exc.format_message())
 
 
 def _ignore_interrupts() -> None:

@@ -11,6 +11,7 @@ import io
 import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from ..pdfsave import save
 from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
@@ -152,11 +153,16 @@ def _mark_ops(marks: Sequence[Line], page_h: float) -> str:
     return "\n".join(ops)
 
 
-def document_date() -> str:
-    """PDF date string from SOURCE_DATE_EPOCH, or a fixed date, so output is reproducible."""
+def document_date(inputs: Sequence[str | Path] = ()) -> str:
+    """The PDF's date: ``SOURCE_DATE_EPOCH`` when set, else the newest of ``inputs``.
+
+    ``inputs`` are the job's own files (roster, project files, screenshots), so the
+    date is a real one, and the same inputs still give the same bytes. A job with no
+    file of its own (the built-in example from standard input, say) gets 2000-01-01.
+    """
     raw = os.environ.get("SOURCE_DATE_EPOCH", "")
     if not raw:
-        return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(DEFAULT_EPOCH))
+        return _pdf_date(newest_mtime(inputs) or DEFAULT_EPOCH)
     if not raw.isascii() or not raw.isdigit() or int(raw) > LAST_EPOCH:
         # reproducible-builds.org: a malformed value must stop the build, not be ignored
         from ..errors import InputError
@@ -164,11 +170,30 @@ def document_date() -> str:
 
         raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: " + _(
             "expected whole seconds since 1970-01-01 UTC, from 0 to {last}").format(last=LAST_EPOCH))
-    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(int(raw)))
+    return _pdf_date(int(raw))
 
 
-def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
-    """Set fixed metadata and serialise with a content-derived file id.
+def newest_mtime(files: Sequence[str | Path]) -> int | None:
+    """The newest modification time of ``files`` in whole seconds (missing ones skipped)."""
+    times = []
+    for name in files:
+        try:
+            times.append(int(os.stat(name).st_mtime))
+        except (OSError, ValueError):
+            continue
+    times = [t for t in times if 0 <= t <= LAST_EPOCH]
+    return max(times) if times else None
+
+
+def _pdf_date(epoch: int) -> str:
+    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
+
+
+def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
+           inputs: Sequence[str | Path] = ()) -> bytes:
+    """Set the metadata and serialise with a content-derived file id.
+
+    The dates come from :func:`document_date` of ``inputs``, the job's own files.
 
     ``pdfx`` makes the file PDF/X-4: an output intent with cardkit's CMYK
     profile, XMP metadata naming the version, ``Trapped``, a TrimBox on every
@@ -179,7 +204,7 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
 
     from .._version import __version__
 
-    date = document_date()
+    date = document_date(inputs)
     info = dict(
         Title=pikepdf.String(title),
         Subject=pikepdf.String(subject),

@@ -104,8 +104,11 @@ def build_roster(  # noqa: C901 (the --officer bookkeeping of issue 13b; to spli
                 count=count)))
     if any(p.severity == "error" for p in problems):
         raise InputError(_("bad roster"), problems)
+    screenshots = (str(r.fields.get("wechat") or "") for r in raw.records)
+    inputs = tuple((raw.root or Path.cwd()) / name for name in screenshots
+                   if name.lower().endswith(IMAGE_SUFFIXES))
     return Roster(officers=tuple(officers), source=raw.file, root=raw.root, specimen=specimen,
-                  notes=tuple(sorted(problems)))
+                  inputs=inputs, notes=tuple(sorted(problems)))
 
 
 def id_key(officer_id: str) -> str:

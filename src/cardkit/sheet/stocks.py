@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import InputError
-from ..i18n import _
+from ..i18n import N_, _, language
 from ..units import MM
 from .impose import Paper, Rect, SheetLayout, cell_layout
 
@@ -276,6 +276,41 @@ def find_stock(name: str, project_root: Path | None = None) -> Stock:
     hint = did_you_mean(name.lower(), all_stocks(project_root))
     raise InputError(_("unknown stock {name}{hint} (`cardkit stocks` lists them)").format(
         name=repr(name), hint=hint))
+
+
+# What the makers' descriptions say (gLabels data is English), for people reading Chinese:
+# a description is translated whole when the catalogue knows it, else phrase by phrase.
+STOCK_DESCRIPTIONS = (
+    N_("Business card sheet (名片纸), A4, 10 cards 90x54 mm: measure your sheet"),
+)
+STOCK_PHRASES = (  # longest first
+    N_("both sides printable"), N_("Foldable business cards"), N_("Membership cards"),
+    N_("Business cards"), N_("high glossy"), N_("punched"), N_("glossy"),
+    N_("dull"),
+)
+STOCK_CATEGORIES = {"business-card": N_("business cards"), "card": N_("cards"),
+                    "label": N_("labels"), "rectangle-label": N_("labels")}
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def description_text(stock: Stock) -> str:
+    """The stock's description in the user's language (English: the maker's own words).
+
+    In Chinese no English word is left: what the phrase table cannot say is replaced
+    by the stock's kind (名片, 卡片, 标签).
+    """
+    text = stock.description
+    if language() == "en":
+        return text
+    if _(text) != text:
+        return _(text)
+    for phrase in STOCK_PHRASES:
+        text = re.sub(re.escape(phrase), _(phrase), text, flags=re.I)
+    text = re.sub(r"\s*,\s*|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+", "，", text.strip())
+    if not text or _LATIN_WORD.search(text.replace("mm", "")):
+        kinds = [_(STOCK_CATEGORIES[c]) for c in stock.categories if c in STOCK_CATEGORIES]
+        text = kinds[0] if kinds else _("cards")
+    return text
 
 
 def describe(stock: Stock) -> dict[str, object]:

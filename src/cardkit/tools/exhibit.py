@@ -74,7 +74,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     """Write the exhibition poster PDF (default out/exhibit.pdf)."""
     import pikepdf
 
-    from ..api import load_roster, roster_path
+    from ..api import load_roster, own_inputs, roster_path
     from ..outputs import check_target, protect_project, write_file
     from ..pdf.assemble import build_sheets, finish
     from ..render.faces import FaceRenderer
@@ -92,6 +92,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     # Each generation's faces, for the roster's first officer, gathered into one PDF.
     combined = pikepdf.Pdf.new()
     face_page: dict[tuple[str, str], int] = {}
+    loaded = None
     for gen in gens:
         loaded = load_roster(project, gen, roster)
         officer = loaded.officers[0]
@@ -123,7 +124,9 @@ def build_exhibit(project: Project, output: str | Path | None = None,
         page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name("/CardFaces"))
         page.contents_add(poster.make_stream(b"q\n"), prepend=True)
         page.contents_add(poster.make_stream(b"\nQ\nq /CardFaces Do Q\n"), prepend=False)
-        data = finish(poster, title=TITLE, subject=f"{len(gens)} generations")
+        data = finish(poster, title=TITLE, subject=f"{len(gens)} generations",
+                      inputs=own_inputs(project, [i for g in gens for i in g.chain],
+                                        roster_path(project, roster), loaded))
     written = write_file(target, data)
     return ExhibitResult(output=written, generations=ids, size_mm=(width, height))
 

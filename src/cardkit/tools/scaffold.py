@@ -1,7 +1,8 @@
 """Scaffolds: a new bureau's working folder (`init`) and a new generation (`new`).
 
 What is written prints as it is: `cardkit init DIR && cardkit --project DIR print
---gen local` works with no edits, with fictional officers to be replaced.
+--gen local` works with no edits, with fictional officers to be replaced. The comments
+are in the user's language (Chinese under a Chinese locale or ``--lang zh``).
 """
 
 from __future__ import annotations
@@ -13,18 +14,26 @@ from pathlib import Path
 
 from ..design import generations, schema
 from ..errors import InputError, UsageError
-from ..i18n import _
+from ..i18n import N_, _
 from ..project import CONFIG_KEYS, CONFIG_NAME, Project, open_project
 
 GEN_ID = re.compile(r"^[\w][\w.-]*$")
 DEFAULT_GEN = "local"
 DEFAULT_BASE = "2022"
 
+ROSTER_COMMENTS = (
+    N_("The unit's officers (a specimen: names and numbers are fictional; put in real ones)."),
+    N_("Fields: see docs/reference.md. A CSV/XLSX roster works too, with Chinese headers "
+       "(编号 姓名 职务 电话 手机 微信 辖区)."),
+    N_("specimen: true marks a specimen: placeholder numbers and addresses are allowed, and "
+       "every card carries a 样张 / SPECIMEN mark.\nDelete that line once the data are real: "
+       "placeholders are refused then."),
+)
+TEMPLATES_README = N_(
+    "A file here overrides cardkit's built-in template of the same name\n"
+    "(front.html, back.html, card.css, blocks/*.html). An override can extend the one it\n"
+    "replaces: {example}. Empty: the built-ins are used.\n")
 ROSTER = """\
-# 本单位的民警名单（示例：姓名、号码均为虚构，请换成真实数据）。
-# 字段说明见 docs/reference.md；也可以用 CSV/XLSX，表头可写中文（编号 姓名 职务 电话 手机 微信 辖区）。
-# specimen: true 表示这是样张：允许占位的号码和网址，每张卡都印“样张 / SPECIMEN”。
-# 换成本单位的真实数据后删掉这一行，占位的号码和网址就会被拒绝。
 specimen: true
 unit:
   name: 示例县公安局城关派出所
@@ -54,9 +63,17 @@ officers:
 """
 
 
+def _comment(text: str) -> list[str]:
+    return [f"# {line}".rstrip() for line in text.splitlines()]
+
+
+def _roster_text() -> str:
+    return "\n".join(line for text in ROSTER_COMMENTS for line in _comment(_(text))) + "\n" + ROSTER
+
+
 def _config_text() -> str:
-    lines = ["# cardkit settings for this folder. Every setting:"]
-    lines += [f"#   {key}: {text}" for key, text in CONFIG_KEYS.items()]
+    lines = _comment(_("cardkit settings for this folder. Every setting:"))
+    lines += [f"#   {key}: {_(text)}" for key, text in CONFIG_KEYS.items()]
     lines += ["roster: roster.yaml", "output: out", "paper: A4", ""]
     return "\n".join(lines)
 
@@ -69,11 +86,11 @@ def generation_text(gen_id: str, base: generations.Generation, year: int | None 
     if year is None and re.fullmatch(r"(19|20)\d\d", gen_id):
         year = int(gen_id)
     year = year or datetime.date.today().year
-    lines = [
-        f"# Generation {gen_id}: builds on {base.id} ({base.title}); state only what differs.",
-        f"# `cardkit show {gen_id}` prints the resolved result, `cardkit diff {base.id} {gen_id}`",
-        "# what differs. Keys a generation may set (see docs/reference.md):",
-    ]
+    lines = _comment(_(
+        "Generation {id}: builds on {base} ({title}); state only what differs.\n"
+        "`cardkit show {id}` prints the resolved result, `cardkit diff {base} {id}`\n"
+        "what differs. Keys a generation may set (see docs/reference.md):").format(
+            id=gen_id, base=base.id, title=base.title))
     lines += [f"#   {key}: {text}" for key, text in schema.summary().items()]
     lines += [
         f"title: {json.dumps(f'警民联系卡（{gen_id}）', ensure_ascii=False)}",
@@ -83,7 +100,7 @@ def generation_text(gen_id: str, base: generations.Generation, year: int | None 
     ]
     colors = base.data.get("colors") or {}
     if colors:
-        lines.append("# colors:  # the base's colours; uncomment and change what differs")
+        lines.append("# colors:  # " + _("the base's colours; uncomment and change what differs"))
         lines += [f'#   {key}: "{value}"' for key, value in colors.items()]
     return "\n".join(lines) + "\n"
 
@@ -113,12 +130,10 @@ def init(directory: str | Path, base: str = DEFAULT_BASE, gen_id: str = DEFAULT_
     base_gen = generations.load(open_project(root if root.is_dir() else None), base)
     files = {
         root / CONFIG_NAME: _config_text(),
-        root / "roster.yaml": ROSTER,
+        root / "roster.yaml": _roster_text(),
         root / "generations" / f"{gen_id}.yaml": generation_text(gen_id, base_gen),
-        root / "templates" / "README.md": (
-            "# templates/\n\nA file here overrides cardkit's built-in template of the same name\n"
-            "(front.html, back.html, card.css, blocks/*.html). An override can extend the one it\n"
-            'replaces: `{% extends "!builtin/front.html" %}`. Empty: the built-ins are used.\n'),
+        root / "templates" / "README.md": "# templates/\n\n" + _(TEMPLATES_README).format(
+            example='`{% extends "!builtin/front.html" %}`'),
         root / ".gitignore": "out/\n",
     }
     written = _write_new(files)
