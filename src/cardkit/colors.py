@@ -9,8 +9,10 @@ A generation gives its print colours in a ``colors_cmyk:`` mapping beside
 
 In CMYK mode every colour the generation uses must have its CMYK value (``qr``
 defaults to 100 % K); the ``#rrggbb`` values stay for screen proofs and RGB
-output. Images must be CMYK too: an SVG whose colours are not ``device-cmyk()``
-or a raster image that is not CMYK is refused, by name. After rendering, every
+output. Images must be CMYK too: the mascot's ``image_cmyk`` replaces its
+``image`` in CMYK mode, and an image the card shows whose colours are not
+``device-cmyk()`` (SVG) or whose pixels are not CMYK (raster) is refused, by
+name; an image the card does not show is never looked at. After rendering, every
 content stream of the PDF (pages, forms, images, shadings, groups) is read
 again, and any RGB colour left is an error.
 """
@@ -99,11 +101,15 @@ def cmyk_generation(gen: Generation, project) -> Generation:
                 file=file, line=line, field=f"colors.{key}",
                 message=_("RGB colour {color} cannot be printed with --color cmyk: "
                           "give colors_cmyk.{key} as cmyk(c, m, y, k)").format(color=colors[key], key=key)))
-    problems.extend(_image_problems(gen, project))
+    data = {**gen.data, "colors": result}
+    mascot = gen.data.get("mascot")
+    if isinstance(mascot, dict) and mascot.get("image_cmyk"):
+        data["mascot"] = {**mascot, "image": mascot["image_cmyk"]}
+    cmyk = Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+    problems.extend(_image_problems(cmyk, project))
     if problems:
         raise InputError(_("RGB in a CMYK job"), problems)
-    data = {**gen.data, "colors": result}
-    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+    return cmyk
 
 
 _SVG_COLOR = re.compile(
@@ -113,6 +119,9 @@ _NOT_COLORS = {"none", "currentcolor", "transparent", "inherit", "device", "url"
 
 
 def _image_problems(gen: Generation, project) -> list[Diagnostic]:
+    """The images the card shows that are not CMYK (only the mascot is an image today)."""
+    if "mascot" not in gen.shows("front") + gen.shows("back"):
+        return []
     mascot = gen.data.get("mascot") or {}
     image = mascot.get("image") if isinstance(mascot, dict) else None
     if not image:
@@ -128,13 +137,15 @@ def _image_problems(gen: Generation, project) -> list[Diagnostic]:
     problem = rgb_in_image(path)
     if problem is None:
         return []
-    file, line = _line_of_mascot(gen, project)
-    return [Diagnostic(file=file, line=line, field="mascot.image",
-                       message=_("image {image} is RGB ({problem}): give a CMYK image for "
-                                 "--color cmyk").format(image=image, problem=problem))]
+    key = "image_cmyk" if (gen.data.get("mascot") or {}).get("image_cmyk") else "image"
+    file, line = _line_of_mascot(gen, project, key)
+    return [Diagnostic(file=file, line=line, field=f"mascot.{key}",
+                       message=_("image {image} is RGB ({problem}): give a CMYK image "
+                                 "(mascot.image_cmyk) for --color cmyk").format(
+                           image=image, problem=problem))]
 
 
-def _line_of_mascot(gen: Generation, project) -> tuple[str, int]:
+def _line_of_mascot(gen: Generation, project, key: str = "image") -> tuple[str, int]:
     from . import generations, yamlio
 
     files = generations.available(project)
@@ -144,8 +155,8 @@ def _line_of_mascot(gen: Generation, project) -> tuple[str, int]:
             continue
         data = yamlio.load(path, name=f"generations/{gen_id}.yaml", strings=False)
         mascot = data.get("mascot") if isinstance(data, dict) else None
-        if isinstance(mascot, dict) and "image" in mascot:
-            return f"generations/{gen_id}.yaml", mascot.line_of("image")
+        if isinstance(mascot, dict) and key in mascot:
+            return f"generations/{gen_id}.yaml", mascot.line_of(key)
     return f"generations/{gen.id}.yaml", 0
 
 

@@ -12,6 +12,7 @@ from .errors import Diagnostic, InputError
 from .i18n import _
 from .model import Generation
 from .project import Project, did_you_mean
+from .qr import HARD_MIN_MODULE_MM, MIN_MODULE_MM
 
 # Every key a generation may set, with what it means (the schema documents itself).
 SCHEMA: dict[str, str] = {
@@ -19,7 +20,8 @@ SCHEMA: dict[str, str] = {
     "year": "year the design was introduced",
     "extends": "id of the generation this one builds on; only differences are stated",
     "summary": "what changed from the generation before (one line)",
-    "card": "width_mm, height_mm, bleed_mm, safe_mm",
+    "card": "width_mm, height_mm, bleed_mm, safe_mm; fixed: true keeps the size on a stock "
+            "whose cards differ (the job is refused instead of laid out at the stock's size)",
     "colors": "background, text, accent, band, band_text, muted (#rrggbb)",
     "colors_cmyk": "the same keys as colors, as cmyk(c, m, y, k) in per cent: used by print --color cmyk",
     "fonts": "body and heading: lists of font families, first choice first",
@@ -29,8 +31,11 @@ SCHEMA: dict[str, str] = {
     "texts": "promise, advice_title, advice: fixed texts",
     "tips": "title and lines: property-safety tips",
     "web": "list of {label, url}: web addresses printed on the card",
-    "qr": "field (officer field holding the payload), size_mm, caption, ec",
-    "mascot": "image (file under templates/assets) and caption",
+    "qr": "field (officer field holding the payload), size_mm, caption, ec (L, M, Q or H; "
+          "default: the highest level whose modules stay at min_module_mm or more), "
+          "min_module_mm (smallest module preflight accepts, default 0.5, never under 0.4)",
+    "mascot": "image (file under templates/assets), image_cmyk (the same drawing in "
+              "device-cmyk colours, used by print --color cmyk) and caption; null: none",
     "fraud_tips": "title and lines: anti-telecom-fraud tips",
     "fields": "extra officer fields this generation's templates use",
     "fit": (
@@ -45,11 +50,12 @@ SCHEMA: dict[str, str] = {
 }
 # Keys of the nested mappings (colors and fonts take any name: templates may add their own).
 NESTED: dict[str, tuple[str, ...]] = {
-    "card": ("width_mm", "height_mm", "bleed_mm", "safe_mm"),
-    "qr": ("field", "size_mm", "caption", "ec"),
+    "card": ("width_mm", "height_mm", "bleed_mm", "safe_mm", "fixed"),
+    "qr": ("field", "size_mm", "caption", "ec", "min_module_mm"),
     "templates": ("front", "back", "stylesheet"),
-    "mascot": ("image", "caption"),
+    "mascot": ("image", "image_cmyk", "caption"),
 }
+NULLABLE = ("mascot",)  # sections a generation may set to null to drop the parent's
 FIT_FIELDS = ("unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
               "website", "promise")
 FIT_KEYS = ("min_pt", "max_lines")
@@ -143,6 +149,8 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
                                        message=_("unknown key") + did_you_mean(key, SCHEMA)))
             continue
         value = data[key]
+        if value is None and key in NULLABLE:  # `mascot: null` drops what a parent set
+            continue
         sub_keys = NESTED.get(key)
         if sub_keys is not None or key in ("colors", "fonts", "fit", "front", "back", "texts"):
             if not isinstance(value, dict):
@@ -175,7 +183,7 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
                                        field=f"fonts.{key}",
                                        message=_("expected a list of font family names")))
     for section, keys in (("card", ("width_mm", "height_mm", "bleed_mm", "safe_mm")),
-                          ("qr", ("size_mm",))):
+                          ("qr", ("size_mm", "min_module_mm"))):
         mapping = data.get(section)
         if not isinstance(mapping, dict):
             continue
@@ -267,8 +275,13 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
             if not 8 <= size <= min(card.width, card.height) - 2 * card.safe:
                 add(("qr", "size_mm"), f"{size:g} mm: " + _("a QR code must be 8 mm or more and fit "
                                                             "inside the safe zone"))
-            if str(qr.get("ec", "M")).upper() not in ("L", "M", "Q", "H"):
+            if "ec" in qr and str(qr["ec"]).upper() not in ("L", "M", "Q", "H"):
                 add(("qr", "ec"), f"{qr.get('ec')!r}: " + _("error correction is L, M, Q or H"))
+            floor = qr.get("min_module_mm", MIN_MODULE_MM)
+            if isinstance(floor, int | float) and not HARD_MIN_MODULE_MM <= floor <= 2:
+                add(("qr", "min_module_mm"), f"{floor:g} mm: " + _(
+                    "the smallest QR module preflight accepts may be {low} to {high} mm").format(
+                    low=HARD_MIN_MODULE_MM, high=2))
     template_dirs = project.layers("templates")
     for key, default in (("front", "front.html"), ("back", "back.html"),
                          ("stylesheet", "card.css")):
@@ -280,14 +293,20 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
                                       "templates/ nor among cardkit's built-in templates").format(
                 name=repr(template)))
     mascot = gen.data.get("mascot") or {}
-    if mascot.get("image") and ("mascot" in gen.shows("front") + gen.shows("back")):
-        image = str(mascot["image"])
+    shown = "mascot" in gen.shows("front") + gen.shows("back")
+    if shown and not mascot.get("image"):
+        add(("front" if "mascot" in gen.shows("front") else "back", "show"),
+            _("mascot is shown but has no mascot: image"))
+    for key in ("image", "image_cmyk"):
+        if not (shown and mascot.get(key)):
+            continue
+        image = str(mascot[key])
         found = [d / "assets" / image for d in template_dirs
                  if (d / "assets" / image).resolve().is_file()
                  and (d / "assets" / image).resolve().is_relative_to(d)]
         if not found:
-            add(("mascot", "image"), _("asset {name} not found in the project's "
-                                       "templates/assets/ nor among cardkit's built-in assets").format(
+            add(("mascot", key), _("asset {name} not found in the project's "
+                                   "templates/assets/ nor among cardkit's built-in assets").format(
                 name=repr(image)))
     return problems
 

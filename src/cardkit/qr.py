@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-QUIET_ZONE = 4  # modules on every side (ISO/IEC 18004)
-MIN_MODULE_MM = 0.4  # smallest module a phone reads reliably at hand distance
+QUIET_ZONE = 4  # modules of light on every side (ISO/IEC 18004), drawn and card together
+DRAWN_QUIET = 2  # modules of light drawn with the code; the card's light margin gives the rest
+MIN_MODULE_MM = 0.5  # smallest module a phone reads from a photo of the card (default floor)
+HARD_MIN_MODULE_MM = 0.4  # a generation may lower its floor (qr.min_module_mm) to this, no further
+EC_LEVELS = ("L", "M", "Q", "H")
 
 
 @dataclass(frozen=True)
@@ -17,23 +20,61 @@ class QrGraphic:
     svg: str
     version: int
     modules: int  # modules per side, without the quiet zone
-    size_mm: float  # printed size including the quiet zone
+    size_mm: float  # printed size including the light margin drawn with it
     error_correction: str
+    quiet: int = QUIET_ZONE  # modules of light drawn on every side
 
     @property
     def module_mm(self) -> float:
-        return self.size_mm / (self.modules + 2 * QUIET_ZONE)
+        return self.size_mm / (self.modules + 2 * self.quiet)
+
+    @property
+    def clear_mm(self) -> float:
+        """Light the card must keep around the drawing, to make up a 4-module quiet zone."""
+        return max(0, QUIET_ZONE - self.quiet) * self.module_mm
 
 
-def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#000000",
-              light: str = "#ffffff") -> QrGraphic:
-    """Encode ``payload`` and draw it as an SVG of ``size_mm`` (quiet zone included)."""
+def largest_clear_mm(size_mm: float, quiet: int = DRAWN_QUIET) -> float:
+    """Light margin around a ``size_mm`` code drawn with ``quiet`` modules, at its biggest
+    modules (version 1, 21 modules), to make up the 4-module quiet zone."""
+    return max(0, QUIET_ZONE - quiet) * size_mm / (21 + 2 * quiet)
+
+
+def qr_floor(gen) -> float:
+    """The smallest module preflight accepts for ``gen`` (``qr.min_module_mm``, default 0.5)."""
+    value = (gen.data.get("qr") or {}).get("min_module_mm", MIN_MODULE_MM)
+    return max(HARD_MIN_MODULE_MM, float(value))
+
+
+def encode(payload: str, size_mm: float, ec: str | None = None, quiet: int = DRAWN_QUIET,
+           min_module_mm: float = MIN_MODULE_MM):
+    """The segno symbol for ``payload``: version and error correction chosen for it.
+
+    With ``ec`` given, that level at the smallest version that holds the payload.
+    Without, the smallest version at level M, raised to Q or H when that costs no
+    module size (segno's boost), or level L when M's modules would fall under
+    ``min_module_mm``: the biggest modules first, then the most correction.
+    """
     import segno
 
-    code = segno.make_qr(payload, error=ec.lower(), boost_error=False)
+    if ec:
+        return segno.make_qr(payload, error=ec.lower(), boost_error=False)
+    code = segno.make_qr(payload, error="m", boost_error=True)
+    if size_mm / (len(code.matrix) + 2 * quiet) < min_module_mm:
+        smaller = segno.make_qr(payload, error="l", boost_error=True)
+        if len(smaller.matrix) < len(code.matrix):
+            code = smaller
+    return code
+
+
+def vector_qr(payload: str, size_mm: float, *, ec: str | None = None, dark: str = "#000000",
+              light: str = "#ffffff", quiet: int = DRAWN_QUIET,
+              min_module_mm: float = MIN_MODULE_MM) -> QrGraphic:
+    """Encode ``payload`` and draw it as an SVG of ``size_mm`` (``quiet`` light modules included)."""
+    code = encode(payload, size_mm, ec, quiet, min_module_mm)
     matrix = [list(row) for row in code.matrix]
     n = len(matrix)
-    total = n + 2 * QUIET_ZONE
+    total = n + 2 * quiet
     runs = []
     for y, row in enumerate(matrix):
         x = 0
@@ -42,7 +83,7 @@ def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#0000
                 start = x
                 while x < n and row[x]:
                     x += 1
-                runs.append(f"M{start + QUIET_ZONE} {y + QUIET_ZONE}h{x - start}v1h{start - x}z")
+                runs.append(f"M{start + quiet} {y + quiet}h{x - start}v1h{start - x}z")
             else:
                 x += 1
     svg = (
@@ -52,7 +93,7 @@ def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#0000
         f'<path fill="{dark}" d="{"".join(runs)}"/></svg>'
     )
     return QrGraphic(payload=payload, svg=svg, version=int(code.version), modules=n,
-                     size_mm=size_mm, error_correction=ec.upper())
+                     size_mm=size_mm, error_correction=str(code.error).upper(), quiet=quiet)
 
 
 def decode(image: Any) -> list[str]:
