@@ -77,7 +77,7 @@ class PrintOptions:
     sheet: str | None = None  # worksheet of an XLSX roster (default: the first)
     officers: list[str] = field(default_factory=list)
     output: str | Path | None = None
-    layout: str = "sheet"
+    layout: str | None = None  # sheet (default) | cards; see presets.resolve
     paper: str | None = None
     duplex: str = "long"
     bleed: float | None = None
@@ -89,7 +89,8 @@ class PrintOptions:
     gutter: float | None = None  # mm between cards
     first: int = 1  # first free slot of a part-used sheet (1 = a fresh sheet)
     printer: str | None = None  # apply this printer's calibration (cardkit.yaml) to the backs
-    color: str = "rgb"  # rgb | cmyk (PDF/X-4 with an output intent)
+    color: str | None = None  # rgb (default) | cmyk (PDF/X-4 with an output intent)
+    preset: str | None = None  # shop: cards, cmyk, 3 mm bleed, crop marks (presets.PRESETS)
     slug: bool = False  # a line of job facts outside the trim of each front sheet
     jobs: int | None = None  # worker processes; None: every core
     progress: Any = None  # callable(cards done, cards in all), or None
@@ -112,8 +113,10 @@ class PrintResult:
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails."""
     from . import batch, pdfout, report
+    from .presets import resolve
     from .render import SIDES
 
+    options = resolve(project, options)  # flag > cardkit.yaml > preset > defaults
     _check_options(options)
     report.check_target(options.report)
     gen = generations.load(project, options.gen)
@@ -160,8 +163,10 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
         sheets = len(pages) // len(sides)
     if options.color == "cmyk":
+        from . import overprint
         from .colors import rgb_uses
 
+        overprint.apply(pdf)  # black type and hairlines print over the background
         found = rgb_uses(pdf)
         if found:
             raise InputError(_("RGB in a CMYK job"), [
@@ -267,17 +272,48 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
-          sheet: str | None = None) -> list[Diagnostic]:
-    """Validate and preflight without writing anything; returns the problems found."""
+          sheet: str | None = None, color: str | None = None,
+          preset: str | None = None) -> list[Diagnostic]:
+    """Validate and preflight without writing anything; returns the problems found.
+
+    ``color``/``preset`` (and cardkit.yaml) as for print: in CMYK the generation's
+    CMYK colours and images are checked, and the rendered faces read back for RGB.
+    """
+    from .presets import resolve
     from .preflight import check_faces
     from .render import FaceRenderer
 
+    options = resolve(project, PrintOptions(gen=gen_id, color=color, preset=preset))
     try:
         gen = generations.load(project, gen_id)
+        if options.bleed is not None:
+            gen = _with_bleed(gen, options.bleed)
+        if options.color == "cmyk":
+            from .colors import cmyk_generation
+
+            gen = cmyk_generation(gen, project)
         loaded = load_roster(project, gen, roster, sheet=sheet)
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
     faces = FaceRenderer(project, gen).render(loaded.officers,
                                               extra_roots=[loaded.root] if loaded.root else [])
-    return check_faces(gen, list(loaded.officers), faces)
+    problems = check_faces(gen, list(loaded.officers), faces)
+    if options.color == "cmyk":
+        problems += _rgb_in_faces(gen, faces.pdf)
+    return problems
+
+
+def _rgb_in_faces(gen: Generation, face_pdf: bytes) -> list[Diagnostic]:
+    """RGB left in the rendered faces of a CMYK job, one line per use (at most 20)."""
+    import io
+
+    import pikepdf
+
+    from .colors import rgb_uses
+
+    with pikepdf.open(io.BytesIO(face_pdf)) as pdf:
+        found = rgb_uses(pdf)
+    return [Diagnostic(file=f"generation {gen.id}",
+                       message=_("{where} (use device-cmyk colours)").format(where=where))
+            for where in found[:20]]

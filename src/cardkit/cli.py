@@ -91,8 +91,9 @@ def show_cmd(ctx: Context, gen: str) -> None:
 @click.option("--officer", "officers", multiple=True, metavar="ID",
               help="Print only this officer (repeatable).")
 @click.option("-o", "--output", metavar="FILE", help="PDF to write; - writes standard output.")
-@click.option("--layout", type=click.Choice(["sheet", "cards"]), default="sheet", show_default=True,
-              help="sheet: N-up on paper with crop marks; cards: one card per page with bleed.")
+@click.option("--layout", type=click.Choice(["sheet", "cards"]),
+              help="sheet (default): N-up on paper with crop marks; cards: one card per page "
+                   "with bleed.")
 @click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm.")
 @click.option("--duplex", type=click.Choice(["long", "short", "none"]), default="long",
               show_default=True, help="Edge the sheet is turned on; backs land behind fronts.")
@@ -120,8 +121,12 @@ def show_cmd(ctx: Context, gen: str) -> None:
               help="Start at slot N of a part-used sheet (slots counted row by row).")
 @click.option("--printer", metavar="NAME",
               help="Apply this printer's calibration (cardkit.yaml printers:) to the backs.")
-@click.option("--color", type=click.Choice(["rgb", "cmyk"]), default="rgb", show_default=True,
-              help="cmyk: PDF/X-4 with an output intent; colours from colors_cmyk.")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]),
+              help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
+                   "colors_cmyk, black type overprinting.")
+@click.option("--preset", type=click.Choice(["shop"]),
+              help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
+                   "bleed. Flags and cardkit.yaml override it.")
 @click.option("--slug", is_flag=True,
               help="Print a slug line (generation, roster checksum, sheet n/m, duplex edge).")
 @pass_ctx
@@ -167,13 +172,16 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
               help="Roster (YAML, CSV or XLSX); - reads standard input.")
 @click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]),
+              help="Check as print --color would: cmyk checks the CMYK colours and images.")
+@click.option("--preset", type=click.Choice(["shop"]), help="Check as print --preset would.")
 @pass_ctx
 def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
-              as_json: bool) -> None:
+              as_json: bool, color: str | None, preset: str | None) -> None:
     """Validate the roster and preflight the cards; write nothing."""
     from .api import check
 
-    problems = check(ctx.project, gen, roster, sheet=sheet)
+    problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset)
     if as_json:
         click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]},
                               ensure_ascii=False, indent=2))

@@ -544,8 +544,8 @@ def quiet_zone_problem(image: Any, rect: tuple, document: Any, page_index: int, 
     inner = _pixel_box(image, rect, document, page_index)
     outer = _pixel_box(image, rect, document, page_index, clear)
     grey = image.convert("L")
-    code = sorted(grey.crop(inner).getdata())
-    dark, light = code[len(code) // 10], code[len(code) * 9 // 10]
+    histogram = grey.crop(inner).histogram()
+    dark, light = _percentile(histogram, 0.1), _percentile(histogram, 0.9)
     threshold = dark + (light - dark) / 2
     dark_marks = grey.crop(outer).point(lambda v: 255 if v < threshold else 0)
     dark_marks.paste(0, (inner[0] - outer[0], inner[1] - outer[1],
@@ -560,16 +560,17 @@ def symbol_contrast(image: Any, rect: tuple, document: Any, page_index: int) -> 
     """ISO-style symbol contrast of the QR area: light minus dark reflectance, 0 to 1."""
     grey = image.crop(_pixel_box(image, rect, document, page_index)).convert("L")
     histogram = grey.histogram()
-    total = sum(histogram)
-    if not total:
+    if not sum(histogram):
         return 1.0
+    return (_percentile(histogram, 0.9) - _percentile(histogram, 0.1)) / 255
 
-    def percentile(fraction: float) -> int:
-        count = 0
-        for value, n in enumerate(histogram):
-            count += n
-            if count >= fraction * total:
-                return value
-        return 255
 
-    return (percentile(0.9) - percentile(0.1)) / 255
+def _percentile(histogram: list[int], fraction: float) -> int:
+    """The grey level below which ``fraction`` of the pixels lie."""
+    total = sum(histogram)
+    count = 0
+    for value, n in enumerate(histogram):
+        count += n
+        if count >= fraction * total:
+            return value
+    return 255

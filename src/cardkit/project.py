@@ -24,6 +24,12 @@ CONFIG_KEYS = {  # setting -> what it is for (shown with _())
     "paper": N_("default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)"),
     "unit": N_("unit fields that rows of a CSV/XLSX roster leave out"),
     "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale)"),
+    "preset": N_("print preset every print of the project uses (shop: cards, CMYK, 3 mm bleed, "
+                 "crop marks)"),
+    "layout": N_("default print layout: sheet or cards"),
+    "color": N_("default print colour: rgb or cmyk"),
+    "bleed": N_("default bleed in mm (instead of the generation's)"),
+    "marks": N_("default crop marks: crop or none"),
 }
 
 
