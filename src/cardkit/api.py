@@ -122,6 +122,12 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
+    notices: list[Diagnostic] = []
+    if options.layout == "sheet":
+        from .sheets import fit_to_stock
+
+        gen, notice = fit_to_stock(project, gen, options.paper, options.stock)
+        notices += [notice] if notice else []
     if options.color == "cmyk":
         from .colors import cmyk_generation
 
@@ -187,7 +193,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
             roster_file=roster_path(project, options.roster), shard=options.shard,
             changed_since=options.changed_since))
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout)
+                       layout=options.layout, problems=notices)
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],

@@ -193,6 +193,10 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
                     file=name, line=mapping.line_of(key), field=f"{section}.{key}",
                     message=_("{value} is not a number of millimetres (write 90, not 90mm)").format(
                         value=repr(mapping[key]))))
+    card = data.get("card")
+    if isinstance(card, dict) and "fixed" in card and not isinstance(card["fixed"], bool):
+        problems.append(Diagnostic(file=name, line=card.line_of("fixed"), field="card.fixed",
+                                   message=_("expected true or false")))
     fit = data.get("fit")
     if isinstance(fit, dict):
         for field_name, policy in fit.items():

@@ -25,6 +25,7 @@ from .impose import DEFAULT_MARGIN, SheetLayout, grid_layout, parse_paper
 from .model import CardSize, Officer
 
 PAPER_KEYS = ("size", "margin", "gutter", "stock")
+STOCK_TOLERANCE_MM = 6.0  # a fluid design is laid out at a stock's card size this close to its own
 
 
 def paper_settings(project) -> dict[str, Any]:
@@ -84,6 +85,56 @@ def resolve_layout(project, card: CardSize, paper: str | None = None, stock: str
                            min_margin=margin, gutter=gutter)
     except ValueError as exc:
         raise InputError(str(exc)) from None
+
+
+def fit_to_stock(project, gen, paper: str | None = None, stock: str | None = None):
+    """The generation laid out at the stock's card size, and the notice that says so.
+
+    A stock whose cards are within ``STOCK_TOLERANCE_MM`` of the generation's size
+    (Avery 8371 is 88.9 x 50.8 mm, Zweckform 32010 85 x 54 mm, the built-ins 90 x 54)
+    gets the design at its own size: the templates are fluid CSS, and preflight then
+    proves that everything still fits. A generation with ``card: {fixed: true}`` is
+    refused instead. Returns ``(generation, notice or None)``.
+    """
+    from . import generations, stocks
+    from .errors import Diagnostic
+    from .model import Generation
+
+    if paper is None and stock is None:
+        stock = paper_settings(project).get("stock")
+    if stock is None:
+        return gen, None
+    found = stocks.find_stock(stock, project.root)
+    card = gen.card
+    dw, dh = abs(found.card_w - card.width), abs(found.card_h - card.height)
+    if max(dw, dh) <= 0.5 or max(dw, dh) > STOCK_TOLERANCE_MM:
+        return gen, None  # the same size, or too far off to adapt (the layout says why)
+    width, height = round(found.card_w, 2), round(found.card_h, 2)
+    sizes = {"stock": found.id, "cards": f"{round(width, 1):g}x{round(height, 1):g}",
+             "gen": gen.id, "size": f"{card.width:g}x{card.height:g}"}
+    if (gen.data.get("card") or {}).get("fixed"):
+        file, line = _card_line(project, gen)
+        raise InputError(f"{file}:{line}: card.fixed: " + _(
+            "generation {gen} is fixed at {size} mm; stock {stock} has {cards} mm cards "
+            "(choose a stock of that size, or drop card.fixed)").format(**sizes))
+    data = generations.merge(dict(gen.data), {"card": {"width_mm": width, "height_mm": height}})
+    notice = Diagnostic(severity="notice", subject=f"generation {gen.id}", message=_(
+        "laid out at {cards} mm, the card size of stock {stock} (designed for {size} mm); "
+        "preflight checks that everything fits").format(**sizes))
+    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path), notice
+
+
+def _card_line(project, gen) -> tuple[str, int]:
+    """Where the generation's chain sets ``card.fixed``."""
+    from . import generations, yamlio
+
+    files = generations.available(project)
+    for gen_id in gen.chain:
+        data = yamlio.load(files[gen_id], name=f"generations/{gen_id}.yaml", strings=False)
+        card = data.get("card") if isinstance(data, dict) else None
+        if isinstance(card, dict) and "fixed" in card:
+            return f"generations/{gen_id}.yaml", card.line_of("fixed")
+    return f"generations/{gen.id}.yaml", 0
 
 
 def uses_stock(project, paper: str | None, stock: str | None) -> bool:
