@@ -108,6 +108,7 @@ class PrintResult:
     sheets: int
     layout: str
     problems: list[Diagnostic] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # what -v explains
 
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
@@ -153,6 +154,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed,
                                  marks=options.marks == "crop")
         sheets = 0
+        details = []
     else:
         from . import sheets as sheet_setup
 
@@ -168,6 +170,9 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
                                                      layout.paper.name)) if options.slug else None)
         pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
         sheets = len(pages) // len(sides)
+        note = sheet_setup.gutter_note(project, card, options.paper, options.stock,
+                                       options.margin, options.gutter)
+        details = [note] if note else []
     if options.color == "cmyk":
         from . import overprint
         from .colors import rgb_uses
@@ -193,7 +198,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
             roster_file=roster_path(project, options.roster), shard=options.shard,
             changed_since=options.changed_since))
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout, problems=notices)
+                       layout=options.layout, problems=notices, details=details)
 
 
 def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],

@@ -155,6 +155,8 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
             bar.close()
     for problem in result.problems:  # notices: one line each, never a failure
         ctx.console.info(problem.format())
+    for detail in result.details:
+        ctx.console.detail(detail)
     if not result.cards:
         ctx.console.info(_("nothing to print: no officer's card changed since {report}").format(
             report=scale.get("changed_since")) if scale.get("changed_since")

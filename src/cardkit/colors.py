@@ -103,8 +103,12 @@ def cmyk_generation(gen: Generation, project) -> Generation:
                           "give colors_cmyk.{key} as cmyk(c, m, y, k)").format(color=colors[key], key=key)))
     data = {**gen.data, "colors": result}
     mascot = gen.data.get("mascot")
-    if isinstance(mascot, dict) and mascot.get("image_cmyk"):
+    if isinstance(mascot, dict) and mascot.get("image_cmyk") and \
+            _layer_of_mascot(gen, project, "image_cmyk") <= _layer_of_mascot(gen, project, "image"):
+        # (a CMYK drawing inherited from a parent is not the CMYK version of the child's image)
         data["mascot"] = {**mascot, "image": mascot["image_cmyk"]}
+    elif isinstance(mascot, dict):
+        data["mascot"] = {k: v for k, v in mascot.items() if k != "image_cmyk"}
     cmyk = Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
     problems.extend(_image_problems(cmyk, project))
     if problems:
@@ -145,18 +149,29 @@ def _image_problems(gen: Generation, project) -> list[Diagnostic]:
                            image=image, problem=problem))]
 
 
-def _line_of_mascot(gen: Generation, project, key: str = "image") -> tuple[str, int]:
+def _mascot_layers(gen: Generation, project, key: str):
+    """(position in the chain, file, line) of each generation that sets ``mascot.key``."""
     from . import generations, yamlio
 
     files = generations.available(project)
-    for gen_id in gen.chain:
+    for position, gen_id in enumerate(gen.chain):
         path = files.get(gen_id)
         if path is None:
             continue
         data = yamlio.load(path, name=f"generations/{gen_id}.yaml", strings=False)
         mascot = data.get("mascot") if isinstance(data, dict) else None
         if isinstance(mascot, dict) and key in mascot:
-            return f"generations/{gen_id}.yaml", mascot.line_of(key)
+            yield position, f"generations/{gen_id}.yaml", mascot.line_of(key)
+
+
+def _layer_of_mascot(gen: Generation, project, key: str) -> int:
+    return next((position for position, _file, _line in _mascot_layers(gen, project, key)),
+                len(gen.chain))
+
+
+def _line_of_mascot(gen: Generation, project, key: str = "image") -> tuple[str, int]:
+    for _position, file, line in _mascot_layers(gen, project, key):
+        return file, line
     return f"generations/{gen.id}.yaml", 0
 
 

@@ -87,6 +87,40 @@ def resolve_layout(project, card: CardSize, paper: str | None = None, stock: str
         raise InputError(str(exc)) from None
 
 
+def gutter_note(project, card: CardSize, paper: str | None = None, stock: str | None = None,
+                margin: float | None = None, gutter: float | None = None) -> str | None:
+    """Why cards abut on this paper (said under -v): a gutter for the bleed would cost a card.
+
+    Only when cardkit chose the gutter (no ``--gutter``, no ``paper.gutter``, no stock).
+    """
+    from .impose import _fit, _fit_fixed
+
+    settings = paper_settings(project)
+    if stock is not None or (paper is None and "stock" in settings) or card.bleed <= 0:
+        return None
+    if gutter is not None or settings.get("gutter") is not None:
+        return None
+    try:
+        sheet = parse_paper(str(paper or settings.get("size") or "A4"))
+    except ValueError:
+        return None
+    margin = margin if margin is not None else settings.get("margin", DEFAULT_MARGIN)
+    wanted = 2 * card.bleed
+    across = _fit(sheet.width, card.width, card.bleed, margin)
+    down = _fit(sheet.height, card.height, card.bleed, margin)
+    if across[1] and down[1]:
+        return None  # the full gutter fits both ways
+    with_gutter = (_fit_fixed(sheet.width, card.width, wanted, margin)
+                   * _fit_fixed(sheet.height, card.height, wanted, margin))
+    which = (_("rows and columns") if not across[1] and not down[1]
+             else _("rows") if not down[1] else _("columns"))
+    return _("{paper}: {cards} cards a sheet; the {which} abut, as a {gutter} mm gutter for the "
+             "bleed would cost a card: neighbours share one cut and bleed into each other "
+             "(--gutter {gutter} gives every card its full {bleed} mm bleed, {fewer} cards a "
+             "sheet)").format(paper=sheet.name, cards=across[0] * down[0], which=which,
+                              gutter=f"{wanted:g}", bleed=f"{card.bleed:g}", fewer=with_gutter)
+
+
 def fit_to_stock(project, gen, paper: str | None = None, stock: str | None = None):
     """The generation laid out at the stock's card size, and the notice that says so.
 
