@@ -41,7 +41,7 @@ def project_defaults(project) -> dict[str, Any]:
         if key not in config:
             continue
         value = config[key]
-        line = config.line_of(key) if hasattr(config, "line_of") else 0
+        line = _line(project, key)
         if key == "bleed":
             if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
                 problems.append(Diagnostic(file="cardkit.yaml", line=line, field=key, message=_(
@@ -59,6 +59,19 @@ def project_defaults(project) -> dict[str, Any]:
     if problems:
         raise InputError(_("bad settings"), problems)
     return found
+
+
+def _line(project, key: str) -> int:
+    """Line of ``key`` in cardkit.yaml (the settings keep values, not lines)."""
+    from . import yamlio
+
+    if project.config_path is None:
+        return 0
+    try:
+        data = yamlio.load(project.config_path, name="cardkit.yaml", strings=False)
+        return data.line_of(key)
+    except Exception:  # read once already; a problem here only costs the line number
+        return 0
 
 
 def resolve(project, options):
