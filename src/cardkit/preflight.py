@@ -37,7 +37,9 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
     problems = _missing_glyphs(gen, officers, faces)
     if faces.document is not None:
         problems += _overflows(gen, officers, faces)
-    problems += _qr_codes(gen, officers, faces)
+    # text that overflows may run over a code's margin: that is one problem, already told
+    overflowing = {p.subject for p in problems if p.subject}
+    problems += _qr_codes(gen, officers, faces, overflowing)
     return sorted(set(problems))
 
 
@@ -442,7 +444,8 @@ def _styled(html: str, fields: dict[str, tuple[float, bool]]) -> str:
 
 # ---------------------------------------------------------------- QR codes
 
-def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
+def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
+              overflowing: set[str] = frozenset()) -> list[Diagnostic]:
     import pypdfium2 as pdfium
 
     problems: list[Diagnostic] = []
@@ -481,7 +484,7 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
                                                  page_index, qr)
                 checked[page_index] = (decode(image), contrast, crowded)
             payloads, contrast, crowded = checked[page_index]
-            if crowded:
+            if crowded and where["subject"] not in overflowing:
                 problems.append(Diagnostic(**where, message=crowded))
             if contrast is not None and contrast < MIN_CONTRAST:
                 problems.append(Diagnostic(**where, message=_(
