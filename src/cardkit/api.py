@@ -290,8 +290,8 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     ``color``/``preset`` (and cardkit.yaml) as for print: in CMYK the generation's
     CMYK colours and images are checked, and the rendered faces read back for RGB.
     """
-    from .presets import resolve
     from .preflight import check_faces
+    from .presets import resolve
     from .render import FaceRenderer
 
     options = resolve(project, PrintOptions(gen=gen_id, color=color, preset=preset))

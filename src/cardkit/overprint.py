@@ -44,7 +44,7 @@ def _multiply(a: tuple, b: tuple) -> tuple:
 
 
 class _State:
-    __slots__ = ("fill", "stroke", "fill_space", "stroke_space", "width", "ctm")
+    __slots__ = ("fill", "stroke", "fill_space", "stroke_space", "width", "ctm", "clip")
 
     def __init__(self) -> None:
         self.fill: tuple | None = (0.0, 0.0, 0.0, 0.0)  # unknown space: not K
@@ -52,6 +52,7 @@ class _State:
         self.fill_space = self.stroke_space = "/DeviceGray"
         self.width = 1.0
         self.ctm = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+        self.clip: tuple[float, float, float, float] | None = None  # bounding box, in pt
 
     def copy(self) -> _State:
         other = _State()
@@ -60,13 +61,29 @@ class _State:
         return other
 
 
-def _path_width_mm(points: list[tuple[float, float]], ctm: tuple) -> float:
-    """The smaller side of the path's bounding box, on the page, in mm."""
-    if not points:
-        return float("inf")
+def _bbox(points: list[tuple[float, float]], ctm: tuple) -> tuple[float, float, float, float]:
+    """Bounding box of ``points`` placed by ``ctm`` (x0, y0, x1, y1)."""
     placed = [(x * ctm[0] + y * ctm[2] + ctm[4], x * ctm[1] + y * ctm[3] + ctm[5]) for x, y in points]
     xs, ys = [p[0] for p in placed], [p[1] for p in placed]
-    return min(max(xs) - min(xs), max(ys) - min(ys)) * PT_MM
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _intersect(a: tuple | None, b: tuple) -> tuple:
+    if a is None:
+        return b
+    return max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+
+
+def _path_width_mm(points: list[tuple[float, float]], ctm: tuple, clip: tuple | None) -> float:
+    """The smaller side of what the path can paint (its box within the clip), in mm.
+
+    WeasyPrint paints a one-sided border as two rectangles filled even-odd inside a
+    clip that is the border's strip: the clip tells the rule's width.
+    """
+    if not points:
+        return float("inf")
+    x0, y0, x1, y1 = _intersect(clip, _bbox(points, ctm))
+    return max(0.0, min(x1 - x0, y1 - y0)) * PT_MM
 
 
 def _scale(ctm: tuple) -> float:
@@ -113,13 +130,18 @@ def rewrite(instructions: list) -> tuple[list, bool]:
             continue
         if operator in _FILL | _STROKE | _BOTH:
             if operator in _FILL:
-                want = _is_k(state.fill) and _path_width_mm(points, state.ctm) <= THIN_MM
+                want = _is_k(state.fill) and _path_width_mm(points, state.ctm, state.clip) <= THIN_MM
             elif operator in _STROKE:
                 want = _is_k(state.stroke) and state.width * _scale(state.ctm) * PT_MM <= THIN_MM
             else:
                 want = False
             switch(want, path_start if path_start is not None else len(out))
             path_start = None
+        elif operator in ("W", "W*"):
+            if points:
+                state.clip = _intersect(state.clip, _bbox(points, state.ctm))
+            out.append(item)
+            continue
         elif operator == "n":
             path_start = None
         elif operator in _TEXT:

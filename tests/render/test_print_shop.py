@@ -177,8 +177,8 @@ def test_bad_print_settings_in_cardkit_yaml_are_located(tmp_path):
 
 # ---------------------------------------------------------------- 3. K-only type, overprint
 
-def _text_fills(path: Path, page: int = 0) -> list[tuple[tuple, dict]]:
-    """(fill colour, overprint state) of every text-showing operator on a page's faces."""
+def _text_fills(path: Path, page: int = 0, ops=("Tj", "TJ")) -> list[tuple[tuple, dict]]:
+    """(fill colour, overprint state) of every text-showing operator (or ``ops``) on a page."""
     found = []
 
     def walk(stream, resources, state):
@@ -197,7 +197,7 @@ def _text_fills(path: Path, page: int = 0) -> list[tuple[tuple, dict]]:
                         state[key] = gstate[key]
             elif op in ("scn", "sc", "k"):
                 state["fill"] = tuple(round(float(v), 3) for v in operands)
-            elif op in ("Tj", "TJ"):
+            elif op in ops:
                 found.append((state.get("fill"), {k: state.get(k) for k in ("/OP", "/op", "/OPM")}))
             elif op == "Do":
                 xobj = resources.XObject[str(operands[0])]
@@ -217,6 +217,15 @@ def test_black_type_is_k_only_and_overprints_while_other_type_knocks_out(cmyk_ca
     assert len(black) >= 4  # name, numbers, area, address
     assert all(s == {"/OP": True, "/op": True, "/OPM": 1} for s in black)
     assert other and all(s["/op"] is False for s in other)  # white band text must knock out
+
+
+def test_black_rules_overprint_and_the_qr_code_knocks_out(cmyk_cards):
+    rules = [state for fill, state in _text_fills(cmyk_cards["2002"], ops=("f", "f*"))
+             if fill == (0, 0, 0, 1)]
+    assert len(rules) == 2 and all(s["/op"] is True for s in rules)  # the 0.25 mm rules
+    code = [state for fill, state in _text_fills(cmyk_cards["2022"], ops=("f",))
+            if fill == (0, 0, 0, 1)]
+    assert len(code) == 1 and code[0]["/op"] is False  # the QR modules on their white ground
 
 
 def test_rgb_output_sets_no_overprint(tmp_path):
