@@ -148,6 +148,8 @@ def rewrite(instructions: list) -> tuple[list, bool]:
             switch(_is_k(state.fill), len(out))
         elif operator in ("sh", "Do", "INLINE IMAGE"):
             switch(False, len(out))
+        elif operator == "gs" and str(operands[0]) in (ON, OFF):  # already rewritten
+            current = str(operands[0]) == ON
         elif operator == "q":
             stack.append(state.copy())
             stack_op.append(current)

@@ -353,3 +353,10 @@ def test_the_gutter_picture_in_the_guides_is_made_by_the_script():
     assert "scripts/gutter_picture.py" in (REPO / "docs" / "guide.en.md").read_text(encoding="utf-8")
     for guide in ("guide.en.md", "guide.zh-CN.md"):
         assert "img/gutter-a4.png" in (REPO / "docs" / guide).read_text(encoding="utf-8")
+
+
+def test_overprint_is_set_once(cmyk_cards):
+    from cardkit import overprint
+
+    with pikepdf.open(cmyk_cards["2022"]) as pdf:
+        assert overprint.apply(pdf) == 0  # print already set it: nothing more to switch
