@@ -175,16 +175,52 @@ def _line_of_mascot(gen: Generation, project, key: str = "image") -> tuple[str, 
     return f"generations/{gen.id}.yaml", 0
 
 
+_SHAPES = {"path", "rect", "circle", "ellipse", "polygon", "polyline", "text"}
+
+
+def _unfilled_shape(text: str) -> str | None:
+    """The first shape whose fill is set nowhere (SVG's default fill is black, in RGB)."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return None  # WeasyPrint reports a broken image
+
+    def fill_of(element, inherited):
+        style = dict(part.split(":", 1) for part in (element.get("style") or "").split(";")
+                     if ":" in part)
+        return (style.get("fill") or element.get("fill") or inherited or "").strip() or None
+
+    def walk(element, inherited):
+        fill = fill_of(element, inherited)
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in ("defs", "clipPath", "mask", "symbol"):
+            return None
+        if tag in _SHAPES and fill is None:
+            return tag
+        for child in element:
+            found = walk(child, fill)
+            if found:
+                return found
+        return None
+
+    return walk(root, None)
+
+
 def rgb_in_image(path: Path) -> str | None:
     """What makes an image RGB (the first colour found), or None if it is CMYK throughout."""
     if path.suffix.lower() == ".svg":
         text = path.read_text(encoding="utf-8", errors="replace")
+        unfilled = _unfilled_shape(text)
         text = re.sub(r"device-cmyk\([^)]*\)", "", text)
         for match in _SVG_COLOR.finditer(text):
             value = match[1]
             if value.lower() in _NOT_COLORS:
                 continue
             return _("colour {value}").format(value=value)
+        if unfilled:
+            return _("a <{shape}> without fill= is filled in RGB black").format(shape=unfilled)
         return None
     from PIL import Image
 

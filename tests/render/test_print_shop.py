@@ -360,3 +360,20 @@ def test_overprint_is_set_once(cmyk_cards):
 
     with pikepdf.open(cmyk_cards["2022"]) as pdf:
         assert overprint.apply(pdf) == 0  # print already set it: nothing more to switch
+
+
+def test_an_svg_shape_without_fill_is_rgb_black_and_named(tmp_path):
+    project = _project(tmp_path / "p")
+    (project / "templates" / "assets").mkdir(parents=True)
+    (project / "templates" / "assets" / "stalks.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        '<path d="M1 1 L9 9" stroke="device-cmyk(0 0 0 1)"/></svg>', encoding="utf-8")
+    (project / "generations" / "stalks.yaml").write_text(
+        'extends: "2022"\nmascot:\n  image: stalks.svg\n  image_cmyk: stalks.svg\n',
+        encoding="utf-8")
+    result = run_cli(["--project", str(project), "check", "--gen", "stalks", "--color", "cmyk"])
+    assert result.code == 1
+    assert result.err_lines == [
+        "error: generations/stalks.yaml:4: mascot.image_cmyk: image stalks.svg is RGB (a <path> "
+        "without fill= is filled in RGB black): give a CMYK image (mascot.image_cmyk) for "
+        "--color cmyk"]
