@@ -113,6 +113,7 @@ SMALL = {
     "smallok.yaml": 'extends: "smallm"\nqr:\n  min_module_mm: 0.45\n',
     "tiny.yaml": 'extends: "2022"\nqr:\n  min_module_mm: 0.3\n',
     "dark.yaml": 'extends: "2022"\ncolors:\n  background: "#23303d"\n',
+    "edge.yaml": 'extends: "2022"\ncard:\n  safe_mm: 1\n',
 }
 
 
@@ -153,3 +154,11 @@ def test_the_cards_margin_must_be_light_to_count_toward_the_quiet_zone(qr_projec
     assert ("8: officer LD001: wechat: the QR code needs 4 modules (2.3 mm) of light around it: "
             "something dark lies within 1.2 mm of its drawn edge (keep that margin of the card "
             "light)") in [line.split("roster.yaml:", 1)[-1] for line in result.err_lines]
+
+
+def test_the_quiet_zone_does_not_end_beyond_the_cards_edge(qr_project):
+    result = _check(qr_project, "edge")
+    assert result.code == 1
+    assert ("8: officer LD001: wechat: the QR code needs 4 modules (2.3 mm) of light around it: "
+            "it lies 1.0 mm from the card's edge") in [
+        line.split("roster.yaml:", 1)[-1] for line in result.err_lines]
