@@ -22,10 +22,10 @@ def main() -> None:
 
     from weasyprint import HTML
 
-    from cardkit import generations
     from cardkit.api import load_roster
+    from cardkit.design import generations
     from cardkit.project import open_project
-    from cardkit.render import SIDES, FaceRenderer
+    from cardkit.render.faces import SIDES, FaceRenderer
 
     project = open_project(None)
     gen = generations.load(project, args.gen)

@@ -41,9 +41,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="project folder (default: the repository)")
     args = parser.parse_args(argv)
 
-    from cardkit import api, batch, generations
+    from cardkit import api
+    from cardkit.design import generations
+    from cardkit.preflight import check_faces
     from cardkit.project import open_project
-    from cardkit.render import FaceRenderer
+    from cardkit.render import batch
+    from cardkit.render.faces import FaceRenderer
 
     project = open_project(args.project)
     gen = generations.load(project, args.gen)
@@ -53,10 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     renderer = FaceRenderer(project, gen)
     fronts = [renderer.face_html(o, "front", renderer.qr_for(o)) for o in officers]
     renderer.layout(fronts[:3])  # warm-up: imports, fonts
-    batch.render_checked(project, gen, officers[:3], ("front", "back"), jobs=1)
+    batch.render_checked(project, gen, officers[:3], ("front", "back"), check=check_faces, jobs=1)
 
     layout = [cpu_ms(lambda: renderer.layout(fronts), len(fronts)) for _ in range(args.repeat)]
-    checked = [cpu_ms(lambda: batch.render_checked(project, gen, officers, ("front", "back"), jobs=1),
+    checked = [cpu_ms(lambda: batch.render_checked(project, gen, officers, ("front", "back"),
+                                                   check=check_faces, jobs=1),
                       len(officers)) for _ in range(args.repeat)]
     print(f"generation {args.gen}, {len(officers)} officers, {args.repeat} runs (median CPU ms)")
     print(f"  front face laid out and written:           {statistics.median(layout):6.1f} ms per face")

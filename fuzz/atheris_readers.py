@@ -28,12 +28,13 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from cardkit import generations, yamlio
+    from cardkit import yamlio
+    from cardkit.design import generations
     from cardkit.errors import CardkitError
     from cardkit.project import Project
-    from cardkit.rosters.csv_roster import read_csv_roster
-    from cardkit.rosters.yaml_roster import read_yaml_roster
-    from cardkit.validate import build_roster
+    from cardkit.roster.csv_roster import read_csv_roster
+    from cardkit.roster.validate import build_roster
+    from cardkit.roster.yaml_roster import read_yaml_roster
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

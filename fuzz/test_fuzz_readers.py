@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cardkit import textsafety, yamlio
+from cardkit import yamlio
 from cardkit.errors import CardkitError
+from cardkit.roster import textsafety
 
 # Pieces of YAML and CSV syntax, so generated files get past the first character.
 YAML_TOKENS = [
@@ -68,8 +69,8 @@ def test_yaml_reader_raises_only_cardkit_errors(data, strings):
 @EXAMPLES
 @given(data=encoded(texts_from(YAML_TOKENS)))
 def test_yaml_roster_gives_plain_text_or_one_line_errors(data):
-    from cardkit.rosters.yaml_roster import read_yaml_roster
-    from cardkit.validate import build_roster
+    from cardkit.roster.validate import build_roster
+    from cardkit.roster.yaml_roster import read_yaml_roster
 
     raw = only_cardkit_errors(read_yaml_roster, data, name="fuzz.yaml", root=Path.cwd())
     if raw is None:
@@ -84,8 +85,8 @@ def test_yaml_roster_gives_plain_text_or_one_line_errors(data):
 @EXAMPLES
 @given(data=encoded(texts_from(CSV_TOKENS)))
 def test_csv_roster_gives_plain_text_or_one_line_errors(data):
-    from cardkit.rosters.csv_roster import read_csv_roster
-    from cardkit.validate import build_roster
+    from cardkit.roster.csv_roster import read_csv_roster
+    from cardkit.roster.validate import build_roster
 
     raw = only_cardkit_errors(read_csv_roster, data, name="fuzz.csv", root=Path.cwd())
     if raw is not None:
@@ -110,7 +111,7 @@ def gen_project():
 @EXAMPLES
 @given(text=texts_from(GEN_TOKENS))
 def test_generation_reader_raises_only_cardkit_errors(gen_project, text):
-    from cardkit import generations
+    from cardkit.design import generations
     from cardkit.project import Project
 
     (gen_project / "generations" / "fz.yaml").write_bytes(text.encode("utf-8", "surrogatepass"))

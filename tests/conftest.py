@@ -31,7 +31,7 @@ class Result:
 
 def run_cli(args: list[str], cwd: Path | None = None, stdin: bytes = b"") -> Result:
     """Run ``cardkit ARGS`` in-process, as a user would, and capture what it says."""
-    from cardkit.cli import main
+    from cardkit.cli.commands import main
 
     out_buffer = io.BytesIO()
     err = io.StringIO()

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import generations, yamlio
+from . import yamlio
+from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
 from .i18n import _
-from .impose import DUPLEX_EDGES, SheetLayout, back_slot, crop_marks, parse_paper
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
+from .sheet.impose import DUPLEX_EDGES, parse_paper
 
 LAYOUTS = ("sheet", "cards")
 SIDE_CHOICES = ("both", "front", "back")
@@ -33,7 +35,7 @@ def show_generation(project: Project, gen_id: str) -> str:
 
 
 def roster_path(project: Project, roster: str | Path | None) -> str | Path:
-    """The roster to use: the one given, cardkit.yaml's, or the built-in example."""
+    """The roster file to use: the one given, cardkit.yaml's, or the built-in example."""
     if roster is not None:
         return roster
     if project.default_roster is not None:
@@ -41,15 +43,38 @@ def roster_path(project: Project, roster: str | Path | None) -> str | Path:
     return builtin_dir("examples") / DEFAULT_ROSTER
 
 
-def load_roster(project: Project, gen: Generation, roster: str | Path | None = None,
-                officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
-    """Read and validate the roster; keep only ``officer_ids`` when given."""
-    from .rosters import read_roster
-    from .validate import build_roster
+def _in_memory(roster: object) -> bool:
+    return roster is not None and not isinstance(roster, str | Path)
 
-    raw = read_roster(roster_path(project, roster), sheet=sheet)
-    result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                          needs=generation_needs(gen))
+
+def _roster_file(project: Project, roster: object) -> str | Path | None:
+    """The roster's file, for the ledger's checksums (None for an in-memory roster)."""
+    return None if _in_memory(roster) else roster_path(project, roster)  # type: ignore[arg-type]
+
+
+def load_roster(project: Project, gen: Generation, roster: object = None,
+                officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
+    """Read and validate the roster; keep only ``officer_ids`` when given.
+
+    ``roster`` is a file (see ``roster_path``) or in memory: a ``Roster``, a list of
+    ``Officer`` objects (used as they are), or officer mappings / a ``{unit:, officers:}``
+    mapping (validated like a file).
+    """
+    from .roster.read import read_data, read_roster
+    from .roster.validate import build_roster
+
+    if isinstance(roster, Roster):
+        result = roster
+    elif _in_memory(roster) and not isinstance(roster, Mapping) \
+            and any(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
+        if not all(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
+            raise UsageError(_("an in-memory roster lists mappings or Officer objects, not both"))
+        result = Roster(officers=tuple(roster), source="<roster>")  # type: ignore[arg-type]
+    else:
+        raw = read_data(roster) if _in_memory(roster) else \
+            read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+        result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+                              needs=generation_needs(gen))
     if officer_ids:
         known = {o.id: o for o in result.officers}
         missing = [i for i in officer_ids if i not in known]
@@ -64,58 +89,114 @@ def load_roster(project: Project, gen: Generation, roster: str | Path | None = N
 
 def generation_needs(gen: Generation) -> dict[str, str]:
     """Officer fields this generation cannot print without (the QR payload, say)."""
-    if "qr" not in gen.shows("front") + gen.shows("back"):
+    if gen.qr_field is None:
         return {}
-    field_name = (gen.data.get("qr") or {}).get("field", "wechat")
-    return {field_name: _("generation {gen} prints a QR code of this field").format(gen=gen.id)}
+    return {gen.qr_field: _("generation {gen} prints a QR code of this field").format(gen=gen.id)}
 
 
 @dataclass
 class PrintOptions:
+    """What to print and how: the one options object of ``print_cards`` (and of ``cardkit print``).
+
+    Only ``gen`` is required. Paths may be ``str`` or ``Path``; ``-`` means standard
+    input (``roster``) or output (``output``), as on the command line.
+    """
+
     gen: str
-    roster: str | Path | None = None
-    sheet: str | None = None  # worksheet of an XLSX roster (default: the first)
+    """Generation id, e.g. ``"2022"`` (``cardkit list`` shows them)."""
+    roster: str | Path | Roster | Sequence[Mapping[str, Any] | Officer] | Mapping[str, Any] | None = None
+    """Who gets cards: a roster file (YAML, CSV, XLSX); or, in memory, a list of officers
+    (mappings with the roster's field names, or ``Officer`` objects), a mapping with
+    ``unit:`` and ``officers:`` like a YAML roster, or a ``Roster``. None: cardkit.yaml's
+    roster, else the built-in example."""
+    sheet: str | None = None
+    """Worksheet of an XLSX roster (default: the first)."""
     officers: list[str] = field(default_factory=list)
+    """Print only these officer ids (default: everyone on the roster)."""
     output: str | Path | None = None
-    layout: str | None = None  # sheet (default) | cards; see presets.resolve
+    """Where to write the PDF (``-``: standard output). None: write nothing and return the
+    bytes in ``PrintResult.pdf``."""
+    layout: str | None = None
+    """``sheet``: N-up on paper with crop marks; ``cards``: one card per page with bleed.
+    None: cardkit.yaml's ``layout:``, else the preset's, else ``sheet``."""
     paper: str | None = None
+    """A4, A3, SRA3, Letter or ``WxHmm`` (default: cardkit.yaml's ``paper:``, else A4)."""
     duplex: str = "long"
+    """Edge the sheet is turned on (``long``, ``short``, ``none``); backs land behind fronts."""
     bleed: float | None = None
-    marks: str | None = None  # crop | none; default: crop on paper, none on a stock or 1-up
+    """Bleed in mm, 0 to 10 (default: the generation's)."""
+    marks: str | None = None
+    """``crop`` or ``none`` (default: crop on paper; none on a stock or 1-up)."""
     sides: str = "both"
+    """``both``, ``front`` or ``back``."""
     copies: int = 1
-    stock: str | None = None  # a pre-cut sheet by its maker's code (see `cardkit stocks`)
-    margin: float | None = None  # mm free at the paper's edges (sheet layout on paper)
-    gutter: float | None = None  # mm between cards
-    first: int = 1  # first free slot of a part-used sheet (1 = a fresh sheet)
-    printer: str | None = None  # apply this printer's calibration (cardkit.yaml) to the backs
-    color: str | None = None  # rgb (default) | cmyk (PDF/X-4 with an output intent)
-    preset: str | None = None  # shop: cards, cmyk, 3 mm bleed, crop marks (presets.PRESETS)
-    slug: bool = False  # a line of job facts outside the trim of each front sheet
-    jobs: int | None = None  # worker processes; None: every core
-    progress: Any = None  # callable(cards done, cards in all), or None
-    report: str | Path | None = None  # write the reprint ledger here (JSON)
-    changed_since: str | Path | None = None  # print only officers changed since this report
-    shard: str | None = None  # "I/N": print the I-th of N contiguous parts of the roster
-    part_of: Roster | None = None  # set by batch.print_in_parts: this part of a big job
+    """Cards per officer."""
+    stock: str | None = None
+    """A pre-cut card sheet by its maker's code (``cardkit stocks`` lists them)."""
+    margin: float | None = None
+    """Millimetres kept free at the paper's edges (sheet layout on paper)."""
+    gutter: float | None = None
+    """Millimetres between cards."""
+    first: int = 1
+    """First free slot of a part-used sheet (1 = a fresh sheet; slots counted row by row)."""
+    printer: str | None = None
+    """Apply this printer's duplex calibration (cardkit.yaml ``printers:``) to the backs."""
+    color: str | None = None
+    """``rgb``, or ``cmyk``: PDF/X-4 with an output intent, colours from ``colors_cmyk:``,
+    black type overprinting. None: cardkit.yaml's ``color:``, else the preset's, else rgb."""
+    preset: str | None = None
+    """``shop``: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the bleed
+    (``presets.PRESETS``). An option given here or in cardkit.yaml wins over the preset."""
+    slug: bool = False
+    """Print a line of job facts outside the trim of each front sheet."""
+    jobs: int | None = None
+    """Worker processes rendering in parallel (None: every core)."""
+    progress: Callable[[int, int], None] | None = None
+    """Called with (cards done, cards in all) as the faces are rendered."""
+    report: str | Path | None = None
+    """Write the reprint ledger here (JSON): officer -> sheet, slot, side; input checksums."""
+    changed_since: str | Path | None = None
+    """Print only officers whose card changed since this ledger."""
+    shard: str | None = None
+    """``"I/N"``: print the I-th of N contiguous parts of the roster."""
 
 
 @dataclass
 class PrintResult:
+    """What ``print_cards`` did. Problems are not returned: they raise ``InputError``,
+    ``PreflightError`` or ``UsageError``, each with its ``diagnostics``."""
+
     output: str
+    """The file written (``<stdout>`` for ``-``), or ``""`` when the PDF is returned."""
     cards: int
+    """Cards printed (officers x copies)."""
     pages: int
+    """Pages of the PDF."""
     sheets: int
+    """Sheets of paper (0 for the ``cards`` layout)."""
     layout: str
-    problems: list[Diagnostic] = field(default_factory=list)
-    details: list[str] = field(default_factory=list)  # what -v explains
+    """``sheet`` or ``cards``."""
+    pdf: bytes | None = None
+    """The PDF itself, when no ``output`` was given."""
+    notices: list[Diagnostic] = field(default_factory=list)
+    """What the job adapted and says once (``severity="notice"``): a design laid out at a
+    stock's card size, say. Never a failure."""
+    details: list[str] = field(default_factory=list)
+    """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
+
+
+PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
 
 
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
-    """Render, preflight and write the cards; nothing is written if a check fails."""
-    from . import batch, pdfout, report
+    """Render, preflight and write the cards; nothing is written if a check fails.
+
+    Unset options come from cardkit.yaml, then the preset (``presets.resolve``). A job
+    of more than ``PART`` officers written to a file is printed part by part (memory
+    stays that of one part) and the parts merged on disk.
+    """
+    from . import report
     from .presets import resolve
-    from .render import SIDES
 
     options = resolve(project, options)  # flag > cardkit.yaml > preset > defaults
     _check_options(options)
@@ -125,26 +206,41 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         gen = _with_bleed(gen, options.bleed)
     notices: list[Diagnostic] = []
     if options.layout == "sheet":
-        from .sheets import fit_to_stock
+        from .sheet.papers import fit_to_stock
 
         gen, notice = fit_to_stock(project, gen, options.paper, options.stock)
         notices += [notice] if notice else []
     if options.color == "cmyk":
-        from .colors import cmyk_generation
+        from .design.colors import cmyk_generation
 
         gen = cmyk_generation(gen, project)
-    roster = options.part_of or load_roster(project, gen, options.roster, options.officers,
-                                            sheet=options.sheet)
+    roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
-    if batch.needs_parts(options, roster):  # too big for one PDF in memory
-        return batch.print_in_parts(project, options, roster, print_cards)
+    if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
+        result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
+    else:
+        result = _print_roster(project, options, gen, roster)
+    result.notices = notices
+    return result
+
+
+def _print_roster(project: Project, options: PrintOptions, gen: Generation,
+                  roster: Roster) -> PrintResult:
+    """One PDF of ``roster``: render and preflight the faces, lay out, write."""
+    from . import report
+    from .pdf import assemble as pdfout
+    from .preflight import check_faces
+    from .render import batch
+    from .render.faces import SIDES
+
     sides = SIDES if options.sides == "both" else (options.sides,)
     extra_roots = [roster.root] if roster.root else []
     faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
-                                           jobs=options.jobs, progress=options.progress)
+                                           check=check_faces, jobs=options.jobs,
+                                           progress=options.progress)
     if problems:
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
@@ -156,7 +252,8 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         sheets = 0
         details = []
     else:
-        from . import sheets as sheet_setup
+        from .sheet import papers as sheet_setup
+        from .sheet.plan import plan_sheets
 
         layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
                                             options.margin, options.gutter)
@@ -174,78 +271,93 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
                                        options.margin, options.gutter)
         details = [note] if note else []
     if options.color == "cmyk":
-        from . import overprint
-        from .colors import rgb_uses
+        from .pdf import overprint
+        from .pdf.pdfx import rgb_uses
 
         overprint.apply(pdf)  # black type and hairlines print over the background
-        found = rgb_uses(pdf)
+        found = _rgb_problems(gen, rgb_uses(pdf))
         if found:
-            raise InputError(_("RGB in a CMYK job"), [
-                Diagnostic(file=f"generation {gen.id}",
-                           message=_("{where} (use device-cmyk colours)").format(where=where))
-                for where in found[:20]])
-    output = options.output or project.output_dir / f"cards-{gen.id}.pdf"
+            raise InputError(_("RGB in a CMYK job"), found)
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk")
     page_count = len(pdf.pages)
-    written = pdfout.write_atomic(data, output)
+    written = pdfout.write_atomic(data, options.output) if options.output is not None else ""
     if options.report:
         report.write(options.report, report.build(
             project, gen, roster, cards, sides, layout=options.layout,
             per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
-            first=getattr(options, "first", None) or 1, output=written, pages=page_count,
+            first=options.first, output=written, pages=page_count,
             sheets=sheets, faces=len(set(faces.index.values())),
-            roster_file=roster_path(project, options.roster), shard=options.shard,
+            roster_file=_roster_file(project, options.roster), shard=options.shard,
             changed_since=options.changed_since))
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout, problems=notices, details=details)
+                       layout=options.layout, pdf=data if options.output is None else None,
+                       details=details)
 
 
-def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...],
-                index: dict[tuple[str, str], int], duplex: str, marks: bool = True,
-                first: int = 1, calibration=None, slug=None) -> list:
-    """Pages of sheets: each sheet of fronts followed by its sheet of backs.
+def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
+                    roster: Roster) -> PrintResult:
+    """Print ``roster`` in parts of ``PART`` officers, each part to a temporary PDF beside
+    the output, then merge the parts into the output.
 
-    The first sheet starts at slot ``first`` (a part-used sheet); ``calibration``
-    (an impose.Calibration) moves the back pages only; ``slug(n, m)`` gives the
-    slug line of sheet n of m, printed on the side printed first.
+    Memory stays that of one part while rendering; the merge copies pages, whose
+    content qpdf reads from the part files as it writes. Every sheet but the last
+    of each part is full: parts hold a multiple of the cards per sheet (unless
+    ``first`` leaves slots empty on the first sheet, when part 1 ends on a part sheet).
     """
-    from .impose import slot_batches, slug_origin
-    from .pdfout import Placement, SheetPage
+    import dataclasses
+    import json
+    import tempfile
 
-    pages = []
-    try:
-        batches = slot_batches(layout, len(cards), first)
-    except ValueError as exc:  # --first beyond the sheet's slots
-        raise UsageError(str(exc)) from None
-    transform = None
-    if calibration is not None and not calibration.is_identity:
-        transform = calibration.pdf_matrix(layout.paper)
-    start = 0
-    for number, slots in enumerate(batches, start=1):
-        batch = cards[start:start + len(slots)]
-        start += len(slots)
-        for side in sides:
-            placements = []
-            for slot, officer in zip(slots, batch, strict=False):
-                target = back_slot(layout, slot, duplex) if side == "back" else slot
-                placements.append(Placement(index[(officer.id, side)], target))
-            # Marks go on the side printed first; cutting is done from that side.
-            with_marks = marks and side == sides[0]
-            page_marks = crop_marks([p.slot for p in placements], layout.paper) if with_marks else []
-            page = SheetPage(side, placements, page_marks,
-                             transform=transform if side == "back" else None)
-            if slug is not None and side == sides[0]:
-                page.slug = slug(number, len(batches))
-                page.slug_at = slug_origin(layout.slots, layout.paper)
-            pages.append(page)
-    return pages
+    from . import report
+    from .render.batch import merge_files
+
+    output = Path(options.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    total = len(roster.officers)
+    cards = pages = sheets = 0
+    ledgers = []
+    details: list[str] = []
+    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
+        parts = []
+        for number, start in enumerate(range(0, total, PART)):
+            part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
+                          root=roster.root)
+            changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"),
+                       "progress": _offset(options.progress, start, total),
+                       "changed_since": None, "shard": None,
+                       "report": str(Path(tmp) / f"part-{number:05d}.json") if options.report
+                       else None}
+            if number:
+                changes["first"] = 1  # only the first part starts on a part-used sheet
+            result = _print_roster(project, dataclasses.replace(options, **changes), gen, part)
+            parts.append(Path(changes["output"]))
+            if options.report:
+                ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
+            details = details or result.details  # the first part's (the sheet is the same)
+            cards += result.cards
+            pages += result.pages
+            sheets += result.sheets
+        written = merge_files(parts, output, subject=f"{cards} cards")
+    if options.report:
+        report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
+                                                 changed_since=options.changed_since))
+    return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
+                       layout=options.layout, details=details)
+
+
+def _offset(progress: Callable[[int, int], None] | None, base: int,
+            total: int) -> Callable[[int, int], None] | None:
+    """A part's progress as progress of the whole job."""
+    if progress is None:
+        return None
+    return lambda done, _part_total: progress(base + done, total)
 
 
 def _calibration(project: Project, printer: str | None):
     if printer is None:
         return None
-    from .calibrate import printer_calibration
+    from .sheet.calibrate import printer_calibration
 
     return printer_calibration(project, printer)
 
@@ -292,7 +404,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     """
     from .preflight import check_faces
     from .presets import resolve
-    from .render import FaceRenderer
+    from .render.faces import FaceRenderer
 
     options = resolve(project, PrintOptions(gen=gen_id, color=color, preset=preset))
     try:
@@ -300,7 +412,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
         if options.bleed is not None:
             gen = _with_bleed(gen, options.bleed)
         if options.color == "cmyk":
-            from .colors import cmyk_generation
+            from .design.colors import cmyk_generation
 
             gen = cmyk_generation(gen, project)
         loaded = load_roster(project, gen, roster, sheet=sheet)
@@ -316,15 +428,19 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
 
 
 def _rgb_in_faces(gen: Generation, face_pdf: bytes) -> list[Diagnostic]:
-    """RGB left in the rendered faces of a CMYK job, one line per use (at most 20)."""
+    """RGB left in the rendered faces of a CMYK job."""
     import io
 
     import pikepdf
 
-    from .colors import rgb_uses
+    from .pdf.pdfx import rgb_uses
 
     with pikepdf.open(io.BytesIO(face_pdf)) as pdf:
-        found = rgb_uses(pdf)
+        return _rgb_problems(gen, rgb_uses(pdf))
+
+
+def _rgb_problems(gen: Generation, found: list[str]) -> list[Diagnostic]:
+    """One line per RGB use found in a CMYK job's PDF (at most 20)."""
     return [Diagnostic(file=f"generation {gen.id}",
                        message=_("{where} (use device-cmyk colours)").format(where=where))
             for where in found[:20]]

@@ -160,7 +160,7 @@ def _hook_click() -> None:
     click translates with the standard library's ``gettext`` functions, which it
     imports by name into each module; giving those modules ours lets ``--lang``
     decide for click too.  The click messages we translate are listed in
-    ``cardkit.click_messages`` so that extraction and the completeness test see them.
+    ``cardkit.cli.click_messages`` so that extraction and the completeness test see them.
     """
     import sys
 
@@ -172,11 +172,6 @@ def _hook_click() -> None:
             module._ = _
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext
-    formatting = sys.modules.get("click.formatting")
-    if formatting is not None:  # and measure help text by the columns a terminal shows
-        from . import cjkwrap
-
-        cjkwrap.hook(formatting)
 
 
 __all__ = ["N_", "Nn_", "_", "detect", "language", "localize_commands", "ngettext", "set_language", "setup"]

@@ -80,6 +80,10 @@ class Roster:
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
 
 
+MIN_MODULE_MM = 0.5  # smallest QR module a phone reads from a photo of the card (default floor)
+HARD_MIN_MODULE_MM = 0.4  # a generation may lower its floor (qr.min_module_mm) to this, no further
+
+
 @dataclass(frozen=True)
 class CardSize:
     """A card's trim size, bleed and safe zone in millimetres."""
@@ -126,3 +130,29 @@ class Generation:
         face = self.data.get(side)
         show = face.get("show") if isinstance(face, dict) else None
         return list(show) if isinstance(show, list) else []
+
+    @property
+    def qr_field(self) -> str | None:
+        """The officer field whose value the QR code carries, or None when no face shows one.
+
+        The one place that decides whether a generation prints a QR code, and of what.
+        """
+        if "qr" not in self.shows("front") + self.shows("back"):
+            return None
+        return str((self.data.get("qr") or {}).get("field", "wechat"))
+
+    @property
+    def qr_min_module_mm(self) -> float:
+        """The smallest QR module preflight accepts (``qr.min_module_mm``, default 0.5 mm)."""
+        value = (self.data.get("qr") or {}).get("min_module_mm", MIN_MODULE_MM)
+        try:
+            return max(HARD_MIN_MODULE_MM, float(value))
+        except (TypeError, ValueError):  # the generation's check reports it
+            return MIN_MODULE_MM
+
+    @property
+    def qr_side(self) -> str | None:
+        """The face that carries the QR code (the front when both would), or None."""
+        if self.qr_field is None:
+            return None
+        return "front" if "qr" in self.shows("front") else "back"

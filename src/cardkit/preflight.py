@@ -4,8 +4,8 @@
   generation's configured fonts (checked against the fonts' own character maps), and
   WeasyPrint's "no glyph" warnings catch the generation's own texts;
 * overflow: text measured on the laid-out pages (WeasyPrint's box tree) must stay inside
-  its box, every box around it and the card's safe zone; a generation's ``fit:`` policy
-  first shrinks, then wraps a field's text (``fit_faces``, run by the renderer);
+  its box, every box around it and the card's safe zone (measured by ``render.measure``;
+  a generation's ``fit:`` policy has already shrunk or wrapped it, ``render.fit``);
 * QR codes: module size, contrast on the rasterised face, and decoding back to the payload.
 """
 
@@ -15,21 +15,19 @@ import functools
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .errors import Diagnostic
-from .i18n import N_, _, ngettext
+from .i18n import _, ngettext
 from .model import Generation, Officer
-from .qr import QUIET_ZONE, decode, qr_floor
-from .render import FaceSet
+from .render.faces import FaceSet
+from .render.measure import TOLERANCE_MM, measure
+from .render.qr import QUIET_ZONE, decode
+from .units import PX_MM
 
 _NOTDEF = re.compile(r'unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
 DECODE_DPI = 200
-PX_MM = 25.4 / 96  # one CSS pixel in millimetres
-TOLERANCE_MM = 0.15  # anti-aliasing, glyph side bearings
 MIN_CONTRAST = 0.40  # ISO/IEC 15415 symbol contrast, grade C and better
-UNIT_FIELDS = ("unit", "address", "hotline", "website")
 
 
 def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
@@ -153,7 +151,7 @@ def _configured_families(gen: Generation) -> list[str]:
 @functools.lru_cache(maxsize=32)
 def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
     """Code points the families' regular faces map, or None when none can be read."""
-    from .fontcache import code_points
+    from .render.fontcache import code_points
 
     points: set[int] = set()
     found = False
@@ -188,147 +186,6 @@ def _fc(command: list[str]) -> list[str]:
 
 
 # ---------------------------------------------------------------- overflow
-
-@dataclass
-class FieldBox:
-    """One printed field on one face, measured on the laid-out page (millimetres)."""
-
-    page: int
-    officer: str
-    side: str
-    field: str
-    text_rect: tuple[float, float, float, float]  # x0, y0, x1, y1 of its text
-    overflow: float  # mm beyond its box, the boxes around it, or the safe zone
-    where: str  # "its box" or "the safe zone"
-    font_pt: float
-    lines: int
-    line_overflow: float = 0.0  # overflow of the line it shares (a name and the post after it)
-
-
-def measure(gen: Generation, document: Any) -> list[FieldBox]:
-    """Every data-field element of every page, with how far its text overflows."""
-    card = gen.card
-    safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
-    found = []
-    for number, page in enumerate(document.pages):
-        found.extend(_measure_page(number, page._page_box, safe))
-    return found
-
-
-def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
-    fields: dict[int, dict] = {}  # id(element) -> info
-    orphans: list[tuple[tuple, list]] = []  # text outside any field, with its containers
-    officer, side = "", ""
-
-    def walk(box: Any, containers: list, owner: dict | None) -> None:
-        nonlocal officer, side
-        element = getattr(box, "element", None)
-        attrs = element.attrib if element is not None else {}
-        if "data-officer" in attrs and not officer:
-            officer, side = attrs.get("data-officer", ""), attrs.get("data-side", "")
-        kind = type(box).__name__
-        if kind == "TextBox":
-            rect = (box.position_x * PX_MM, box.position_y * PX_MM,
-                    (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
-            if owner is not None:
-                owner["texts"].append(rect)
-            else:
-                orphans.append((rect, containers))
-            return
-        if kind not in ("LineBox", "InlineBox") and hasattr(box, "content_box_x"):
-            x0, y0 = box.content_box_x() * PX_MM, box.content_box_y() * PX_MM
-            rect = (x0, y0, x0 + (box.width or 0) * PX_MM, y0 + (box.height or 0) * PX_MM)
-            containers = [*containers, (rect, box)]
-        if "data-field" in attrs and (owner is None or owner["element"] is not element):
-            key = id(element)
-            if key not in fields:
-                fields[key] = {"element": element, "field": attrs["data-field"], "texts": [],
-                               "containers": containers, "box": box, "blamed": 0.0,
-                               "inline": kind == "InlineBox"}
-            owner = fields[key]
-        for child in getattr(box, "children", None) or []:
-            walk(child, containers, owner)
-
-    walk(page_box, [], None)
-    for rect, containers in orphans:
-        amount, _ = _overflow(rect, containers, safe)
-        if amount > TOLERANCE_MM:
-            blamed = _nearest_field(containers, fields)
-            if blamed is not None:
-                blamed["blamed"] = max(blamed["blamed"], amount)
-    everything = [(r, None) for r, _ in orphans]
-    in_box: list[tuple[tuple, list]] = list(orphans)
-    for info in fields.values():
-        everything += [(r, info) for r in info["texts"]]
-        in_box += [(r, info["containers"]) for r in info["texts"]]
-    result = []
-    for info in fields.values():
-        rects = info["texts"]
-        if not rects:
-            continue
-        text = (min(r[0] for r in rects), min(r[1] for r in rects),
-                max(r[2] for r in rects), max(r[3] for r in rects))
-        overflow, where = _overflow(text, info["containers"], safe)
-        if info["blamed"] > overflow:
-            overflow, where = info["blamed"], "the safe zone, pushing the text beside it"
-        overlap = max((_overlap(r, other) for r in rects for other, owner in everything
-                       if owner is not info), default=0.0)
-        if overlap > overflow + TOLERANCE_MM / 2:
-            overflow, where = overlap, "into the text beside it"
-        font_pt = float(info["box"].style["font_size"]) * 0.75
-        lines = len({round(r[1], 1) for r in rects})
-        line_overflow = 0.0
-        if info["inline"] and len(info["containers"]) > 2:
-            line_rect, line_box = info["containers"][-1]
-            shared = [r for r, cs in in_box if any(c is line_box for _, c in cs)]
-            line_overflow = max([_beyond(r, line_rect, vertical=False) for r in shared] + [0.0])
-        result.append(FieldBox(number, officer, side, info["field"], text, overflow, where,
-                               font_pt, lines, line_overflow))
-    return result
-
-
-def _overflow(text: tuple, containers: list, safe: tuple) -> tuple[float, str]:
-    """How far a text rectangle runs out of the safe zone or any box around it."""
-    # Line boxes include the leading above and below the letters: allow that vertically.
-    slack = 0.18 * (text[3] - text[1])
-    inked = (text[0], text[1] + slack, text[2], text[3] - slack)
-    overflow, where = _beyond(inked, safe), N_("the safe zone")
-    for rect, box in containers[2:]:  # skip html and body
-        amount = _beyond(inked, rect, vertical=_fixed_height(box))
-        if amount > overflow + TOLERANCE_MM / 2:
-            overflow, where = amount, N_("its box")
-    return overflow, where
-
-
-def _overlap(a: tuple, b: tuple) -> float:
-    """Width by which two text boxes on the same lines overlap (0 when they do not)."""
-    width = min(a[2], b[2]) - max(a[0], b[0])
-    height = min(a[3], b[3]) - max(a[1], b[1])
-    if height < 0.4 * min(a[3] - a[1], b[3] - b[1]):
-        return 0.0
-    return max(0.0, width)
-
-
-def _nearest_field(containers: list, fields: dict) -> dict | None:
-    """Text outside any field that overflows is blamed on a field in its nearest container."""
-    for _rect, box in reversed(containers):
-        for info in fields.values():
-            if any(c is box for _rect2, c in info["containers"]):
-                return info
-    return None
-
-
-def _fixed_height(box: Any) -> bool:
-    height = box.style["height"]
-    return getattr(height, "unit", None) not in (None, "auto") and height != "auto"
-
-
-def _beyond(inner: tuple, outer: tuple, vertical: bool = True) -> float:
-    amounts = [outer[0] - inner[0], inner[2] - outer[2]]
-    if vertical:
-        amounts += [outer[1] - inner[1], inner[3] - outer[3]]
-    return max(0.0, *amounts)
-
 
 def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
     by_id = {o.id: o for o in officers}
@@ -373,75 +230,6 @@ def _officer_fields(officer: Officer) -> set[str]:
     return {key for key, _ in _texts(officer)}
 
 
-def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Sequence = ()) -> tuple:
-    """Apply the generation's ``fit:`` policies; return (faces, document, pdf, warnings).
-
-    A field whose text overflows is shrunk in proportion, down to ``min_pt``; if that is
-    not enough it may wrap onto ``max_lines`` lines, at the largest size that should fit.
-    The faces are laid out again after each round (at most three); what still overflows
-    is left for ``check_faces`` to report.
-    """
-    gen = renderer.gen
-    policies = gen.data.get("fit") or {}
-    document = layout[0]
-    faces = list(faces)
-    applied: dict[tuple[int, str], tuple[float, bool]] = {}
-    for _round in range(3):
-        changed = False
-        for box in measure(gen, document):
-            policy = policies.get(box.field)
-            box.overflow = max(box.overflow, box.line_overflow)
-            if not policy:
-                continue
-            key = (box.page, box.field)
-            min_pt = float(policy.get("min_pt", box.font_pt))
-            max_lines = int(policy.get("max_lines", 1))
-            if box.overflow <= TOLERANCE_MM:
-                size, wrap = applied.get(key, (box.font_pt, False))
-                if box.lines > max_lines and size > min_pt:  # fits, but on too many lines
-                    smaller = size * max_lines / box.lines * 0.95 if not wrap else min_pt
-                    applied[key] = (max(min_pt, int(smaller * 10) / 10), wrap)
-                    changed = True
-                continue
-            width = box.text_rect[2] - box.text_rect[0]
-            size, wrap = applied.get(key, (box.font_pt, False))
-            if not wrap:
-                wanted = size * max(0.0, (width - box.overflow) / width) if width else min_pt
-                wanted = int(wanted * 10) / 10
-                if wanted >= min_pt and wanted < size:
-                    applied[key] = (wanted, False)
-                    changed = True
-                    continue
-                if max_lines > 1:
-                    per_line = size * max_lines * (width - box.overflow) / (width * 1.15)
-                    applied[key] = (max(min_pt, min(size, int(per_line * 10) / 10)), True)
-                    changed = True
-                    continue
-                if size > min_pt:
-                    applied[key] = (min_pt, False)
-                    changed = True
-            elif size > min_pt:
-                applied[key] = (min_pt, True)
-                changed = True
-        if not changed:
-            break
-        faces = [_styled(html, {f: v for (p, f), v in applied.items() if p == page})
-                 for page, html in enumerate(faces)]
-        layout = renderer.layout(faces, extra_roots)
-        document = layout[0]
-    return (faces, *layout)
-
-
-def _styled(html: str, fields: dict[str, tuple[float, bool]]) -> str:
-    for field, (size, wrap) in fields.items():
-        style = f"font-size:{size:.1f}pt"
-        if wrap:
-            style += ";white-space:normal;line-height:1.15;min-width:0"
-        html = re.sub(rf'data-field="{re.escape(field)}"( style="[^"]*")?',
-                      f'data-field="{field}" style="{style}"', html)
-    return html
-
-
 # ---------------------------------------------------------------- QR codes
 
 def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
@@ -455,12 +243,12 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
     pdf = pdfium.PdfDocument(faces.pdf)
     try:
         checked: dict[int, tuple[list[str], float | None, str | None]] = {}
-        floor = qr_floor(gen)
+        floor = gen.qr_min_module_mm
         for officer in officers:
             qr = faces.qr_codes.get(officer.id)
             if qr is None:
                 continue
-            field = (gen.data.get("qr") or {}).get("field", "wechat")
+            field = gen.qr_field
             where = {"file": officer.source.file, "line": officer.source.line,
                      "subject": f"officer {officer.id}", "field": field}
             if qr.module_mm < floor - 1e-9:
@@ -471,7 +259,7 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
                     module=f"{qr.module_mm:.2f}", minimum=f"{floor:g}", chars=len(qr.payload),
                     version=qr.version, ec=qr.error_correction)))
                 continue
-            side = "front" if "qr" in gen.shows("front") else "back"
+            side = gen.qr_side
             page_index = faces.index[(officer.id, side)]
             if page_index not in checked:
                 page = pdf[page_index]

@@ -36,7 +36,7 @@ def _canonical(value: Any) -> bytes:
 
 def design_digest(project: Project, gen: Generation) -> str:
     """Checksum of everything but the roster that shapes a card: generation, templates, cardkit."""
-    from . import __version__
+    from ._version import __version__
 
     digest = hashlib.sha256()
     digest.update(f"cardkit {__version__}\n".encode())
@@ -166,7 +166,7 @@ def check_target(path: str | Path | None) -> None:
 
 def write(path: str | Path, ledger: dict) -> str:
     """Write the ledger atomically (``-`` is not allowed: stdout may carry the PDF)."""
-    from .pdfout import write_atomic
+    from .pdf.assemble import write_atomic
 
     check_target(path)
     data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"

@@ -8,7 +8,7 @@ import pytest
 from hostile_helpers import OFFICER, network_cut, no_network, roster_yaml, write
 from pdfcheck import page_texts, qr_codes
 
-from cardkit.textsafety import MAX_FIELD_CHARS
+from cardkit.roster.textsafety import MAX_FIELD_CHARS
 
 pytestmark = pytest.mark.usefixtures("no_network")
 EXAMPLE_QR_OUTSIDE = "/etc/hostname"  # any file outside the roster's folder
@@ -336,7 +336,7 @@ def test_xml_entity_tricks_in_an_xlsx_are_refused(cli, tmp_path, dtd, cell, reas
 
 
 def test_an_xlsx_zip_bomb_is_refused_before_unpacking(cli, tmp_path, monkeypatch):
-    from cardkit.rosters import xlsx_roster
+    from cardkit.roster import xlsx_roster
 
     monkeypatch.setattr(xlsx_roster, "MAX_UNPACKED_BYTES", 2**20)  # 1 MiB instead of 256
     roster = _xlsx(tmp_path / "r.xlsx", rows=400_000)  # 2.4 MB of rows, ~10 KB zipped

@@ -29,7 +29,7 @@ EARLIER = b"%PDF-1.7 the earlier file, which must survive\n"
 # test knows when to press Ctrl-C; ``fsync`` in the env makes the write itself the moment.
 WRAPPER = """\
 import os, signal, sys
-import cardkit.render as render
+import cardkit.render.faces as render
 layout = render.FaceRenderer.layout
 def announced(self, *args, **kwargs):
     sys.stderr.write("STAGE layout\\n"); sys.stderr.flush()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cardkit.textsafety import MAX_FIELD_CHARS, clean
+from cardkit.roster.textsafety import MAX_FIELD_CHARS, clean
 
 
 @pytest.mark.parametrize(("value", "shown"), [

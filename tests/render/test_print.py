@@ -4,8 +4,8 @@ import pytest
 from conftest import EXAMPLE_ROSTER, REPO, run_cli
 from pdfcheck import boxes_mm, find_text, page_count, page_texts, pixel, qr_codes
 
-from cardkit.rosters import read_roster
-from cardkit.validate import build_roster
+from cardkit.roster.read import read_roster
+from cardkit.roster.validate import build_roster
 
 GENERATIONS = ("2002", "2006", "2012", "2022")
 OFFICERS = build_roster(read_roster(EXAMPLE_ROSTER)).officers

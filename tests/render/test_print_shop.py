@@ -7,13 +7,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import _golden
 import pikepdf
 import pytest
 from conftest import EXAMPLE_ROSTER, REPO, run_cli
 from pdfcheck import boxes_mm, find_text, qr_codes
 
-from cardkit import _golden
-from cardkit.colors import rgb_uses
+from cardkit.pdf.pdfx import rgb_uses
 
 LINGXIAN = REPO / "examples" / "lingxian"
 BUILT_IN = ("2002", "2006", "2012", "2022")
@@ -238,8 +238,8 @@ def test_rgb_output_sets_no_overprint(tmp_path):
 def test_rgb_proof_of_the_k_only_text_is_what_the_output_profile_gives():
     from PIL import Image, ImageCms
 
-    from cardkit import generations
-    from cardkit.colors import ICC_DIR, OUTPUT_INTENT
+    from cardkit.design import generations
+    from cardkit.pdf.pdfx import ICC_DIR, OUTPUT_INTENT
     from cardkit.project import open_project
 
     to_srgb = ImageCms.buildTransform(
@@ -315,7 +315,7 @@ def test_a_pinned_generation_is_refused_on_a_stock_of_another_size(shop, tmp_pat
 def test_stock_layouts_match_their_golden_facts(gen, stock):
     stored = json.loads((REPO / "tests" / "golden" / f"{gen}-{stock}.json").read_text(encoding="utf-8"))
     assert _golden.facts(gen, stock=stock) == stored, \
-        "layout changed; if intended, run `python -m cardkit._golden --update`"
+        "layout changed; if intended, run `python tests/_golden.py --update`"
     card = stored["card_mm"]
     for side, fields in stored["faces"].items():
         bottoms = {}
@@ -356,7 +356,7 @@ def test_the_gutter_picture_in_the_guides_is_made_by_the_script():
 
 
 def test_overprint_is_set_once(cmyk_cards):
-    from cardkit import overprint
+    from cardkit.pdf import overprint
 
     with pikepdf.open(cmyk_cards["2022"]) as pdf:
         assert overprint.apply(pdf) == 0  # print already set it: nothing more to switch

@@ -6,8 +6,8 @@ import pytest
 from conftest import EXAMPLE_ROSTER, run_cli
 from pdfcheck import boxes_mm, find_text, page_count, page_texts, qr_codes
 
-from cardkit.rosters import read_roster
-from cardkit.validate import build_roster
+from cardkit.roster.read import read_roster
+from cardkit.roster.validate import build_roster
 
 OFFICERS = build_roster(read_roster(EXAMPLE_ROSTER)).officers
 # Zweckform 32010 (gLabels): 85 x 54 mm, margins left 14.11 / right 15.99, top 14.11 / bottom 12.99
@@ -232,7 +232,7 @@ def test_cmyk_output_is_pdf_x4_with_an_output_intent_and_no_rgb(printed, job):
 def test_rgb_operators_are_found_where_they_are(printed):
     with pikepdf.open(printed["plain"]) as pdf:  # an RGB job: the checker must see its colours
         assert "rg" in _rgb_operators(pdf)
-        from cardkit.colors import rgb_uses
+        from cardkit.pdf.pdfx import rgb_uses
         assert any("RGB colour" in line and line.startswith("page 1 /F") for line in rgb_uses(pdf))
 
 

@@ -10,9 +10,9 @@ import zxingcpp
 from conftest import EXAMPLE_ROSTER, REPO, run_cli
 from PIL import Image, ImageEnhance, ImageFilter
 
-from cardkit import generations
+from cardkit.design import generations
 from cardkit.project import open_project
-from cardkit.qr import vector_qr
+from cardkit.render.qr import vector_qr
 
 LINGXIAN = REPO / "examples" / "lingxian"
 GENERATIONS = ("2002", "2006", "2012", "2022", "lingxian")

@@ -14,7 +14,8 @@ import pytest
 from conftest import REPO, run_cli
 from pdfcheck import find_text, page_count, page_texts
 
-from cardkit import batch
+from cardkit import api
+from cardkit.render import batch
 
 N = 23  # three sheets of ten, the last part-filled
 
@@ -47,18 +48,18 @@ def printed(roster, tmp_path_factory):
                       "--report", str(out / "one.json")])
     assert result.code == 0, result.stderr
     runs["one"] = out / "one.pdf"
-    saved = batch.CHUNK, batch.PART
+    saved = batch.CHUNK, api.PART
     try:
         batch.CHUNK = 4
         result = run_cli([*base, "--jobs", "2", "-o", str(out / "chunks.pdf")])
         assert result.code == 0, result.stderr
         runs["chunks"] = out / "chunks.pdf"
-        batch.PART = 10
+        api.PART = 10
         result = run_cli([*base, "-o", str(out / "parts.pdf"), "--report", str(out / "parts.json")])
         assert result.code == 0, result.stderr
         runs["parts"] = out / "parts.pdf"
     finally:
-        batch.CHUNK, batch.PART = saved
+        batch.CHUNK, api.PART = saved
     runs["one.json"] = json.loads((out / "one.json").read_text(encoding="utf-8"))
     runs["parts.json"] = json.loads((out / "parts.json").read_text(encoding="utf-8"))
     return runs
@@ -166,7 +167,7 @@ def test_bad_shard_is_a_usage_error(roster, tmp_path, shard):
 
 
 def test_progress_bar_draws_only_on_a_terminal():
-    from cardkit.progress import ProgressBar, for_console
+    from cardkit.cli.progress import ProgressBar, for_console
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -220,7 +221,7 @@ def test_verbose_explains_and_quiet_silences(roster, tmp_path):
                     "--shard", "1/3", "-o", str(out)])
     assert loud.code == 0
     assert loud.err_lines[0] == (f"rendering with 1 worker processes, {batch.CHUNK} officers per "
-                                 f"WeasyPrint document, parts of {batch.PART} officers")
+                                 f"WeasyPrint document, parts of {api.PART} officers")
     quiet = run_cli(["-q", "print", "--gen", "2022", "--roster", str(roster), "--shard", "1/3",
                      "-o", str(out)])
     assert quiet.code == 0 and quiet.stderr == ""

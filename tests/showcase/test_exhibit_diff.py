@@ -93,8 +93,9 @@ def test_diff_of_an_unknown_generation_is_an_input_error(cli, tmp_path):
 
 
 def test_exhibit_tells_changes_against_the_generation_extended():
-    from cardkit import exhibit, generations
+    from cardkit.design import generations
     from cardkit.project import open_project
+    from cardkit.tools import exhibit
 
     project = open_project(REPO / "examples" / "lingxian")
     gens = [generations.load(project, g) for g in ("2002", "2012", "lingxian", "2022")]

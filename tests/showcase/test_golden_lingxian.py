@@ -3,13 +3,12 @@
 import json
 import re
 
+import _golden
 import pytest
 from conftest import REPO
 from pdfcheck import find_text, page_texts, qr_codes
 
-from cardkit import _golden
-
-UPDATE = "if the change is intended, review it and run `python -m cardkit._golden --update`"
+UPDATE = "if the change is intended, review it and run `python tests/_golden.py --update`"
 
 
 @pytest.mark.parametrize("gen", _golden.GOLDEN_GENERATIONS)
@@ -39,7 +38,7 @@ def test_golden_facts_say_what_the_articles_describe():
 
 def test_golden_update_command_is_documented():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "python -m cardkit._golden --update" in readme
+    assert "python tests/_golden.py --update" in readme
 
 
 LINGXIAN = REPO / "examples" / "lingxian"

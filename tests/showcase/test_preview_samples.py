@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO
 from PIL import Image
 
-from cardkit import qr
+from cardkit.render import qr
 
 
 def _decode_png(path: Path) -> list[str]:

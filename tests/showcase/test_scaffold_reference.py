@@ -4,8 +4,8 @@ import yaml
 from conftest import REPO
 from pdfcheck import page_texts, qr_codes
 
-from cardkit import reference
 from cardkit.model import OFFICER_FIELDS, UNIT_FIELDS
+from cardkit.tools import reference
 
 
 def test_init_scaffolds_a_folder_that_prints_with_no_edits(cli, tmp_path):
@@ -72,11 +72,11 @@ def test_new_refuses_unknown_bases_and_bad_ids(cli, project):
 def test_reference_is_up_to_date_with_the_schema():
     committed = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
     assert committed == reference.render(), (
-        "docs/reference.md is out of date: run `python -m cardkit.reference --write`")
+        "docs/reference.md is out of date: run `python -m cardkit.tools.reference --write`")
 
 
 def test_reference_documents_every_generation_key_and_roster_field():
-    from cardkit.generations import SCHEMA
+    from cardkit.design.generations import SCHEMA
 
     text = reference.render()
     for key in SCHEMA:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click.formatting
 import pytest
 
-from cardkit import cjkwrap
+from cardkit.cli import cjkwrap
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from cardkit import fontcache
-from cardkit.glyphs import FALLBACK_PATHS
+from cardkit.render import fontcache
+from cardkit.render.glyphs import FALLBACK_PATHS
 
 FONT = next((p for p in FALLBACK_PATHS if os.path.exists(p)), None)
 pytestmark = pytest.mark.skipif(FONT is None, reason="Noto Sans CJK is not installed")

@@ -1,6 +1,6 @@
 import pytest
 
-from cardkit import generations
+from cardkit.design import generations
 from cardkit.errors import InputError
 from cardkit.project import open_project
 

@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_dir  # noqa: E402
 from babel.messages.pofile import read_po  # noqa: E402
 
 from cardkit import i18n  # noqa: E402
-from cardkit.i18n_extract import help_texts  # noqa: E402
+from cardkit.cli.i18n_extract import help_texts  # noqa: E402
 
 PO = REPO / "src" / "cardkit" / "locale" / "zh_CN" / "LC_MESSAGES" / "cardkit.po"
 MO = PO.with_suffix(".mo")
@@ -107,7 +107,7 @@ def test_click_messages_are_still_click_s_own():
     import click
 
     source = "".join(p.read_text(encoding="utf-8") for p in Path(click.__file__).parent.glob("*.py"))
-    from cardkit.click_messages import MESSAGES, PLURALS
+    from cardkit.cli.click_messages import MESSAGES, PLURALS
 
     for text in [*MESSAGES, *(t for pair in PLURALS for t in pair)]:
         assert text.encode("unicode_escape").decode("ascii") in source, text

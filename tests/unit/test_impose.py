@@ -1,12 +1,6 @@
 import pytest
 
-from cardkit.impose import (
-    Paper,
-    back_slot,
-    crop_marks,
-    grid_layout,
-    parse_paper,
-)
+from cardkit.sheet.impose import Paper, back_slot, crop_marks, grid_layout, parse_paper
 
 A4 = Paper("A4", 210, 297)
 
@@ -78,7 +72,7 @@ def test_asymmetric_margins_mirror_to_the_real_position():
     # shift the whole grid 3 mm right: the back must shift 3 mm left
     from dataclasses import replace
 
-    from cardkit.impose import Rect, SheetLayout
+    from cardkit.sheet.impose import Rect, SheetLayout
     shifted = SheetLayout(A4, 90, 54, tuple(
         replace(s, trim=Rect(s.trim.x + 3, s.trim.y, s.trim.w, s.trim.h)) for s in layout.slots))
     assert back_slot(shifted, shifted.slots[0], "long").trim.x == pytest.approx(210 - (13 + 3 + 90))
@@ -115,7 +109,7 @@ def test_unknown_paper_is_refused():
 
 # --- margins, gutters, stocks, part-used sheets, calibration ------------------------------
 
-from cardkit.impose import (  # noqa: E402
+from cardkit.sheet.impose import (  # noqa: E402
     Calibration,
     Rect,
     cell_layout,

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Li
 
 
 def test_lookup_answers_like_ldconfig(monkeypatch):
-    from cardkit import libs
+    from cardkit.cli import libs
 
     # the stdlib's own (an in-process CLI run of another test may have installed it already)
     original = getattr(ctypes.util.find_library, "_original", ctypes.util.find_library)
@@ -30,7 +30,7 @@ def test_lookup_answers_like_ldconfig(monkeypatch):
 def test_weasyprint_loads_with_it(tmp_path):
     import subprocess
 
-    code = ("from cardkit import libs; libs.install(); import weasyprint.text.ffi as f; "
+    code = ("from cardkit.cli import libs; libs.install(); import weasyprint.text.ffi as f; "
             "print(f.pango is not None, f.harfbuzz_subset is not None)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]

@@ -1,6 +1,6 @@
 import pytest
 
-from cardkit.phones import PhoneError, format_mobile, format_phone
+from cardkit.roster.phones import PhoneError, format_mobile, format_phone
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -47,13 +47,13 @@ def test_mobile_must_be_eleven_digits_from_13_to_19():
     ("45000", "looks like the serial number of the date 2023-03-15"),
 ])
 def test_spreadsheet_damage_is_named(text, named):
-    from cardkit.phones import excel_damage
+    from cardkit.roster.phones import excel_damage
 
     assert named in excel_damage(text)
 
 
 @pytest.mark.parametrize("text", ["0772-12", "1380000000", "abc", "23456"])
 def test_plain_typos_are_not_blamed_on_excel(text):
-    from cardkit.phones import excel_damage
+    from cardkit.roster.phones import excel_damage
 
     assert excel_damage(text) is None

@@ -1,8 +1,8 @@
 import pytest
 
 from cardkit.errors import InputError
-from cardkit.rosters import read_roster
-from cardkit.validate import build_roster
+from cardkit.roster.read import read_roster
+from cardkit.roster.validate import build_roster
 
 HEADER_ZH = "编号,姓名,职务,电话,手机,微信,辖区,单位\n"
 ROW = "LD001,吴明,社区民警,0772-0000001,13800000001,https://u.wechat.com/X1,柳东村,柳东派出所\n"

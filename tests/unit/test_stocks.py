@@ -5,8 +5,8 @@ import json
 import pytest
 from conftest import run_cli
 
-from cardkit import stocks
 from cardkit.errors import InputError
+from cardkit.sheet import stocks
 
 XML = """<?xml version="1.0"?>
 <Glabels-templates xmlns="http://glabels.org/xmlns/3.0/">
@@ -131,7 +131,7 @@ def _project(tmp_path, text):
 
 def test_paper_settings_from_cardkit_yaml_and_flags(tmp_path):
     from cardkit.model import CardSize
-    from cardkit.sheets import resolve_layout
+    from cardkit.sheet.papers import resolve_layout
 
     card = CardSize(90, 54, 2, 3)
     project = _project(tmp_path, "paper:\n  size: 320x450mm\n  margin: 5\n  gutter: 0\n")
@@ -147,7 +147,7 @@ def test_paper_settings_from_cardkit_yaml_and_flags(tmp_path):
 
 def test_bad_paper_settings_are_located(tmp_path):
     from cardkit.model import CardSize
-    from cardkit.sheets import resolve_layout
+    from cardkit.sheet.papers import resolve_layout
 
     card = CardSize(90, 54, 2, 3)
     with pytest.raises(InputError,

@@ -7,8 +7,8 @@ import pytest
 from conftest import REPO, run_cli
 
 from cardkit.errors import InputError
-from cardkit.rosters import read_roster
-from cardkit.validate import build_roster
+from cardkit.roster.read import read_roster
+from cardkit.roster.validate import build_roster
 
 DEFECTS = REPO / "tests" / "fixtures" / "defects"
 HEADER = "编号,姓名,职务,电话,手机,微信,辖区,单位\n"

@@ -1,0 +1,3 @@
+"""The version of cardkit, in a module of its own so that any module can read it."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,437 @@
+"""The command line: options -> one API call -> exit status. No logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import click.formatting
+
+from .. import i18n
+from ..errors import CardkitError, ExitStatus
+from ..i18n import _
+from . import cjkwrap, libs
+from .console import Console, make_streams_robust
+
+cjkwrap.hook(click.formatting)  # help text measured by the columns a terminal shows
+
+
+class Context:
+    def __init__(self, project_dir: str | None, console: Console) -> None:
+        self.project_dir = project_dir
+        self.console = console
+        self._project = None
+
+    @property
+    def project(self):
+        if self._project is None:
+            from ..project import open_project
+
+            self._project = open_project(self.project_dir)
+        return self._project
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def _choose_language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--lang is eager, so that `cardkit --lang zh --help` is in Chinese (see i18n.py)."""
+    if value:
+        i18n.set_language(value)
+        i18n.localize_commands(ctx.find_root().command)
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "project_dir", metavar="DIR",
+              help="Project folder (cardkit.yaml, generations/, templates/). Default: here.")
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Explain what is done.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), is_eager=True, callback=_choose_language,
+              help="Language of messages (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG).")
+@click.version_option(package_name="cardkit", prog_name="cardkit")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: str | None, quiet: bool, verbose: bool,
+        lang: str | None) -> None:
+    """Print police-public contact cards (警民联系卡)."""
+    ctx.obj = Context(project_dir, Console(quiet=quiet, verbose=verbose))
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_ctx
+def list_cmd(ctx: Context, as_json: bool) -> None:
+    """List the generations: id, title, base, size, what each face shows."""
+    from ..api import list_generations
+
+    rows = list_generations(ctx.project)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        base = row["base"] or "-"
+        click.echo(f"{row['id']:<6} {row['title']}  "
+                   + _("(base {base}, {size})").format(base=base, size=row["size"]))
+        click.echo("       " + _("front: {blocks}").format(blocks=", ".join(row["front"])))
+        click.echo("       " + _("back:  {blocks}").format(blocks=", ".join(row["back"])))
+
+
+@cli.command("show")
+@click.argument("gen")
+@pass_ctx
+def show_cmd(ctx: Context, gen: str) -> None:
+    """Print generation GEN fully resolved, as YAML."""
+    from ..api import show_generation
+
+    click.echo(show_generation(ctx.project, gen), nl=False)
+
+
+@cli.command("print")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE",
+              help="Roster (YAML, CSV or XLSX); - reads standard input.")
+@click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
+@click.option("--officer", "officers", multiple=True, metavar="ID",
+              help="Print only this officer (repeatable).")
+@click.option("-o", "--output", metavar="FILE", help="PDF to write; - writes standard output.")
+@click.option("--layout", type=click.Choice(["sheet", "cards"]),
+              help="sheet (default): N-up on paper with crop marks; cards: one card per page "
+                   "with bleed.")
+@click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm.")
+@click.option("--duplex", type=click.Choice(["long", "short", "none"]), default="long",
+              show_default=True, help="Edge the sheet is turned on; backs land behind fronts.")
+@click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's).")
+@click.option("--marks", type=click.Choice(["crop", "none"]),
+              help="Crop marks outside the bleed (default: crop on paper; none on a stock or 1-up).")
+@click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
+              show_default=True)
+@click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Cards per officer.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes rendering in parallel (default: all cores).")
+@click.option("--report", metavar="FILE.json",
+              help="Write the ledger: officer -> sheet, slot, side; counts; input checksums.")
+@click.option("--changed-since", metavar="REPORT.json",
+              help="Print only officers whose card changed since that report.")
+@click.option("--shard", metavar="I/N", help="Print the I-th of N equal parts of the roster.")
+@click.option("--stock", metavar="NAME",
+              help="Pre-cut card sheet by its maker's code, e.g. avery-c32011-10 (cardkit stocks).")
+@click.option("--margin", type=click.FloatRange(0, 50), metavar="MM",
+              help="Paper margin kept free at every edge (default 10, or paper.margin).")
+@click.option("--gutter", type=click.FloatRange(0, 50), metavar="MM",
+              help="Gap between cards (default: twice the bleed when it costs no card).")
+@click.option("--first", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Start at slot N of a part-used sheet (slots counted row by row).")
+@click.option("--printer", metavar="NAME",
+              help="Apply this printer's calibration (cardkit.yaml printers:) to the backs.")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]),
+              help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
+                   "colors_cmyk, black type overprinting.")
+@click.option("--preset", type=click.Choice(["shop"]),
+              help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
+                   "bleed. Flags and cardkit.yaml override it.")
+@click.option("--slug", is_flag=True,
+              help="Print a slug line (generation, roster checksum, sheet n/m, duplex edge).")
+@pass_ctx
+def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
+              officers: tuple[str, ...],
+              output: str | None, layout: str, paper: str | None, duplex: str,
+              bleed: float | None, marks: str, sides: str, copies: int, **scale) -> None:
+    """Render cards to a print-ready PDF."""
+    from ..api import PART, PrintOptions, print_cards
+    from .progress import for_console
+
+    bar = for_console(ctx.console.quiet)
+    if ctx.console.verbose:
+        from ..render import batch
+
+        ctx.console.detail(_("rendering with {jobs} worker processes, {chunk} officers per "
+                             "WeasyPrint document, parts of {part} officers").format(
+            jobs=scale.get("jobs") or batch.default_jobs(), chunk=batch.CHUNK, part=PART))
+    if output is None:  # the API returns the bytes; the command writes out/cards-GEN.pdf
+        output = str(ctx.project.output_dir / f"cards-{gen}.pdf")
+    try:
+        result = print_cards(ctx.project, PrintOptions(
+            gen=gen, roster=roster, sheet=sheet, officers=list(officers), output=output,
+            layout=layout, paper=paper, duplex=duplex, bleed=bleed, marks=marks, sides=sides,
+            copies=copies, progress=bar, **scale))
+    finally:
+        if bar:
+            bar.close()
+    for notice in result.notices:  # one line each, never a failure
+        ctx.console.info(notice.format())
+    for detail in result.details:
+        ctx.console.detail(detail)
+    if not result.cards:
+        ctx.console.info(_("nothing to print: no officer's card changed since {report}").format(
+            report=scale.get("changed_since")) if scale.get("changed_since")
+            else _("nothing to print: this shard is empty"))
+        return
+    if result.layout == "sheet":
+        summary = _("wrote {output}: {cards} cards, {sheets} sheets, {pages} pages")
+    else:
+        summary = _("wrote {output}: {cards} cards, {pages} pages")
+    ctx.console.info(summary.format(output=result.output, cards=result.cards, sheets=result.sheets,
+                                    pages=result.pages))
+
+
+@cli.command("check")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE",
+              help="Roster (YAML, CSV or XLSX); - reads standard input.")
+@click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]),
+              help="Check as print --color would: cmyk checks the CMYK colours and images.")
+@click.option("--preset", type=click.Choice(["shop"]), help="Check as print --preset would.")
+@pass_ctx
+def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
+              as_json: bool, color: str | None, preset: str | None) -> None:
+    """Validate the roster and preflight the cards; write nothing."""
+    from ..api import check
+
+    problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset)
+    if as_json:
+        click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            ctx.console.error(problem.format())
+        if not problems:
+            ctx.console.info("ok: " + _("generation {gen}: no problems found").format(gen=gen))
+    if problems:
+        raise SystemExit(ExitStatus.INPUT_ERROR)
+
+
+@cli.command("preview")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
+@click.option("--officer", "officers", multiple=True, metavar="ID",
+              help="Preview this officer's card (repeatable; default: the roster's first).")
+@click.option("-o", "--output", "out_dir", metavar="DIR", help="Folder for the PNGs (default: out/preview).")
+@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of the PNGs.")
+@pass_ctx
+def preview_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str, ...],
+                out_dir: str | None, dpi: int) -> None:
+    """Write a PNG of each card face (cut to the trim), for designers and CI."""
+    from ..tools.preview import preview
+
+    result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi)
+    for name in result.files:
+        ctx.console.info(_("wrote {file}").format(file=name))
+
+
+@cli.command("samples")
+@click.option("-o", "--output", "out_dir", metavar="DIR", help="Folder to fill (default: out/samples).")
+@click.option("--gen", "gens", multiple=True, metavar="ID",
+              help="Only this generation (repeatable; default: every one).")
+@click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
+@click.option("--dpi", type=int, default=200, show_default=True, help="Resolution of the PNGs.")
+@click.option("--png-only", is_flag=True, help="Only GEN-front.png and GEN-back.png (no PDFs, no index).")
+@pass_ctx
+def samples_cmd(ctx: Context, out_dir: str | None, gens: tuple[str, ...], roster: str | None,
+                dpi: int, png_only: bool) -> None:
+    """Every generation: sheet and 1-up PDFs, PNG previews and an index.html (reproducible)."""
+    from ..tools.samples import write_samples
+
+    result = write_samples(ctx.project, out_dir, list(gens) or None, roster, dpi, png_only)
+    if result.index:
+        summary = _("wrote {files} files for {gens} generations; open {index}")
+    else:
+        summary = _("wrote {files} files for {gens} generations in {folder}")
+    ctx.console.info(summary.format(files=len(result.files), gens=len(result.generations),
+                                    index=result.index, folder=result.folder))
+
+
+@cli.command("exhibit")
+@click.option("-o", "--output", metavar="FILE", help="Poster PDF to write (default: out/exhibit.pdf).")
+@click.option("--gen", "gens", multiple=True, metavar="ID",
+              help="Only this generation (repeatable; default: every one, by year).")
+@click.option("--roster", metavar="FILE", help="Roster whose first officer is shown.")
+@pass_ctx
+def exhibit_cmd(ctx: Context, output: str | None, gens: tuple[str, ...], roster: str | None) -> None:
+    """One poster with every generation side by side, front and back, and what changed."""
+    from ..tools.exhibit import build_exhibit
+
+    result = build_exhibit(ctx.project, output, list(gens) or None, roster)
+    width, height = result.size_mm
+    ctx.console.info(_("wrote {output}: {gens} generations on {size}").format(
+        output=result.output, gens=len(result.generations), size=f"{width:g}x{height:g}mm"))
+
+
+@cli.command("diff")
+@click.argument("gen_a")
+@click.argument("gen_b")
+@click.option("--png", metavar="FILE",
+              help="Side-by-side picture to write (default: out/diff-A-B.png).")
+@click.option("--no-png", is_flag=True, help="Only list the fields that differ.")
+@click.option("--roster", metavar="FILE", help="Roster whose first officer is pictured.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@pass_ctx
+def diff_cmd(ctx: Context, gen_a: str, gen_b: str, png: str | None, no_png: bool,
+             roster: str | None, as_json: bool) -> None:
+    """The resolved fields that differ between two generations, and a side-by-side PNG."""
+    from ..tools.diff import compare, side_by_side
+    from ..tools.preview import safe_name
+
+    found = compare(ctx.project, gen_a, gen_b)
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+    else:
+        for change in found:
+            click.echo(change.format())
+        if not found:
+            ctx.console.info(_("{a} and {b} resolve to the same fields").format(a=gen_a, b=gen_b))
+    if not no_png:
+        target = png or ctx.project.output_dir / f"diff-{safe_name(gen_a)}-{safe_name(gen_b)}.png"
+        ctx.console.info(_("wrote {file}").format(
+            file=side_by_side(ctx.project, gen_a, gen_b, target, roster)))
+
+
+@cli.command("init")
+@click.argument("directory", metavar="DIR")
+@click.option("--from", "base", default="2022", show_default=True, metavar="BASE",
+              help="Built-in generation the new one extends.")
+@click.option("--gen", "gen_id", default="local", show_default=True, metavar="ID",
+              help="Id of the bureau's own generation.")
+@pass_ctx
+def init_cmd(ctx: Context, directory: str, base: str, gen_id: str) -> None:
+    """Scaffold a bureau's folder: cardkit.yaml, a roster, a generation extending BASE."""
+    from ..tools.scaffold import init
+
+    for name in init(directory, base, gen_id):
+        ctx.console.info(_("wrote {file}").format(file=name))
+    ctx.console.info(_("next: {command}").format(
+        command=f"cardkit --project {directory} print --gen {gen_id}"))
+
+
+@cli.command("new")
+@click.argument("gen")
+@click.option("--from", "base", required=True, metavar="BASE", help="Generation the new one extends.")
+@pass_ctx
+def new_cmd(ctx: Context, gen: str, base: str) -> None:
+    """Scaffold generations/GEN.yaml, extending BASE, in the project folder."""
+    from ..tools.scaffold import new_generation
+
+    ctx.console.info(_("wrote {file}").format(file=new_generation(ctx.project, gen, base)))
+
+
+@cli.command("stocks")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--all", "show_all", is_flag=True, help="Every rectangular template, not only cards.")
+@pass_ctx
+def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
+    """List the pre-cut card sheets known (for print --stock NAME)."""
+    from ..sheet.stocks import all_stocks, describe
+
+    rows = [describe(s) for s in all_stocks(ctx.project.root, cards_only=not show_all).values()]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        margins = "/".join(f"{v:g}" for v in row["margins_mm"])
+        click.echo(f"{row['id']:<28} {row['paper']:<10} {row['card']:<16} "
+                   + _("{count}-up  margins {margins}").format(count=f"{row['per_sheet']:>3}",
+                                                               margins=margins)
+                   + f"  {row['description']}  [{row['source']}]")
+
+
+@cli.command("calibrate")
+@click.option("-o", "--output", metavar="FILE", help="PDF to write (default: out/calibrate.pdf).")
+@click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm (default: A4).")
+@click.option("--duplex", type=click.Choice(["long", "short"]), default="long", show_default=True)
+@click.option("--printer", metavar="NAME",
+              help="Apply this printer's stored calibration to the back, to check it.")
+@click.option("--read", "readings", multiple=True, metavar="T=X,Y",
+              help="Readings from a printed target (C=0.5,-1 L=.. R=..): print the settings.")
+@pass_ctx
+def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: str,
+                  printer: str | None, readings: tuple[str, ...]) -> None:
+    """Print a two-sided duplex calibration target, or turn its readings into settings."""
+    from ..errors import UsageError
+    from ..pdf.assemble import finish, write_atomic
+    from ..sheet.calibrate import build_target, printer_calibration, solve
+    from ..sheet.impose import parse_paper
+
+    try:
+        sheet = parse_paper(paper or "A4")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if readings:
+        cal = solve(list(readings), sheet)
+        name = printer or "my-printer"
+        click.echo(f"printers:\n  {name}:\n    dx: {cal.dx:.2f}\n"  # i18n: machine-readable
+                   f"    dy: {cal.dy:.2f}\n    rotation: {cal.rotation:.3f}\n    scale: {cal.scale:.4f}")
+        return
+    calibration = printer_calibration(ctx.project, printer) if printer else None
+    pdf = build_target(sheet, duplex, calibration, printer)
+    target = output or ctx.project.output_dir / "calibrate.pdf"
+    written = write_atomic(finish(pdf, title="cardkit duplex calibration"), target)
+    ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
+                       "against the light").format(file=written, duplex=duplex))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps every outcome to the contract's exit statuses."""
+    make_streams_robust()
+    libs.install()
+    i18n.setup(sys.argv[1:] if argv is None else argv)
+    i18n.localize_commands(cli)
+    console = Console()
+    restore = _unwind_on_sigterm()
+    try:
+        cli.main(args=argv, prog_name="cardkit", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitStatus.USAGE_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt) as exc:
+        console.error(_("interrupted"))
+        terminated = isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated)
+        sys.exit(128 + 15 if terminated else ExitStatus.INTERRUPTED)  # click wraps it in Abort
+    except CardkitError as exc:
+        for line in exc.lines():
+            console.error(line)
+        sys.exit(exc.exit_status)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(ExitStatus.SUCCESS)
+    except Exception as exc:  # a bug in cardkit, not the user's mistake
+        if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
+            raise
+        console.error("error: " + _("internal error: {kind}: {detail} (run with -v for the traceback, "
+                                    "and please report it)").format(kind=type(exc).__name__, detail=exc))
+        sys.exit(ExitStatus.INPUT_ERROR)
+    finally:
+        restore()
+    sys.exit(ExitStatus.SUCCESS)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: unwind like Ctrl-C (temporary files go, the earlier PDF stays)."""
+
+
+def _unwind_on_sigterm():
+    """Turn SIGTERM (a scheduler or ``kill`` stopping the job) into ``Terminated``.
+
+    Returns the function that puts the previous handler back.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is not signal.SIG_DFL:
+        return lambda: None
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminated)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,251 @@
+"""Assemble the output PDF from rendered faces and write it atomically, reproducibly.
+
+Faces arrive as one page each (trim + bleed). ``cards`` repeats those pages in
+print order; ``sheet`` places each face as a Form XObject in its slot, clipped to
+the bleed the slot may have, and draws crop marks in the margins.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..pdfsave import save
+from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
+from ..sheet.plan import SheetPage
+from ..units import MM
+
+DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
+LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: a PDF date has four digits for the year
+SLUG_SIZE_PT = 6.0
+
+
+def _open_faces(face_pdf: bytes):
+    import pikepdf
+
+    return pikepdf.Pdf.open(io.BytesIO(face_pdf))
+
+
+class _FaceForms:
+    """Each rendered face as a Form XObject in ``dst``, made once however often it is used."""
+
+    def __init__(self, face_pdf: bytes, dst) -> None:
+        self.src = _open_faces(face_pdf)
+        self.dst = dst
+        self.forms: dict[int, object] = {}
+
+    def form(self, face: int):
+        import pikepdf
+
+        if face not in self.forms:
+            page = pikepdf.Page(self.src.pages[face])
+            form = page.as_form_xobject()
+            form.BBox = page.obj.MediaBox  # qpdf uses the TrimBox, which would cut the bleed
+            self.forms[face] = self.dst.copy_foreign(form)
+        return self.forms[face]
+
+    def trim_origin(self, face: int) -> tuple[float, float]:
+        """Lower-left corner of the face's TrimBox in its own coordinates (pt)."""
+        page = self.src.pages[face]
+        box = page.obj.get("/TrimBox", page.obj.MediaBox)
+        return float(box[0]), float(box[1])
+
+
+def build_cards(face_pdf: bytes, sequence: Sequence[int], card_w: float, card_h: float,
+                bleed: float, marks: bool = False):
+    """One page per card face, in ``sequence`` order: trim size plus bleed, boxes set.
+
+    Repeated faces (the same back for every officer) share one Form XObject.
+    With ``marks`` the page grows by a slug area around the bleed that carries
+    crop marks (K-only hairlines starting outside the bleed); without, nothing
+    lies outside the BleedBox.
+    """
+    import pikepdf
+
+    from ..sheet.impose import MARK_GAP, MARK_LENGTH, Rect, Slot, crop_marks
+
+    dst = pikepdf.Pdf.new()
+    faces = _FaceForms(face_pdf, dst)
+    slug = MARK_GAP + MARK_LENGTH + 1.0 if marks else 0.0
+    outer = bleed + slug
+    width, height = (card_w + 2 * outer) * MM, (card_h + 2 * outer) * MM
+    trim = [round(outer * MM, 3), round(outer * MM, 3),
+            round((card_w + outer) * MM, 3), round((card_h + outer) * MM, 3)]
+    bleed_box = [round(slug * MM, 3), round(slug * MM, 3),
+                 round((card_w + 2 * bleed + slug) * MM, 3), round((card_h + 2 * bleed + slug) * MM, 3)]
+    media = [0, 0, round(width, 3), round(height, 3)]
+    mark_ops = ""
+    if marks:
+        page_paper = Paper("card", card_w + 2 * outer, card_h + 2 * outer)
+        slot = Slot(0, 0, 0, Rect(outer, outer, card_w, card_h), (bleed,) * 4)
+        mark_ops = "\n" + _mark_ops(crop_marks([slot], page_paper), page_paper.height)
+    for face in sequence:
+        ox, oy = faces.trim_origin(face)
+        content = dst.make_stream(
+            (f"q {slug * MM:.3f} {slug * MM:.3f} {(card_w + 2 * bleed) * MM:.3f} "
+             f"{(card_h + 2 * bleed) * MM:.3f} re W n "
+             f"1 0 0 1 {outer * MM - ox:.3f} {outer * MM - oy:.3f} cm /F{face} Do Q"
+             + mark_ops).encode())
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page, MediaBox=media, BleedBox=bleed_box, TrimBox=trim,
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary({f"/F{face}": faces.form(face)})),
+            Contents=content,
+        )
+        dst.pages.append(pikepdf.Page(page))
+    return dst
+
+
+def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
+    """Sheets of ``paper`` with faces placed in their slots and crop marks drawn."""
+    import pikepdf
+
+    dst = pikepdf.Pdf.new()
+    faces = _FaceForms(face_pdf, dst)
+    width_pt, height_pt = paper.width * MM, paper.height * MM
+    for page in pages:
+        ops: list[str] = []
+        xobjects = pikepdf.Dictionary()
+        for placement in page.placements:
+            face = placement.face
+            name = f"/F{face}"
+            xobjects[name] = faces.form(face)
+            clip = placement.slot.clip
+            trim = placement.slot.trim
+            ox, oy = faces.trim_origin(face)
+            tx = trim.x * MM - ox
+            ty = (paper.height - trim.bottom) * MM - oy
+            ops.append(
+                f"q {clip.x * MM:.3f} {(paper.height - clip.bottom) * MM:.3f} "
+                f"{clip.w * MM:.3f} {clip.h * MM:.3f} re W n "
+                f"1 0 0 1 {tx:.3f} {ty:.3f} cm {name} Do Q"
+            )
+        if page.marks:
+            ops.append(_mark_ops(page.marks, paper.height))
+        if page.slug and page.slug_at:
+            from ..render.glyphs import text_ops
+
+            x, y = page.slug_at
+            ops.append("q 0 0 0 1 k " + text_ops(page.slug, x, y, SLUG_SIZE_PT, paper.height) + " Q")
+        if page.transform is not None:
+            matrix = " ".join(f"{v:.6f}" for v in page.transform)
+            ops = [f"q {matrix} cm", *ops, "Q"]
+        content = dst.make_stream("\n".join(ops).encode("ascii"))
+        page_obj = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
+            Resources=pikepdf.Dictionary(XObject=xobjects),
+            Contents=content,
+        )
+        dst.pages.append(pikepdf.Page(page_obj))
+    return dst
+
+
+def _mark_ops(marks: Sequence[Line], page_h: float) -> str:
+    """Hairlines in 100 % K only (DeviceCMYK), never RGB or registration black."""
+    ops = [f"q 0 0 0 1 K {MARK_WIDTH_PT} w 0 J"]
+    for line in marks:
+        ops.append(f"{line.x1 * MM:.3f} {(page_h - line.y1) * MM:.3f} m "
+                   f"{line.x2 * MM:.3f} {(page_h - line.y2) * MM:.3f} l S")
+    ops.append("Q")
+    return "\n".join(ops)
+
+
+def document_date() -> str:
+    """PDF date string from SOURCE_DATE_EPOCH, or a fixed date, so output is reproducible."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not raw:
+        return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(DEFAULT_EPOCH))
+    if not raw.isascii() or not raw.isdigit() or int(raw) > LAST_EPOCH:
+        # reproducible-builds.org: a malformed value must stop the build, not be ignored
+        from ..errors import InputError
+        from ..i18n import _
+
+        raise InputError(f"SOURCE_DATE_EPOCH={raw!r}: " + _(
+            "expected whole seconds since 1970-01-01 UTC, from 0 to {last}").format(last=LAST_EPOCH))
+    return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(int(raw)))
+
+
+def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
+    """Set fixed metadata and serialise with a content-derived file id.
+
+    ``pdfx`` makes the file PDF/X-4: an output intent with cardkit's CMYK
+    profile, XMP metadata naming the version, ``Trapped``, a TrimBox on every
+    page and PDF 1.6. Nothing in it is random: the XMP document id is derived
+    from the pages' content, so the same job gives the same bytes.
+    """
+    import pikepdf
+
+    from .._version import __version__
+
+    date = document_date()
+    info = dict(
+        Title=pikepdf.String(title),
+        Subject=pikepdf.String(subject),
+        Creator=pikepdf.String(f"cardkit {__version__}"),
+        Producer=pikepdf.String(f"cardkit {__version__}"),
+        CreationDate=pikepdf.String(date),
+        ModDate=pikepdf.String(date),
+    )
+    if pdfx:
+        info["Trapped"] = pikepdf.Name("/False")
+        info["GTS_PDFXVersion"] = pikepdf.String("PDF/X-4")
+    pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(**info))
+    if "/Metadata" in pdf.Root:
+        del pdf.Root.Metadata
+    if pdfx:
+        from .pdfx import make_pdfx
+
+        make_pdfx(pdf, title, date, __version__)
+    return save(pdf, min_version="1.6" if pdfx else "")
+
+
+def write_atomic(data: bytes, target: str | Path) -> str:
+    """Write ``data`` to ``target`` (``-`` = standard output) all at once, or not at all."""
+    if str(target) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return "<stdout>"
+    from ..errors import InputError
+    from ..i18n import _
+
+    target = Path(target)
+    if target.is_dir():
+        raise InputError(_("cannot write {target}: it is a folder").format(target=target))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise InputError(_("cannot write {target}: {reason}").format(
+            target=target, reason=exc.strerror)) from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; give what a new file gets
+        os.replace(tmp, target)
+    except BaseException as exc:  # Ctrl-C included: the earlier file stays, the temporary goes
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        if isinstance(exc, OSError):
+            raise InputError(_("cannot write {target}: {reason}").format(
+                target=target, reason=exc.strerror)) from None
+        raise
+    return str(target)
+
+
+def _file_mode(target: Path) -> int:
+    """The mode the file had, or what the umask gives a new file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

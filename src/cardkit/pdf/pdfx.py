@@ -1,0 +1,204 @@
+"""PDF/X-4 and CMYK: the output intent, XMP metadata, and the read-back that keeps RGB out.
+
+``make_pdfx`` turns a finished job into PDF/X-4 (cardkit's CMYK profile as the
+output intent, XMP naming the version, a TrimBox on every page); ``rgb_uses``
+reads every content stream of a PDF again and lists each RGB colour left. The
+generation's own CMYK colours are checked before rendering, in ``design.colors``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..i18n import _
+
+ICC_DIR = Path(__file__).resolve().parent.parent / "data" / "icc"
+OUTPUT_INTENT = {
+    "profile": "cardkit-fogra39l.icc",
+    # A registered characterisation (ICC registry), so any RIP knows the condition.
+    "identifier": "FOGRA39",
+    "condition": "Offset printing, coated paper (ISO 12647-2:2004/Amd 1, FOGRA39L)",
+    "registry": "http://www.color.org",
+}
+
+
+# --- reading the PDF back ------------------------------------------------------------------
+
+_RGB_SPACES = {"/DeviceRGB", "/CalRGB"}
+
+
+def _space_is_rgb(space, resources) -> bool:
+    import pikepdf
+
+    if isinstance(space, pikepdf.Name):
+        name = str(space)
+        if name in _RGB_SPACES:
+            return True
+        named = (resources or {}).get("/ColorSpace", {}) if resources is not None else {}
+        if name in named:
+            return _space_is_rgb(named[name], None)
+        return False
+    if isinstance(space, pikepdf.Array) and len(space) > 0:
+        family = str(space[0])
+        if family in _RGB_SPACES:
+            return True
+        if family == "/ICCBased":
+            return int(space[1].get("/N", 0)) == 3
+        if family == "/Indexed":
+            return _space_is_rgb(space[1], resources)
+        if family in ("/Separation", "/DeviceN"):
+            return False
+        if family == "/Pattern" and len(space) > 1:
+            return _space_is_rgb(space[1], resources)
+    return False
+
+
+def rgb_uses(pdf) -> list[str]:
+    """Every use of an RGB colour in ``pdf``: one line each, with page and where."""
+    import pikepdf
+
+    found: list[str] = []
+    seen: set = set()
+
+    def check_group(obj, where):
+        group = obj.get("/Group")
+        if group is not None and "/CS" in group and _space_is_rgb(group.CS, None):
+            found.append(f"{where}: " + _("transparency group in RGB"))
+
+    def walk(stream_owner, resources, where):
+        try:
+            instructions = pikepdf.parse_content_stream(stream_owner)
+        except pikepdf.PdfError as exc:
+            found.append(f"{where}: " + _("unreadable content ({reason})").format(reason=exc))
+            return
+        for operands, operator in instructions:
+            op = str(operator)
+            if op in ("rg", "RG"):
+                found.append(f"{where}: " + _("RGB colour {values} {op}").format(
+                    values=" ".join(str(float(v)) for v in operands), op=op))
+            elif op in ("cs", "CS") and operands and _space_is_rgb(operands[0], resources):
+                found.append(f"{where}: " + _("RGB colour space {name}").format(name=operands[0]))
+            elif op == "Do" and resources is not None:
+                xobj = resources.get("/XObject", {}).get(str(operands[0]))
+                if xobj is not None:
+                    visit_xobject(xobj, f"{where} {operands[0]}")
+            elif op == "sh" and resources is not None:
+                shading = resources.get("/Shading", {}).get(str(operands[0]))
+                if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), resources):
+                    found.append(f"{where}: " + _("RGB shading {name}").format(name=operands[0]))
+        for name, pattern in (resources or {}).get("/Pattern", {}).items():
+            key = ("pattern", pattern.objgen)
+            if key in seen:
+                continue
+            seen.add(key)
+            shading = pattern.get("/Shading")
+            if shading is not None and _space_is_rgb(shading.get("/ColorSpace"), None):
+                found.append(f"{where}: " + _("RGB shading pattern {name}").format(name=name))
+            if pattern.get("/PatternType") == 1:
+                walk(pattern, pattern.get("/Resources"), f"{where} pattern {name}")
+
+    def visit_xobject(xobj, where):
+        key = xobj.objgen
+        if key in seen and key != (0, 0):
+            return
+        seen.add(key)
+        subtype = str(xobj.get("/Subtype"))
+        if subtype == "/Image":
+            if not xobj.get("/ImageMask", False) and _space_is_rgb(xobj.get("/ColorSpace"), None):
+                found.append(f"{where}: " + _("RGB image"))
+            smask = xobj.get("/SMask")
+            if smask is not None and _space_is_rgb(smask.get("/ColorSpace"), None):
+                found.append(f"{where}: " + _("RGB image mask"))
+        elif subtype == "/Form":
+            check_group(xobj, where)
+            walk(xobj, xobj.get("/Resources"), where)
+
+    for number, page in enumerate(pdf.pages, start=1):
+        where = _("page {number}").format(number=number)
+        check_group(page.obj, where)
+        resources = page.obj.get("/Resources")
+        for gstate in (resources or {}).get("/ExtGState", {}).values():
+            smask = gstate.get("/SMask")
+            if isinstance(smask, pikepdf.Dictionary) and "/G" in smask:
+                visit_xobject(smask.G, f"{where} soft mask")
+        walk(page, resources, where)
+    return found
+
+
+def set_groups_cmyk(pdf) -> None:
+    """Blend transparency groups in CMYK (WeasyPrint may leave /CS /DeviceRGB on them)."""
+    import pikepdf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
+            group = obj.get("/Group")
+            if isinstance(group, pikepdf.Dictionary) and "/CS" in group \
+                    and _space_is_rgb(group.CS, None):
+                group.CS = pikepdf.Name.DeviceCMYK
+
+
+def output_profile() -> bytes:
+    return (ICC_DIR / OUTPUT_INTENT["profile"]).read_bytes()
+
+
+def make_pdfx(pdf, title: str, date: str, version: str) -> None:
+    import hashlib
+    import uuid
+    from xml.sax.saxutils import escape
+
+    import pikepdf
+
+    set_groups_cmyk(pdf)
+    for page in pdf.pages:
+        if "/TrimBox" not in page.obj:
+            page.obj.TrimBox = page.obj.MediaBox
+    profile = pdf.make_stream(output_profile())
+    profile.N = 4
+    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent,
+        S=pikepdf.Name.GTS_PDFX,
+        OutputConditionIdentifier=pikepdf.String(OUTPUT_INTENT["identifier"]),
+        OutputCondition=pikepdf.String(OUTPUT_INTENT["condition"]),
+        RegistryName=pikepdf.String(OUTPUT_INTENT["registry"]),
+        Info=pikepdf.String(OUTPUT_INTENT["condition"]),
+        DestOutputProfile=profile,
+    ))])
+    digest = hashlib.sha256(title.encode())
+    for page in pdf.pages:
+        for stream in page.obj.get("/Contents", []) if isinstance(
+                page.obj.get("/Contents"), pikepdf.Array) else [page.obj.Contents]:
+            digest.update(stream.read_bytes())
+        for xobj in page.obj.Resources.get("/XObject", {}).values():
+            digest.update(xobj.read_bytes())
+    doc_id = uuid.UUID(bytes=digest.digest()[:16], version=4)
+    iso = f"{date[2:6]}-{date[6:8]}-{date[8:10]}T{date[10:12]}:{date[12:14]}:{date[14:16]}Z"
+    xmp = f"""<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
+<x:xmpmeta xmlns:x="adobe:ns:meta/">
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+<rdf:Description rdf:about=""
+ xmlns:dc="http://purl.org/dc/elements/1.1/"
+ xmlns:xmp="http://ns.adobe.com/xap/1.0/"
+ xmlns:pdf="http://ns.adobe.com/pdf/1.3/"
+ xmlns:xmpMM="http://ns.adobe.com/xap/1.0/mm/"
+ xmlns:pdfxid="http://www.npes.org/pdfx/ns/id/">
+<dc:format>application/pdf</dc:format>
+<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
+<xmp:CreateDate>{iso}</xmp:CreateDate>
+<xmp:ModifyDate>{iso}</xmp:ModifyDate>
+<xmp:MetadataDate>{iso}</xmp:MetadataDate>
+<xmp:CreatorTool>cardkit {version}</xmp:CreatorTool>
+<pdf:Producer>cardkit {version}</pdf:Producer>
+<pdf:Trapped>False</pdf:Trapped>
+<xmpMM:DocumentID>uuid:{doc_id}</xmpMM:DocumentID>
+<xmpMM:InstanceID>uuid:{doc_id}</xmpMM:InstanceID>
+<xmpMM:VersionID>1</xmpMM:VersionID>
+<xmpMM:RenditionClass>default</xmpMM:RenditionClass>
+<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>
+</rdf:Description>
+</rdf:RDF>
+</x:xmpmeta>
+<?xpacket end="w"?>"""
+    metadata = pdf.make_stream(xmp.encode("utf-8"))
+    metadata.Type = pikepdf.Name.Metadata
+    metadata.Subtype = pikepdf.Name.XML
+    pdf.Root.Metadata = metadata

@@ -1,0 +1,317 @@
+"""Chunked, parallel rendering: the faces of a job of any size, preflighted, in bounded memory.
+
+A roster is cut into chunks of ``CHUNK`` officers. Each chunk is laid out by its
+own WeasyPrint document (layout and font subsetting grow worse than linearly
+with document size) and preflighted where it was rendered (by the ``check`` the
+caller passes: render does not depend on preflight), in one of ``jobs`` worker
+processes. The chunks' face pages are then merged in roster order into
+one face PDF, where a face seen in an earlier chunk (the shared back) is kept
+once. Chunk boundaries do not depend on ``jobs``: any ``--jobs`` gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import Diagnostic
+from ..model import Generation, Officer
+from ..pdfsave import save
+from ..project import Project
+
+CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
+
+Progress = Callable[[int, int], None]  # (cards done, cards in all)
+Check = Callable[..., list[Diagnostic]]  # (gen, officers, faces) -> problems: preflight.check_faces
+
+
+@dataclass
+class ChunkResult:
+    """What a worker sends back: pruned face pages and what preflight found."""
+
+    start: int
+    pdf: bytes
+    keys: list[str]  # per page: digest of the face's HTML, to share faces across chunks
+    index: dict[tuple[str, str], int]
+    qr_codes: dict
+    glyph_warnings: list[str]
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class _Job:
+    project: Project
+    gen: Generation
+    officers: Sequence[Officer]
+    sides: tuple[str, ...]
+    extra_roots: tuple[Path, ...]
+    check: Check
+    renderer: object = None
+
+
+_JOB: _Job | None = None  # set before the workers fork; they read it instead of pickles
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
+                   sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
+                   jobs: int | None = None, progress: Progress | None = None,
+                   chunk: int = CHUNK):
+    """Render every face and run ``check`` (preflight) on each chunk where it was laid out;
+    return (FaceSet, problems)."""
+    global _JOB
+    from .faces import FaceSet
+
+    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check)
+    starts = list(range(0, len(officers), chunk)) or [0]
+    spans = [(s, min(s + chunk, len(officers))) for s in starts]
+    jobs = max(1, min(jobs or default_jobs(), len(spans)))
+    results: list[ChunkResult] = []
+    done = 0
+
+    def collect(result: ChunkResult, stop: int) -> None:
+        nonlocal done
+        results.append(result)
+        done += stop - result.start
+        if progress:
+            progress(done, len(officers))
+
+    if jobs == 1:
+        _JOB = job
+        try:
+            for start, stop in spans:
+                collect(_render_chunk((start, stop)), stop)
+        finally:
+            _JOB = None
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _JOB = job
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
+                    collect(result, stop)
+        finally:
+            _JOB = None
+    pdf, index, qr_codes, warnings, problems = merge_chunks(results)
+    return FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes,
+                   glyph_warnings=warnings), problems
+
+
+def _render_chunk(span: tuple[int, int]) -> ChunkResult:
+    """Worker: lay out and preflight the officers ``span`` of the job."""
+    from .faces import FaceRenderer, face_key
+
+    job = _JOB
+    assert job is not None
+    if job.renderer is None:
+        job.renderer = FaceRenderer(job.project, job.gen)
+    start, stop = span
+    officers = list(job.officers[start:stop])
+    faces = job.renderer.render(officers, job.sides, job.extra_roots)
+    problems = job.check(job.gen, officers, faces)
+    keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
+    return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
+                       qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,
+                       problems=problems)
+
+
+def merge_chunks(results: Sequence[ChunkResult]):
+    """One face PDF from the chunks, in order; a face already seen is not added again."""
+    import pikepdf
+
+    results = sorted(results, key=lambda r: r.start)
+    if len(results) == 1:
+        only = results[0]
+        return (only.pdf, dict(only.index), dict(only.qr_codes), list(only.glyph_warnings),
+                list(only.problems))
+    dst = pikepdf.Pdf.new()
+    seen: dict[str, int] = {}
+    index: dict[tuple[str, str], int] = {}
+    qr_codes: dict = {}
+    warnings: list[str] = []
+    problems: list[Diagnostic] = []
+    sources = []
+    for result in results:
+        src = pikepdf.Pdf.open(io.BytesIO(result.pdf))
+        sources.append(src)
+        local: dict[int, int] = {}
+        for number, key in enumerate(result.keys):
+            if key not in seen:
+                seen[key] = len(dst.pages)
+                dst.pages.append(src.pages[number])
+            local[number] = seen[key]
+        index.update({k: local[v] for k, v in result.index.items()})
+        qr_codes.update(result.qr_codes)
+        warnings += [w for w in result.glyph_warnings if w not in warnings]
+        problems += result.problems
+    return save(dst), index, qr_codes, warnings, sorted(set(problems))
+
+
+_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
+_PRUNED = ("/XObject", "/Pattern", "/Shading", "/ExtGState")
+
+
+def prune_resources(pdf_bytes: bytes) -> bytes:
+    """Give each page only the resources its content names.
+
+    WeasyPrint shares one resource dictionary between all pages of a document,
+    listing every page's XObjects; a face turned into a Form XObject would carry
+    all of them, and the output grew with the square of the faces per document.
+    """
+    import pikepdf
+
+    pdf = pikepdf.Pdf.open(io.BytesIO(pdf_bytes))
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        if resources is None:
+            continue
+        content = page.obj.get("/Contents")
+        if isinstance(content, pikepdf.Array):
+            data = b"\n".join(part.read_bytes() for part in content)
+        else:
+            data = content.read_bytes() if content is not None else b""
+        names = {"/" + n.decode("latin-1") for n in _NAME.findall(data)}
+        own = pikepdf.Dictionary()
+        for key, value in resources.items():
+            if key in _PRUNED and isinstance(value, pikepdf.Dictionary):
+                kept = {k: v for k, v in value.items() if k in names}
+                own[key] = pikepdf.Dictionary(kept)
+            else:
+                own[key] = value
+        page.obj.Resources = own
+    return save(pdf)
+
+
+# --- parts: jobs too big for one PDF in memory (api.print_cards cuts them) ------------
+
+def merge_files(parts: Sequence[Path], output: Path, *, subject: str) -> str:
+    """Concatenate the part PDFs into ``output`` (atomically, reproducibly), streaming.
+
+    One part is open at a time: its objects are renumbered and written out, then it
+    is closed, so memory does not grow with the job (a pikepdf merge held every
+    part's objects until the end: about 15 MiB per 1,000 cards). Catalog entries
+    of the first part (an output intent, say) and its document info are kept: they
+    already name the generation.
+    """
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            _concat(parts, handle, subject)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return str(output)
+
+
+_TOKEN = re.compile(rb"(\((?:[^()\\]|\\.)*\))|(<[0-9A-Fa-f\s]*>)|(\d+) (\d+) R\b")
+_CATALOG, _PAGES, _INFO = 1, 2, 3
+
+
+class _Writer:
+    """A PDF written object by object, with a classic cross-reference table."""
+
+    def __init__(self, handle) -> None:
+        self.handle = handle
+        self.offset = 0
+        self.offsets: dict[int, int] = {}
+        self.digest = hashlib.sha256()
+        self.next = _INFO + 1
+        self.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+
+    def write(self, data: bytes) -> None:
+        self.handle.write(data)
+        self.digest.update(data)
+        self.offset += len(data)
+
+    def allocate(self) -> int:
+        self.next += 1
+        return self.next - 1
+
+    def object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
+        self.offsets[number] = self.offset
+        self.write(b"%d 0 obj\n" % number + body)
+        if stream is not None:
+            self.write(b"\nstream\n" + stream + b"\nendstream")
+        self.write(b"\nendobj\n")
+
+    def finish(self) -> None:
+        size = self.next
+        start = self.offset
+        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
+        rows += [b"%010d 00000 n \n" % self.offsets[n] for n in range(1, size)]
+        file_id = self.digest.hexdigest()[:32].encode()
+        rows.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
+                    b"startxref\n%d\n%%%%EOF\n" % (size, _CATALOG, _INFO, file_id, file_id, start))
+        self.handle.write(b"".join(rows))
+
+
+def _concat(parts: Sequence[Path], handle, subject: str) -> None:
+    import pikepdf
+
+    out = _Writer(handle)
+    kids: list[int] = []
+    catalog_extra = b""
+    info = b"<< >>"
+    for number, path in enumerate(parts):
+        with pikepdf.Pdf.open(path) as src:
+            mapping: dict[tuple[int, int], int] = {}
+            todo: list[tuple[int, int]] = []
+
+            def renumber(data: bytes, mapping=mapping, todo=todo) -> bytes:
+                def sub(match: re.Match) -> bytes:
+                    if match[3] is None:
+                        return match[0]
+                    key = (int(match[3]), int(match[4]))
+                    if key not in mapping:
+                        mapping[key] = out.allocate()
+                        todo.append(key)
+                    return b"%d 0 R" % mapping[key]
+                return _TOKEN.sub(sub, data)
+
+            if number == 0:
+                extra = {k: v for k, v in src.Root.items() if k not in ("/Pages", "/Type")}
+                catalog_extra = renumber(pikepdf.Dictionary(extra).unparse(resolved=True))[2:-2] if extra \
+                    else b""
+                if src.trailer.get("/Info") is not None:
+                    fields = dict(src.trailer.Info.items())
+                    fields["/Subject"] = pikepdf.String(subject)
+                    info = renumber(pikepdf.Dictionary(fields).unparse(resolved=True))
+            for page in src.pages:
+                obj = page.obj
+                del obj["/Parent"]
+                kid = out.allocate()
+                kids.append(kid)
+                out.object(kid, b"<< /Parent %d 0 R " % _PAGES + renumber(obj.unparse(resolved=True))[2:])
+            while todo:
+                key = todo.pop()
+                obj = src.get_object(key)
+                if isinstance(obj, pikepdf.Stream):
+                    raw = obj.read_raw_bytes()
+                    obj.stream_dict.Length = len(raw)
+                    out.object(mapping[key], renumber(obj.stream_dict.unparse(resolved=True)), raw)
+                else:
+                    out.object(mapping[key], renumber(obj.unparse(resolved=True)))
+    out.object(_PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>"
+               % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
+    out.object(_CATALOG, b"<< /Type /Catalog /Pages %d 0 R %s>>" % (_PAGES, catalog_extra))
+    out.object(_INFO, info)
+    out.finish()

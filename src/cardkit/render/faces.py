@@ -1,0 +1,251 @@
+"""Card faces: generation + officer -> HTML (Jinja) -> laid-out pages (WeasyPrint).
+
+Each distinct face is rendered once: officers share a back when their backs are
+identical, so a roster of a thousand needs one back page, not a thousand.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ..design.templating import make_environment
+from ..errors import FetchRefused, InputError
+from ..i18n import _
+from ..model import Generation, Officer
+from ..project import Project
+from .qr import QrGraphic, largest_clear_mm, vector_qr
+
+SIDES = ("front", "back")
+
+
+@dataclass
+class FaceSet:
+    """The distinct faces of a job, rendered as one page each (trim + bleed)."""
+
+    pdf: bytes  # one page per distinct face, in order of ``faces``
+    faces: list[str]  # face HTML, index = page number
+    index: dict[tuple[str, str], int]  # (officer id, side) -> page number
+    qr_codes: dict[str, QrGraphic] = field(default_factory=dict)  # officer id -> code
+    glyph_warnings: list[str] = field(default_factory=list)
+    document: Any = None  # weasyprint Document, for preflight on the laid-out boxes
+
+
+class FaceRenderer:
+    """Renders faces of one generation for one project."""
+
+    def __init__(self, project: Project, generation: Generation) -> None:
+        self.project = project
+        self.gen = generation
+        dirs = project.layers("templates")
+        self.template_dirs = dirs
+        self.env = make_environment(dirs)
+        templates = generation.data.get("templates", {})
+        self.front_template = self._get(templates.get("front", "front.html"))
+        self.back_template = self._get(templates.get("back", "back.html"))
+        self.document_template = self._get("document.html")
+        self.stylesheet = self._get(templates.get("stylesheet", "card.css"))
+        self.base_context = self._base_context()
+
+    def _get(self, name: str) -> Any:
+        import jinja2
+
+        own = f"{self.gen.id}/{name}"
+        try:
+            return self.env.get_template(own)
+        except jinja2.TemplateNotFound:
+            pass
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateNotFound:
+            raise InputError(
+                f"generation {self.gen.id}: " + _("template {name} not found in {folders}").format(
+                    name=repr(name), folders=", ".join(str(d) for d in self.template_dirs))
+            ) from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise InputError(f"{exc.filename or name}:{exc.lineno}: "
+                             + _("template: {problem}").format(problem=exc.message)) from None
+
+    def asset_url(self, name: str) -> str:
+        for folder in self.template_dirs:
+            path = (folder / "assets" / name).resolve()
+            if path.is_file() and path.is_relative_to(folder):
+                return path.as_uri()
+        raise InputError(f"generation {self.gen.id}: "
+                         + _("asset {name} not found in templates/assets/").format(name=repr(name)))
+
+    def _base_context(self) -> dict[str, Any]:
+        data = self.gen.data
+        mascot = data.get("mascot") or None
+        shown = "mascot" in self.gen.shows("front") + self.gen.shows("back")
+        mascot_url = self.asset_url(mascot["image"]) if shown and mascot and mascot.get("image") else ""
+        from ..design.generations import SCHEMA
+
+        return {
+            "gen": {"id": self.gen.id, **{key: data.get(key) for key in SCHEMA}},
+            "card": self.gen.card,
+            "colors": data.get("colors", {}),
+            "fonts": data.get("fonts", {}),
+            "texts": data.get("texts", {}),
+            "mascot_url": mascot_url,
+            # light the card keeps around the code (the caption's gap): enough for the
+            # biggest modules this size can have, so every officer's face lays out alike
+            "qr_clear_mm": round(largest_clear_mm(float((data.get("qr") or {}).get("size_mm", 18))), 2),
+        }
+
+    def qr_for(self, officer: Officer) -> QrGraphic | None:
+        settings = self.gen.data.get("qr") or {}
+        if self.gen.qr_field is None:
+            return None
+        payload = officer.as_context().get(self.gen.qr_field, "")
+        if not payload:
+            return None
+        colors = self.gen.data.get("colors", {})
+        return vector_qr(str(payload), float(settings.get("size_mm", 18)),
+                         ec=str(settings["ec"]) if settings.get("ec") else None,
+                         dark=colors.get("qr", "#000000"), light=colors.get("qr_light", "#ffffff"),
+                         min_module_mm=self.gen.qr_min_module_mm)
+
+    def face_html(self, officer: Officer, side: str, qr: QrGraphic | None) -> str:
+        template = self.front_template if side == "front" else self.back_template
+        context = {
+            **self.base_context,
+            "side": side,
+            "show": self.gen.shows(side),
+            "face": self.gen.data.get(side, {}),
+            "officer": officer.as_context(),
+            "unit": officer.unit.as_context(),
+            "qr": {"svg": Markup(qr.svg), "payload": qr.payload,
+                   "module_mm": qr.module_mm} if qr else None,
+        }
+        return _render_template(template, context)
+
+    def document_html(self, faces: Sequence[str]) -> str:
+        css = _render_template(self.stylesheet, self.base_context)
+        return _render_template(
+            self.document_template,
+            {**self.base_context, "stylesheet": Markup(css), "faces": [Markup(f) for f in faces]},
+        )
+
+    def render(self, officers: Sequence[Officer], sides: Sequence[str] = SIDES,
+               extra_roots: Sequence[Path] = ()) -> FaceSet:
+        faces: list[str] = []
+        seen: dict[str, int] = {}
+        index: dict[tuple[str, str], int] = {}
+        qr_codes: dict[str, QrGraphic] = {}
+        for officer in officers:
+            qr = self.qr_for(officer)
+            if qr:
+                qr_codes[officer.id] = qr
+            for side in sides:
+                html = self.face_html(officer, side, qr)
+                key = face_key(html)
+                if key not in seen:
+                    seen[key] = len(faces)
+                    faces.append(html)
+                index[(officer.id, side)] = seen[key]
+        document, pdf, warnings = self.layout(faces, extra_roots)
+        if self.gen.data.get("fit"):  # shrink/wrap fields that overflow (generation's fit:)
+            from .fit import fit_faces
+
+            faces, document, pdf, warnings = fit_faces(self, faces, (document, pdf, warnings),
+                                                       extra_roots)
+        return FaceSet(pdf=pdf, faces=faces, index=index, qr_codes=qr_codes,
+                       glyph_warnings=warnings, document=document)
+
+    def layout(self, faces: Sequence[str], extra_roots: Sequence[Path] = ()) -> tuple:
+        """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings)."""
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        from ..design.fetcher import RootedFetcher, refusals_are_errors
+
+        fetcher = RootedFetcher([*self.project.allowed_roots(), *extra_roots])
+        html = self.document_html(faces)
+        base_url = self.template_dirs[0].as_uri() + "/"
+        with refusals_are_errors(fetcher), _captured_weasyprint_warnings() as warnings:
+            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                font_config=FontConfiguration(), presentational_hints=False)
+            _refuse_attachments(document)
+            pdf = document.write_pdf(uncompressed_pdf=False)
+        holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
+        if holes:  # a broken image would leave a hole in the card
+            raise InputError(f"generation {self.gen.id}: " + _(
+                "{problem}; the card would have a hole there").format(problem=holes[0].rstrip(": ")))
+        if len(document.pages) != len(faces):
+            raise InputError(
+                f"generation {self.gen.id}: " + _("{faces} faces laid out on {pages} pages; a face "
+                                                  "overflows its card").format(
+                    faces=len(faces), pages=len(document.pages))
+            )
+        return document, pdf, [w for w in warnings if "glyph" in w.lower()]
+
+
+def _refuse_attachments(document: Any) -> None:
+    """cardkit adds no file attachments; a template's ``rel=attachment`` is an error."""
+    urls = [(getattr(a.source, "args", ()) + (None,) * 3)[2] or _("a file")
+            for a in document.metadata.attachments]
+    urls += [target for page in document.pages for kind, target, *_ in page.links
+             if kind == "attachment"]
+    if urls:
+        raise FetchRefused(_("a template attaches {url} (rel=attachment); cards carry no file "
+                             "attachments").format(url=urls[0]))
+
+
+_DATA_OFFICER = re.compile(r' data-officer="[^"]*"')
+
+
+def face_key(html: str) -> str:
+    """What makes two faces print the same: their HTML less the officer-id attribute
+    (every face carries one, so without this no two officers would share a back)."""
+    return _DATA_OFFICER.sub("", html)
+
+
+def _render_template(template: Any, context: dict[str, Any]) -> str:
+    """Render, turning a template's mistake into one located error line."""
+    import jinja2
+
+    from ..errors import CardkitError
+
+    try:
+        return template.render(context)
+    except CardkitError:
+        raise
+    except Exception as exc:  # a template's own mistake: 1/0, a bad filter argument, ...
+        what = str(exc) if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: {exc}"
+        where = template.filename or template.name
+        line = 0
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith((".html", ".css")):
+                where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        raise InputError(f"{where}:{line}: " + _("template: {problem}").format(problem=what)) from None
+
+
+@contextmanager
+def _captured_weasyprint_warnings() -> Iterator[list[str]]:
+    """Collect WeasyPrint's warnings (missing glyphs are only logged, never raised)."""
+    messages: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect(level=logging.WARNING)
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate

@@ -1,0 +1,92 @@
+"""Read a roster (who gets cards) from a file or standard input, by its format, or from
+Python data (the API's in-memory roster), into raw records."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..i18n import _
+from .records import RawRecord, RawRoster
+
+
+def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
+    """Read a roster file by its extension (or, for ``-``, standard input, by its content).
+
+    ``sheet`` names the worksheet of an XLSX roster (default: the first one).
+    """
+    from . import csv_roster, xlsx_roster, yaml_roster
+
+    if str(path) == "-":
+        data = sys.stdin.buffer.read()
+        root = Path.cwd()
+        if data.startswith(b"PK\x03\x04"):
+            return xlsx_roster.read_xlsx_roster(data, name="<stdin>", root=root, sheet=sheet)
+        _no_sheet(sheet, "<stdin>")
+        if _looks_like_yaml(data):
+            return yaml_roster.read_yaml_roster(data, name="<stdin>", root=root)
+        return csv_roster.read_csv_roster(data, name="<stdin>", root=root)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(_("roster {path} not found").format(path=repr(str(path))))
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
+                                            sheet=sheet)
+    _no_sheet(sheet, str(path))
+    if suffix in (".yaml", ".yml"):
+        return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
+    if suffix in (".csv", ".txt", ".tsv"):
+        return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
+    if suffix == ".xls":
+        raise InputError(_("roster {path}: old Excel format (.xls); in Excel use "
+                           "Save As > Excel Workbook (.xlsx) or CSV UTF-8").format(path=repr(str(path))))
+    raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv or .xlsx").format(
+        path=repr(str(path)), suffix=suffix or _("(none)")))
+
+
+def read_data(data: object, name: str = "<roster>") -> RawRoster:
+    """A roster given as Python data (the API's in-memory roster) as raw records.
+
+    ``data`` is a list of officer mappings (the roster's field names, ``extra`` a
+    nested mapping), or a mapping with ``unit:`` and ``officers:`` like a YAML
+    roster. Officer *n* is located as line *n* of ``name``; values become text.
+    """
+    from collections.abc import Mapping
+
+    unit = None
+    officers = data
+    if isinstance(data, Mapping):
+        unknown = [k for k in data if k not in ("unit", "officers")]
+        if unknown:
+            raise InputError(f"{name}: " + _('unknown key (expected "unit" and "officers")')
+                             + f": {', '.join(map(str, unknown))}")
+        unit = {str(k): _text(v) for k, v in (data.get("unit") or {}).items()}
+        officers = data.get("officers") or []
+    records = []
+    for number, item in enumerate(officers, start=1):  # type: ignore[arg-type]
+        if not isinstance(item, Mapping):
+            raise InputError(f"{name}:{number}: " + _("expected a mapping of officer fields"))
+        fields: dict[str, str | None] = {}
+        for key, value in item.items():
+            if key == "extra" and isinstance(value, Mapping):
+                fields.update({f"extra.{k}": _text(v) for k, v in value.items()})
+            else:
+                fields[str(key)] = _text(value)
+        records.append(RawRecord(fields=fields, file=name, line=number))
+    return RawRoster(file=name, records=records, unit=unit, root=None)
+
+
+def _text(value: object) -> str | None:
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _no_sheet(sheet: str | None, name: str) -> None:
+    if sheet is not None:
+        raise InputError(f"{name}: " + _("--sheet applies only to XLSX rosters"))
+
+
+def _looks_like_yaml(data: bytes) -> bool:
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
+    return head.startswith((b"unit:", b"officers:", b"---", b"#"))

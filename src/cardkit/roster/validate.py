@@ -1,0 +1,255 @@
+"""Turn raw roster records into officers, collecting every problem in one pass."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from ..errors import Diagnostic, InputError
+from ..i18n import _
+from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
+from ..project import did_you_mean
+from . import phones, textsafety
+from .records import UNIT_COLUMNS, RawRecord, RawRoster
+
+REQUIRED = ("id", "name")
+# Fields holding telephone numbers, with the function that checks and formats each.
+NUMBER_FIELDS = {"phone": phones.format_phone, "mobile": phones.format_mobile,
+                 "hotline": phones.format_phone}
+
+
+def build_roster(
+    raw: RawRoster,
+    default_unit: Mapping[str, object] | None = None,
+    extra_fields: Iterable[str] = (),
+    needs: Mapping[str, str] | None = None,
+) -> Roster:
+    """Check every record of ``raw`` and return the roster, or raise InputError listing all.
+
+    ``needs`` maps fields the generation cannot do without to the reason given when missing.
+    """
+    problems: list[Diagnostic] = textsafety.clean_roster(raw)  # controls, bidi, NUL, length
+    base_unit = _unit_fields(default_unit or {}, "cardkit.yaml",
+                             getattr(default_unit, "lines", {}), problems)
+    if raw.unit:
+        own = _unit_fields(raw.unit, raw.file, raw.unit_lines, problems)
+        base_unit.update({k: v for k, v in own.items() if v})
+    known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
+    allowed_extra = set(extra_fields)
+    officers: list[Officer] = []
+    first_line: dict[str, int] = {}
+    units: dict[tuple, Unit] = {}
+    if not raw.records:
+        problems.append(Diagnostic(file=raw.file, message=_("the roster lists no officers")))
+    for record in raw.records:
+        for key, reason in (needs or {}).items():
+            if not record.fields.get(key):
+                problems.append(_diag(record, key, _("missing: {reason}").format(reason=reason)))
+        officer = _build_officer(record, base_unit, known, allowed_extra, units, problems,
+                                 raw.root)
+        if officer is None:
+            continue
+        if officer.id in first_line:
+            problems.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
+                id=officer.id, line=first_line[officer.id])))
+            continue
+        first_line[officer.id] = record.line
+        officers.append(officer)
+    if problems:
+        raise InputError(_("bad roster"), problems)
+    return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
+
+
+URL_SCHEMES = ("https://", "http://", "weixin://")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
+
+
+def qr_from_screenshot(name: str, root: Path | None) -> str:
+    """The payload of the one QR code in a screenshot (a path relative to the roster's folder).
+
+    Raises ValueError with the message to show when the file is missing, outside the
+    roster's folder, unreadable, or holds no QR code or more than one.
+    """
+    folder = (root or Path.cwd()).resolve()
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder):
+        raise ValueError(f'"{name}": ' + _("a screenshot must be inside the roster's folder"))
+    if not path.is_file():
+        raise ValueError(f'"{name}": ' + _("screenshot not found (looked in {folder})").format(
+            folder=folder))
+    return _decode_screenshot(str(path), name)
+
+
+@functools.lru_cache(maxsize=256)
+def _decode_screenshot(path: str, name: str) -> str:
+    from PIL import Image, UnidentifiedImageError
+
+    from ..render.qr import decode
+
+    try:
+        with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                payloads = decode(image.convert("RGB"))
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning) as exc:
+        raise ValueError(f'"{name}": ' + _("not a readable image ({reason})").format(reason=exc)) from None
+    distinct = sorted(set(payloads))
+    if not distinct:
+        raise ValueError(f'"{name}": ' + _("no QR code found in the screenshot; crop it to the "
+                                           "officer's WeChat QR code and make sure it is sharp"))
+    if len(distinct) > 1:
+        listed = ", ".join(f'"{p}"' for p in distinct)
+        raise ValueError(f'"{name}": ' + _("{count} QR codes in the screenshot ({listed}); crop it "
+                                           "to the officer's own code").format(
+            count=len(distinct), listed=listed))
+    if not distinct[0].startswith(URL_SCHEMES):
+        raise ValueError(f'"{name}": ' + _('the QR code holds "{payload}", not a WeChat URL').format(
+            payload=distinct[0]))
+    return distinct[0]
+
+
+def number_problem(key: str, text: str) -> str | None:
+    """Why ``text`` is not a valid number for field ``key`` (naming spreadsheet damage), or None."""
+    try:
+        NUMBER_FIELDS[key](text)
+        return None
+    except phones.PhoneError:
+        pass
+    damage = phones.excel_damage(text)
+    if damage:
+        return damage
+    if key == "mobile":
+        return f'"{text}": ' + _("not a valid mobile number")
+    return f'"{text}": ' + _("not a valid Chinese number")
+
+
+def _subject(record: RawRecord) -> str:
+    officer_id = record.fields.get("id")
+    return f"officer {officer_id}" if officer_id else "officer (no id)"
+
+
+def _diag(record: RawRecord, field: str, message: str) -> Diagnostic:
+    return Diagnostic(file=record.file, line=record.line_of(field), subject=_subject(record),
+                      field=field, message=message)
+
+
+def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, int],
+                 problems: list[Diagnostic]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for key, value in source.items():
+        where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
+        if key not in UNIT_FIELDS:
+            problems.append(Diagnostic(**where, message=_("unknown field")
+                                       + did_you_mean(key, UNIT_FIELDS)))
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
+            problems.append(Diagnostic(**where, message=_(
+                "written as a number (YAML reads it as {value}); put it in quotes so that "
+                "leading zeros are kept").format(value=value)))
+            continue
+        if value is not None:
+            fields[key] = str(value).strip()
+        if key == "hotline" and fields.get(key):
+            message = number_problem(key, fields[key])
+            if message:
+                problems.append(Diagnostic(**where, message=message))
+            else:
+                fields[key] = phones.format_phone(fields[key])
+    return fields
+
+
+def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str],
+                   allowed_extra: set[str], units: dict[tuple, Unit],
+                   problems: list[Diagnostic], root: Path | None = None) -> Officer | None:
+    before = len(problems)
+    values: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    for key, value in record.fields.items():
+        if key.startswith("extra."):
+            if value:
+                extra[key[len("extra."):]] = value
+            continue
+        if key not in known and key not in allowed_extra:
+            problems.append(_diag(record, key, _("unknown field")
+                                  + did_you_mean(key, sorted(known - {"extra"}))))
+            continue
+        if key in allowed_extra:
+            extra[key] = value or ""
+            continue
+        if value is not None:
+            values[key] = value.strip()
+    for key in REQUIRED:
+        if not values.get(key):
+            problems.append(_diag(record, key, _("missing (required)")))
+    if not values.get("phone") and not values.get("mobile"):
+        problems.append(_diag(record, "phone", _("an officer needs a phone or a mobile number")))
+    for key, text in list(values.items()):
+        kind = record.kinds.get(key)
+        if kind == "date":
+            if key in record.readings:  # YAML
+                message = f'"{text}" ' + _("is read by YAML as a date; put it in quotes")
+            else:
+                message = f'"{text}": ' + _("a date cell where text belongs ({fix})").format(
+                    fix=_(phones.FIX))
+            problems.append(_diag(record, key, message))
+            values.pop(key)
+        elif key in record.numeric and key not in NUMBER_FIELDS:
+            reading = record.readings.get(key, text)
+            if reading != text:
+                problems.append(_diag(record, key, f'"{text}" ' + _(
+                    "is read by YAML as the number {reading}; put it in quotes").format(
+                    reading=reading)))
+    for key in NUMBER_FIELDS:
+        text = values.get(key)
+        if not text:
+            continue
+        if key in record.numeric:
+            reading = record.readings.get(key, text)
+            if reading != text:
+                message = _("was written as a number (YAML reads it as {reading}); put it in "
+                            "quotes so that leading zeros are kept").format(reading=reading)
+            else:
+                message = _("was written as a number; put it in quotes so that leading zeros "
+                            "are kept")
+            problems.append(_diag(record, key, f'"{text}" ' + message))
+            continue
+        message = number_problem(key, text)
+        if message:
+            problems.append(_diag(record, key, message))
+        else:
+            values[key] = NUMBER_FIELDS[key](text)
+    wechat = values.get("wechat", "")
+    if wechat and wechat.lower().endswith(IMAGE_SUFFIXES):
+        try:
+            wechat = qr_from_screenshot(wechat, root)
+        except ValueError as exc:
+            problems.append(_diag(record, "wechat", str(exc)))
+            wechat = ""
+    elif wechat and not wechat.startswith(URL_SCHEMES):
+        problems.append(_diag(record, "wechat", f'"{wechat}": ' + _(
+            "expected the URL inside the officer's WeChat QR code (https://u.wechat.com/...) "
+            "or the path of a screenshot of it (.png, .jpg)")))
+    unit_values = dict(base_unit)
+    for column, unit_key in UNIT_COLUMNS.items():
+        if values.get(column):
+            unit_values[unit_key] = values[column]
+    if not unit_values.get("name"):
+        problems.append(_diag(record, "unit", _("no unit name (give unit: in the roster "
+                                                "or in cardkit.yaml, or a unit column)")))
+    if len(problems) > before:
+        return None
+    key = tuple(sorted(unit_values.items()))
+    unit = units.get(key)
+    if unit is None:
+        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS})
+    return Officer(
+        id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
+        phone=values.get("phone", ""), mobile=values.get("mobile", ""),
+        wechat=wechat, area=values.get("area", ""), extra=extra,
+        source=Source(record.file, record.line),
+    )

@@ -1,0 +1,125 @@
+"""Scaffolds: a new bureau's working folder (`init`) and a new generation (`new`).
+
+What is written prints as it is: `cardkit init DIR && cardkit --project DIR print
+--gen local` works with no edits, with fictional officers to be replaced.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from pathlib import Path
+
+from ..design import generations
+from ..errors import InputError, UsageError
+from ..i18n import _
+from ..project import CONFIG_KEYS, CONFIG_NAME, Project, open_project
+
+GEN_ID = re.compile(r"^[\w][\w.-]*$")
+DEFAULT_GEN = "local"
+DEFAULT_BASE = "2022"
+
+ROSTER = """\
+# 本单位的民警名单（示例：姓名、号码均为虚构，请换成真实数据）。
+# 字段说明见 docs/reference.md；也可以用 CSV/XLSX，表头可写中文（编号 姓名 职务 电话 手机 微信 辖区）。
+unit:
+  name: 示例县公安局城关派出所
+  address: 示例县城关镇人民路1号
+  hotline: "0000-1234567"
+officers:
+  - id: CG001
+    name: 张卫东
+    post: 社区民警
+    phone: "0000-1234501"
+    mobile: "13900000001"
+    wechat: https://u.wechat.com/EXAMPLE-CG001
+    area: 东关社区
+  - id: CG002
+    name: 李秀英
+    post: 社区民警
+    phone: "0000-1234502"
+    mobile: "13900000002"
+    wechat: https://u.wechat.com/EXAMPLE-CG002
+    area: 西关社区
+"""
+
+
+def _config_text() -> str:
+    lines = ["# cardkit settings for this folder. Every setting:"]
+    lines += [f"#   {key}: {text}" for key, text in CONFIG_KEYS.items()]
+    lines += ["roster: roster.yaml", "output: out", "paper: A4", ""]
+    return "\n".join(lines)
+
+
+def generation_text(gen_id: str, base: generations.Generation, year: int | None = None) -> str:
+    """A generation file that extends ``base``, listing every key the schema knows."""
+    year = year or datetime.date.today().year
+    lines = [
+        f"# Generation {gen_id}: builds on {base.id} ({base.title}); state only what differs.",
+        f"# `cardkit show {gen_id}` prints the resolved result, `cardkit diff {base.id} {gen_id}`",
+        "# what differs. Keys a generation may set (see docs/reference.md):",
+    ]
+    lines += [f"#   {key}: {text}" for key, text in generations.SCHEMA.items()]
+    lines += [
+        f"title: {json.dumps(f'警民联系卡（{gen_id}）', ensure_ascii=False)}",
+        f"year: {year}",
+        f'extends: "{base.id}"',
+        f"summary: {json.dumps(f'在 {base.id} 版基础上的本单位版本', ensure_ascii=False)}",
+    ]
+    colors = base.data.get("colors") or {}
+    if colors:
+        lines.append("# colors:  # the base's colours; uncomment and change what differs")
+        lines += [f'#   {key}: "{value}"' for key, value in colors.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _check_id(gen_id: str) -> None:
+    if not GEN_ID.match(gen_id):
+        raise UsageError(f"generation id {gen_id!r}: " + _("use letters, digits, '-', '_' or '.'"))
+
+
+def _write_new(files: dict[Path, str]) -> list[str]:
+    existing = [str(p) for p in files if p.exists()]
+    if existing:
+        raise InputError(f"{existing[0]}: " + _("already exists; cardkit does not overwrite it"))
+    written = []
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(str(path))
+    return written
+
+
+def init(directory: str | Path, base: str = DEFAULT_BASE, gen_id: str = DEFAULT_GEN) -> list[str]:
+    """Create cardkit.yaml, roster.yaml, generations/GEN.yaml and templates/ in ``directory``."""
+    _check_id(gen_id)
+    root = Path(directory)
+    if root.exists() and not root.is_dir():
+        raise InputError(f"{root}: " + _("exists and is not a folder"))
+    base_gen = generations.load(open_project(root if root.is_dir() else None), base)
+    files = {
+        root / CONFIG_NAME: _config_text(),
+        root / "roster.yaml": ROSTER,
+        root / "generations" / f"{gen_id}.yaml": generation_text(gen_id, base_gen),
+        root / "templates" / "README.md": (
+            "# templates/\n\nA file here overrides cardkit's built-in template of the same name\n"
+            "(front.html, back.html, card.css, blocks/*.html). An override can extend the one it\n"
+            'replaces: `{% extends "!builtin/front.html" %}`. Empty: the built-ins are used.\n'),
+        root / ".gitignore": "out/\n",
+    }
+    written = _write_new(files)
+    generations.load(open_project(root), gen_id)  # the scaffold must resolve as written
+    return written
+
+
+def new_generation(project: Project, gen_id: str, base: str) -> str:
+    """Write generations/GEN.yaml in the project, extending ``base``."""
+    _check_id(gen_id)
+    if gen_id == base:
+        raise UsageError(_("generation {id} cannot extend itself").format(id=gen_id))
+    base_gen = generations.load(project, base)
+    target = project.root / "generations" / f"{gen_id}.yaml"
+    written = _write_new({target: generation_text(gen_id, base_gen)})[0]
+    generations.load(project, gen_id)
+    return written
