@@ -10,7 +10,7 @@ from pathlib import Path
 import _golden
 import pikepdf
 import pytest
-from conftest import EXAMPLE_ROSTER, REPO, run_cli
+from conftest import REPO, project_with, run_cli
 from pdfcheck import boxes_mm, find_text, qr_codes
 
 from cardkit.pdf.pdfx import rgb_uses
@@ -30,12 +30,7 @@ SHOP_GENERATIONS = {
 
 
 def _project(root: Path, config: str = "roster: roster.yaml\n") -> Path:
-    (root / "generations").mkdir(parents=True, exist_ok=True)
-    for name, text in SHOP_GENERATIONS.items():
-        (root / "generations" / name).write_text(text, encoding="utf-8")
-    (root / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
-    (root / "cardkit.yaml").write_text(config, encoding="utf-8")
-    return root
+    return project_with(root, SHOP_GENERATIONS, config)
 
 
 @pytest.fixture(scope="module")

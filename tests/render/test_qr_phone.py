@@ -7,7 +7,7 @@ import io
 import pypdfium2 as pdfium
 import pytest
 import zxingcpp
-from conftest import EXAMPLE_ROSTER, REPO, run_cli
+from conftest import REPO, project_with, run_cli
 from PIL import Image, ImageEnhance, ImageFilter
 
 from cardkit.design import generations
@@ -119,13 +119,7 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def qr_project(tmp_path_factory):
-    root = tmp_path_factory.mktemp("qrfloor")
-    (root / "generations").mkdir()
-    for name, text in SMALL.items():
-        (root / "generations" / name).write_text(text, encoding="utf-8")
-    (root / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
-    (root / "cardkit.yaml").write_text("roster: roster.yaml\n", encoding="utf-8")
-    return root
+    return project_with(tmp_path_factory.mktemp("qrfloor"), SMALL)
 
 
 def _check(project, gen):
