@@ -15,7 +15,11 @@ UNITS = (
     ("柳州市公安局示例一派出所", "柳州市城中区示例路2号", "0772-0000100"),
     ("柳州市公安局示例二派出所", "柳州市鱼峰区示例街3号", "0772-0000200"),
 )
-HEADER = ["编号", "姓名", "职务", "电话", "手机", "微信", "辖区", "单位", "地址", "值班电话"]
+HEADER = ["编号", "姓名", "职务", "电话", "手机", "微信", "辖区", "单位", "地址", "值班电话",
+          "网上公安局", "网上警务室", "卡通形象"]
+# The placeholders (example.gov.cn, 0772-0000000) pass because the repository's cardkit.yaml
+# marks its rosters specimen: true; elsewhere, run with such a cardkit.yaml too.
+WEB = ("https://wsgaj.example.gov.cn", "https://jwsh.example.gov.cn", "螺警官")
 
 
 def officers(n: int, seed: int = 2022):
@@ -28,6 +32,7 @@ def officers(n: int, seed: int = 2022):
             f"BK{i:06d}", name, rng.choice(POSTS),
             f"0772-{i % 10_000_000:07d}", f"138{i % 100_000_000:08d}",
             f"https://u.wechat.com/BENCH{i:06d}", rng.choice(AREAS), unit, address, hotline,
+            *WEB,
         ]
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import yamlio
 from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
-from .i18n import _
+from .i18n import _, ngettext
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
@@ -71,10 +71,16 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             raise UsageError(_("an in-memory roster lists mappings or Officer objects, not both"))
         result = Roster(officers=tuple(roster), source="<roster>")  # type: ignore[arg-type]
     else:
+        from .roster.validate import QrRule
+
         raw = read_data(roster) if _in_memory(roster) else \
             read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+        qr = None
+        if gen.qr_field is not None:
+            qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
         result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                              needs=generation_needs(gen))
+                              needs=generation_needs(gen),
+                              specimen=project.config.get("specimen") is True, qr=qr)
     if officer_ids:
         known = {o.id: o for o in result.officers}
         missing = [i for i in officer_ids if i not in known]
@@ -82,16 +88,77 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
         wanted = set(officer_ids)
-        result = Roster(officers=tuple(o for o in result.officers if o.id in wanted),
-                        source=result.source, root=result.root)
-    return result
+        result = replace(result, officers=tuple(o for o in result.officers if o.id in wanted))
+    return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
-    """Officer fields this generation cannot print without (the QR payload, say)."""
-    if gen.qr_field is None:
+    """Officer fields this generation cannot print without (a QR payload under missing: error)."""
+    if gen.qr_field is None or qr_missing(gen) != "error":
         return {}
-    return {gen.qr_field: _("generation {gen} prints a QR code of this field").format(gen=gen.id)}
+    return {gen.qr_field: _("generation {gen} prints a QR code of this field (qr: missing: "
+                            "error)").format(gen=gen.id)}
+
+
+def qr_missing(gen: Generation) -> str:
+    """What a card does when the officer's QR field is empty: omit (default) or error."""
+    return str((gen.data.get("qr") or {}).get("missing") or "omit")
+
+
+# The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
+UNIT_COLUMN_NAMES = {"address": "地址", "hotline": "值班电话", "website": "网站", "weibo": "微博",
+                     "mascot": "卡通形象"}
+
+
+def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
+    """What the cards of ``roster`` leave off: one warning per missing unit field, one for
+    the officers printed without their QR code."""
+    warnings = []
+    file = str(roster.source)
+    for key in generations.unit_fields(gen):
+        lacking = [o for o in roster.officers if not o.unit.value(key)]
+        if not lacking:
+            continue
+        column = key[4:] if key.startswith("web.") else UNIT_COLUMN_NAMES.get(key, key)
+        written = (f"web: [{{label: {key[4:]}, url: https://...}}]" if key.startswith("web.")
+                   else f"{key}: ...")
+        if len(lacking) == len(roster.officers):
+            whose = _("no officer's unit gives it")
+        else:
+            whose = _("the unit of {count} officers ({ids}) does not give it").format(
+                count=len(lacking), ids=_id_list(lacking))
+        warnings.append(Diagnostic(file=file, subject="unit", field=key, severity="warning",
+                                   message=_(
+            "{whose}; generation {gen} prints it, so the cards leave it off (write "
+            "{written} under unit: in cardkit.yaml or the roster, or fill a {column} column)"
+        ).format(whose=whose, gen=gen.id, written=written, column=column)))
+    if gen.qr_field is not None and qr_missing(gen) == "omit":
+        lacking = [o for o in roster.officers if not o.as_context().get(gen.qr_field)]
+        if lacking:
+            warnings.append(Diagnostic(
+                file=file, subject="officer " + _id_list(lacking), field=gen.qr_field,
+                severity="warning", message=ngettext(
+                    "empty: this officer's card is printed without its QR code (qr: missing: "
+                    "omit in generation {gen})",
+                    "empty: these {count} officers' cards are printed without their QR code "
+                    "(qr: missing: omit in generation {gen})", len(lacking)).format(
+                    count=len(lacking), gen=gen.id)))
+    return warnings
+
+
+def _id_list(officers: list[Officer], shown: int = 8) -> str:
+    ids = ", ".join(o.id for o in officers[:shown])
+    return ids + (_(" and {count} more").format(count=len(officers) - shown)
+                  if len(officers) > shown else "")
+
+
+def specimen_notice(roster: Roster) -> Diagnostic | None:
+    """The one notice a job made from a specimen roster gives."""
+    if not roster.specimen:
+        return None
+    return Diagnostic(file=str(roster.source), severity="notice", message=_(
+        "printed specimens: the roster is marked specimen: true, so its placeholders are "
+        "allowed and every card carries a 样张 / SPECIMEN mark"))
 
 
 @dataclass
@@ -178,9 +245,9 @@ class PrintResult:
     """``sheet`` or ``cards``."""
     pdf: bytes | None = None
     """The PDF itself, when no ``output`` was given."""
-    notices: list[Diagnostic] = field(default_factory=list)
-    """What the job adapted and says once (``severity="notice"``): a design laid out at a
-    stock's card size, say. Never a failure."""
+    notes: list[Diagnostic] = field(default_factory=list)
+    """Warnings (what the cards leave off) and notices (specimens, a design laid out at a
+    stock's card size) of the job."""
     details: list[str] = field(default_factory=list)
     """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
 
@@ -219,11 +286,12 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
+        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
     if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:
         result = _print_roster(project, options, gen, roster)
-    result.notices = notices
+    result.notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *notices]
     return result
 
 
@@ -397,7 +465,8 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None, color: str | None = None,
           preset: str | None = None) -> list[Diagnostic]:
-    """Validate and preflight without writing anything; returns the problems found.
+    """Validate and preflight without writing anything; returns the problems found
+    (errors, and the warnings of what the cards would leave off).
 
     ``color``/``preset`` (and cardkit.yaml) as for print: in CMYK the generation's
     CMYK colours and images are checked, and the rendered faces read back for RGB.
@@ -421,7 +490,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
         return exc.diagnostics or [Diagnostic(message=exc.message)]
     faces = FaceRenderer(project, gen).render(loaded.officers,
                                               extra_roots=[loaded.root] if loaded.root else [])
-    problems = check_faces(gen, list(loaded.officers), faces)
+    problems = [*check_faces(gen, list(loaded.officers), faces), *loaded.notes]
     if options.color == "cmyk":
         problems += _rgb_in_faces(gen, faces.pdf)
     return problems

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import Diagnostic
+
 OFFICER_FIELDS = ("id", "name", "post", "phone", "mobile", "wechat", "area")
-UNIT_FIELDS = ("name", "address", "hotline", "website", "weibo", "wechat")
+UNIT_FIELDS = ("name", "address", "hotline", "website", "weibo", "wechat", "web", "mascot")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ class Unit:
     website: str = ""
     weibo: str = ""
     wechat: str = ""
+    web: tuple[tuple[str, str], ...] = ()  # (label, url): 网上公安局, 网上警务室, ...
+    mascot: str = ""  # the caption under the generation's mascot, e.g. 螺警官
+    specimen: bool = False  # from a roster marked specimen: true (cards carry 样张 / SPECIMEN)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def as_context(self) -> dict[str, Any]:
@@ -39,8 +44,17 @@ class Unit:
             "website": self.website,
             "weibo": self.weibo,
             "wechat": self.wechat,
+            "web": [{"label": label, "url": url} for label, url in self.web],
+            "mascot": self.mascot,
+            "specimen": self.specimen,
             "extra": dict(self.extra),
         }
+
+    def value(self, key: str) -> str:
+        """A unit field by name; ``web.LABEL`` is the web address of that label."""
+        if key.startswith("web."):
+            return next((url for label, url in self.web if label == key[4:]), "")
+        return str(getattr(self, key, "") or "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,6 +92,8 @@ class Roster:
     officers: tuple[Officer, ...]
     source: str = ""
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
+    specimen: bool = False  # marked specimen: true: placeholders allowed, cards marked 样张
+    notes: tuple[Diagnostic, ...] = ()  # warnings and notices found while reading it
 
 
 MIN_MODULE_MM = 0.5  # smallest QR module a phone reads from a photo of the card (default floor)

@@ -110,8 +110,10 @@ def _texts(officer: Officer) -> Iterator[tuple[str, str]]:
         elif key != "wechat" and value:
             yield key, str(value)
     for key, value in officer.unit.as_context().items():
-        if key in ("name", "address", "hotline") and value:
+        if key in ("name", "address", "hotline", "mascot") and value:
             yield ("unit" if key == "name" else key), str(value)
+    for label, _url in officer.unit.web:
+        yield f"web.{label}", label
 
 
 def _box_warned(char: str, faces: FaceSet) -> bool:

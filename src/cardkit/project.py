@@ -24,6 +24,9 @@ CONFIG_KEYS = {  # setting -> what it is for (shown with _())
     "paper": N_("default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)"),
     "unit": N_("unit fields that rows of a CSV/XLSX roster leave out"),
     "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale)"),
+    "qr_hosts": N_("hosts a QR payload may use besides those its generation's qr.hosts lists"),
+    "specimen": N_("true: every roster of this folder is a specimen (placeholders allowed, "
+                   "cards marked 样张 / SPECIMEN), for a spreadsheet that cannot say so itself"),
     "preset": N_("print preset every print of the project uses (shop: cards, CMYK, 3 mm bleed, "
                  "crop marks)"),
     "layout": N_("default print layout: sheet or cards"),
@@ -95,6 +98,14 @@ def open_project(directory: str | Path | None = None) -> Project:
                     message=_("unknown setting") + did_you_mean(key, CONFIG_KEYS),
                 )
             )
+    hosts = data.get("qr_hosts")
+    if hosts is not None and not (isinstance(hosts, list)
+                                  and all(isinstance(h, str) and h.strip() for h in hosts)):
+        problems.append(Diagnostic(file=CONFIG_NAME, line=data.line_of("qr_hosts"),
+                                   field="qr_hosts", message=_("expected a list of host names")))
+    if data.get("specimen") not in (None, True, False):
+        problems.append(Diagnostic(file=CONFIG_NAME, line=data.line_of("specimen"),
+                                   field="specimen", message=_("expected true or false")))
     if problems:
         raise InputError(_("bad settings"), problems)
     return Project(root=root, config=dict(data), config_path=config_path)

@@ -10,6 +10,7 @@ rendering anything to find out.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -94,7 +95,7 @@ def select(project: Project, gen: Generation, roster: Roster,
         officers = officers[start:stop]
     if officers is roster.officers:
         return roster
-    return Roster(officers=tuple(officers), source=roster.source, root=roster.root)
+    return dataclasses.replace(roster, officers=tuple(officers))
 
 
 def read_report(path: str | Path) -> dict:

@@ -170,7 +170,9 @@ def test_ascii_environment_lists_shows_and_prints(tmp_path):
                   tmp_path, **env)
     assert printed.returncode == 0, printed.stderr
     assert printed.stdout.startswith(b"%PDF-")
-    assert printed.stderr.decode("ascii").strip() == \
+    notice, wrote = printed.stderr.decode("ascii").strip().split("\n")
+    assert notice.startswith("notice: ") and "\\u6837\\u5f20 / SPECIMEN" in notice  # 样张
+    assert wrote == \
         "\\u5df2\\u5199\\u5165 <stdout>\\uff1a1 \\u5f20\\u5361\\uff0c1 \\u5f20\\u7eb8\\uff0c2 \\u9875"
 
 

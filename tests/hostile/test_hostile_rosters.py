@@ -24,7 +24,7 @@ name: <b>吴明</b>
 post: "{{ 7*7 }}"
 area: <style>*{}</style>
 mobile: "13800000001"
-wechat: https://127.0.0.1:9/x""",
+wechat: https://u.wechat.com/X1-127.0.0.1""",
     # A zero-width space inside the id, a line break inside the name, CSS and URLs as text.
     """id: "LD\\u200b002"
 name: "覃\\n晓红"
@@ -61,7 +61,7 @@ def test_an_attribute_break_out_in_the_id_hides_nothing(injected):
     _, pdf = injected
     # display:none would have emptied the face; the name is still there and so is its QR.
     assert "<b>吴明</b>" in page_texts(pdf)[0]
-    assert [c.text for c in qr_codes(pdf, 0)] == ["https://127.0.0.1:9/x"]
+    assert [c.text for c in qr_codes(pdf, 0)] == ["https://u.wechat.com/X1-127.0.0.1"]
 
 
 def test_css_and_urls_in_fields_are_only_text_and_nothing_is_fetched(injected):
@@ -151,7 +151,7 @@ def test_a_nul_byte_in_a_csv_file_is_refused(cli, tmp_path):
 
 
 def test_a_huge_roster_with_one_bad_value_is_answered_with_that_line(cli, tmp_path):
-    rows = [f"H{i},吴明,138{i:08d},https://u.wechat.com/H{i},柳东派出所" for i in range(20_000)]
+    rows = [f"H{i},吴明,138{i + 1:08d},https://u.wechat.com/H{i},柳东派出所" for i in range(20_000)]
     rows[12_345] = rows[12_345].replace("吴明", "吴\u202e明")
     roster = write(tmp_path / "big.csv", "id,name,mobile,wechat,unit\n" + "\n".join(rows) + "\n")
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)

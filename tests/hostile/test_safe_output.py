@@ -48,7 +48,8 @@ main(sys.argv[1:])
 
 def big_roster(folder: Path, officers: int = 150) -> Path:
     rows = [f'  - id: H{i:03d}\n    name: 吴明\n    mobile: "138{i:08d}"' for i in range(officers)]
-    return write(folder / "big.yaml", "unit:\n  name: 柳东派出所\nofficers:\n" + "\n".join(rows) + "\n")
+    return write(folder / "big.yaml", "specimen: true\nunit:\n  name: 柳东派出所\nofficers:\n"
+                 + "\n".join(rows) + "\n")
 
 
 def start(folder: Path, args: list[str], **env: str) -> subprocess.Popen:

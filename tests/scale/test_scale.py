@@ -124,7 +124,9 @@ def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path
     result = run_cli(["print", "--gen", "2022", "--roster", str(changed), "-o",
                       str(tmp_path / "c.pdf"), "--changed-since", str(report)])
     assert result.code == 0, result.stderr
-    assert result.err_lines == [f"wrote {tmp_path / 'c.pdf'}: 1 cards, 1 sheets, 2 pages"]
+    notice, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml), as any print
+    assert notice.startswith(f"notice: {changed}: printed specimens")
+    assert wrote == f"wrote {tmp_path / 'c.pdf'}: 1 cards, 1 sheets, 2 pages"
     assert "欧阳改名" in page_texts(tmp_path / "c.pdf")[0]
 
     same = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
@@ -191,10 +193,14 @@ def test_progress_bar_draws_only_on_a_terminal():
 
 
 def test_print_in_a_pipe_shows_no_progress(roster, tmp_path):
-    """stderr is not a terminal here: only the one summary line."""
+    """stderr is not a terminal here: only the one summary line (after the specimen notice:
+    the bench roster is printed under the repository's cardkit.yaml, specimen: true)."""
     result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
                       str(tmp_path / "p.pdf")])
-    assert result.err_lines == [f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
+    assert result.err_lines == [
+        f"notice: {roster}: printed specimens: the roster is marked specimen: true, so its "
+        "placeholders are allowed and every card carries a 样张 / SPECIMEN mark",
+        f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
 
 
 def test_bench_smoke(tmp_path):

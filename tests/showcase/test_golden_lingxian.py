@@ -67,7 +67,7 @@ def test_lingxian_card_has_family_hotline_weibo_qr_and_police_office(lingxian_pd
     front, back = texts[0], texts[1]
     assert "德州市陵县公安局" in front and "孙立新" in front
     assert "东方红社区警务室 · 陵县东方红路12号" in front
-    assert [c.text for c in qr_codes(lingxian_pdf, 0)] == ["https://weibo.example.com/lingxiangongan"]
+    assert [c.text for c in qr_codes(lingxian_pdf, 0)] == ["https://weibo.com/lingxian-specimen"]
     assert "扫码关注官方微博" in front
     assert re.search(r"亲情热线\s*0534-0000123", back)
     assert re.search(r"值班电话\s*0534-0000000", back)

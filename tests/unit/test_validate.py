@@ -159,6 +159,8 @@ def test_unit_hotline_is_checked_and_formatted(tmp_path):
 
 def test_gbk_csv_from_stdin_is_detected(tmp_path):
     data = (HEADER + row(1)).encode("gb18030")
+    (tmp_path / "cardkit.yaml").write_text(
+        'unit:\n  address: 柳东新区示例大道1号\n  hotline: "0772-2812000"\n', encoding="utf-8")
     result = run_cli(["check", "--gen", "2002", "--roster", "-"], cwd=tmp_path, stdin=data)
     assert result.code == 0, result.stderr
     assert result.err_lines == ["ok: generation 2002: no problems found"]

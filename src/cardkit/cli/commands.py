@@ -75,6 +75,8 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
                    + _("(base {base}, {size})").format(base=base, size=row["size"]))
         click.echo("       " + _("front: {blocks}").format(blocks=", ".join(row["front"])))
         click.echo("       " + _("back:  {blocks}").format(blocks=", ".join(row["back"])))
+        if row["unit"]:
+            click.echo("       " + _("unit:  {fields}").format(fields=", ".join(row["unit"])))
 
 
 @cli.command("show")
@@ -159,8 +161,7 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     finally:
         if bar:
             bar.close()
-    for notice in result.notices:  # one line each, never a failure
-        ctx.console.info(notice.format())
+    _say_notes(ctx, result.notes)
     for detail in result.details:
         ctx.console.detail(detail)
     if not result.cards:
@@ -192,16 +193,29 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     from ..api import check
 
     problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset)
+    errors = [p for p in problems if p.severity == "error"]
     if as_json:
-        click.echo(json.dumps({"ok": not problems, "problems": [p.as_dict() for p in problems]},
+        click.echo(json.dumps({"ok": not errors, "problems": [p.as_dict() for p in problems]},
                               ensure_ascii=False, indent=2))
     else:
-        for problem in problems:
+        _say_notes(ctx, [p for p in problems if p.severity != "error"])
+        for problem in errors:
             ctx.console.error(problem.format())
         if not problems:
             ctx.console.info("ok: " + _("generation {gen}: no problems found").format(gen=gen))
-    if problems:
+        elif not errors:
+            ctx.console.info("ok: " + _("generation {gen}: no errors").format(gen=gen))
+    if errors:
         raise SystemExit(ExitStatus.INPUT_ERROR)
+
+
+def _say_notes(ctx: Context, notes) -> None:
+    """Warnings always go to stderr; notices are information (-q silences them)."""
+    for note in notes:
+        if note.severity == "notice":
+            ctx.console.info(note.format())
+        else:
+            ctx.console.error(note.format())
 
 
 @cli.command("preview")

@@ -27,14 +27,22 @@ SCHEMA: dict[str, str] = {
     "templates": "front, back, stylesheet: template file names",
     "front": "title and show: the blocks printed on the front, in order",
     "back": "title and show: the blocks printed on the back, in order",
-    "texts": "promise, advice_title, advice: fixed texts",
+    "texts": ("promise, advice_title, advice: fixed texts; label_address, label_area, "
+              "label_phone, label_mobile, label_website, label_alarm, label_hotline: the labels "
+              "printed before those fields (地址 辖区 电话 手机 网站 报警求助 值班电话)"),
     "tips": "title and lines: property-safety tips",
-    "web": "list of {label, url}: web addresses printed on the card",
-    "qr": "field (officer field holding the payload), size_mm, caption, ec (L, M, Q or H; "
-          "default: the highest level whose modules stay at min_module_mm or more), "
-          "min_module_mm (smallest module preflight accepts, default 0.5, never under 0.4)",
-    "mascot": "image (file under templates/assets), image_cmyk (the same drawing in "
-              "device-cmyk colours, used by print --color cmyk) and caption; null: none",
+    "web": ("list of {label}: web addresses printed on the card; each url comes from the "
+            "unit's web: address of that label, or from the unit field named by field: "
+            "(website, weibo); a bureau's own generation may write url: itself"),
+    "qr": ("field (officer field holding the payload), size_mm, caption, ec (L, M, Q or H; "
+           "default: chosen for the payload: the smallest version at M, raised to Q or H when "
+           "free, L when M's modules would be under min_module_mm), min_module_mm (smallest "
+           "module preflight accepts, default 0.5, never under 0.4), missing (omit: a card "
+           "without the code when the field is empty, with a warning; error: refused), hosts "
+           "(hosts and scheme:// forms the payload may use; cardkit.yaml's qr_hosts adds to them)"),
+    "mascot": ("image (file under templates/assets), image_cmyk (the same drawing in "
+               "device-cmyk colours, used by print --color cmyk) and caption (default: the "
+               "unit's mascot); null: none"),
     "fraud_tips": "title and lines: anti-telecom-fraud tips",
     "fields": "extra officer fields this generation's templates use",
     "fit": (
@@ -50,7 +58,7 @@ SCHEMA: dict[str, str] = {
 # Keys of the nested mappings (colors and fonts take any name: templates may add their own).
 NESTED: dict[str, tuple[str, ...]] = {
     "card": ("width_mm", "height_mm", "bleed_mm", "safe_mm", "fixed"),
-    "qr": ("field", "size_mm", "caption", "ec", "min_module_mm"),
+    "qr": ("field", "size_mm", "caption", "ec", "min_module_mm", "missing", "hosts"),
     "templates": ("front", "back", "stylesheet"),
     "mascot": ("image", "image_cmyk", "caption"),
 }
@@ -63,6 +71,11 @@ BLOCKS = {
               "promise", "qr", "mascot", "website"},
     "back": {"advice", "tips", "web", "fraud_tips", "mascot", "promise", "hotline", "qr"},
 }
+QR_MISSING = ("omit", "error")
+WEB_KEYS = ("label", "url", "field")
+WEB_FIELDS = ("website", "weibo")  # unit fields a web: entry may print
+# Blocks that print a unit field, and the field.
+UNIT_BLOCKS = {"address": "address", "hotline": "hotline", "website": "website"}
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _FONT = re.compile(r"^[\w \-]+$")
 
@@ -196,6 +209,7 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
     if isinstance(card, dict) and "fixed" in card and not isinstance(card["fixed"], bool):
         problems.append(Diagnostic(file=name, line=card.line_of("fixed"), field="card.fixed",
                                    message=_("expected true or false")))
+    problems += _check_web_and_qr(data, name)
     fit = data.get("fit")
     if isinstance(fit, dict):
         for field_name, policy in fit.items():
@@ -221,6 +235,96 @@ def _check_layer(data: dict, name: str) -> list[Diagnostic]:
                     problems.append(Diagnostic(**where, message=f"max_lines {value!r}: " + _(
                         "expected a whole number from 1 to 5")))
     return problems
+
+
+def _check_web_and_qr(data: dict, name: str) -> list[Diagnostic]:
+    """``web:`` entries (label, and where the url comes from) and ``qr.missing``/``qr.hosts``."""
+    from ..urlrules import placeholder_host, scheme_problem
+
+    problems = []
+    web = data.get("web")
+    if web is not None and not isinstance(web, list):
+        problems.append(Diagnostic(file=name, line=data.line_of("web"), field="web",
+                                   message=_("expected a list of {label: ...} entries")))
+        web = []
+    for index, entry in enumerate(web or []):
+        line = web.lines[index] if hasattr(web, "lines") else data.line_of("web")
+        where = {"file": name, "line": line, "field": f"web[{index + 1}]"}
+        if not isinstance(entry, dict) or not isinstance(entry.get("label"), str):
+            problems.append(Diagnostic(**where, message=_("expected a mapping with a label")))
+            continue
+        for key in entry:
+            if key not in WEB_KEYS:
+                problems.append(Diagnostic(**where, message=_("unknown key {key}").format(
+                    key=repr(key)) + did_you_mean(key, WEB_KEYS)))
+        if "field" in entry and entry["field"] not in WEB_FIELDS:
+            problems.append(Diagnostic(**where, message=_(
+                "field {value}: expected one of {fields}").format(
+                value=repr(entry["field"]), fields=", ".join(WEB_FIELDS))))
+        url = entry.get("url")
+        if url is not None:
+            message = scheme_problem(str(url)) if isinstance(url, str) else _("expected text")
+            host = placeholder_host(str(url)) if not message else None
+            if host:
+                message = _('"{url}": {host} is a placeholder host; write the real address, or '
+                            "leave url: out so that it comes from the unit").format(url=url,
+                                                                                    host=host)
+            if message:
+                problems.append(Diagnostic(**{**where, "field": f"web[{index + 1}].url"},
+                                           message=message))
+    qr = data.get("qr")
+    if isinstance(qr, dict):
+        if "missing" in qr and qr["missing"] not in QR_MISSING:
+            problems.append(Diagnostic(file=name, line=qr.line_of("missing"), field="qr.missing",
+                                       message=_("{value}: expected omit or error").format(
+                                           value=repr(qr["missing"]))))
+        hosts = qr.get("hosts")
+        if hosts is not None and not (isinstance(hosts, list)
+                                      and all(isinstance(h, str) and h.strip() for h in hosts)):
+            problems.append(Diagnostic(file=name, line=qr.line_of("hosts"), field="qr.hosts",
+                                       message=_("expected a list of host names "
+                                                 "(u.wechat.com) or forms (weixin://)")))
+    return problems
+
+
+def qr_hosts(gen: Generation, project: Project | None = None) -> list[str]:
+    """Hosts (and scheme:// forms) a QR payload of ``gen`` may use, the project's included."""
+    hosts = [str(h) for h in (gen.data.get("qr") or {}).get("hosts") or []]
+    extra = (project.config.get("qr_hosts") if project is not None else None) or []
+    return list(dict.fromkeys([*hosts, *(str(h) for h in extra)]))
+
+
+def web_entries(gen: Generation) -> list[dict[str, str]]:
+    """The generation's web: entries, each with ``source``: where its url comes from."""
+    entries = []
+    for entry in gen.data.get("web") or []:
+        if entry.get("url"):
+            source = ""
+        elif entry.get("field"):
+            source = str(entry["field"])
+        else:
+            source = f"web.{entry['label']}"
+        entries.append({"label": str(entry["label"]), "url": str(entry.get("url") or ""),
+                        "source": source})
+    return entries
+
+
+def unit_fields(gen: Generation) -> list[str]:
+    """The unit fields ``gen`` prints (besides the unit's name), in the order of its faces.
+
+    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the mascot's caption
+    when the generation does not write one itself.
+    """
+    fields: list[str] = []
+    for side in ("front", "back"):
+        for block in gen.shows(side):
+            if block in UNIT_BLOCKS:
+                fields.append(UNIT_BLOCKS[block])
+            elif block == "web":
+                fields += [e["source"] for e in web_entries(gen) if e["source"]]
+            elif block == "mascot" and not (gen.data.get("mascot") or {}).get("caption"):
+                fields.append("mascot")
+    return list(dict.fromkeys(fields))
 
 
 def _is_number(value: Any) -> bool:
@@ -326,5 +430,6 @@ def describe(gen: Generation) -> dict[str, Any]:
         "bleed_mm": card.bleed,
         "front": gen.shows("front"),
         "back": gen.shows("back"),
+        "unit": unit_fields(gen),
         "summary": gen.data.get("summary", ""),
     }

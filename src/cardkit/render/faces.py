@@ -86,8 +86,9 @@ class FaceRenderer:
         mascot = data.get("mascot") or None
         shown = "mascot" in self.gen.shows("front") + self.gen.shows("back")
         mascot_url = self.asset_url(mascot["image"]) if shown and mascot and mascot.get("image") else ""
-        from ..design.generations import SCHEMA
+        from ..design.generations import SCHEMA, web_entries
 
+        self.web = web_entries(self.gen)
         return {
             "gen": {"id": self.gen.id, **{key: data.get(key) for key in SCHEMA}},
             "card": self.gen.card,
@@ -122,6 +123,8 @@ class FaceRenderer:
             "face": self.gen.data.get(side, {}),
             "officer": officer.as_context(),
             "unit": officer.unit.as_context(),
+            "web": [{"label": e["label"], "url": e["url"] or officer.unit.value(e["source"])}
+                    for e in self.web if e["url"] or officer.unit.value(e["source"])],
             "qr": {"svg": Markup(qr.svg), "payload": qr.payload,
                    "module_mm": qr.module_mm} if qr else None,
         }

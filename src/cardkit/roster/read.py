@@ -89,4 +89,4 @@ def _no_sheet(sheet: str | None, name: str) -> None:
 
 def _looks_like_yaml(data: bytes) -> bool:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
-    return head.startswith((b"unit:", b"officers:", b"---", b"#"))
+    return head.startswith((b"unit:", b"officers:", b"specimen:", b"---", b"#"))

@@ -20,6 +20,8 @@ HEADER_ALIASES = {
     "联系电话": "phone", "固定电话": "phone", "座机": "phone", "移动电话": "mobile",
     "手机号码": "mobile", "微信二维码": "wechat", "责任区": "area", "警务区": "area",
     "所属单位": "unit", "单位名称": "unit", "单位地址": "address",
+    "网上公安局": "web.网上公安局", "网上警务室": "web.网上警务室", "卡通形象": "mascot",
+    "吉祥物": "mascot",
 }
 
 
@@ -32,9 +34,11 @@ def column_name(header: object) -> str:
     return HEADER_ALIASES.get(text, text)
 
 
-# Roster columns that describe the unit rather than the officer.
+# Roster columns that describe the unit rather than the officer (and ``web.LABEL``:
+# the unit's web address of that label, e.g. a 网上公安局 column).
 UNIT_COLUMNS = {"unit": "name", "address": "address", "hotline": "hotline",
-                "website": "website", "weibo": "weibo", "unit_wechat": "wechat"}
+                "website": "website", "weibo": "weibo", "unit_wechat": "wechat",
+                "mascot": "mascot"}
 
 
 @dataclass
@@ -65,3 +69,4 @@ class RawRoster:
     unit: dict[str, str | None] | None = None
     unit_lines: dict[str, int] = field(default_factory=dict)
     root: Path | None = None
+    specimen: bool = False  # the roster says specimen: true

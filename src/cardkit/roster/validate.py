@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+from .. import urlrules
 from ..errors import Diagnostic, InputError
-from ..i18n import _
+from ..i18n import N_, _
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
 from . import phones, textsafety
@@ -18,6 +20,7 @@ REQUIRED = ("id", "name")
 # Fields holding telephone numbers, with the function that checks and formats each.
 NUMBER_FIELDS = {"phone": phones.format_phone, "mobile": phones.format_mobile,
                  "hotline": phones.format_phone}
+URL_FIELDS = ("website", "weibo")  # and web.LABEL: printed addresses, http(s) only
 
 
 def build_roster(
@@ -25,16 +28,23 @@ def build_roster(
     default_unit: Mapping[str, object] | None = None,
     extra_fields: Iterable[str] = (),
     needs: Mapping[str, str] | None = None,
+    *,
+    specimen: bool = False,
+    qr: QrRule | None = None,
 ) -> Roster:
     """Check every record of ``raw`` and return the roster, or raise InputError listing all.
 
     ``needs`` maps fields the generation cannot do without to the reason given when missing.
+    ``specimen`` (or the roster's own ``specimen: true``) allows placeholder values and
+    marks the cards; ``qr`` says which officer field holds the QR payload and its hosts.
     """
+    specimen = specimen or raw.specimen
+    check = _Checks(specimen, qr)
     problems: list[Diagnostic] = textsafety.clean_roster(raw)  # controls, bidi, NUL, length
     base_unit = _unit_fields(default_unit or {}, "cardkit.yaml",
-                             getattr(default_unit, "lines", {}), problems)
+                             getattr(default_unit, "lines", {}), problems, check)
     if raw.unit:
-        own = _unit_fields(raw.unit, raw.file, raw.unit_lines, problems)
+        own = _unit_fields(raw.unit, raw.file, raw.unit_lines, problems, check)
         base_unit.update({k: v for k, v in own.items() if v})
     known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
     allowed_extra = set(extra_fields)
@@ -48,7 +58,7 @@ def build_roster(
             if not record.fields.get(key):
                 problems.append(_diag(record, key, _("missing: {reason}").format(reason=reason)))
         officer = _build_officer(record, base_unit, known, allowed_extra, units, problems,
-                                 raw.root)
+                                 raw.root, check)
         if officer is None:
             continue
         if officer.id in first_line:
@@ -59,10 +69,49 @@ def build_roster(
         officers.append(officer)
     if problems:
         raise InputError(_("bad roster"), problems)
-    return Roster(officers=tuple(officers), source=raw.file, root=raw.root)
+    return Roster(officers=tuple(officers), source=raw.file, root=raw.root, specimen=specimen)
 
 
-URL_SCHEMES = ("https://", "http://", "weixin://")
+@dataclass(frozen=True)
+class QrRule:
+    """The officer field a generation prints as a QR code, and the hosts it may carry."""
+
+    field: str = "wechat"
+    hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What a value is checked against beyond its form: placeholders, URL schemes, QR hosts."""
+
+    specimen: bool
+    qr: QrRule | None
+
+    def url(self, text: str) -> str | None:
+        return urlrules.scheme_problem(text) or self._placeholder(text, N_(
+            "{host} is a placeholder host, not the unit's real address ({fix})"))
+
+    def number(self, text: str) -> str | None:
+        if not self.specimen and urlrules.placeholder_number(text):
+            return f'"{text}": ' + _("a placeholder number (all zeros), not a real one "
+                                     "({fix})").format(fix=_(SPECIMEN_FIX))
+        return None
+
+    def qr_payload(self, text: str) -> str | None:
+        problem = urlrules.qr_host_problem(text, self.qr.hosts) if self.qr is not None else None
+        return problem or self._placeholder(text, N_(
+            "{host} is a placeholder host, not a real code ({fix})"))
+
+    def _placeholder(self, text: str, message: str) -> str | None:
+        host = urlrules.placeholder_host(text)
+        if host and not self.specimen:
+            return f'"{text}": ' + _(message).format(host=host, fix=_(SPECIMEN_FIX))
+        return None
+
+
+SPECIMEN_FIX = N_("write the real value; only a roster marked specimen: true may hold "
+                  "placeholders, and its cards are marked 样张 / SPECIMEN")
+URL_SCHEMES = ("https://", "http://", "weixin://", "wxp://")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 
 
@@ -138,13 +187,17 @@ def _diag(record: RawRecord, field: str, message: str) -> Diagnostic:
 
 
 def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, int],
-                 problems: list[Diagnostic]) -> dict[str, str]:
+                 problems: list[Diagnostic], check: _Checks) -> dict[str, str]:
+    """The unit's fields as text; ``web:`` entries become ``web.LABEL`` keys."""
     fields: dict[str, str] = {}
     for key, value in source.items():
         where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
         if key not in UNIT_FIELDS:
             problems.append(Diagnostic(**where, message=_("unknown field")
                                        + did_you_mean(key, UNIT_FIELDS)))
+            continue
+        if key == "web":
+            fields.update(_web_fields(value, where, problems, check))
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
@@ -156,16 +209,49 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
             fields[key] = str(value).strip()
         if key == "hotline" and fields.get(key):
             message = number_problem(key, fields[key])
+            if not message:
+                fields[key] = phones.format_phone(fields[key])
+                message = check.number(fields[key])
             if message:
                 problems.append(Diagnostic(**where, message=message))
-            else:
-                fields[key] = phones.format_phone(fields[key])
+        elif key in URL_FIELDS and fields.get(key):
+            message = check.url(fields[key])
+            if message:
+                problems.append(Diagnostic(**where, message=message))
+    return fields
+
+
+def _web_fields(value: object, where: dict, problems: list[Diagnostic],
+                check: _Checks) -> dict[str, str]:
+    """``web:`` as ``{"web.LABEL": url}``: a list of {label, url} (网上公安局, 网上警务室)."""
+    if not isinstance(value, list):
+        problems.append(Diagnostic(**where, message=_(
+            "expected a list of {label: ..., url: ...} entries")))
+        return {}
+    fields = {}
+    lines = getattr(value, "lines", [])
+    for index, entry in enumerate(value):
+        at = {**where, "line": lines[index] if index < len(lines) else where["line"],
+              "field": f"web[{index + 1}]"}
+        if not isinstance(entry, Mapping) or set(entry) - {"label", "url"} \
+                or not entry.get("label") or not entry.get("url"):
+            problems.append(Diagnostic(**at, message=_(
+                "expected a label and a url (label: 网上公安局, url: https://...)")))
+            continue
+        label, problem = textsafety.clean(str(entry["label"]).strip())
+        url, url_problem = textsafety.clean(str(entry["url"]).strip())
+        message = problem or url_problem or check.url(url)
+        if message:
+            problems.append(Diagnostic(**{**at, "field": f"web.{label}"}, message=message))
+            continue
+        fields[f"web.{label}"] = url
     return fields
 
 
 def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str],
                    allowed_extra: set[str], units: dict[tuple, Unit],
-                   problems: list[Diagnostic], root: Path | None = None) -> Officer | None:
+                   problems: list[Diagnostic], root: Path | None = None,
+                   check: _Checks = _Checks(False, None)) -> Officer | None:
     before = len(problems)
     values: dict[str, str] = {}
     extra: dict[str, str] = {}
@@ -174,7 +260,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
             if value:
                 extra[key[len("extra."):]] = value
             continue
-        if key not in known and key not in allowed_extra:
+        if key not in known and key not in allowed_extra and not key.startswith("web."):
             problems.append(_diag(record, key, _("unknown field")
                                   + did_you_mean(key, sorted(known - {"extra"}))))
             continue
@@ -219,10 +305,11 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
             problems.append(_diag(record, key, f'"{text}" ' + message))
             continue
         message = number_problem(key, text)
+        if not message:
+            values[key] = NUMBER_FIELDS[key](text)
+            message = check.number(values[key])
         if message:
             problems.append(_diag(record, key, message))
-        else:
-            values[key] = NUMBER_FIELDS[key](text)
     wechat = values.get("wechat", "")
     if wechat and wechat.lower().endswith(IMAGE_SUFFIXES):
         try:
@@ -234,9 +321,21 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         problems.append(_diag(record, "wechat", f'"{wechat}": ' + _(
             "expected the URL inside the officer's WeChat QR code (https://u.wechat.com/...) "
             "or the path of a screenshot of it (.png, .jpg)")))
+        wechat = ""
+    if "wechat" in values:
+        values["wechat"] = wechat
+    if check.qr is not None and values.get(check.qr.field):
+        message = check.qr_payload(values[check.qr.field])
+        if message:
+            problems.append(_diag(record, check.qr.field, message))
     unit_values = dict(base_unit)
-    for column, unit_key in UNIT_COLUMNS.items():
+    for column, unit_key in [*UNIT_COLUMNS.items(),
+                             *((k, k) for k in values if k.startswith("web."))]:
         if values.get(column):
+            if unit_key in URL_FIELDS or unit_key.startswith("web."):
+                message = check.url(values[column])
+                if message:
+                    problems.append(_diag(record, column, message))
             unit_values[unit_key] = values[column]
     if not unit_values.get("name"):
         problems.append(_diag(record, "unit", _("no unit name (give unit: in the roster "
@@ -246,7 +345,9 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     key = tuple(sorted(unit_values.items()))
     unit = units.get(key)
     if unit is None:
-        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS})
+        web = tuple((k[4:], v) for k, v in unit_values.items() if k.startswith("web.") and v)
+        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS if k != "web"},
+                                 web=web, specimen=check.specimen)
     return Officer(
         id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
         phone=values.get("phone", ""), mobile=values.get("mobile", ""),

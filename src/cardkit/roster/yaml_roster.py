@@ -19,10 +19,15 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
         raise InputError(f"{name}: " + _("expected a mapping with unit: and officers:"))
     problems = [
         Diagnostic(file=name, line=data.line_of(key), field=key,
-                   message=_('unknown key (expected "unit" and "officers")'))
+                   message=_('unknown key (expected "unit", "officers" and "specimen")'))
         for key in data
-        if key not in ("unit", "officers")
+        if key not in ("unit", "officers", "specimen")
     ]
+    specimen = data.get("specimen")
+    specimen = str(specimen).lower() if specimen is not None else "false"
+    if specimen not in ("true", "false"):
+        problems.append(Diagnostic(file=name, line=data.line_of("specimen"), field="specimen",
+                                   message=_("expected true or false")))
     unit = data.get("unit")
     if unit is not None and not isinstance(unit, yamlio.YDict):
         problems.append(Diagnostic(file=name, line=data.line_of("unit"), field="unit",
@@ -63,9 +68,11 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
     unit_fields = None
     unit_lines = {}
     if unit is not None:
-        unit_fields = {k: _text(v) for k, v in unit.items()}
+        unit_fields = {k: v if k == "web" and isinstance(v, yamlio.YList) else _text(v)
+                       for k, v in unit.items()}
         unit_lines = dict(unit.lines)
-    return RawRoster(file=name, records=records, unit=unit_fields, unit_lines=unit_lines, root=root)
+    return RawRoster(file=name, records=records, unit=unit_fields, unit_lines=unit_lines, root=root,
+                     specimen=specimen == "true")
 
 
 def _reading(text: str) -> str:

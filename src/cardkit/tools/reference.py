@@ -33,6 +33,10 @@ UNIT_DOCS = {
     "website": "the unit's web site",
     "weibo": "the unit's official Weibo account",
     "wechat": "the unit's official WeChat account",
+    "web": ("the unit's web addresses as a list of {label, url} (网上公安局, 网上警务室); a "
+            "generation prints those whose label its web: names; in a CSV/XLSX row, a column "
+            "headed by the label (网上公安局) or `web.LABEL`"),
+    "mascot": "the name of the mascot printed under the generation's drawing (螺警官)",
 }
 REFERENCE_PATH = Path("docs") / "reference.md"
 

@@ -23,10 +23,19 @@ DEFAULT_BASE = "2022"
 ROSTER = """\
 # 本单位的民警名单（示例：姓名、号码均为虚构，请换成真实数据）。
 # 字段说明见 docs/reference.md；也可以用 CSV/XLSX，表头可写中文（编号 姓名 职务 电话 手机 微信 辖区）。
+# specimen: true 表示这是样张：允许占位的号码和网址，每张卡都印“样张 / SPECIMEN”。
+# 换成本单位的真实数据后删掉这一行，占位的号码和网址就会被拒绝。
+specimen: true
 unit:
   name: 示例县公安局城关派出所
   address: 示例县城关镇人民路1号
   hotline: "0000-1234567"
+  web:
+    - label: 网上公安局
+      url: https://wsgaj.example.gov.cn
+    - label: 网上警务室
+      url: https://jwsh.example.gov.cn
+  mascot: 螺警官  # 卡通形象的名字，印在 2022 版背面的形象下方
 officers:
   - id: CG001
     name: 张卫东
@@ -53,7 +62,12 @@ def _config_text() -> str:
 
 
 def generation_text(gen_id: str, base: generations.Generation, year: int | None = None) -> str:
-    """A generation file that extends ``base``, listing every key the schema knows."""
+    """A generation file that extends ``base``, listing every key the schema knows.
+
+    ``year`` is the id itself when the id is a year (``cardkit new 2024``), else this year.
+    """
+    if year is None and re.fullmatch(r"(19|20)\d\d", gen_id):
+        year = int(gen_id)
     year = year or datetime.date.today().year
     lines = [
         f"# Generation {gen_id}: builds on {base.id} ({base.title}); state only what differs.",
