@@ -268,6 +268,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     options = resolve(project, options)  # flag > cardkit.yaml > preset > defaults
     _check_options(options)
     report.check_target(options.report)
+    _guard_outputs(project, options)
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
@@ -298,7 +299,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                   roster: Roster) -> PrintResult:
     """One PDF of ``roster``: render and preflight the faces, lay out, write."""
-    from . import report
+    from . import outputs, report
     from .pdf import assemble as pdfout
     from .preflight import check_faces
     from .render import batch
@@ -349,15 +350,19 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk")
     page_count = len(pdf.pages)
-    written = pdfout.write_atomic(data, options.output) if options.output is not None else ""
-    if options.report:
-        report.write(options.report, report.build(
+    written = "" if options.output is None else (
+        "<stdout>" if str(options.output) == outputs.STDOUT else str(options.output))
+    writes = [] if options.output is None else [(options.output, data, "-o")]
+    if options.report:  # the PDF and its ledger succeed or fail together
+        writes.append((options.report, report.encode(report.build(
             project, gen, roster, cards, sides, layout=options.layout,
             per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
             first=options.first, output=written, pages=page_count,
             sheets=sheets, faces=len(set(faces.index.values())),
             roster_file=_roster_file(project, options.roster), shard=options.shard,
-            changed_since=options.changed_since))
+            changed_since=options.changed_since)), "--report"))
+    if writes:
+        outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
                        details=details)
@@ -375,30 +380,33 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     """
     import dataclasses
     import json
-    import tempfile
+    import shutil
 
-    from . import report
-    from .render.batch import merge_files
+    from . import outputs, report
+    from .render.batch import merged
 
     output = Path(options.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     total = len(roster.officers)
     cards = pages = sheets = 0
     ledgers = []
     details: list[str] = []
-    with tempfile.TemporaryDirectory(dir=output.parent, prefix=f".{output.name}.parts.") as tmp:
+    tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
+    try:
         parts = []
         for number, start in enumerate(range(0, total, PART)):
             part = Roster(officers=roster.officers[start:start + PART], source=roster.source,
                           root=roster.root)
-            changes = {"output": str(Path(tmp) / f"part-{number:05d}.pdf"),
+            changes = {"output": str(tmp / f"part-{number:05d}.pdf"),
                        "progress": _offset(options.progress, start, total),
                        "changed_since": None, "shard": None,
-                       "report": str(Path(tmp) / f"part-{number:05d}.json") if options.report
+                       "report": str(tmp / f"part-{number:05d}.json") if options.report
                        else None}
             if number:
                 changes["first"] = 1  # only the first part starts on a part-used sheet
-            result = _print_roster(project, dataclasses.replace(options, **changes), gen, part)
+            try:
+                result = _print_roster(project, dataclasses.replace(options, **changes), gen, part)
+            except outputs.OutputError as exc:  # the disk filled up under a part: say the output
+                raise outputs.failed(output, exc) from None
             parts.append(Path(changes["output"]))
             if options.report:
                 ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
@@ -406,12 +414,27 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
-        written = merge_files(parts, output, subject=f"{cards} cards")
-    if options.report:
-        report.write(options.report, report.join(ledgers, output=written, shard=options.shard,
-                                                 changed_since=options.changed_since))
+        writes = [(output, merged(parts, f"{cards} cards"), "-o")]
+        if options.report:  # the PDF and its ledger succeed or fail together
+            writes.append((options.report, report.encode(report.join(
+                ledgers, output=str(output), shard=options.shard,
+                changed_since=options.changed_since)), "--report"))
+        written = outputs.write_together(*writes)[0]
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
                        layout=options.layout, details=details)
+
+
+def _guard_outputs(project: Project, options: PrintOptions) -> None:
+    """Refuse, before anything is rendered, outputs that would destroy an input or a device."""
+    from . import outputs
+
+    roster = None if _in_memory(options.roster) else roster_path(project, options.roster)
+    outputs.protect_project(project, roster)
+    outputs.protect([options.changed_since], _("the --changed-since report"))
+    outputs.check_target(options.output, "-o")
+    outputs.check_target(options.report, "--report", others=[("-o", options.output)])
 
 
 def _offset(progress: Callable[[int, int], None] | None, base: int,

@@ -165,13 +165,9 @@ def check_target(path: str | Path | None) -> None:
         raise UsageError(_("--report needs a file name: standard output may carry the PDF"))
 
 
-def write(path: str | Path, ledger: dict) -> str:
-    """Write the ledger atomically (``-`` is not allowed: stdout may carry the PDF)."""
-    from .pdf.assemble import write_atomic
-
-    check_target(path)
-    data = json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
-    return write_atomic(data, path)
+def encode(ledger: dict) -> bytes:
+    """The ledger as the bytes of its file."""
+    return json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
 
 
 def join(ledgers: Sequence[dict], *, output: str, shard: str | None = None,

@@ -120,8 +120,9 @@ def test_an_output_path_that_is_a_folder_is_one_line_and_keeps_the_folder(cli, t
     (tmp_path / "cards.pdf").mkdir()
     result = cli(["print", "--gen", "2002", "--roster", str(EXAMPLE_ROSTER), "--officer", "LD001",
                   "-o", "cards.pdf"], cwd=tmp_path)
-    assert result.code == 1
-    assert result.err_lines == ["error: cannot write cards.pdf: it is a folder"]
+    assert result.code == 2  # a usage error: cardkit only ever replaces a regular file
+    assert result.err_lines == ["error: -o cards.pdf: a folder, not a regular file; cardkit only "
+                                "creates or replaces regular files"]
     assert (tmp_path / "cards.pdf").is_dir() and leftovers(tmp_path) == []
 
 

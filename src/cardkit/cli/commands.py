@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -11,6 +10,7 @@ import click.formatting
 from .. import i18n
 from ..errors import CardkitError, ExitStatus
 from ..i18n import _
+from ..outputs import forget_inputs, write_json
 from . import cjkwrap, libs
 from .console import Console, make_streams_robust
 
@@ -67,7 +67,7 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
 
     rows = list_generations(ctx.project)
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        write_json(rows, indent=2)
         return
     for row in rows:
         base = row["base"] or "-"
@@ -195,8 +195,7 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
-        click.echo(json.dumps({"ok": not errors, "problems": [p.as_dict() for p in problems]},
-                              ensure_ascii=False, indent=2))
+        write_json({"ok": not errors, "problems": [p.as_dict() for p in problems]}, indent=2)
     else:
         _say_notes(ctx, [p for p in problems if p.severity != "error"])
         for problem in errors:
@@ -291,7 +290,7 @@ def diff_cmd(ctx: Context, gen_a: str, gen_b: str, png: str | None, no_png: bool
 
     found = compare(ctx.project, gen_a, gen_b)
     if as_json:
-        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+        write_json([c.as_dict() for c in found], indent=2)
     else:
         for change in found:
             click.echo(change.format())
@@ -341,7 +340,7 @@ def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
 
     rows = [describe(s) for s in all_stocks(ctx.project.root, cards_only=not show_all).values()]
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        write_json(rows, indent=2)
         return
     for row in rows:
         margins = "/".join(f"{v:g}" for v in row["margins_mm"])
@@ -364,7 +363,8 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
                   printer: str | None, readings: tuple[str, ...]) -> None:
     """Print a two-sided duplex calibration target, or turn its readings into settings."""
     from ..errors import UsageError
-    from ..pdf.assemble import finish, write_atomic
+    from ..outputs import check_target, protect_project, write_file
+    from ..pdf.assemble import finish
     from ..sheet.calibrate import build_target, printer_calibration, solve
     from ..sheet.impose import parse_paper
 
@@ -378,10 +378,12 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
         click.echo(f"printers:\n  {name}:\n    dx: {cal.dx:.2f}\n"  # i18n: machine-readable
                    f"    dy: {cal.dy:.2f}\n    rotation: {cal.rotation:.3f}\n    scale: {cal.scale:.4f}")
         return
+    target = output or ctx.project.output_dir / "calibrate.pdf"
+    protect_project(ctx.project)
+    check_target(target, "-o")
     calibration = printer_calibration(ctx.project, printer) if printer else None
     pdf = build_target(sheet, duplex, calibration, printer)
-    target = output or ctx.project.output_dir / "calibrate.pdf"
-    written = write_atomic(finish(pdf, title="cardkit duplex calibration"), target)
+    written = write_file(target, finish(pdf, title="cardkit duplex calibration"))
     ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
                        "against the light").format(file=written, duplex=duplex))
 
@@ -393,7 +395,9 @@ def main(argv: list[str] | None = None) -> None:
     i18n.setup(sys.argv[1:] if argv is None else argv)
     i18n.localize_commands(cli)
     console = Console()
+    forget_inputs()
     restore = _unwind_on_sigterm()
+    quiet_unraisable = _no_interrupt_noise()
     try:
         cli.main(args=argv, prog_name="cardkit", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -420,7 +424,65 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(ExitStatus.INPUT_ERROR)
     finally:
         restore()
+        quiet_unraisable()
+        if argv is None:  # the console script: a Ctrl-C after the job changes nothing any more
+            _ignore_interrupts()
     sys.exit(ExitStatus.SUCCESS)
+
+
+def _ignore_interrupts() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _no_interrupt_noise():
+    """Ctrl-C landing inside a finaliser (WeasyPrint's ``FontConfiguration.__del__``, say) would
+    print "Exception ignored in ..." and be lost; deliver it again outside the finaliser instead.
+
+    Returns the function that puts the previous hook back (interruptions are then ignored
+    quietly: the job is over).
+    """
+    import signal
+
+    previous = sys.unraisablehook if sys.unraisablehook is not _swallow_interrupts \
+        else sys.__unraisablehook__
+    state = {"live": True}
+
+    def hook(unraisable) -> None:
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            previous(unraisable)
+            return
+        if state["live"]:  # again, from outside: the main thread gets it out of the finaliser
+            import _thread
+
+            number = signal.SIGTERM if issubclass(unraisable.exc_type, Terminated) else signal.SIGINT
+            _thread.start_new_thread(_deliver_later, (number,))  # does not wait for the thread
+
+    sys.unraisablehook = hook
+
+    def restore() -> None:
+        state["live"] = False
+        if sys.unraisablehook is hook:
+            sys.unraisablehook = _swallow_interrupts
+
+    return restore
+
+
+def _deliver_later(number: int) -> None:
+    import os
+    import time
+
+    time.sleep(0.05)  # the hook has returned by then
+    os.kill(os.getpid(), number)
+
+
+def _swallow_interrupts(unraisable) -> None:
+    """After the job: a late Ctrl-C in a finaliser is no news."""
+    if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
 
 
 class Terminated(KeyboardInterrupt):

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import io
 import os
-import sys
-import tempfile
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from ..pdfsave import save
 from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
@@ -202,50 +199,3 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False) -> bytes:
 
         make_pdfx(pdf, title, date, __version__)
     return save(pdf, min_version="1.6" if pdfx else "")
-
-
-def write_atomic(data: bytes, target: str | Path) -> str:
-    """Write ``data`` to ``target`` (``-`` = standard output) all at once, or not at all."""
-    if str(target) == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return "<stdout>"
-    from ..errors import InputError
-    from ..i18n import _
-
-    target = Path(target)
-    if target.is_dir():
-        raise InputError(_("cannot write {target}: it is a folder").format(target=target))
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    except OSError as exc:
-        raise InputError(_("cannot write {target}: {reason}").format(
-            target=target, reason=exc.strerror)) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; give what a new file gets
-        os.replace(tmp, target)
-    except BaseException as exc:  # Ctrl-C included: the earlier file stays, the temporary goes
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputError(_("cannot write {target}: {reason}").format(
-                target=target, reason=exc.strerror)) from None
-        raise
-    return str(target)
-
-
-def _file_mode(target: Path) -> int:
-    """The mode the file had, or what the umask gives a new file."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask

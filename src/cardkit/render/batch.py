@@ -67,12 +67,13 @@ def default_jobs() -> int:
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
                    sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
                    jobs: int | None = None, progress: Progress | None = None,
-                   chunk: int = CHUNK):
+                   chunk: int | None = None):
     """Render every face and run ``check`` (preflight) on each chunk where it was laid out;
     return (FaceSet, problems)."""
     global _JOB
     from .faces import FaceSet
 
+    chunk = chunk or CHUNK
     job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check)
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]
@@ -99,16 +100,79 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
         from concurrent.futures import ProcessPoolExecutor
 
         _JOB = job
+        pool = None
         try:
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-                for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
-                    collect(result, stop)
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                       initializer=_worker_started, initargs=(os.getpid(),))
+            for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
+                collect(result, stop)
+            pool.shutdown()
+        except BaseException:  # an error, Ctrl-C: nothing more to render, workers stopped now
+            if pool is not None:
+                _stop_workers(pool)
+            raise
         finally:
             _JOB = None
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
     return FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes,
                    glyph_warnings=warnings), problems
+
+
+def _worker_started(parent: int) -> None:
+    """In each worker: die with the parent (even on ``kill -9``), leave Ctrl-C to the parent."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool on Ctrl-C
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's unwinding handler
+    if not _die_with_parent():  # elsewhere: look at the parent once a second
+        import threading
+
+        def watch() -> None:
+            import time
+
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux: ask the kernel to send SIGKILL to this process when its parent dies."""
+    import ctypes
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _stop_workers(pool) -> None:
+    """Cancel what has not started and end the workers without waiting for their chunks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    for process in processes:
+        try:
+            process.join(5)
+        except (OSError, ValueError, AssertionError):
+            pass
+    if manager is not None:  # gone before exit: Python 3.11's exit hook races with it otherwise
+        manager.join(10)  # ("Exception ignored in: <module 'threading'>", handle is closed)
 
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
@@ -198,8 +262,8 @@ def prune_resources(pdf_bytes: bytes) -> bytes:
 
 # --- parts: jobs too big for one PDF in memory (api.print_cards cuts them) ------------
 
-def merge_files(parts: Sequence[Path], output: Path, *, subject: str) -> str:
-    """Concatenate the part PDFs into ``output`` (atomically, reproducibly), streaming.
+def merged(parts: Sequence[Path], subject: str) -> Callable[[object], None]:
+    """A writer of the part PDFs concatenated, streaming (``outputs`` makes it atomic).
 
     One part is open at a time: its objects are renumbered and written out, then it
     is closed, so memory does not grow with the job (a pikepdf merge held every
@@ -207,19 +271,7 @@ def merge_files(parts: Sequence[Path], output: Path, *, subject: str) -> str:
     of the first part (an output intent, say) and its document info are kept: they
     already name the generation.
     """
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _concat(parts, handle, subject)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return str(output)
+    return lambda handle: _concat(parts, handle, subject)
 
 
 _TOKEN = re.compile(rb"(\((?:[^()\\]|\\.)*\))|(<[0-9A-Fa-f\s]*>)|(\d+) (\d+) R\b")

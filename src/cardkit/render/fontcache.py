@@ -12,15 +12,29 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 VERSION = 1
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "cardkit" / "cmap"
+def cache_dir() -> Path | None:
+    """The cache folder, or None when there is no place for one.
+
+    ``$XDG_CACHE_HOME`` (an absolute path, as the XDG spec requires) may be created;
+    the home folder never is (a service account's ``HOME=/nonexistent``, say).
+    """
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(base):
+        return Path(base) / "cardkit" / "cmap"
+    home = os.environ.get("HOME") or ""
+    if not home:
+        try:
+            home = str(Path.home())
+        except (KeyError, RuntimeError):
+            return None
+    if not os.path.isabs(home) or not os.path.isdir(home):
+        return None
+    return Path(home) / ".cache" / "cardkit" / "cmap"
 
 
 def code_points(path: str, index: int = 0) -> frozenset[int]:
@@ -31,13 +45,16 @@ def code_points(path: str, index: int = 0) -> frozenset[int]:
     stat = os.stat(path)
     key = hashlib.sha256(f"{VERSION}|{os.path.realpath(path)}|{index}|{stat.st_size}|"
                          f"{stat.st_mtime_ns}".encode()).hexdigest()[:32]
-    cached = cache_dir() / f"{key}.ranges"
-    try:
-        return _parse(cached.read_text(encoding="ascii"))
-    except (OSError, ValueError):
-        pass
+    folder = cache_dir()
+    cached = folder / f"{key}.ranges" if folder else None
+    if cached is not None:
+        try:
+            return _parse(cached.read_text(encoding="ascii"))
+        except (OSError, ValueError):
+            pass
     points = _read_cmap(path, index)
-    _store(cached, points)
+    if cached is not None:
+        _store(cached, points)
     return points
 
 
@@ -80,11 +97,12 @@ def _parse(text: str) -> frozenset[int]:
 
 
 def _store(target: Path, points: frozenset[int]) -> None:
+    """Whole or not at all, also with parallel workers; no temporary left on a full disk."""
+    from ..errors import CardkitError
+    from ..outputs import write_file
+
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="ascii") as stream:
-            stream.write(_ranges(points))
-        os.replace(temporary, target)  # whole or not at all, also with parallel workers
-    except OSError:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_file(target, _ranges(points).encode("ascii"))
+    except (OSError, CardkitError):
         pass

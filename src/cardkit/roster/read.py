@@ -19,6 +19,11 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
     from . import csv_roster, xlsx_roster, yaml_roster
 
     if str(path) == "-":
+        if _is_terminal(sys.stdin):  # nobody would ever type a roster: refuse instead of waiting
+            from ..errors import UsageError
+
+            raise UsageError(_("--roster -: standard input is a terminal; pipe or redirect the "
+                               "roster (< roster.csv)"))
         data = sys.stdin.buffer.read()
         root = Path.cwd()
         if data.startswith(b"PK\x03\x04"):
@@ -90,3 +95,10 @@ def _no_sheet(sheet: str | None, name: str) -> None:
 def _looks_like_yaml(data: bytes) -> bool:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
     return head.startswith((b"unit:", b"officers:", b"specimen:", b"---", b"#"))
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False

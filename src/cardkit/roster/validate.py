@@ -128,6 +128,9 @@ def qr_from_screenshot(name: str, root: Path | None) -> str:
     if not path.is_file():
         raise ValueError(f'"{name}": ' + _("screenshot not found (looked in {folder})").format(
             folder=folder))
+    from ..outputs import protect
+
+    protect([path], _("a QR screenshot"))  # an input of the job: no output may replace it
     return _decode_screenshot(str(path), name)
 
 

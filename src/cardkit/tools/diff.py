@@ -100,8 +100,12 @@ def side_by_side(project: Project, gen_a: str, gen_b: str, target: str | Path,
     """A PNG: GEN_A's front and back on the left, GEN_B's on the right, labelled."""
     from PIL import Image, ImageDraw
 
+    from ..api import roster_path
+    from ..outputs import check_target, protect_project
     from .preview import face_images, write_png
 
+    protect_project(project, roster_path(project, roster))
+    check_target(target, "--png")
     columns = []
     for gen_id in (gen_a, gen_b):
         faces = face_images(project, gen_id, roster, [officer] if officer else None, dpi)
@@ -123,7 +127,7 @@ def side_by_side(project: Project, gen_a: str, gen_b: str, target: str | Path,
             draw.rectangle((x - 1, y - 1, x + image.width, y + image.height), outline="#999999")
             canvas.paste(image, (x, y))
             y += image.height + pad
-    return write_png(canvas, target, dpi)
+    return write_png(canvas, target, dpi, option="--png")
 
 
 def _label_font(size: int) -> Any:

@@ -74,13 +74,17 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     """Write the exhibition poster PDF (default out/exhibit.pdf)."""
     import pikepdf
 
-    from ..api import load_roster
-    from ..pdf.assemble import build_sheets, finish, write_atomic
+    from ..api import load_roster, roster_path
+    from ..outputs import check_target, protect_project, write_file
+    from ..pdf.assemble import build_sheets, finish
     from ..render.faces import FaceRenderer
     from ..sheet.impose import Paper, Rect, Slot
     from ..sheet.plan import Placement, SheetPage
     from .samples import ordered
 
+    target = output or project.output_dir / "exhibit.pdf"
+    protect_project(project, roster_path(project, roster))
+    check_target(target, "-o")
     ids = ordered(project, gen_ids)
     gens = [generations.load(project, gen_id) for gen_id in ids]
     (width, height), columns = layout(gens)
@@ -120,8 +124,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
         page.contents_add(poster.make_stream(b"q\n"), prepend=True)
         page.contents_add(poster.make_stream(b"\nQ\nq /CardFaces Do Q\n"), prepend=False)
         data = finish(poster, title=TITLE, subject=f"{len(gens)} generations")
-    target = output or project.output_dir / "exhibit.pdf"
-    written = write_atomic(data, target)
+    written = write_file(target, data)
     return ExhibitResult(output=written, generations=ids, size_mm=(width, height))
 
 

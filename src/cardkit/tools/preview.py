@@ -64,10 +64,10 @@ def png_bytes(image: Any, dpi: int = DEFAULT_DPI) -> bytes:
     return out.getvalue()
 
 
-def write_png(image: Any, target: str | Path, dpi: int = DEFAULT_DPI) -> str:
-    from ..pdf.assemble import write_atomic
+def write_png(image: Any, target: str | Path, dpi: int = DEFAULT_DPI, option: str = "-o") -> str:
+    from ..outputs import write_file
 
-    return write_atomic(png_bytes(image, dpi), target)
+    return write_file(target, png_bytes(image, dpi), option=option)
 
 
 def face_images(project: Project, gen_id: str, roster: str | Path | None = None,
@@ -99,7 +99,11 @@ def preview(project: Project, gen_id: str, roster: str | Path | None = None,
             officer_ids: list[str] | None = None, out_dir: str | Path | None = None,
             dpi: int = DEFAULT_DPI) -> PreviewResult:
     """Write ``GEN-OFFICER-SIDE.png`` for each face into ``out_dir`` (default out/preview)."""
+    from ..api import roster_path
+    from ..outputs import protect_project
+
     target = Path(out_dir) if out_dir else project.output_dir / "preview"
+    protect_project(project, roster_path(project, roster))
     result = PreviewResult()
     for officer_id, side, image in face_images(project, gen_id, roster, officer_ids, dpi):
         name = f"{safe_name(gen_id)}-{safe_name(officer_id)}-{side}.png"

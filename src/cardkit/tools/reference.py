@@ -142,8 +142,9 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --write works in a checkout of cardkit only", file=sys.stderr)
             return 1
         target = root / REFERENCE_PATH
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        from ..outputs import write_file
+
+        write_file(target, text.encode("utf-8"))
         print(f"wrote {target}", file=sys.stderr)
         return 0
     sys.stdout.write(text)

@@ -52,12 +52,14 @@ def write_samples(project: Project, out_dir: str | Path | None = None,
 
     ``png_only`` writes only the PNGs (GEN-front.png, GEN-back.png): the README's pictures.
     """
-    from ..api import PrintOptions, print_cards
-    from ..pdf.assemble import write_atomic
+    from ..api import PrintOptions, print_cards, roster_path
+    from ..outputs import check_target, protect_project, write_file
     from .preview import check_dpi, face_images, render_pages, safe_name, write_png
 
     check_dpi(dpi)
     folder = Path(out_dir) if out_dir else project.output_dir / "samples"
+    protect_project(project, roster_path(project, roster))
+    check_target(folder / "index.html", "-o")
     result = SamplesResult(folder=str(folder), index="" if png_only else str(folder / "index.html"))
     for gen_id in ordered(project, gen_ids):
         gen = generations.load(project, gen_id)
@@ -85,7 +87,7 @@ def write_samples(project: Project, out_dir: str | Path | None = None,
             id=gen.id, title=gen.title, year=gen.year,
             summary=str(gen.data.get("summary", "")), files=files))
     if not png_only:
-        write_atomic(index_html(result.generations).encode("utf-8"), folder / "index.html")
+        write_file(folder / "index.html", index_html(result.generations).encode("utf-8"))
     return result
 
 

@@ -97,12 +97,11 @@ def _write_new(files: dict[Path, str]) -> list[str]:
     existing = [str(p) for p in files if p.exists()]
     if existing:
         raise InputError(f"{existing[0]}: " + _("already exists; cardkit does not overwrite it"))
-    written = []
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        written.append(str(path))
-    return written
+    from ..outputs import write_file
+
+    # exclusive: a file that appeared meanwhile is still never overwritten
+    return [write_file(path, text.encode("utf-8"), option=str(path), exclusive=True)
+            for path, text in files.items()]
 
 
 def init(directory: str | Path, base: str = DEFAULT_BASE, gen_id: str = DEFAULT_GEN) -> list[str]:
