@@ -3,6 +3,7 @@
     .venv/bin/python bench/bench.py                      # N = 10, 1000, 10000
     .venv/bin/python bench/bench.py --sizes 10,1000 --repeat 3
     .venv/bin/python bench/bench.py --huge               # adds N = 160000 (about 50 minutes on 2 cores)
+    .venv/bin/python bench/bench.py --command check --sizes 2000 --no-baseline   # `cardkit check`
 
 Each measurement is a fresh process, timed from its start to its exit (the PDF
 is on disk then). Reported per size: the median wall time of the runs, cards
@@ -36,11 +37,16 @@ sys.path.insert(0, str(HERE))
 from roster import write_roster  # noqa: E402
 
 GEN = "2022"
+COMMAND = "print"  # or "check" (--command): the same roster, preflighted, nothing written
 
 
 def cardkit_command(roster: Path, output: Path, jobs: int | None) -> list[str]:
-    command = [sys.executable, "-m", "cardkit", "-q", "print", "--gen", GEN,
-               "--layout", "sheet", "--duplex", "long", "--roster", str(roster), "-o", str(output)]
+    if COMMAND == "check":
+        command = [sys.executable, "-m", "cardkit", "-q", "check", "--gen", GEN,
+                   "--roster", str(roster)]
+    else:
+        command = [sys.executable, "-m", "cardkit", "-q", "print", "--gen", GEN, "--layout",
+                   "sheet", "--duplex", "long", "--roster", str(roster), "-o", str(output)]
     if jobs:
         command += ["--jobs", str(jobs)]
     return command
@@ -113,7 +119,7 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         run = measure(command, REPO)
         if run["status"] != 0:
             raise SystemExit(f"bench: {tool} N={n} failed ({run['status']}):\n{run['stderr']}")
-        run["pdf_bytes"] = output.stat().st_size
+        run["pdf_bytes"] = output.stat().st_size if output.exists() else 0
         runs.append(run)
     wall = statistics.median(r["wall_s"] for r in runs)
     size = runs[-1]["pdf_bytes"]
@@ -168,10 +174,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tools", default="cardkit,baseline",
                         help="which to time, comma-separated (default cardkit,baseline)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to cardkit (default: its own)")
+    parser.add_argument("--command", choices=["print", "check"], default="print",
+                        help="time `cardkit print` (default) or `cardkit check` (no baseline)")
     parser.add_argument("--json", default=str(HERE / "results.json"), help="where to write JSON")
     parser.add_argument("--workdir", help="rosters and PDFs go here (default: a temp folder)")
     args = parser.parse_args(argv)
 
+    global COMMAND
+    COMMAND = args.command
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if args.huge and 160000 not in sizes:
         sizes.append(160000)
@@ -183,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         repeat = args.repeat if n < 10000 else args.repeat_large
         wanted = [t.strip() for t in args.tools.split(",")]
         tools = [t for t in ("cardkit", "baseline") if t in wanted]
-        if args.no_baseline or n > args.baseline_max:
+        if args.no_baseline or n > args.baseline_max or COMMAND == "check":
             tools = [t for t in tools if t != "baseline"]
         for tool in tools:
             row = run_case(tool, n, roster, work, repeat, args.jobs)
@@ -192,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr, flush=True)
     starts = startup(args.repeat)
     result = {
-        "generation": GEN, "layout": "sheet", "duplex": "long",
+        "command": COMMAND, "generation": GEN, "layout": "sheet", "duplex": "long",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -60,6 +61,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     ``Officer`` objects (used as they are), or officer mappings / a ``{unit:, officers:}``
     mapping (validated like a file).
     """
+    from . import limits
     from .roster.read import read_data, read_roster
     from .roster.validate import build_roster
 
@@ -75,6 +77,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
 
         raw = read_data(roster) if _in_memory(roster) else \
             read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+        limits.check_columns(raw)
         qr = None
         if gen.qr_field is not None:
             qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
@@ -226,6 +229,10 @@ class PrintOptions:
     """Print only officers whose card changed since this ledger."""
     shard: str | None = None
     """``"I/N"``: print the I-th of N contiguous parts of the roster."""
+    time_limit: float | None = None
+    """Seconds a chunk of officers may take to render (default: cardkit.yaml ``limits:``, 600)."""
+    memory_limit: float | None = None
+    """MiB rendering a chunk may grow a process by (default: ``limits:``, 4096)."""
 
 
 @dataclass
@@ -299,7 +306,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                   roster: Roster) -> PrintResult:
     """One PDF of ``roster``: render and preflight the faces, lay out, write."""
-    from . import outputs, report
+    from . import limits, outputs, report
     from .pdf import assemble as pdfout
     from .preflight import check_faces
     from .render import batch
@@ -307,9 +314,10 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
 
     sides = SIDES if options.sides == "both" else (options.sides,)
     extra_roots = [roster.root] if roster.root else []
-    faces, problems = batch.render_checked(project, gen, roster.officers, sides, extra_roots,
-                                           check=check_faces, jobs=options.jobs,
-                                           progress=options.progress)
+    faces, problems = batch.render_checked(
+        project, gen, roster.officers, sides, extra_roots, check=check_faces, jobs=options.jobs,
+        progress=options.progress,
+        limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
     if problems:
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
@@ -482,21 +490,27 @@ def _check_options(options: PrintOptions) -> None:
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
     data = generations.merge(dict(gen.data), {"card": {"bleed_mm": bleed}})
-    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+    return dataclasses.replace(gen, data=data)
 
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None, color: str | None = None,
-          preset: str | None = None) -> list[Diagnostic]:
+          preset: str | None = None, jobs: int | None = None,
+          progress: Callable[[int, int], None] | None = None,
+          time_limit: float | None = None, memory_limit: float | None = None) -> list[Diagnostic]:
     """Validate and preflight without writing anything; returns the problems found
     (errors, and the warnings of what the cards would leave off).
 
+    The faces are laid out and preflighted as ``print`` does (same chunks, same workers),
+    but nothing is kept of them but the problems: memory does not grow with the roster.
     ``color``/``preset`` (and cardkit.yaml) as for print: in CMYK the generation's
     CMYK colours and images are checked, and the rendered faces read back for RGB.
     """
+    from . import limits
     from .preflight import check_faces
     from .presets import resolve
-    from .render.faces import FaceRenderer
+    from .render import batch
+    from .render.faces import SIDES
 
     options = resolve(project, PrintOptions(gen=gen_id, color=color, preset=preset))
     try:
@@ -511,24 +525,26 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
-    faces = FaceRenderer(project, gen).render(loaded.officers,
-                                              extra_roots=[loaded.root] if loaded.root else [])
-    problems = [*check_faces(gen, list(loaded.officers), faces), *loaded.notes]
-    if options.color == "cmyk":
-        problems += _rgb_in_faces(gen, faces.pdf)
-    return problems
+    _faces, problems = batch.render_checked(
+        project, gen, loaded.officers, SIDES, [loaded.root] if loaded.root else [],
+        check=check_cmyk_faces if options.color == "cmyk" else check_faces, jobs=jobs,
+        progress=progress, keep_faces=False,
+        limits=limits.from_settings(project.config, time_limit, memory_limit))
+    return [*problems, *loaded.notes]
 
 
-def _rgb_in_faces(gen: Generation, face_pdf: bytes) -> list[Diagnostic]:
-    """RGB left in the rendered faces of a CMYK job."""
+def check_cmyk_faces(gen: Generation, officers: list[Officer], faces) -> list[Diagnostic]:
+    """Preflight of a CMYK job's faces: ``check_faces``, and any RGB the faces still carry
+    (run where the faces were laid out, in the workers of ``check``)."""
     import io
 
     import pikepdf
 
     from .pdf.pdfx import rgb_uses
+    from .preflight import check_faces
 
-    with pikepdf.open(io.BytesIO(face_pdf)) as pdf:
-        return _rgb_problems(gen, rgb_uses(pdf))
+    with pikepdf.open(io.BytesIO(faces.pdf)) as pdf:
+        return [*check_faces(gen, officers, faces), *_rgb_problems(gen, rgb_uses(pdf))]
 
 
 def _rgb_problems(gen: Generation, found: list[str]) -> list[Diagnostic]:

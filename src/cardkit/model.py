@@ -118,6 +118,15 @@ class Generation:
     data: Mapping[str, Any]  # the resolved YAML mapping (without ``extends``)
     chain: tuple[str, ...]  # this generation first, then its ancestors
     path: Path | None = None
+    # "tips.lines" -> (file, line) of the generation in the chain that sets it (keys two deep)
+    where: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def locate(self, key: str) -> tuple[str, int]:
+        """File and line that set ``key`` (``tips.lines``), else the generation's own file."""
+        if key in self.where:
+            return self.where[key]
+        head = key.split(".")[0]
+        return self.where.get(head, (f"generations/{self.id}.yaml", 0))
 
     @property
     def title(self) -> str:

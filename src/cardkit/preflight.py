@@ -19,9 +19,10 @@ from typing import Any
 
 from .errors import Diagnostic
 from .i18n import _, ngettext
+from .listfit import LIST_FIELDS
 from .model import Generation, Officer
 from .render.faces import FaceSet
-from .render.measure import TOLERANCE_MM, measure
+from .render.measure import TOLERANCE_MM, _beyond, measure
 from .render.qr import QUIET_ZONE, decode
 from .units import PX_MM
 
@@ -35,6 +36,9 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
     problems = _missing_glyphs(gen, officers, faces)
     if faces.document is not None:
         problems += _overflows(gen, officers, faces)
+        told = {(p.subject, p.field) for p in problems}  # one line per field and face
+        problems += [p for p in _blocks(gen, officers, faces.document)
+                     if (p.subject, p.field) not in told]
     # text that overflows may run over a code's margin: that is one problem, already told
     overflowing = {p.subject for p in problems if p.subject}
     problems += _qr_codes(gen, officers, faces, overflowing)
@@ -84,8 +88,25 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
 def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) -> list[str]:
     """Characters of ``value`` the configured fonts lack (WeasyPrint's warnings if unknown)."""
     if coverage is not None:
-        return sorted({c for c in value if not c.isspace() and ord(c) not in coverage})
+        return sorted({c for i, c in enumerate(value) if not c.isspace()
+                       and ord(c) not in coverage and not _selects_variant(value, i, coverage)})
     return sorted({c for c in value if not c.isspace() and _box_warned(c, faces)})
+
+
+_VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F))
+
+
+def _selects_variant(value: str, index: int, coverage: frozenset[int]) -> bool:
+    """A variation selector after a character the fonts draw is never a box.
+
+    Fonts list variation sequences (葛 + U+E0100) in a cmap subtable of their own, not
+    as characters; HarfBuzz draws the variant when the font has the sequence and the
+    base character otherwise, as Unicode asks (the selector itself is default-ignorable).
+    """
+    point = ord(value[index])
+    if not any(low <= point <= high for low, high in _VARIATION_SELECTORS):
+        return False
+    return index > 0 and ord(value[index - 1]) in coverage
 
 
 def _generation_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
@@ -194,7 +215,7 @@ def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list
     policies = gen.data.get("fit") or {}
     problems = []
     for box in measure(gen, faces.document):
-        policy = policies.get(box.field)
+        policy = policies.get(box.field) if box.field not in LIST_FIELDS else None
         max_lines = int((policy or {}).get("max_lines", 1))
         officer = by_id.get(box.officer)
         if policy and box.lines > max_lines:
@@ -232,6 +253,220 @@ def _officer_fields(officer: Officer) -> set[str]:
     return {key for key, _ in _texts(officer)}
 
 
+# ---------------------------------------------------------------- blocks: nothing dropped
+
+MIN_COLUMN_GAP_MM = 2.0
+# Block (data-field) -> the generation key that sets what it prints.
+BLOCK_KEYS = {"tips": "tips.lines", "fraud_tips": "fraud_tips.lines", "web": "web",
+              "advice": "texts.advice", "promise": "texts.promise", "mascot": "mascot.caption",
+              "qr": "qr.caption"}
+
+
+def _blocks(gen: Generation, officers: list[Officer], document: Any) -> list[Diagnostic]:
+    """Every text of each face is laid out in full, inside the safe zone, clear of the
+    positioned blocks (the footer's rule, a side column), and tip columns keep 2 mm apart."""
+    by_id = {o.id: o for o in officers}
+    problems: list[Diagnostic] = []
+    for page in document.pages:
+        problems += _page_blocks(gen, by_id, page._page_box)
+    return problems
+
+
+def _page_blocks(gen: Generation, by_id: dict, page_box: Any) -> list[Diagnostic]:
+    laid: dict[int, list[tuple[tuple, str]]] = {}  # id(element) -> its text boxes (rect, text)
+    positioned: list[tuple[tuple, Any]] = []  # (border rect, element) of positioned boxes
+    section = None
+
+    def walk(box: Any) -> None:
+        nonlocal section
+        element = getattr(box, "element", None)
+        if element is not None and section is None and "data-side" in element.attrib:
+            section = element
+        if type(box).__name__ == "AbsolutePlaceholder":
+            inner = box._box
+            positioned.append((_border_rect(inner), getattr(inner, "element", None)))
+            walk(inner)
+            return
+        if type(box).__name__ == "TextBox":
+            rect = (box.position_x * PX_MM, box.position_y * PX_MM,
+                    (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
+            laid.setdefault(id(element), []).append((rect, box.text))
+            return
+        for child in getattr(box, "children", None) or []:
+            walk(child)
+
+    walk(page_box)
+    if section is None:
+        return []
+    officer = by_id.get(section.get("data-officer", ""))
+    side = section.get("data-side", "")
+    parents = {child: parent for parent in section.iter() for child in parent}
+
+    def block_of(element: Any) -> Any:
+        """The block an element belongs to: the nearest with a data-field, else with a class."""
+        start = element
+        while element is not None and "data-field" not in element.attrib:
+            element = parents.get(element)
+        if element is not None:
+            return element
+        found = None  # else the outermost element with a class of its own, under the layout
+        while start is not None and start is not section:
+            if (start.get("class") or "").split()[:1] not in (
+                    [], ["safe"], ["columns"], ["main"], ["side"], ["specimen-content"]):
+                found = start
+            start = parents.get(start)
+        return found
+
+    def where(block: Any) -> dict:
+        field = block.get("data-field") if block is not None else ""
+        if block is not None and not field:  # a block without a data-field: name its class
+            return {"file": f"generations/{gen.id}.yaml", "subject": f"{side} face",
+                    "field": block.get("class", "").split()[0] if block.get("class") else ""}
+        if officer is not None and field in _officer_fields(officer):
+            return {"file": officer.source.file, "line": officer.source.line,
+                    "subject": f"officer {officer.id}", "field": field}
+        key = BLOCK_KEYS.get(field, field or "")
+        file, line = gen.locate(key) if key else (f"generations/{gen.id}.yaml", 0)
+        return {"file": file, "line": line, "subject": f"{side} face", "field": key}
+
+    problems = []
+    dropped: dict[Any, list[str]] = {}
+    for element in section.iter():
+        if not isinstance(element.tag, str) or element.tag.startswith("{"):
+            continue  # SVG and other foreign content: no text of ours
+        own = (element.text or "") + "".join(child.tail or "" for child in element)
+        wanted = len("".join(own.split()))
+        printed = len("".join("".join(t.split()) for _r, t in laid.get(id(element), [])))
+        if wanted and printed < wanted:
+            dropped.setdefault(block_of(element), []).append(
+                (element.tag, " ".join(own.split())))
+    policies = gen.data.get("fit") or {}
+    for block, found in dropped.items():
+        items = len(list(block.iter("li"))) if block is not None else 0
+        lines = [t for tag, t in found if tag == "li"]
+        texts = [t for _tag, t in found]
+        lost = ", ".join(f'"{t}"' for t in (lines or texts)[:3]) \
+            + (" ..." if len(lines or texts) > 3 else "")
+        if lines:
+            policy = policies.get(block.get("data-field", "")) or {}
+            hint = _("even at the fit: policy's min_pt {pt}").format(pt=policy["min_pt"]) \
+                if policy.get("min_pt") else _("give the generation a fit: policy (min_pt) for it")
+            message = _("{lost} of {items} lines are not printed ({texts}): there is no room "
+                        "for them on the card ({hint}); shorten the list").format(
+                lost=len(lines), items=items, texts=lost, hint=hint)
+        else:
+            message = _("{texts} is not printed: there is no room for it on the card").format(
+                texts=lost)
+        problems.append(Diagnostic(**where(block), message=message))
+    lists = [b for b in section.iter() if b.get("data-field") in LIST_FIELDS]
+    others = [b for b in dropped if b is None or b.get("data-field") not in LIST_FIELDS]
+    if others and lists:  # say which list took their room
+        names = ", ".join(sorted({(b.get("data-field") or b.get("class", "?").split()[0])
+                                  if b is not None else "?" for b in others}))
+        rows = {b: len(list(b.iter("li"))) for b in lists}
+        for block in [max(lists, key=lambda b: rows[b])]:
+            rects = [r for li in block.iter("li") for e in li.iter() for r, _t in laid.get(id(e), [])]
+            columns = len({round(r[0], 1) for r in rects})
+            problems.append(Diagnostic(**where(block), message=ngettext(
+                "{lines} lines in {columns} column leave no room for {names} below them; "
+                "shorten the list or lower its fit: min_pt",
+                "{lines} lines in {columns} columns leave no room for {names} below them; "
+                "shorten the list or lower its fit: min_pt", columns).format(
+                lines=len(list(block.iter("li"))), columns=columns, names=names)))
+    problems += _column_gaps(section, laid, where)
+    card = gen.card
+    safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
+    outside: set[int] = set()
+    for element in section.iter():
+        for rect, text in laid.get(id(element), []):
+            slack = 0.18 * (rect[3] - rect[1])
+            amount = _beyond((rect[0], rect[1] + slack, rect[2], rect[3] - slack), safe)
+            block = block_of(element)
+            if amount > TOLERANCE_MM and id(block) not in outside and block not in dropped:
+                outside.add(id(block))
+                problems.append(Diagnostic(**where(block), message=_(
+                    '"{text}" is printed {mm} mm outside the safe area (within {safe} mm of the '
+                    "trim it may be cut off)").format(text=text.strip(), mm=f"{amount:.1f}",
+                                                      safe=f"{card.safe:g}")))
+    problems += _into_neighbours(section, laid, positioned, parents, block_of, where)
+    return problems
+
+
+def _column_gaps(section: Any, laid: dict, where: Any) -> list[Diagnostic]:
+    """Items of a list printed side by side must keep ``MIN_COLUMN_GAP_MM`` apart."""
+    problems = []
+    for block in section.iter():
+        if block.get("data-field") not in LIST_FIELDS:
+            continue
+        items = []
+        for li in block.iter("li"):
+            rects = [r for e in li.iter() for r, _t in laid.get(id(e), [])]
+            if rects:
+                items.append(((min(r[0] for r in rects), min(r[1] for r in rects),
+                               max(r[2] for r in rects), max(r[3] for r in rects)),
+                              " ".join("".join(li.itertext()).split())))
+        closest = None
+        for (a, text_a), (b, text_b) in ((x, y) for x in items for y in items if x is not y):
+            same_row = min(a[3], b[3]) - max(a[1], b[1]) > 0.4 * min(a[3] - a[1], b[3] - b[1])
+            if same_row and b[0] >= a[0] + 0.01:
+                gap = b[0] - a[2]
+                if closest is None or gap < closest[0]:
+                    closest = (gap, text_a, text_b)
+        if closest is not None and closest[0] < MIN_COLUMN_GAP_MM - 0.05:
+            problems.append(Diagnostic(**where(block), message=_(
+                '"{a}" and "{b}" are printed {gap} mm apart, side by side: they read as one '
+                "line (tip columns need at least {minimum} mm between them)").format(
+                a=closest[1], b=closest[2], gap=f"{max(0.0, closest[0]):.1f}",
+                minimum=f"{MIN_COLUMN_GAP_MM:g}")))
+    return problems
+
+
+def _into_neighbours(section: Any, laid: dict, positioned: list, parents: dict, block_of: Any,
+                     where: Any) -> list[Diagnostic]:
+    """Text in the flow must not run into a positioned block (the footer, a side column)."""
+    problems = []
+    seen: set = set()
+    holders = [(rect, element) for rect, element in positioned if element is not None
+               and any(laid.get(id(e)) for e in element.iter())]
+
+    def ancestors(element: Any) -> set[int]:
+        found = set()
+        while element is not None:
+            found.add(id(element))
+            element = parents.get(element)
+        return found
+
+    for element in section.iter():
+        boxes = laid.get(id(element))
+        if not boxes:
+            continue
+        mine = ancestors(element)
+        for rect, text in boxes:
+            slack = 0.18 * (rect[3] - rect[1])
+            inked = (rect[0], rect[1] + slack, rect[2], rect[3] - slack)
+            for other, holder in holders:
+                if id(holder) in mine:
+                    continue
+                width = min(inked[2], other[2]) - max(inked[0], other[0])
+                height = min(inked[3], other[3]) - max(inked[1], other[1])
+                block = block_of(element)
+                if width > TOLERANCE_MM and height > TOLERANCE_MM and (id(block), id(holder)) not in seen:
+                    seen.add((id(block), id(holder)))
+                    problems.append(Diagnostic(**where(block), message=_(
+                        '"{text}" runs {mm} mm into the {neighbour} block below or beside it; '
+                        "shorten what comes before it or give the generation a fit: policy").format(
+                        text=text.strip(), mm=f"{height:.1f}",
+                        neighbour=holder.get("class", holder.tag).split()[0])))
+    return problems
+
+
+def _border_rect(box: Any) -> tuple[float, float, float, float]:
+    if not hasattr(box, "border_box_x"):
+        return (0.0, 0.0, 0.0, 0.0)
+    x, y = box.border_box_x() * PX_MM, box.border_box_y() * PX_MM
+    return (x, y, x + box.border_width() * PX_MM, y + box.border_height() * PX_MM)
+
+
 # ---------------------------------------------------------------- QR codes
 
 def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
@@ -262,7 +497,9 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
                     version=qr.version, ec=qr.error_correction)))
                 continue
             side = gen.qr_side
-            page_index = faces.index[(officer.id, side)]
+            page_index = faces.index.get((officer.id, side))
+            if page_index is None:  # --sides back: the code's face is not printed
+                continue
             if page_index not in checked:
                 page = pdf[page_index]
                 image = page.render(scale=DECODE_DPI / 72).to_pil()

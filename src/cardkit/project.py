@@ -24,6 +24,7 @@ CONFIG_KEYS = {  # setting -> what it is for (shown with _())
     "paper": N_("default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)"),
     "unit": N_("unit fields that rows of a CSV/XLSX roster leave out"),
     "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale)"),
+    "limits": N_("caps on rendering one chunk of officers: render_seconds, render_memory_mib"),
     "qr_hosts": N_("hosts a QR payload may use besides those its generation's qr.hosts lists"),
     "specimen": N_("true: every roster of this folder is a specimen (placeholders allowed, "
                    "cards marked 样张 / SPECIMEN), for a spreadsheet that cannot say so itself"),

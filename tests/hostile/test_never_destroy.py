@@ -517,7 +517,13 @@ def start_big_job(folder: Path, **env: str) -> subprocess.Popen:
                              "--gen", "2002", "--roster", "big.yaml", "--jobs", "2",
                              "-o", "cards.pdf"], cwd=folder, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=ctrl_c_as_in_a_terminal,
                             env={**os.environ, **ENV, "ANNOUNCE": "1", **env})
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """A shell's background job inherits SIGINT ignored; a terminal's job does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")

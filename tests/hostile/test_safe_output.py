@@ -56,7 +56,8 @@ def start(folder: Path, args: list[str], **env: str) -> subprocess.Popen:
     script = write(folder / "run_cardkit.py", WRAPPER)
     return subprocess.Popen([sys.executable, str(script), *args], cwd=folder,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "LANG": "C.UTF-8", **env}, start_new_session=True)
+                            env={**os.environ, "LANG": "C.UTF-8", **env}, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def ctrl_c_during_layout(proc: subprocess.Popen) -> tuple[int, bytes, str]:

@@ -133,6 +133,12 @@ def show_cmd(ctx: Context, gen: str) -> None:
 @click.option("--preset", type=click.Choice(["shop"]),
               help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
                    "bleed. Flags and cardkit.yaml override it.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop when a chunk of officers takes longer (default 600, or cardkit.yaml "
+                   "limits: render_seconds).")
+@click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIB",
+              help="Stop when rendering a chunk grows a process by more (default 4096, or "
+                   "cardkit.yaml limits: render_memory_mib).")
 @click.option("--slug", is_flag=True,
               help="Print a slug line (generation, roster checksum, sheet n/m, duplex edge).")
 @pass_ctx
@@ -186,13 +192,28 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
 @click.option("--color", type=click.Choice(["rgb", "cmyk"]),
               help="Check as print --color would: cmyk checks the CMYK colours and images.")
 @click.option("--preset", type=click.Choice(["shop"]), help="Check as print --preset would.")
+@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Worker processes rendering in parallel (default: all cores).")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+              help="Stop when a chunk of officers takes longer (default 600).")
+@click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIB",
+              help="Stop when rendering a chunk grows a process by more (default 4096).")
 @pass_ctx
 def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
-              as_json: bool, color: str | None, preset: str | None) -> None:
+              as_json: bool, color: str | None, preset: str | None, jobs: int | None,
+              time_limit: float | None, memory_limit: float | None) -> None:
     """Validate the roster and preflight the cards; write nothing."""
     from ..api import check
+    from .progress import for_console
 
-    problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset)
+    bar = for_console(ctx.console.quiet)
+    try:
+        problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset,
+                         jobs=jobs, progress=bar, time_limit=time_limit,
+                         memory_limit=memory_limit)
+    finally:
+        if bar:
+            bar.close()
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         write_json({"ok": not errors, "problems": [p.as_dict() for p in problems]}, indent=2)

@@ -19,6 +19,7 @@ again (``pdf.pdfx``), and any RGB colour left is an error.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,7 @@ def cmyk_generation(gen: Generation, project) -> Generation:
         data["mascot"] = {**mascot, "image": mascot["image_cmyk"]}
     elif isinstance(mascot, dict):
         data["mascot"] = {k: v for k, v in mascot.items() if k != "image_cmyk"}
-    cmyk = Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path)
+    cmyk = dataclasses.replace(gen, data=data)
     problems.extend(_image_problems(cmyk, project))
     if problems:
         raise InputError(_("RGB in a CMYK job"), problems)

@@ -10,6 +10,7 @@ from typing import Any
 from .. import yamlio
 from ..errors import Diagnostic, InputError
 from ..i18n import _
+from ..limits import MAX_FIELDS, MAX_LIST_ITEMS
 from ..model import HARD_MIN_MODULE_MM, MIN_MODULE_MM, Generation
 from ..project import Project, did_you_mean
 
@@ -52,7 +53,10 @@ SCHEMA: dict[str, str] = {
         "max_lines lines (default 1: no wrapping); if it still does not fit, preflight fails. "
         "Without a fit entry, text that does not fit is an error; `name: null` drops a policy "
         "inherited from the parent. The built-in generations fit unit, name, post, area and "
-        "address."
+        "address. For the tip lists (tips, fraud_tips) only min_pt applies: the lists are laid "
+        "out in as many columns as their widest line allows, 2 mm apart; when their rows would "
+        "not fit the free space of the face, the type size and the columns are searched "
+        "together, down to min_pt."
     ),
 }
 # Keys of the nested mappings (colors and fonts take any name: templates may add their own).
@@ -64,7 +68,7 @@ NESTED: dict[str, tuple[str, ...]] = {
 }
 NULLABLE = ("mascot",)  # sections a generation may set to null to drop the parent's
 FIT_FIELDS = ("unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
-              "website", "promise")
+              "website", "promise", "tips", "fraud_tips")
 FIT_KEYS = ("min_pt", "max_lines")
 BLOCKS = {
     "front": {"unit", "name", "post", "area", "phone", "mobile", "address", "hotline",
@@ -130,12 +134,24 @@ def load(project: Project, gen_id: str) -> Generation:
     for layer in reversed(layers):
         resolved = merge(resolved, {k: v for k, v in layer.items() if k != "extends"})
     generation = Generation(id=str(gen_id), data=yamlio.plain(resolved), chain=tuple(chain),
-                            path=files[str(gen_id)])
+                            path=files[str(gen_id)], where=_where(layers, chain))
     if not problems:  # values of the merged result, located in the file that set them
         problems += _check_values(generation, project, layers, [_label(c) for c in chain])
     if problems:
         raise InputError(_("bad generation"), problems)
     return generation
+
+
+def _where(layers: list[dict], chain: list[str]) -> dict[str, tuple[str, int]]:
+    """Key paths two deep (``tips.lines``) -> file and line of the nearest file setting them."""
+    where: dict[str, tuple[str, int]] = {}
+    for layer, gen_id in zip(reversed(layers), reversed(chain), strict=True):
+        for key, value in layer.items():
+            where[str(key)] = (_label(gen_id), layer.line_of(key))
+            if isinstance(value, dict):
+                for sub in value:
+                    where[f"{key}.{sub}"] = (_label(gen_id), value.line_of(sub))
+    return where
 
 
 def _label(gen_id: str) -> str:
@@ -355,6 +371,17 @@ def _check_values(gen: Generation, project: Project, layers: list[dict],
         file, line = _locate(layers, names, *path)
         problems.append(Diagnostic(file=file, line=line, field=".".join(path), message=message))
 
+    for path in (("tips", "lines"), ("fraud_tips", "lines"), ("web",), ("front", "show"),
+                 ("back", "show"), ("fields",)):
+        value: Any = gen.data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        limit = MAX_FIELDS if path == ("fields",) else MAX_LIST_ITEMS
+        if isinstance(value, list) and len(value) > limit:
+            add(path, _("{count} items; a generation may list at most {limit} here").format(
+                count=f"{len(value):,}", limit=limit))
+    if problems:  # refused before anything is laid out
+        return problems
     card = gen.card
     if not (20 <= card.width <= 300 and 20 <= card.height <= 300):
         add(("card", "width_mm"), _("size {width} x {height} mm is not a card size "

@@ -8,28 +8,178 @@ A template sees only what it is given: the sandbox refuses ``__class__`` and
 friends, and ``*``/``**`` cannot build a string, list or number too large to
 hold. A template file must lie inside the folder it is found in: a symlink
 ``templates/x.html -> /etc/passwd`` is refused before it is opened.
+
+Work is bounded by one cap on output, ``limits.MAX_OUTPUT_CHARS`` (see :func:`render`):
+the output is counted as it streams out; every call, filter, ``~`` and ``+`` is checked as
+its result is made (so doubling in a macro stops at twice the cap); a width, a
+``%*d``/``{:>N}`` field, ``replace`` or ``join`` that would make more is refused before it
+allocates; and loop iterations are counted (``MAX_ITERATIONS`` per render), so nested
+loops stop early even when they print nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import string
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from ..errors import InputError
 from ..i18n import _
+from ..limits import MAX_OUTPUT_CHARS
 from ..resources import builtin_dir
 
 _CSS_IDENT = re.compile(r"^[\w \-]+$")
 MAX_TEMPLATE_BYTES = 1024 * 1024
 MAX_PRODUCT = 100_000  # items or characters a template may make with * (a card holds ~300)
 MAX_EXPONENT = 64
+MAX_ITERATIONS = 1_000_000  # loop iterations of one render (a face makes a few hundred)
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\d*)(?:\.(\d*))?")
+_DIGITS = re.compile(r"\d+")
+_GROWING_METHODS = ("center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map",
+                    "replace", "join", "__mod__", "__add__", "__mul__")
+
+
+class _Budget(threading.local):
+    """What the render in progress on this thread has made so far."""
+
+    chars = 0
+    iterations = 0
+    allowance = 0
+
+
+_BUDGET = _Budget()
+
+
+def _too_big(size: int) -> SecurityError:
+    return SecurityError(_("a template may not make more than {limit} characters (it asked "
+                           "for {size})").format(limit=f"{MAX_OUTPUT_CHARS:,}", size=f"{size:,}"))
+
+
+def _sized(value: Any) -> Any:
+    """``value``, unless it is a string or list past the output cap."""
+    if isinstance(value, (str, list, tuple)) and len(value) > MAX_OUTPUT_CHARS + _BUDGET.allowance:
+        raise _too_big(len(value))
+    return value
+
+
+def _format_widths(fmt: str, percent: bool) -> list[int]:
+    """Widths and precisions written in a format string (``%9d``, ``{:>9}``, ``{:.9}``)."""
+    if percent:
+        return [int(n) for spec in _PERCENT_SPEC.finditer(fmt) for n in spec.groups() if n]
+    try:
+        specs = [spec for _lit, _name, spec, _conv in string.Formatter().parse(fmt) if spec]
+    except ValueError:
+        return []
+    return [int(n) for spec in specs for n in _DIGITS.findall(spec)]
+
+
+def _precheck(name: str, target: Any, args: tuple, kwargs: dict) -> None:
+    """Refuse, before it runs, a string operation that would make more than the cap."""
+    numbers = [a for a in (*args, *kwargs.values()) if isinstance(a, int) and not isinstance(a, bool)]
+    if isinstance(target, str):
+        if name in ("format", "format_map"):
+            numbers += _format_widths(target, percent=False)
+        elif name in ("__mod__", "format_filter"):
+            numbers += _format_widths(target, percent=True)
+        elif name == "replace" and len(args) >= 2 and all(isinstance(a, str) for a in args[:2]):
+            old, new = args[0], args[1]
+            if old and len(new) > len(old):
+                numbers.append(len(target) + target.count(old) * (len(new) - len(old)))
+            elif not old:
+                numbers.append(len(target) * (len(new) + 1))
+        elif name == "join" and args and isinstance(args[0], (list, tuple, str)):
+            numbers.append(len(target) * max(0, len(args[0]) - 1))
+    big = max(numbers, default=0)
+    if big > MAX_OUTPUT_CHARS:
+        raise _too_big(big)
+
+
+def _checked_filter(name: str, func: Any) -> Any:
+    """A built-in filter that refuses sizes past the cap before and after it runs."""
+
+    @functools.wraps(func)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        plain = [a for a in args if not isinstance(a, (jinja2.runtime.Context, jinja2.Environment,
+                                                       jinja2.nodes.EvalContext))]
+        if plain:
+            value, rest = plain[0], tuple(plain[1:])
+            if name == "format" and isinstance(value, str):
+                _precheck("format_filter", value, rest, kwargs)
+            elif name == "join" and isinstance(value, (list, tuple)) and rest \
+                    and isinstance(rest[0], str):
+                _precheck("join", rest[0], (value,), {})
+            elif name == "replace" and isinstance(value, str):
+                _precheck("replace", value, rest, kwargs)
+            elif name == "indent" and isinstance(value, str):
+                width = rest[0] if rest and isinstance(rest[0], int) else 0
+                _precheck(name, None, (width * (value.count("\n") + 1),), {})
+            else:
+                _precheck(name, None, rest, kwargs)
+        return _sized(func(*args, **kwargs))
+
+    return checked
+
+
+def _counted(iterable: Iterable) -> Iterator:
+    """The items of a ``{% for %}``, counted against the render's ``MAX_ITERATIONS``."""
+    for item in iterable:
+        _BUDGET.iterations += 1
+        if _BUDGET.iterations > MAX_ITERATIONS:
+            raise SecurityError(_("a template may not loop more than {limit} times").format(
+                limit=f"{MAX_ITERATIONS:,}"))
+        yield item
+
+
+def _bound_tree(node: nodes.Node) -> None:
+    """Rewrite a parsed template so that loops are counted and ``~`` results are checked."""
+    for child in node.iter_child_nodes():
+        _bound_tree(child)
+    for name in node.fields:
+        value = getattr(node, name, None)
+        if isinstance(value, nodes.Concat):
+            setattr(node, name, _wrap("sized", value))
+        elif isinstance(value, list):
+            setattr(node, name, [_wrap("sized", v) if isinstance(v, nodes.Concat) else v
+                                 for v in value])
+    if isinstance(node, nodes.For):
+        node.iter = _wrap("counted", node.iter)
+
+
+def _wrap(helper: str, node: nodes.Expr) -> nodes.Expr:
+    call = nodes.Call(nodes.EnvironmentAttribute(helper), [node], [], None, None)
+    return call.set_lineno(node.lineno)
+
+
+def render(template: Any, context: dict[str, Any], allowance: int = 0) -> str:
+    """Render ``template``, counting its output as it streams: past the cap it stops.
+
+    ``allowance``: characters given to the template to print as they are (the faces a
+    document template lays out), on top of the cap.
+    """
+    saved = (_BUDGET.chars, _BUDGET.iterations, _BUDGET.allowance)
+    _BUDGET.chars, _BUDGET.iterations, _BUDGET.allowance = 0, 0, allowance
+    limit = MAX_OUTPUT_CHARS + allowance
+    pieces = []
+    try:
+        for piece in template.generate(context):
+            _BUDGET.chars += len(piece)
+            if _BUDGET.chars > limit:
+                raise _too_big(_BUDGET.chars)
+            pieces.append(piece)
+    finally:
+        _BUDGET.chars, _BUDGET.iterations, _BUDGET.allowance = saved
+    return "".join(pieces)
 
 
 class RootedLoader(jinja2.BaseLoader):
@@ -73,9 +223,30 @@ class RootedLoader(jinja2.BaseLoader):
 class CardEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox, with ``*`` and ``**`` kept to sizes a card could print."""
 
-    intercepted_binops = frozenset(["*", "**"])
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
+    sized = staticmethod(_sized)
+    counted = staticmethod(_counted)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        _bound_tree(tree)
+        return tree
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        target = getattr(getattr(__obj, "__wrapped__", __obj), "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(target, (str, list, tuple)) and name in _GROWING_METHODS:
+            _precheck(name, target, args, kwargs)
+        return _sized(super().call(__context, __obj, *args, **kwargs))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            _precheck("__mod__", left, right if isinstance(right, tuple) else (right,), {})
+        if operator == "+" and isinstance(left, (str, list, tuple)) \
+                and isinstance(right, (str, list, tuple)):
+            _sized_len = len(left) + len(right)
+            if _sized_len > MAX_OUTPUT_CHARS + _BUDGET.allowance:
+                raise _too_big(_sized_len)
         if operator == "*":
             for seq, count in ((left, right), (right, left)):
                 if (isinstance(seq, (str, list, tuple)) and isinstance(count, int)
@@ -99,6 +270,9 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    for name in ("center", "indent", "wordwrap", "format", "replace", "join", "truncate",
+                 "urlize", "string", "list", "batch", "slice"):
+        env.filters[name] = _checked_filter(name, env.filters[name])
     env.filters["css_fonts"] = css_fonts
     return env
 

@@ -52,6 +52,8 @@ class _Job:
     extra_roots: tuple[Path, ...]
     check: Check
     renderer: object = None
+    keep_faces: bool = True  # False for `check`: only the problems come back
+    limits: object = None  # limits.Limits: time and memory cap of each chunk
 
 
 _JOB: _Job | None = None  # set before the workers fork; they read it instead of pickles
@@ -67,14 +69,20 @@ def default_jobs() -> int:
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
                    sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
                    jobs: int | None = None, progress: Progress | None = None,
-                   chunk: int | None = None):
+                   chunk: int | None = None, keep_faces: bool = True, limits=None):
     """Render every face and run ``check`` (preflight) on each chunk where it was laid out;
-    return (FaceSet, problems)."""
+    return (FaceSet, problems).
+
+    With ``keep_faces=False`` (``cardkit check``) the workers send back only what preflight
+    found, so memory does not grow with the roster; the FaceSet returned is then empty.
+    ``limits`` (limits.Limits) caps the time and memory of each chunk.
+    """
     global _JOB
     from .faces import FaceSet
 
     chunk = chunk or CHUNK
-    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check)
+    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
+               keep_faces=keep_faces, limits=limits)
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]
     jobs = max(1, min(jobs or default_jobs(), len(spans)))
@@ -114,6 +122,9 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
             raise
         finally:
             _JOB = None
+    if not keep_faces:
+        problems = sorted({p for result in results for p in result.problems})
+        return FaceSet(pdf=b"", faces=[], index={}), problems
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
     return FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes,
                    glyph_warnings=warnings), problems
@@ -177,16 +188,23 @@ def _stop_workers(pool) -> None:
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     """Worker: lay out and preflight the officers ``span`` of the job."""
+    from ..i18n import _
+    from ..limits import capped
     from .faces import FaceRenderer, face_key
 
     job = _JOB
     assert job is not None
-    if job.renderer is None:
-        job.renderer = FaceRenderer(job.project, job.gen)
     start, stop = span
-    officers = list(job.officers[start:stop])
-    faces = job.renderer.render(officers, job.sides, job.extra_roots)
-    problems = job.check(job.gen, officers, faces)
+    what = _("rendering officers {first} to {last}").format(first=start + 1, last=stop)
+    with capped(job.limits, what):
+        if job.renderer is None:
+            job.renderer = FaceRenderer(job.project, job.gen)
+        officers = list(job.officers[start:stop])
+        faces = job.renderer.render(officers, job.sides, job.extra_roots)
+        problems = job.check(job.gen, officers, faces)
+    if not job.keep_faces:
+        return ChunkResult(start=start, pdf=b"", keys=[], index={}, qr_codes={},
+                           glyph_warnings=[], problems=problems)
     keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
     return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
                        qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,

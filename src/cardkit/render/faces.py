@@ -135,7 +135,7 @@ class FaceRenderer:
         return _render_template(
             self.document_template,
             {**self.base_context, "stylesheet": Markup(css), "faces": [Markup(f) for f in faces]},
-        )
+            allowance=len(css) + sum(len(f) for f in faces))
 
     def render(self, officers: Sequence[Officer], sides: Sequence[str] = SIDES,
                extra_roots: Sequence[Path] = ()) -> FaceSet:
@@ -154,6 +154,10 @@ class FaceRenderer:
                     seen[key] = len(faces)
                     faces.append(html)
                 index[(officer.id, side)] = seen[key]
+        from .. import listfit
+
+        faces = [listfit.plan(self, html, face_key(html)) if listfit.has_lists(html) else html
+                 for html in faces]
         document, pdf, warnings = self.layout(faces, extra_roots)
         if self.gen.data.get("fit"):  # shrink/wrap fields that overflow (generation's fit:)
             from .fit import fit_faces
@@ -211,14 +215,15 @@ def face_key(html: str) -> str:
     return _DATA_OFFICER.sub("", html)
 
 
-def _render_template(template: Any, context: dict[str, Any]) -> str:
-    """Render, turning a template's mistake into one located error line."""
+def _render_template(template: Any, context: dict[str, Any], allowance: int = 0) -> str:
+    """Render (output capped, see templating.render), a mistake as one located error line."""
     import jinja2
 
+    from ..design.templating import render
     from ..errors import CardkitError
 
     try:
-        return template.render(context)
+        return render(template, context, allowance)
     except CardkitError:
         raise
     except Exception as exc:  # a template's own mistake: 1/0, a bad filter argument, ...

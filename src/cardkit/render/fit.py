@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..listfit import LIST_FIELDS
 from .measure import TOLERANCE_MM, measure
 
 
@@ -27,7 +28,7 @@ def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Seque
         for box in measure(gen, document):
             policy = policies.get(box.field)
             box.overflow = max(box.overflow, box.line_overflow)
-            if not policy:
+            if not policy or box.field in LIST_FIELDS:  # lists: listfit plans their size
                 continue
             key = (box.page, box.field)
             min_pt = float(policy.get("min_pt", box.font_pt))

@@ -14,6 +14,7 @@ Command-line flags win over the file.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -132,7 +133,6 @@ def fit_to_stock(project, gen, paper: str | None = None, stock: str | None = Non
     """
     from ..design import generations
     from ..errors import Diagnostic
-    from ..model import Generation
     from . import stocks
 
     if paper is None and stock is None:
@@ -156,7 +156,7 @@ def fit_to_stock(project, gen, paper: str | None = None, stock: str | None = Non
     notice = Diagnostic(severity="notice", subject=f"generation {gen.id}", message=_(
         "laid out at {cards} mm, the card size of stock {stock} (designed for {size} mm); "
         "preflight checks that everything fits").format(**sizes))
-    return Generation(id=gen.id, data=data, chain=gen.chain, path=gen.path), notice
+    return dataclasses.replace(gen, data=data), notice
 
 
 def _card_line(project, gen) -> tuple[str, int]:

@@ -1,0 +1,163 @@
+"""Bounded work: what one chunk of rendering, one template and one generation may take.
+
+* **Time and memory per chunk.** Each chunk of officers (``batch.CHUNK``) is rendered
+  and preflighted under a wall-clock cap and a cap on how much the rendering process may
+  grow (resident memory, sampled every 20 ms by a watchdog thread). Past either, the
+  render is stopped in the rendering thread and the job refused with the limit named.
+  Defaults are generous (``DEFAULT_SECONDS``, ``DEFAULT_MEMORY_MIB``: a chunk of 100
+  officers takes some 3 s and 150 MiB); ``cardkit.yaml`` may set ``limits:
+  {render_seconds: N, render_memory_mib: N}``, and ``--time-limit``/``--memory-limit``
+  override both for one job.
+* **Template output.** A template's output is counted while it renders (Jinja's
+  ``generate()``), so nested loops stop at ``MAX_OUTPUT_CHARS``; a macro's result and a
+  call's result are checked as they are made (doubling in a macro stops at twice the cap),
+  and the string-growing forms (``center``/``ljust``/``format`` widths, ``%*d``, ``{:>N}``,
+  ``replace``, ``indent``) are refused before they allocate (see ``templating``).
+* **Generation and roster sizes.** Lists a generation prints (tips, fraud tips, web
+  addresses, the blocks of a face) and the extra fields it names are refused past
+  ``MAX_LIST_ITEMS`` and ``MAX_FIELDS`` when the generation is loaded, and a roster with
+  more than ``MAX_COLUMNS`` fields when it is read, before anything is validated or laid out.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InputError
+from .i18n import _
+
+DEFAULT_SECONDS = 600.0
+DEFAULT_MEMORY_MIB = 4096
+MAX_OUTPUT_CHARS = 2_000_000  # what one template may write beyond the faces it is given
+MAX_LIST_ITEMS = 40  # lines of a tip list, web addresses, blocks of a face
+MAX_FIELDS = 64  # extra officer fields a generation names
+MAX_COLUMNS = 200  # fields (columns) of a roster: a station's sheet has a dozen or two
+POLL_SECONDS = 0.02
+
+
+class LimitExceeded(InputError):
+    """A render went past one of the caps (exit 1, nothing written)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = DEFAULT_SECONDS
+    memory_mib: float = DEFAULT_MEMORY_MIB
+
+
+def from_settings(config: dict[str, Any], seconds: float | None = None,
+                  memory_mib: float | None = None) -> Limits:
+    """The caps of a job: the options given, else ``cardkit.yaml``'s ``limits:``, else defaults."""
+    settings = config.get("limits") or {}
+    if not isinstance(settings, dict):
+        raise InputError("cardkit.yaml: limits: " + _(
+            "expected a mapping (render_seconds: N, render_memory_mib: N)"))
+    for key in settings:
+        if key not in ("render_seconds", "render_memory_mib"):
+            raise InputError(f"cardkit.yaml: limits: {key}: " + _(
+                "unknown setting (limits take render_seconds and render_memory_mib)"))
+
+    def number(value: Any, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise InputError(f"cardkit.yaml: limits: {key}: " + _(
+                "{value} is not a positive number").format(value=repr(value)))
+        return float(value)
+
+    return Limits(
+        seconds=float(seconds) if seconds is not None else number(
+            settings.get("render_seconds", DEFAULT_SECONDS), "render_seconds"),
+        memory_mib=float(memory_mib) if memory_mib is not None else number(
+            settings.get("render_memory_mib", DEFAULT_MEMORY_MIB), "render_memory_mib"))
+
+
+def check_columns(raw: Any) -> None:
+    """Refuse a roster (``roster.records.RawRoster``) with more fields than ``MAX_COLUMNS``."""
+    names: set[str] = set()
+    for record in raw.records:
+        names.update(record.fields)
+        if len(names) > MAX_COLUMNS:
+            raise InputError(f"{record.file}:{record.line}: " + _(
+                "{count} fields (columns); a roster may have at most {limit}").format(
+                count=f"{len(set(record.fields)):,}" if len(record.fields) > MAX_COLUMNS
+                else f"{len(names):,}", limit=MAX_COLUMNS))
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@contextmanager
+def capped(limits: Limits | None, what: str) -> Iterator[None]:
+    """Run the body under ``limits``; past one, raise :class:`LimitExceeded` in this thread.
+
+    The watchdog interrupts the rendering thread through a signal handler, so only the
+    main thread of a process can be interrupted (cardkit's own workers and the CLI); in
+    another thread the caps are checked when the body ends.
+    """
+    if limits is None:
+        yield
+        return
+    start, base = time.monotonic(), _rss_bytes()
+    budget = limits.memory_mib * 2**20
+    tripped: list[str] = []
+    stop = threading.Event()
+    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR2")
+
+    def over() -> str | None:
+        if time.monotonic() - start > limits.seconds:
+            return _("{what} took longer than {seconds} s, the limit (limits: render_seconds "
+                     "in cardkit.yaml, or --time-limit)").format(what=what,
+                                                                seconds=f"{limits.seconds:g}")
+        grown = _rss_bytes() - base
+        if grown > budget:
+            return _("{what} grew by {mib} MiB, past the limit of {limit} MiB (limits: "
+                     "render_memory_mib in cardkit.yaml, or --memory-limit)").format(
+                what=what, mib=grown // 2**20, limit=f"{limits.memory_mib:g}")
+        return None
+
+    def watch() -> None:
+        import _thread
+
+        while not stop.wait(POLL_SECONDS):
+            reason = over()
+            if reason:
+                tripped.append(reason)
+                _thread.interrupt_main(signal.SIGUSR2)
+                return
+
+    def handler(_signum: int, _frame: Any) -> None:
+        if tripped:
+            raise LimitExceeded(tripped[0])
+
+    old = None
+    watcher = None
+    if main:
+        old = signal.signal(signal.SIGUSR2, handler)
+        watcher = threading.Thread(target=watch, name="cardkit-limits", daemon=True)
+        watcher.start()
+    try:
+        yield
+        if not main:
+            reason = over()
+            if reason:
+                raise LimitExceeded(reason)
+    finally:
+        stop.set()
+        if watcher is not None:
+            try:
+                watcher.join()
+            finally:  # also when Ctrl-C lands while joining
+                signal.signal(signal.SIGUSR2, old)
+    if tripped:  # tripped as the body ended, before the handler ran
+        raise LimitExceeded(tripped[0])

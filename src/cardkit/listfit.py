@@ -1,0 +1,243 @@
+"""Tip lists laid out in columns: as many as their longest line allows, never touching.
+
+A face's lists (``tips``, ``fraud_tips``: a ``<ul>`` inside an element with that
+``data-field``) share one grid of equal columns, so the tips line up under the fraud tips
+above. The grid is planned on a probe layout of the face alone, with every list on one
+row (so nothing is pushed off the card while measuring): the widest item fixes how many
+columns fit the list's width with ``GAP_MM`` between them. When the lists would then run
+past the free space above the face's footer (the hotline line) or the safe zone, the
+generation's ``fit:`` policy for the list (``min_pt``) is applied: the type size and the
+number of columns are searched together, largest size first, since a smaller size fits
+more columns and so fewer rows. The plan is checked on a layout of the face alone and
+tightened if needed; what still does not fit is for preflight to report (nothing is
+dropped silently: see ``preflight._blocks``).
+
+A plan depends only on the face's HTML, so a shared back is planned once per process.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .units import PX_MM
+
+LIST_FIELDS = ("fraud_tips", "tips")
+GAP_MM = 2.0  # between two columns of a list, at the least
+MAX_COLUMNS = 4
+STEP_PT = 0.1
+FOOTER_CLEARANCE_MM = 0.8  # between the last line of the lists and the footer's rule
+_LIST = re.compile(r'(<[^>]*data-field="(' + "|".join(LIST_FIELDS) + r')"[^>]*>)(.*?</ul>)', re.S)
+_LI = re.compile(r"<li(?=[\s>])([^>]*)>")
+_UL = re.compile(r"<ul(?=[\s>])([^>]*)>")
+
+
+@dataclass
+class Plan:
+    columns: int
+    sizes: dict[str, float]  # list field -> font size in pt
+    width_mm: float  # width of the lists (the grid spans it)
+
+
+def has_lists(html: str) -> bool:
+    return any(f'data-field="{name}"' in html for name in LIST_FIELDS)
+
+
+def apply(html: str, plan: Plan | None, probe: bool = False) -> str:
+    """``html`` with its lists styled as ``plan`` says (or all on one row, to measure)."""
+
+    def one_list(match: re.Match) -> str:
+        head, field, body = match[1], match[2], match[3]
+        if probe:
+            body = _UL.sub('<ul style="flex-wrap:nowrap">', body, count=1)
+            return head + _LI.sub('<li style="white-space:nowrap;width:auto;flex:none">', body)
+        assert plan is not None
+        size = plan.sizes.get(field)
+        columns = plan.columns
+        # a hair narrower than the exact share, so rounding never pushes the last column down
+        column = math.floor((plan.width_mm - (columns - 1) * GAP_MM) / columns * 100) / 100 - 0.02
+        wrap = "normal" if columns == 1 else "nowrap"
+        count = 0
+
+        def item(_match: re.Match) -> str:
+            nonlocal count
+            margin = GAP_MM if (count + 1) % columns else 0
+            count += 1
+            style = f"width:{column:.3f}mm;margin-right:{margin:g}mm;white-space:{wrap}"
+            if size is not None:
+                style += f";font-size:{size:.1f}pt"
+            return f'<li style="{style}">'
+
+        return head + _LI.sub(item, body)
+
+    return _LIST.sub(one_list, html)
+
+
+@dataclass
+class _Probe:
+    width: float  # mm, content width of the lists
+    widest: dict[str, float]  # field -> widest item, mm
+    counts: dict[str, int]  # field -> items
+    line: dict[str, float]  # field -> height of one row, mm
+    pt: dict[str, float]  # field -> font size of its items, pt
+    bottom: float  # mm: bottom of the flow the lists are in
+    limit: float  # mm: where the free space ends (footer or safe zone)
+
+    def room(self) -> float:
+        """Height (mm) the lists' rows may take: the free space plus their one probe row."""
+        return self.limit - self.bottom + sum(self.line.values())
+
+
+def plan(renderer: Any, html: str, key: str) -> str:
+    """The face ``html`` with its lists in columns that fit (see the module's doc).
+
+    ``key`` says which faces share a plan (their HTML less the officer: render.faces.face_key).
+    """
+    cache = renderer.__dict__.setdefault("_list_plans", {})
+    if key not in cache:
+        cache[key] = _make_plan(renderer, html)
+    found = cache[key]
+    return apply(html, found) if found is not None else html
+
+
+def _make_plan(renderer: Any, html: str) -> Plan | None:
+    probe = _measure(renderer, apply(html, None, probe=True))
+    if probe is None or not probe.widest:
+        return None
+    policies = renderer.gen.data.get("fit") or {}
+    floors = {f: float((policies.get(f) or {}).get("min_pt", probe.pt[f])) for f in probe.widest}
+    scale = 1.0
+    chosen = None
+    for _round in range(3):
+        chosen = _search(probe, floors, scale)
+        check = _measure(renderer, apply(html, chosen))
+        if check is None or check.bottom <= check.limit + 0.05 or not _can_shrink(chosen, floors):
+            break
+        # The layout came out taller than planned: plan for proportionally less room.
+        used = probe.room() + check.bottom - check.limit
+        scale *= max(0.5, probe.room() / max(0.1, used + 0.1))
+    return chosen
+
+
+def _can_shrink(found: Plan, floors: dict[str, float]) -> bool:
+    return any(found.sizes[f] > floors[f] + 1e-6 for f in found.sizes)
+
+
+def _search(probe: _Probe, floors: dict[str, float], scale: float) -> Plan:
+    """The largest type size (then the most columns) whose rows fit the free space."""
+    fields = list(probe.widest)
+    size = max(probe.pt.values())
+    while True:
+        sizes = {f: max(floors[f], min(probe.pt[f], size)) for f in fields}
+        columns = _columns(probe, sizes)
+        height = sum(math.ceil(probe.counts[f] / columns) * probe.line[f] * sizes[f] / probe.pt[f]
+                     for f in fields)
+        found = Plan(columns=columns, sizes=sizes, width_mm=probe.width)
+        if height <= probe.room() * scale or all(sizes[f] <= floors[f] + 1e-6 for f in fields):
+            return found  # fits, or the floor is reached: preflight says what does not fit
+        size = round(size - STEP_PT, 2)
+
+
+def _columns(probe: _Probe, sizes: dict[str, float]) -> int:
+    """Columns of the shared grid: as many as the widest item of every list allows."""
+    columns = MAX_COLUMNS
+    for f, widest in probe.widest.items():
+        wide = widest * sizes[f] / probe.pt[f]
+        fits = int((probe.width + GAP_MM) // (wide + GAP_MM)) if wide > 0 else MAX_COLUMNS
+        columns = min(columns, max(1, fits))
+    most = max(probe.counts.values())
+    return max(1, min(columns, most))
+
+
+def _measure(renderer: Any, html: str) -> _Probe | None:
+    """Lay ``html`` out alone and measure its lists, the flow they are in and the free space."""
+    document = renderer.layout([html])[0]
+    page = document.pages[0]._page_box
+    card = renderer.gen.card
+    safe_bottom = card.height - card.safe
+    found: dict[str, dict] = {}
+    flow: list[Any] = []  # the box the lists are in (their parent's parent: .main)
+    positioned: list[tuple[float, float, float, float]] = []
+
+    def walk(box: Any, owner: str | None, in_li: bool, parents: list) -> None:
+        element = getattr(box, "element", None)
+        attrs = element.attrib if element is not None else {}
+        kind = type(box).__name__
+        if kind == "AbsolutePlaceholder":
+            inner = box._box
+            if hasattr(inner, "border_box_x"):
+                positioned.append(_border(inner))
+            walk(inner, owner, in_li, parents)
+            return
+        field = attrs.get("data-field")
+        if field in LIST_FIELDS and owner is None and element is not None and element.tag != "li":
+            owner = field
+            info = found.setdefault(field, {"widest": 0.0, "count": 0, "line": 0.0, "pt": 0.0,
+                                            "width": 0.0})
+            if parents:
+                flow.append(list(parents))
+        if owner and element is not None and element.tag == "ul" and kind != "TextBox" \
+                and hasattr(box, "content_box_x"):
+            found[owner]["width"] = (box.width or 0) * PX_MM
+        if owner and element is not None and element.tag == "li" and not in_li \
+                and hasattr(box, "margin_height"):
+            info = found[owner]
+            info["count"] += 1
+            info["line"] = max(info["line"], box.margin_height() * PX_MM)
+            info["pt"] = float(box.style["font_size"]) * 0.75
+            in_li = True
+        if kind == "TextBox" and owner and in_li:
+            found[owner]["widest"] = max(found[owner]["widest"], box.width * PX_MM)
+        for child in getattr(box, "children", None) or []:
+            walk(child, owner, in_li, [*parents, box] if hasattr(box, "content_box_y") else parents)
+
+    walk(page, None, False, [])
+    if not found or not flow:
+        return None
+    chain = flow[0]
+    main = chain[-1]
+    top = main.content_box_y() * PX_MM
+    bottom = top + _content_height(main)
+    x0, x1 = main.content_box_x() * PX_MM, (main.content_box_x() + main.width) * PX_MM
+    limit = safe_bottom
+    for bx0, by0, bx1, _by1 in positioned:
+        if by0 > top + 1 and bx0 < x1 and bx1 > x0:
+            limit = min(limit, by0 - FOOTER_CLEARANCE_MM)
+    limit -= _below(chain)
+    width = min(info["width"] for info in found.values())
+    return _Probe(width=width, widest={f: i["widest"] for f, i in found.items()},
+                  counts={f: i["count"] for f, i in found.items()},
+                  line={f: i["line"] for f, i in found.items()},
+                  pt={f: i["pt"] for f, i in found.items()}, bottom=bottom, limit=limit)
+
+
+def _below(chain: list) -> float:
+    """Height (mm) the flow takes below the lists' column, up to its positioned container:
+    what follows each box in its parent (a specimen stripe) and the parents' bottom edges."""
+    total = 0.0
+    for parent, box in zip(reversed(chain[:-1]), reversed(chain[1:]), strict=True):
+        children = [c for c in getattr(parent, "children", None) or []
+                    if type(c).__name__ != "AbsolutePlaceholder" and hasattr(c, "margin_height")]
+        after = children[children.index(box) + 1:] if box in children else []
+        total += sum(c.margin_height() for c in after) + box.margin_bottom
+        if parent.style["position"] in ("absolute", "fixed"):
+            break  # the safe area: its bottom is the limit already
+        total += parent.padding_bottom + parent.border_bottom_width
+    return total * PX_MM
+
+
+def _content_height(box: Any) -> float:
+    """Height (mm) of what ``box`` holds in flow: to the bottom of its last child's margin."""
+    children = [c for c in getattr(box, "children", None) or []
+                if type(c).__name__ != "AbsolutePlaceholder" and hasattr(c, "margin_height")]
+    if not children:
+        return (box.height or 0) * PX_MM
+    last = children[-1]
+    return (last.position_y + last.margin_height() - box.content_box_y()) * PX_MM
+
+
+def _border(box: Any) -> tuple[float, float, float, float]:
+    x, y = box.border_box_x() * PX_MM, box.border_box_y() * PX_MM
+    return (x, y, x + box.border_width() * PX_MM, y + box.border_height() * PX_MM)

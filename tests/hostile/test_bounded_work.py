@@ -1,0 +1,181 @@
+"""Bounded work (issue 12 item 10, check at print's scale item 11): caps on a template's
+output and loops, on the time and memory of a chunk, and on a generation's list sizes."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from conftest import EXAMPLE_ROSTER
+from hostile_helpers import no_network, write
+from jinja2.sandbox import SecurityError
+
+from cardkit import limits
+from cardkit.design import templating
+
+pytestmark = pytest.mark.usefixtures("no_network")
+__all__ = ["no_network"]
+
+CAP = limits.MAX_OUTPUT_CHARS
+
+
+def render(source: str) -> str:
+    env = templating.make_environment([])
+    return templating.render(env.from_string(source), {})
+
+
+@pytest.mark.parametrize("source", [
+    "{{ 'x'|center(N) }}", "{{ 'x'.ljust(N) }}", "{{ 'x'.rjust(N) }}", "{{ '%*d'|format(N, 1) }}",
+    "{{ '%*d' % (N, 1) }}", "{{ '%Nd' % 1 }}", "{{ '{:>N}'.format(1) }}", "{{ 'x'|indent(N - 1, true) }}",
+    "{{ ('x' * 1000)|replace('x', 'x' * (N // 1000)) }}",
+])
+def test_string_widths_are_allowed_at_the_cap_and_refused_just_past(source):
+    assert len(render(source.replace("N", str(CAP)))) == CAP
+    start = time.process_time()
+    with pytest.raises(SecurityError, match="may not make more than"):
+        render(source.replace("N", str(CAP + 1000)))
+    assert time.process_time() - start < 0.5  # refused before it allocates
+
+
+def test_doubling_in_a_macro_stops_at_twice_the_cap():
+    macro = ("{% macro d(s, n) %}{% if n %}{{ d(s ~ s, n - 1) }}{% else %}{{ s|length }}"
+             "{% endif %}{% endmacro %}")
+    assert render(macro + "{{ d('x', 20) }}") == str(2**20)  # 1 MiB: under the cap
+    with pytest.raises(SecurityError, match="may not make more than"):
+        render(macro + "{{ d('x', 60) }}")
+
+
+def test_doubling_in_a_namespace_stops_too():
+    loop = ("{% set ns = namespace(s='x') %}{% for i in range(K) %}{% set ns.s = ns.s ~ ns.s %}"
+            "{% endfor %}{{ ns.s|length }}")
+    assert render(loop.replace("K", "20")) == str(2**20)
+    with pytest.raises(SecurityError, match="may not make more than"):
+        render(loop.replace("K", "60"))
+
+
+def test_streamed_output_is_counted_while_it_renders():
+    loop = ("{% set s = 'x' * 100 %}{% for i in range(20) %}{% for j in range(K) %}{{ s }}"
+            "{% endfor %}{% endfor %}")
+    assert len(render(loop.replace("K", str(CAP // 2000)))) == CAP
+    with pytest.raises(SecurityError, match="may not make more than"):
+        render(loop.replace("K", str(CAP // 2000 + 1)))
+
+
+def test_nested_loops_that_print_nothing_stop_at_the_iteration_cap():
+    limit = templating.MAX_ITERATIONS
+    at = (f"{{% for i in range({limit // 1000 - 1}) %}}{{% for j in range(1000) %}}"
+          "{% endfor %}{% endfor %}")
+    assert render(at) == ""  # (limit/1000 - 1) outer + 1000 per outer: just under
+    with pytest.raises(SecurityError, match="may not loop more than"):
+        render("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}")
+
+
+@pytest.fixture
+def site(tmp_path):
+    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
+    return tmp_path
+
+
+def test_a_front_that_centres_a_billion_is_one_line_naming_the_cap(cli, site):
+    write(site / "templates" / "front.html", '{% extends "!builtin/front.html" %}'
+          "{% block decoration %}{{ 'x'|center(1000000000) }}{% endblock %}")
+    result = cli(["print", "--gen", "2002", "-o", "out.pdf"], cwd=site)
+    assert result.code == 1 and not (site / "out.pdf").exists()
+    assert result.err_lines == [
+        f"error: {site / 'templates' / 'front.html'}:1: template: a template may not make more "
+        "than 2,000,000 characters (it asked for 1,000,000,000)"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_chunk_past_the_time_limit_is_stopped_with_the_limit_named(cli, site, jobs):
+    result = cli(["print", "--gen", "2022", "--time-limit", "0.05", "--jobs", jobs,
+                  "-o", "out.pdf"], cwd=site)
+    assert result.code == 1 and not (site / "out.pdf").exists()
+    assert result.err_lines[-1].startswith("error: rendering officers 1 to ")
+    assert "took longer than 0.05 s, the limit (limits: render_seconds" in result.stderr
+
+
+def test_the_time_limit_from_cardkit_yaml_and_generous_defaults(cli, site):
+    assert cli(["check", "--gen", "2022"], cwd=site).code == 0  # the defaults
+    write(site / "cardkit.yaml", "roster: roster.yaml\nlimits:\n  render_seconds: 0.05\n")
+    result = cli(["check", "--gen", "2022"], cwd=site)
+    assert result.code == 1 and "took longer than 0.05 s" in result.stderr
+
+
+def test_a_chunk_past_the_memory_limit_is_stopped_with_the_limit_named(cli, site):
+    result = cli(["check", "--gen", "2022", "--memory-limit", "1", "--jobs", "1"], cwd=site)
+    assert result.code == 1
+    assert "past the limit of 1 MiB (limits: render_memory_mib" in result.stderr
+
+
+def test_a_bad_limits_setting_is_refused(cli, site):
+    write(site / "cardkit.yaml", "roster: roster.yaml\nlimits:\n  render_seconds: -1\n")
+    result = cli(["check", "--gen", "2022"], cwd=site)
+    assert result.code == 1 and "render_seconds: -1 is not a positive number" in result.stderr
+
+
+@pytest.mark.parametrize("count, refused", [(limits.MAX_LIST_ITEMS, False),
+                                            (limits.MAX_LIST_ITEMS + 1, False), (100_000, True)])
+def test_a_generation_with_100000_tips_is_refused_up_front(cli, site, count, refused):
+    del refused
+    lines = "".join(f"    - 提示{i}\n" for i in range(count))
+    write(site / "generations" / "many.yaml", 'extends: "2022"\ntips:\n  title: 提示\n  lines:\n'
+          + lines)
+    start = time.monotonic()
+    result = cli(["check", "--gen", "many"], cwd=site)
+    if count > limits.MAX_LIST_ITEMS:
+        assert result.code == 1
+        assert result.err_lines == [
+            f"error: generations/many.yaml:5: tips.lines: {count:,} items; a generation may list "
+            f"at most {limits.MAX_LIST_ITEMS} here"]
+        assert time.monotonic() - start < 60  # refused when loaded, nothing laid out
+    else:
+        assert "at most" not in result.stderr
+
+
+def test_an_absurd_field_list_is_refused_up_front(cli, site):
+    write(site / "generations" / "f.yaml", 'extends: "2022"\nfields:\n'
+          + "".join(f"  - f{i}\n" for i in range(10_000)))
+    result = cli(["check", "--gen", "f"], cwd=site)
+    assert result.code == 1
+    assert f"fields: 10,000 items; a generation may list at most {limits.MAX_FIELDS}" in result.stderr
+
+
+def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
+    """check renders chunk by chunk (print's CHUNK), not the whole roster as one document."""
+    from cardkit.render import batch
+    from cardkit.render.faces import FaceRenderer
+
+    officers = "".join(
+        f"  - id: C{i:03d}\n    name: 吴明\n    mobile: \"1381234{i:04d}\"\n"
+        f"    wechat: https://u.wechat.com/C{i:03d}\n" for i in range(batch.CHUNK + 5))
+    write(site / "big.yaml", "unit:\n  name: 柳东派出所\nofficers:\n" + officers)
+    sizes = []
+    layout = FaceRenderer.layout
+
+    def counting(self, faces, extra_roots=()):
+        sizes.append(len(faces))
+        return layout(self, faces, extra_roots)
+
+    monkeypatch.setattr(FaceRenderer, "layout", counting)
+    result = cli(["check", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1"], cwd=site)
+    assert result.code == 0, result.stderr
+    assert len(sizes) == 2 and max(sizes) <= batch.CHUNK + 1  # fronts + the shared back
+
+
+@pytest.mark.parametrize("extra, refused", [(limits.MAX_COLUMNS - 5, False),
+                                            (100_000, True)])
+def test_a_roster_with_an_absurd_field_list_is_refused_up_front(cli, site, extra, refused):
+    header = ["id", "name", "mobile", "wechat", "unit"] + [f"x{i}" for i in range(extra)]
+    row = ["LD001", "吴明", "13812345678", "https://u.wechat.com/A", "柳东派出所"] + ["v"] * extra
+    write(site / "wide.csv", ",".join(header) + "\n" + ",".join(row) + "\n")
+    result = cli(["check", "--gen", "2002", "--roster", "wide.csv"], cwd=site)
+    assert result.code == 1
+    line = (f"error: wide.csv:2: {extra + 5:,} fields (columns); a roster may have at most "
+            f"{limits.MAX_COLUMNS}")
+    if refused:
+        assert result.err_lines == [line]
+    else:
+        assert line not in result.err_lines  # at the limit: read (its x columns are other errors)
