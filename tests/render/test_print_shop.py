@@ -371,3 +371,19 @@ def test_an_svg_shape_without_fill_is_rgb_black_and_named(tmp_path):
         "error: generations/stalks.yaml:4: mascot.image_cmyk: image stalks.svg is RGB (a <path> "
         "without fill= is filled in RGB black): give a CMYK image (mascot.image_cmyk) for "
         "--color cmyk"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_check_color_cmyk_reads_the_laid_out_faces_back_for_rgb(tmp_path, jobs):
+    project = _project(tmp_path / "p")
+    (project / "templates" / "blocks").mkdir(parents=True)
+    (project / "templates" / "blocks" / "area.html").write_text(
+        '<p class="field" data-field="area" style="color: #ff0000">{{ officer.area }}</p>\n',
+        encoding="utf-8")
+    result = run_cli(["--project", str(project), "check", "--gen", "2006", "--color", "cmyk",
+                      "--jobs", jobs])
+    assert result.code == 1
+    assert result.err_lines and all(
+        line.startswith("error: generation 2006: page ") and "RGB colour 1.0 0.0 0.0" in line
+        and line.endswith("(use device-cmyk colours)") for line in result.err_lines)
+    assert run_cli(["--project", str(project), "check", "--gen", "2006"]).code == 0
