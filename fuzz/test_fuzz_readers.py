@@ -128,3 +128,61 @@ def test_cleaned_text_is_plain_and_cleaning_is_stable(value):
     assert not any(c in text for c in "\x00\x07\x1b\u202e\u2066\u200b\ufeff\n\t")
     if problem is None:
         assert len(value) <= textsafety.MAX_FIELD_CHARS
+
+
+def _seed_workbooks() -> dict[str, bytes]:
+    """A small valid .xls and .ods, the starting point of the mutations below."""
+    import io
+
+    import xlwt
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    rows = [["名单"], ["编号", "姓名", "手机", "单位"], ["A1", "吴明", 13800000001, "柳东派出所"]]
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value, xlwt.easyxf(num_format_str="0.00E+00") if c == 2 else
+                        xlwt.Style.default_style)
+    xls = io.BytesIO()
+    book.save(xls)
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="名单")
+    for row in rows:
+        table_row = TableRow()
+        for value in row:
+            cell = TableCell(valuetype="float", value=value) if isinstance(value, int) else \
+                TableCell(valuetype="string")
+            cell.addElement(P(text=str(value)))
+            table_row.addElement(cell)
+        table.addElement(table_row)
+    document.spreadsheet.addElement(table)
+    ods = io.BytesIO()
+    document.write(ods)
+    return {"xls": xls.getvalue(), "ods": ods.getvalue()}
+
+
+_SEEDS: dict[str, bytes] = {}
+
+
+@EXAMPLES
+@given(kind=st.sampled_from(["xls", "ods"]),
+       edits=st.lists(st.tuples(st.integers(min_value=0), st.integers(0, 255)), max_size=12),
+       cut=st.one_of(st.none(), st.integers(min_value=0)))
+def test_damaged_xls_and_ods_rosters_raise_only_cardkit_errors(kind, edits, cut):
+    from cardkit.roster import ods_roster, xls_roster
+    from cardkit.roster.validate import build_roster
+
+    if not _SEEDS:
+        _SEEDS.update(_seed_workbooks())
+    data = bytearray(_SEEDS[kind])
+    for offset, value in edits:
+        data[offset % len(data)] = value
+    if cut is not None:
+        data = data[:cut % len(data)]
+    reader = xls_roster.read_xls_roster if kind == "xls" else ods_roster.read_ods_roster
+    raw = only_cardkit_errors(reader, bytes(data), name=f"fuzz.{kind}", root=Path.cwd())
+    if raw is not None:
+        only_cardkit_errors(build_roster, raw)

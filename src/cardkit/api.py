@@ -63,7 +63,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     """
     from . import limits
     from .roster.read import read_data, read_roster
-    from .roster.validate import build_roster
+    from .roster.validate import build_roster, id_key
 
     if isinstance(roster, Roster):
         result = roster
@@ -83,16 +83,29 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
         result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
                               needs=generation_needs(gen),
-                              specimen=project.config.get("specimen") is True, qr=qr)
+                              specimen=project.config.get("specimen") is True, qr=qr,
+                              only=officer_ids or None)
     if officer_ids:
-        known = {o.id: o for o in result.officers}
-        missing = [i for i in officer_ids if i not in known]
+        known = {id_key(o.id) for o in result.officers}
+        missing = [i for i in officer_ids if id_key(i) not in known]
         if missing:
             raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
                 ids=", ".join(missing)))
-        wanted = set(officer_ids)
-        result = replace(result, officers=tuple(o for o in result.officers if o.id in wanted))
+        wanted = {id_key(i) for i in officer_ids}
+        result = replace(result, officers=tuple(o for o in result.officers
+                                                if id_key(o.id) in wanted))
     return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
+
+
+def enforce_strict(notes: list[Diagnostic], strict: bool) -> None:
+    """Under ``--strict`` a warning fails the job: raise with every note, and one line
+    saying why the job stopped, when there is one."""
+    if strict and any(n.fails(strict=True) for n in notes):
+        count = sum(n.severity == "warning" for n in notes)
+        raise InputError(_("a warning fails the job under --strict"), [*notes, Diagnostic(
+            message=ngettext("{count} warning and --strict: nothing written",
+                             "{count} warnings and --strict: nothing written", count).format(
+                count=count))])
 
 
 def generation_needs(gen: Generation) -> dict[str, str]:
@@ -175,14 +188,15 @@ class PrintOptions:
     gen: str
     """Generation id, e.g. ``"2022"`` (``cardkit list`` shows them)."""
     roster: str | Path | Roster | Sequence[Mapping[str, Any] | Officer] | Mapping[str, Any] | None = None
-    """Who gets cards: a roster file (YAML, CSV, XLSX); or, in memory, a list of officers
+    """Who gets cards: a roster file (YAML, CSV, XLSX, XLS, ODS); or, in memory, a list of officers
     (mappings with the roster's field names, or ``Officer`` objects), a mapping with
     ``unit:`` and ``officers:`` like a YAML roster, or a ``Roster``. None: cardkit.yaml's
     roster, else the built-in example."""
     sheet: str | None = None
-    """Worksheet of an XLSX roster (default: the first)."""
+    """Worksheet of a spreadsheet roster (default: the first)."""
     officers: list[str] = field(default_factory=list)
-    """Print only these officer ids (default: everyone on the roster)."""
+    """Print only these officer ids (default: everyone on the roster). Only they are
+    checked; the other officers' problems are one notice with their count."""
     output: str | Path | None = None
     """Where to write the PDF (``-``: standard output). None: write nothing and return the
     bytes in ``PrintResult.pdf``."""
@@ -219,6 +233,8 @@ class PrintOptions:
     (``presets.PRESETS``). An option given here or in cardkit.yaml wins over the preset."""
     slug: bool = False
     """Print a line of job facts outside the trim of each front sheet."""
+    strict: bool = False
+    """Every warning fails the job (notices never do)."""
     jobs: int | None = None
     """Worker processes rendering in parallel (None: every core)."""
     progress: Callable[[int, int], None] | None = None
@@ -237,8 +253,9 @@ class PrintOptions:
 
 @dataclass
 class PrintResult:
-    """What ``print_cards`` did. Problems are not returned: they raise ``InputError``,
-    ``PreflightError`` or ``UsageError``, each with its ``diagnostics``."""
+    """What ``print_cards`` did. Problems that stop the job are not returned: they raise
+    ``InputError``, ``PreflightError`` or ``UsageError``, each with its ``diagnostics``;
+    the warnings and notices of a job that went through are in ``notes``."""
 
     output: str
     """The file written (``<stdout>`` for ``-``), or ``""`` when the PDF is returned."""
@@ -253,8 +270,9 @@ class PrintResult:
     pdf: bytes | None = None
     """The PDF itself, when no ``output`` was given."""
     notes: list[Diagnostic] = field(default_factory=list)
-    """Warnings (what the cards leave off) and notices (specimens, a design laid out at a
-    stock's card size) of the job."""
+    """Warnings (what the cards leave off) and notices (specimens, extra columns, other
+    officers' problems under ``officers``, a design laid out at a stock's card size) of the
+    job, which did not stop it."""
     details: list[str] = field(default_factory=list)
     """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
 
@@ -276,31 +294,40 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     _check_options(options)
     report.check_target(options.report)
     _guard_outputs(project, options)
-    gen = generations.load(project, options.gen)
-    if options.bleed is not None:
-        gen = _with_bleed(gen, options.bleed)
-    notices: list[Diagnostic] = []
-    if options.layout == "sheet":
-        from .sheet.papers import fit_to_stock
-
-        gen, notice = fit_to_stock(project, gen, options.paper, options.stock)
-        notices += [notice] if notice else []
-    if options.color == "cmyk":
-        from .design.colors import cmyk_generation
-
-        gen = cmyk_generation(gen, project)
+    gen, adapted = job_generation(project, options)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
         roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
+    notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
+    enforce_strict(notes, options.strict)
     if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:
         result = _print_roster(project, options, gen, roster)
-    result.notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *notices]
+    result.notes = notes
     return result
+
+
+def job_generation(project: Project, options: PrintOptions) -> tuple[Generation, list[Diagnostic]]:
+    """The generation as the job prints it: with the job's bleed, its stock's card size
+    and its colour; and the notice that says the size was adapted, if it was."""
+    gen = generations.load(project, options.gen)
+    if options.bleed is not None:
+        gen = _with_bleed(gen, options.bleed)
+    adapted: list[Diagnostic] = []
+    if options.layout == "sheet":
+        from .sheet.papers import fit_to_stock
+
+        gen, notice = fit_to_stock(project, gen, options.paper, options.stock)
+        adapted += [notice] if notice else []
+    if options.color == "cmyk":
+        from .design.colors import cmyk_generation
+
+        gen = cmyk_generation(gen, project)
+    return gen, adapted
 
 
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
@@ -321,40 +348,13 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     if problems:
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
-    card = gen.card
-    if options.layout == "cards":
-        sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
-        pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed,
-                                 marks=options.marks == "crop")
-        sheets = 0
-        details = []
-    else:
-        from .sheet import papers as sheet_setup
-        from .sheet.plan import plan_sheets
+    pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
+    details = []
+    if options.layout == "sheet":
+        from .sheet.papers import gutter_note
 
-        layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
-                                            options.margin, options.gutter)
-        marks = options.marks or ("none" if sheet_setup.uses_stock(
-            project, options.paper, options.stock) else "crop")
-        checksum = sheet_setup.roster_checksum(roster.officers)
-        pages = plan_sheets(
-            layout, cards, sides, faces.index, options.duplex, marks=marks == "crop",
-            first=options.first, calibration=_calibration(project, options.printer),
-            slug=(lambda n, m: sheet_setup.slug_text(gen.id, checksum, n, m, options.duplex,
-                                                     layout.paper.name)) if options.slug else None)
-        pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
-        sheets = len(pages) // len(sides)
-        note = sheet_setup.gutter_note(project, card, options.paper, options.stock,
-                                       options.margin, options.gutter)
-        details = [note] if note else []
-    if options.color == "cmyk":
-        from .pdf import overprint
-        from .pdf.pdfx import rgb_uses
-
-        overprint.apply(pdf)  # black type and hairlines print over the background
-        found = _rgb_problems(gen, rgb_uses(pdf))
-        if found:
-            raise InputError(_("RGB in a CMYK job"), found)
+        details = [note for note in [gutter_note(project, gen.card, options.paper, options.stock,
+                                                 options.margin, options.gutter)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk")
     page_count = len(pdf.pages)
@@ -374,6 +374,52 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
                        details=details)
+
+
+def compose(project: Project, options: PrintOptions, gen: Generation, roster: Roster, faces,
+            sides: tuple[str, ...]):
+    """The job's PDF from its faces: (pikepdf document, sheets, sheet layout or None).
+
+    Raises InputError for what the layout or colour cannot take (RGB in a CMYK job).
+    """
+    from .pdf import assemble as pdfout
+
+    cards = [o for o in roster.officers for _ in range(options.copies)]
+    card = gen.card
+    layout = None
+    if options.layout == "cards":
+        sequence = [faces.index[(o.id, side)] for o in cards for side in sides]
+        pdf = pdfout.build_cards(faces.pdf, sequence, card.width, card.height, card.bleed,
+                                 marks=options.marks == "crop")
+        sheets = 0
+    else:
+        from .sheet import papers as sheet_setup
+        from .sheet.plan import plan_sheets
+
+        layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
+                                            options.margin, options.gutter)
+        marks = options.marks or ("none" if sheet_setup.uses_stock(
+            project, options.paper, options.stock) else "crop")
+        checksum = sheet_setup.roster_checksum(roster.officers)
+        pages = plan_sheets(
+            layout, cards, sides, faces.index, options.duplex, marks=marks == "crop",
+            first=options.first, calibration=_calibration(project, options.printer),
+            slug=(lambda n, m: sheet_setup.slug_text(gen.id, checksum, n, m, options.duplex,
+                                                     layout.paper.name)) if options.slug else None)
+        pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
+        sheets = len(pages) // len(sides)
+    if options.color == "cmyk":
+        from .pdf import overprint
+        from .pdf.pdfx import rgb_uses
+
+        overprint.apply(pdf)  # black type and hairlines print over the background
+        found = rgb_uses(pdf)
+        if found:
+            raise InputError(_("RGB in a CMYK job"), [
+                Diagnostic(file=f"generation {gen.id}",
+                           message=_("{where} (use device-cmyk colours)").format(where=where))
+                for where in found[:20]])
+    return pdf, sheets, layout
 
 
 def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
@@ -494,17 +540,20 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
 
 
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
-          sheet: str | None = None, color: str | None = None,
-          preset: str | None = None, jobs: int | None = None,
+          sheet: str | None = None, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
-          time_limit: float | None = None, memory_limit: float | None = None) -> list[Diagnostic]:
+          time_limit: float | None = None, memory_limit: float | None = None,
+          options: PrintOptions | None = None) -> list[Diagnostic]:
     """Validate and preflight without writing anything; returns the problems found
-    (errors, and the warnings of what the cards would leave off).
+    (errors, the warnings of what the cards would leave off, and notices;
+    ``Diagnostic.fails`` tells which fail the job).
 
-    The faces are laid out and preflighted as ``print`` does (same chunks, same workers),
-    but nothing is kept of them but the problems: memory does not grow with the roster.
-    ``color``/``preset`` (and cardkit.yaml) as for print: in CMYK the generation's
-    CMYK colours and images are checked, and the rendered faces read back for RGB.
+    ``options`` are print's (layout, paper, stock, margin, gutter, bleed, colour, sides,
+    officers, strict, jobs, limits): check refuses what that print would. The faces are
+    laid out and preflighted as ``print`` does (same chunks, same workers), but nothing
+    is kept of them but the problems, so memory does not grow with the roster; the sheet
+    layout is resolved as print resolves it; only a CMYK job keeps its faces, to find RGB
+    in the composed PDF as print does.
     """
     from . import limits
     from .preflight import check_faces
@@ -512,43 +561,31 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     from .render import batch
     from .render.faces import SIDES
 
-    options = resolve(project, PrintOptions(gen=gen_id, color=color, preset=preset))
+    options = resolve(project, options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet))
+    _check_options(options)
     try:
-        gen = generations.load(project, gen_id)
-        if options.bleed is not None:
-            gen = _with_bleed(gen, options.bleed)
-        if options.color == "cmyk":
-            from .design.colors import cmyk_generation
-
-            gen = cmyk_generation(gen, project)
-        loaded = load_roster(project, gen, roster, sheet=sheet)
+        gen, adapted = job_generation(project, options)
+        loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
-    _faces, problems = batch.render_checked(
-        project, gen, loaded.officers, SIDES, [loaded.root] if loaded.root else [],
-        check=check_cmyk_faces if options.color == "cmyk" else check_faces, jobs=jobs,
-        progress=progress, keep_faces=False,
-        limits=limits.from_settings(project.config, time_limit, memory_limit))
-    return [*problems, *loaded.notes]
+    sides = SIDES if options.sides == "both" else (options.sides,)
+    whole = options.color == "cmyk"  # RGB is looked for in the composed PDF
+    faces, problems = batch.render_checked(
+        project, gen, loaded.officers, sides, [loaded.root] if loaded.root else [],
+        check=check_faces, jobs=jobs or options.jobs, progress=progress, keep_faces=whole,
+        limits=limits.from_settings(project.config, time_limit or options.time_limit,
+                                    memory_limit or options.memory_limit))
+    problems = [*problems, *loaded.notes, *adapted]
+    if not any(p.fails() for p in problems):
+        try:
+            if whole:
+                compose(project, options, gen, loaded, faces, sides)
+            elif options.layout == "sheet":
+                from .sheet import papers
 
-
-def check_cmyk_faces(gen: Generation, officers: list[Officer], faces) -> list[Diagnostic]:
-    """Preflight of a CMYK job's faces: ``check_faces``, and any RGB the faces still carry
-    (run where the faces were laid out, in the workers of ``check``)."""
-    import io
-
-    import pikepdf
-
-    from .pdf.pdfx import rgb_uses
-    from .preflight import check_faces
-
-    with pikepdf.open(io.BytesIO(faces.pdf)) as pdf:
-        return [*check_faces(gen, officers, faces), *_rgb_problems(gen, rgb_uses(pdf))]
-
-
-def _rgb_problems(gen: Generation, found: list[str]) -> list[Diagnostic]:
-    """One line per RGB use found in a CMYK job's PDF (at most 20)."""
-    return [Diagnostic(file=f"generation {gen.id}",
-                       message=_("{where} (use device-cmyk colours)").format(where=where))
-            for where in found[:20]]
+                papers.resolve_layout(project, gen.card, options.paper, options.stock,
+                                      options.margin, options.gutter)
+        except InputError as exc:
+            problems += exc.diagnostics or [Diagnostic(message=exc.message)]
+    return problems

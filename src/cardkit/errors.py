@@ -15,6 +15,9 @@ SUBJECT_KINDS = (N_("officer"), N_("unit"), N_("generation"), N_("template"), N_
 NO_ID = N_("(no id)")
 # Subjects that are a whole phrase rather than "KIND ID".
 SUBJECT_PHRASES = (N_("front face"), N_("back face"))
+# Severities, worst first: an error fails the job; a warning fails it only under --strict;
+# a notice never does.
+SEVERITIES = ("error", "warning", "notice")
 
 
 # What an error line must not carry from a hostile file: line breaks, terminal escapes, bidi.
@@ -41,7 +44,7 @@ class Diagnostic:
     """One problem found in the input, located as precisely as we can.
 
     ``format()`` is the line a person reads: ``SEVERITY: FILE:LINE: SUBJECT: FIELD: MESSAGE``.
-    The severity keyword (``error``/``warning``), the ``FILE:LINE`` prefix and the field
+    The severity keyword (``error``/``warning``/``notice``), the ``FILE:LINE`` prefix and the field
     name stay the same in every language; the subject's kind word (``officer``,
     ``unit``, ...) is translated there, and the message is written translated by
     whoever creates the Diagnostic (``_()`` from ``cardkit.i18n``).
@@ -52,7 +55,12 @@ class Diagnostic:
     subject: str = ""  # "KIND ID", e.g. "officer LD042"; KIND is one of SUBJECT_KINDS
     field: str = ""
     message: str = ""
-    severity: str = "error"  # "error" or "warning"
+    severity: str = "error"  # "error", "warning" (fails under --strict) or "notice" (never fails)
+    rows: tuple[int, ...] = ()  # the same problem on several rows: one line naming them all
+
+    def fails(self, strict: bool = False) -> bool:
+        """Whether this problem fails the job (a warning does only under ``--strict``)."""
+        return self.severity == "error" or (strict and self.severity == "warning")
 
     def format(self) -> str:
         where = self.file
@@ -73,7 +81,58 @@ class Diagnostic:
             "subject": self.subject,
             "field": self.field,
             "message": self.message,
+            **({"rows": list(self.rows)} if self.rows else {}),
         }
+
+
+def group_rows(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """The same problem on several officers' rows as one line naming the rows (``rows 3–27``),
+    where the first of them was; the order is otherwise kept.
+
+    Problems are the same when severity, file, field and message are; only officers'
+    problems are grouped (a unit or generation problem is already one line).
+    """
+    groups: dict[tuple, list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        kind = diagnostic.subject.partition(" ")[0]
+        key = ((diagnostic.severity, diagnostic.file, diagnostic.field, diagnostic.message)
+               if kind == "officer" and diagnostic.line else (id(diagnostic),))
+        groups.setdefault(key, []).append(diagnostic)
+    result = []
+    for members in groups.values():
+        if len(members) == 1:
+            result.append(members[0])
+            continue
+        first = members[0]
+        lines = tuple(sorted({m.line for m in members}))
+        word = "lines" if first.file.endswith((".yaml", ".yml")) else "rows"
+        result.append(Diagnostic(file=first.file, line=lines[0], subject=f"{word} {spans(lines)}",
+                                 field=first.field, message=first.message,
+                                 severity=first.severity, rows=lines))
+    return result
+
+
+def spans(numbers: tuple[int, ...]) -> str:
+    """``2–26, 30, 32–33`` for the sorted numbers given."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for number in (*numbers[1:], None):
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
+
+
+def summary(problems: list[Diagnostic], strict: bool = False) -> tuple[int, int]:
+    """(problems that fail the job, as lines once grouped; officers they concern)."""
+    failing = [p for p in problems if p.fails(strict)]
+    # an officer is a row of a table (two rows may share an id), a subject in YAML
+    officers = {p.subject if p.file.endswith((".yaml", ".yml")) and not p.subject.endswith(NO_ID)
+                else f"{p.file}:{p.line}" for p in failing if p.subject.startswith("officer ")}
+    return len(group_rows(sorted(failing))), len(officers)
 
 
 def localize_subject(subject: str) -> str:
@@ -81,6 +140,10 @@ def localize_subject(subject: str) -> str:
     if subject in SUBJECT_PHRASES:
         return _(subject)
     kind, space, rest = subject.partition(" ")
+    if kind == "rows" and rest:
+        return _("rows {rows}").format(rows=rest)
+    if kind == "lines" and rest:
+        return _("lines {lines}").format(lines=rest)
     if kind not in SUBJECT_KINDS:
         return subject
     return _(kind) + space + (_(rest) if rest == NO_ID else rest)
@@ -98,7 +161,7 @@ class CardkitError(Exception):
 
     def lines(self) -> list[str]:
         if self.diagnostics:
-            return [d.format() for d in self.diagnostics]
+            return [d.format() for d in group_rows(self.diagnostics)]  # sorted
         return [printable(f"error: {self.message}")]
 
 

@@ -10,8 +10,8 @@ The language is decided by :func:`setup` before a command runs: ``--lang
 en|zh`` if given, else the first of ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``
 and ``LANG`` that names a language (a ``zh*`` locale gives Chinese).
 
-What scripts read never changes with the language: the ``error:`` and
-``warning:`` keywords, the ``file:line:`` prefix, field names, exit statuses
+What scripts read never changes with the language: the ``error:``,
+``warning:`` and ``notice:`` keywords, the ``file:line:`` prefix, field names, exit statuses
 and JSON keys.  Keep those out of the strings given to ``_()``.
 
 How to write a message:

@@ -93,7 +93,7 @@ class Roster:
     source: str = ""
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
     specimen: bool = False  # marked specimen: true: placeholders allowed, cards marked 样张
-    notes: tuple[Diagnostic, ...] = ()  # warnings and notices found while reading it
+    notes: tuple[Diagnostic, ...] = ()  # warnings and notices that do not stop the job
 
 
 MIN_MODULE_MM = 0.5  # smallest QR module a phone reads from a photo of the card (default floor)

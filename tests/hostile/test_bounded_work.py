@@ -127,7 +127,7 @@ def test_a_generation_with_100000_tips_is_refused_up_front(cli, site, count, ref
     result = cli(["check", "--gen", "many"], cwd=site)
     if count > limits.MAX_LIST_ITEMS:
         assert result.code == 1
-        assert result.err_lines == [
+        assert result.err_lines[:-1] == [
             f"error: generations/many.yaml:5: tips.lines: {count:,} items; a generation may list "
             f"at most {limits.MAX_LIST_ITEMS} here"]
         assert time.monotonic() - start < 60  # refused when loaded, nothing laid out
@@ -172,10 +172,10 @@ def test_a_roster_with_an_absurd_field_list_is_refused_up_front(cli, site, extra
     row = ["LD001", "吴明", "13812345678", "https://u.wechat.com/A", "柳东派出所"] + ["v"] * extra
     write(site / "wide.csv", ",".join(header) + "\n" + ",".join(row) + "\n")
     result = cli(["check", "--gen", "2002", "--roster", "wide.csv"], cwd=site)
-    assert result.code == 1
     line = (f"error: wide.csv:2: {extra + 5:,} fields (columns); a roster may have at most "
             f"{limits.MAX_COLUMNS}")
     if refused:
-        assert result.err_lines == [line]
-    else:
-        assert line not in result.err_lines  # at the limit: read (its x columns are other errors)
+        assert result.code == 1
+        assert result.err_lines[:-1] == [line]
+    else:  # at the limit: read, its x columns kept as extra columns (one notice)
+        assert result.code == 0 and line not in result.err_lines

@@ -126,7 +126,7 @@ def test_removing_the_marker_makes_the_placeholders_errors(cli, tmp_path):
            "and its cards are marked 样张 / SPECIMEN")
     result = cli(["check", "--gen", "2022", "--roster", "roster.yaml"], cwd=tmp_path)
     assert result.code == 1
-    assert result.err_lines == [
+    assert result.err_lines[:-1] == [
         f'error: roster.yaml:{line("hotline:")}: unit: hotline: "0772-0000000": a placeholder '
         f"number (all zeros), not a real one ({fix})",
         f'error: roster.yaml:{line("website:")}: unit: website: '
@@ -241,7 +241,7 @@ def test_init_writes_a_specimen_that_prints_and_is_refused_once_unmarked(cli, tm
                       encoding="utf-8")
     result = cli(["--project", str(site), "check", "--gen", "local"], cwd=tmp_path)
     assert result.code == 1
-    assert {ln.split(": ")[3] for ln in result.err_lines} == {
+    assert {ln.split(": ")[3] for ln in result.err_lines[:-1]} == {
         "hotline", "phone", "web.网上公安局", "web.网上警务室"}
 
 

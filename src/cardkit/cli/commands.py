@@ -9,7 +9,7 @@ import click.formatting
 
 from .. import i18n
 from ..errors import CardkitError, ExitStatus
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..outputs import forget_inputs, write_json
 from . import cjkwrap, libs
 from .console import Console, make_streams_robust
@@ -89,58 +89,74 @@ def show_cmd(ctx: Context, gen: str) -> None:
     click.echo(show_generation(ctx.project, gen), nl=False)
 
 
+# Options that decide what a job is, taken by print and check alike, so that check refuses
+# exactly what print would.
+JOB_OPTIONS = [
+    click.option("--officer", "officers", multiple=True, metavar="ID",
+                 help="Only this officer (repeatable); the others' problems are one notice."),
+    click.option("--layout", type=click.Choice(["sheet", "cards"]),
+                 help="sheet (default): N-up on paper with crop marks; cards: one card per page "
+                      "with bleed."),
+    click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm."),
+    click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's)."),
+    click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
+                 show_default=True),
+    click.option("--stock", metavar="NAME",
+                 help="Pre-cut card sheet by its maker's code, e.g. avery-c32011-10 (cardkit stocks)."),
+    click.option("--margin", type=click.FloatRange(0, 50), metavar="MM",
+                 help="Paper margin kept free at every edge (default 10, or paper.margin)."),
+    click.option("--gutter", type=click.FloatRange(0, 50), metavar="MM",
+                 help="Gap between cards (default: twice the bleed when it costs no card)."),
+    click.option("--color", type=click.Choice(["rgb", "cmyk"]),
+                 help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
+                      "colors_cmyk, black type overprinting."),
+    click.option("--preset", type=click.Choice(["shop"]),
+                 help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
+                      "bleed. Flags and cardkit.yaml override it."),
+    click.option("--jobs", type=click.IntRange(min=1), metavar="N",
+                 help="Worker processes rendering in parallel (default: all cores)."),
+    click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                 help="Stop when a chunk of officers takes longer (default 600, or cardkit.yaml "
+                      "limits: render_seconds)."),
+    click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIB",
+                 help="Stop when rendering a chunk grows a process by more (default 4096, or "
+                      "cardkit.yaml limits: render_memory_mib)."),
+    click.option("--strict", is_flag=True,
+                 help="Every warning fails the job (notices never do)."),
+]
+
+
+def job_options(command):
+    for option in reversed(JOB_OPTIONS):
+        command = option(command)
+    return command
+
+
 @cli.command("print")
 @click.option("--gen", required=True, help="Generation id, e.g. 2022.")
 @click.option("--roster", metavar="FILE",
-              help="Roster (YAML, CSV or XLSX); - reads standard input.")
-@click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
-@click.option("--officer", "officers", multiple=True, metavar="ID",
-              help="Print only this officer (repeatable).")
+              help="Roster (YAML, CSV, XLSX, XLS or ODS); - reads standard input.")
+@click.option("--sheet", metavar="NAME",
+              help="Worksheet of a spreadsheet roster (default: the first).")
 @click.option("-o", "--output", metavar="FILE", help="PDF to write; - writes standard output.")
-@click.option("--layout", type=click.Choice(["sheet", "cards"]),
-              help="sheet (default): N-up on paper with crop marks; cards: one card per page "
-                   "with bleed.")
-@click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm.")
 @click.option("--duplex", type=click.Choice(["long", "short", "none"]), default="long",
               show_default=True, help="Edge the sheet is turned on; backs land behind fronts.")
-@click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's).")
 @click.option("--marks", type=click.Choice(["crop", "none"]),
               help="Crop marks outside the bleed (default: crop on paper; none on a stock or 1-up).")
-@click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
-              show_default=True)
 @click.option("--copies", type=click.IntRange(min=1), default=1, show_default=True,
               help="Cards per officer.")
-@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-              help="Worker processes rendering in parallel (default: all cores).")
 @click.option("--report", metavar="FILE.json",
               help="Write the ledger: officer -> sheet, slot, side; counts; input checksums.")
 @click.option("--changed-since", metavar="REPORT.json",
               help="Print only officers whose card changed since that report.")
 @click.option("--shard", metavar="I/N", help="Print the I-th of N equal parts of the roster.")
-@click.option("--stock", metavar="NAME",
-              help="Pre-cut card sheet by its maker's code, e.g. avery-c32011-10 (cardkit stocks).")
-@click.option("--margin", type=click.FloatRange(0, 50), metavar="MM",
-              help="Paper margin kept free at every edge (default 10, or paper.margin).")
-@click.option("--gutter", type=click.FloatRange(0, 50), metavar="MM",
-              help="Gap between cards (default: twice the bleed when it costs no card).")
 @click.option("--first", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Start at slot N of a part-used sheet (slots counted row by row).")
 @click.option("--printer", metavar="NAME",
               help="Apply this printer's calibration (cardkit.yaml printers:) to the backs.")
-@click.option("--color", type=click.Choice(["rgb", "cmyk"]),
-              help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
-                   "colors_cmyk, black type overprinting.")
-@click.option("--preset", type=click.Choice(["shop"]),
-              help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
-                   "bleed. Flags and cardkit.yaml override it.")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop when a chunk of officers takes longer (default 600, or cardkit.yaml "
-                   "limits: render_seconds).")
-@click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIB",
-              help="Stop when rendering a chunk grows a process by more (default 4096, or "
-                   "cardkit.yaml limits: render_memory_mib).")
 @click.option("--slug", is_flag=True,
               help="Print a slug line (generation, roster checksum, sheet n/m, duplex edge).")
+@job_options
 @pass_ctx
 def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
               officers: tuple[str, ...],
@@ -183,59 +199,95 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
                                     pages=result.pages))
 
 
-@cli.command("check")
-@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
-@click.option("--roster", metavar="FILE",
-              help="Roster (YAML, CSV or XLSX); - reads standard input.")
-@click.option("--sheet", metavar="NAME", help="Worksheet of an XLSX roster (default: the first).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
-@click.option("--color", type=click.Choice(["rgb", "cmyk"]),
-              help="Check as print --color would: cmyk checks the CMYK colours and images.")
-@click.option("--preset", type=click.Choice(["shop"]), help="Check as print --preset would.")
-@click.option("--jobs", type=click.IntRange(min=1), metavar="N",
-              help="Worker processes rendering in parallel (default: all cores).")
-@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-              help="Stop when a chunk of officers takes longer (default 600).")
-@click.option("--memory-limit", type=click.FloatRange(min=0, min_open=True), metavar="MIB",
-              help="Stop when rendering a chunk grows a process by more (default 4096).")
-@pass_ctx
-def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
-              as_json: bool, color: str | None, preset: str | None, jobs: int | None,
-              time_limit: float | None, memory_limit: float | None) -> None:
-    """Validate the roster and preflight the cards; write nothing."""
-    from ..api import check
-    from .progress import for_console
-
-    bar = for_console(ctx.console.quiet)
-    try:
-        problems = check(ctx.project, gen, roster, sheet=sheet, color=color, preset=preset,
-                         jobs=jobs, progress=bar, time_limit=time_limit,
-                         memory_limit=memory_limit)
-    finally:
-        if bar:
-            bar.close()
-    errors = [p for p in problems if p.severity == "error"]
-    if as_json:
-        write_json({"ok": not errors, "problems": [p.as_dict() for p in problems]}, indent=2)
-    else:
-        _say_notes(ctx, [p for p in problems if p.severity != "error"])
-        for problem in errors:
-            ctx.console.error(problem.format())
-        if not problems:
-            ctx.console.info("ok: " + _("generation {gen}: no problems found").format(gen=gen))
-        elif not errors:
-            ctx.console.info("ok: " + _("generation {gen}: no errors").format(gen=gen))
-    if errors:
-        raise SystemExit(ExitStatus.INPUT_ERROR)
-
-
 def _say_notes(ctx: Context, notes) -> None:
-    """Warnings always go to stderr; notices are information (-q silences them)."""
-    for note in notes:
+    """Problems, the same on many rows grouped: warnings and errors always go to stderr;
+    notices are information (-q silences them)."""
+    from ..errors import group_rows
+
+    for note in group_rows(list(notes)):
         if note.severity == "notice":
             ctx.console.info(note.format())
         else:
             ctx.console.error(note.format())
+
+
+@cli.command("check")
+@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
+@click.option("--roster", metavar="FILE",
+              help="Roster (YAML, CSV, XLSX, XLS or ODS); - reads standard input.")
+@click.option("--sheet", metavar="NAME",
+              help="Worksheet of a spreadsheet roster (default: the first).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+@job_options
+@pass_ctx
+def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
+              as_json: bool, officers: tuple[str, ...], **job) -> None:
+    """Validate the roster and preflight the cards as print would; write nothing."""
+    from ..api import PrintOptions, check
+    from ..errors import group_rows, summary
+    from ..presets import resolve
+    from .progress import for_console
+
+    options = resolve(ctx.project, PrintOptions(gen=gen, roster=roster, sheet=sheet,
+                                                officers=list(officers), **job))
+    bar = for_console(ctx.console.quiet)
+    try:
+        problems = check(ctx.project, gen, roster, sheet=sheet, progress=bar, options=options)
+    finally:
+        if bar:
+            bar.close()
+    failing = summary(problems, options.strict)[0]
+    shown = group_rows(sorted(problems))
+    if as_json:
+        write_json({"ok": not failing, "problems": [p.as_dict() for p in shown]}, indent=2)
+    else:
+        _say_notes(ctx, sorted(problems))
+        if ctx.console.verbose:
+            _explain_check(ctx, options, problems)
+        say = ctx.console.error if failing else ctx.console.info
+        say(check_summary(gen, problems, options.strict))
+    if failing:
+        raise SystemExit(ExitStatus.INPUT_ERROR)
+
+
+def check_summary(gen: str, problems, strict: bool) -> str:
+    """The last line of check: how many problems, how many officers, nothing written."""
+    from ..errors import summary
+
+    failing, officers = summary(problems, strict)
+    if not failing:
+        warnings = sum(p.severity == "warning" for p in problems)
+        if not warnings:
+            return "ok: " + _("generation {gen}: no problems found").format(gen=gen)
+        return "ok: " + _("generation {gen}: no errors").format(gen=gen) + ngettext(
+            " ({count} warning; --strict fails it)", " ({count} warnings; --strict fails them)",
+            warnings).format(count=warnings)
+    found = ngettext("found {count} problem", "found {count} problems", failing).format(
+        count=failing)
+    if not officers:
+        return _("{found}; nothing written").format(found=found)
+    return _("{found} {officers}; nothing written").format(found=found, officers=ngettext(
+        "concerning {count} officer", "concerning {count} officers", officers).format(
+        count=officers))
+
+
+def _explain_check(ctx: Context, options, problems) -> None:
+    """With -v: what check looked at, so that "no problems" says what it covers."""
+    from ..api import roster_path
+
+    roster = roster_path(ctx.project, options.roster)
+    counts = {s: sum(p.severity == s for p in problems) for s in ("error", "warning", "notice")}
+    ctx.console.detail(_("checked: roster {roster}; generation {gen}; sides {sides}; layout {layout}"
+                         "{paper}; colour {color}{strict}").format(
+        roster=roster, gen=options.gen, sides=options.sides, layout=options.layout,
+        paper=f" ({options.stock or options.paper or _('paper from cardkit.yaml or A4')})"
+        if options.layout == "sheet" else "",
+        color=options.color, strict=", --strict" if options.strict else ""))
+    ctx.console.detail(_("checks: required fields, numbers, ids, units, columns; every face "
+                         "rendered and preflighted (fonts, overflow, block fit, QR size and "
+                         "decoding); the sheet layout and colours as print composes them"))
+    ctx.console.detail(_("found: {errors} errors, {warnings} warnings, {notices} notices").format(
+        errors=counts["error"], warnings=counts["warning"], notices=counts["notice"]))
 
 
 @cli.command("preview")

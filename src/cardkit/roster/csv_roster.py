@@ -3,7 +3,8 @@
 The encoding is detected, never asked for: UTF-8 (with or without BOM), UTF-16 with
 BOM (Excel's "Unicode text", tab-separated), else GB18030 (a superset of GBK, what a
 Chinese Windows Excel writes for plain "CSV"). The delimiter is a comma, a tab or a
-semicolon, whichever the header row uses. Line numbers are physical lines of the file,
+semicolon, whichever the header row uses. The header is found below any title rows,
+as in a spreadsheet (see ``read_table``). Line numbers are physical lines of the file,
 so a quoted cell that spans lines does not shift the rows after it.
 """
 
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
-from .records import RawRecord, RawRoster, column_name
+from .records import RawRoster
+from .table import HEADER_SEARCH_ROWS, Cell, read_table
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 
@@ -37,8 +39,10 @@ def decode(data: bytes, name: str) -> str:
 
 
 def _delimiter(text: str) -> str:
-    header = text.split("\n", 1)[0]
-    counts = {d: header.count(d) for d in (",", "\t", ";")}
+    """The delimiter the header uses: the one most used on any of the first lines (title
+    rows above the header may hold none)."""
+    head = text.split("\n", HEADER_SEARCH_ROWS + 1)[:HEADER_SEARCH_ROWS]
+    counts = {d: max(line.count(d) for line in head) for d in (",", "\t", ";")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
 
@@ -49,28 +53,16 @@ def read_csv_roster(data: bytes, *, name: str, root: Path) -> RawRoster:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(f"{name}:{line}: " + _("contains a NUL byte; is it really a CSV file?"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InputError(f"{name}: " + _("empty file")) from None
-    except csv.Error as exc:
-        raise InputError(f"{name}:1: " + _("CSV: {reason}").format(reason=exc)) from None
-    columns = [column_name(h) for h in header]
-    records = []
-    line = reader.line_num
-    try:
-        for row in reader:
-            start = line + 1
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            fields: dict[str, str | None] = {}
-            for column, cell in zip(columns, row, strict=False):
-                if column:
-                    fields[column] = cell.strip() or None
-            if len(row) > len(columns) and any(c.strip() for c in row[len(columns):]):
-                fields["(extra cells)"] = ",".join(row[len(columns):])
-            records.append(RawRecord(fields=fields, file=name, line=start))
-    except csv.Error as exc:
-        raise InputError(f"{name}:{reader.line_num}: " + _("CSV: {reason}").format(reason=exc)) from None
-    return RawRoster(file=name, records=records, root=root)
+
+    def rows():
+        line = 0
+        try:
+            for row in reader:
+                start = line + 1
+                line = reader.line_num
+                yield start, [Cell(cell.strip() or None) for cell in row]
+        except csv.Error as exc:
+            raise InputError(f"{name}:{reader.line_num}: " + _("CSV: {reason}").format(
+                reason=exc)) from None
+
+    return read_table(rows(), name, root, header_required=False)

@@ -14,9 +14,9 @@ from .records import RawRecord, RawRoster
 def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
     """Read a roster file by its extension (or, for ``-``, standard input, by its content).
 
-    ``sheet`` names the worksheet of an XLSX roster (default: the first one).
+    ``sheet`` names the worksheet of an XLSX, XLS or ODS roster (default: the first one).
     """
-    from . import csv_roster, xlsx_roster, yaml_roster
+    from . import csv_roster, ods_roster, xls_roster, xlsx_roster, yaml_roster
 
     if str(path) == "-":
         if _is_terminal(sys.stdin):  # nobody would ever type a roster: refuse instead of waiting
@@ -26,8 +26,12 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
                                "roster (< roster.csv)"))
         data = sys.stdin.buffer.read()
         root = Path.cwd()
+        if data.startswith(b"PK\x03\x04") and ods_roster.is_ods(data):
+            return ods_roster.read_ods_roster(data, name="<stdin>", root=root, sheet=sheet)
         if data.startswith(b"PK\x03\x04"):
             return xlsx_roster.read_xlsx_roster(data, name="<stdin>", root=root, sheet=sheet)
+        if data.startswith(xls_roster.OLE_MAGIC):
+            return xls_roster.read_xls_roster(data, name="<stdin>", root=root, sheet=sheet)
         _no_sheet(sheet, "<stdin>")
         if _looks_like_yaml(data):
             return yaml_roster.read_yaml_roster(data, name="<stdin>", root=root)
@@ -39,15 +43,19 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
     if suffix in (".xlsx", ".xlsm"):
         return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
                                             sheet=sheet)
+    if suffix == ".ods":
+        return ods_roster.read_ods_roster(path.read_bytes(), name=str(path), root=path.parent,
+                                          sheet=sheet)
+    if suffix == ".xls":
+        return xls_roster.read_xls_roster(_bounded_read(path, xls_roster.MAX_WORKBOOK_BYTES),
+                                          name=str(path), root=path.parent, sheet=sheet)
     _no_sheet(sheet, str(path))
     if suffix in (".yaml", ".yml"):
         return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
     if suffix in (".csv", ".txt", ".tsv"):
         return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
-    if suffix == ".xls":
-        raise InputError(_("roster {path}: old Excel format (.xls); in Excel use "
-                           "Save As > Excel Workbook (.xlsx) or CSV UTF-8").format(path=repr(str(path))))
-    raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv or .xlsx").format(
+    raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv, .xlsx, .xls "
+                       "or .ods").format(
         path=repr(str(path)), suffix=suffix or _("(none)")))
 
 
@@ -87,9 +95,17 @@ def _text(value: object) -> str | None:
     return value if value is None or isinstance(value, str) else str(value)
 
 
+def _bounded_read(path: Path, limit: int) -> bytes:
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(f"{path}: " + _("{size} MiB, more than a roster can be ({limit} MiB)").format(
+            size=size // 2**20, limit=limit // 2**20))
+    return path.read_bytes()
+
+
 def _no_sheet(sheet: str | None, name: str) -> None:
     if sheet is not None:
-        raise InputError(f"{name}: " + _("--sheet applies only to XLSX rosters"))
+        raise InputError(f"{name}: " + _("--sheet applies only to spreadsheet rosters (XLSX, XLS, ODS)"))
 
 
 def _looks_like_yaml(data: bytes) -> bool:

@@ -10,28 +10,47 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Chinese column headers as stations export them, and their field names.
+from ..errors import Diagnostic
+
+# Column headers as stations write them (Chinese and English), and their field names.
+# Documented in docs/reference.md (generated from this table).
 HEADER_ALIASES = {
-    "编号": "id", "警号": "id", "姓名": "name", "职务": "post", "岗位": "post",
+    "编号": "id", "姓名": "name", "职务": "post", "岗位": "post", "职位": "post",
     "电话": "phone", "办公电话": "phone", "手机": "mobile", "手机号": "mobile",
-    "微信": "wechat", "辖区": "area", "单位": "unit", "地址": "address",
+    "微信": "wechat", "微信号": "wechat", "辖区": "area", "单位": "unit", "地址": "address",
     "工作地址": "address", "热线": "hotline", "值班电话": "hotline", "网站": "website",
-    "微博": "weibo", "序号": "", "备注": "", "民警编号": "id", "民警姓名": "name",
+    "微博": "weibo", "民警编号": "id", "民警姓名": "name",
     "联系电话": "phone", "固定电话": "phone", "座机": "phone", "移动电话": "mobile",
     "手机号码": "mobile", "微信二维码": "wechat", "责任区": "area", "警务区": "area",
-    "所属单位": "unit", "单位名称": "unit", "单位地址": "address",
+    "所属单位": "unit", "单位名称": "unit", "单位地址": "address", "所在单位": "unit",
+    "派出所": "unit", "电话号码": "phone", "座机号码": "phone", "固话": "phone",
+    "办公室电话": "phone", "微信号码": "wechat", "微信链接": "wechat", "负责社区": "area",
+    "telephone": "phone", "tel": "phone", "cell": "mobile", "mobile_phone": "mobile",
+    "wechat_url": "wechat", "station": "unit",
     "网上公安局": "web.网上公安局", "网上警务室": "web.网上警务室", "卡通形象": "mascot",
     "吉祥物": "mascot",
 }
+# Headers offices add that no card field stands for: kept as extra.* (named in one
+# notice) without a did-you-mean, although some are close to a field's name (警号, 编号).
+COMMON_EXTRAS = frozenset({
+    "序号", "备注", "性别", "入职日期", "警号", "工号", "出生日期", "民族", "政治面貌", "学历",
+    "身份证号", "年龄", "职级", "警衔", "籍贯", "邮箱", "照片", "部门",
+    "no", "no.", "notes", "remarks", "gender", "email", "badge",
+})
 
 
 def column_name(header: object) -> str:
-    """The field a column header stands for: Chinese aliases, English in any case."""
-    text = str(header or "").replace("\ufeff", "").strip()
-    if text in HEADER_ALIASES:
-        return HEADER_ALIASES[text]
+    """The field a column header stands for: an alias or a field name in any case."""
+    text = header_text(header)
+    packed = "".join(text.split())  # 姓 名, 手机　号 (spaces Excel users pad headers with)
+    if packed in HEADER_ALIASES:
+        return HEADER_ALIASES[packed]
     text = text.lower().replace(" ", "_")
     return HEADER_ALIASES.get(text, text)
+
+
+def header_text(header: object) -> str:
+    return str(header or "").replace("\ufeff", "").strip()
 
 
 # Roster columns that describe the unit rather than the officer (and ``web.LABEL``:
@@ -39,6 +58,47 @@ def column_name(header: object) -> str:
 UNIT_COLUMNS = {"unit": "name", "address": "address", "hotline": "hotline",
                 "website": "website", "weibo": "weibo", "unit_wechat": "wechat",
                 "mascot": "mascot"}
+FIELD_COLUMNS = ("id", "name", "post", "phone", "mobile", "wechat", "area", *UNIT_COLUMNS)
+
+
+def is_field_column(key: str) -> bool:
+    """Whether a column key (``column_name``) is a roster field rather than an extra column."""
+    return key in FIELD_COLUMNS or key.startswith("web.")
+
+
+def typo_of(header: str) -> str | None:
+    """The field name or alias ``header`` is a slip of the keyboard for, or None.
+
+    Close means one edit for a short header (two for one over five characters); a
+    header offices commonly add (COMMON_EXTRAS) is never a typo.
+    """
+    text = header_text(header)
+    if text in COMMON_EXTRAS or text.lower() in COMMON_EXTRAS or len(text) < 2:
+        return None
+    lowered = text.lower().replace(" ", "_")
+    best = None
+    for choice in (*FIELD_COLUMNS, *HEADER_ALIASES):
+        limit = 1 if max(len(choice), len(lowered)) <= 5 else 2
+        if abs(len(choice) - len(lowered)) > limit:
+            continue
+        distance = _edit_distance(lowered, choice.lower())
+        if 0 < distance <= limit and (best is None or distance < best[0]):
+            best = (distance, choice)
+    return best[1] if best else None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of two neighbours (``phnoe``: 1)."""
+    rows = [list(range(len(b) + 1))]
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            best = min(rows[-1][j] + 1, current[j - 1] + 1, rows[-1][j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                best = min(best, rows[-2][j - 2] + 1)
+            current.append(best)
+        rows.append(current)
+    return rows[-1][-1]
 
 
 @dataclass
@@ -70,3 +130,8 @@ class RawRoster:
     unit_lines: dict[str, int] = field(default_factory=dict)
     root: Path | None = None
     specimen: bool = False  # the roster says specimen: true
+    # A spreadsheet's header row: where it is, its columns' headers, and what was wrong with it
+    # (two columns for one field). Extra columns are read as "extra.HEADER" fields.
+    header_line: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # field key -> header as written
+    problems: list[Diagnostic] = field(default_factory=list)

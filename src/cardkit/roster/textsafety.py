@@ -113,6 +113,26 @@ def _problem(value: str) -> str | None:
     return None
 
 
+# Characters that cannot be seen in an id, beyond those clean() removes: spaces other than
+# the plain one inside it, Hangul fillers, the blank braille pattern, and format characters.
+_INVISIBLE = re.compile(f"[{_REMOVED}\u115f\u1160\u3164\uffa0\u2800]")
+
+
+def _invisible_in_id(value: str) -> str | None:
+    """Why an id cannot be used as a key (an invisible character in it), or None.
+
+    Ids are what ``--officer`` and the reprint ledger match on: ``LD\u200b001`` must not
+    pass for ``LD001``, so an invisible character is refused rather than removed.
+    """
+    text = value.strip(" \t\r\n")
+    for index, char in enumerate(text):
+        if (_INVISIBLE.match(char) or unicodedata.category(char) == "Cf"
+                or (char.isspace() and char != " ")):
+            return _("contains the invisible character {code} at character {index}; type the "
+                     "id again").format(code=_cp(char), index=index + 1)
+    return None
+
+
 def _cp(char: str) -> str:
     return f"U+{ord(char):04X}"
 
@@ -135,6 +155,8 @@ def clean_roster(raw) -> list[Diagnostic]:
         for key, value in list(record.fields.items()):
             if isinstance(value, str):
                 record.fields[key], problem = clean(value)
+                if key == "id" and not problem:
+                    problem = _invisible_in_id(value)
                 if problem:
                     refused.append((key, problem))
         officer_id = record.fields.get("id")

@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import functools
+import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import urlrules
-from ..errors import Diagnostic, InputError
-from ..i18n import N_, _
+from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError
+from ..i18n import N_, _, ngettext
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
 from . import phones, textsafety
-from .records import UNIT_COLUMNS, RawRecord, RawRoster
+from .records import UNIT_COLUMNS, RawRecord, RawRoster, typo_of
 
 REQUIRED = ("id", "name")
 # Fields holding telephone numbers, with the function that checks and formats each.
 NUMBER_FIELDS = {"phone": phones.format_phone, "mobile": phones.format_mobile,
                  "hotline": phones.format_phone}
+# How to keep a number as typed in a spreadsheet (said when a number cell is refused).
+TEXT_FIX = N_("format the column as Text, or start the entry with an apostrophe: '13800000001")
 URL_FIELDS = ("website", "weibo")  # and web.LABEL: printed addresses, http(s) only
 
 
@@ -31,16 +34,22 @@ def build_roster(
     *,
     specimen: bool = False,
     qr: QrRule | None = None,
+    only: Iterable[str] | None = None,
 ) -> Roster:
     """Check every record of ``raw`` and return the roster, or raise InputError listing all.
 
-    ``needs`` maps fields the generation cannot do without to the reason given when missing.
-    ``specimen`` (or the roster's own ``specimen: true``) allows placeholder values and
-    marks the cards; ``qr`` says which officer field holds the QR payload and its hosts.
+    Every problem is found in one pass (a duplicate id is reported even on a row with
+    other problems). ``needs`` maps fields the generation cannot do without to the
+    reason given when missing. ``specimen`` (or the roster's own ``specimen: true``)
+    allows placeholder values and marks the cards; ``qr`` says which officer field holds
+    the QR payload and its hosts. ``only`` (ids, as ``--officer`` gives them) checks
+    those officers alone: the other officers' problems become one notice with their
+    count. Warnings and notices that do not stop the job are on the roster's ``notes``.
     """
     specimen = specimen or raw.specimen
     check = _Checks(specimen, qr)
     problems: list[Diagnostic] = textsafety.clean_roster(raw)  # controls, bidi, NUL, length
+    problems += raw.problems  # two columns for one field
     base_unit = _unit_fields(default_unit or {}, "cardkit.yaml",
                              getattr(default_unit, "lines", {}), problems, check)
     if raw.unit:
@@ -48,28 +57,85 @@ def build_roster(
         base_unit.update({k: v for k, v in own.items() if v})
     known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
     allowed_extra = set(extra_fields)
+    problems += _column_problems(raw, allowed_extra)
+    wanted = None if only is None else {id_key(i) for i in only}
     officers: list[Officer] = []
     first_line: dict[str, int] = {}
     units: dict[tuple, Unit] = {}
+    others: list[Diagnostic] = []  # problems of officers not chosen by ``only``
+    other_rows: dict[int, int] = {}  # line of any of their fields -> line of their record
+    bad_others: set[int] = set()  # records of officers not chosen that have problems
     if not raw.records:
         problems.append(Diagnostic(file=raw.file, message=_("the roster lists no officers")))
     for record in raw.records:
-        for key, reason in (needs or {}).items():
-            if not record.fields.get(key):
-                problems.append(_diag(record, key, _("missing: {reason}").format(reason=reason)))
-        officer = _build_officer(record, base_unit, known, allowed_extra, units, problems,
+        key = id_key(record.fields.get("id") or "")
+        chosen = wanted is None or key in wanted
+        sink = problems if chosen else others
+        if not chosen:
+            other_rows.update(dict.fromkeys((record.line, *record.lines.values()), record.line))
+        before = len(others)
+        for field_name, reason in (needs or {}).items():
+            if not record.fields.get(field_name):
+                sink.append(_diag(record, field_name, _("missing: {reason}").format(reason=reason)))
+        officer = _build_officer(record, base_unit, known, allowed_extra, units, sink,
                                  raw.root, check)
-        if officer is None:
+        duplicate = key in first_line
+        if duplicate:
+            sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
+                id=record.fields.get("id"), line=first_line[key])))
+        if len(others) > before:
+            bad_others.add(record.line)
+        if duplicate:
             continue
-        if officer.id in first_line:
-            problems.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
-                id=officer.id, line=first_line[officer.id])))
-            continue
-        first_line[officer.id] = record.line
-        officers.append(officer)
-    if problems:
+        if key:
+            first_line[key] = record.line
+        if officer is not None and chosen:
+            officers.append(officer)
+    if wanted is not None:
+        moved = [p for p in problems if p.subject.startswith("officer ") and p.line in other_rows]
+        problems = [p for p in problems if p not in moved]
+        count = len(bad_others | {other_rows[p.line] for p in moved})
+        if count:
+            problems.append(Diagnostic(file=raw.file, severity="notice", message=ngettext(
+                "{count} other officer in the roster has problems; only the officers chosen "
+                "are checked and printed (cardkit check lists them all)",
+                "{count} other officers in the roster have problems; only the officers chosen "
+                "are checked and printed (cardkit check lists them all)", count).format(
+                count=count)))
+    if any(p.severity == "error" for p in problems):
         raise InputError(_("bad roster"), problems)
-    return Roster(officers=tuple(officers), source=raw.file, root=raw.root, specimen=specimen)
+    return Roster(officers=tuple(officers), source=raw.file, root=raw.root, specimen=specimen,
+                  notes=tuple(sorted(problems)))
+
+
+def id_key(officer_id: str) -> str:
+    """What makes two ids the same: ``ＬＤ001`` and `` LD001`` are ``LD001`` (NFKC, trimmed)."""
+    return unicodedata.normalize("NFKC", officer_id).strip()
+
+
+def _column_problems(raw: RawRoster, allowed_extra: set[str]) -> list[Diagnostic]:
+    """A spreadsheet's columns that no field stands for: a did-you-mean error for a header
+    close to a field's name or alias, else one notice naming the columns kept as extra.*."""
+    problems: list[Diagnostic] = []
+    extras: list[str] = []
+    for key, header in raw.headers.items():
+        name = key.removeprefix("extra.")
+        if name == key or name in allowed_extra:
+            continue
+        close = typo_of(header)
+        if close:
+            problems.append(Diagnostic(file=raw.file, line=raw.header_line, field=header,
+                                       message=_("unknown column") + _(
+                                           ' (did you mean "{choice}"?)').format(choice=close)))
+        else:
+            extras.append(header)
+    if extras:
+        problems.append(Diagnostic(
+            file=raw.file, line=raw.header_line, severity="notice",
+            message=_("extra columns kept for templates as extra.*: {names}").format(
+                names=_(", ").join(e if len(e) <= MAX_FIELD_SHOWN else e[:MAX_FIELD_SHOWN] + "…"
+                                for e in extras))))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -260,8 +326,9 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     extra: dict[str, str] = {}
     for key, value in record.fields.items():
         if key.startswith("extra."):
-            if value:
-                extra[key[len("extra."):]] = value
+            name = key[len("extra."):]
+            if value or name in allowed_extra:
+                extra[name] = value or ""
             continue
         if key not in known and key not in allowed_extra and not key.startswith("web."):
             problems.append(_diag(record, key, _("unknown field")
@@ -273,13 +340,23 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         if value is not None:
             values[key] = value.strip()
     for key in REQUIRED:
-        if not values.get(key):
+        if not values.get(key) and record.kinds.get(key) not in ("scientific", "formatted"):
             problems.append(_diag(record, key, _("missing (required)")))
-    if not values.get("phone") and not values.get("mobile"):
+    if not any(values.get(k) or record.kinds.get(k) for k in ("phone", "mobile")):
         problems.append(_diag(record, "phone", _("an officer needs a phone or a mobile number")))
     for key, text in list(values.items()):
         kind = record.kinds.get(key)
-        if kind == "date":
+        if kind in ("scientific", "formatted") and (key in NUMBER_FIELDS or key == "id"):
+            shown = record.readings.get(key, text)
+            if kind == "scientific":
+                message = _("a number cell shown in scientific notation, not as typed; its last "
+                            "digits may be lost: type the number as text ({fix})")
+            else:
+                message = _("a number cell shown with decimals or separators, not as typed: type "
+                            "the number as text ({fix})")
+            problems.append(_diag(record, key, f'"{shown}": ' + message.format(fix=_(TEXT_FIX))))
+            values.pop(key)
+        elif kind == "date":
             if key in record.readings:  # YAML
                 message = f'"{text}" ' + _("is read by YAML as a date; put it in quotes")
             else:
@@ -341,8 +418,9 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
                     problems.append(_diag(record, column, message))
             unit_values[unit_key] = values[column]
     if not unit_values.get("name"):
-        problems.append(_diag(record, "unit", _("no unit name (give unit: in the roster "
-                                                "or in cardkit.yaml, or a unit column)")))
+        problems.append(_diag(record, "unit", _(
+            "no unit name: add a column 单位 (unit) with the station's full name, e.g. "
+            "柳州市公安局柳东派出所, or write it once in cardkit.yaml as unit: name:")))
     if len(problems) > before:
         return None
     key = tuple(sorted(unit_values.items()))

@@ -1,11 +1,12 @@
 """XLSX rosters: one officer per row of the first sheet (or the sheet named).
 
 Cells keep what Excel made of them: a number cell is read as the digits it holds and
-marked ``int``/``float``, a date cell as ``YYYY-MM-DD`` marked ``date``, so that
+marked ``int``, or, when shown otherwise than as those digits, ``scientific``/``formatted``
+with what it is shown as (see ``number_cell``), a date cell as ``YYYY-MM-DD`` marked ``date``, so that
 validation can name the damage (a landline that lost its leading zero, a number that
 became a date). Locations are ``file[sheet]:row`` with Excel's row numbers. A title
 row above the header (``柳东派出所民警名单``) is skipped: the header is the first of
-the first ten rows that names both an id and a name column.
+the first ten rows that names both an id and a name column (``table.read_table``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
-from .records import RawRecord, RawRoster, column_name
+from .records import RawRoster
+from .table import Cell, pick_sheet, read_table
 
-HEADER_SEARCH_ROWS = 10
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a zip bomb is refused before it is unpacked
 
 
@@ -27,29 +28,14 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
     import openpyxl
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(item.file_size for item in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise InputError(f"{name}: " + _("unpacks to {size} MiB, more than a roster can be "
-                                             "({limit} MiB)").format(
-                size=unpacked // 2**20, limit=MAX_UNPACKED_BYTES // 2**20))
+        refuse_zip_bomb(data, name, MAX_UNPACKED_BYTES)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
-            reason=exc)) from None
+            reason=xml_reason(exc))) from None
     try:
-        names = workbook.sheetnames
-        if sheet is None:
-            if not names:
-                raise InputError(f"{name}: " + _("the workbook has no sheets"))
-            sheet = names[0]
-        elif sheet not in names:
-            listed = ", ".join(f'"{n}"' for n in names)
-            raise InputError(f"{name}: " + _('no sheet named "{sheet}" (sheets: {listed})').format(
-                sheet=sheet, listed=listed))
-        rows = workbook[sheet].iter_rows(min_row=1, values_only=True)
-        where = f"{name}[{sheet}]"
-        return _read_rows(rows, where, root)
+        sheet = pick_sheet(workbook.sheetnames, sheet, name)
+        return read_table(xlsx_rows(workbook[sheet]), f"{name}[{sheet}]", root)
     except SyntaxError as exc:  # xml ParseError: broken XML, entity bombs, external entities
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
             reason=exc)) from None
@@ -57,55 +43,86 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
         workbook.close()
 
 
-def _read_rows(rows, where: str, root: Path) -> RawRoster:
-    columns: list[str] | None = None
-    records: list[RawRecord] = []
-    for number, row in enumerate(rows, start=1):
-        if columns is None:
-            names = [column_name(c) if isinstance(c, str) else "" for c in row]
-            if "id" in names and "name" in names:
-                columns = names
-            elif number >= HEADER_SEARCH_ROWS:
-                break
-            continue
-        fields: dict[str, str | None] = {}
-        kinds: dict[str, str] = {}
-        for column, value in zip(columns, row, strict=False):
-            if not column:
-                continue
-            text, kind = cell_text(value)
-            fields[column] = text
-            if kind:
-                kinds[column] = kind
-        if not any(fields.values()):
-            continue
-        records.append(RawRecord(fields=fields, file=where, line=number, kinds=kinds))
-    if columns is None:
-        raise InputError(f"{where}: " + _("no header row with id and name columns (编号, 姓名) "
-                                          "in the first {rows} rows").format(rows=HEADER_SEARCH_ROWS))
-    return RawRoster(file=where, records=records, root=root)
+def refuse_zip_bomb(data: bytes, name: str, limit: int) -> None:
+    """Raise InputError when the zip ``data`` unpacks to more than ``limit`` bytes (read from
+    its directory, before anything is unpacked)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        unpacked = sum(item.file_size for item in archive.infolist())
+    if unpacked > limit:
+        raise InputError(f"{name}: " + _("unpacks to {size} MiB, more than a roster can be "
+                                         "({limit} MiB)").format(size=unpacked // 2**20,
+                                                                 limit=limit // 2**20))
 
 
-def cell_text(value: object) -> tuple[str | None, str]:
-    """A cell's value as text, and its kind when Excel stored it as something else."""
+def xml_reason(exc: BaseException) -> object:
+    """Why a workbook's XML was refused: defusedxml (which openpyxl uses when it is installed,
+    as it is with cardkit, and the ODS reader too) refuses every entity declaration, and
+    openpyxl hides that under a general message."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__module__.startswith("defusedxml"):
+            return _("its XML declares entities, which a spreadsheet never does")
+        cause = cause.__cause__ or cause.__context__
+    return exc
+
+
+def xlsx_rows(worksheet):
+    """(Excel row number, cells) for each row of an openpyxl read-only worksheet."""
+    for number, row in enumerate(worksheet.iter_rows(min_row=1), start=1):
+        yield number, [cell_of(getattr(c, "value", None), getattr(c, "number_format", "General"))
+                       for c in row]
+
+
+def cell_of(value: object, number_format: str | None) -> Cell:
+    """A cell's value as text, and its kind when the spreadsheet stored it as something else.
+
+    A number is its digits (``int``) when it is a whole number shown in the General or
+    ``0`` format (or as text, ``@``); shown otherwise it keeps how it is shown, as
+    ``scientific`` (``1.38E+10``) or ``formatted`` (``7722812345.0``, ``13,800,000,001``),
+    so that validation refuses it in a number field rather than print what was not typed.
+    """
     if value is None:
-        return None, ""
+        return Cell(None)
     if isinstance(value, str):
-        return value.strip() or None, ""
+        return Cell(value.strip() or None)
     if isinstance(value, bool):
-        return ("TRUE" if value else "FALSE"), "bool"
-    if isinstance(value, int):
-        return str(value), "int"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{value:.1f}", "float"
-        return repr(value), "float"
+        return Cell("TRUE" if value else "FALSE", "bool")
+    if isinstance(value, (int, float)):
+        return number_cell(value, number_format or "General")
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
-            return value.date().isoformat(), "date"
-        return value.isoformat(sep=" "), "date"
+            return Cell(value.date().isoformat(), "date")
+        return Cell(value.isoformat(sep=" "), "date")
     if isinstance(value, (dt.date, dt.time)):
-        return value.isoformat(), "date"
+        return Cell(value.isoformat(), "date")
     if isinstance(value, dt.timedelta):
-        return str(value), "date"
-    return str(value), ""
+        return Cell(str(value), "date")
+    return Cell(str(value))
+
+
+PLAIN_FORMATS = ("general", "0", "@")
+
+
+def number_cell(value: int | float, number_format: str, shown: str | None = None) -> Cell:
+    """A number cell by its value and number format (or the text it is shown as, ``shown``)."""
+    whole = isinstance(value, int) or (value.is_integer() and abs(value) < 1e15)
+    digits = str(int(value)) if whole else repr(value)
+    if shown is None:
+        shown = digits if number_format.strip().lower() in PLAIN_FORMATS else _display(
+            value, number_format)
+    if whole and shown.strip() == digits:
+        return Cell(digits, "int")
+    if "e" in shown.lower():
+        return Cell(digits, "scientific", shown)
+    return Cell(digits, "formatted", shown)
+
+
+def _display(value: float, number_format: str) -> str:
+    """About what Excel shows for ``value`` in ``number_format`` (its first section)."""
+    section = number_format.split(";")[0]
+    section = "".join(c for c in section if c in "0#.,Ee+-")  # literals, colours, currency out
+    mantissa = section.upper().split("E")[0]
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    if "E" in section.upper():
+        return f"{value:.{decimals}E}"
+    return f"{value:{',' if ',' in mantissa else ''}.{decimals}f}"
