@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -42,10 +43,10 @@ COMMAND = "print"  # or "check" (--command): the same roster, preflighted, nothi
 
 def cardkit_command(roster: Path, output: Path, jobs: int | None) -> list[str]:
     if COMMAND == "check":
-        command = [sys.executable, "-m", "cardkit", "-q", "check", "--gen", GEN,
+        command = [sys.executable, "-m", "cardkit", "-v", "check", "--gen", GEN,
                    "--roster", str(roster)]
     else:
-        command = [sys.executable, "-m", "cardkit", "-q", "print", "--gen", GEN, "--layout",
+        command = [sys.executable, "-m", "cardkit", "-v", "print", "--gen", GEN, "--layout",
                    "sheet", "--duplex", "long", "--roster", str(roster), "-o", str(output)]
     if jobs:
         command += ["--jobs", str(jobs)]
@@ -81,9 +82,14 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-def measure(command: list[str], cwd: Path) -> dict:
+# "cardkit" stamps officers on plates laid out once; "laid-out" is cardkit with every
+# officer laid out by WeasyPrint (CARDKIT_STAMP=0: the render stage before stamping)
+TOOLS = ("cardkit", "laid-out", "baseline")
+
+
+def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     """Run ``command``; its wall time, exit status, peak RSS (largest process, tree sum)."""
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
@@ -111,18 +117,20 @@ def measure(command: list[str], cwd: Path) -> dict:
 
 def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int | None) -> dict:
     output = work / f"{tool}-{n}.pdf"
-    command = (cardkit_command(roster, output, jobs) if tool == "cardkit"
-               else baseline_command(roster, output))
+    command = (baseline_command(roster, output) if tool == "baseline"
+               else cardkit_command(roster, output, jobs))
+    env = {"CARDKIT_STAMP": "0" if tool == "laid-out" else "1"}
     runs = []
     for _ in range(repeat):
         output.unlink(missing_ok=True)
-        run = measure(command, REPO)
+        run = measure(command, REPO, env)
         if run["status"] != 0:
             raise SystemExit(f"bench: {tool} N={n} failed ({run['status']}):\n{run['stderr']}")
         run["pdf_bytes"] = output.stat().st_size if output.exists() else 0
         runs.append(run)
     wall = statistics.median(r["wall_s"] for r in runs)
     size = runs[-1]["pdf_bytes"]
+    stamped = re.search(r"^(\d+) officers stamped", runs[-1]["stderr"], re.M)
     return {
         "tool": tool, "officers": n, "cards": n, "runs": len(runs),
         "wall_s": round(wall, 3), "wall_s_all": [round(r["wall_s"], 3) for r in runs],
@@ -131,6 +139,8 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         "cards_per_cpu_s": round(n / statistics.median(r["cpu_s"] for r in runs), 2),
         "peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
         "peak_tree_mib": round(statistics.median(r["peak_tree_mib"] for r in runs), 1),
+        "cpu_ms_per_card": round(1000 * statistics.median(r["cpu_s"] for r in runs) / n, 2),
+        "stamped_share": round(int(stamped[1]) / n, 4) if stamped else None,
         "pdf_bytes": size, "pdf_kib_per_card": round(size / 1024 / n, 2),
         "command": " ".join(command),
     }
@@ -147,15 +157,18 @@ def startup(repeat: int) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     lines = [f"{'N':>7} {'tool':<9} {'runs':>4} {'wall s':>9} {'cards/s':>9} {'× base':>7} "
-             f"{'cpu s':>8} {'RSS MiB':>8} {'tree MiB':>9} {'KiB/card':>9}"]
+             f"{'cpu s':>8} {'ms/card':>8} {'RSS MiB':>8} {'tree MiB':>9} {'KiB/card':>9} "
+             f"{'stamped':>8}"]
     base = {r["officers"]: r for r in rows if r["tool"] == "baseline"}
     for r in rows:
         ratio = ""
-        if r["tool"] == "cardkit" and r["officers"] in base:
+        if r["tool"] != "baseline" and r["officers"] in base:
             ratio = f"{r['cards_per_s'] / base[r['officers']]['cards_per_s']:.1f}"
+        share = "" if r.get("stamped_share") is None else f"{r['stamped_share']:.0%}"
         lines.append(f"{r['officers']:>7} {r['tool']:<9} {r['runs']:>4} {r['wall_s']:>9.2f} "
-                     f"{r['cards_per_s']:>9.1f} {ratio:>7} {r['cpu_s']:>8.1f} {r['peak_rss_mib']:>8.0f} "
-                     f"{r['peak_tree_mib']:>9.0f} {r['pdf_kib_per_card']:>9.2f}")
+                     f"{r['cards_per_s']:>9.1f} {ratio:>7} {r['cpu_s']:>8.1f} "
+                     f"{r['cpu_ms_per_card']:>8.1f} {r['peak_rss_mib']:>8.0f} "
+                     f"{r['peak_tree_mib']:>9.0f} {r['pdf_kib_per_card']:>9.2f} {share:>8}")
     return "\n".join(lines)
 
 
@@ -171,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-max", type=int, default=10000,
                         help="no baseline above this many officers (default 10000)")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--tools", default="cardkit,baseline",
-                        help="which to time, comma-separated (default cardkit,baseline)")
+    parser.add_argument("--tools", default="cardkit,laid-out,baseline",
+                        help="which to time, comma-separated: cardkit (stamping), laid-out "
+                             "(CARDKIT_STAMP=0), baseline (default: all three)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to cardkit (default: its own)")
     parser.add_argument("--command", choices=["print", "check"], default="print",
                         help="time `cardkit print` (default) or `cardkit check` (no baseline)")
@@ -192,8 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         roster = write_roster(n, work / f"roster-{n}.csv")
         repeat = args.repeat if n < 10000 else args.repeat_large
         wanted = [t.strip() for t in args.tools.split(",")]
-        tools = [t for t in ("cardkit", "baseline") if t in wanted]
-        if args.no_baseline or n > args.baseline_max or COMMAND == "check":
+        tools = [t for t in TOOLS if t in wanted]
+        if args.no_baseline or n > args.baseline_max:
+            tools = [t for t in tools if t not in ("baseline", "laid-out")]
+        if COMMAND == "check":
             tools = [t for t in tools if t != "baseline"]
         for tool in tools:
             row = run_case(tool, n, roster, work, repeat, args.jobs)

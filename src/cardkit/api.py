@@ -269,6 +269,10 @@ class PrintResult:
     """``sheet`` or ``cards``."""
     pdf: bytes | None = None
     """The PDF itself, when no ``output`` was given."""
+    stamped: int = 0
+    """Officers stamped on a plate laid out once (``render.stamp``); the others were laid out."""
+    laid_out: dict[str, int] = field(default_factory=dict)
+    """Why the others were laid out in full: reason -> officers."""
     notes: list[Diagnostic] = field(default_factory=list)
     """Warnings (what the cards leave off) and notices (specimens, extra columns, other
     officers' problems under ``officers``, a design laid out at a stock's card size) of the
@@ -303,6 +307,9 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
     notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
+    from .render import stamp
+
+    stamp.forget()  # plates are kept from part to part of one job, never between jobs
     if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:
@@ -373,6 +380,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
+                       stamped=getattr(faces, "stamped", 0), laid_out=getattr(faces, "refused", {}),
                        details=details)
 
 
@@ -441,7 +449,8 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
 
     output = Path(options.output)
     total = len(roster.officers)
-    cards = pages = sheets = 0
+    cards = pages = sheets = stamped = 0
+    laid_out: dict[str, int] = {}
     ledgers = []
     details: list[str] = []
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
@@ -468,6 +477,9 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
+            stamped += result.stamped
+            for why, count in result.laid_out.items():
+                laid_out[why] = laid_out.get(why, 0) + count
         writes = [(output, merged(parts, f"{cards} cards"), "-o")]
         if options.report:  # the PDF and its ledger succeed or fail together
             writes.append((options.report, report.encode(report.join(
@@ -477,7 +489,8 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
-                       layout=options.layout, details=details)
+                       layout=options.layout, stamped=stamped, laid_out=laid_out,
+                       details=details)
 
 
 def _guard_outputs(project: Project, options: PrintOptions) -> None:

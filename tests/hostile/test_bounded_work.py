@@ -160,9 +160,15 @@ def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
         return layout(self, faces, extra_roots)
 
     monkeypatch.setattr(FaceRenderer, "layout", counting)
+    monkeypatch.setenv("CARDKIT_STAMP", "0")  # every officer laid out by WeasyPrint
     result = cli(["check", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1"], cwd=site)
     assert result.code == 0, result.stderr
     assert len(sizes) == 2 and max(sizes) <= batch.CHUNK + 1  # fronts + the shared back
+    sizes.clear()
+    monkeypatch.setenv("CARDKIT_STAMP", "1")  # a plate (4 pages, then alone), the back, stamps
+    result = cli(["check", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1"], cwd=site)
+    assert result.code == 0, result.stderr
+    assert sizes == [4, 1, 1]
 
 
 @pytest.mark.parametrize("extra, refused", [(limits.MAX_COLUMNS - 5, False),

@@ -197,6 +197,12 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
         summary = _("wrote {output}: {cards} cards, {pages} pages")
     ctx.console.info(summary.format(output=result.output, cards=result.cards, sheets=result.sheets,
                                     pages=result.pages))
+    if ctx.console.verbose:
+        ctx.console.detail(_("{stamped} officers stamped on plates laid out once, {laid} laid out "
+                             "in full").format(stamped=result.stamped,
+                                               laid=sum(result.laid_out.values())))
+        for why, count in sorted(result.laid_out.items()):
+            ctx.console.detail(_("laid out in full: {count} ({why})").format(count=count, why=_(why)))
 
 
 def _say_notes(ctx: Context, notes) -> None:

@@ -41,6 +41,9 @@ class ChunkResult:
     qr_codes: dict
     glyph_warnings: list[str]
     problems: list[Diagnostic] = field(default_factory=list)
+    stamped: int = 0  # officers stamped on a plate (render.stamp), the rest laid out
+    refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out
+    shared: dict = field(default_factory=dict)  # plates the worker made (stamp.keep)
 
 
 @dataclass
@@ -83,6 +86,10 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     chunk = chunk or CHUNK
     job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
                keep_faces=keep_faces, limits=limits)
+    from . import stamp
+
+    if stamp.enabled():
+        stamp.prepare(job)  # plates of earlier parts, inherited by the workers
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]
     jobs = max(1, min(jobs or default_jobs(), len(spans)))
@@ -91,6 +98,9 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
 
     def collect(result: ChunkResult, stop: int) -> None:
         nonlocal done
+        if result.shared:
+            stamp.keep(job, result.shared)
+            result.shared = {}
         results.append(result)
         done += stop - result.start
         if progress:
@@ -126,8 +136,13 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
         problems = sorted({p for result in results for p in result.problems})
         return FaceSet(pdf=b"", faces=[], index={}), problems
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
-    return FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes,
-                   glyph_warnings=warnings), problems
+    faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings)
+    faces.stamped = sum(r.stamped for r in results)
+    faces.refused = {}
+    for result in results:
+        for why, count in result.refused.items():
+            faces.refused[why] = faces.refused.get(why, 0) + count
+    return faces, problems
 
 
 def _worker_started(parent: int) -> None:
@@ -194,8 +209,17 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
 
     job = _JOB
     assert job is not None
+    from . import stamp
+
     start, stop = span
     what = _("rendering officers {first} to {last}").format(first=start + 1, last=stop)
+    if stamp.enabled():  # lay out once per plate, stamp every officer who fits
+        job.prune = prune_resources
+        with capped(job.limits, what):
+            result = ChunkResult(**stamp.render_chunk(job, span))
+        if not job.keep_faces:  # check: only what preflight found
+            result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}
+        return result
     with capped(job.limits, what):
         if job.renderer is None:
             job.renderer = FaceRenderer(job.project, job.gen)
@@ -208,7 +232,7 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
     return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
                        qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,
-                       problems=problems)
+                       problems=problems, refused={stamp.TURNED_OFF: len(officers)})
 
 
 def merge_chunks(results: Sequence[ChunkResult]):

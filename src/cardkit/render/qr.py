@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,18 +11,23 @@ from ..model import MIN_MODULE_MM
 QUIET_ZONE = 4  # modules of light on every side (ISO/IEC 18004), drawn and card together
 DRAWN_QUIET = 2  # modules of light drawn with the code; the card's light margin gives the rest
 EC_LEVELS = ("L", "M", "Q", "H")
+_DARK = bytes(1 if v < 128 else 0 for v in range(256))  # zxing-cpp's pixel -> module
+_GREY = bytes(0 if v else 255 for v in range(256))  # module -> pixel
+_DARK_RUN = re.compile(b"\x01+")
 
 
 @dataclass(frozen=True)
 class QrGraphic:
-    """A QR code drawn as one SVG path, with the numbers preflight checks."""
+    """A QR code's matrix, drawn as one SVG path on demand, with the numbers preflight checks."""
 
     payload: str
-    svg: str
     version: int
     modules: int  # modules per side, without the quiet zone
     size_mm: float  # printed size including the light margin drawn with it
     error_correction: str
+    matrix: tuple[bytes, ...] = ()  # rows of modules, 1 = dark, without the quiet zone
+    dark: str = "#000000"
+    light: str = "#ffffff"
     quiet: int = QUIET_ZONE  # modules of light drawn on every side
 
     @property
@@ -33,6 +39,24 @@ class QrGraphic:
         """Light the card must keep around the drawing, to make up a 4-module quiet zone."""
         return max(0, QUIET_ZONE - self.quiet) * self.module_mm
 
+    @property
+    def svg_outline(self) -> str:
+        """The SVG element with nothing drawn: the code's box."""
+        total = self.modules + 2 * self.quiet
+        return (f'<svg xmlns="http://www.w3.org/2000/svg" class="qr-code" '
+                f'viewBox="0 0 {total} {total}" width="{self.size_mm:.3f}mm" '
+                f'height="{self.size_mm:.3f}mm" shape-rendering="crispEdges"></svg>')
+
+    @property
+    def svg(self) -> str:
+        """The code as an SVG of ``size_mm`` (quiet zone included): one rectangle a run."""
+        total = self.modules + 2 * self.quiet
+        runs = "".join(f"M{m.start() + self.quiet} {y + self.quiet}h{m.end() - m.start()}v1"
+                       f"h{m.start() - m.end()}z"
+                       for y, row in enumerate(self.matrix) for m in _DARK_RUN.finditer(row))
+        return (self.svg_outline[:-6] + f'<rect width="{total}" height="{total}" '
+                f'fill="{self.light}"/><path fill="{self.dark}" d="{runs}"/></svg>')
+
 
 def largest_clear_mm(size_mm: float, quiet: int = DRAWN_QUIET) -> float:
     """Light margin around a ``size_mm`` code drawn with ``quiet`` modules, at its biggest
@@ -40,54 +64,64 @@ def largest_clear_mm(size_mm: float, quiet: int = DRAWN_QUIET) -> float:
     return max(0, QUIET_ZONE - quiet) * size_mm / (21 + 2 * quiet)
 
 
-def encode(payload: str, size_mm: float, ec: str | None = None, quiet: int = DRAWN_QUIET,
-           min_module_mm: float = MIN_MODULE_MM):
-    """The segno symbol for ``payload``: version and error correction chosen for it.
-
-    With ``ec`` given, that level at the smallest version that holds the payload.
-    Without, the smallest version at level M, raised to Q or H when that costs no
-    module size (segno's boost), or level L when M's modules would fall under
-    ``min_module_mm``: the biggest modules first, then the most correction.
-    """
-    import segno
-
-    if ec:
-        return segno.make_qr(payload, error=ec.lower(), boost_error=False)
-    code = segno.make_qr(payload, error="m", boost_error=True)
-    if size_mm / (len(code.matrix) + 2 * quiet) < min_module_mm:
-        smaller = segno.make_qr(payload, error="l", boost_error=True)
-        if len(smaller.matrix) < len(code.matrix):
-            code = smaller
-    return code
+def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
+                 min_module_mm: float = MIN_MODULE_MM) -> tuple[str, tuple[bytes, ...]]:
+    """Error correction for ``payload`` and its matrix: the smallest version at level M,
+    raised to Q or H when that costs no module size, or level L when M's modules would
+    fall under ``min_module_mm``: the biggest modules first, then the most correction."""
+    level, matrix = "M", qr_matrix(payload, "M")
+    if size_mm / (len(matrix) + 2 * quiet) < min_module_mm:
+        smaller = qr_matrix(payload, "L")
+        if len(smaller) < len(matrix):
+            return "L", smaller
+    for higher in ("Q", "H"):
+        try:
+            candidate = qr_matrix(payload, higher)
+        except Exception:  # the payload does not fit this level at any version
+            break
+        if len(candidate) != len(matrix):
+            break
+        level, matrix = higher, candidate
+    return level, matrix
 
 
 def vector_qr(payload: str, size_mm: float, *, ec: str | None = None, dark: str = "#000000",
               light: str = "#ffffff", quiet: int = DRAWN_QUIET,
               min_module_mm: float = MIN_MODULE_MM) -> QrGraphic:
-    """Encode ``payload`` and draw it as an SVG of ``size_mm`` (``quiet`` light modules included)."""
-    code = encode(payload, size_mm, ec, quiet, min_module_mm)
-    matrix = [list(row) for row in code.matrix]
+    """Encode ``payload`` for a code of ``size_mm`` (``quiet`` light modules included), at
+    level ``ec`` or the level ``choose_level`` picks.
+
+    zxing-cpp's encoder: 0.2 ms a code where segno's mask evaluation took 5 ms; the
+    stamper draws the same matrix straight into the page (``stamp.writer.qr_ops``).
+    """
+    if ec:
+        ec, matrix = ec.upper(), qr_matrix(payload, ec)
+    else:
+        ec, matrix = choose_level(payload, size_mm, quiet, min_module_mm)
     n = len(matrix)
-    total = n + 2 * quiet
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                runs.append(f"M{start + quiet} {y + quiet}h{x - start}v1h{start - x}z")
-            else:
-                x += 1
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="qr-code" viewBox="0 0 {total} {total}" '
-        f'width="{size_mm:.3f}mm" height="{size_mm:.3f}mm" shape-rendering="crispEdges">'
-        f'<rect width="{total}" height="{total}" fill="{light}"/>'
-        f'<path fill="{dark}" d="{"".join(runs)}"/></svg>'
-    )
-    return QrGraphic(payload=payload, svg=svg, version=int(code.version), modules=n,
-                     size_mm=size_mm, error_correction=str(code.error).upper(), quiet=quiet)
+    return QrGraphic(payload=payload, version=(n - 17) // 4, modules=n, size_mm=size_mm,
+                     error_correction=ec, matrix=matrix, dark=dark, light=light, quiet=quiet)
+
+
+def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:
+    """The code's modules, row by row (1 = dark), smallest version for ``ec``."""
+    import zxingcpp
+
+    code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec.upper())
+    image = code.to_image(scale=1, add_quiet_zones=False)
+    n = image.shape[0]
+    pixels = bytes(memoryview(image)).translate(_DARK)
+    return tuple(pixels[r * n:(r + 1) * n] for r in range(n))
+
+
+def matrix_image(matrix: tuple[bytes, ...], scale: int = 2) -> Any:
+    """A PIL image of the code with its quiet zone, to decode it from its own matrix."""
+    from PIL import Image, ImageOps
+
+    n = len(matrix)
+    image = Image.frombytes("L", (n, n), b"".join(matrix).translate(_GREY))
+    image = ImageOps.expand(image, border=QUIET_ZONE, fill=255)
+    return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
 
 
 def decode(image: Any) -> list[str]:

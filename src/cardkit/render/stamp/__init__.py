@@ -1,0 +1,473 @@
+"""Lay out once, stamp every officer (variable-data printing).
+
+A chunk of officers is split in two. An officer whose every face fits a plate the
+reader understands (``plates``) is stamped: the plate, laid out once by WeasyPrint per
+worker, becomes a form XObject, and only the officer's slot text (shaped with
+HarfBuzz, ``shaping``) and QR modules are written into the page (``writer``). Every
+other officer (a field that would not fit its slot as it stands, a character outside
+the slot's font, a template the reader refuses) goes through the full WeasyPrint path
+(``render.FaceRenderer``) exactly as before. The chunk's pages come out as one face PDF,
+so sharing, imposition, parts and the ledger do not know which way a face was made.
+
+Set ``CARDKIT_STAMP=0`` in the environment to lay every officer out with WeasyPrint
+(the proof tests and the benchmark compare the two).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from ... import listfit
+from ...errors import Diagnostic
+from ...i18n import N_
+from . import plates, shaping, writer
+
+# Why an officer was laid out in full (counted under -v)
+NOT_FITTING = N_("a field that does not fit its slot as it stands, or needs another font")
+NOT_READ = N_("a template the plate reader does not reproduce")
+PROBLEMS = N_("preflight problems, reported as before")
+QR_CODE = N_("a QR code that does not read from its own matrix")
+TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
+FEW = N_("fewer officers than a plate pays for share it in their chunk")
+MIN_SHARE = 5  # officers of one chunk on one plate before it is laid out and stamped
+
+PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
+SAMPLE_DPI = 200  # the sampled decode-back, as preflight's
+MAX_DIFFERING = 0.001  # share of pixels that may differ (anti-aliasing)
+
+
+def enabled() -> bool:
+    return os.environ.get("CARDKIT_STAMP", "1") != "0"
+
+
+@dataclass
+class _Cache:
+    """Per worker process: plates and plate-only faces, by skeleton."""
+
+    plates: dict[str, Any] = field(default_factory=dict)  # key -> Plate | str (why refused)
+    pages: dict[str, Any] = field(default_factory=dict)  # key -> (pdf bytes) | str
+    refused: dict[str, int] = field(default_factory=dict)  # why -> officers
+    details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
+
+
+def _cache(job: Any) -> _Cache:
+    cache = getattr(job, "stamp_cache", None)
+    if cache is None:
+        cache = _Cache()
+        job.stamp_cache = cache
+    return cache
+
+
+# --- plates outlive the workers that built them -------------------------------------------
+#
+# Workers are forked for each part of a big job and die with it. Each sends back the plates,
+# whole faces and fonts it made (``shared``); the parent keeps them (``keep``) and the next
+# part's workers inherit them when they fork (``prepare``), so a plate is laid out once per
+# job rather than once per worker and part. Plates do not depend on the officer they were
+# read with, so the output does not change.
+
+KEPT: dict[str, _Cache] = {}  # in the parent: by the look of the job (``_look``)
+_SENT: dict[str, Any] = {"pid": None}  # in a worker: what it inherited or already sent
+
+
+def forget() -> None:
+    """A new job: plates are kept from part to part of one job, never between jobs (a
+    template or asset may have been edited in between)."""
+    KEPT.clear()
+    _SENT["pid"] = None
+
+
+def _look(job: Any) -> str:
+    """What a plate depends on beyond its skeleton: the stylesheet and document around the
+    faces, and the folders files may be read from."""
+    import json
+
+    renderer = job.renderer
+    roots = [str(p) for p in (*job.project.allowed_roots(), *job.extra_roots)]
+    data = json.dumps(job.gen.data, sort_keys=True, default=str)  # QR colours, preflight's rules
+    return hashlib.sha256("\x00".join([renderer.document_html([]), data, *roots]).encode()).hexdigest()
+
+
+def prepare(job: Any) -> None:
+    """In the parent, before the workers fork: the renderer, and the plates kept so far."""
+    from ..faces import FaceRenderer
+
+    if job.renderer is None:
+        job.renderer = FaceRenderer(job.project, job.gen)
+    kept = KEPT.setdefault(_look(job), _Cache())
+    job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
+
+
+def _inherited(cache: _Cache) -> None:
+    """At a chunk's start: after a fork, everything there is came from the parent."""
+    if _SENT["pid"] != os.getpid():
+        _SENT.update(pid=os.getpid(), fonts=set(shaping.FONT_FACES), plates=set(cache.plates),
+                     pages=set(cache.pages))
+
+
+def _shared(cache: _Cache) -> dict[str, Any]:
+    """What this worker made that its parent does not have yet."""
+    import pickle
+
+    fonts = {k: (f.data, f.index, f.family) for k, f in shaping.FONT_FACES.items()
+             if k not in _SENT["fonts"]}
+    made = {k: v for k, v in cache.plates.items() if k not in _SENT["plates"]}
+    pages = {k: v for k, v in cache.pages.items() if k not in _SENT["pages"]}
+    _SENT["fonts"].update(fonts)
+    _SENT["plates"].update(made)
+    _SENT["pages"].update(pages)
+    if not (fonts or made or pages):
+        return {}
+    return {"fonts": fonts, "plates": pickle.dumps(made), "pages": pages}
+
+
+def keep(job: Any, shared: dict[str, Any]) -> None:
+    """In the parent: the plates, faces and fonts a worker made, for the next parts."""
+    import pickle
+
+    if not shared:
+        return
+    for key, (data, index, family) in shared["fonts"].items():
+        if key not in shaping.FONT_FACES:
+            shaping.FONT_FACES[key] = shaping.FontFace(key=key, data=data, index=index,
+                                                       family=family)
+    kept = KEPT.setdefault(_look(job), _Cache())
+    kept.plates.update(pickle.loads(shared["plates"]))
+    kept.pages.update(shared["pages"])
+
+
+def _key(skeleton: str) -> str:
+    return hashlib.sha256(skeleton.encode()).hexdigest()
+
+
+def _problems(job: Any, officers: list, document: Any = None, pdf: bytes = b"",
+              index: dict | None = None, qr_codes: dict | None = None,
+              warnings: list[str] | None = None) -> list:
+    """The job's preflight (``job.check``) on a laid-out plate or on stamped officers
+    (no document: only what needs none, the glyph check)."""
+    from ..faces import FaceSet
+
+    faces = FaceSet(pdf=pdf, faces=[], index=index or {}, qr_codes=qr_codes or {},
+                    glyph_warnings=warnings or [], document=document)
+    return job.check(job.gen, officers, faces)
+
+
+def _qr_colors(renderer: Any) -> tuple[str, str]:
+    import tinycss2.color5
+
+    colors = renderer.gen.data.get("colors", {})
+    dark = tinycss2.color5.parse_color(str(colors.get("qr", "#000000")))
+    light = tinycss2.color5.parse_color(str(colors.get("qr_light", "#ffffff")))
+    for color in (dark, light):
+        if color is None or not hasattr(color, "space") or color.alpha != 1 \
+                or color.space not in ("srgb", "device-cmyk"):
+            raise plates.Refused("QR colours the stamper does not draw")
+    return writer.color_op(dark), writer.color_op(light)
+
+
+def _collected(function):
+    """WeasyPrint's box trees are reference cycles: a plate's layout (about 100 MB) is freed
+    by the cyclic collector, which would run only much later; collect it right away."""
+    import functools
+    import gc
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.collect()
+
+    return wrapper
+
+
+def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) -> Any:
+    """The face's plate, built and checked the first time it is met; a str says why not."""
+    cache = _cache(job)
+    key = _key(face.skeleton)
+    if key in cache.plates:
+        return cache.plates[key]
+    return _new_plate(job, renderer, face, officer, qr, cache, key)
+
+
+@_collected
+def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any, cache: _Cache,
+               key: str) -> Any:
+    try:
+        with_code = qr is not None and bool(face.qr_svg)
+        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune)
+        document = plate.__dict__.pop("document")
+        # the first officer's full preflight on page A, QR code (size, contrast, decode-back)
+        # included: anything wrong and the plate is not used with these values
+        side = "front" if "qr" in job.gen.shows("front") else "back"
+        problems = _problems(job, [officer], document, plate.checked,
+                             index={(officer.id, side): 0},
+                             qr_codes={officer.id: qr} if with_code else {})
+        if problems:  # the officer's own fields or code: try the next officer's
+            qr_field = (job.gen.data.get("qr") or {}).get("field", "wechat")
+            raise plates.Refused(PROBLEMS, officer=all(
+                p.field in (*face.fields, qr_field) for p in problems))
+        if plate.qr_rect is not None:
+            plate.qr_dark, plate.qr_light = _qr_colors(renderer)
+            plate.qr_quiet = qr.quiet
+        stamp = stamp_face(plate, face.values, qr)
+        if stamp is None:
+            raise plates.Refused("the officer does not stamp onto their own plate", officer=True)
+        _check_against_weasyprint(plate, stamp, qr)
+        del plate.checked  # 4 pages with their fonts: not needed any more
+    except plates.Refused as exc:
+        cache.details[key] = str(exc)
+        why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
+        if exc.officer:  # this officer's values: the next officer's may do
+            return why
+        cache.plates[key] = why
+        return why
+    cache.plates[key] = plate
+    return plate
+
+
+
+def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
+    """Rasterise the first officer stamped and as WeasyPrint laid them out (page A): the
+    pixels must agree, and the stamped code must decode back to its payload."""
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    from ...pdfsave import save
+    from ..qr import decode
+
+    out = pikepdf.Pdf.new()
+    w = writer.Writer(out)
+    w.page(stamp)
+    w.finish()
+    images = []
+    for data, index in ((save(out), 0), (plate.checked, 0)):
+        doc = pdfium.PdfDocument(data)
+        try:
+            page = doc[index]
+            images.append(page.render(scale=PIXEL_DPI / 72, grayscale=True).to_pil())
+            page.close()
+        finally:
+            doc.close()
+    stamped, laid_out = images
+    if stamped.size != laid_out.size:
+        raise plates.Refused("the stamped page is not the size of the laid-out one")
+    from PIL import ImageChops
+
+    diff = ImageChops.difference(stamped, laid_out).point(lambda v: 255 if v > 24 else 0)
+    differing = diff.histogram()[255]
+    if differing > MAX_DIFFERING * stamped.width * stamped.height:
+        raise plates.Refused(f"stamped and laid-out pixels differ ({differing})")
+    if qr is not None and plate.qr_rect is not None and qr.payload not in decode(stamped):
+        raise plates.Refused("the stamped QR code does not decode back", officer=True)
+
+
+def stamp_face(plate: Any, values: tuple[str, ...], qr: Any) -> writer.Stamp | None:
+    """The officer's runs on this plate, or None when one would not be where WeasyPrint
+    puts it (not in the slot's font or script, or longer than its line allows)."""
+    runs = []
+    ends: dict[int, float] = {}
+    for number, (slot, value) in enumerate(zip(plate.slots, values, strict=True)):
+        if not shaping.stampable_text(value, slot.face.cmap):
+            return None
+        shaped = shaping.shape(slot.face, value, slot.size, slot.letter_spacing, slot.language)
+        x = slot.x if slot.first else ends[_line_of(plate, number)] + slot.gap
+        if x + shaped.advance > slot.limit - plates.MARGIN:
+            return None
+        ends[_line_of(plate, number)] = x + shaped.advance
+        runs.append(writer.Run(slot=slot, shaped=shaped, x=x, text=value))
+    if (qr is None) != (plate.qr_rect is None):
+        return None
+    return writer.Stamp(plate=plate, runs=runs, qr=qr)
+
+
+def _line_of(plate: Any, number: int) -> int:
+    """Slots on one line share the number of the line's first slot."""
+    while not plate.slots[number].first:
+        number -= 1
+    return number
+
+
+def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Diagnostic]:
+    """The rasterised decode-back, kept for a sample: the chunk's first stamped code."""
+    import pypdfium2 as pdfium
+
+    from ...i18n import _
+    from ..qr import decode
+
+    for officer, _faces, qr in planned:
+        if qr is None:
+            continue
+        side = "front" if "qr" in gen.shows("front") else "back"
+        document = pdfium.PdfDocument(pdf)
+        try:
+            page = document[index[(officer.id, side)]]
+            payloads = decode(page.render(scale=SAMPLE_DPI / 72, grayscale=True).to_pil())
+            page.close()
+        finally:
+            document.close()
+        if qr.payload in payloads:
+            return []
+        field_name = (gen.data.get("qr") or {}).get("field", "wechat")
+        return [Diagnostic(file=officer.source.file, line=officer.source.line,
+                           subject=f"officer {officer.id}", field=field_name, message=_(
+                               "the printed QR code does not decode back to its payload "
+                               "(read: {read})").format(read=payloads or _("nothing")))]
+    return []
+
+
+class _Outline:
+    """A QR code as the face's HTML gets it while cutting: the SVG box without modules."""
+
+    def __init__(self, qr: Any) -> None:
+        self.qr = qr
+        self.payload, self.module_mm = qr.payload, qr.module_mm
+
+    @property
+    def svg(self) -> str:
+        return self.qr.svg_outline
+
+
+def _qr_reads(qr: Any) -> bool:
+    """The code decodes from its own matrix, and its modules are big enough to print."""
+    from ..qr import MIN_MODULE_MM, decode, matrix_image
+
+    return qr.module_mm >= MIN_MODULE_MM - 1e-9 and qr.payload in decode(matrix_image(qr.matrix))
+
+
+def _page_only(job: Any, renderer: Any, html: str) -> Any:
+    """A face without slots (the back, usually): laid out once per worker, as today."""
+    from ..faces import face_key
+
+    cache = _cache(job)
+    key = hashlib.sha256(face_key(html).encode()).hexdigest()
+    if key not in cache.pages:
+        cache.pages[key] = _whole_page(job, renderer, html)
+    return key, cache.pages[key]
+
+
+@_collected
+def _whole_page(job: Any, renderer: Any, html: str) -> Any:
+    document, pdf, warnings = renderer.layout([html], job.extra_roots)
+    if _problems(job, [], document, pdf, warnings=warnings):
+        return PROBLEMS
+    return job.prune(pdf)
+
+
+def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
+    """Worker: stamp the officers of ``span`` that can be, lay out the rest; the fields of
+    batch's ChunkResult. ``job`` is batch's: its ``check`` (preflight) and ``prune``
+    (``batch.prune_resources``) are handed in, so this module imports neither."""
+    import pikepdf
+
+    from ...pdfsave import save
+    from ..faces import FaceRenderer, face_key
+
+    if job.renderer is None:
+        job.renderer = FaceRenderer(job.project, job.gen)
+    renderer = job.renderer
+    cache = _cache(job)
+    _inherited(cache)
+    start, stop = span
+    officers = list(job.officers[start:stop])
+    planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
+    rest = []
+    cut_faces = []
+    shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
+    for officer in officers:
+        qr = renderer.qr_for(officer)
+        sides = []
+        for side in job.sides:  # the code's outline only: its modules are stamped
+            html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
+            if listfit.has_lists(html):  # tip lists in columns, as the full path plans them
+                html = listfit.plan(renderer, html, face_key(html))
+            face = plates.cut(html)
+            sides.append((side, html, face))
+            if face is not None and (face.fields or face.qr_svg):
+                shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
+        cut_faces.append((officer, qr, sides))
+    for officer, qr, sides in cut_faces:
+        faces: list[tuple[str, Any]] = []
+        why = ""
+        if qr is not None and not _qr_reads(qr):
+            why = QR_CODE
+        for side, html, face in sides if not why else ():
+            if face is None:
+                why = NOT_READ
+                break
+            if not face.fields and not face.qr_svg:
+                key, page = _page_only(job, renderer, html)
+                if isinstance(page, str):
+                    why = page
+                    break
+                faces.append((side, ("page", key, page)))
+                continue
+            if shared[face.skeleton] < MIN_SHARE:  # a plate costs about five faces laid out
+                why = FEW
+                break
+            plate = _plate(job, renderer, face, officer, qr)
+            if isinstance(plate, str):
+                why = plate
+                break
+            stamp = stamp_face(plate, face.values, qr if face.qr_svg else None)
+            if stamp is None:
+                why = NOT_FITTING
+                break
+            faces.append((side, ("stamp", stamp)))
+        if why:
+            cache.refused[why] = cache.refused.get(why, 0) + 1
+            rest.append(officer)
+        else:
+            planned.append((officer, faces, qr))
+
+    problems: list[Diagnostic] = []
+    if rest:
+        laid = renderer.render(rest, job.sides, job.extra_roots)
+        problems += job.check(job.gen, rest, laid)
+        pdf = pikepdf.Pdf.open(io.BytesIO(job.prune(laid.pdf)))
+        keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in laid.faces]
+        index = dict(laid.index)
+        qr_codes = dict(laid.qr_codes)
+        warnings = list(laid.glyph_warnings)
+    else:
+        pdf, keys, index, qr_codes, warnings = pikepdf.Pdf.new(), [], {}, {}, []
+    stamped = [officer for officer, _faces, _qr in planned]
+    problems += _problems(job, stamped)  # no document: the glyph check of their values
+    out = writer.Writer(pdf)
+    seen = {key: number for number, key in enumerate(keys)}
+    sources = []
+    for officer, faces, qr in planned:
+        if qr is not None:
+            qr_codes[officer.id] = qr
+        for side, (kind, *what) in faces:
+            if kind == "page":
+                key, data = what
+                if key not in seen:
+                    src = pikepdf.Pdf.open(io.BytesIO(data))
+                    sources.append(src)
+                    pdf.pages.append(src.pages[0])
+                    seen[key] = len(keys)
+                    keys.append(key)
+            else:
+                stamp = what[0]
+                key = stamp.key()
+                if key not in seen:
+                    out.page(stamp)
+                    seen[key] = len(keys)
+                    keys.append(key)
+            index[(officer.id, side)] = seen[key]
+    out.finish()
+    data = save(pdf)
+    pdf.close()  # pikepdf's objects sit in reference cycles: free them now, not at some GC
+    for src in sources:
+        src.close()
+    problems += _sample_decodes(job.gen, planned, index, data)
+    result = {"start": start, "pdf": data, "keys": keys, "index": index, "qr_codes": qr_codes,
+              "glyph_warnings": warnings, "problems": problems, "stamped": len(planned),
+              "refused": dict(cache.refused), "shared": _shared(cache)}
+    cache.refused.clear()
+    return result

@@ -1,0 +1,400 @@
+"""Plates: a face laid out once by WeasyPrint, its officer fields read back as slots.
+
+A face's HTML is cut into a skeleton and slots: every ``<span data-field=F>text</span>``
+of an officer field (the unit's fields stay in the plate) and the QR code's SVG. Faces
+with the same skeleton (the same generation, unit, side, size, and the same fields
+present: an empty field, a code left off or a template branch gives another skeleton)
+share a plate. A plate is laid out once, in one WeasyPrint document of three pages:
+
+* A: the first officer's own values, QR code included;
+* B: sentinel values (each slot one character shorter, or doubled), no QR code;
+* the plate: A with the slot text hidden (``visibility: hidden`` keeps the layout).
+
+From A and B it reads each slot's font, size, colour, baseline and x, the slots that
+follow one another on a line (the post after the name) and how far a line may run; it
+checks that WeasyPrint's glyphs and positions are exactly what ``shaping`` predicts and
+that nothing else on the face moved between A and B. Any doubt and the plate is refused:
+its officers go through the full WeasyPrint path. A refused plate is never stamped.
+"""
+
+from __future__ import annotations
+
+import html as htmlmod
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import shaping, split
+from .split import Refused
+from .writer import num
+
+UNIT_FIELDS = frozenset({"unit", "address", "hotline", "website"})
+SLOT = re.compile(r'<span(?P<pre>[^<>]*?) data-field="(?P<field>[^"<>]+)"(?P<post>[^<>]*)>'
+                  r'(?P<text>[^<>]*)</span>')
+QR_SVG = re.compile(r'<svg [^<>]*class="qr-code"[^<>]*>.*?</svg>', re.S)
+HOLE, QR_HOLE = "\x00", "\x01"
+EPSILON = 1e-6  # CSS px: WeasyPrint's positions are sums of the same floats
+MARGIN = 0.01  # CSS px kept free before the line's end (a value that just fits goes the full way)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One officer's face cut into skeleton and slot values."""
+
+    skeleton: str
+    values: tuple[str, ...]
+    fields: tuple[str, ...]
+    qr_svg: str  # '' when the face shows no code
+
+
+def cut(html: str) -> Face | None:
+    """Skeleton and slots of a face's HTML; None when a slot is not plain text in a span."""
+    from ..faces import face_key
+
+    html = face_key(html)
+    values: list[str] = []
+    fields: list[str] = []
+    bad = False
+
+    def hole(match: re.Match) -> str:
+        nonlocal bad
+        name = match["field"]
+        if name in UNIT_FIELDS:
+            return match[0]
+        if "style=" in match["pre"] + match["post"] or HOLE in match["text"]:
+            bad = True
+        values.append(htmlmod.unescape(match["text"]))
+        fields.append(name)
+        return f'<span{match["pre"]} data-field="{name}"{match["post"]}>{HOLE}</span>'
+
+    skeleton = SLOT.sub(hole, html)
+    svgs = QR_SVG.findall(skeleton)
+    if bad or len(svgs) > 1 or QR_HOLE in skeleton:
+        return None
+    skeleton = QR_SVG.sub(QR_HOLE, skeleton)
+    return Face(skeleton, tuple(values), tuple(fields), svgs[0] if svgs else "")
+
+
+def fill(face: Face, values: tuple[str, ...], qr_svg: str, hidden: bool) -> str:
+    """The face's HTML with these slot values (hidden: laid out, not drawn)."""
+    parts = iter(values)
+
+    def put(match: re.Match) -> str:
+        if match["text"] != HOLE:
+            return match[0]
+        style = ' style="visibility:hidden"' if hidden else ""
+        return (f'<span{match["pre"]} data-field="{match["field"]}"{match["post"]}{style}>'
+                f'{htmlmod.escape(next(parts), quote=False)}</span>')
+
+    return SLOT.sub(put, face.skeleton).replace(QR_HOLE, qr_svg)
+
+
+def empty_svg(svg: str) -> str:
+    """The QR's SVG element with nothing in it: same box, nothing drawn."""
+    return re.sub(r">.*</svg>$", "></svg>", svg, flags=re.S)
+
+
+def sentinel(value: str) -> str:
+    return value[:-1] if len(value) > 1 else value * 2
+
+
+
+
+@dataclass
+class Slot:
+    field: str
+    face: shaping.FontFace
+    size: float  # CSS px
+    letter_spacing: float
+    language: str
+    color: Any  # tinycss2 colour
+    x: float  # CSS px, from the card's top-left (WeasyPrint's page coordinates)
+    baseline: float
+    gap: float  # after the previous slot of its line (None-like 0 for the first)
+    limit: float  # the line's right end
+    first: bool  # first slot on its line
+
+
+@dataclass
+class Plate:
+    """A face laid out once: the slots and the page with them left blank."""
+
+    key: str
+    slots: list[Slot]
+    qr_rect: tuple[float, float, float, float] | None  # CSS px: x, y, w, h
+    pdf: bytes  # the WeasyPrint PDF of A, B, the plate and A again (hollow QR), pruned
+    page: int = 2
+    top: float = 0.0  # the ``1 0 0 -1 0 top cm`` WeasyPrint starts its page with
+    cut: Any = None  # split.Cut: the plate's pieces and the text between them
+    qr_dark: str = ""
+    qr_light: str = ""
+    qr_quiet: int = 4
+
+
+FONT_FACES = shaping.FONT_FACES
+
+
+def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
+    from weasyprint.text.ffi import ffi, harfbuzz, pango
+    from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
+
+    _hash, description, size = get_pango_font_key(pango_font)
+    key = ffi.string(pango.pango_font_description_to_string(description)).decode()
+    face = FONT_FACES.get(key)
+    if face is None:
+        hb_face = get_pango_font_hb_face(pango_font)
+        family = ffi.string(pango.pango_font_description_get_family(description)).decode()
+        face = FONT_FACES[key] = shaping.FontFace(
+            key=key, data=get_hb_object_data(hb_face), index=harfbuzz.hb_face_get_index(hb_face),
+            family=family)
+    return face, size
+
+
+def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
+    """The font and (glyph, width, x offset) of a text box's only run."""
+    from weasyprint.text.ffi import ffi
+
+    box.pango_layout.reactivate(box.style)
+    try:
+        line, index = box.pango_layout.get_first_line()
+        if index is not None:
+            raise Refused("the text takes more than one line", officer=True)
+        run = line.runs[0]
+        if run == ffi.NULL or run.next != ffi.NULL:
+            raise Refused("the text is set in more than one run", officer=True)
+        item = run.data
+        glyphs = item.glyphs
+        found = [(glyphs.glyphs[i].glyph, glyphs.glyphs[i].geometry.width,
+                  glyphs.glyphs[i].geometry.x_offset) for i in range(glyphs.num_glyphs)]
+        if any(glyphs.glyphs[i].geometry.y_offset for i in range(glyphs.num_glyphs)):
+            raise Refused("glyphs raised or lowered")
+        return item.item.analysis.font, found
+    finally:
+        box.pango_layout.deactivate()
+
+
+def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, Any]]:
+    """(text box, its line box, the block holding the line) of each slot, in document order."""
+    found: list[tuple[Any, Any, Any]] = []
+    seen: list[Any] = []
+
+    def walk(box: Any, block: Any, line: Any, slot: Any) -> None:
+        kind = type(box).__name__
+        element = getattr(box, "element", None)
+        if element is not None and element.tag == "span" and "data-field" in element.attrib \
+                and element.get("data-field") not in UNIT_FIELDS \
+                and (element.text or "") != "" and slot is None:
+            slot = element
+        if kind == "LineBox":
+            line = box
+        elif kind.endswith("BlockBox") or kind.endswith("BlockContainerBox"):
+            block = box
+        if kind == "TextBox" and slot is not None:
+            if any(e is slot for e in seen):
+                raise Refused("a slot's text is split into several boxes")
+            seen.append(slot)
+            found.append((box, line, block))
+            return
+        for child in getattr(box, "children", None) or []:
+            walk(child, block, line, slot)
+
+    walk(page_box, None, None, None)
+    if len(found) != len(fields):
+        raise Refused("a slot has no text box of its own")
+    return found
+
+
+def _geometry(page_box: Any, skip: tuple[set[int], set[int]]) -> list[tuple]:
+    """Every box but the slots' own, with its place and size, in tree order (the width of
+    a line holding a slot aside: it is the width of its content)."""
+    rows: list[tuple] = []
+    slots, lines = skip
+
+    def walk(box: Any, depth: int) -> None:
+        if id(box) in slots:
+            rows.append((depth, type(box).__name__, "slot"))
+            return
+        width = None if id(box) in lines else round(box.width or 0, 6)
+        rows.append((depth, type(box).__name__, round(box.position_x, 6), round(box.position_y, 6),
+                     width, round(box.height or 0, 6)))
+        for child in getattr(box, "children", None) or []:
+            walk(child, depth + 1)
+
+    walk(page_box, 0)
+    return rows
+
+
+def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], tuple]:
+    """Slot facts from one laid-out page, each checked against the shaping model."""
+    rows = []
+    skip: set[int] = set()
+    lines: set[int] = set()
+    for (box, line, block), name, value in zip(_slot_boxes(page._page_box, face.fields),
+                                               face.fields, values, strict=True):
+        style = box.style
+        if box.text != value:
+            raise Refused(f"{name}: the text drawn is not the field's (text-transform?)")
+        if style["visibility"] != "visible" and style["visibility"] != "hidden":
+            raise Refused(f"{name}: visibility {style['visibility']}")
+        decoration = style["text_decoration_line"]
+        if style["word_spacing"] or (decoration and decoration != "none") \
+                or style["color"].alpha != 1:
+            raise Refused(f"{name}: word-spacing, decoration or a translucent colour")
+        if style["color"].space not in ("srgb", "device-cmyk"):
+            raise Refused(f"{name}: colour space {style['color'].space}")
+        pango_font, glyphs = _pango_glyphs(box)
+        font, size = _font_face(pango_font)
+        families = style["font_family"]
+        if not families or str(families[0]).lower() != font.family.lower():
+            # only the first family's font is sure to draw every character it has
+            raise Refused(f"{name}: set in {font.family}, not the first of its font families",
+                          officer=True)
+        if not shaping.stampable_text(value, font.cmap):
+            raise Refused(f"{name}: the text is outside what the shaping model covers",
+                          officer=True)
+        spacing = style["letter_spacing"]
+        spacing = 0.0 if spacing == "normal" else float(spacing)
+        shaped = shaping.shape(font, value, size, spacing, str(style["lang"] or ""))
+        if list(zip(shaped.glyphs, shaped.widths, shaped.offsets, strict=True)) != glyphs:
+            raise Refused(f"{name}: HarfBuzz's glyphs differ from WeasyPrint's")
+        if abs(shaped.advance - box.width) > EPSILON:
+            raise Refused(f"{name}: shaped width differs from the laid-out box")
+        limit = block.content_box_x() + block.width
+        rows.append({"field": name, "box": box, "line": id(line), "font": font, "size": size,
+                     "spacing": spacing, "lang": str(style["lang"] or ""), "color": style["color"],
+                     "x": box.position_x, "baseline": box.position_y + box.baseline,
+                     "width": box.width, "limit": limit})
+        skip.add(id(box))
+        lines.add(id(line))
+        parent = _parent_of(page._page_box, box)
+        while parent is not None and type(parent).__name__ == "InlineBox":
+            if len(parent.children) != 1:
+                raise Refused(f"{name}: the slot's span holds more than its text")
+            skip.add(id(parent))
+            parent = _parent_of(page._page_box, parent)
+    return rows, (skip, lines)
+
+
+def _parent_of(root: Any, target: Any) -> Any:
+    stack = [root]
+    while stack:
+        box = stack.pop()
+        for child in getattr(box, "children", None) or []:
+            if child is target:
+                return box
+            stack.append(child)
+    return None
+
+
+def _line_geometry(rows: list[dict]) -> list[tuple[float, bool]]:
+    """(gap before, first on its line) of each slot."""
+    result = []
+    previous: dict[int, dict] = {}
+    for row in rows:
+        before = previous.get(row["line"])
+        if before is None:
+            result.append((0.0, True))
+        else:
+            result.append((row["x"] - before["x"] - before["width"], False))
+        previous[row["line"]] = row
+    return result
+
+
+def _qr_rect(page_box: Any) -> tuple[float, float, float, float] | None:
+    found = []
+
+    def walk(box: Any) -> None:
+        element = getattr(box, "element", None)
+        if element is not None and "qr-code" in (element.get("class") or "") \
+                and type(box).__name__.endswith("ReplacedBox"):
+            found.append((box.content_box_x(), box.content_box_y(), box.width, box.height))
+            return
+        for child in getattr(box, "children", None) or []:
+            walk(child)
+
+    walk(page_box)
+    return found[0] if len(found) == 1 else None
+
+
+def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any) -> Plate:
+    """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
+    cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
+    ``prune_resources``: batch's, giving each page only the resources it names."""
+
+    a_values = face.values
+    b_values = tuple(sentinel(v) for v in a_values)
+    hollow = empty_svg(face.qr_svg) if face.qr_svg else ""
+    pages = [fill(face, a_values, qr_svg, hidden=False),
+             fill(face, b_values, hollow, hidden=False),
+             fill(face, a_values, hollow, hidden=True),
+             fill(face, a_values, hollow, hidden=False)]
+    document, pdf, warnings = renderer.layout(pages)
+    if warnings:
+        raise Refused("WeasyPrint warned about glyphs", officer=True)
+    a_rows, a_skip = _read(document.pages[0], face, a_values)
+    b_rows, b_skip = _read(document.pages[1], face, b_values)
+    if _geometry(document.pages[0]._page_box, a_skip) != _geometry(document.pages[1]._page_box, b_skip):
+        raise Refused("the face's other boxes move when a slot's text changes")
+    plate_rows, plate_skip = _read(document.pages[2], face, a_values)
+    if _geometry(document.pages[0]._page_box, a_skip) != _geometry(document.pages[2]._page_box,
+                                                                   plate_skip):
+        raise Refused("hiding the slots moved the face")
+    geometry = _line_geometry(a_rows)
+    # B must land where the line rules put it
+    ends: dict[int, float] = {}
+    for row, b_row, (gap, first) in zip(a_rows, b_rows, geometry, strict=True):
+        x = row["x"] if first else ends[row["line"]] + gap
+        if abs(b_row["x"] - x) > EPSILON or abs(b_row["baseline"] - row["baseline"]) > EPSILON \
+                or abs(b_row["limit"] - row["limit"]) > EPSILON:
+            raise Refused(f"{row['field']}: B is not where the line rules put it")
+        ends[row["line"]] = x + b_row["width"]
+    qr_rect = None
+    if face.qr_svg:
+        qr_rect = _qr_rect(document.pages[0]._page_box)
+        if qr_rect is None or _qr_rect(document.pages[2]._page_box) != qr_rect:
+            raise Refused("the QR code's box is not found")
+    slots = [Slot(field=row["field"], face=row["font"], size=row["size"],
+                  letter_spacing=row["spacing"], language=row["lang"], color=row["color"],
+                  x=row["x"], baseline=row["baseline"], gap=gap, limit=row["limit"], first=first)
+             for row, (gap, first) in zip(a_rows, geometry, strict=True)]
+    checked = prune_resources(pdf)
+    cut, top, hidden = _cut(checked, slots)
+    # the plate laid out alone: its bytes (fonts subset to its own text) do not depend on
+    # the officer it was read with, so neither does the output
+    _document, alone, _warnings = renderer.layout([pages[2]])
+    alone = prune_resources(alone)
+    if _stream(alone, 0) != hidden:
+        raise Refused("the plate laid out alone is drawn differently")
+    plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top)
+    plate.checked = checked  # A, B, the plate, A with a hollow code: for the pixel check
+    plate.document = document  # for the plate's preflight, dropped after it
+    return plate
+
+
+_TOP = re.compile(rb"^\s*1 0 0 -1 0 (-?[\d.]+) cm")
+
+
+def _stream(pdf: bytes, number: int) -> bytes:
+    import io
+
+    import pikepdf
+
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
+        content = src.pages[number].obj.Contents
+        parts = list(content) if isinstance(content, pikepdf.Array) else [content]
+        return b"\n".join(part.read_bytes() for part in parts)
+
+
+def _cut(pdf: bytes, slots: list[Slot]) -> tuple[Any, float, bytes]:
+    """The plate page cut where A draws its slots; the top of WeasyPrint's page matrix."""
+
+    streams = [_stream(pdf, 2), _stream(pdf, 3)]
+    match = _TOP.match(streams[0])
+    if match is None:
+        raise Refused("the plate page does not start as WeasyPrint's pages do")
+    try:
+        plate, visible = (s.decode("ascii") for s in streams)
+    except UnicodeDecodeError:
+        raise Refused("binary data in the plate's content stream") from None
+    xy = [(num(slot.x), num(slot.baseline)) for slot in slots]
+    return split.cut(plate, visible, xy), float(match[1]), streams[0]

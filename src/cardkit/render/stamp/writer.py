@@ -1,0 +1,242 @@
+"""Stamped faces as PDF pages: the plate as a form XObject, the slot text as glyphs of
+fonts subset once for the chunk, the QR code as rectangles straight from its matrix."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import shaping
+
+# what WeasyPrint keeps out of its subsets (weasyprint/pdf/fonts.py)
+_DROPPED = (b"BASE", b"DSIG", b"EBDT", b"EBLC", b"EBSC", b"GPOS", b"GSUB", b"JSTF", b"LTSH",
+            b"PCLT", b"SVG ")
+
+
+def num(value: float) -> str:
+    """A number as pydyf writes it (WeasyPrint's stream writer)."""
+    if float(value).is_integer():
+        return str(int(value))
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def color_op(color: Any, stroke: bool = False) -> str:
+    """``rg``/``k`` for an sRGB or device-cmyk colour (tinycss2), as WeasyPrint sets it."""
+    if color.space == "device-cmyk":
+        return " ".join(num(v) for v in color.coordinates) + (" K" if stroke else " k")
+    return " ".join(num(v) for v in color.to("srgb").coordinates) + (" RG" if stroke else " rg")
+
+
+@dataclass
+class Run:
+    """One slot's text as placed for one officer."""
+
+    slot: Any  # plates.Slot
+    shaped: shaping.Shaped
+    x: float
+    text: str
+
+
+@dataclass
+class Stamp:
+    """What goes on a plate for one officer's face."""
+
+    plate: Any  # plates.Plate
+    runs: list[Run]
+    qr: Any = None  # qr.QrGraphic with its matrix
+
+    def key(self) -> str:
+        """What makes two stamped faces print the same."""
+        parts = [self.plate.key, *(r.text for r in self.runs), self.qr.payload if self.qr else ""]
+        return hashlib.sha256("\x00stamp\x00".join(parts).encode()).hexdigest()
+
+
+_DARK_RUN = re.compile(b"\x01+")
+
+
+def qr_ops(rect: tuple[float, float, float, float], matrix: tuple[bytes, ...], dark: str,
+           light: str, quiet: int) -> str:
+    """The code as WeasyPrint draws cardkit's SVG of it: the ground, then one rectangle per
+    run of dark modules (CSS px, y down)."""
+    n = len(matrix)
+    total = n + 2 * quiet
+    x, y, w, _h = rect
+    ops = [f"q 1 0 0 1 {num(x)} {num(y)} cm {num(w / total)} 0 0 {num(w / total)} 0 0 cm",
+           f"{light} 0 0 {total} {total} re f {dark}"]
+    ops += [f"{run.start() + quiet} {y + quiet} {run.end() - run.start()} 1 re"
+            for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(row)]
+    ops.append("f Q")
+    return "\n".join(ops)
+
+
+class Writer:
+    """Appends stamped faces to one pikepdf document; ``finish`` embeds the fonts."""
+
+    def __init__(self, pdf: Any) -> None:
+        self.pdf = pdf
+        self.plates: dict[str, tuple[Any, Any, Any]] = {}  # key -> (forms, resources, boxes)
+        self.fonts: dict[str, tuple[str, Any, dict[int, str]]] = {}  # face key -> (name, dict, used)
+        self.widths: dict[str, dict[int, int]] = {}  # face key -> glyph -> PDF width
+
+    def _plate(self, plate: Any) -> tuple[Any, Any, Any]:
+        """The plate's pieces as form XObjects in this document, made once."""
+        import pikepdf
+
+        if plate.key not in self.plates:
+            with pikepdf.Pdf.open(io.BytesIO(plate.pdf)) as src:
+                page = src.pages[plate.page].obj
+                resources = self.pdf.copy_foreign(src.make_indirect(page.Resources))
+                group = self.pdf.copy_foreign(src.make_indirect(page.Group)) if "/Group" in page \
+                    else None
+                boxes = {box: pikepdf.Array([float(v) for v in page[box]])
+                         for box in ("/MediaBox", "/TrimBox", "/BleedBox") if box in page}
+            forms = []
+            for piece in plate.cut.pieces:
+                form = self.pdf.make_stream(piece.encode("ascii"))
+                form.Type = pikepdf.Name.XObject
+                form.Subtype = pikepdf.Name.Form
+                form.BBox = boxes["/MediaBox"]
+                form.Resources = resources
+                if group is not None:
+                    form.Group = group
+                forms.append(form)
+            self.plates[plate.key] = (forms, resources, boxes)
+        return self.plates[plate.key]
+
+    def _font(self, face: shaping.FontFace) -> tuple[str, Any, dict[int, str]]:
+        import pikepdf
+
+        if face.key not in self.fonts:
+            name = f"/S{len(self.fonts)}"
+            self.fonts[face.key] = (name, self.pdf.make_indirect(pikepdf.Dictionary()), {})
+        return self.fonts[face.key]
+
+    def page(self, stamp: Stamp) -> None:
+        import pikepdf
+
+        forms, plate_resources, boxes = self._plate(stamp.plate)
+        fonts = pikepdf.Dictionary()
+        runs = {n: run for n, run in enumerate(stamp.runs)}
+        ops: list[str] = []
+        for number, _form in enumerate(forms):
+            ops.append(f"/P{number} Do")
+            if number == len(stamp.plate.cut.groups):
+                break
+            prefix, template, closing = stamp.plate.cut.groups[number]
+            ops += ["q", prefix] if prefix else ["q"]
+            for item in template:
+                if not isinstance(item, int):
+                    ops.append(item)
+                    continue
+                run = runs[item]
+                name, font, used = self._font(run.slot.face)
+                fonts[name] = font
+                for glyph, text in zip(run.shaped.glyphs, run.shaped.texts, strict=True):
+                    if glyph not in used:
+                        used[glyph] = text
+                widths = self.widths.setdefault(run.slot.face.key, {})
+                ops.append(f"1 0 0 -1 {num(run.x)} {num(run.slot.baseline)} Tm\n"
+                           f"{name} {num(run.slot.size)} Tf\n"
+                           f"{shaping.tj(run.slot.face, run.shaped, widths)} TJ")
+            ops += [closing, "Q"] if closing else ["Q"]
+        if stamp.qr is not None:
+            plate = stamp.plate
+            ops += [f"q 1 0 0 -1 0 {num(plate.top)} cm 0.75 0 0 0.75 0 0 cm",
+                    qr_ops(plate.qr_rect, stamp.qr.matrix, plate.qr_dark, plate.qr_light,
+                           plate.qr_quiet), "Q"]
+        resources = pikepdf.Dictionary({k: v for k, v in plate_resources.items()
+                                        if k in ("/ExtGState", "/ColorSpace")})
+        resources.XObject = pikepdf.Dictionary({f"/P{n}": form for n, form in enumerate(forms)})
+        if len(fonts):
+            resources.Font = fonts
+        obj = pikepdf.Dictionary(Type=pikepdf.Name.Page, Resources=resources,
+                                 Contents=self.pdf.make_stream("\n".join(ops).encode("ascii")),
+                                 **{k[1:]: v for k, v in boxes.items()})
+        self.pdf.pages.append(pikepdf.Page(obj))
+
+    def finish(self) -> None:
+        """Subset each font once, to the glyphs of every page written, and fill its dictionary."""
+        for key, (_name, font, used) in self.fonts.items():
+            face = next(f for f in _faces() if f.key == key)
+            _fill_font(self.pdf, font, face, used, self.widths[key])
+
+
+def _faces():
+    return shaping.FONT_FACES.values()
+
+
+def subset(face: shaping.FontFace, glyphs: set[int]) -> bytes:
+    """The font reduced to ``glyphs`` (ids kept), as WeasyPrint subsets with HarfBuzz."""
+    import uharfbuzz as hb
+
+    inp = hb.SubsetInput()
+    inp.glyph_set.update({0, *glyphs})
+    for tag in _DROPPED:
+        inp.drop_table_tag_set.add(int.from_bytes(tag, "big"))
+    inp.flags = (hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED
+                 | hb.SubsetFlags.DESUBROUTINIZE | hb.SubsetFlags.NO_HINTING)
+    result = hb.subset(face.hb_face, inp)
+    if result is None:
+        raise ValueError(f"cannot subset {face.family}")
+    return result.blob.data
+
+
+def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str],
+               pdf_widths: dict[int, int]) -> None:
+    import pikepdf
+
+    data = subset(face, set(used))
+    otf = data[:4] == b"OTTO"
+    tag = "".join(chr(65 + b % 26) for b in hashlib.md5(
+        face.key.encode() + repr(sorted(used)).encode(), usedforsecurity=False).digest()[:6])
+    base = pikepdf.Name("/" + tag + "+" + re.sub(r"[^A-Za-z0-9-]", "", face.family.replace(" ", "-")))
+    hb_font = face.font(face.upem)
+    extents = hb_font.get_font_extents("ltr")
+    ascent = round(extents.ascender * 1000 / face.upem)
+    descent = round(extents.descender * 1000 / face.upem)
+    widths = {g: pdf_widths[g] for g in sorted(used)}
+    stream = pdf.make_stream(data)
+    if otf:
+        stream.Subtype = pikepdf.Name.OpenType
+    else:
+        stream.Length1 = len(data)
+    descriptor = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.FontDescriptor, FontName=base, FontFamily=pikepdf.String(face.family),
+        Flags=4, FontBBox=[0, descent, max(widths.values(), default=0), ascent], ItalicAngle=0,
+        Ascent=ascent, Descent=descent, CapHeight=ascent, StemV=80, StemH=80,
+        **{"FontFile3" if otf else "FontFile2": stream}))
+    w_array: list = []
+    for glyph in sorted(widths):
+        if glyph - 1 not in widths:
+            w_array += [glyph, []]
+        w_array[-1].append(widths[glyph])
+    cid_font = pdf.make_indirect(pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name("/CIDFontType0" if otf else "/CIDFontType2"),
+        BaseFont=base, CIDSystemInfo=pikepdf.Dictionary(
+            Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0),
+        CIDToGIDMap=pikepdf.Name.Identity, W=w_array, FontDescriptor=descriptor))
+    font.Type = pikepdf.Name.Font
+    font.Subtype = pikepdf.Name.Type0
+    font.BaseFont = base
+    font.Encoding = pikepdf.Name("/Identity-H")
+    font.DescendantFonts = [cid_font]
+    font.ToUnicode = pdf.make_stream(to_unicode(used))
+
+
+def to_unicode(used: dict[int, str]) -> bytes:
+    lines = [b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+             b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0",
+             b">> def", b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+             b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    items = sorted((g, t) for g, t in used.items() if t)
+    for start in range(0, len(items), 100):
+        batch = items[start:start + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        lines += [f"<{g:04x}> <{t.encode('utf-16-be').hex()}>".encode() for g, t in batch]
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return b"\n".join(lines)

@@ -1,0 +1,120 @@
+"""The stamper's parts: HarfBuzz shaping against WeasyPrint's own glyphs, what the model
+takes, the plate's content stream cut, the sampled decode-back."""
+
+from __future__ import annotations
+
+import pytest
+
+from cardkit.render.stamp import plates, shaping, split
+
+SAMPLES = [("吴明", "0.08em"), ("0772-0000001", "0.03em"), ("138 0000 0001", "0.03em"),
+           ("社区民警", "normal"), ("Wu Ming", "0.1em"), ("柳东村3组", "0.02em"), ("A", "1px")]
+
+
+def _laid_out(text: str, spacing: str, weight: str):
+    from weasyprint import HTML
+
+    html = (f'<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC; font-size: 9.5pt; '
+            f'font-weight: {weight}"><p><span style="letter-spacing: {spacing}">{text}</span>'
+            f'</p></body></html>')
+    document = HTML(string=html).render()
+
+    def walk(box):
+        if type(box).__name__ == "TextBox":
+            yield box
+        for child in getattr(box, "children", None) or []:
+            yield from walk(child)
+
+    return next(walk(document.pages[0]._page_box))
+
+
+@pytest.mark.parametrize("weight", ["normal", "bold"])
+@pytest.mark.parametrize(("text", "spacing"), SAMPLES)
+def test_harfbuzz_shapes_as_weasyprint_does(text, spacing, weight):
+    box = _laid_out(text, spacing, weight)
+    pango_font, glyphs = plates._pango_glyphs(box)
+    face, size = plates._font_face(pango_font)
+    letter = box.style["letter_spacing"]
+    shaped = shaping.shape(face, text, size, 0.0 if letter == "normal" else float(letter), "zh-CN")
+    assert list(zip(shaped.glyphs, shaped.widths, shaped.offsets, strict=True)) == glyphs
+    assert shaped.advance == pytest.approx(box.width, abs=1e-6)
+    assert "".join(shaped.texts) == text
+
+
+def test_what_the_shaping_model_takes():
+    cmap = frozenset(map(ord, "吴明Wu Ming0123-é\u0301"))
+    assert shaping.stampable_text("吴明", cmap)
+    assert shaping.stampable_text("Wu Ming", cmap)
+    assert shaping.stampable_text("0123-0", cmap)
+    assert not shaping.stampable_text("吴Ming", cmap)  # two scripts: two Pango items
+    assert not shaping.stampable_text(" 吴明", cmap)  # white space collapses
+    assert not shaping.stampable_text("Wu  Ming", cmap)
+    assert not shaping.stampable_text("吴晓", cmap)  # not in the font: Pango falls back
+    assert not shaping.stampable_text("e\u0301", cmap)  # a combining mark
+    assert not shaping.stampable_text("", cmap)
+
+
+def test_faces_cut_into_skeleton_and_slots():
+    html = ('<section data-officer="A1"><span class="unit" data-field="unit">所</span>'
+            '<span class="name" data-field="name">吴&amp;明</span>'
+            '<svg class="qr-code" width="19mm"><path d="M0"/></svg></section>')
+    face = plates.cut(html)
+    assert face.values == ("吴&明",) and face.fields == ("name",)
+    assert "A1" not in face.skeleton and "所" in face.skeleton
+    assert plates.cut(html.replace("吴&amp;明", "吴明")).skeleton == face.skeleton
+    refilled = plates.fill(face, ("韦",), face.qr_svg, hidden=True)
+    assert 'data-field="name" style="visibility:hidden">韦</span>' in refilled
+    assert plates.cut(html.replace('class="name"', 'class="name" style="color:red"')) is None
+
+
+PLATE = "q\n1 0 0 1 5 5 cm\n0 0 1 rg\nBT\n1 0 0 -1 9 9 Tm\n/F1 10 Tf\n[<0001>] TJ\nET\nQ\n"
+VISIBLE = ("q\n1 0 0 1 5 5 cm\n1 0 0 rg\nBT\n1 0 0 -1 2 3 Tm\n/F2 20 Tf\n[<0005>] TJ\nET\n"
+           "0 0 1 rg\nBT\n1 0 0 -1 4 6 Tm\n/F2 10 Tf\n[<0007>] TJ\n1 0 0 -1 9 9 Tm\n/F1 10 Tf\n"
+           "[<0001>] TJ\nET\nQ\n")
+
+
+def test_plate_cut_where_the_slots_are_drawn_in_weasyprints_order():
+    cut = split.cut(PLATE, VISIBLE, [("2", "3"), ("4", "6")])
+    assert len(cut.pieces) == 3  # before the name, before the values' text object, the rest
+    for piece in cut.pieces:  # each a balanced form
+        ops = [line.rsplit(None, 1)[-1] for line in piece.splitlines()]
+        assert ops.count("q") == ops.count("Q")
+    assert cut.pieces[1].startswith("q\n1 0 0 1 5 5 cm")  # the state replayed
+    prefix, template, closing = cut.groups[1]
+    assert template == ["BT", 1, "ET"] and closing == "Q"
+    assert "0 0 1 rg" in prefix  # the colour WeasyPrint set before its text object
+    assert cut.groups[0][1] == ["1 0 0 rg", "BT", 0, "ET"]
+
+
+def test_a_plate_that_is_not_the_visible_page_less_its_slots_is_refused():
+    with pytest.raises(plates.Refused):
+        split.cut(PLATE, VISIBLE.replace("/F1 10 Tf", "/F1 11 Tf"), [("2", "3"), ("4", "6")])
+    with pytest.raises(plates.Refused):  # text inserted that is no slot
+        split.cut(PLATE, VISIBLE, [("2", "3")])
+
+
+def test_the_sampled_decode_back_reports_a_code_that_does_not_read(tmp_path):
+    import pikepdf
+
+    from cardkit.design import generations
+    from cardkit.model import Officer
+    from cardkit.project import open_project
+    from cardkit.render import stamp
+    from cardkit.render.qr import vector_qr
+    from cardkit.resources import builtin_dir
+
+    project = open_project(builtin_dir("templates").parent)
+    gen = generations.load(project, "2022")
+    pdf = pikepdf.Pdf.new()
+    pdf.add_blank_page(page_size=(255, 153))  # a face without its code
+    data = tmp_path / "blank.pdf"
+    pdf.save(data)
+    officer = Officer.__new__(Officer)
+    object.__setattr__(officer, "id", "A1")
+    object.__setattr__(officer, "source", type("S", (), {"file": "r.csv", "line": 2})())
+    qr = vector_qr("https://u.wechat.com/EXAMPLE", 19)
+    problems = stamp._sample_decodes(gen, [(officer, [], qr)], {("A1", "front"): 0},
+                                     data.read_bytes())
+    assert [p.format() for p in problems] == [
+        "error: r.csv:2: officer A1: wechat: the printed QR code does not decode back to its "
+        "payload (read: nothing)"]
