@@ -2,6 +2,7 @@
 # Checks the system packages cardkit needs and installs them when run as root:
 #   fonts-noto-cjk       Chinese glyphs (without it every character prints as a box)
 #   libharfbuzz-subset0  fast font subsetting (WeasyPrint is ten times slower without it)
+#   ghostscript          the test suite reads CMYK separations back with gs (tiffsep)
 set -u
 missing=""
 if ! fc-list ':lang=zh' family 2>/dev/null | grep -q 'Noto Sans CJK SC'; then
@@ -9,6 +10,9 @@ if ! fc-list ':lang=zh' family 2>/dev/null | grep -q 'Noto Sans CJK SC'; then
 fi
 if ! ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0'; then
   missing="$missing libharfbuzz-subset0"
+fi
+if ! command -v gs >/dev/null 2>&1; then
+  missing="$missing ghostscript"
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -22,6 +22,9 @@ from typing import Any
 from cardkit.units import PT_MM, PX_MM
 
 GOLDEN_GENERATIONS = ("2002", "2006", "2012", "2022")
+# A US and a European business-card stock whose cards are not 90 x 54 mm: the built-in
+# design is laid out at the stock's size (stored as tests/golden/GEN-STOCK.json).
+GOLDEN_STOCKS = (("2022", "avery-8371"), ("2022", "zweckform-32010"))
 PRECISION = 1  # decimals of a millimetre kept (font metrics are exact, rounding is not)
 
 
@@ -98,8 +101,10 @@ def field_boxes(document: Any, page_index: int) -> dict[str, dict[str, Any]]:
     return dict(sorted(fields.items()))
 
 
-def facts(gen_id: str, project: Any = None, roster: str | Path | None = None) -> dict[str, Any]:
-    """The layout facts of one generation, printed with the built-in example roster."""
+def facts(gen_id: str, project: Any = None, roster: str | Path | None = None,
+          stock: str | None = None) -> dict[str, Any]:
+    """The layout facts of one generation, printed with the built-in example roster
+    (on ``stock`` when given, laid out at its card size)."""
     from cardkit.api import PrintOptions, load_roster, print_cards
     from cardkit.design import generations
     from cardkit.project import open_project
@@ -110,6 +115,10 @@ def facts(gen_id: str, project: Any = None, roster: str | Path | None = None) ->
 
     project = project or open_project(builtin_dir("templates").parent)
     gen = generations.load(project, gen_id)
+    if stock is not None:
+        from cardkit.sheet.papers import fit_to_stock
+
+        gen, _notice = fit_to_stock(project, gen, stock=stock)
     loaded = load_roster(project, gen, roster)
     officer = loaded.officers[0]
     faces = FaceRenderer(project, gen).render([officer], SIDES)
@@ -130,7 +139,7 @@ def facts(gen_id: str, project: Any = None, roster: str | Path | None = None) ->
                         "printed_mm": svg, "module_mm": round(qr.module_mm, 3)}
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "sheet.pdf"
-        print_cards(project, PrintOptions(gen=gen_id, roster=roster, output=target))
+        print_cards(project, PrintOptions(gen=gen_id, roster=roster, output=target, stock=stock))
         card = gen.card
         result["sheet"] = sheet_slots(target, card.width, card.height, card.bleed)
     return result
@@ -165,9 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         print("error: golden facts live in a checkout of cardkit (tests/golden/)", file=sys.stderr)
         return 1
     changed = 0
-    for gen_id in GOLDEN_GENERATIONS:
-        text = dumps(facts(gen_id))
-        path = folder / f"{gen_id}.json"
+    jobs = [(gen_id, None) for gen_id in GOLDEN_GENERATIONS] + list(GOLDEN_STOCKS)
+    for gen_id, stock in jobs:
+        text = dumps(facts(gen_id, stock=stock))
+        path = folder / (f"{gen_id}-{stock}.json" if stock else f"{gen_id}.json")
         old = path.read_text(encoding="utf-8") if path.is_file() else None
         if old == text:
             continue

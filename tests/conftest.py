@@ -73,6 +73,17 @@ class Result:
 
 
 
+def project_with(root: Path, generations: dict[str, str],
+                 config: str = "roster: roster.yaml\n") -> Path:
+    """A project folder at ``root``: these generation files, the example roster, ``config``."""
+    (root / "generations").mkdir(parents=True, exist_ok=True)
+    for name, text in generations.items():
+        (root / "generations" / name).write_text(text, encoding="utf-8")
+    (root / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
+    (root / "cardkit.yaml").write_text(config, encoding="utf-8")
+    return root
+
+
 def run_cli(args: list[str], cwd: Path | None = None, stdin: bytes = b"") -> Result:
     """Run ``cardkit ARGS`` in-process, as a user would, and capture what it says."""
     from cardkit.cli.commands import main

@@ -227,8 +227,9 @@ class PrintOptions:
     output: str | Path | None = None
     """Where to write the PDF (``-``: standard output). None: write nothing and return the
     bytes in ``PrintResult.pdf``."""
-    layout: str = "sheet"
-    """``sheet``: N-up on paper with crop marks; ``cards``: one card per page with bleed."""
+    layout: str | None = None
+    """``sheet``: N-up on paper with crop marks; ``cards``: one card per page with bleed.
+    None: cardkit.yaml's ``layout:``, else the preset's, else ``sheet``."""
     paper: str | None = None
     """A4, A3, SRA3, Letter or ``WxHmm`` (default: cardkit.yaml's ``paper:``, else A4)."""
     duplex: str = "long"
@@ -251,8 +252,12 @@ class PrintOptions:
     """First free slot of a part-used sheet (1 = a fresh sheet; slots counted row by row)."""
     printer: str | None = None
     """Apply this printer's duplex calibration (cardkit.yaml ``printers:``) to the backs."""
-    color: str = "rgb"
-    """``rgb``, or ``cmyk``: PDF/X-4 with an output intent, colours from ``colors_cmyk:``."""
+    color: str | None = None
+    """``rgb``, or ``cmyk``: PDF/X-4 with an output intent, colours from ``colors_cmyk:``,
+    black type overprinting. None: cardkit.yaml's ``color:``, else the preset's, else rgb."""
+    preset: str | None = None
+    """``shop``: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the bleed
+    (``presets.PRESETS``). An option given here or in cardkit.yaml wins over the preset."""
     slug: bool = False
     """Print a line of job facts outside the trim of each front sheet."""
     strict: bool = False
@@ -297,7 +302,10 @@ class PrintResult:
     """Why the others were laid out in full: reason -> officers."""
     notes: list[Diagnostic] = field(default_factory=list)
     """Warnings (what the cards leave off) and notices (specimens, extra columns, other
-    officers' problems under ``officers``) of the job, which did not stop it."""
+    officers' problems under ``officers``, a design laid out at a stock's card size) of the
+    job, which did not stop it."""
+    details: list[str] = field(default_factory=list)
+    """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
 
 
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
@@ -306,22 +314,25 @@ PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 2
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails.
 
-    A job of more than ``PART`` officers written to a file is printed part by part
-    (memory stays that of one part) and the parts merged on disk.
+    Unset options come from cardkit.yaml, then the preset (``presets.resolve``). A job
+    of more than ``PART`` officers written to a file is printed part by part (memory
+    stays that of one part) and the parts merged on disk.
     """
     from . import report
+    from .presets import resolve
 
+    options = resolve(project, options)  # flag > cardkit.yaml > preset > defaults
     _check_options(options)
     report.check_target(options.report)
     _guard_outputs(project, options)
-    gen = job_generation(project, options)
+    gen, adapted = job_generation(project, options)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
         roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
-    notes = [*roster.notes, *filter(None, [specimen_notice(roster)])]
+    notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
     from .render import stamp
 
@@ -334,16 +345,23 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     return result
 
 
-def job_generation(project: Project, options: PrintOptions) -> Generation:
-    """The generation as the job prints it: with the job's bleed and colour."""
+def job_generation(project: Project, options: PrintOptions) -> tuple[Generation, list[Diagnostic]]:
+    """The generation as the job prints it: with the job's bleed, its stock's card size
+    and its colour; and the notice that says the size was adapted, if it was."""
     gen = generations.load(project, options.gen)
     if options.bleed is not None:
         gen = _with_bleed(gen, options.bleed)
+    adapted: list[Diagnostic] = []
+    if options.layout == "sheet":
+        from .sheet.papers import fit_to_stock
+
+        gen, notice = fit_to_stock(project, gen, options.paper, options.stock)
+        adapted += [notice] if notice else []
     if options.color == "cmyk":
         from .design.colors import cmyk_generation
 
         gen = cmyk_generation(gen, project)
-    return gen
+    return gen, adapted
 
 
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
@@ -365,6 +383,12 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
     pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
+    details = []
+    if options.layout == "sheet":
+        from .sheet.papers import gutter_note
+
+        details = [note for note in [gutter_note(project, gen.card, options.paper, options.stock,
+                                                 options.margin, options.gutter)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
                          inputs=own_inputs(project, gen.chain,
@@ -385,7 +409,8 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
-                       stamped=getattr(faces, "stamped", 0), laid_out=getattr(faces, "refused", {}))
+                       stamped=getattr(faces, "stamped", 0), laid_out=getattr(faces, "refused", {}),
+                       details=details)
 
 
 def compose(project: Project, options: PrintOptions, gen: Generation, roster: Roster, faces,
@@ -421,8 +446,10 @@ def compose(project: Project, options: PrintOptions, gen: Generation, roster: Ro
         pdf = pdfout.build_sheets(faces.pdf, layout.paper, pages)
         sheets = len(pages) // len(sides)
     if options.color == "cmyk":
+        from .pdf import overprint
         from .pdf.pdfx import rgb_uses
 
+        overprint.apply(pdf)  # black type and hairlines print over the background
         found = rgb_uses(pdf)
         if found:
             raise InputError(_("RGB in a CMYK job"), [
@@ -454,6 +481,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     cards = pages = sheets = stamped = 0
     laid_out: dict[str, int] = {}
     ledgers = []
+    details: list[str] = []
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
     try:
         parts = []
@@ -473,6 +501,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             parts.append(Path(changes["output"]))
             if options.report:
                 ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
+            details = details or result.details  # the first part's (the sheet is the same)
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
@@ -488,7 +517,8 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
-                       layout=options.layout, stamped=stamped, laid_out=laid_out)
+                       layout=options.layout, stamped=stamped, laid_out=laid_out,
+                       details=details)
 
 
 def _guard_outputs(project: Project, options: PrintOptions) -> None:
@@ -568,13 +598,14 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     """
     from . import limits
     from .preflight import check_faces
+    from .presets import resolve
     from .render import batch
     from .render.faces import SIDES
 
-    options = options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
+    options = resolve(project, options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet))
     _check_options(options)
     try:
-        gen = job_generation(project, options)
+        gen, adapted = job_generation(project, options)
         loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
@@ -586,7 +617,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
         check=check_faces, jobs=jobs or options.jobs, progress=progress, keep_faces=whole,
         limits=limits.from_settings(project.config, time_limit or options.time_limit,
                                     memory_limit or options.memory_limit))
-    problems = [*problems, *loaded.notes]
+    problems = [*problems, *loaded.notes, *adapted]
     if not any(p.fails() for p in problems):
         try:
             if whole:

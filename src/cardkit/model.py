@@ -97,6 +97,10 @@ class Roster:
     notes: tuple[Diagnostic, ...] = ()  # warnings and notices that do not stop the job
 
 
+MIN_MODULE_MM = 0.5  # smallest QR module a phone reads from a photo of the card (default floor)
+HARD_MIN_MODULE_MM = 0.4  # a generation may lower its floor (qr.min_module_mm) to this, no further
+
+
 @dataclass(frozen=True)
 class CardSize:
     """A card's trim size, bleed and safe zone in millimetres."""
@@ -162,6 +166,15 @@ class Generation:
         if "qr" not in self.shows("front") + self.shows("back"):
             return None
         return str((self.data.get("qr") or {}).get("field", "wechat"))
+
+    @property
+    def qr_min_module_mm(self) -> float:
+        """The smallest QR module preflight accepts (``qr.min_module_mm``, default 0.5 mm)."""
+        value = (self.data.get("qr") or {}).get("min_module_mm", MIN_MODULE_MM)
+        try:
+            return max(HARD_MIN_MODULE_MM, float(value))
+        except (TypeError, ValueError):  # the generation's check reports it
+            return MIN_MODULE_MM
 
     @property
     def qr_side(self) -> str | None:

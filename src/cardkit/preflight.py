@@ -23,7 +23,7 @@ from .listfit import LIST_FIELDS
 from .model import Generation, Officer
 from .render.faces import FaceSet
 from .render.measure import TOLERANCE_MM, _beyond, measure
-from .render.qr import MIN_MODULE_MM, decode
+from .render.qr import QUIET_ZONE, decode
 from .units import PX_MM
 
 _NOTDEF = re.compile(r'unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
@@ -39,7 +39,9 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
         told = {(p.subject, p.field) for p in problems}  # one line per field and face
         problems += [p for p in _blocks(gen, officers, faces.document)
                      if (p.subject, p.field) not in told]
-    problems += _qr_codes(gen, officers, faces)
+    # text that overflows may run over a code's margin: that is one problem, already told
+    overflowing = {p.subject for p in problems if p.subject}
+    problems += _qr_codes(gen, officers, faces, overflowing)
     return sorted(set(problems))
 
 
@@ -468,7 +470,8 @@ def _border_rect(box: Any) -> tuple[float, float, float, float]:
 
 # ---------------------------------------------------------------- QR codes
 
-def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
+def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
+              overflowing: set[str] = frozenset()) -> list[Diagnostic]:
     import pypdfium2 as pdfium
 
     problems: list[Diagnostic] = []
@@ -477,7 +480,8 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
     rects = _qr_rects(faces.document) if faces.document is not None else {}
     pdf = pdfium.PdfDocument(faces.pdf)
     try:
-        checked: dict[int, tuple[list[str], float | None]] = {}
+        checked: dict[int, tuple[list[str], float | None, str | None]] = {}
+        floor = gen.qr_min_module_mm
         for officer in officers:
             qr = faces.qr_codes.get(officer.id)
             if qr is None:
@@ -485,12 +489,13 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
             field = gen.qr_field
             where = {"file": officer.source.file, "line": officer.source.line,
                      "subject": f"officer {officer.id}", "field": field}
-            if qr.module_mm < MIN_MODULE_MM - 1e-9:
+            if qr.module_mm < floor - 1e-9:
                 problems.append(Diagnostic(**where, message=_(
-                    "QR module {module} mm is under {minimum} mm: too small to scan (payload of "
-                    "{chars} characters needs version {version})").format(
-                    module=f"{qr.module_mm:.2f}", minimum=MIN_MODULE_MM, chars=len(qr.payload),
-                    version=qr.version)))
+                    "QR module {module} mm is under {minimum} mm: too small to scan from a phone "
+                    "photo (payload of {chars} characters needs version {version} at level "
+                    "{ec}; make qr.size_mm bigger or the payload shorter)").format(
+                    module=f"{qr.module_mm:.2f}", minimum=f"{floor:g}", chars=len(qr.payload),
+                    version=qr.version, ec=qr.error_correction)))
                 continue
             side = gen.qr_side
             page_index = faces.index.get((officer.id, side))
@@ -500,11 +505,15 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[
                 page = pdf[page_index]
                 image = page.render(scale=DECODE_DPI / 72).to_pil()
                 page.close()
-                contrast = None
+                contrast = crowded = None
                 if page_index in rects:
                     contrast = symbol_contrast(image, rects[page_index], faces.document, page_index)
-                checked[page_index] = (decode(image), contrast)
-            payloads, contrast = checked[page_index]
+                    crowded = quiet_zone_problem(image, rects[page_index], faces.document,
+                                                 page_index, qr)
+                checked[page_index] = (decode(image), contrast, crowded)
+            payloads, contrast, crowded = checked[page_index]
+            if crowded and where["subject"] not in overflowing:
+                problems.append(Diagnostic(**where, message=crowded))
             if contrast is not None and contrast < MIN_CONTRAST:
                 problems.append(Diagnostic(**where, message=_(
                     "QR contrast {contrast} between its dark modules and the background is "
@@ -538,26 +547,61 @@ def _qr_rects(document: Any) -> dict[int, tuple[float, float, float, float]]:
     return rects
 
 
-def symbol_contrast(image: Any, rect: tuple, document: Any, page_index: int) -> float:
-    """ISO-style symbol contrast of the QR area: light minus dark reflectance, 0 to 1."""
+def _pixel_box(image: Any, rect: tuple, document: Any, page_index: int,
+               grow_mm: float = 0.0) -> tuple[int, int, int, int]:
+    """``rect`` (CSS px on the page, trim origin) grown by ``grow_mm``, in image pixels."""
     page = document.pages[page_index]
     bleed = page.bleed
     scale = image.width / (page.width + bleed["left"] + bleed["right"])
+    grow = grow_mm / PX_MM
     x, y, w, h = rect
-    box = (int((x + bleed["left"]) * scale), int((y + bleed["top"]) * scale),
-           int((x + bleed["left"] + w) * scale), int((y + bleed["top"] + h) * scale))
-    grey = image.crop(box).convert("L")
+    return (round((x - grow + bleed["left"]) * scale), round((y - grow + bleed["top"]) * scale),
+            round((x + w + grow + bleed["left"]) * scale), round((y + h + grow + bleed["top"]) * scale))
+
+
+def quiet_zone_problem(image: Any, rect: tuple, document: Any, page_index: int, qr: Any) -> str | None:
+    """What spoils the 4-module quiet zone around a code drawn with less: the card's edge
+    or a dark mark in the light margin the card must keep. None when it is clear."""
+    clear = qr.clear_mm
+    if clear <= 0:
+        return None
+    page = document.pages[page_index]
+    x, y, w, h = rect
+    edge = min(x, y, page.width - x - w, page.height - y - h) * PX_MM
+    needed = _("the QR code needs {quiet} modules ({mm} mm) of light around it").format(
+        quiet=QUIET_ZONE, mm=f"{QUIET_ZONE * qr.module_mm:.1f}")
+    if edge < clear - 0.05:
+        return needed + _(": it lies {edge} mm from the card's edge").format(edge=f"{edge:.1f}")
+    inner = _pixel_box(image, rect, document, page_index)
+    outer = _pixel_box(image, rect, document, page_index, clear)
+    grey = image.convert("L")
+    histogram = grey.crop(inner).histogram()
+    dark, light = _percentile(histogram, 0.1), _percentile(histogram, 0.9)
+    threshold = dark + (light - dark) / 2
+    dark_marks = grey.crop(outer).point(lambda v: 255 if v < threshold else 0)
+    dark_marks.paste(0, (inner[0] - outer[0], inner[1] - outer[1],
+                         inner[2] - outer[0], inner[3] - outer[1]))
+    if dark_marks.getbbox() is not None:
+        return needed + _(": something dark lies within {clear} mm of its drawn edge "
+                          "(keep that margin of the card light)").format(clear=f"{clear:.1f}")
+    return None
+
+
+def symbol_contrast(image: Any, rect: tuple, document: Any, page_index: int) -> float:
+    """ISO-style symbol contrast of the QR area: light minus dark reflectance, 0 to 1."""
+    grey = image.crop(_pixel_box(image, rect, document, page_index)).convert("L")
     histogram = grey.histogram()
-    total = sum(histogram)
-    if not total:
+    if not sum(histogram):
         return 1.0
+    return (_percentile(histogram, 0.9) - _percentile(histogram, 0.1)) / 255
 
-    def percentile(fraction: float) -> int:
-        count = 0
-        for value, n in enumerate(histogram):
-            count += n
-            if count >= fraction * total:
-                return value
-        return 255
 
-    return (percentile(0.9) - percentile(0.1)) / 255
+def _percentile(histogram: list[int], fraction: float) -> int:
+    """The grey level below which ``fraction`` of the pixels lie."""
+    total = sum(histogram)
+    count = 0
+    for value, n in enumerate(histogram):
+        count += n
+        if count >= fraction * total:
+            return value
+    return 255

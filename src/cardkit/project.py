@@ -28,6 +28,12 @@ CONFIG_KEYS = {  # setting -> what it is for (shown with _())
     "qr_hosts": N_("hosts a QR payload may use besides those its generation's qr.hosts lists"),
     "specimen": N_("true: every roster of this folder is a specimen (placeholders allowed, "
                    "cards marked 样张 / SPECIMEN), for a spreadsheet that cannot say so itself"),
+    "preset": N_("print preset every print of the project uses (shop: cards, CMYK, 3 mm bleed, "
+                 "crop marks)"),
+    "layout": N_("default print layout: sheet or cards"),
+    "color": N_("default print colour: rgb or cmyk"),
+    "bleed": N_("default bleed in mm (instead of the generation's)"),
+    "marks": N_("default crop marks: crop or none"),
 }
 
 

@@ -140,10 +140,13 @@ def test_check_refuses_the_layout_print_refuses(cli, tmp_path):
     ok = cli(["check", "--gen", "2022", "--roster", "r.csv", "--layout", "cards", "--paper",
               "60x60mm", "--sides", "front", "--bleed", "2"], cwd=tmp_path)
     assert ok.code == 0, ok.stderr
-    cmyk = ["--gen", "2002", "--roster", "r.csv", "--color", "cmyk"]
+    (tmp_path / "generations").mkdir()  # the built-ins print in CMYK: one that cannot
+    (tmp_path / "generations" / "rgbonly.yaml").write_text(
+        'extends: "2002"\ncolors:\n  stripe: "#ff0000"\n', encoding="utf-8")
+    cmyk = ["--gen", "rgbonly", "--roster", "r.csv", "--color", "cmyk"]
     printed, checked = (cli(["print", *cmyk, "-o", "c.pdf"], cwd=tmp_path),
                         cli(["check", *cmyk], cwd=tmp_path))
-    assert checked.code == printed.code
+    assert checked.code == printed.code == 1
     assert checked.err_lines[:-1] == printed.err_lines
     for usage in (["--bleed", "11"], ["--stock", "avery-c32011-10", "--paper", "A4"],
                   ["--layout", "cards", "--stock", "avery-c32011-10"]):

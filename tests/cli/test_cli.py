@@ -119,7 +119,7 @@ def test_a_qr_code_too_small_to_scan_is_refused(cli, project):
         'extends: "2022"\nqr:\n  size_mm: 9\n', encoding="utf-8")
     result = cli(["print", "--gen", "tiny", "--officer", "LD001"], cwd=project)
     assert result.code == 1
-    assert "QR module 0.24 mm is under 0.4 mm" in result.stderr
+    assert "QR module 0.31 mm is under 0.5 mm" in result.stderr
 
 
 def test_a_template_cannot_read_files_outside_the_project(cli, project):

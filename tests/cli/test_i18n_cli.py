@@ -116,7 +116,7 @@ def test_help_in_chinese_from_the_locale_and_back_to_english(cli, monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     out = cli(["print", "--help"]).stdout.decode("utf-8")
     assert "只处理这位民警（可重复）" in out
-    assert "[默认：sheet]" in out and "[必填]" in out
+    assert "[默认：long]" in out and "[必填]" in out
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     out = cli(["print", "--help"]).stdout.decode("utf-8")
     assert "Only this officer (repeatable)" in out and "只打印" not in out

@@ -15,6 +15,7 @@ Z_X0, Z_Y0, Z_DX, Z_DY = 14.11, 14.11, 94.9, 53.97
 
 GENERATIONS = {
     "dx.yaml": 'extends: "2022"\nback:\n  title: 背面\n  show: [qr, hotline]\n',
+    "rgb22.yaml": 'extends: "2022"\ncolors:\n  stripe: "#e3f0fb"\nmascot:\n  image_cmyk: null\n',
     "zdx.yaml": 'extends: "dx"\ncard:\n  width_mm: 85\n  height_mm: 54\n  bleed_mm: 0\n',
     "k06.yaml": """extends: "2006"
 title: 印刷厂CMYK版
@@ -258,12 +259,12 @@ def test_1up_marks_stay_outside_the_bleed(printed):
 
 
 def test_rgb_colours_and_images_are_refused_in_cmyk_mode(shop):
-    result = run_cli(["--project", str(shop), "print", "--gen", "2022", "--color", "cmyk",
+    result = run_cli(["--project", str(shop), "print", "--gen", "rgb22", "--color", "cmyk",
                       "-o", str(shop / "never.pdf")])
     assert result.code == 1
     lines = result.err_lines
-    assert ("error: generations/2022.yaml:8: colors.background: RGB colour #e3f0fb cannot be printed "
-            "with --color cmyk: give colors_cmyk.background as cmyk(c, m, y, k)") in lines
+    assert ("error: generations/rgb22.yaml:3: colors.stripe: RGB colour #e3f0fb cannot be printed "
+            "with --color cmyk: give colors_cmyk.stripe as cmyk(c, m, y, k)") in lines
     assert any(line.startswith("error: generations/2022.yaml:") and "mascot.image" in line
                and "mascot-snail.svg is RGB" in line for line in lines)
     assert not (shop / "never.pdf").exists()

@@ -41,7 +41,7 @@ def test_every_kind_of_mistake_is_one_located_line_with_a_hint():
     assert problems(text) == [
         'error: generations/x.yaml:1: titel: unknown key (did you mean "title"?)',
         'error: generations/x.yaml:3: card.widht_mm: unknown key (did you mean "width_mm"?) '
-        "(card: takes width_mm, height_mm, bleed_mm, safe_mm)",
+        "(card: takes width_mm, height_mm, bleed_mm, safe_mm, fixed)",
         "error: generations/x.yaml:4: card.height_mm: '54mm' is not a number of millimetres "
         "(write 90, not 90mm)",
         "error: generations/x.yaml:6: colors.text: 'red' is not a colour like #1a5fb4",

@@ -137,8 +137,9 @@ def show_cmd(ctx: Context, gen: str) -> None:
 JOB_OPTIONS = [
     click.option("--officer", "officers", multiple=True, metavar="ID",
                  help="Only this officer (repeatable); the others' problems are one notice."),
-    click.option("--layout", type=click.Choice(["sheet", "cards"]), default="sheet", show_default=True,
-                 help="sheet: N-up on paper with crop marks; cards: one card per page with bleed."),
+    click.option("--layout", type=click.Choice(["sheet", "cards"]),
+                 help="sheet (default): N-up on paper with crop marks; cards: one card per page "
+                      "with bleed."),
     click.option("--paper", metavar="NAME", help="A4, A3, SRA3, Letter or WxHmm."),
     click.option("--bleed", type=float, metavar="MM", help="Bleed in mm (default: the generation's)."),
     click.option("--sides", type=click.Choice(["both", "front", "back"]), default="both",
@@ -149,8 +150,12 @@ JOB_OPTIONS = [
                  help="Paper margin kept free at every edge (default 10, or paper.margin)."),
     click.option("--gutter", type=click.FloatRange(0, 50), metavar="MM",
                  help="Gap between cards (default: twice the bleed when it costs no card)."),
-    click.option("--color", type=click.Choice(["rgb", "cmyk"]), default="rgb", show_default=True,
-                 help="cmyk: PDF/X-4 with an output intent; colours from colors_cmyk."),
+    click.option("--color", type=click.Choice(["rgb", "cmyk"]),
+                 help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
+                      "colors_cmyk, black type overprinting."),
+    click.option("--preset", type=click.Choice(["shop"]),
+                 help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
+                      "bleed. Flags and cardkit.yaml override it."),
     click.option("--jobs", type=click.IntRange(min=1), metavar="N",
                  help="Worker processes rendering in parallel (default: all cores)."),
     click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
@@ -222,6 +227,8 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
         if bar:
             bar.close()
     _say_notes(ctx, result.notes)
+    for detail in result.details:
+        ctx.console.detail(detail)
     if not result.cards:
         ctx.console.info(_("nothing to print: no officer's card changed since {report}").format(
             report=scale.get("changed_since")) if scale.get("changed_since")
@@ -267,9 +274,11 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     """Validate the roster and preflight the cards as print would; write nothing."""
     from ..api import PrintOptions, check
     from ..errors import group_rows, summary
+    from ..presets import resolve
     from .progress import for_console
 
-    options = PrintOptions(gen=gen, roster=roster, sheet=sheet, officers=list(officers), **job)
+    options = resolve(ctx.project, PrintOptions(gen=gen, roster=roster, sheet=sheet,
+                                                officers=list(officers), **job))
     bar = for_console(ctx.console.quiet)
     try:
         problems = check(ctx.project, gen, roster, sheet=sheet, progress=bar, options=options)

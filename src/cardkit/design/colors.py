@@ -9,8 +9,10 @@ A generation gives its print colours in a ``colors_cmyk:`` mapping beside
 
 In CMYK mode every colour the generation uses must have its CMYK value (``qr``
 defaults to 100 % K); the ``#rrggbb`` values stay for screen proofs and RGB
-output. Images must be CMYK too: an SVG whose colours are not ``device-cmyk()``
-or a raster image that is not CMYK is refused, by name. After rendering, every
+output. Images must be CMYK too: the mascot's ``image_cmyk`` replaces its
+``image`` in CMYK mode, and an image the card shows whose colours are not
+``device-cmyk()`` (SVG) or whose pixels are not CMYK (raster) is refused, by
+name; an image the card does not show is never looked at. After rendering, every
 content stream of the PDF (pages, forms, images, shadings, groups) is read
 again (``pdf.pdfx``), and any RGB colour left is an error.
 """
@@ -93,11 +95,19 @@ def cmyk_generation(gen: Generation, project) -> Generation:
                 file=file, line=line, field=f"colors.{key}",
                 message=_("RGB colour {color} cannot be printed with --color cmyk: "
                           "give colors_cmyk.{key} as cmyk(c, m, y, k)").format(color=colors[key], key=key)))
-    problems.extend(_image_problems(gen, project))
+    data = {**gen.data, "colors": result}
+    mascot = gen.data.get("mascot")
+    if isinstance(mascot, dict) and mascot.get("image_cmyk") and \
+            _layer_of_mascot(gen, project, "image_cmyk") <= _layer_of_mascot(gen, project, "image"):
+        # (a CMYK drawing inherited from a parent is not the CMYK version of the child's image)
+        data["mascot"] = {**mascot, "image": mascot["image_cmyk"]}
+    elif isinstance(mascot, dict):
+        data["mascot"] = {k: v for k, v in mascot.items() if k != "image_cmyk"}
+    cmyk = dataclasses.replace(gen, data=data)
+    problems.extend(_image_problems(cmyk, project))
     if problems:
         raise InputError(_("RGB in a CMYK job"), problems)
-    data = {**gen.data, "colors": result}
-    return dataclasses.replace(gen, data=data)
+    return cmyk
 
 
 _SVG_COLOR = re.compile(
@@ -107,6 +117,9 @@ _NOT_COLORS = {"none", "currentcolor", "transparent", "inherit", "device", "url"
 
 
 def _image_problems(gen: Generation, project) -> list[Diagnostic]:
+    """The images the card shows that are not CMYK (only the mascot is an image today)."""
+    if "mascot" not in gen.shows("front") + gen.shows("back"):
+        return []
     mascot = gen.data.get("mascot") or {}
     image = mascot.get("image") if isinstance(mascot, dict) else None
     if not image:
@@ -122,38 +135,87 @@ def _image_problems(gen: Generation, project) -> list[Diagnostic]:
     problem = rgb_in_image(path)
     if problem is None:
         return []
-    file, line = _line_of_mascot(gen, project)
-    return [Diagnostic(file=file, line=line, field="mascot.image",
-                       message=_("image {image} is RGB ({problem}): give a CMYK image for "
-                                 "--color cmyk").format(image=image, problem=problem))]
+    key = "image_cmyk" if (gen.data.get("mascot") or {}).get("image_cmyk") else "image"
+    file, line = _line_of_mascot(gen, project, key)
+    return [Diagnostic(file=file, line=line, field=f"mascot.{key}",
+                       message=_("image {image} is RGB ({problem}): give a CMYK image "
+                                 "(mascot.image_cmyk) for --color cmyk").format(
+                           image=image, problem=problem))]
 
 
-def _line_of_mascot(gen: Generation, project) -> tuple[str, int]:
+def _mascot_layers(gen: Generation, project, key: str):
+    """(position in the chain, file, line) of each generation that sets ``mascot.key``."""
     from .. import yamlio
     from . import generations
 
     files = generations.available(project)
-    for gen_id in gen.chain:
+    for position, gen_id in enumerate(gen.chain):
         path = files.get(gen_id)
         if path is None:
             continue
         data = yamlio.load(path, name=f"generations/{gen_id}.yaml", strings=False)
         mascot = data.get("mascot") if isinstance(data, dict) else None
-        if isinstance(mascot, dict) and "image" in mascot:
-            return f"generations/{gen_id}.yaml", mascot.line_of("image")
+        if isinstance(mascot, dict) and key in mascot:
+            yield position, f"generations/{gen_id}.yaml", mascot.line_of(key)
+
+
+def _layer_of_mascot(gen: Generation, project, key: str) -> int:
+    return next((position for position, _file, _line in _mascot_layers(gen, project, key)),
+                len(gen.chain))
+
+
+def _line_of_mascot(gen: Generation, project, key: str = "image") -> tuple[str, int]:
+    for _position, file, line in _mascot_layers(gen, project, key):
+        return file, line
     return f"generations/{gen.id}.yaml", 0
+
+
+_SHAPES = {"path", "rect", "circle", "ellipse", "polygon", "polyline", "text"}
+
+
+def _unfilled_shape(text: str) -> str | None:
+    """The first shape whose fill is set nowhere (SVG's default fill is black, in RGB)."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        return None  # WeasyPrint reports a broken image
+
+    def fill_of(element, inherited):
+        style = dict(part.split(":", 1) for part in (element.get("style") or "").split(";")
+                     if ":" in part)
+        return (style.get("fill") or element.get("fill") or inherited or "").strip() or None
+
+    def walk(element, inherited):
+        fill = fill_of(element, inherited)
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag in ("defs", "clipPath", "mask", "symbol"):
+            return None
+        if tag in _SHAPES and fill is None:
+            return tag
+        for child in element:
+            found = walk(child, fill)
+            if found:
+                return found
+        return None
+
+    return walk(root, None)
 
 
 def rgb_in_image(path: Path) -> str | None:
     """What makes an image RGB (the first colour found), or None if it is CMYK throughout."""
     if path.suffix.lower() == ".svg":
         text = path.read_text(encoding="utf-8", errors="replace")
+        unfilled = _unfilled_shape(text)
         text = re.sub(r"device-cmyk\([^)]*\)", "", text)
         for match in _SVG_COLOR.finditer(text):
             value = match[1]
             if value.lower() in _NOT_COLORS:
                 continue
             return _("colour {value}").format(value=value)
+        if unfilled:
+            return _("a <{shape}> without fill= is filled in RGB black").format(shape=unfilled)
         return None
     from PIL import Image
 

@@ -14,7 +14,7 @@ from .. import yamlio
 from ..errors import Diagnostic, InputError
 from ..i18n import _
 from ..limits import MAX_FIELDS, MAX_LIST_ITEMS
-from ..model import Generation
+from ..model import HARD_MIN_MODULE_MM, MIN_MODULE_MM, Generation
 from ..project import Project, did_you_mean
 from .schema import blocks, check_layer
 
@@ -240,8 +240,13 @@ def _qr_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
     if not 8 <= size <= min(card.width, card.height) - 2 * card.safe:
         yield ("qr", "size_mm"), f"{size:g} mm: " + _("a QR code must be 8 mm or more and fit "
                                                       "inside the safe zone")
-    if str(qr.get("ec", "M")).upper() not in ("L", "M", "Q", "H"):
+    if "ec" in qr and str(qr["ec"]).upper() not in ("L", "M", "Q", "H"):
         yield ("qr", "ec"), f"{qr.get('ec')!r}: " + _("error correction is L, M, Q or H")
+    floor = qr.get("min_module_mm", MIN_MODULE_MM)
+    if isinstance(floor, int | float) and not HARD_MIN_MODULE_MM <= floor <= 2:
+        yield ("qr", "min_module_mm"), f"{floor:g} mm: " + _(
+            "the smallest QR module preflight accepts may be {low} to {high} mm").format(
+            low=HARD_MIN_MODULE_MM, high=2)
 
 
 def _template_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
@@ -258,16 +263,21 @@ def _template_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
 
 def _mascot_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
     mascot = gen.data.get("mascot") or {}
-    if not (mascot.get("image") and ("mascot" in gen.shows("front") + gen.shows("back"))):
-        return
-    image = str(mascot["image"])
-    found = [d / "assets" / image for d in template_dirs
-             if (d / "assets" / image).resolve().is_file()
-             and (d / "assets" / image).resolve().is_relative_to(d)]
-    if not found:
-        yield ("mascot", "image"), _("asset {name} not found in the project's "
+    shown = "mascot" in gen.shows("front") + gen.shows("back")
+    if shown and not mascot.get("image"):
+        yield (("front" if "mascot" in gen.shows("front") else "back", "show"),
+               _("mascot is shown but has no mascot: image"))
+    for key in ("image", "image_cmyk"):
+        if not (shown and mascot.get(key)):
+            continue
+        image = str(mascot[key])
+        found = [d / "assets" / image for d in template_dirs
+                 if (d / "assets" / image).resolve().is_file()
+                 and (d / "assets" / image).resolve().is_relative_to(d)]
+        if not found:
+            yield ("mascot", key), _("asset {name} not found in the project's "
                                      "templates/assets/ nor among cardkit's built-in assets").format(
-            name=repr(image))
+                name=repr(image))
 
 
 def describe(gen: Generation) -> dict[str, Any]:

@@ -116,6 +116,15 @@ class Choice(Anything):
         return " | ".join(self.choices)
 
 
+class Flag(Anything):
+    def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
+        if not isinstance(value, bool):
+            yield at.problem(_("expected true or false"))
+
+    def takes(self) -> str:
+        return "true | false"
+
+
 class Colour(Anything):
     def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
         if not isinstance(value, str) or not _COLOUR.match(value):
@@ -224,8 +233,11 @@ class Table(Anything):
 
     keys: dict[str, Option]
     open: bool = False
+    nullable: bool = False  # null drops what a parent set (`mascot: null`)
 
     def check(self, value: Any, at: At) -> Iterator[Diagnostic]:
+        if value is None and self.nullable:
+            return
         if not isinstance(value, dict):
             yield at.problem(_("expected a mapping"))
             return
@@ -319,6 +331,9 @@ OPTIONS: dict[str, Option] = {
         "bleed_mm": Option(Millimetres(), N_("bleed beyond the trim, 0 to 10 (default 2)")),
         "safe_mm": Option(Millimetres(), N_(
             "margin inside the trim that text keeps clear of (default 3)")),
+        "fixed": Option(Flag(), N_(
+            "true keeps the size on a stock whose cards differ (the job is refused instead of "
+            "laid out at the stock's size)")),
     }), N_("the card's size")),
     "colors": Option(Mapping(Colour()), N_(
         "background, text, accent, band, band_text, muted, name, qr, qr_light; templates may "
@@ -348,7 +363,11 @@ OPTIONS: dict[str, Option] = {
             "officer field holding the payload (default wechat)")),
         "size_mm": Option(Millimetres(), N_("printed size of the code, 8 mm or more (default 18)")),
         "caption": Option(TEXT, N_("text under the code")),
-        "ec": Option(Anything("L | M | Q | H"), N_("error correction (default M)")),
+        "ec": Option(Anything("L | M | Q | H"), N_(
+            "error correction (default: chosen for the payload: the smallest version at M, "
+            "raised to Q or H when free, L when M's modules would be under min_module_mm)")),
+        "min_module_mm": Option(Millimetres(), N_(
+            "smallest module preflight accepts (default 0.5, never under 0.4)")),
         "missing": Option(Choice("omit", "error"), N_(
             "an officer whose field is empty: omit (a card without the code, with a warning) "
             "or error (refused)")),
@@ -357,8 +376,10 @@ OPTIONS: dict[str, Option] = {
     }), N_("the officer's QR code")),
     "mascot": Option(Table({
         "image": Option(FILE, N_("image file under templates/assets")),
+        "image_cmyk": Option(FILE, N_(
+            "the same drawing in device-cmyk colours, used by print --color cmyk")),
         "caption": Option(TEXT, N_("text beside the image (default: the unit's mascot)")),
-    }), N_("the mascot picture")),
+    }, nullable=True), N_("the mascot picture; null: none")),
     "fraud_tips": Option(TIPS, N_("anti-telecom-fraud tips")),
     "fields": Option(Anything(N_("a list of field names")), N_(
         "extra officer fields this generation's templates use")),

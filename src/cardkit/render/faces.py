@@ -21,7 +21,7 @@ from ..errors import FetchRefused, InputError
 from ..i18n import _
 from ..model import Generation, Officer
 from ..project import Project
-from .qr import QrGraphic, vector_qr
+from .qr import QrGraphic, largest_clear_mm, vector_qr
 
 SIDES = ("front", "back")
 
@@ -84,7 +84,9 @@ class FaceRenderer:
     def _base_context(self) -> dict[str, Any]:
         data = self.gen.data
         mascot = data.get("mascot") or None
-        mascot_url = self.asset_url(mascot["image"]) if mascot and mascot.get("image") else ""
+        shown = "mascot" in self.gen.shows("front") + self.gen.shows("back")
+        mascot_url = (self.asset_url(mascot["image"])
+                      if shown and mascot and mascot.get("image") else "")
         from ..design.generations import web_entries
         from ..design.schema import OPTIONS
 
@@ -96,6 +98,9 @@ class FaceRenderer:
             "fonts": data.get("fonts", {}),
             "texts": data.get("texts", {}),
             "mascot_url": mascot_url,
+            # light the card keeps around the code (the caption's gap): enough for the
+            # biggest modules this size can have, so every officer's face lays out alike
+            "qr_clear_mm": round(largest_clear_mm(float((data.get("qr") or {}).get("size_mm", 18))), 2),
         }
 
     def qr_for(self, officer: Officer) -> QrGraphic | None:
@@ -107,8 +112,9 @@ class FaceRenderer:
             return None
         colors = self.gen.data.get("colors", {})
         return vector_qr(str(payload), float(settings.get("size_mm", 18)),
-                         ec=str(settings.get("ec", "M")), dark=colors.get("qr", "#000000"),
-                         light=colors.get("qr_light", "#ffffff"))
+                         ec=str(settings["ec"]) if settings.get("ec") else None,
+                         dark=colors.get("qr", "#000000"), light=colors.get("qr_light", "#ffffff"),
+                         min_module_mm=self.gen.qr_min_module_mm)
 
     def face_html(self, officer: Officer, side: str, qr: QrGraphic | None) -> str:
         template = self.front_template if side == "front" else self.back_template

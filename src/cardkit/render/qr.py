@@ -6,8 +6,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-QUIET_ZONE = 4  # modules on every side (ISO/IEC 18004)
-MIN_MODULE_MM = 0.4  # smallest module a phone reads reliably at hand distance
+from ..model import MIN_MODULE_MM
+
+QUIET_ZONE = 4  # modules of light on every side (ISO/IEC 18004), drawn and card together
+DRAWN_QUIET = 2  # modules of light drawn with the code; the card's light margin gives the rest
+EC_LEVELS = ("L", "M", "Q", "H")
 _DARK = bytes(1 if v < 128 else 0 for v in range(256))  # zxing-cpp's pixel -> module
 _GREY = bytes(0 if v else 255 for v in range(256))  # module -> pixel
 _DARK_RUN = re.compile(b"\x01+")
@@ -20,20 +23,26 @@ class QrGraphic:
     payload: str
     version: int
     modules: int  # modules per side, without the quiet zone
-    size_mm: float  # printed size including the quiet zone
+    size_mm: float  # printed size including the light margin drawn with it
     error_correction: str
     matrix: tuple[bytes, ...] = ()  # rows of modules, 1 = dark, without the quiet zone
     dark: str = "#000000"
     light: str = "#ffffff"
+    quiet: int = QUIET_ZONE  # modules of light drawn on every side
 
     @property
     def module_mm(self) -> float:
-        return self.size_mm / (self.modules + 2 * QUIET_ZONE)
+        return self.size_mm / (self.modules + 2 * self.quiet)
+
+    @property
+    def clear_mm(self) -> float:
+        """Light the card must keep around the drawing, to make up a 4-module quiet zone."""
+        return max(0, QUIET_ZONE - self.quiet) * self.module_mm
 
     @property
     def svg_outline(self) -> str:
         """The SVG element with nothing drawn: the code's box."""
-        total = self.modules + 2 * QUIET_ZONE
+        total = self.modules + 2 * self.quiet
         return (f'<svg xmlns="http://www.w3.org/2000/svg" class="qr-code" '
                 f'viewBox="0 0 {total} {total}" width="{self.size_mm:.3f}mm" '
                 f'height="{self.size_mm:.3f}mm" shape-rendering="crispEdges"></svg>')
@@ -41,25 +50,57 @@ class QrGraphic:
     @property
     def svg(self) -> str:
         """The code as an SVG of ``size_mm`` (quiet zone included): one rectangle a run."""
-        total = self.modules + 2 * QUIET_ZONE
-        runs = "".join(f"M{m.start() + QUIET_ZONE} {y + QUIET_ZONE}h{m.end() - m.start()}v1"
+        total = self.modules + 2 * self.quiet
+        runs = "".join(f"M{m.start() + self.quiet} {y + self.quiet}h{m.end() - m.start()}v1"
                        f"h{m.start() - m.end()}z"
                        for y, row in enumerate(self.matrix) for m in _DARK_RUN.finditer(row))
         return (self.svg_outline[:-6] + f'<rect width="{total}" height="{total}" '
                 f'fill="{self.light}"/><path fill="{self.dark}" d="{runs}"/></svg>')
 
 
-def vector_qr(payload: str, size_mm: float, *, ec: str = "M", dark: str = "#000000",
-              light: str = "#ffffff") -> QrGraphic:
-    """Encode ``payload`` for a code of ``size_mm`` (quiet zone included).
+def largest_clear_mm(size_mm: float, quiet: int = DRAWN_QUIET) -> float:
+    """Light margin around a ``size_mm`` code drawn with ``quiet`` modules, at its biggest
+    modules (version 1, 21 modules), to make up the 4-module quiet zone."""
+    return max(0, QUIET_ZONE - quiet) * size_mm / (21 + 2 * quiet)
+
+
+def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
+                 min_module_mm: float = MIN_MODULE_MM) -> tuple[str, tuple[bytes, ...]]:
+    """Error correction for ``payload`` and its matrix: the smallest version at level M,
+    raised to Q or H when that costs no module size, or level L when M's modules would
+    fall under ``min_module_mm``: the biggest modules first, then the most correction."""
+    level, matrix = "M", qr_matrix(payload, "M")
+    if size_mm / (len(matrix) + 2 * quiet) < min_module_mm:
+        smaller = qr_matrix(payload, "L")
+        if len(smaller) < len(matrix):
+            return "L", smaller
+    for higher in ("Q", "H"):
+        try:
+            candidate = qr_matrix(payload, higher)
+        except Exception:  # the payload does not fit this level at any version
+            break
+        if len(candidate) != len(matrix):
+            break
+        level, matrix = higher, candidate
+    return level, matrix
+
+
+def vector_qr(payload: str, size_mm: float, *, ec: str | None = None, dark: str = "#000000",
+              light: str = "#ffffff", quiet: int = DRAWN_QUIET,
+              min_module_mm: float = MIN_MODULE_MM) -> QrGraphic:
+    """Encode ``payload`` for a code of ``size_mm`` (``quiet`` light modules included), at
+    level ``ec`` or the level ``choose_level`` picks.
 
     zxing-cpp's encoder: 0.2 ms a code where segno's mask evaluation took 5 ms; the
     stamper draws the same matrix straight into the page (``stamp.writer.qr_ops``).
     """
-    matrix = qr_matrix(payload, ec)
+    if ec:
+        ec, matrix = ec.upper(), qr_matrix(payload, ec)
+    else:
+        ec, matrix = choose_level(payload, size_mm, quiet, min_module_mm)
     n = len(matrix)
     return QrGraphic(payload=payload, version=(n - 17) // 4, modules=n, size_mm=size_mm,
-                     error_correction=ec.upper(), matrix=matrix, dark=dark, light=light)
+                     error_correction=ec, matrix=matrix, dark=dark, light=light, quiet=quiet)
 
 
 def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:

@@ -212,10 +212,8 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
             raise plates.Refused(PROBLEMS, officer=all(
                 p.field in (*face.fields, qr_field) for p in problems))
         if plate.qr_rect is not None:
-            from ..qr import QUIET_ZONE
-
             plate.qr_dark, plate.qr_light = _qr_colors(renderer)
-            plate.qr_quiet = QUIET_ZONE
+            plate.qr_quiet = qr.quiet
         stamp = stamp_face(plate, face.values, qr)
         if stamp is None:
             raise plates.Refused("the officer does not stamp onto their own plate", officer=True)
