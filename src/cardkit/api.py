@@ -334,6 +334,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
     notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
+    _check_job_size(roster, options)
     from .render import stamp
 
     stamp.forget()  # plates are kept from part to part of one job, never between jobs
@@ -546,6 +547,18 @@ def _calibration(project: Project, printer: str | None):
     from .sheet.calibrate import printer_calibration
 
     return printer_calibration(project, printer)
+
+
+def _check_job_size(roster: Roster, options: PrintOptions) -> None:
+    """Refuse, before any layout, a job of more cards than one run should hold."""
+    from .limits import MAX_CARDS, LimitExceeded
+
+    cards = len(roster.officers) * options.copies
+    if cards > MAX_CARDS:
+        raise LimitExceeded(_("{cards} cards ({officers} officers x --copies {copies}) are more "
+                              "than one job's limit of {limit}; print fewer copies, or split the "
+                              "roster with --shard").format(cards=cards, officers=len(roster.officers),
+                                                            copies=options.copies, limit=MAX_CARDS))
 
 
 def _check_options(options: PrintOptions) -> None:

@@ -39,6 +39,7 @@ MAX_OUTPUT_CHARS = 2_000_000  # what one template may write beyond the faces it 
 MAX_LIST_ITEMS = 40  # lines of a tip list, web addresses, blocks of a face
 MAX_FIELDS = 64  # extra officer fields a generation names
 MAX_COLUMNS = 200  # fields (columns) of a roster: a station's sheet has a dozen or two
+MAX_CARDS = 250_000  # cards of one print job (officers x --copies): 160,000 officers fit
 POLL_SECONDS = 0.02
 
 

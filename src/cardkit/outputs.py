@@ -138,6 +138,11 @@ def check_target(target: str | Path | None, option: str = "-o",
         if _is_terminal(sys.stdout):
             raise UsageError(_("{option} -: standard output is a terminal; redirect it to a file "
                                "(> cards.pdf) or a pipe (| lpr)").format(option=option))
+        found = _stdout_input()
+        if found is not None:  # `-o - >> roster.yaml`: the shell opened an input for writing
+            raise UsageError(_("{option} -: standard output is {what} {input}; cardkit never "
+                               "writes over a file the job reads").format(
+                option=option, what=found.what, input=found.shown))
         return
     found = _input_named(target)
     if found is not None:
@@ -158,6 +163,18 @@ def check_target(target: str | Path | None, option: str = "-o",
             raise UsageError(_("{option} {target} and {other_option} {other} are the same file")
                              .format(option=option, target=target, other_option=other_option,
                                      other=other))
+
+
+def _stdout_input() -> _Input | None:
+    """The input of the job that standard output is open on, if it is one (same device/inode)."""
+    try:
+        info = os.fstat(sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    ident = (info.st_dev, info.st_ino)
+    return next((i for i in _INPUTS.values() if i.ident == ident), None)
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:

@@ -659,3 +659,33 @@ def test_the_font_cache_never_creates_a_home_folder(tmp_path):
                             env={**env, **ENV, "HOME": str(home)})
     assert result.returncode == 0, result.stderr
     assert len(list((home / ".cache" / "cardkit" / "cmap").glob("*.ranges"))) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# Found in review: the shell may open an input for cardkit's standard output
+
+@pytest.mark.parametrize("mode", ["ab", "r+b"])  # `-o - >> roster.yaml`, `-o - 1<> roster.yaml`
+def test_stdout_open_on_the_roster_is_refused_and_the_roster_kept(tmp_path, mode):
+    roster = roster_of(tmp_path, 2)
+    before = roster.read_bytes()
+    with open(roster, mode) as stdout:
+        result = run(tmp_path, ["print", "--gen", "2002", "--roster", "big.yaml", "-o", "-"],
+                     stdout=stdout)
+    assert result.returncode == 2, result.stderr
+    assert lines(result.stderr) == ["error: -o -: standard output is the roster big.yaml; "
+                                    "cardkit never writes over a file the job reads"]
+    assert roster.read_bytes() == before
+
+
+def test_a_job_of_absurdly_many_copies_is_refused_before_any_layout(tmp_path):
+    from cardkit.limits import MAX_CARDS
+
+    roster_of(tmp_path, 10)
+    result = run(tmp_path, ["print", "--gen", "2002", "--roster", "big.yaml", "--copies",
+                            str(MAX_CARDS // 10 + 1), "-o", "cards.pdf"], ANNOUNCE="1")
+    assert result.returncode == 1, result.stderr
+    assert lines(result.stderr) == [
+        f"error: {MAX_CARDS + 10} cards (10 officers x --copies {MAX_CARDS // 10 + 1}) are more "
+        f"than one job's limit of {MAX_CARDS}; print fewer copies, or split the roster with --shard"]
+    assert b"STAGE layout" not in result.stderr  # refused before a single face was laid out
+    assert listing(tmp_path) == ["big.yaml"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -518,6 +519,21 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
 _accept_global_options(cli)
 
 
+def _exit_now(status: int) -> None:
+    """End the process at once, without the interpreter's exit hooks.
+
+    A worker stopped in the middle of sending its chunk back leaves the process pool's
+    manager thread waiting for the rest of that message for ever, and Python's exit joins
+    that thread: an interrupted job would hang after saying "interrupted".
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: maps every outcome to the contract's exit statuses."""
     make_streams_robust()
@@ -538,7 +554,10 @@ def main(argv: list[str] | None = None) -> None:
     except (click.exceptions.Abort, KeyboardInterrupt) as exc:
         console.error(_("interrupted"))
         terminated = isinstance(exc, Terminated) or isinstance(exc.__cause__, Terminated)
-        sys.exit(128 + 15 if terminated else ExitStatus.INTERRUPTED)  # click wraps it in Abort
+        status = 128 + 15 if terminated else ExitStatus.INTERRUPTED  # click wraps it in Abort
+        if argv is None:  # the console script: the job has unwound, its temporaries are gone
+            _exit_now(status)
+        sys.exit(status)
     except CardkitError as exc:
         for line in exc.lines():
             console.error(line)

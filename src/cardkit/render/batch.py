@@ -198,7 +198,7 @@ def _stop_workers(pool) -> None:
         except (OSError, ValueError, AssertionError):
             pass
     if manager is not None:  # gone before exit: Python 3.11's exit hook races with it otherwise
-        manager.join(10)  # ("Exception ignored in: <module 'threading'>", handle is closed)
+        manager.join(1)  # ("Exception ignored in: <module 'threading'>", handle is closed)
 
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
