@@ -170,18 +170,30 @@ JOB_OPTIONS = [
 ]
 
 
-def job_options(command):
-    for option in reversed(JOB_OPTIONS):
-        command = option(command)
-    return command
+# What print and check are asked to read: the generation and the roster.
+ROSTER_OPTIONS = [
+    click.option("--gen", required=True, help="Generation id, e.g. 2022."),
+    click.option("--roster", metavar="FILE",
+                 help="Roster (YAML, CSV, XLSX, XLS or ODS); - reads standard input."),
+    click.option("--sheet", metavar="NAME",
+                 help="Worksheet of a spreadsheet roster (default: the first)."),
+]
+
+
+def _with(options):
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
+job_options = _with(JOB_OPTIONS)
+roster_options = _with(ROSTER_OPTIONS)
 
 
 @cli.command("print")
-@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
-@click.option("--roster", metavar="FILE",
-              help="Roster (YAML, CSV, XLSX, XLS or ODS); - reads standard input.")
-@click.option("--sheet", metavar="NAME",
-              help="Worksheet of a spreadsheet roster (default: the first).")
+@roster_options
 @click.option("-o", "--output", metavar="FILE", help="PDF to write; - writes standard output.")
 @click.option("--duplex", type=click.Choice(["long", "short", "none"]), default="long",
               show_default=True, help="Edge the sheet is turned on; backs land behind fronts.")
@@ -262,11 +274,7 @@ def _say_notes(ctx: Context, notes) -> None:
 
 
 @cli.command("check")
-@click.option("--gen", required=True, help="Generation id, e.g. 2022.")
-@click.option("--roster", metavar="FILE",
-              help="Roster (YAML, CSV, XLSX, XLS or ODS); - reads standard input.")
-@click.option("--sheet", metavar="NAME",
-              help="Worksheet of a spreadsheet roster (default: the first).")
+@roster_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
 @job_options
 @pass_ctx
