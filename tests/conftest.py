@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,11 @@ pin_english_environment()
 # A CI that sets SOURCE_DATE_EPOCH for its own builds must not change what the tests see: the
 # tests of PDF dates set it themselves where they want it.
 os.environ.pop("SOURCE_DATE_EPOCH", None)
+# cardkit's caches (character maps, plates: render/stamp/store.py) go to a folder of the
+# session's own, so a developer's ~/.cache neither helps nor hides anything; tests share it,
+# as the jobs of one user do.
+_CACHE = os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cardkit-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
 
 
 def ambient_language() -> str:

@@ -153,7 +153,7 @@ def _columns(probe: _Probe, sizes: dict[str, float]) -> int:
 
 def _measure(renderer: Any, html: str) -> _Probe | None:  # noqa: C901 (one walk of the box tree; to split)
     """Lay ``html`` out alone and measure its lists, the flow they are in and the free space."""
-    document = renderer.layout([html])[0]
+    document = renderer.layout([html], write=False)[0]
     page = document.pages[0]._page_box
     card = renderer.gen.card
     safe_bottom = card.height - card.safe

@@ -42,6 +42,7 @@ class RootedFetcher(URLFetcher):
         self.roots = [Path(r).resolve() for r in roots]
         self.refused: list[str] = []  # the URLs refused, in order
         self.reasons: list[str] = []  # why, one line each: "URL: reason"
+        self.read: dict[str, tuple[int, int, int]] = {}  # files served: path -> size, mtime, inode
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         try:
@@ -79,6 +80,8 @@ class RootedFetcher(URLFetcher):
         if path.stat().st_size > MAX_RESOURCE_BYTES:
             raise RefusedURL(_("larger than {size} MiB").format(size=MAX_RESOURCE_BYTES // 2**20))
         mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
+        stat = path.stat()
+        self.read[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         return URLFetcherResponse(url, body=path.read_bytes(),
                                   headers={"Content-Type": mime})
 

@@ -53,6 +53,8 @@ class FaceRenderer:
         self.document_template = self._get("document.html")
         self.stylesheet = self._get(templates.get("stylesheet", "card.css"))
         self.base_context = self._base_context()
+        # every file a layout read (assets, fonts): path -> size, mtime, inode, for the plate store
+        self.files_read: dict[str, tuple[int, int, int]] = {}
 
     def _get(self, name: str) -> Any:
         import jinja2
@@ -169,8 +171,10 @@ class FaceRenderer:
         return FaceSet(pdf=pdf, faces=faces, index=index, qr_codes=qr_codes,
                        glyph_warnings=warnings, document=document)
 
-    def layout(self, faces: Sequence[str], extra_roots: Sequence[Path] = ()) -> tuple:
-        """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings)."""
+    def layout(self, faces: Sequence[str], extra_roots: Sequence[Path] = (),
+               write: bool = True) -> tuple:
+        """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings).
+        ``write=False``: measured only, no PDF made (its bytes are ``b""``)."""
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
 
@@ -183,7 +187,8 @@ class FaceRenderer:
             document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 font_config=FontConfiguration(), presentational_hints=False)
             _refuse_attachments(document)
-            pdf = document.write_pdf(uncompressed_pdf=False)
+            pdf = document.write_pdf(uncompressed_pdf=False) if write else b""
+        self.files_read.update(fetcher.read)
         holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
         if holes:  # a broken image would leave a hole in the card
             raise InputError(f"generation {self.gen.id}: " + _(

@@ -17,15 +17,18 @@ from pathlib import Path
 VERSION = 1
 
 
-def cache_dir() -> Path | None:
-    """The cache folder, or None when there is no place for one.
+def cache_root() -> Path | None:
+    """cardkit's cache folder, or None when there is no place for one (or
+    ``CARDKIT_CACHE=0`` turns caching off).
 
     ``$XDG_CACHE_HOME`` (an absolute path, as the XDG spec requires) may be created;
     the home folder never is (a service account's ``HOME=/nonexistent``, say).
     """
+    if os.environ.get("CARDKIT_CACHE", "1") == "0":
+        return None
     base = os.environ.get("XDG_CACHE_HOME", "")
     if os.path.isabs(base):
-        return Path(base) / "cardkit" / "cmap"
+        return Path(base) / "cardkit"
     home = os.environ.get("HOME") or ""
     if not home:
         try:
@@ -34,7 +37,13 @@ def cache_dir() -> Path | None:
             return None
     if not os.path.isabs(home) or not os.path.isdir(home):
         return None
-    return Path(home) / ".cache" / "cardkit" / "cmap"
+    return Path(home) / ".cache" / "cardkit"
+
+
+def cache_dir() -> Path | None:
+    """The character maps' folder (``cmap`` in ``cache_root``), or None."""
+    root = cache_root()
+    return root / "cmap" if root else None
 
 
 def code_points(path: str, index: int = 0) -> frozenset[int]:

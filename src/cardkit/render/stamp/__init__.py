@@ -24,7 +24,7 @@ from typing import Any
 from ... import listfit
 from ...errors import Diagnostic
 from ...i18n import N_
-from . import plates, shaping, writer
+from . import plates, shaping, store, writer
 
 # Why an officer was laid out in full (counted under -v)
 NOT_FITTING = N_("a field that does not fit its slot as it stands, or needs another font")
@@ -32,8 +32,6 @@ NOT_READ = N_("a template the plate reader does not reproduce")
 PROBLEMS = N_("preflight problems, reported as before")
 QR_CODE = N_("a QR code that does not read from its own matrix")
 TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
-FEW = N_("fewer officers than a plate pays for share it in their chunk")
-MIN_SHARE = 5  # officers of one chunk on one plate before it is laid out and stamped
 
 PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
 SAMPLE_DPI = 200  # the sampled decode-back, as preflight's
@@ -98,8 +96,16 @@ def prepare(job: Any) -> None:
 
     if job.renderer is None:
         job.renderer = FaceRenderer(job.project, job.gen)
-    kept = KEPT.setdefault(_look(job), _Cache())
+    look = _look(job)
+    kept = KEPT.setdefault(look, _Cache())
     job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
+    job.stamp_store = store.Store(look)
+
+
+def _store(job: Any) -> store.Store:
+    if getattr(job, "stamp_store", None) is None:
+        job.stamp_store = store.Store(_look(job))
+    return job.stamp_store
 
 
 def _inherited(cache: _Cache) -> None:
@@ -191,7 +197,15 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) ->
     key = _key(face.skeleton)
     if key in cache.plates:
         return cache.plates[key]
-    return _new_plate(job, renderer, face, officer, qr, cache, key)
+    found, plate = _store(job).get("plate", key)
+    if found:
+        cache.plates[key] = plate
+        return plate
+    plate = _new_plate(job, renderer, face, officer, qr, cache, key)
+    if not isinstance(plate, str):
+        _store(job).put("plate", key, plate, renderer.files_read,
+                        fonts=tuple({slot.face.key: slot.face for slot in plate.slots}.values()))
+    return plate
 
 
 @_collected
@@ -346,8 +360,31 @@ def _page_only(job: Any, renderer: Any, html: str) -> Any:
     cache = _cache(job)
     key = hashlib.sha256(face_key(html).encode()).hexdigest()
     if key not in cache.pages:
-        cache.pages[key] = _whole_page(job, renderer, html)
+        found, page = _store(job).get("page", key)
+        if not found:
+            page = _whole_page(job, renderer, html)
+            if not isinstance(page, str):
+                _store(job).put("page", key, page, renderer.files_read)
+        cache.pages[key] = page
     return key, cache.pages[key]
+
+
+def _planned(job: Any, renderer: Any, html: str) -> str:
+    """``html`` with its tip lists in columns (``listfit``), the plan kept like a plate."""
+    from ..faces import face_key
+
+    key = face_key(html)
+    plans = renderer.__dict__.setdefault("_list_plans", {})
+    if key in plans:
+        return listfit.plan(renderer, html, key)
+    name = hashlib.sha256(key.encode()).hexdigest()
+    found, plan = _store(job).get("plan", name)
+    if found:
+        plans[key] = plan
+        return listfit.plan(renderer, html, key)
+    html = listfit.plan(renderer, html, key)
+    _store(job).put("plan", name, plans[key], renderer.files_read)
+    return html
 
 
 @_collected
@@ -377,18 +414,14 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
     planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
     rest = []
     cut_faces = []
-    shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     for officer in officers:
         qr = renderer.qr_for(officer)
         sides = []
         for side in job.sides:  # the code's outline only: its modules are stamped
             html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
             if listfit.has_lists(html):  # tip lists in columns, as the full path plans them
-                html = listfit.plan(renderer, html, face_key(html))
-            face = plates.cut(html)
-            sides.append((side, html, face))
-            if face is not None and (face.fields or face.qr_svg):
-                shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
+                html = _planned(job, renderer, html)
+            sides.append((side, html, plates.cut(html)))
         cut_faces.append((officer, qr, sides))
     for officer, qr, sides in cut_faces:
         faces: list[tuple[str, Any]] = []
@@ -406,9 +439,6 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
                     break
                 faces.append((side, ("page", key, page)))
                 continue
-            if shared[face.skeleton] < MIN_SHARE:  # a plate costs about five faces laid out
-                why = FEW
-                break
             plate = _plate(job, renderer, face, officer, qr)
             if isinstance(plate, str):
                 why = plate

@@ -1,0 +1,179 @@
+"""Plates kept between runs: a design is laid out once, not once per job.
+
+A station prints a few cards for new officers every week, on the same design; laying
+its plates out again each time is most of a small job (WeasyPrint alone takes half a
+second to start). So what the stamper made with WeasyPrint (plates, faces without slots
+such as a unit's back, tip-list plans) is kept in the user's cache folder
+(``$XDG_CACHE_HOME/cardkit/plates``, else ``~/.cache/cardkit/plates``; none when the
+folder cannot be written, or with ``CARDKIT_CACHE=0``), next to the glyph check's
+character maps.
+
+An entry is used only when everything it was made from is unchanged, so a kept plate
+prints exactly what a fresh one would (same bytes):
+
+* its name is a hash of the HTML of the face less the officer's values, the stylesheet
+  and document around it, the generation's settings, the folders files may be read from
+  (``stamp._look``), and of the environment: cardkit's and the layout libraries'
+  versions, the font folders and fontconfig's configuration (their modification times:
+  installing or removing a font changes them) and the system's shared libraries
+  (``/etc/ld.so.cache``, rewritten whenever a library is installed or upgraded);
+* it lists every file its layout read (images, ``@font-face`` fonts) with size,
+  modification time and inode; one that differs and the entry is not used;
+* the fonts its slots are set in are kept once each, by the hash of their bytes.
+
+Only what passed its checks is kept (a refused plate is tried again next time). Entries
+are written whole (``outputs.write_file``) and read only when the file is the user's own.
+Delete the folder at any time; it is filled again as jobs need it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+from ..fontcache import cache_root
+from . import shaping
+
+VERSION = 1
+FONT_FOLDERS = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts")
+USER_FONT_FOLDERS = (".fonts", ".local/share/fonts")
+LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
+             "uharfbuzz", "pikepdf", "zxing-cpp", "fonttools", "Pillow")
+
+_ENVIRONMENT: dict[str, str] = {}
+
+
+def folder() -> Path | None:
+    root = cache_root()
+    return root / "plates" if root else None
+
+
+def environment() -> str:
+    """What every layout depends on outside the job (see the module's doc), as a hash."""
+    if "hash" in _ENVIRONMENT:
+        return _ENVIRONMENT["hash"]
+    import sys
+    from importlib import metadata
+
+    parts = [f"python {sys.version}"]
+    for name in LIBRARIES:
+        try:
+            parts.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{name} -")
+    for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT", "XDG_DATA_HOME",
+                 "XDG_CONFIG_HOME", "PANGOCAIRO_BACKEND", "LANG", "LC_ALL", "LC_CTYPE"):
+        parts.append(f"{name}={os.environ.get(name, '')}")
+    home = os.environ.get("HOME", "")
+    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local/share")
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+    folders = [*FONT_FOLDERS, *(os.path.join(home, f) for f in USER_FONT_FOLDERS if home),
+               os.path.join(data_home, "fonts"), os.path.join(config_home, "fontconfig")]
+    for base in dict.fromkeys(folders):
+        for path, _dirs, files in os.walk(base):
+            parts.append(f"{path} {_mtime(path)}")
+            if base.endswith(("fonts", "fontconfig")) and "conf" in path + "".join(files):
+                parts += [f"{path}/{f} {_mtime(os.path.join(path, f))}" for f in sorted(files)
+                          if f.endswith(".conf")]
+    parts.append(f"/etc/ld.so.cache {_mtime('/etc/ld.so.cache')}")
+    _ENVIRONMENT["hash"] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return _ENVIRONMENT["hash"]
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+class Store:
+    """The entries of one job's look (``stamp._look``); every method is a no-op without a
+    cache folder, and any error reading or writing one is a miss, never a failed job."""
+
+    def __init__(self, look: str) -> None:
+        self.root = folder()
+        self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
+
+    def _path(self, kind: str, key: str) -> Path:
+        assert self.root is not None
+        name = hashlib.sha256(f"{self.prefix}\x00{kind}\x00{key}".encode()).hexdigest()
+        return self.root / kind / f"{name}.pickle"
+
+    def get(self, kind: str, key: str) -> tuple[bool, Any]:
+        """(found, value) of the entry ``kind``/``key`` when all it was made from is unchanged."""
+        if self.root is None:
+            return False, None
+        try:
+            entry = _load(self._path(kind, key))
+            if entry is None or not all(_same(path, stat) for path, stat in entry["files"].items()):
+                return False, None
+            for font_key, (digest, size, index, family) in entry["fonts"].items():
+                if font_key not in shaping.FONT_FACES:
+                    # written whole under the hash of its bytes: its size says it is complete
+                    data = _own(self.root / "fonts" / f"{digest}.font")
+                    if data is None or len(data) != size:
+                        return False, None
+                    shaping.FONT_FACES[font_key] = shaping.FontFace(
+                        key=font_key, data=data, index=index, family=family)
+            return True, pickle.loads(entry["value"])
+        except Exception:  # noqa: BLE001 (a damaged or foreign entry is a miss)
+            return False, None
+
+    def put(self, kind: str, key: str, value: Any, files: dict[str, tuple[int, int, int]],
+            fonts: tuple[shaping.FontFace, ...] = ()) -> None:
+        """Keep ``value``, made from ``files`` (path -> size, mtime, inode) and ``fonts``."""
+        if self.root is None:
+            return
+        from ...errors import CardkitError
+        from ...outputs import write_file
+
+        try:
+            path = self._path(kind, key)
+            if path.exists():
+                return
+            entry_fonts = {}
+            for face in fonts:
+                digest = hashlib.sha256(face.data).hexdigest()
+                target = self.root / "fonts" / f"{digest}.font"
+                if not target.exists():
+                    _folder(target.parent)
+                    write_file(target, face.data)
+                entry_fonts[face.key] = (digest, len(face.data), face.index, face.family)
+            entry = {"value": pickle.dumps(value), "files": dict(files), "fonts": entry_fonts}
+            _folder(path.parent)
+            write_file(path, pickle.dumps(entry))
+        except (OSError, CardkitError, pickle.PicklingError):
+            pass
+
+
+def _folder(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _own(path: Path) -> bytes | None:
+    """The file's bytes when it is this user's own, else None (entries are pickles: one
+    somebody else could have written is never read)."""
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_uid != os.getuid():
+                return None
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _load(path: Path) -> dict | None:
+    data = _own(path)
+    return pickle.loads(data) if data is not None else None
+
+
+def _same(path: str, stat: tuple[int, int, int]) -> bool:
+    try:
+        now = os.stat(path)
+    except OSError:
+        return False
+    return (now.st_size, now.st_mtime_ns, now.st_ino) == tuple(stat)

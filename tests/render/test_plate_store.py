@@ -1,0 +1,136 @@
+"""Plates kept between runs (render/stamp/store.py): a second job on the same design lays
+nothing out, prints the same bytes as a job without the cache, and a changed asset,
+a damaged or foreign entry or an unwritable cache folder is never printed from."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from conftest import EXAMPLE_ROSTER
+
+from cardkit.render.faces import FaceRenderer
+from cardkit.render.stamp import store
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">'
+       '<circle cx="20" cy="20" r="18" fill="{color}"/></svg>\n')
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A station's project: 2022 with its own mascot drawing, and a cache of its own."""
+    site = tmp_path / "site"
+    (site / "generations").mkdir(parents=True)
+    (site / "templates" / "assets").mkdir(parents=True)
+    (site / "generations" / "site.yaml").write_text(
+        'extends: "2022"\nmascot:\n  image: mine.svg\n', encoding="utf-8")
+    (site / "templates" / "assets" / "mine.svg").write_text(SVG.format(color="#c00000"),
+                                                            encoding="utf-8")
+    shutil.copy(EXAMPLE_ROSTER, site / "roster.yaml")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.delenv("CARDKIT_CACHE", raising=False)
+    monkeypatch.delenv("CARDKIT_STAMP", raising=False)
+    return site
+
+
+@pytest.fixture
+def layouts(monkeypatch):
+    """How many WeasyPrint layouts the jobs made."""
+    made = []
+    layout = FaceRenderer.layout
+
+    def counting(self, faces, *args, **options):
+        made.append(len(faces))
+        return layout(self, faces, *args, **options)
+
+    monkeypatch.setattr(FaceRenderer, "layout", counting)
+    return made
+
+
+def _print(cli, site, name):
+    target = site / f"{name}.pdf"
+    result = cli(["-v", "print", "--gen", "site", "--roster", "roster.yaml", "--jobs", "1",
+                  "-o", str(target)], cwd=site)
+    assert result.code == 0, result.stderr
+    assert any(line.startswith("12 officers stamped on plates") for line in result.err_lines), \
+        result.stderr
+    return target.read_bytes()
+
+
+def _fresh(cli, site, monkeypatch, name):
+    """The same job without any cache."""
+    monkeypatch.setenv("CARDKIT_CACHE", "0")
+    try:
+        return _print(cli, site, name)
+    finally:
+        monkeypatch.delenv("CARDKIT_CACHE")
+
+
+def test_a_second_job_on_the_same_design_lays_nothing_out(cli, project, layouts, monkeypatch):
+    first = _print(cli, project, "first")
+    assert layouts  # plates, the back, the tip lists' plan
+    assert list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.pickle"))
+    layouts.clear()
+    second = _print(cli, project, "second")
+    assert layouts == []  # everything from the kept plates
+    assert second == first
+    assert _fresh(cli, project, monkeypatch, "fresh") == first  # the cache changes no byte
+
+
+def test_a_changed_asset_is_laid_out_again(cli, project, layouts, monkeypatch):
+    first = _print(cli, project, "first")
+    drawing = project / "templates" / "assets" / "mine.svg"
+    before = drawing.stat()
+    drawing.write_text(SVG.format(color="#0000c0"), encoding="utf-8")  # same size, same path
+    os.utime(drawing, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+    layouts.clear()
+    second = _print(cli, project, "second")
+    assert layouts  # the back (it shows the mascot) was laid out again
+    assert second != first
+    assert second == _fresh(cli, project, monkeypatch, "fresh")
+
+
+@pytest.mark.parametrize("spoil", ["damaged", "foreign"])
+def test_damaged_or_foreign_entries_are_not_used(cli, project, layouts, monkeypatch, spoil):
+    first = _print(cli, project, "first")
+    entries = list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.pickle"))
+    assert entries
+    if spoil == "damaged":
+        for entry in entries:
+            entry.write_bytes(entry.read_bytes()[:40])
+    else:  # written by another user: never unpickled
+        uid = os.getuid()
+        monkeypatch.setattr(store.os, "getuid", lambda: uid + 1)
+    layouts.clear()
+    assert _print(cli, project, "second") == first
+    assert layouts
+
+
+def test_an_unwritable_cache_folder_is_no_cache(cli, project, layouts, tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    first = _print(cli, project, "first")
+    layouts.clear()
+    assert _print(cli, project, "second") == first
+    assert layouts  # nothing was kept
+
+
+def test_a_font_installed_for_the_user_makes_new_plates(tmp_path, monkeypatch):
+    """Installing a font can change which face Pango picks: the environment's hash (part of
+    every entry's name) follows the font folders."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setattr(store, "_ENVIRONMENT", {})
+    before = store.environment()
+    fonts = tmp_path / ".local" / "share" / "fonts" / "station"
+    fonts.mkdir(parents=True)
+    monkeypatch.setattr(store, "_ENVIRONMENT", {})
+    with_folder = store.environment()
+    (fonts / "a.otf").write_bytes(b"OTTO")
+    os.utime(fonts, ns=(0, fonts.stat().st_mtime_ns + 1_000_000_000))
+    monkeypatch.setattr(store, "_ENVIRONMENT", {})
+    with_font = store.environment()
+    assert len({before, with_folder, with_font}) == 3
