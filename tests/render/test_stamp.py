@@ -30,7 +30,7 @@ def _print(cli, monkeypatch, tmp_path, name, args, cwd=REPO, stamp=True):
     return target, int(counts[0].split()[0]), result.stderr
 
 
-def _compare(laid, stamped) -> None:
+def _compare(laid, stamped, pages=None) -> None:
     import pypdfium2 as pdfium
     from pdfcheck import qr_codes
     from PIL import ImageChops
@@ -38,7 +38,7 @@ def _compare(laid, stamped) -> None:
     a, b = pdfium.PdfDocument(laid), pdfium.PdfDocument(stamped)
     try:
         assert len(a) == len(b)
-        for number in range(len(a)):
+        for number in range(len(a)) if pages is None else pages:
             pa, pb = a[number], b[number]
             ia = pa.render(scale=DPI / 72).to_pil().convert("RGB")
             ib = pb.render(scale=DPI / 72).to_pil().convert("RGB")
@@ -53,7 +53,7 @@ def _compare(laid, stamped) -> None:
                 xb, yb = tb.get_charbox(char)[:2]
                 moved = max(abs(xa - xb), abs(ya - yb)) * 25.4 / 72
                 assert moved <= MAX_ORIGIN_MM, f"page {number}, character {char}: {moved:.3f} mm"
-        for number in range(0, len(a), 2):
+        for number in range(0, len(a), 2) if pages is None else pages:
             assert [c.text for c in qr_codes(laid, number)] == \
                 [c.text for c in qr_codes(stamped, number)]
     finally:
@@ -140,6 +140,48 @@ def test_fit_cases_go_the_full_way_and_look_the_same(cli, monkeypatch, tmp_path)
         assert count == expected, err
         assert "laid out in full: " + str(12 - expected) in err
         _compare(laid, stamped)
+
+
+def _bench_roster(tmp_path, n):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.write_roster(n, tmp_path / "roster.csv")
+
+
+def _font_files(path) -> list[bytes]:
+    """The bytes of every font file embedded, once per stream object."""
+    import pikepdf
+
+    with pikepdf.open(path) as pdf:
+        return [stream.read_raw_bytes() for stream in pdf.objects
+                if isinstance(stream, pikepdf.Stream) and ("/Length1" in stream
+                                                           or stream.get("/Subtype") == "/OpenType"
+                                                           or stream.get("/Subtype") == "/CIDFontType0C")]
+
+
+def test_a_job_of_many_chunks_embeds_each_font_once(cli, monkeypatch, tmp_path):
+    """250 officers, three chunks of 100: each face's stamped text is set in one font
+    subset for all of them, a plate's fonts are not repeated by every chunk, and every
+    card still looks and reads as WeasyPrint lays it out."""
+    from pdfcheck import page_texts
+
+    args = ["--gen", "2022", "--roster", str(_bench_roster(tmp_path, 250))]
+    laid, _, _ = _print(cli, monkeypatch, tmp_path, "many", args, stamp=False)
+    stamped, count, _ = _print(cli, monkeypatch, tmp_path, "many", args)
+    assert count == 250
+    files = _font_files(stamped)
+    assert len(files) == len(set(files))  # no font file twice
+    # as many font files as a job of one chunk with an officer of each unit: the plates'
+    # and backs' own, and one per face of the stamped text, however many chunks
+    few, _, _ = _print(cli, monkeypatch, tmp_path, "few", [
+        *args, "--officer", "BK000001", "--officer", "BK000100", "--officer", "BK000250"])
+    assert len(files) == len(_font_files(few))
+    assert page_texts(laid) == page_texts(stamped)
+    fronts = [2 * (n - 1) for n in (1, 100, 101, 200, 201, 250)]  # each chunk's first, last
+    _compare(laid, stamped, pages=fronts + [f + 1 for f in fronts])
 
 
 def test_stamped_output_is_reproducible_and_independent_of_jobs(cli, monkeypatch, tmp_path):

@@ -44,6 +44,7 @@ class ChunkResult:
     stamped: int = 0  # officers stamped on a plate (render.stamp), the rest laid out
     refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out
     shared: dict = field(default_factory=dict)  # plates the worker made (stamp.keep)
+    fonts: dict = field(default_factory=dict)  # stamped fonts, for one per face (stamp.writer)
 
 
 @dataclass
@@ -264,6 +265,10 @@ def merge_chunks(results: Sequence[ChunkResult]):
         qr_codes.update(result.qr_codes)
         warnings += [w for w in result.glyph_warnings if w not in warnings]
         problems += result.problems
+    if any(result.fonts for result in results):
+        from .stamp.writer import merge_fonts
+
+        merge_fonts(dst, [result.fonts for result in results])
     return save(dst), index, qr_codes, warnings, sorted(set(problems))
 
 

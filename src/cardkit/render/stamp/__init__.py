@@ -491,6 +491,7 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
                     keys.append(key)
             index[(officer.id, side)] = seen[key]
     out.finish()
+    writer.share_font_files(pdf)  # the plates' and backs' fonts, where their subsets agree
     data = save(pdf)
     pdf.close()  # pikepdf's objects sit in reference cycles: free them now, not at some GC
     for src in sources:
@@ -498,6 +499,6 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
     problems += _sample_decodes(job.gen, planned, index, data)
     result = {"start": start, "pdf": data, "keys": keys, "index": index, "qr_codes": qr_codes,
               "glyph_warnings": warnings, "problems": problems, "stamped": len(planned),
-              "refused": dict(cache.refused), "shared": _shared(cache)}
+              "refused": dict(cache.refused), "shared": _shared(cache), "fonts": out.font_info()}
     cache.refused.clear()
     return result

@@ -164,6 +164,67 @@ class Writer:
             face = next(f for f in _faces() if f.key == key)
             _fill_font(self.pdf, font, face, used, self.widths[key])
 
+    def font_info(self) -> dict[str, tuple[str, dict[int, str], dict[int, int]]]:
+        """After ``finish``: each font's BaseFont -> (face key, glyphs used, their widths), for
+        ``merge_fonts`` when this chunk's pages join others."""
+        return {str(font.BaseFont): (key, dict(used), dict(self.widths[key]))
+                for key, (_name, font, used) in self.fonts.items()}
+
+
+def merge_fonts(pdf: Any, infos: list[dict[str, tuple[str, dict[int, str], dict[int, int]]]]) -> None:
+    """The chunks of a part as one document (``batch.merge_chunks``): each face's stamped
+    fonts become one, subset once to every glyph of the part (glyph ids are kept, so the
+    pages' ``TJ`` arrays stay as they are), and copies of the same font file (a plate's
+    fonts, carried by every chunk) become one stream."""
+    import pikepdf
+
+    faces = {f.key: f for f in _faces()}
+    by_base: dict[str, str] = {}
+    used: dict[str, dict[int, str]] = {}
+    widths: dict[str, dict[int, int]] = {}
+    for info in infos:
+        for base, (key, glyphs, pdf_widths) in info.items():
+            if key not in faces:
+                continue  # not known here: that chunk's font stays as it is
+            by_base[base] = key
+            for glyph, text in glyphs.items():
+                used.setdefault(key, {}).setdefault(glyph, text)
+            widths.setdefault(key, {}).update(pdf_widths)
+    merged: dict[str, Any] = {}
+    for key in sorted(used):
+        merged[key] = pdf.make_indirect(pikepdf.Dictionary())
+        _fill_font(pdf, merged[key], faces[key], used[key], widths[key])
+    for page in pdf.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font")
+        if fonts is None:
+            continue
+        for name, font in list(fonts.items()):
+            key = by_base.get(str(font.get("/BaseFont", "")))
+            if key is not None:
+                fonts[name] = merged[key]
+    share_font_files(pdf)
+
+
+def share_font_files(pdf: Any) -> None:
+    """Font descriptors whose font file has the same bytes point to one stream."""
+    import pikepdf
+
+    first: dict[str, Any] = {}
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/FontDescriptor":
+            continue
+        for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
+            stream = obj.get(entry)
+            if not isinstance(stream, pikepdf.Stream):
+                continue
+            digest = hashlib.sha256(entry.encode() + stream.read_raw_bytes()
+                                    + repr(sorted((k, str(v)) for k, v in stream.items()
+                                                  if k != "/Length")).encode()).hexdigest()
+            if digest in first:
+                obj[entry] = first[digest]
+            else:
+                first[digest] = stream
+
 
 def _faces():
     return shaping.FONT_FACES.values()
