@@ -82,9 +82,12 @@ def _tree_rss(root: int) -> int:
     return total
 
 
-# "cardkit" stamps officers on plates laid out once; "laid-out" is cardkit with every
-# officer laid out by WeasyPrint (CARDKIT_STAMP=0: the render stage before stamping)
-TOOLS = ("cardkit", "laid-out", "baseline")
+# cardkit: stamping, with the plates kept from an earlier job on the same design (a warm-up
+# run of ten officers before anything is timed: render/stamp/store.py); cold: stamping with an
+# empty cache folder for every run (the first job on a design, a fresh CI machine); laid-out:
+# every officer laid out by WeasyPrint (CARDKIT_STAMP=0: the render stage before stamping)
+TOOLS = ("cardkit", "cold", "laid-out", "baseline")
+CACHE: dict[str, Path] = {}  # "warm": the cache folder the timed runs share
 
 
 def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
@@ -119,10 +122,13 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
     output = work / f"{tool}-{n}.pdf"
     command = (baseline_command(roster, output) if tool == "baseline"
                else cardkit_command(roster, output, jobs))
-    env = {"CARDKIT_STAMP": "0" if tool == "laid-out" else "1"}
+    env = {"CARDKIT_STAMP": "0" if tool == "laid-out" else "1",
+           "XDG_CACHE_HOME": str(CACHE["warm"])}
     runs = []
     for _ in range(repeat):
         output.unlink(missing_ok=True)
+        if tool == "cold":
+            env["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="cold-", dir=work)
         run = measure(command, REPO, env)
         if run["status"] != 0:
             raise SystemExit(f"bench: {tool} N={n} failed ({run['status']}):\n{run['stderr']}")
@@ -184,9 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-max", type=int, default=10000,
                         help="no baseline above this many officers (default 10000)")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--tools", default="cardkit,laid-out,baseline",
-                        help="which to time, comma-separated: cardkit (stamping), laid-out "
-                             "(CARDKIT_STAMP=0), baseline (default: all three)")
+    parser.add_argument("--tools", default="cardkit,cold,laid-out,baseline",
+                        help="which to time, comma-separated: cardkit (stamping, plates kept from "
+                             "a warm-up job), cold (stamping, an empty cache each run), laid-out "
+                             "(CARDKIT_STAMP=0), baseline (default: all four)")
     parser.add_argument("--jobs", type=int, help="pass --jobs N to cardkit (default: its own)")
     parser.add_argument("--command", choices=["print", "check"], default="print",
                         help="time `cardkit print` (default) or `cardkit check` (no baseline)")
@@ -201,6 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(160000)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="cardkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    CACHE["warm"] = work / "cache"
+    if "cardkit" in args.tools.split(","):  # plates kept, as after an earlier job on the design
+        warm_up = measure(cardkit_command(write_roster(10, work / "warm-up.csv"),
+                                          work / "warm-up.pdf", args.jobs), REPO,
+                          {"XDG_CACHE_HOME": str(CACHE["warm"])})
+        if warm_up["status"] != 0:
+            raise SystemExit(f"bench: the warm-up run failed:\n{warm_up['stderr']}")
     rows = []
     for n in sizes:
         roster = write_roster(n, work / f"roster-{n}.csv")
@@ -208,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         wanted = [t.strip() for t in args.tools.split(",")]
         tools = [t for t in TOOLS if t in wanted]
         if args.no_baseline or n > args.baseline_max:
-            tools = [t for t in tools if t not in ("baseline", "laid-out")]
+            tools = [t for t in tools if t not in ("baseline", "laid-out", "cold")]
         if COMMAND == "check":
             tools = [t for t in tools if t != "baseline"]
         for tool in tools:

@@ -134,3 +134,46 @@ def test_a_font_installed_for_the_user_makes_new_plates(tmp_path, monkeypatch):
     monkeypatch.setattr(store, "_ENVIRONMENT", {})
     with_font = store.environment()
     assert len({before, with_folder, with_font}) == 3
+
+
+def _small_font(tmp_path):
+    import subprocess
+
+    listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
+                            check=False).stdout.decode().split("\n")
+    fonts = sorted((os.path.getsize(p), p) for p in listed if p.endswith((".otf", ".ttf")))
+    if not fonts:
+        pytest.skip("no OpenType or TrueType font installed")
+    copy = tmp_path / "station.otf"
+    shutil.copy(fonts[0][1], copy)
+    return copy
+
+
+def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
+    """A slot's font is referred to by its installed file while that is unchanged, or kept
+    once in the cache when no file holds it."""
+    from cardkit.render.stamp import shaping
+
+    font = _small_font(tmp_path)
+    data = font.read_bytes()
+    face = shaping.FontFace(key="Station Sans", data=data, index=0, family="Station Sans")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CARDKIT_CACHE", raising=False)
+    monkeypatch.setattr(store, "_INSTALLED", {})
+    monkeypatch.setattr(shaping, "FONT_FACES", {})
+    kept = store.Store("a look")
+    monkeypatch.setattr(store, "_fontconfig_files", lambda: [str(font)])
+    kept.put("plate", "installed", "plate A", {}, fonts=(face,))
+    monkeypatch.setattr(store, "_fontconfig_files", lambda: [])
+    monkeypatch.setattr(store, "_INSTALLED", {})
+    kept.put("plate", "kept", "plate B", {}, fonts=(face,))
+    assert len(list((tmp_path / "cache" / "cardkit" / "plates" / "fonts").iterdir())) == 1
+    for key, value in (("installed", "plate A"), ("kept", "plate B")):
+        shaping.FONT_FACES.clear()
+        assert kept.get("plate", key) == (True, value)
+        assert shaping.FONT_FACES["Station Sans"].data == data
+    font.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # the installed file changes
+    os.utime(font, ns=(0, font.stat().st_mtime_ns + 1_000_000_000))
+    shaping.FONT_FACES.clear()
+    assert kept.get("plate", "installed") == (False, None)
+    assert kept.get("plate", "kept") == (True, "plate B")

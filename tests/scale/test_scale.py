@@ -212,12 +212,14 @@ def test_bench_smoke(tmp_path):
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     tools = {row["tool"]: row for row in data["rows"]}
-    assert set(tools) == {"cardkit", "laid-out", "baseline"}
+    assert set(tools) == {"cardkit", "cold", "laid-out", "baseline"}
     for row in tools.values():
         assert row["officers"] == 10 and row["wall_s"] > 0 and row["peak_rss_mib"] > 10
         assert row["pdf_bytes"] > 10_000 and row["cpu_ms_per_card"] > 0
     assert tools["laid-out"]["stamped_share"] == 0.0  # CARDKIT_STAMP=0
-    assert 0.0 <= tools["cardkit"]["stamped_share"] <= 1.0
+    assert tools["cardkit"]["stamped_share"] == tools["cold"]["stamped_share"] == 1.0
+    # plates kept from the warm-up job or made afresh: the same bytes
+    assert (tmp_path / "cardkit-10.pdf").read_bytes() == (tmp_path / "cold-10.pdf").read_bytes()
     assert page_count(tmp_path / "cardkit-10.pdf") == 2  # one sheet, front and back
     assert page_count(tmp_path / "baseline-10.pdf") == 20  # every face, no sharing
     assert "cards/s" in done.stdout and "cardkit --help" in done.stdout

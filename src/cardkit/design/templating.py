@@ -269,6 +269,9 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # a job prints from the templates as it found them: a file saved half-way through a
+        # job does not change its last cards (and no file is looked at again per card)
+        auto_reload=False,
     )
     for name in ("center", "indent", "wordwrap", "format", "replace", "join", "truncate",
                  "urlize", "string", "list", "batch", "slice"):

@@ -19,7 +19,8 @@ prints exactly what a fresh one would (same bytes):
   (``/etc/ld.so.cache``, rewritten whenever a library is installed or upgraded);
 * it lists every file its layout read (images, ``@font-face`` fonts) with size,
   modification time and inode; one that differs and the entry is not used;
-* the fonts its slots are set in are kept once each, by the hash of their bytes.
+* the fonts its slots are set in are found again in their installed files (fontconfig's,
+  or one a layout read), unchanged, or else kept once each, by the hash of their bytes.
 
 Only what passed its checks is kept (a refused plate is tried again next time). Entries
 are written whole (``outputs.write_file``) and read only when the file is the user's own.
@@ -37,7 +38,7 @@ from typing import Any
 from ..fontcache import cache_root
 from . import shaping
 
-VERSION = 1
+VERSION = 2
 FONT_FOLDERS = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts")
 USER_FONT_FOLDERS = (".fonts", ".local/share/fonts")
 LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
@@ -111,17 +112,48 @@ class Store:
             entry = _load(self._path(kind, key))
             if entry is None or not all(_same(path, stat) for path, stat in entry["files"].items()):
                 return False, None
-            for font_key, (digest, size, index, family) in entry["fonts"].items():
+            for font_key, (where, index, family) in entry["fonts"].items():
                 if font_key not in shaping.FONT_FACES:
-                    # written whole under the hash of its bytes: its size says it is complete
-                    data = _own(self.root / "fonts" / f"{digest}.font")
-                    if data is None or len(data) != size:
+                    data = self._font_data(where)
+                    if data is None:
                         return False, None
                     shaping.FONT_FACES[font_key] = shaping.FontFace(
                         key=font_key, data=data, index=index, family=family)
             return True, pickle.loads(entry["value"])
         except Exception:  # noqa: BLE001 (a damaged or foreign entry is a miss)
             return False, None
+
+    def _font_data(self, where: tuple) -> bytes | None:
+        """A font's bytes: from its installed file while that is unchanged, or the copy kept
+        under the hash of its bytes (written whole: its size says it is complete)."""
+        assert self.root is not None
+        if where[0] == "file":
+            _kind, path, stat = where
+            if not _same(path, stat):
+                return None
+            with open(path, "rb") as handle:
+                data = handle.read()
+            return data if len(data) == stat[0] else None
+        _kind, digest, size = where
+        data = _own(self.root / "fonts" / f"{digest}.font")
+        return data if data is not None and len(data) == size else None
+
+    def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
+        """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
+        one a layout read) that holds exactly them, else a copy in the cache."""
+        from ...outputs import write_file
+
+        path = _installed_file(face.data, files)
+        if path is not None:
+            stat = os.stat(path)
+            return ("file", path, (stat.st_size, stat.st_mtime_ns, stat.st_ino))
+        assert self.root is not None
+        digest = hashlib.sha256(face.data).hexdigest()
+        target = self.root / "fonts" / f"{digest}.font"
+        if not target.exists():
+            _folder(target.parent)
+            write_file(target, face.data)
+        return ("copy", digest, len(face.data))
 
     def put(self, kind: str, key: str, value: Any, files: dict[str, tuple[int, int, int]],
             fonts: tuple[shaping.FontFace, ...] = ()) -> None:
@@ -135,19 +167,56 @@ class Store:
             path = self._path(kind, key)
             if path.exists():
                 return
-            entry_fonts = {}
-            for face in fonts:
-                digest = hashlib.sha256(face.data).hexdigest()
-                target = self.root / "fonts" / f"{digest}.font"
-                if not target.exists():
-                    _folder(target.parent)
-                    write_file(target, face.data)
-                entry_fonts[face.key] = (digest, len(face.data), face.index, face.family)
+            entry_fonts = {face.key: (self._font_place(face, files), face.index, face.family)
+                           for face in fonts}
             entry = {"value": pickle.dumps(value), "files": dict(files), "fonts": entry_fonts}
             _folder(path.parent)
             write_file(path, pickle.dumps(entry))
         except (OSError, CardkitError, pickle.PicklingError):
             pass
+
+
+_INSTALLED: dict[int, str | None] = {}  # font data size -> the file found for it
+
+
+def _installed_file(data: bytes, files: dict[str, tuple[int, int, int]]) -> str | None:
+    """The font file (fontconfig's list, or one of ``files``) whose bytes are ``data``."""
+    if len(data) in _INSTALLED:
+        found = _INSTALLED[len(data)]
+        if found is not None and _bytes_of(found) == data:
+            return found
+    for path in [*files, *_fontconfig_files()]:
+        try:
+            if os.path.getsize(path) != len(data) or _bytes_of(path) != data:
+                continue
+        except OSError:
+            continue
+        _INSTALLED[len(data)] = path
+        return path
+    return None
+
+
+def _bytes_of(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+_FONTCONFIG: list[str] = []
+
+
+def _fontconfig_files() -> list[str]:
+    """The font files fontconfig lists (none when ``fc-list`` cannot be run)."""
+    if not _FONTCONFIG:
+        import subprocess
+
+        try:
+            listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
+                                    timeout=30, check=False).stdout
+        except (OSError, subprocess.SubprocessError):
+            listed = b""
+        _FONTCONFIG.extend(dict.fromkeys(os.fsdecode(line) for line in listed.splitlines()
+                                         if line.strip()))
+    return _FONTCONFIG
 
 
 def _folder(path: Path) -> None:
