@@ -219,7 +219,8 @@ def test_a_template_the_reader_cannot_reproduce_is_laid_out(cli, monkeypatch, tm
 def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkeypatch, tmp_path):
     """130 officers in parts of 60 (three parts, each with its own plates and fonts),
     sheets, a report: the same pages and the same ledger as with every officer laid out;
-    a shard of the stamped job is the same shard."""
+    the parts' stamped fonts become one per face for the job, and the plates' fonts are
+    not repeated by every part; a shard of the stamped job is the same shard."""
     import importlib.util
     import json
 
@@ -245,6 +246,13 @@ def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkey
     (laid, laid_ledger, none), (stamped, stamped_ledger, count) = results[False], results[True]
     assert none == 0 and count > 0
     assert page_texts(laid) == page_texts(stamped)
+    _compare(laid, stamped, pages=[0, 1, 12, 13, 24, 25])  # a sheet of each part, both sides
+    files = _font_files(stamped)
+    assert len(files) == len(set(files))
+    monkeypatch.setattr(api, "PART", 1000)
+    whole = tmp_path / "one-part.pdf"
+    assert cli(["print", "--gen", "2022", "--roster", str(roster), "-o", str(whole)]).code == 0
+    assert len(files) == len(_font_files(whole))
     for ledger in (laid_ledger, stamped_ledger):
         ledger.pop("output", None)
     assert laid_ledger == stamped_ledger

@@ -102,6 +102,8 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
         if result.shared:
             stamp.keep(job, result.shared)
             result.shared = {}
+        if result.fonts:  # for one font per face when the parts are concatenated
+            stamp.writer.remember(result.fonts)
         results.append(result)
         done += stop - result.start
         if progress:
@@ -321,6 +323,84 @@ def merged(parts: Sequence[Path], subject: str) -> Callable[[object], None]:
     return lambda handle: _concat(parts, handle, subject)
 
 
+def _share_fonts(src, out, mapping, todo, by_base, job_font, font_files) -> None:
+    """Before a part is copied: its stamped fonts become the job's one font per face
+    (``job_font``, written at the end), and a font file an earlier part wrote (a plate's)
+    is not written again (``font_files``)."""
+    import pikepdf
+
+    for obj in src.objects:
+        if not isinstance(obj, pikepdf.Dictionary):
+            continue
+        kind = obj.get("/Subtype") if obj.get("/Type") == "/Font" else obj.get("/Type")
+        if kind == "/Type0":
+            key = by_base.get(str(obj.get("/BaseFont", "")))
+            if key is not None:
+                if key not in job_font:
+                    job_font[key] = out.allocate()
+                mapping[obj.objgen] = job_font[key]
+        elif kind == "/FontDescriptor" and str(obj.get("/FontName", "")) not in by_base:
+            for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
+                stream = obj.get(entry)
+                if not isinstance(stream, pikepdf.Stream) or stream.objgen in mapping:
+                    continue
+                digest = hashlib.sha256(stream.read_raw_bytes() + repr(sorted(
+                    (k, str(v)) for k, v in stream.stream_dict.items() if k != "/Length")).encode()
+                ).hexdigest()
+                if digest not in font_files:
+                    font_files[digest] = out.allocate()
+                    todo.append(stream.objgen)  # written with this part
+                mapping[stream.objgen] = font_files[digest]
+
+
+def _copy_objects(src, out, mapping, todo, renumber) -> None:
+    """Write the objects ``todo`` lists, and those they lead to, under their new numbers."""
+    import pikepdf
+
+    while todo:
+        key = todo.pop()
+        obj = src.get_object(key)
+        if isinstance(obj, pikepdf.Stream):
+            raw = obj.read_raw_bytes()
+            obj.stream_dict.Length = len(raw)
+            out.object(mapping[key], renumber(obj.stream_dict.unparse(resolved=True)), raw)
+        else:
+            out.object(mapping[key], renumber(obj.unparse(resolved=True)))
+
+
+def _write_job_fonts(fonts, out, job_font: dict[str, int]) -> None:
+    """The job's one font per face (``stamp.writer.job_fonts``), under the numbers the
+    parts' pages already refer to."""
+    from .stamp import writer
+
+    mapping: dict[tuple[int, int], int] = {}
+    todo: list[tuple[int, int]] = []
+    with fonts:
+        for key, number in job_font.items():
+            font = fonts.Root.CardkitFonts[writer.font_name(key)]
+            mapping[font.objgen] = number
+            todo.append(font.objgen)
+        _copy_objects(fonts, out, mapping, todo, _renumbering(out, mapping, todo))
+
+
+def _renumbering(out, mapping: dict[tuple[int, int], int], todo: list[tuple[int, int]]):
+    """Rewrites the references of an object's source: each object gets a new number the first
+    time it is met, and is listed in ``todo`` to be copied."""
+
+    def renumber(data: bytes) -> bytes:
+        def sub(match: re.Match) -> bytes:
+            if match[3] is None:
+                return match[0]
+            key = (int(match[3]), int(match[4]))
+            if key not in mapping:
+                mapping[key] = out.allocate()
+                todo.append(key)
+            return b"%d 0 R" % mapping[key]
+        return _TOKEN.sub(sub, data)
+
+    return renumber
+
+
 _TOKEN = re.compile(rb"(\((?:[^()\\]|\\.)*\))|(<[0-9A-Fa-f\s]*>)|(\d+) (\d+) R\b")
 _CATALOG, _PAGES, _INFO = 1, 2, 3
 
@@ -366,25 +446,21 @@ class _Writer:
 def _concat(parts: Sequence[Path], handle, subject: str) -> None:
     import pikepdf
 
+    from .stamp import writer
+
     out = _Writer(handle)
     kids: list[int] = []
     catalog_extra = b""
     info = b"<< >>"
+    by_base, fonts = writer.job_fonts() if writer.JOB_FONTS else ({}, None)
+    job_font: dict[str, int] = {}  # face key -> the object number of the job's one font
+    font_files: dict[str, int] = {}  # a font file's digest -> its object number
     for number, path in enumerate(parts):
         with pikepdf.Pdf.open(path) as src:
             mapping: dict[tuple[int, int], int] = {}
             todo: list[tuple[int, int]] = []
-
-            def renumber(data: bytes, mapping=mapping, todo=todo) -> bytes:
-                def sub(match: re.Match) -> bytes:
-                    if match[3] is None:
-                        return match[0]
-                    key = (int(match[3]), int(match[4]))
-                    if key not in mapping:
-                        mapping[key] = out.allocate()
-                        todo.append(key)
-                    return b"%d 0 R" % mapping[key]
-                return _TOKEN.sub(sub, data)
+            _share_fonts(src, out, mapping, todo, by_base, job_font, font_files)
+            renumber = _renumbering(out, mapping, todo)
 
             if number == 0:
                 extra = {k: v for k, v in src.Root.items() if k not in ("/Pages", "/Type")}
@@ -400,15 +476,9 @@ def _concat(parts: Sequence[Path], handle, subject: str) -> None:
                 kid = out.allocate()
                 kids.append(kid)
                 out.object(kid, b"<< /Parent %d 0 R " % _PAGES + renumber(obj.unparse(resolved=True))[2:])
-            while todo:
-                key = todo.pop()
-                obj = src.get_object(key)
-                if isinstance(obj, pikepdf.Stream):
-                    raw = obj.read_raw_bytes()
-                    obj.stream_dict.Length = len(raw)
-                    out.object(mapping[key], renumber(obj.stream_dict.unparse(resolved=True)), raw)
-                else:
-                    out.object(mapping[key], renumber(obj.unparse(resolved=True)))
+            _copy_objects(src, out, mapping, todo, renumber)
+    if job_font:
+        _write_job_fonts(fonts, out, job_font)
     out.object(_PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>"
                % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
     out.object(_CATALOG, b"<< /Type /Catalog /Pages %d 0 R %s>>" % (_PAGES, catalog_extra))

@@ -77,6 +77,7 @@ def forget() -> None:
     template or asset may have been edited in between)."""
     KEPT.clear()
     _SENT["pid"] = None
+    writer.JOB_FONTS.clear()
 
 
 def _look(job: Any) -> str:

@@ -171,7 +171,60 @@ class Writer:
                 for key, (_name, font, used) in self.fonts.items()}
 
 
-def merge_fonts(pdf: Any, infos: list[dict[str, tuple[str, dict[int, str], dict[int, int]]]]) -> None:
+FontInfo = dict[str, tuple[str, dict[int, str], dict[int, int]]]  # BaseFont -> key, glyphs, widths
+
+# In the parent, for one job: every stamped font its chunks and parts embed. The parts of a
+# big job are concatenated by ``batch.merged``, which puts one font per face in place of them
+# all (``job_fonts``). ``stamp.forget`` empties it when a job starts.
+JOB_FONTS: FontInfo = {}
+
+
+def remember(info: FontInfo) -> None:
+    JOB_FONTS.update(info)
+
+
+def _union(infos: list[FontInfo]) -> tuple[dict[str, str], dict[str, dict[int, str]],
+                                            dict[str, dict[int, int]]]:
+    """BaseFont -> face key, and per face key every glyph used with its text and width,
+    for the faces known in this process."""
+    faces = {f.key for f in _faces()}
+    by_base: dict[str, str] = {}
+    used: dict[str, dict[int, str]] = {}
+    widths: dict[str, dict[int, int]] = {}
+    for info in infos:
+        for base, (key, glyphs, pdf_widths) in info.items():
+            if key not in faces:
+                continue  # not known here: that font stays as it is
+            by_base[base] = key
+            for glyph, text in glyphs.items():
+                used.setdefault(key, {}).setdefault(glyph, text)
+            widths.setdefault(key, {}).update(pdf_widths)
+    return by_base, used, widths
+
+
+def job_fonts() -> tuple[dict[str, str], Any]:
+    """For concatenating a job's parts: BaseFont -> face key of every stamped font, and a
+    document holding one font per face key, subset once to every glyph of the job (its
+    Type 0 fonts in ``pdf.Root.CardkitFonts`` by face key; the caller copies what it uses)."""
+    import pikepdf
+
+    by_base, used, widths = _union([JOB_FONTS])
+    pdf = pikepdf.Pdf.new()
+    fonts = pikepdf.Dictionary()
+    for key in sorted(used):
+        font = pdf.make_indirect(pikepdf.Dictionary())
+        _fill_font(pdf, font, {f.key: f for f in _faces()}[key], used[key], widths[key])
+        fonts[pikepdf.Name(font_name(key))] = font
+    pdf.Root.CardkitFonts = fonts
+    return by_base, pdf
+
+
+def font_name(key: str) -> str:
+    """The name ``job_fonts`` files a face key's font under."""
+    return "/" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def merge_fonts(pdf: Any, infos: list[FontInfo]) -> None:
     """The chunks of a part as one document (``batch.merge_chunks``): each face's stamped
     fonts become one, subset once to every glyph of the part (glyph ids are kept, so the
     pages' ``TJ`` arrays stay as they are), and copies of the same font file (a plate's
@@ -179,21 +232,12 @@ def merge_fonts(pdf: Any, infos: list[dict[str, tuple[str, dict[int, str], dict[
     import pikepdf
 
     faces = {f.key: f for f in _faces()}
-    by_base: dict[str, str] = {}
-    used: dict[str, dict[int, str]] = {}
-    widths: dict[str, dict[int, int]] = {}
-    for info in infos:
-        for base, (key, glyphs, pdf_widths) in info.items():
-            if key not in faces:
-                continue  # not known here: that chunk's font stays as it is
-            by_base[base] = key
-            for glyph, text in glyphs.items():
-                used.setdefault(key, {}).setdefault(glyph, text)
-            widths.setdefault(key, {}).update(pdf_widths)
+    by_base, used, widths = _union(infos)
     merged: dict[str, Any] = {}
     for key in sorted(used):
         merged[key] = pdf.make_indirect(pikepdf.Dictionary())
         _fill_font(pdf, merged[key], faces[key], used[key], widths[key])
+    remember({str(font.BaseFont): (key, used[key], widths[key]) for key, font in merged.items()})
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font")
         if fonts is None:
@@ -254,13 +298,14 @@ def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str]
     otf = data[:4] == b"OTTO"
     tag = "".join(chr(65 + b % 26) for b in hashlib.md5(
         face.key.encode() + repr(sorted(used)).encode(), usedforsecurity=False).digest()[:6])
-    base = pikepdf.Name("/" + tag + "+" + re.sub(r"[^A-Za-z0-9-]", "", face.family.replace(" ", "-")))
+    # named after the face (Pango's description: "Noto Sans CJK SC Bold"), as WeasyPrint names it
+    base = pikepdf.Name("/" + tag + "+" + re.sub(r"[^A-Za-z0-9-]", "", face.key.replace(" ", "-")))
     hb_font = face.font(face.upem)
     extents = hb_font.get_font_extents("ltr")
     ascent = round(extents.ascender * 1000 / face.upem)
     descent = round(extents.descender * 1000 / face.upem)
     widths = {g: pdf_widths[g] for g in sorted(used)}
-    stream = pdf.make_stream(data)
+    stream = _compressed(pdf, data)  # already so when the parts are concatenated as they are
     if otf:
         stream.Subtype = pikepdf.Name.OpenType
     else:
@@ -285,7 +330,17 @@ def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str]
     font.BaseFont = base
     font.Encoding = pikepdf.Name("/Identity-H")
     font.DescendantFonts = [cid_font]
-    font.ToUnicode = pdf.make_stream(to_unicode(used))
+    font.ToUnicode = _compressed(pdf, to_unicode(used))
+
+
+def _compressed(pdf: Any, data: bytes) -> Any:
+    import zlib
+
+    import pikepdf
+
+    stream = pdf.make_stream(zlib.compress(data, 6))
+    stream.Filter = pikepdf.Name.FlateDecode
+    return stream
 
 
 def to_unicode(used: dict[int, str]) -> bytes:
