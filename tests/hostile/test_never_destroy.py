@@ -565,9 +565,12 @@ def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_pa
 
 @pytest.mark.parametrize("delay", [0.2, 0.9, 1.7, 2.6])
 def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, delay):
-    roster_of(tmp_path, 60)
+    # stamped, plates laid out afresh (no cache: kept ones would end the job at once); the
+    # later moments in a job long enough to still be running: 400 officers laid out
+    roster_of(tmp_path, 60 if delay < 1 else 400)
     write(tmp_path / "cards.pdf", EARLIER)
-    proc = start_big_job(tmp_path, CHUNK="10")
+    env = {"CARDKIT_CACHE": "0"} if delay < 1 else {"CARDKIT_STAMP": "0"}
+    proc = start_big_job(tmp_path, CHUNK="10", **env)
     assert proc.stderr.readline() == b"STAGE layout\n"
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to every process of the job
