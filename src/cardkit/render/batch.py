@@ -323,34 +323,67 @@ def merged(parts: Sequence[Path], subject: str) -> Callable[[object], None]:
     return lambda handle: _concat(parts, handle, subject)
 
 
-def _share_fonts(src, out, mapping, todo, by_base, job_font, font_files) -> None:
-    """Before a part is copied: its stamped fonts become the job's one font per face
-    (``job_font``, written at the end), and a font file an earlier part wrote (a plate's)
-    is not written again (``font_files``)."""
+def _job_glyphs(parts: Sequence[Path]) -> dict[str, set[int]]:
+    """Every glyph of each face the parts' fonts use (``stamp.writer.face_glyphs``)."""
     import pikepdf
+
+    from .stamp import writer
+
+    glyphs: dict[str, set[int]] = {}
+    for path in parts:
+        with pikepdf.Pdf.open(path) as src:
+            for key, found in writer.face_glyphs(src)[0].items():
+                glyphs.setdefault(key, set()).update(found)
+    return glyphs
+
+
+def _share_fonts(src, out, mapping, todo, by_base, shared) -> None:
+    """Before a part is copied: its stamped fonts become the job's one font per face, its
+    fonts of a known face draw from the job's one file of that face (both written at the
+    end: ``shared``, face key -> number, under "font" and "file"), and a font file an
+    earlier part wrote with the same bytes (another font's) is not written again."""
+    import pikepdf
+
+    from .stamp import writer
+
+    by_name = writer.faces_by_name()
+
+    def number(kind: str, key: str) -> int:
+        if key not in shared[kind]:
+            shared[kind][key] = out.allocate()
+        return shared[kind][key]
 
     for obj in src.objects:
         if not isinstance(obj, pikepdf.Dictionary):
             continue
         kind = obj.get("/Subtype") if obj.get("/Type") == "/Font" else obj.get("/Type")
-        if kind == "/Type0":
-            key = by_base.get(str(obj.get("/BaseFont", "")))
-            if key is not None:
-                if key not in job_font:
-                    job_font[key] = out.allocate()
-                mapping[obj.objgen] = job_font[key]
-        elif kind == "/FontDescriptor" and str(obj.get("/FontName", "")) not in by_base:
+        face = writer.face_of_cid_font(obj, by_name) if kind != "/Type0" else None
+        if kind == "/Type0" and str(obj.get("/BaseFont", "")) in by_base:
+            mapping[obj.objgen] = number("font", by_base[str(obj.BaseFont)])
+        elif face is not None and face in shared["glyphs"]:
+            descriptor = obj.FontDescriptor
             for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
-                stream = obj.get(entry)
-                if not isinstance(stream, pikepdf.Stream) or stream.objgen in mapping:
-                    continue
-                digest = hashlib.sha256(stream.read_raw_bytes() + repr(sorted(
-                    (k, str(v)) for k, v in stream.stream_dict.items() if k != "/Length")).encode()
-                ).hexdigest()
-                if digest not in font_files:
-                    font_files[digest] = out.allocate()
-                    todo.append(stream.objgen)  # written with this part
-                mapping[stream.objgen] = font_files[digest]
+                if isinstance(descriptor.get(entry), pikepdf.Stream):
+                    mapping[descriptor[entry].objgen] = number("file", face)
+        elif kind == "/FontDescriptor":
+            _file_once(obj, out, mapping, todo, shared["bytes"])
+
+
+def _file_once(descriptor, out, mapping, todo, numbers: dict[str, int]) -> None:
+    """A font file with the bytes of one an earlier part wrote is that one."""
+    import pikepdf
+
+    for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
+        stream = descriptor.get(entry)
+        if not isinstance(stream, pikepdf.Stream) or stream.objgen in mapping:
+            continue
+        digest = hashlib.sha256(stream.read_raw_bytes() + repr(sorted(
+            (k, str(v)) for k, v in stream.stream_dict.items() if k != "/Length")).encode()
+        ).hexdigest()
+        if digest not in numbers:
+            numbers[digest] = out.allocate()
+            todo.append(stream.objgen)  # written with this part
+        mapping[stream.objgen] = numbers[digest]
 
 
 def _copy_objects(src, out, mapping, todo, renumber) -> None:
@@ -368,18 +401,22 @@ def _copy_objects(src, out, mapping, todo, renumber) -> None:
             out.object(mapping[key], renumber(obj.unparse(resolved=True)))
 
 
-def _write_job_fonts(fonts, out, job_font: dict[str, int]) -> None:
-    """The job's one font per face (``stamp.writer.job_fonts``), under the numbers the
-    parts' pages already refer to."""
+def _write_job_fonts(fonts, out, shared) -> None:
+    """The job's one font and one font file per face (``stamp.writer.job_fonts``), under the
+    numbers the parts' pages already refer to."""
     from .stamp import writer
 
     mapping: dict[tuple[int, int], int] = {}
     todo: list[tuple[int, int]] = []
+    for key in shared["font"]:  # a stamped font draws from its face's file
+        if key not in shared["file"]:
+            shared["file"][key] = out.allocate()
     with fonts:
-        for key, number in job_font.items():
-            font = fonts.Root.CardkitFonts[writer.font_name(key)]
-            mapping[font.objgen] = number
-            todo.append(font.objgen)
+        for kind, where in (("font", fonts.Root.CardkitFonts), ("file", fonts.Root.CardkitFiles)):
+            for key, number in shared[kind].items():
+                obj = where[writer.font_name(key)]
+                mapping[obj.objgen] = number
+                todo.append(obj.objgen)
         _copy_objects(fonts, out, mapping, todo, _renumbering(out, mapping, todo))
 
 
@@ -452,14 +489,16 @@ def _concat(parts: Sequence[Path], handle, subject: str) -> None:
     kids: list[int] = []
     catalog_extra = b""
     info = b"<< >>"
-    by_base, fonts = writer.job_fonts() if writer.JOB_FONTS else ({}, None)
-    job_font: dict[str, int] = {}  # face key -> the object number of the job's one font
-    font_files: dict[str, int] = {}  # a font file's digest -> its object number
+    glyphs = _job_glyphs(parts)
+    by_base, fonts = writer.job_fonts(glyphs)
+    # face key -> object number of the job's one stamped font ("font") and one font file
+    # ("file") of the face; a font file's digest -> its number ("bytes")
+    shared: dict = {"glyphs": glyphs, "font": {}, "file": {}, "bytes": {}}
     for number, path in enumerate(parts):
         with pikepdf.Pdf.open(path) as src:
             mapping: dict[tuple[int, int], int] = {}
             todo: list[tuple[int, int]] = []
-            _share_fonts(src, out, mapping, todo, by_base, job_font, font_files)
+            _share_fonts(src, out, mapping, todo, by_base, shared)
             renumber = _renumbering(out, mapping, todo)
 
             if number == 0:
@@ -477,8 +516,7 @@ def _concat(parts: Sequence[Path], handle, subject: str) -> None:
                 kids.append(kid)
                 out.object(kid, b"<< /Parent %d 0 R " % _PAGES + renumber(obj.unparse(resolved=True))[2:])
             _copy_objects(src, out, mapping, todo, renumber)
-    if job_font:
-        _write_job_fonts(fonts, out, job_font)
+    _write_job_fonts(fonts, out, shared)
     out.object(_PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>"
                % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
     out.object(_CATALOG, b"<< /Type /Catalog /Pages %d 0 R %s>>" % (_PAGES, catalog_extra))

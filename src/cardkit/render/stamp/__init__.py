@@ -492,7 +492,7 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
                     keys.append(key)
             index[(officer.id, side)] = seen[key]
     out.finish()
-    writer.share_font_files(pdf)  # the plates' and backs' fonts, where their subsets agree
+    writer.share_face_files(pdf)  # one file a face for the plates, backs and stamped text
     data = save(pdf)
     pdf.close()  # pikepdf's objects sit in reference cycles: free them now, not at some GC
     for src in sources:

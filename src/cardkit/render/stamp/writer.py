@@ -202,21 +202,46 @@ def _union(infos: list[FontInfo]) -> tuple[dict[str, str], dict[str, dict[int, s
     return by_base, used, widths
 
 
-def job_fonts() -> tuple[dict[str, str], Any]:
+def job_fonts(glyphs: dict[str, set[int]]) -> tuple[dict[str, str], Any]:
     """For concatenating a job's parts: BaseFont -> face key of every stamped font, and a
-    document holding one font per face key, subset once to every glyph of the job (its
-    Type 0 fonts in ``pdf.Root.CardkitFonts`` by face key; the caller copies what it uses)."""
+    document holding, per face key, one font file subset to ``glyphs`` (every glyph the
+    parts' fonts of that face use: ``face_glyphs``) in ``Root.CardkitFiles``, and one
+    stamped font drawing from it in ``Root.CardkitFonts`` (the caller copies what it uses)."""
     import pikepdf
 
     by_base, used, widths = _union([JOB_FONTS])
+    faces = {f.key: f for f in _faces()}
     pdf = pikepdf.Pdf.new()
-    fonts = pikepdf.Dictionary()
+    files, fonts = pikepdf.Dictionary(), pikepdf.Dictionary()
+    for key in sorted(set(glyphs) | set(used)):
+        files[font_name(key)] = font_file(pdf, faces[key], glyphs.get(key, set()) | set(used.get(key, {})))
     for key in sorted(used):
         font = pdf.make_indirect(pikepdf.Dictionary())
-        _fill_font(pdf, font, {f.key: f for f in _faces()}[key], used[key], widths[key])
-        fonts[pikepdf.Name(font_name(key))] = font
+        _fill_font(pdf, font, faces[key], used[key], widths[key], files[font_name(key)])
+        fonts[font_name(key)] = font
     pdf.Root.CardkitFonts = fonts
+    pdf.Root.CardkitFiles = files
     return by_base, pdf
+
+
+def face_of_cid_font(obj: Any, by_name: dict[str, str]) -> str | None:
+    """The face key of a CID font whose glyph ids are the face's own (``Identity``) and whose
+    descriptor lists no glyphs (``CIDSet``): such fonts may share one file per face."""
+    import pikepdf
+
+    if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font" \
+            or obj.get("/Subtype") not in ("/CIDFontType0", "/CIDFontType2") \
+            or obj.get("/CIDToGIDMap") != "/Identity":
+        return None
+    descriptor = obj.get("/FontDescriptor")
+    if descriptor is None or "/CIDSet" in descriptor:
+        return None
+    return by_name.get(str(descriptor.get("/FontName", "")).partition("+")[2])
+
+
+def faces_by_name() -> dict[str, str]:
+    """``pdf_font_name`` -> face key, for the faces known here."""
+    return {pdf_font_name(f.key): f.key for f in _faces()}
 
 
 def font_name(key: str) -> str:
@@ -246,6 +271,78 @@ def merge_fonts(pdf: Any, infos: list[FontInfo]) -> None:
             key = by_base.get(str(font.get("/BaseFont", "")))
             if key is not None:
                 fonts[name] = merged[key]
+    share_face_files(pdf)
+
+
+def pdf_font_name(key: str) -> str:
+    """A face's PostScript-like name, as WeasyPrint and ``_fill_font`` write it after the
+    subset tag: ``Noto-Sans-CJK-SC-Bold``."""
+    return re.sub(r"[^A-Za-z0-9-]", "", key.replace(" ", "-"))
+
+
+def face_glyphs(pdf: Any) -> tuple[dict[str, set[int]], dict[str, list[Any]]]:
+    """Per face key (of the faces known here): every glyph id the document's CID fonts of
+    that face use (from their widths), and their font descriptors (``face_of_cid_font``
+    says which fonts count; the others keep their own file)."""
+    by_name = faces_by_name()
+    glyphs: dict[str, set[int]] = {}
+    descriptors: dict[str, list[Any]] = {}
+    for obj in pdf.objects:
+        key = face_of_cid_font(obj, by_name)
+        if key is not None:
+            glyphs.setdefault(key, set()).update(_glyphs_of(obj.get("/W", [])))
+            descriptors.setdefault(key, []).append(obj.FontDescriptor)
+    return glyphs, descriptors
+
+
+def _glyphs_of(w_array: Any) -> set[int]:
+    """The glyph ids a ``/W`` array gives widths for (``c [w ...]`` and ``c1 c2 w`` forms)."""
+    import pikepdf
+
+    items = list(w_array)
+    found: set[int] = set()
+    at = 0
+    while at < len(items):
+        first = int(items[at])
+        if at + 1 < len(items) and isinstance(items[at + 1], pikepdf.Array):
+            found.update(range(first, first + len(items[at + 1])))
+            at += 2
+        else:
+            found.update(range(first, int(items[at + 1]) + 1))
+            at += 3
+    return found
+
+
+def font_file(pdf: Any, face: shaping.FontFace, glyphs: set[int]) -> Any:
+    """``face`` subset to ``glyphs`` as a compressed font-file stream of ``pdf``."""
+    import pikepdf
+
+    data = subset(face, glyphs)
+    stream = _compressed(pdf, data)
+    if data[:4] == b"OTTO":
+        stream.Subtype = pikepdf.Name.OpenType
+    else:
+        stream.Length1 = len(data)
+    return stream
+
+
+def file_entry(stream: Any) -> str:
+    return "/FontFile3" if stream.get("/Subtype") == "/OpenType" else "/FontFile2"
+
+
+def share_face_files(pdf: Any) -> None:
+    """Every font of a face (the plates' and backs' as WeasyPrint embedded them, the stamped
+    text's) draws from one file subset to all their glyphs: glyph ids are kept, so each
+    font keeps its own widths and text map. Other font files with the same bytes become one."""
+    glyphs, descriptors = face_glyphs(pdf)
+    faces = {f.key: f for f in _faces()}
+    for key in sorted(glyphs):
+        stream = font_file(pdf, faces[key], glyphs[key])
+        for descriptor in descriptors[key]:
+            for entry in ("/FontFile", "/FontFile2", "/FontFile3"):
+                if entry in descriptor:
+                    del descriptor[entry]
+            descriptor[file_entry(stream)] = stream
     share_font_files(pdf)
 
 
@@ -291,37 +388,35 @@ def subset(face: shaping.FontFace, glyphs: set[int]) -> bytes:
 
 
 def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str],
-               pdf_widths: dict[int, int]) -> None:
+               pdf_widths: dict[int, int], stream: Any = None) -> None:
+    """``font`` made the Type 0 font of ``used`` (glyph -> text), its file ``stream`` or
+    ``face`` subset to those glyphs."""
     import pikepdf
 
-    data = subset(face, set(used))
-    otf = data[:4] == b"OTTO"
     tag = "".join(chr(65 + b % 26) for b in hashlib.md5(
         face.key.encode() + repr(sorted(used)).encode(), usedforsecurity=False).digest()[:6])
     # named after the face (Pango's description: "Noto Sans CJK SC Bold"), as WeasyPrint names it
-    base = pikepdf.Name("/" + tag + "+" + re.sub(r"[^A-Za-z0-9-]", "", face.key.replace(" ", "-")))
+    base = pikepdf.Name("/" + tag + "+" + pdf_font_name(face.key))
     hb_font = face.font(face.upem)
     extents = hb_font.get_font_extents("ltr")
     ascent = round(extents.ascender * 1000 / face.upem)
     descent = round(extents.descender * 1000 / face.upem)
     widths = {g: pdf_widths[g] for g in sorted(used)}
-    stream = _compressed(pdf, data)  # already so when the parts are concatenated as they are
-    if otf:
-        stream.Subtype = pikepdf.Name.OpenType
-    else:
-        stream.Length1 = len(data)
+    stream = font_file(pdf, face, set(used)) if stream is None else stream
+    cff = file_entry(stream) == "/FontFile3"
     descriptor = pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.FontDescriptor, FontName=base, FontFamily=pikepdf.String(face.family),
         Flags=4, FontBBox=[0, descent, max(widths.values(), default=0), ascent], ItalicAngle=0,
         Ascent=ascent, Descent=descent, CapHeight=ascent, StemV=80, StemH=80,
-        **{"FontFile3" if otf else "FontFile2": stream}))
+        **{file_entry(stream)[1:]: stream}))
     w_array: list = []
     for glyph in sorted(widths):
         if glyph - 1 not in widths:
             w_array += [glyph, []]
         w_array[-1].append(widths[glyph])
     cid_font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name("/CIDFontType0" if otf else "/CIDFontType2"),
+        Type=pikepdf.Name.Font,
+        Subtype=pikepdf.Name("/CIDFontType0" if cff else "/CIDFontType2"),
         BaseFont=base, CIDSystemInfo=pikepdf.Dictionary(
             Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0),
         CIDToGIDMap=pikepdf.Name.Identity, W=w_array, FontDescriptor=descriptor))
