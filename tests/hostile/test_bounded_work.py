@@ -191,3 +191,27 @@ def test_a_roster_with_an_absurd_field_list_is_refused_up_front(cli, site, extra
         assert result.err_lines[:-1] == [line]
     else:  # at the limit: read, its x columns kept as extra columns (one notice)
         assert result.code == 0 and line not in result.err_lines
+
+
+@pytest.mark.parametrize("image", ["svg", "png"])
+def test_a_limit_reached_while_an_asset_is_read_is_the_limit_not_a_refusal(tmp_path, monkeypatch,
+                                                                          image):
+    """The time cap can fire while WeasyPrint reads an image: the job ends with the limit's
+    own line, not 'refused to read … cannot be read (LimitExceeded …)' (WeasyPrint swallows
+    what an SVG image raises, and turns the rest into its own fatal error)."""
+    from weasyprint import HTML
+
+    from cardkit.design.fetcher import RootedFetcher, refusals_are_errors
+
+    asset = tmp_path / f"mascot.{image}"
+    asset.write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>"
+                      if image == "svg" else b"\x89PNG\r\n\x1a\n")
+
+    def too_late(self, url, headers):
+        raise limits.LimitExceeded("rendering officers 1 to 12 took longer than 0.05 s")
+
+    monkeypatch.setattr(RootedFetcher, "_fetch", too_late)
+    fetcher = RootedFetcher([tmp_path])
+    with pytest.raises(limits.LimitExceeded, match="took longer than 0.05 s"):
+        with refusals_are_errors(fetcher):
+            HTML(string=f'<img src="{asset.as_uri()}">', url_fetcher=fetcher).render()

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from ..errors import FetchRefused
+from ..errors import CardkitError, FetchRefused
 from ..i18n import _
 
 MIME_TYPES = {
@@ -43,12 +43,16 @@ class RootedFetcher(URLFetcher):
         self.refused: list[str] = []  # the URLs refused, in order
         self.reasons: list[str] = []  # why, one line each: "URL: reason"
         self.read: dict[str, tuple[int, int, int]] = {}  # files served: path -> size, mtime, inode
+        self.stopped: CardkitError | None = None  # what stopped a read (not the file's fault)
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         try:
             return self._fetch(url, headers)
         except RefusedURL as exc:
             self._refuse(url, str(exc))
+            raise
+        except CardkitError as exc:  # a limit reached while reading (limits.py): the job's end
+            self.stopped = exc
             raise
         except Exception as exc:
             self._refuse(url, _("cannot be read ({reason})").format(reason=f"{type(exc).__name__}: {exc}"))
@@ -97,7 +101,11 @@ def refusals_are_errors(fetcher: RootedFetcher) -> Iterator[RootedFetcher]:
     try:
         yield fetcher
     except FatalURLFetchingError:
+        if fetcher.stopped is not None:
+            raise fetcher.stopped from None
         raise _refusal(fetcher.reasons[-1] if fetcher.reasons else _("a resource")) from None
+    if fetcher.stopped is not None:
+        raise fetcher.stopped
     if fetcher.reasons:
         raise _refusal(fetcher.reasons[0])
 
