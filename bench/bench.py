@@ -9,8 +9,10 @@ Each measurement is a fresh process, timed from its start to its exit (the PDF
 is on disk then). Reported per size: the median wall time of the runs, cards
 per second, peak memory and PDF size per card. Peak memory is given twice: the
 largest single process (``wait4`` rusage of the child, its workers included) and
-the sum over the process tree, sampled every 50 ms from /proc (cardkit's
-``--jobs`` workers run at the same time, so the sum is what the machine needs).
+the sum over the process tree, sampled every 50 ms from /proc, as RSS (pages the
+workers share with the parent they forked from count once per process: it
+overstates) and as PSS (shared pages split between their processes: what the
+machine needs).
 CPU seconds (user + system, workers included) are recorded too: on a shared
 machine they vary less than wall time. The load average is written to the JSON.
 The table goes to stdout, the same figures as JSON to ``--json``.
@@ -58,8 +60,10 @@ def baseline_command(roster: Path, output: Path) -> list[str]:
             "-o", str(output)]
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, now."""
+def _tree_rss(root: int) -> tuple[int, int]:
+    """Resident bytes of ``root`` and all its descendants, now: the sum of their RSS (pages
+    workers share with the parent they forked from count once per process) and of their
+    PSS (each shared page split between the processes sharing it: what the tree needs)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -74,12 +78,25 @@ def _tree_rss(root: int) -> int:
         pid, ppid = int(entry), int(fields[1])
         children.setdefault(ppid, []).append(pid)
         rss[pid] = int(fields[21]) * page
-    total, todo = 0, [root]
+    total = proportional = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        proportional += _pss(pid)
         todo += children.get(pid, [])
-    return total
+    return total, proportional
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 # cardkit: stamping, with the plates kept from an earlier job on the same design (a warm-up
@@ -96,13 +113,14 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     start = time.perf_counter()
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
-    peak_tree = 0
+    peak_tree = peak_pss = 0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_tree
+        nonlocal peak_tree, peak_pss
         while not stop.is_set():
-            peak_tree = max(peak_tree, _tree_rss(proc.pid))
+            rss, pss = _tree_rss(proc.pid)
+            peak_tree, peak_pss = max(peak_tree, rss), max(peak_pss, pss)
             stop.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -115,7 +133,8 @@ def measure(command: list[str], cwd: Path, env: dict | None = None) -> dict:
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"wall_s": wall, "status": proc.returncode, "peak_rss_mib": usage.ru_maxrss / 1024,
             "cpu_s": usage.ru_utime + usage.ru_stime,  # the process and its workers
-            "peak_tree_mib": peak_tree / 2**20, "stderr": err.decode("utf-8", "replace")[-2000:]}
+            "peak_tree_mib": peak_tree / 2**20, "peak_pss_mib": peak_pss / 2**20,
+            "stderr": err.decode("utf-8", "replace")[-2000:]}
 
 
 def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int | None) -> dict:
@@ -145,6 +164,7 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         "cards_per_cpu_s": round(n / statistics.median(r["cpu_s"] for r in runs), 2),
         "peak_rss_mib": round(statistics.median(r["peak_rss_mib"] for r in runs), 1),
         "peak_tree_mib": round(statistics.median(r["peak_tree_mib"] for r in runs), 1),
+        "peak_pss_mib": round(statistics.median(r["peak_pss_mib"] for r in runs), 1),
         "cpu_ms_per_card": round(1000 * statistics.median(r["cpu_s"] for r in runs) / n, 2),
         "stamped_share": round(int(stamped[1]) / n, 4) if stamped else None,
         "pdf_bytes": size, "pdf_kib_per_card": round(size / 1024 / n, 2),
@@ -163,7 +183,8 @@ def startup(repeat: int) -> list[dict]:
 
 def table(rows: list[dict]) -> str:
     lines = [f"{'N':>7} {'tool':<9} {'runs':>4} {'wall s':>9} {'cards/s':>9} {'× base':>7} "
-             f"{'cpu s':>8} {'ms/card':>8} {'RSS MiB':>8} {'tree MiB':>9} {'KiB/card':>9} "
+             f"{'cpu s':>8} {'ms/card':>8} {'RSS MiB':>8} {'tree MiB':>9} {'PSS MiB':>8} "
+             f"{'KiB/card':>9} "
              f"{'stamped':>8}"]
     base = {r["officers"]: r for r in rows if r["tool"] == "baseline"}
     for r in rows:
@@ -174,7 +195,8 @@ def table(rows: list[dict]) -> str:
         lines.append(f"{r['officers']:>7} {r['tool']:<9} {r['runs']:>4} {r['wall_s']:>9.2f} "
                      f"{r['cards_per_s']:>9.1f} {ratio:>7} {r['cpu_s']:>8.1f} "
                      f"{r['cpu_ms_per_card']:>8.1f} {r['peak_rss_mib']:>8.0f} "
-                     f"{r['peak_tree_mib']:>9.0f} {r['pdf_kib_per_card']:>9.2f} {share:>8}")
+                     f"{r['peak_tree_mib']:>9.0f} {r['peak_pss_mib']:>8.0f} "
+                     f"{r['pdf_kib_per_card']:>9.2f} {share:>8}")
     return "\n".join(lines)
 
 

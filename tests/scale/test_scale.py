@@ -215,6 +215,7 @@ def test_bench_smoke(tmp_path):
     assert set(tools) == {"cardkit", "cold", "laid-out", "baseline"}
     for row in tools.values():
         assert row["officers"] == 10 and row["wall_s"] > 0 and row["peak_rss_mib"] > 10
+        assert 10 < row["peak_pss_mib"] <= row["peak_tree_mib"] + 1
         assert row["pdf_bytes"] > 10_000 and row["cpu_ms_per_card"] > 0
     assert tools["laid-out"]["stamped_share"] == 0.0  # CARDKIT_STAMP=0
     assert tools["cardkit"]["stamped_share"] == tools["cold"]["stamped_share"] == 1.0
