@@ -19,6 +19,12 @@ MAX_ORIGIN_MM = 0.05
 LONG_NAME = "欧阳司马长名字特别长的名字"
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path, monkeypatch):
+    """Every test lays its plates out afresh (the session's cache would hand them over)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def _print(cli, monkeypatch, tmp_path, name, args, cwd=REPO, stamp=True):
     monkeypatch.setenv("CARDKIT_STAMP", "1" if stamp else "0")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")

@@ -3,6 +3,8 @@ takes, the plate's content stream cut, the sampled decode-back."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cardkit.render.stamp import plates, shaping, split
@@ -118,3 +120,30 @@ def test_the_sampled_decode_back_reports_a_code_that_does_not_read(tmp_path):
     assert [p.format() for p in problems] == [
         "error: r.csv:2: officer A1: wechat: the printed QR code does not decode back to its "
         "payload (read: nothing)"]
+
+
+def test_fonts_share_a_file_only_under_a_name_that_is_theirs_alone(monkeypatch):
+    """Fonts of a face share one file, found by the name after the subset tag: a name that
+    loses every letter (黑体, 宋体) or that two faces share names no face."""
+    import subprocess
+
+    from cardkit.render.stamp import writer
+
+    listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
+                            check=False).stdout.decode().split("\n")
+    small = sorted((Path(p).stat().st_size, p) for p in listed if p.endswith((".otf", ".ttf")))
+    if not small:
+        pytest.skip("no OpenType or TrueType font installed")
+    data = Path(small[0][1]).read_bytes()
+
+    def faces(*keys):
+        return {key: shaping.FontFace(key=key, data=data, index=0, family=key) for key in keys}
+
+    monkeypatch.setattr(shaping, "FONT_FACES", faces("黑体", "Station Sans Bold"))
+    assert writer.faces_by_name() == {"Station-Sans-Bold": "Station Sans Bold"}
+    monkeypatch.setattr(shaping, "FONT_FACES", faces("黑体 Bold", "宋体 Bold"))
+    assert writer.faces_by_name() == {}  # both are "-Bold"
+    plain = faces("Station Sans")
+    plain["Station Sans"].plain = False  # a variable or colour font: WeasyPrint changes it
+    monkeypatch.setattr(shaping, "FONT_FACES", plain)
+    assert writer.faces_by_name() == {}

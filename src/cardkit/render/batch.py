@@ -353,19 +353,19 @@ def _share_fonts(src, out, mapping, todo, by_base, shared) -> None:
             shared[kind][key] = out.allocate()
         return shared[kind][key]
 
-    for obj in src.objects:
-        if not isinstance(obj, pikepdf.Dictionary):
-            continue
-        kind = obj.get("/Subtype") if obj.get("/Type") == "/Font" else obj.get("/Type")
-        face = writer.face_of_cid_font(obj, by_name) if kind != "/Type0" else None
-        if kind == "/Type0" and str(obj.get("/BaseFont", "")) in by_base:
+    fonts = [obj for obj in src.objects if isinstance(obj, pikepdf.Dictionary)
+             and obj.get("/Type") in ("/Font", "/FontDescriptor")]
+    for obj in fonts:  # first the fonts, so a file they take over is never queued on its own
+        face = writer.face_of_cid_font(obj, by_name)
+        if obj.get("/Subtype") == "/Type0" and str(obj.get("/BaseFont", "")) in by_base:
             mapping[obj.objgen] = number("font", by_base[str(obj.BaseFont)])
         elif face is not None and face in shared["glyphs"]:
             descriptor = obj.FontDescriptor
             for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
                 if isinstance(descriptor.get(entry), pikepdf.Stream):
                     mapping[descriptor[entry].objgen] = number("file", face)
-        elif kind == "/FontDescriptor":
+    for obj in fonts:
+        if obj.get("/Type") == "/FontDescriptor":
             _file_once(obj, out, mapping, todo, shared["bytes"])
 
 

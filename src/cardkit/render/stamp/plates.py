@@ -173,6 +173,15 @@ def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
         box.pango_layout.deactivate()
 
 
+def _slot_font(box: Any, name: str) -> tuple[shaping.FontFace, float, list[tuple[int, int, int]]]:
+    """The face, size and glyphs WeasyPrint set a slot's text box in."""
+    pango_font, glyphs = _pango_glyphs(box)
+    font, size = _font_face(pango_font)
+    if not font.plain:  # WeasyPrint embeds an instance of it, the stamper would not
+        raise Refused(f"{name}: set in a variable or colour font ({font.family})")
+    return font, size, glyphs
+
+
 def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, Any]]:
     """(text box, its line box, the block holding the line) of each slot, in document order."""
     found: list[tuple[Any, Any, Any]] = []
@@ -242,8 +251,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
             raise Refused(f"{name}: word-spacing, decoration or a translucent colour")
         if style["color"].space not in ("srgb", "device-cmyk"):
             raise Refused(f"{name}: colour space {style['color'].space}")
-        pango_font, glyphs = _pango_glyphs(box)
-        font, size = _font_face(pango_font)
+        font, size, glyphs = _slot_font(box, name)
         families = style["font_family"]
         if not families or str(families[0]).lower() != font.family.lower():
             # only the first family's font is sure to draw every character it has

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 PANGO_SCALE = 1024
+UNPLAIN_TABLES = {"fvar", "COLR", "CBDT", "sbix", "SVG "}
 
 
 @dataclass
@@ -35,6 +36,9 @@ class FontFace:
         self.hb_face = hb.Face(hb.Blob(self.data), self.index)
         self.cmap = frozenset(self.hb_face.unicodes)
         self.upem = self.hb_face.upem
+        # what WeasyPrint changes before it embeds a font (a variable font made static, colour
+        # glyphs dropped): a plain subset of this file would not draw what it draws
+        self.plain = not set(self.hb_face.table_tags) & UNPLAIN_TABLES
         self._fonts: dict[int, object] = {}
 
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``
@@ -124,12 +128,12 @@ def shape(face: FontFace, text: str, size: float, letter_spacing: float, languag
 def tj(face: FontFace, shaped: Shaped, widths: dict[int, int]) -> str:
     """The ``TJ`` operand WeasyPrint's ``draw_first_line`` writes for this run.
 
-    A glyph's PDF width (``widths``, one per font in a document) is its own advance
-    (Pango's logical extents) at the size the font first meets it, as in WeasyPrint;
-    the adjustments make up the difference.
+    A glyph's PDF width (``widths``, one per font in a document) is its advance in the
+    font's own units, scaled to 1000 an em (not at the size the font first meets it, as
+    WeasyPrint does: fonts merged from several chunks keep every chunk's widths); the
+    adjustments make up the difference to where Pango put the next glyph.
     """
     size = shaped.size
-    hb_font = face.font(scale_of(size))
     from_units = 1 / PANGO_SCALE
     string = "<"
     for glyph, width, x_offset in zip(shaped.glyphs, shaped.widths, shaped.offsets, strict=True):
@@ -139,8 +143,8 @@ def tj(face: FontFace, shaped: Shaped, widths: dict[int, int]) -> str:
         string += f"{glyph:04x}"
         logical = widths.get(glyph)
         if logical is None:
-            advance = hb_font.get_glyph_h_advance(glyph)
-            logical = widths[glyph] = round(advance * 1000 * from_units / size)
+            advance = face.font(face.upem).get_glyph_h_advance(glyph)
+            logical = widths[glyph] = round(advance * 1000 / face.upem)
         kerning = logical + offset - width * 1000 * from_units / size
         if kerning:
             string += f">{int(kerning)}<"

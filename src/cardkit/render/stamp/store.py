@@ -13,9 +13,10 @@ prints exactly what a fresh one would (same bytes):
 
 * its name is a hash of the HTML of the face less the officer's values, the stylesheet
   and document around it, the generation's settings, the folders files may be read from
-  (``stamp._look``), and of the environment: cardkit's and the layout libraries'
-  versions, the font folders and fontconfig's configuration (their modification times:
-  installing or removing a font changes them) and the system's shared libraries
+  (``stamp._look``), and of the environment: cardkit's code and the layout libraries'
+  versions, the font folders and fontconfig's configuration (every folder's and file's
+  size, time and inode: installing, removing or replacing a font changes them), the
+  versions of Pango, HarfBuzz and fontconfig, and the system's shared libraries
   (``/etc/ld.so.cache``, rewritten whenever a library is installed or upgraded);
 * it lists every file its layout read (images, ``@font-face`` fonts) with size,
   modification time and inode; one that differs and the entry is not used;
@@ -35,6 +36,7 @@ import pickle
 from pathlib import Path
 from typing import Any
 
+from ...limits import LimitExceeded
 from ..fontcache import cache_root
 from . import shaping
 
@@ -65,23 +67,60 @@ def environment() -> str:
             parts.append(f"{name} {metadata.version(name)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{name} -")
-    for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT", "XDG_DATA_HOME",
-                 "XDG_CONFIG_HOME", "PANGOCAIRO_BACKEND", "LANG", "LC_ALL", "LC_CTYPE"):
+    parts += _native_versions()
+    for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT", "FC_LANG",
+                 "XDG_DATA_HOME", "XDG_CONFIG_HOME", "PANGOCAIRO_BACKEND", "LD_LIBRARY_PATH",
+                 "LANG", "LC_ALL", "LC_CTYPE"):
         parts.append(f"{name}={os.environ.get(name, '')}")
     home = os.environ.get("HOME", "")
     data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local/share")
     config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
     folders = [*FONT_FOLDERS, *(os.path.join(home, f) for f in USER_FONT_FOLDERS if home),
                os.path.join(data_home, "fonts"), os.path.join(config_home, "fontconfig")]
-    for base in dict.fromkeys(folders):
-        for path, _dirs, files in os.walk(base):
+    for base in dict.fromkeys(folders):  # every folder and file: a font copied over in place too
+        for path, dirs, files in os.walk(base):
+            dirs.sort()
             parts.append(f"{path} {_mtime(path)}")
-            if base.endswith(("fonts", "fontconfig")) and "conf" in path + "".join(files):
-                parts += [f"{path}/{f} {_mtime(os.path.join(path, f))}" for f in sorted(files)
-                          if f.endswith(".conf")]
+            parts += [f"{path}/{name} {_stat(os.path.join(path, name))}" for name in sorted(files)]
     parts.append(f"/etc/ld.so.cache {_mtime('/etc/ld.so.cache')}")
+    # cardkit's own code (an editable install keeps its version while the code changes)
+    package = Path(__file__).resolve().parents[2]
+    code = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        code.update(path.read_bytes())
+    parts.append(f"code {code.hexdigest()}")
     _ENVIRONMENT["hash"] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return _ENVIRONMENT["hash"]
+
+
+def _native_versions() -> list[str]:
+    """The versions of the C libraries WeasyPrint lays out with, as the loader finds them
+    (without importing WeasyPrint, half a second)."""
+    import ctypes
+
+    found = []
+    for library, function in (("libpango-1.0.so.0", "pango_version_string"),
+                              ("libharfbuzz.so.0", "hb_version_string"),
+                              ("libfontconfig.so.1", "FcGetVersion")):
+        try:
+            call = getattr(ctypes.CDLL(library), function)
+            if function == "FcGetVersion":
+                call.restype = ctypes.c_int
+                found.append(f"{library} {call()}")
+            else:
+                call.restype = ctypes.c_char_p
+                found.append(f"{library} {call().decode()}")
+        except (OSError, AttributeError):
+            found.append(f"{library} -")
+    return found
+
+
+def _stat(path: str) -> tuple[int, int, int]:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return (0, 0, 0)
+    return (found.st_size, found.st_mtime_ns, found.st_ino)
 
 
 def _mtime(path: str) -> int:
@@ -97,6 +136,8 @@ class Store:
 
     def __init__(self, look: str) -> None:
         self.root = folder()
+        if self.root is not None and not _safe_folder(self.root):
+            self.root = None
         self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
 
     def _path(self, kind: str, key: str) -> Path:
@@ -120,6 +161,8 @@ class Store:
                     shaping.FONT_FACES[font_key] = shaping.FontFace(
                         key=font_key, data=data, index=index, family=family)
             return True, pickle.loads(entry["value"])
+        except LimitExceeded:  # the chunk's time or memory cap: the job's end, not a miss
+            raise
         except Exception:  # noqa: BLE001 (a damaged or foreign entry is a miss)
             return False, None
 
@@ -160,7 +203,6 @@ class Store:
         """Keep ``value``, made from ``files`` (path -> size, mtime, inode) and ``fonts``."""
         if self.root is None:
             return
-        from ...errors import CardkitError
         from ...outputs import write_file
 
         try:
@@ -172,7 +214,9 @@ class Store:
             entry = {"value": pickle.dumps(value), "files": dict(files), "fonts": entry_fonts}
             _folder(path.parent)
             write_file(path, pickle.dumps(entry))
-        except (OSError, CardkitError, pickle.PicklingError):
+        except LimitExceeded:
+            raise
+        except Exception:  # noqa: BLE001 (a full disk, a read-only folder, what will not pickle)
             pass
 
 
@@ -223,16 +267,38 @@ def _folder(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
+def _safe_folder(path: Path) -> bool:
+    """Entries are pickles: the folder must be the user's own, a real folder (no symlink)
+    nobody else may write to, or none of it is used. Missing is fine (made 0700)."""
+    import stat
+
+    for place in (path, *(path / kind for kind in ("plate", "page", "plan", "fonts"))):
+        try:
+            found = os.lstat(place)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+        if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.getuid() \
+                or found.st_mode & 0o022:
+            return False
+    return True
+
+
 def _own(path: Path) -> bytes | None:
-    """The file's bytes when it is this user's own, else None (entries are pickles: one
-    somebody else could have written is never read)."""
+    """The file's bytes when it is a regular file of this user's own (not a symlink), else
+    None: an entry somebody else could have written is never read."""
+    import stat
+
     try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_uid != os.getuid():
-                return None
-            return handle.read()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
+    with open(descriptor, "rb") as handle:
+        found = os.fstat(handle.fileno())
+        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.getuid():
+            return None
+        return handle.read()
 
 
 def _load(path: Path) -> dict | None:

@@ -240,8 +240,14 @@ def face_of_cid_font(obj: Any, by_name: dict[str, str]) -> str | None:
 
 
 def faces_by_name() -> dict[str, str]:
-    """``pdf_font_name`` -> face key, for the faces known here."""
-    return {pdf_font_name(f.key): f.key for f in _faces()}
+    """``pdf_font_name`` -> face key, for the plain faces known here (``FontFace.plain``).
+    A name that is empty or that two faces share (``黑体`` and ``宋体`` both lose every
+    letter) names no face: such fonts keep their own file."""
+    names: dict[str, list[str]] = {}
+    for face in _faces():
+        names.setdefault(pdf_font_name(face.key), []).append(face.key if face.plain else "")
+    return {name: keys[0] for name, keys in names.items()
+            if re.search(r"[A-Za-z]", name) and len(keys) == 1 and keys[0]}
 
 
 def font_name(key: str) -> str:
