@@ -32,6 +32,13 @@ NOT_READ = N_("a template the plate reader does not reproduce")
 PROBLEMS = N_("preflight problems, reported as before")
 QR_CODE = N_("a QR code that does not read from its own matrix")
 TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
+FEW = N_("fewer officers than a plate pays for share it in their chunk")
+# Officers of one chunk on one plate before it is laid out and stamped. Counted in the chunk,
+# never from what the cache holds, so the bytes of a job do not depend on the cache. Two,
+# not more: ten officers of three units are stamped, but a template that leaves an officer's
+# own text in the plate (every officer a plate of their own) is laid out, not a plate
+# (five WeasyPrint pages and a cache entry) per officer.
+MIN_SHARE = 2
 
 PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
 SAMPLE_DPI = 200  # the sampled decode-back, as preflight's
@@ -384,7 +391,9 @@ def _planned(job: Any, renderer: Any, html: str) -> str:
         plans[key] = plan
         return listfit.plan(renderer, html, key)
     html = listfit.plan(renderer, html, key)
-    _store(job).put("plan", name, plans[key], renderer.files_read)
+    face = plates.cut(html)
+    if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
+        _store(job).put("plan", name, plans[key], renderer.files_read)
     return html
 
 
@@ -415,6 +424,7 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
     planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
     rest = []
     cut_faces = []
+    shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     for officer in officers:
         qr = renderer.qr_for(officer)
         sides = []
@@ -422,7 +432,10 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
             html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
             if listfit.has_lists(html):  # tip lists in columns, as the full path plans them
                 html = _planned(job, renderer, html)
-            sides.append((side, html, plates.cut(html)))
+            face = plates.cut(html)
+            sides.append((side, html, face))
+            if face is not None and (face.fields or face.qr_svg):
+                shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
         cut_faces.append((officer, qr, sides))
     for officer, qr, sides in cut_faces:
         faces: list[tuple[str, Any]] = []
@@ -440,6 +453,9 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
                     break
                 faces.append((side, ("page", key, page)))
                 continue
+            if shared[face.skeleton] < MIN_SHARE:
+                why = FEW
+                break
             plate = _plate(job, renderer, face, officer, qr)
             if isinstance(plate, str):
                 why = plate

@@ -225,8 +225,9 @@ def job_fonts(glyphs: dict[str, set[int]]) -> tuple[dict[str, str], Any]:
 
 
 def face_of_cid_font(obj: Any, by_name: dict[str, str]) -> str | None:
-    """The face key of a CID font whose glyph ids are the face's own (``Identity``) and whose
-    descriptor lists no glyphs (``CIDSet``): such fonts may share one file per face."""
+    """The face key of a CID font whose glyph ids are the face's own (``Identity``), whose
+    ``/W`` lists every glyph it uses and whose descriptor lists none (``CIDSet``): such fonts
+    may share one file per face."""
     import pikepdf
 
     if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font" \
@@ -234,8 +235,8 @@ def face_of_cid_font(obj: Any, by_name: dict[str, str]) -> str | None:
             or obj.get("/CIDToGIDMap") != "/Identity":
         return None
     descriptor = obj.get("/FontDescriptor")
-    if descriptor is None or "/CIDSet" in descriptor:
-        return None
+    if descriptor is None or "/CIDSet" in descriptor or not obj.get("/W"):
+        return None  # no /W: the glyphs it uses are not listed, it keeps its own file
     return by_name.get(str(descriptor.get("/FontName", "")).partition("+")[2])
 
 
