@@ -12,6 +12,7 @@ from . import yamlio
 from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
 from .i18n import _, ngettext
+from .jobstate import new_job
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
@@ -276,6 +277,9 @@ class PrintOptions:
     """Seconds a chunk of officers may take to render (default: cardkit.yaml ``limits:``, 600)."""
     memory_limit: float | None = None
     """MiB rendering a chunk may grow a process by (default: ``limits:``, 4096)."""
+    lang: str | None = None
+    """Language of the job's messages, ``en`` or ``zh`` (None: the calling thread's, which the
+    CLI sets from ``--lang`` or the locale). Two jobs on two threads may speak two languages."""
 
 
 @dataclass
@@ -318,6 +322,25 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     of more than ``PART`` officers written to a file is printed part by part (memory
     stays that of one part) and the parts merged on disk.
     """
+    with new_job(), _speaking(options.lang):
+        return _print_job(project, options)
+
+
+def _speaking(lang: str | None):
+    """The job's language, for this context only (``i18n.using``); None keeps the caller's."""
+    import contextlib
+
+    from .i18n import LANGUAGES, using
+
+    if lang is None:
+        return contextlib.nullcontext()
+    if lang not in LANGUAGES:
+        raise UsageError(_("{value} is not one of {choices}").format(
+            value=f"lang {lang!r}", choices=", ".join(LANGUAGES)))
+    return using(lang)
+
+
+def _print_job(project: Project, options: PrintOptions) -> PrintResult:
     from . import report
     from .presets import resolve
 
@@ -335,9 +358,6 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
     _check_job_size(roster, options)
-    from .render import stamp
-
-    stamp.forget()  # plates are kept from part to part of one job, never between jobs
     if len(roster.officers) > PART and options.output is not None and str(options.output) != "-":
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:
@@ -609,13 +629,21 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     layout is resolved as print resolves it; only a CMYK job keeps its faces, to find RGB
     in the composed PDF as print does.
     """
+    options = options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
+    with new_job(), _speaking(options.lang):
+        return _check_job(project, options, jobs, progress, time_limit, memory_limit)
+
+
+def _check_job(project: Project, options: PrintOptions, jobs: int | None,
+               progress: Callable[[int, int], None] | None, time_limit: float | None,
+               memory_limit: float | None) -> list[Diagnostic]:
     from . import limits
     from .preflight import check_faces
     from .presets import resolve
     from .render import batch
     from .render.faces import SIDES
 
-    options = resolve(project, options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet))
+    options = resolve(project, options)
     _check_options(options)
     try:
         gen, adapted = job_generation(project, options)

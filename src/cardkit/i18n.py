@@ -33,10 +33,12 @@ How to write a message:
 
 from __future__ import annotations
 
+import functools
 import gettext as _gettext
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 DOMAIN = "cardkit"
@@ -44,7 +46,10 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = {"en": None, "zh": "zh_CN"}  # --lang value -> catalogue (None: the source text)
 ENV_VARS = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
-_state: dict[str, object] = {"lang": "en", "translation": _gettext.NullTranslations()}
+# The language is the calling context's (a thread's, or a job's): two jobs on two threads
+# may speak Chinese and English at once. A new thread starts in English.
+_LANGUAGE: ContextVar[tuple[str, _gettext.NullTranslations]] = ContextVar(
+    "cardkit_language", default=("en", _gettext.NullTranslations()))
 
 
 def _(message: str) -> str:
@@ -54,12 +59,12 @@ def _(message: str) -> str:
     """
     if not message:
         return message
-    return _state["translation"].gettext(message)  # type: ignore[union-attr]
+    return _LANGUAGE.get()[1].gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of ``singular``/``plural`` for the count ``n``, in the chosen language."""
-    return _state["translation"].ngettext(singular, plural, n)  # type: ignore[union-attr]
+    return _LANGUAGE.get()[1].ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
@@ -74,7 +79,7 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
 
 def language() -> str:
     """The language chosen for this run: ``en`` or ``zh``."""
-    return str(_state["lang"])
+    return _LANGUAGE.get()[0]
 
 
 def detect(environ: Mapping[str, str] | None = None) -> str:
@@ -99,28 +104,33 @@ def detect(environ: Mapping[str, str] | None = None) -> str:
 
 
 def set_language(lang: str) -> None:
-    """Use ``lang`` (``en`` or ``zh``) for every message from now on."""
+    """Use ``lang`` (``en`` or ``zh``) for every message of this context (thread) from now on."""
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}")
+    _LANGUAGE.set((lang, _translation(lang)))
+    _hook_click()
+
+
+@functools.cache
+def _translation(lang: str) -> _gettext.NullTranslations:
+    """The catalogue of ``lang``, read once (it never changes while cardkit runs)."""
     catalogue = LANGUAGES[lang]
     if catalogue is None:
-        translation: _gettext.NullTranslations = _gettext.NullTranslations()
-    else:
-        translation = _gettext.translation(DOMAIN, LOCALE_DIR, languages=[catalogue], fallback=True)
-    _state["lang"] = lang
-    _state["translation"] = translation
-    _hook_click()
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[catalogue], fallback=True)
 
 
 @contextmanager
 def using(lang: str) -> Iterator[None]:
-    """Speak ``lang`` inside the ``with`` block (a Chinese document from an English run)."""
-    previous = language()
-    set_language(lang)
+    """Speak ``lang`` inside the ``with`` block, in this context only (a Chinese document from
+    an English run, or one job of a service speaking its user's language)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}")
+    token = _LANGUAGE.set((lang, _translation(lang)))
     try:
         yield
     finally:
-        set_language(previous)
+        _LANGUAGE.reset(token)
 
 
 def setup(argv: list[str] | None = None, environ: Mapping[str, str] | None = None) -> str:

@@ -37,11 +37,11 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CardkitError, ExitStatus, UsageError
 from .i18n import _
+from .jobstate import Input, current, reset
 
 STDOUT = "-"
 Content = bytes | Callable[[object], None]  # the bytes, or a function writing to a binary handle
@@ -60,20 +60,14 @@ class OutputError(CardkitError):
 
 # --- which files the job reads -------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Input:
-    what: str  # "the roster", "a generation file", ...
-    shown: str  # the path as the user gave it
-    real: str
-    ident: tuple[int, int] | None
-
-
-_INPUTS: dict[str, _Input] = {}
+def _inputs() -> dict[str, Input]:
+    """The running job's record of the files it reads (``jobstate``)."""
+    return current().inputs
 
 
 def forget_inputs() -> None:
-    """Start a new job: no input known yet."""
-    _INPUTS.clear()
+    """Start a new command: no input known yet."""
+    reset()
 
 
 def protect(paths: Iterable[str | Path | None], what: str) -> None:
@@ -87,7 +81,7 @@ def protect(paths: Iterable[str | Path | None], what: str) -> None:
             ident = (info.st_dev, info.st_ino) if stat.S_ISREG(info.st_mode) else None
         except OSError:
             ident = None
-        _INPUTS.setdefault(real, _Input(what, _as_shown(path), real, ident))
+        _inputs().setdefault(real, Input(what, _as_shown(path), real, ident))
 
 
 def _as_shown(path: str | Path) -> str:
@@ -114,16 +108,17 @@ def protect_project(project, roster: str | Path | None = None) -> None:
         protect([roster], _("the roster"))
 
 
-def _input_named(target: str | Path) -> _Input | None:
+def _input_named(target: str | Path) -> Input | None:
     real = os.path.realpath(target)
-    if real in _INPUTS:
-        return _INPUTS[real]
+    inputs = _inputs()
+    if real in inputs:
+        return inputs[real]
     try:
         info = os.stat(real)
     except OSError:
         return None
     ident = (info.st_dev, info.st_ino)
-    return next((i for i in _INPUTS.values() if i.ident == ident), None)
+    return next((i for i in inputs.values() if i.ident == ident), None)
 
 
 def check_target(target: str | Path | None, option: str = "-o",
@@ -165,7 +160,7 @@ def check_target(target: str | Path | None, option: str = "-o",
                                      other=other))
 
 
-def _stdout_input() -> _Input | None:
+def _stdout_input() -> Input | None:
     """The input of the job that standard output is open on, if it is one (same device/inode)."""
     try:
         info = os.fstat(sys.stdout.fileno())
@@ -174,7 +169,7 @@ def _stdout_input() -> _Input | None:
     if not stat.S_ISREG(info.st_mode):
         return None
     ident = (info.st_dev, info.st_ino)
-    return next((i for i in _INPUTS.values() if i.ident == ident), None)
+    return next((i for i in _inputs().values() if i.ident == ident), None)
 
 
 def _same_file(a: str | Path, b: str | Path) -> bool:

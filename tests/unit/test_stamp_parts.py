@@ -139,11 +139,16 @@ def test_fonts_share_a_file_only_under_a_name_that_is_theirs_alone(monkeypatch):
     def faces(*keys):
         return {key: shaping.FontFace(key=key, data=data, index=0, family=key) for key in keys}
 
-    monkeypatch.setattr(shaping, "FONT_FACES", faces("黑体", "Station Sans Bold"))
-    assert writer.faces_by_name() == {"Station-Sans-Bold": "Station Sans Bold"}
-    monkeypatch.setattr(shaping, "FONT_FACES", faces("黑体 Bold", "宋体 Bold"))
-    assert writer.faces_by_name() == {}  # both are "-Bold"
-    plain = faces("Station Sans")
-    plain["Station Sans"].plain = False  # a variable or colour font: WeasyPrint changes it
-    monkeypatch.setattr(shaping, "FONT_FACES", plain)
-    assert writer.faces_by_name() == {}
+    from cardkit.jobstate import new_job
+
+    with new_job() as job:
+        job.fonts.update(faces("黑体", "Station Sans Bold"))
+        assert writer.faces_by_name() == {"Station-Sans-Bold": "Station Sans Bold"}
+    with new_job() as job:
+        job.fonts.update(faces("黑体 Bold", "宋体 Bold"))
+        assert writer.faces_by_name() == {}  # both are "-Bold"
+    with new_job() as job:
+        plain = faces("Station Sans")
+        plain["Station Sans"].plain = False  # a variable or colour font: WeasyPrint changes it
+        job.fonts.update(plain)
+        assert writer.faces_by_name() == {}

@@ -60,7 +60,23 @@ class _Job:
     limits: object = None  # limits.Limits: time and memory cap of each chunk
 
 
-_JOB: _Job | None = None  # set before the workers fork; they read it instead of pickles
+# In a worker process only: the one job it works for, handed over by the fork (never pickled;
+# see ``_worker_started``). The parent never sets it: its jobs pass themselves along.
+_WORKER_JOB: list[_Job] = []
+
+# Worker processes are forked, explicitly (Python 3.14 changes the default start method):
+# a fork starts at once with the job's designs, fonts and plates in memory, and shares them
+# with the parent page by page. Forking is safe only from a process with one thread, so a
+# job started while other threads run (a web service's, say) lays its chunks out in its own
+# thread instead: the bytes are the same either way.
+START_METHOD = "fork"
+
+
+def can_fork() -> bool:
+    """Whether worker processes may be forked now: only while this process has one thread."""
+    import threading
+
+    return threading.active_count() == 1
 
 
 def default_jobs() -> int:
@@ -81,7 +97,7 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     found, so memory does not grow with the roster; the FaceSet returned is then empty.
     ``limits`` (limits.Limits) caps the time and memory of each chunk.
     """
-    global _JOB
+    from ..jobstate import current
     from .faces import FaceSet
 
     chunk = chunk or CHUNK
@@ -94,6 +110,8 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     starts = list(range(0, len(officers), chunk)) or [0]
     spans = [(s, min(s + chunk, len(officers))) for s in starts]
     jobs = max(1, min(jobs or default_jobs(), len(spans)))
+    if not can_fork():
+        jobs = 1
     results: list[ChunkResult] = []
     done = 0
 
@@ -110,22 +128,18 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
             progress(done, len(officers))
 
     if jobs == 1:
-        _JOB = job
-        try:
-            for start, stop in spans:
-                collect(_render_chunk((start, stop)), stop)
-        finally:
-            _JOB = None
+        for start, stop in spans:
+            collect(_render_chunk_of(job, (start, stop)), stop)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        _JOB = job
         pool = None
         try:
-            context = multiprocessing.get_context("fork")
+            context = multiprocessing.get_context(START_METHOD)
             pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                       initializer=_worker_started, initargs=(os.getpid(),))
+                                       initializer=_worker_started,
+                                       initargs=(os.getpid(), job, current()))
             for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
                 collect(result, stop)
             pool.shutdown()
@@ -133,8 +147,6 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
             if pool is not None:
                 _stop_workers(pool)
             raise
-        finally:
-            _JOB = None
     if not keep_faces:
         problems = sorted({p for result in results for p in result.problems})
         return FaceSet(pdf=b"", faces=[], index={}), problems
@@ -148,9 +160,16 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     return faces, problems
 
 
-def _worker_started(parent: int) -> None:
-    """In each worker: die with the parent (even on ``kill -9``), leave Ctrl-C to the parent."""
+def _worker_started(parent: int, job: _Job, state: object) -> None:
+    """In each worker: work for ``job`` with its state (both came with the fork), die with the
+    parent (even on ``kill -9``), leave Ctrl-C to the parent."""
     import signal
+
+    from ..jobstate import JobState, adopt
+
+    assert isinstance(state, JobState)
+    adopt(state)
+    _WORKER_JOB[:] = [job]
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the pool on Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's unwinding handler
@@ -205,14 +224,16 @@ def _stop_workers(pool) -> None:
 
 
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
-    """Worker: lay out and preflight the officers ``span`` of the job."""
+    """In a worker process: the chunk ``span`` of the job the worker was started for."""
+    return _render_chunk_of(_WORKER_JOB[0], span)
+
+
+def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
+    """Lay out and preflight the officers ``span`` of ``job``."""
     from ..i18n import _
     from ..limits import capped
-    from .faces import FaceRenderer, face_key
-
-    job = _JOB
-    assert job is not None
     from . import stamp
+    from .faces import FaceRenderer, face_key
 
     start, stop = span
     what = _("rendering officers {first} to {last}").format(first=start + 1, last=stop)

@@ -75,16 +75,20 @@ def _cache(job: Any) -> _Cache:
 # job rather than once per worker and part. Plates do not depend on the officer they were
 # read with, so the output does not change.
 
-KEPT: dict[str, _Cache] = {}  # in the parent: by the look of the job (``_look``)
-_SENT: dict[str, Any] = {"pid": None}  # in a worker: what it inherited or already sent
+def _kept() -> dict[str, _Cache]:
+    """In the parent: the job's plates so far (``jobstate``: kept from part to part of the job
+    and dropped with it; a template or asset may be edited between jobs), by the look of the
+    job (``_look``)."""
+    from ...jobstate import current
+
+    return current().kept
 
 
-def forget() -> None:
-    """A new job: plates are kept from part to part of one job, never between jobs (a
-    template or asset may have been edited in between)."""
-    KEPT.clear()
-    _SENT["pid"] = None
-    writer.JOB_FONTS.clear()
+def _sent() -> dict[str, Any]:
+    """In a worker: what it inherited from the job or already sent back."""
+    from ...jobstate import current
+
+    return current().sent
 
 
 def _look(job: Any) -> str:
@@ -105,7 +109,7 @@ def prepare(job: Any) -> None:
     if job.renderer is None:
         job.renderer = FaceRenderer(job.project, job.gen)
     look = _look(job)
-    kept = KEPT.setdefault(look, _Cache())
+    kept = _kept().setdefault(look, _Cache())
     job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
     job.stamp_store = store.Store(look)
 
@@ -118,8 +122,9 @@ def _store(job: Any) -> store.Store:
 
 def _inherited(cache: _Cache) -> None:
     """At a chunk's start: after a fork, everything there is came from the parent."""
-    if _SENT["pid"] != os.getpid():
-        _SENT.update(pid=os.getpid(), fonts=set(shaping.FONT_FACES), plates=set(cache.plates),
+    sent = _sent()
+    if sent.get("pid") != os.getpid():
+        sent.update(pid=os.getpid(), fonts=set(shaping.font_faces()), plates=set(cache.plates),
                      pages=set(cache.pages))
 
 
@@ -127,13 +132,14 @@ def _shared(cache: _Cache) -> dict[str, Any]:
     """What this worker made that its parent does not have yet."""
     import pickle
 
-    fonts = {k: (f.data, f.index, f.family) for k, f in shaping.FONT_FACES.items()
-             if k not in _SENT["fonts"]}
-    made = {k: v for k, v in cache.plates.items() if k not in _SENT["plates"]}
-    pages = {k: v for k, v in cache.pages.items() if k not in _SENT["pages"]}
-    _SENT["fonts"].update(fonts)
-    _SENT["plates"].update(made)
-    _SENT["pages"].update(pages)
+    sent = _sent()
+    fonts = {k: (f.data, f.index, f.family) for k, f in shaping.font_faces().items()
+             if k not in sent["fonts"]}
+    made = {k: v for k, v in cache.plates.items() if k not in sent["plates"]}
+    pages = {k: v for k, v in cache.pages.items() if k not in sent["pages"]}
+    sent["fonts"].update(fonts)
+    sent["plates"].update(made)
+    sent["pages"].update(pages)
     if not (fonts or made or pages):
         return {}
     return {"fonts": fonts, "plates": pickle.dumps(made), "pages": pages}
@@ -146,10 +152,10 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
     if not shared:
         return
     for key, (data, index, family) in shared["fonts"].items():
-        if key not in shaping.FONT_FACES:
-            shaping.FONT_FACES[key] = shaping.FontFace(key=key, data=data, index=index,
+        if key not in shaping.font_faces():
+            shaping.font_faces()[key] = shaping.FontFace(key=key, data=data, index=index,
                                                        family=family)
-    kept = KEPT.setdefault(_look(job), _Cache())
+    kept = _kept().setdefault(_look(job), _Cache())
     kept.plates.update(pickle.loads(shared["plates"]))
     kept.pages.update(shared["pages"])
 
@@ -225,7 +231,7 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         document = plate.__dict__.pop("document")
         # the first officer's full preflight on page A, QR code (size, contrast, decode-back)
         # included: anything wrong and the plate is not used with these values
-        side = "front" if "qr" in job.gen.shows("front") else "back"
+        side = job.gen.qr_side or "front"
         problems = _problems(job, [officer], document, plate.checked,
                              index={(officer.id, side): 0},
                              qr_codes={officer.id: qr} if with_code else {})
@@ -324,7 +330,7 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
     for officer, _faces, qr in planned:
         if qr is None:
             continue
-        side = "front" if "qr" in gen.shows("front") else "back"
+        side = gen.qr_side or "front"
         document = pdfium.PdfDocument(pdf)
         try:
             page = document[index[(officer.id, side)]]
@@ -425,8 +431,9 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
     rest = []
     cut_faces = []
     shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
+    qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
     for officer in officers:
-        qr = renderer.qr_for(officer)
+        qr = renderer.qr_for(officer) if qr_printed else None
         sides = []
         for side in job.sides:  # the code's outline only: its modules are stamped
             html = renderer.face_html(officer, side, _Outline(qr) if qr else None)

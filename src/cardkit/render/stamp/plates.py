@@ -131,22 +131,22 @@ class Plate:
     qr_quiet: int = 4
 
 
-FONT_FACES = shaping.FONT_FACES
-
-
 def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
     from weasyprint.text.ffi import ffi, harfbuzz, pango
     from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
 
     _hash, description, size = get_pango_font_key(pango_font)
     key = ffi.string(pango.pango_font_description_to_string(description)).decode()
-    face = FONT_FACES.get(key)
+    hb_face = get_pango_font_hb_face(pango_font)
+    data = get_hb_object_data(hb_face)
+    index = harfbuzz.hb_face_get_index(hb_face)
+    fonts = shaping.font_faces()
+    face = fonts.get(key)
     if face is None:
-        hb_face = get_pango_font_hb_face(pango_font)
         family = ffi.string(pango.pango_font_description_get_family(description)).decode()
-        face = FONT_FACES[key] = shaping.FontFace(
-            key=key, data=get_hb_object_data(hb_face), index=harfbuzz.hb_face_get_index(hb_face),
-            family=family)
+        face = fonts[key] = shaping.FontFace(key=key, data=data, index=index, family=family)
+    elif face.data != data or face.index != index:  # one name, two files: not ours to tell apart
+        raise Refused(f"two font files are both called {key}")
     return face, size
 
 

@@ -71,11 +71,16 @@ class Shaped:
         return sum(self.widths) / PANGO_SCALE + self.letter_spacing
 
 
-FONT_FACES: dict[str, FontFace] = {}  # by Pango's description: one copy per worker
+def font_faces() -> dict[str, FontFace]:
+    """The running job's font faces, by Pango's description (``jobstate``): two jobs, or two
+    designs that give one family name to two files, never share a face."""
+    from ...jobstate import current
+
+    return current().fonts
 
 
 def _font_face(key: str) -> FontFace:
-    return FONT_FACES[key]
+    return font_faces()[key]
 
 
 def scale_of(size: float) -> int:

@@ -154,11 +154,11 @@ class Store:
             if entry is None or not all(_same(path, stat) for path, stat in entry["files"].items()):
                 return False, None
             for font_key, (where, index, family) in entry["fonts"].items():
-                if font_key not in shaping.FONT_FACES:
+                if font_key not in shaping.font_faces():
                     data = self._font_data(where)
                     if data is None:
                         return False, None
-                    shaping.FONT_FACES[font_key] = shaping.FontFace(
+                    shaping.font_faces()[font_key] = shaping.FontFace(
                         key=font_key, data=data, index=index, family=family)
             return True, pickle.loads(entry["value"])
         except LimitExceeded:  # the chunk's time or memory cap: the job's end, not a miss

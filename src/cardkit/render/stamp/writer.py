@@ -173,14 +173,13 @@ class Writer:
 
 FontInfo = dict[str, tuple[str, dict[int, str], dict[int, int]]]  # BaseFont -> key, glyphs, widths
 
-# In the parent, for one job: every stamped font its chunks and parts embed. The parts of a
-# big job are concatenated by ``batch.merged``, which puts one font per face in place of them
-# all (``job_fonts``). ``stamp.forget`` empties it when a job starts.
-JOB_FONTS: FontInfo = {}
-
-
 def remember(info: FontInfo) -> None:
-    JOB_FONTS.update(info)
+    """In the parent: every stamped font the job's chunks and parts embed (``jobstate``).
+    The parts of a big job are concatenated by ``batch.merged``, which puts one font per face
+    in place of them all (``job_fonts``)."""
+    from ...jobstate import current
+
+    current().face_fonts.update(info)
 
 
 def _union(infos: list[FontInfo]) -> tuple[dict[str, str], dict[str, dict[int, str]],
@@ -209,7 +208,9 @@ def job_fonts(glyphs: dict[str, set[int]]) -> tuple[dict[str, str], Any]:
     stamped font drawing from it in ``Root.CardkitFonts`` (the caller copies what it uses)."""
     import pikepdf
 
-    by_base, used, widths = _union([JOB_FONTS])
+    from ...jobstate import current
+
+    by_base, used, widths = _union([current().face_fonts])
     faces = {f.key: f for f in _faces()}
     pdf = pikepdf.Pdf.new()
     files, fonts = pikepdf.Dictionary(), pikepdf.Dictionary()
@@ -375,7 +376,7 @@ def share_font_files(pdf: Any) -> None:
 
 
 def _faces():
-    return shaping.FONT_FACES.values()
+    return shaping.font_faces().values()
 
 
 def subset(face: shaping.FontFace, glyphs: set[int]) -> bytes:

@@ -1,0 +1,87 @@
+"""One job, one state: everything a job computes lives in one object made per call.
+
+A job (``api.print_cards``, ``api.check``, a preview) runs inside :func:`new_job`,
+which makes a fresh :class:`JobState` and makes it the *current* one for the calling
+thread only (a :class:`contextvars.ContextVar`). The stages find it with
+:func:`current`; when the call returns, the state is dropped. So two jobs on two
+threads of one process never see each other's plates, fonts or inputs, and a job
+never sees what an earlier job in the same process left behind.
+
+Worker processes are forked by the job that owns them and start with a copy of
+its state (``render.batch``): they belong to that one job.
+
+What is kept across jobs on purpose is keyed by content and bounded: the plate
+store on disk (``render.stamp.store``) and the glyph check's character maps.
+Nothing mutable that belongs to a job stays at module level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Input:
+    """A file the job reads: no output may name it."""
+
+    what: str  # "the roster", "a generation file", ...
+    shown: str  # the path as the user gave it
+    real: str
+    ident: tuple[int, int] | None  # (device, inode) of a regular file
+
+
+@dataclass
+class JobState:
+    """What one job has read and made. Made per call by :func:`new_job`, never shared."""
+
+    inputs: dict[str, Input] = field(default_factory=dict)
+    """The record of the files the job reads, by real path (``outputs.protect``)."""
+    layout_files: dict[str, str] = field(default_factory=dict)
+    """Files the layouts read (stylesheets, ``@import``s, fonts, images), by real path, with
+    the SHA-256 of their bytes: sent back by the workers, kept in the ledger so that a change
+    to any of them makes ``--changed-since`` print every officer again."""
+    fonts: dict[str, Any] = field(default_factory=dict)
+    """The stamper's font faces (``render.stamp.shaping.FontFace``) by Pango's description."""
+    kept: dict[str, Any] = field(default_factory=dict)
+    """Plates and whole faces kept from part to part of the job (``render.stamp``)."""
+    sent: dict[str, Any] = field(default_factory=dict)
+    """In a worker process: what it inherited from the job or already sent back."""
+    face_fonts: dict[str, Any] = field(default_factory=dict)
+    """The stamped fonts of every part, for one font per face (``render.stamp.writer``)."""
+
+
+_CURRENT: ContextVar[JobState | None] = ContextVar("cardkit_job", default=None)
+
+
+def current() -> JobState:
+    """The running job's state; outside any job, a state of the calling context's own."""
+    state = _CURRENT.get()
+    if state is None:
+        state = JobState()
+        _CURRENT.set(state)
+    return state
+
+
+@contextmanager
+def new_job() -> Iterator[JobState]:
+    """Run a job with a state of its own, dropped when the block ends."""
+    state = JobState()
+    token = _CURRENT.set(state)
+    try:
+        yield state
+    finally:
+        _CURRENT.reset(token)
+
+
+def adopt(state: JobState) -> None:
+    """In a worker process: the job's state is the one it was started with."""
+    _CURRENT.set(state)
+
+
+def reset() -> None:
+    """A new command in this context (the CLI's entry point): nothing known yet."""
+    _CURRENT.set(JobState())
