@@ -160,7 +160,7 @@ def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("CARDKIT_CACHE", raising=False)
     monkeypatch.setattr(store, "_INSTALLED", {})
-    monkeypatch.setattr(shaping, "FONT_FACES", {})
+    shaping.font_faces().clear()
     kept = store.Store("a look")
     monkeypatch.setattr(store, "_fontconfig_files", lambda: [str(font)])
     kept.put("plate", "installed", "plate A", {}, fonts=(face,))
@@ -169,11 +169,11 @@ def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
     kept.put("plate", "kept", "plate B", {}, fonts=(face,))
     assert len(list((tmp_path / "cache" / "cardkit" / "plates" / "fonts").iterdir())) == 1
     for key, value in (("installed", "plate A"), ("kept", "plate B")):
-        shaping.FONT_FACES.clear()
+        shaping.font_faces().clear()
         assert kept.get("plate", key) == (True, value)
-        assert shaping.FONT_FACES["Station Sans"].data == data
+        assert shaping.font_faces()["Station Sans"].data == data
     font.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # the installed file changes
     os.utime(font, ns=(0, font.stat().st_mtime_ns + 1_000_000_000))
-    shaping.FONT_FACES.clear()
+    shaping.font_faces().clear()
     assert kept.get("plate", "installed") == (False, None)
     assert kept.get("plate", "kept") == (True, "plate B")

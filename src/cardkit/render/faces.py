@@ -22,6 +22,7 @@ from ..i18n import _
 from ..model import Generation, Officer
 from ..project import Project
 from .qr import QrGraphic, largest_clear_mm, vector_qr
+from .stylesheets import officer_markers
 
 SIDES = ("front", "back")
 
@@ -55,6 +56,21 @@ class FaceRenderer:
         self.base_context = self._base_context()
         # every file a layout read (assets, fonts): path -> size, mtime, inode, for the plate store
         self.files_read: dict[str, tuple[int, int, int]] = {}
+        self._own_faces: bool | None = None
+
+    def own_faces(self) -> bool:
+        """Whether the design's stylesheets name the officer's id (``[data-officer=A2]``,
+        ``attr(data-officer)``): then every officer's face is their own, never shared with
+        another officer's nor stamped on a shared plate. Read once per renderer."""
+        if self._own_faces is None:
+            from ..design.fetcher import RootedFetcher
+            from .stylesheets import read
+
+            fetcher = RootedFetcher(list(self.project.allowed_roots()))
+            sheets = read(self.document_html([]), self.template_dirs[0].as_uri() + "/", fetcher)
+            self.files_read.update(fetcher.read)
+            self._own_faces = sheets.select_officers
+        return self._own_faces
 
     def _get(self, name: str) -> Any:
         import jinja2
@@ -132,7 +148,10 @@ class FaceRenderer:
             "qr": {"svg": Markup(qr.svg), "payload": qr.payload,
                    "module_mm": qr.module_mm} if qr else None,
         }
-        return _render_template(template, context)
+        html = _render_template(template, context)
+        if self.own_faces() or officer_markers(html):  # the face is this officer's alone
+            html = _DATA_OFFICER.sub(lambda m: f'{m[0]} data-own-face="{m[0][15:-1]}"', html, 1)
+        return html
 
     def document_html(self, faces: Sequence[str]) -> str:
         css = _render_template(self.stylesheet, self.base_context)

@@ -33,6 +33,7 @@ PROBLEMS = N_("preflight problems, reported as before")
 QR_CODE = N_("a QR code that does not read from its own matrix")
 TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
 FEW = N_("fewer officers than a plate pays for share it in their chunk")
+OWN_FACE = N_("the design's stylesheet names officers (data-officer): each card is its own")
 # Officers of one chunk on one plate before it is laid out and stamped. Counted in the chunk,
 # never from what the cache holds, so the bytes of a job do not depend on the cache. Two,
 # not more: ten officers of three units are stamped, but a template that leaves an officer's
@@ -40,6 +41,7 @@ FEW = N_("fewer officers than a plate pays for share it in their chunk")
 # (five WeasyPrint pages and a cache entry) per officer.
 MIN_SHARE = 2
 
+OWN_MARK = ' data-own-face="'  # render.faces marks a face that is one officer's alone
 PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
 SAMPLE_DPI = 200  # the sampled decode-back, as preflight's
 MAX_DIFFERING = 0.001  # share of pixels that may differ (anti-aliasing)
@@ -452,6 +454,9 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
         for side, html, face in sides if not why else ():
             if face is None:
                 why = NOT_READ
+                break
+            if OWN_MARK in html:
+                why = OWN_FACE
                 break
             if not face.fields and not face.qr_svg:
                 key, page = _page_only(job, renderer, html)

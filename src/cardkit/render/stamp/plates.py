@@ -33,6 +33,18 @@ SLOT = re.compile(r'<span(?P<pre>[^<>]*?) data-field="(?P<field>[^"<>]+)"(?P<pos
                   r'(?P<text>[^<>]*)</span>')
 QR_SVG = re.compile(r'<svg [^<>]*class="qr-code"[^<>]*>.*?</svg>', re.S)
 HOLE, QR_HOLE = "\x00", "\x01"
+# CSS that changes the characters drawn, or how they are shaped or set, at these values
+# only: the stamper shapes a field's own characters with the font's default features (and
+# Pango's no-ligature rule under letter-spacing), so under any other value the face is laid
+# out. A Han name looks the same under most of them, so the first officer alone cannot tell.
+_PLAIN_TEXT = {
+    "text_transform": "none", "font_variant_caps": "normal", "font_variant_east_asian": "normal",
+    "font_variant_ligatures": "normal", "font_variant_numeric": "normal",
+    "font_variant_position": "normal", "font_variant_alternates": "normal",
+    "font_feature_settings": "normal", "font_variation_settings": "normal",
+    "font_kerning": "auto", "font_language_override": "normal", "text_align_last": "auto",
+    "direction": "ltr",
+}
 EPSILON = 1e-6  # CSS px: WeasyPrint's positions are sums of the same floats
 MARGIN = 0.01  # CSS px kept free before the line's end (a value that just fits goes the full way)
 
@@ -90,7 +102,10 @@ def fill(face: Face, values: tuple[str, ...], qr_svg: str, hidden: bool) -> str:
 
 
 def empty_svg(svg: str) -> str:
-    """The QR's SVG element with nothing in it: same box, nothing drawn."""
+    """The QR's SVG element with nothing in it: same box, nothing drawn. Its viewBox is one
+    unit, not the code's modules: the plate (shared by officers whose codes have other
+    versions) must not keep the scale of the officer it was laid out with."""
+    svg = re.sub(r' viewBox="[^"]*"', ' viewBox="0 0 1 1"', svg, count=1)
     return re.sub(r">.*</svg>$", "></svg>", svg, flags=re.S)
 
 
@@ -251,6 +266,9 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
             raise Refused(f"{name}: word-spacing, decoration or a translucent colour")
         if style["color"].space not in ("srgb", "device-cmyk"):
             raise Refused(f"{name}: colour space {style['color'].space}")
+        changed = [prop for prop, plain in _PLAIN_TEXT.items() if style[prop] != plain]
+        if changed:  # the stamper shapes the field's own characters with the font's defaults
+            raise Refused(f"{name}: {changed[0].replace('_', '-')} {style[changed[0]]}")
         font, size, glyphs = _slot_font(box, name)
         families = style["font_family"]
         if not families or str(families[0]).lower() != font.family.lower():
@@ -276,6 +294,8 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
         lines.add(id(line))
         parent = _parent_of(page._page_box, box)
         while parent is not None and type(parent).__name__ == "InlineBox":
+            if parent.style["unicode_bidi"] != "normal" or parent.style["direction"] != "ltr":
+                raise Refused(f"{name}: unicode-bidi or direction on the slot")
             if len(parent.children) != 1:
                 raise Refused(f"{name}: the slot's span holds more than its text")
             skip.add(id(parent))

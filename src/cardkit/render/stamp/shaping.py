@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 PANGO_SCALE = 1024
+NO_LIGATURES = {"liga": False, "clig": False}  # what Pango sets when letter-spacing is not 0
 UNPLAIN_TABLES = {"fvar", "COLR", "CBDT", "sbix", "SVG "}
 
 
@@ -96,7 +97,9 @@ def shape(face: FontFace, text: str, size: float, letter_spacing: float, languag
     buf.guess_segment_properties()
     if language:
         buf.language = language.lower()
-    hb.shape(face.font(scale_of(size)), buf)
+    spacing = int(letter_spacing * PANGO_SCALE)
+    # Pango turns the ligatures off under letter-spacing ("Tiffany" keeps its two f's)
+    hb.shape(face.font(scale_of(size)), buf, NO_LIGATURES if spacing else {})
     infos, positions = buf.glyph_infos, buf.glyph_positions
     glyphs = [i.codepoint for i in infos]
     widths = [p.x_advance for p in positions]
@@ -110,7 +113,6 @@ def shape(face: FontFace, text: str, size: float, letter_spacing: float, languag
             continue
         end = ends[ends.index(start) + 1]
         texts.append(text[start:end])
-    spacing = int(letter_spacing * PANGO_SCALE)
     if spacing:
         # pango_glyph_item_letter_space: each cursor position (every character here: the
         # stamper only takes text without combining marks) is a cluster.
