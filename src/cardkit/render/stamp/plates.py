@@ -248,6 +248,24 @@ def _geometry(page_box: Any, skip: tuple[set[int], set[int]]) -> list[tuple]:
     return rows
 
 
+def _plain_style(name: str, box: Any, value: str) -> None:
+    """Refuse a slot whose style the stamper does not reproduce."""
+    style = box.style
+    if box.text != value:
+        raise Refused(f"{name}: the text drawn is not the field's (text-transform?)")
+    if style["visibility"] != "visible" and style["visibility"] != "hidden":
+        raise Refused(f"{name}: visibility {style['visibility']}")
+    decoration = style["text_decoration_line"]
+    if style["word_spacing"] or (decoration and decoration != "none") \
+            or style["color"].alpha != 1:
+        raise Refused(f"{name}: word-spacing, decoration or a translucent colour")
+    if style["color"].space not in ("srgb", "device-cmyk"):
+        raise Refused(f"{name}: colour space {style['color'].space}")
+    changed = [prop for prop, plain in _PLAIN_TEXT.items() if style[prop] != plain]
+    if changed:  # the stamper shapes the field's own characters with the font's defaults
+        raise Refused(f"{name}: {changed[0].replace('_', '-')} {style[changed[0]]}")
+
+
 def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], tuple]:
     """Slot facts from one laid-out page, each checked against the shaping model."""
     rows = []
@@ -256,19 +274,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
     for (box, line, block), name, value in zip(_slot_boxes(page._page_box, face.fields),
                                                face.fields, values, strict=True):
         style = box.style
-        if box.text != value:
-            raise Refused(f"{name}: the text drawn is not the field's (text-transform?)")
-        if style["visibility"] != "visible" and style["visibility"] != "hidden":
-            raise Refused(f"{name}: visibility {style['visibility']}")
-        decoration = style["text_decoration_line"]
-        if style["word_spacing"] or (decoration and decoration != "none") \
-                or style["color"].alpha != 1:
-            raise Refused(f"{name}: word-spacing, decoration or a translucent colour")
-        if style["color"].space not in ("srgb", "device-cmyk"):
-            raise Refused(f"{name}: colour space {style['color'].space}")
-        changed = [prop for prop, plain in _PLAIN_TEXT.items() if style[prop] != plain]
-        if changed:  # the stamper shapes the field's own characters with the font's defaults
-            raise Refused(f"{name}: {changed[0].replace('_', '-')} {style[changed[0]]}")
+        _plain_style(name, box, value)
         font, size, glyphs = _slot_font(box, name)
         families = style["font_family"]
         if not families or str(families[0]).lower() != font.family.lower():
