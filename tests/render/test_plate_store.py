@@ -71,7 +71,7 @@ def _fresh(cli, site, monkeypatch, name):
 def test_a_second_job_on_the_same_design_lays_nothing_out(cli, project, layouts, monkeypatch):
     first = _print(cli, project, "first")
     assert layouts  # plates, the back, the tip lists' plan
-    assert list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.pickle"))
+    assert list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.json.z"))
     layouts.clear()
     second = _print(cli, project, "second")
     assert layouts == []  # everything from the kept plates
@@ -95,12 +95,12 @@ def test_a_changed_asset_is_laid_out_again(cli, project, layouts, monkeypatch):
 @pytest.mark.parametrize("spoil", ["damaged", "foreign"])
 def test_damaged_or_foreign_entries_are_not_used(cli, project, layouts, monkeypatch, spoil):
     first = _print(cli, project, "first")
-    entries = list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.pickle"))
+    entries = list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.json.z"))
     assert entries
     if spoil == "damaged":
         for entry in entries:
             entry.write_bytes(entry.read_bytes()[:40])
-    else:  # written by another user: never unpickled
+    else:  # written by another user: never read
         uid = os.getuid()
         monkeypatch.setattr(store.os, "getuid", lambda: uid + 1)
     layouts.clear()
@@ -177,3 +177,82 @@ def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
     shaping.font_faces().clear()
     assert kept.get("plate", "installed") == (False, None)
     assert kept.get("plate", "kept") == (True, "plate B")
+
+
+def test_an_edit_that_keeps_size_and_time_is_seen(cli, project, layouts, monkeypatch):
+    """A stylesheet asset edited in place with its size and modification time kept: the
+    entry is checked by the file's bytes, not its size and time."""
+    first = _print(cli, project, "first")
+    drawing = project / "templates" / "assets" / "mine.svg"
+    before = drawing.stat()
+    drawing.write_text(SVG.format(color="#00c000"), encoding="utf-8")  # same size
+    os.utime(drawing, ns=(before.st_atime_ns, before.st_mtime_ns))  # same time
+    layouts.clear()
+    second = _print(cli, project, "second")
+    assert layouts
+    assert second != first
+    assert second == _fresh(cli, project, monkeypatch, "fresh")
+
+
+def test_a_roster_in_another_folder_finds_the_plates(cli, project, layouts, tmp_path):
+    """A service saves each upload in a new folder: the plates do not depend on it."""
+    _print(cli, project, "first")
+    for number in range(2):
+        upload = tmp_path / f"upload-{number}"
+        upload.mkdir()
+        shutil.copy(project / "roster.yaml", upload / "roster.yaml")
+        layouts.clear()
+        target = upload / "cards.pdf"
+        result = cli(["print", "--gen", "site", "--roster", str(upload / "roster.yaml"),
+                      "--jobs", "1", "-o", str(target)], cwd=project)
+        assert result.code == 0, result.stderr
+        assert layouts == []
+
+
+def test_entries_are_data_the_folders_stay_private_and_a_fifo_never_blocks(
+        cli, project, layouts, tmp_path, monkeypatch):
+    """Under umask 002 the store's folders are 0700 (and so used); entries are JSON, not
+    pickles; a FIFO in the place of an entry is passed by, the job does not wait on it."""
+    import json
+    import stat
+    import zlib
+
+    old = os.umask(0o002)
+    try:
+        first = _print(cli, project, "first")
+    finally:
+        os.umask(old)
+    plates = project.parent / "cache" / "cardkit" / "plates"
+    for folder in (plates.parent, plates, *[p for p in plates.iterdir() if p.is_dir()]):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
+    entries = list(plates.glob("*/*.json.z"))
+    for entry in entries:
+        json.loads(zlib.decompress(entry.read_bytes()))  # data, whatever it holds
+    layouts.clear()
+    assert _print(cli, project, "second") == first
+    assert layouts == []  # the cache was used under that umask
+    for entry in entries:
+        entry.unlink()
+        os.mkfifo(entry)
+    layouts.clear()
+    assert _print(cli, project, "third") == first  # laid out again, not blocked
+    assert layouts
+
+
+def test_the_store_is_bounded(tmp_path, monkeypatch):
+    """Past CARDKIT_CACHE_MB, the entries least recently used go first."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CARDKIT_CACHE", raising=False)
+    monkeypatch.setenv("CARDKIT_CACHE_MB", "0.05")  # about 52 KB
+    kept = store.Store("a look")
+    blob = os.urandom(20_000)  # does not compress
+    for number in range(6):
+        kept.put("page", f"face {number}", blob, {})
+        if number >= 1:
+            assert kept.get("page", "face 0") == (True, blob)  # used: kept last
+    assert store.DEFAULT_MB == 256
+    assert kept.get("page", "face 0") == (True, blob)
+    assert kept.get("page", "face 5") == (True, blob)
+    assert kept.get("page", "face 1") == (False, None)
+    size = sum(p.stat().st_size for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert size <= 0.05 * 2**20

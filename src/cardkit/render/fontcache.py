@@ -58,7 +58,9 @@ def code_points(path: str, index: int = 0) -> frozenset[int]:
     cached = folder / f"{key}.ranges" if folder else None
     if cached is not None:
         try:
-            return _parse(cached.read_text(encoding="ascii"))
+            data = read_own(cached)
+            if data is not None:
+                return _parse(data.decode("ascii"))
         except (OSError, ValueError):
             pass
     points = _read_cmap(path, index)
@@ -111,7 +113,45 @@ def _store(target: Path, points: frozenset[int]) -> None:
     from ..outputs import write_file
 
     try:
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        own_folder(target.parent)
         write_file(target, _ranges(points).encode("ascii"))
     except (OSError, CardkitError):
         pass
+
+
+def own_folder(path: Path) -> None:
+    """Make ``path`` with its missing parents mode 0700 whatever the umask; cardkit's own
+    cache folders (``cache_root`` and below) are set to 0700 even when they exist."""
+    root = cache_root()
+    missing = []
+    for place in (path, *path.parents):
+        if place.exists():
+            break
+        missing.append(place)
+    for place in reversed(missing):
+        place.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(place, 0o700)
+    if root is not None and path.is_relative_to(root):
+        for place in (path, *path.parents):
+            if not place.is_relative_to(root):
+                break
+            info = os.lstat(place)
+            if info.st_uid == os.getuid() and info.st_mode & 0o077:
+                os.chmod(place, 0o700)
+
+
+def read_own(path: Path) -> bytes | None:
+    """The bytes of ``path`` when it is a regular file of this user's own, else None. It is
+    opened without following a symlink and without waiting (a FIFO put in the cache would
+    otherwise block the job past its time limit), then looked at."""
+    import stat
+
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with open(descriptor, "rb") as handle:
+        found = os.fstat(handle.fileno())
+        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.getuid():
+            return None
+        return handle.read()

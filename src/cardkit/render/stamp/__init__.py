@@ -95,13 +95,17 @@ def _sent() -> dict[str, Any]:
 
 def _look(job: Any) -> str:
     """What a plate depends on beyond its skeleton: the stylesheet and document around the
-    faces, and the folders files may be read from."""
+    faces and the generation's data. Never the folders: the files a layout read are checked
+    by their bytes (``store``), wherever the roster lies."""
     import json
 
     renderer = job.renderer
-    roots = [str(p) for p in (*job.project.allowed_roots(), *job.extra_roots)]
     data = json.dumps(job.gen.data, sort_keys=True, default=str)  # QR colours, preflight's rules
-    return hashlib.sha256("\x00".join([renderer.document_html([]), data, *roots]).encode()).hexdigest()
+    return hashlib.sha256("\x00".join([renderer.document_html([]), data]).encode()).hexdigest()
+
+
+def _roots(job: Any) -> list:
+    return [*job.project.allowed_roots(), *job.extra_roots]
 
 
 def prepare(job: Any) -> None:
@@ -113,12 +117,12 @@ def prepare(job: Any) -> None:
     look = _look(job)
     kept = _kept().setdefault(look, _Cache())
     job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
-    job.stamp_store = store.Store(look)
+    job.stamp_store = store.Store(look, _roots(job))
 
 
 def _store(job: Any) -> store.Store:
     if getattr(job, "stamp_store", None) is None:
-        job.stamp_store = store.Store(_look(job))
+        job.stamp_store = store.Store(_look(job), _roots(job))
     return job.stamp_store
 
 
@@ -213,7 +217,7 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) ->
     key = _key(face.skeleton)
     if key in cache.plates:
         return cache.plates[key]
-    found, plate = _store(job).get("plate", key)
+    found, plate = _store(job).get("plate", key, renderer.files_read)
     if found:
         cache.plates[key] = plate
         return plate
@@ -376,7 +380,7 @@ def _page_only(job: Any, renderer: Any, html: str) -> Any:
     cache = _cache(job)
     key = hashlib.sha256(face_key(html).encode()).hexdigest()
     if key not in cache.pages:
-        found, page = _store(job).get("page", key)
+        found, page = _store(job).get("page", key, renderer.files_read)
         if not found:
             page = _whole_page(job, renderer, html)
             if not isinstance(page, str):
@@ -394,7 +398,7 @@ def _planned(job: Any, renderer: Any, html: str) -> str:
     if key in plans:
         return listfit.plan(renderer, html, key)
     name = hashlib.sha256(key.encode()).hexdigest()
-    found, plan = _store(job).get("plan", name)
+    found, plan = _store(job).get("plan", name, renderer.files_read)
     if found:
         plans[key] = plan
         return listfit.plan(renderer, html, key)

@@ -12,19 +12,29 @@ An entry is used only when everything it was made from is unchanged, so a kept p
 prints exactly what a fresh one would (same bytes):
 
 * its name is a hash of the HTML of the face less the officer's values, the stylesheet
-  and document around it, the generation's settings, the folders files may be read from
-  (``stamp._look``), and of the environment: cardkit's code and the layout libraries'
+  and document around it, the generation's settings (``stamp._look``; never where the
+  roster lies: a service saving each upload in a new folder still finds its plates), and
+  of the environment: cardkit's code and the layout libraries'
   versions, the font folders and fontconfig's configuration (every folder's and file's
   size, time and inode: installing, removing or replacing a font changes them), the
   versions of Pango, HarfBuzz and fontconfig, and the system's shared libraries
   (``/etc/ld.so.cache``, rewritten whenever a library is installed or upgraded);
-* it lists every file its layout read (images, ``@font-face`` fonts) with size,
-  modification time and inode; one that differs and the entry is not used;
+* it lists every file its layout read (images, ``@import``ed stylesheets, ``@font-face``
+  fonts) with the SHA-256 of its bytes; one whose bytes differ now, or that lies outside
+  the folders this job may read, and the entry is not used (a file's hash is remembered by
+  device, inode, size and the times of its last change, so an edit that keeps size and
+  modification time is still seen);
 * the fonts its slots are set in are found again in their installed files (fontconfig's,
   or one a layout read), unchanged, or else kept once each, by the hash of their bytes.
 
 Only what passed its checks is kept (a refused plate is tried again next time). Entries
-are written whole (``outputs.write_file``) and read only when the file is the user's own.
+are data, not pickles (``codec``: JSON of known shapes, so reading one runs no code of
+its own), written whole (``outputs.write_file``: concurrent writers each replace the
+entry atomically) and read only when the file is a regular file of the user's own (a FIFO
+or a device put there is never opened for reading and waited on). The folders are made
+0700 whatever the umask. The store is bounded: past ``CARDKIT_CACHE_MB`` (default
+``DEFAULT_MB``, 256 MiB) the entries least recently used are removed. A full disk or a
+folder that cannot be written is no cache, never a failed job.
 Delete the folder at any time; it is filled again as jobs need it.
 """
 
@@ -32,15 +42,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
+import stat as stat_module
+import threading
 from pathlib import Path
 from typing import Any
 
 from ...limits import LimitExceeded
 from ..fontcache import cache_root
-from . import shaping
+from . import codec, shaping
 
-VERSION = 2
+VERSION = 3
+DEFAULT_MB = 256  # the store's size cap (CARDKIT_CACHE_MB), evicting the least recently used
 FONT_FOLDERS = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts")
 USER_FONT_FOLDERS = (".fonts", ".local/share/fonts")
 LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
@@ -134,69 +146,83 @@ class Store:
     """The entries of one job's look (``stamp._look``); every method is a no-op without a
     cache folder, and any error reading or writing one is a miss, never a failed job."""
 
-    def __init__(self, look: str) -> None:
+    def __init__(self, look: str, roots: list[Path] | None = None) -> None:
         self.root = folder()
         if self.root is not None and not _safe_folder(self.root):
             self.root = None
         self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
+        self.roots = [Path(r).resolve() for r in roots or []]
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
         name = hashlib.sha256(f"{self.prefix}\x00{kind}\x00{key}".encode()).hexdigest()
-        return self.root / kind / f"{name}.pickle"
+        return self.root / kind / f"{name}.json.z"
 
-    def get(self, kind: str, key: str) -> tuple[bool, Any]:
-        """(found, value) of the entry ``kind``/``key`` when all it was made from is unchanged."""
+    def get(self, kind: str, key: str,
+            read: dict[str, tuple[int, int, int]] | None = None) -> tuple[bool, Any]:
+        """(found, value) of the entry ``kind``/``key`` when all it was made from is unchanged;
+        the files its layout read are added to ``read`` (the job's record)."""
         if self.root is None:
             return False, None
         try:
-            entry = _load(self._path(kind, key))
-            if entry is None or not all(_same(path, stat) for path, stat in entry["files"].items()):
+            path = self._path(kind, key)
+            data = _own(path)
+            if data is None:
                 return False, None
+            entry = codec.decode(data, _no_font)
+            files = entry["files"]
+            if not all(self._readable(p) and file_digest(p) == digest
+                       for p, digest in files.items()):
+                return False, None
+            fonts = shaping.font_faces()
             for font_key, (where, index, family) in entry["fonts"].items():
-                if font_key not in shaping.font_faces():
-                    data = self._font_data(where)
-                    if data is None:
+                if font_key not in fonts:
+                    font_data = self._font_data(where)
+                    if font_data is None:
                         return False, None
-                    shaping.font_faces()[font_key] = shaping.FontFace(
-                        key=font_key, data=data, index=index, family=family)
-            return True, pickle.loads(entry["value"])
+                    fonts[font_key] = shaping.FontFace(key=font_key, data=font_data,
+                                                       index=index, family=family)
+            value = codec.decode(entry["value"], lambda k: fonts[k])
+            _touch(path)
+            if read is not None:
+                read.update({p: _stat(p) for p in files})
+            return True, value
         except LimitExceeded:  # the chunk's time or memory cap: the job's end, not a miss
             raise
         except Exception:  # noqa: BLE001 (a damaged or foreign entry is a miss)
             return False, None
 
+    def _readable(self, path: str) -> bool:
+        """A file of the entry lies where this job may read (``stamp._look`` has no folders)."""
+        real = Path(path).resolve()
+        return not self.roots or any(real.is_relative_to(root) for root in self.roots)
+
     def _font_data(self, where: tuple) -> bytes | None:
-        """A font's bytes: from its installed file while that is unchanged, or the copy kept
-        under the hash of its bytes (written whole: its size says it is complete)."""
+        """A font's bytes: from its installed file while its bytes are unchanged, or the copy
+        kept under the hash of its bytes."""
         assert self.root is not None
-        if where[0] == "file":
-            _kind, path, stat = where
-            if not _same(path, stat):
-                return None
-            with open(path, "rb") as handle:
-                data = handle.read()
-            return data if len(data) == stat[0] else None
-        _kind, digest, size = where
-        data = _own(self.root / "fonts" / f"{digest}.font")
-        return data if data is not None and len(data) == size else None
+        kind, place, digest = where
+        if kind == "file":
+            data = _regular_bytes(place)
+        else:
+            data = _own(self.root / "fonts" / f"{digest}.font")
+        return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
 
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
         """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
         one a layout read) that holds exactly them, else a copy in the cache."""
         from ...outputs import write_file
 
+        digest = hashlib.sha256(face.data).hexdigest()
         path = _installed_file(face.data, files)
         if path is not None:
-            stat = os.stat(path)
-            return ("file", path, (stat.st_size, stat.st_mtime_ns, stat.st_ino))
+            return ("file", path, digest)
         assert self.root is not None
-        digest = hashlib.sha256(face.data).hexdigest()
         target = self.root / "fonts" / f"{digest}.font"
         if not target.exists():
             _folder(target.parent)
             write_file(target, face.data)
-        return ("copy", digest, len(face.data))
+        return ("copy", "", digest)
 
     def put(self, kind: str, key: str, value: Any, files: dict[str, tuple[int, int, int]],
             fonts: tuple[shaping.FontFace, ...] = ()) -> None:
@@ -211,13 +237,97 @@ class Store:
                 return
             entry_fonts = {face.key: (self._font_place(face, files), face.index, face.family)
                            for face in fonts}
-            entry = {"value": pickle.dumps(value), "files": dict(files), "fonts": entry_fonts}
+            digests = {p: file_digest(p) for p in files}
+            if None in digests.values():  # a file gone while the job ran: nothing to vouch for
+                return
+            entry = {"value": codec.encode(value), "files": digests, "fonts": entry_fonts}
             _folder(path.parent)
-            write_file(path, pickle.dumps(entry))
+            write_file(path, codec.encode(entry))
+            evict(self.root)
         except LimitExceeded:
             raise
-        except Exception:  # noqa: BLE001 (a full disk, a read-only folder, what will not pickle)
+        except Exception:  # noqa: BLE001 (a full disk, a read-only folder, a value not kept)
             pass
+
+
+def _no_font(key: str) -> shaping.FontFace:
+    raise ValueError(f"a font where none belongs ({key})")
+
+
+def cap_bytes() -> int:
+    """The store's size cap: ``CARDKIT_CACHE_MB`` (MiB), else ``DEFAULT_MB``."""
+    try:
+        return max(0, int(float(os.environ.get("CARDKIT_CACHE_MB", DEFAULT_MB)) * 2**20))
+    except ValueError:
+        return DEFAULT_MB * 2**20
+
+
+def evict(root: Path) -> None:
+    """Remove the least recently used entries (and kept fonts) until the store is under its
+    cap. Entries are touched when used; a file another job removes first is skipped."""
+    found = []
+    for kind in ("plate", "page", "plan", "fonts"):
+        try:
+            with os.scandir(root / kind) as entries:
+                for entry in entries:
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if stat_module.S_ISREG(info.st_mode):
+                        found.append((info.st_mtime_ns, info.st_size, entry.path))
+        except OSError:
+            continue
+    total = sum(size for _t, size, _p in found)
+    cap = cap_bytes()
+    for _time, size, path in sorted(found):
+        if total <= cap:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            continue
+        total -= size
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+# --- files by content ------------------------------------------------------------------------
+
+_DIGESTS: dict[tuple[int, ...], str] = {}  # (device, inode, size, mtime_ns, ctime_ns) -> SHA-256
+_DIGESTS_MAX = 4096
+_DIGESTS_LOCK = threading.Lock()
+
+
+def file_digest(path: str) -> str | None:
+    """The SHA-256 of a regular file's bytes, or None. Remembered (bounded, for every thread)
+    by device, inode, size, modification and change time: an edit in place that keeps size
+    and modification time still changes the change time."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat_module.S_ISREG(info.st_mode):
+        return None
+    ident = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    with _DIGESTS_LOCK:
+        known = _DIGESTS.get(ident)
+    if known is not None:
+        return known
+    data = _regular_bytes(path)
+    if data is None:
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    with _DIGESTS_LOCK:
+        if len(_DIGESTS) >= _DIGESTS_MAX:
+            _DIGESTS.clear()
+        _DIGESTS[ident] = digest
+    return digest
 
 
 _INSTALLED: dict[int, str | None] = {}  # font data size -> the file found for it
@@ -241,7 +351,22 @@ def _installed_file(data: bytes, files: dict[str, tuple[int, int, int]]) -> str 
 
 
 def _bytes_of(path: str) -> bytes:
-    with open(path, "rb") as handle:
+    data = _regular_bytes(path)
+    if data is None:
+        raise OSError(f"{path}: not a regular file")
+    return data
+
+
+def _regular_bytes(path: str | Path) -> bytes | None:
+    """A regular file's bytes, or None: a FIFO, a device or a folder is never read (opened
+    without waiting, then looked at)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with open(descriptor, "rb") as handle:
+        if not stat_module.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
         return handle.read()
 
 
@@ -264,12 +389,16 @@ def _fontconfig_files() -> list[str]:
 
 
 def _folder(path: Path) -> None:
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Make ``path`` and the cache folders above it 0700, whatever the umask (a umask of 002
+    would make them group-writable, and the store would then refuse its own folder)."""
+    from ..fontcache import own_folder
+
+    own_folder(path)
 
 
 def _safe_folder(path: Path) -> bool:
-    """Entries are pickles: the folder must be the user's own, a real folder (no symlink)
-    nobody else may write to, or none of it is used. Missing is fine (made 0700)."""
+    """The folder must be the user's own, a real folder (no symlink) nobody else may write
+    to, or none of it is used. Missing is fine (made 0700)."""
     import stat
 
     for place in (path, *(path / kind for kind in ("plate", "page", "plan", "fonts"))):
@@ -286,29 +415,8 @@ def _safe_folder(path: Path) -> bool:
 
 
 def _own(path: Path) -> bytes | None:
-    """The file's bytes when it is a regular file of this user's own (not a symlink), else
-    None: an entry somebody else could have written is never read."""
-    import stat
+    """The file's bytes when it is a regular file of this user's own (not a symlink, FIFO or
+    device: opened without following or waiting), else None."""
+    from ..fontcache import read_own
 
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    with open(descriptor, "rb") as handle:
-        found = os.fstat(handle.fileno())
-        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.getuid():
-            return None
-        return handle.read()
-
-
-def _load(path: Path) -> dict | None:
-    data = _own(path)
-    return pickle.loads(data) if data is not None else None
-
-
-def _same(path: str, stat: tuple[int, int, int]) -> bool:
-    try:
-        now = os.stat(path)
-    except OSError:
-        return False
-    return (now.st_size, now.st_mtime_ns, now.st_ino) == tuple(stat)
+    return read_own(path)
