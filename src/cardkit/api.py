@@ -12,7 +12,7 @@ from . import yamlio
 from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
 from .i18n import _, ngettext
-from .jobstate import new_job
+from .jobstate import current, new_job
 from .model import Generation, Officer, Roster
 from .project import Project
 from .resources import builtin_dir
@@ -402,6 +402,11 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
     if problems:
         raise PreflightError(_("preflight failed"), problems)
+    # what the layouts read (an @imported stylesheet, a font, an image) joins the job's record:
+    # no output may replace it, and the ledger keeps its bytes for --changed-since
+    outputs.record_design(sorted(faces.files_read), _("a file the cards' layout reads"))
+    outputs.check_target(options.output, "-o")
+    outputs.check_target(options.report, "--report")
     cards = [o for o in roster.officers for _ in range(options.copies)]
     pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
     details = []
@@ -425,7 +430,8 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
             first=options.first, output=written, pages=page_count,
             sheets=sheets, faces=len(set(faces.index.values())),
             roster_file=_roster_file(project, options.roster), shard=options.shard,
-            changed_since=options.changed_since)), "--report"))
+            changed_since=options.changed_since,
+            design_files=current().layout_files)), "--report"))
     if writes:
         outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,

@@ -84,6 +84,21 @@ def protect(paths: Iterable[str | Path | None], what: str) -> None:
         _inputs().setdefault(real, Input(what, _as_shown(path), real, ident))
 
 
+def record_design(paths: Iterable[str | Path], what: str) -> None:
+    """Files that shape the cards (a stylesheet a layout ``@import``ed, a font, an image, the
+    stock's file): inputs of the job (no output may name them) whose bytes go in the ledger,
+    so that a change to any of them makes ``--changed-since`` print every officer again."""
+    from .digests import file_digest
+
+    paths = [p for p in paths if p is not None]
+    protect(paths, what)
+    files = current().layout_files
+    for path in paths:
+        real = os.path.realpath(path)
+        if real not in files:
+            files[real] = file_digest(real) or ""
+
+
 def _as_shown(path: str | Path) -> str:
     """A path as short as it can be told: relative to the working folder when inside it."""
     text = str(path)

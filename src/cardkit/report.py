@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,8 @@ def select(project: Project, gen: Generation, roster: Roster,
         previous = read_report(changed_since)
         design = design_digest(project, gen)
         before = previous.get("digests", {})
-        officers = [o for o in officers if before.get(o.id) != card_digest(design, o)]
+        if not _design_files_changed(project, previous):
+            officers = [o for o in officers if before.get(o.id) != card_digest(design, o)]
     if shard:
         start, stop = shard_span(len(officers), *parse_shard(shard))
         officers = officers[start:stop]
@@ -111,19 +112,49 @@ def read_report(path: str | Path) -> dict:
     return data
 
 
+def _shown_files(project: Project, files: Mapping[str, str]) -> dict[str, str]:
+    """The design files as the ledger names them: relative to the project when inside it;
+    cardkit's own files are left out (cardkit's version stands for them)."""
+    from .resources import package_roots
+
+    own = [Path(p).resolve() for p in package_roots()]
+    root = project.root.resolve()
+    shown = {}
+    for path, digest in sorted(files.items()):
+        real = Path(path)
+        if any(real.is_relative_to(folder) for folder in own):
+            continue
+        shown[str(real.relative_to(root)) if real.is_relative_to(root) else str(real)] = digest
+    return shown
+
+
+def _design_files_changed(project: Project, previous: dict) -> bool:
+    """Whether a file that shaped the previous job's cards has other bytes now (or is gone)."""
+    from .digests import file_digest
+
+    files = previous.get("design_files") or {}
+    if not isinstance(files, dict):
+        return True
+    return any(file_digest(project.root / name) != digest for name, digest in files.items())
+
+
 # --- writing the ledger ------------------------------------------------------------------
 
 def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Officer],
           sides: Sequence[str], *, layout: str, per_sheet: int = 0, first: int = 1,
           output: str = "", pages: int = 0, sheets: int = 0, faces: int = 0,
           roster_file: str | Path | None = None, shard: str | None = None,
-          changed_since: str | Path | None = None) -> dict:
+          changed_since: str | Path | None = None,
+          design_files: Mapping[str, str] | None = None) -> dict:
     """The ledger of a print job, as a JSON-ready dict.
 
     ``cards`` is the print order (each officer once per copy). On sheets, card
     ``i`` (counting the ``first - 1`` slots left empty on the first sheet) is on
     sheet ``i // per_sheet + 1`` in slot ``i % per_sheet + 1``; each sheet is a
     page of fronts then a page of backs. With ``layout="cards"`` each face is a page.
+    ``design_files`` (real path -> SHA-256) are the files beyond the generation and templates
+    that shaped the cards (``outputs.record_design``): kept as ``design_files``, so that a
+    change to any of them reprints every officer (``select``).
     """
     design = design_digest(project, gen)
     entries: dict[str, dict] = {}
@@ -154,6 +185,7 @@ def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Off
         "counts": {"officers": len(entries), "cards": len(cards), "sheets": sheets,
                    "pages": pages, "distinct_faces": faces, "per_sheet": per_sheet},
         "inputs": input_checksums(project, gen, roster_file, design),
+        "design_files": _shown_files(project, design_files or {}),
         "digests": {officer_id: e["digest"] for officer_id, e in entries.items()},
         "officers": list(entries.values()),
     }
@@ -189,5 +221,7 @@ def join(ledgers: Sequence[dict], *, output: str, shard: str | None = None,
             counts[key] += ledger["counts"].get(key, 0)
     joined.update(output=output, shard=shard,
                   changed_since=str(changed_since) if changed_since else None, counts=counts,
-                  digests={e["id"]: e["digest"] for e in officers}, officers=officers)
+                  digests={e["id"]: e["digest"] for e in officers}, officers=officers,
+                  design_files={name: digest for ledger in ledgers
+                                for name, digest in (ledger.get("design_files") or {}).items()})
     return joined

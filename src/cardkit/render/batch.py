@@ -45,6 +45,7 @@ class ChunkResult:
     refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out
     shared: dict = field(default_factory=dict)  # plates the worker made (stamp.keep)
     fonts: dict = field(default_factory=dict)  # stamped fonts, for one per face (stamp.writer)
+    files_read: dict = field(default_factory=dict)  # files the layouts read (the job's record)
 
 
 @dataclass
@@ -147,11 +148,13 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
             if pool is not None:
                 _stop_workers(pool)
             raise
+    files_read = {k: v for result in results for k, v in result.files_read.items()}
     if not keep_faces:
         problems = sorted({p for result in results for p in result.problems})
-        return FaceSet(pdf=b"", faces=[], index={}), problems
+        return FaceSet(pdf=b"", faces=[], index={}, files_read=files_read), problems
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
-    faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings)
+    faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings,
+                    files_read=files_read)
     faces.stamped = sum(r.stamped for r in results)
     faces.refused = {}
     for result in results:
@@ -243,6 +246,7 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
             result = ChunkResult(**stamp.render_chunk(job, span))
         if not job.keep_faces:  # check: only what preflight found
             result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}
+        result.files_read = dict(job.renderer.files_read)
         return result
     with capped(job.limits, what):
         if job.renderer is None:
@@ -250,13 +254,15 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
         officers = list(job.officers[start:stop])
         faces = job.renderer.render(officers, job.sides, job.extra_roots)
         problems = job.check(job.gen, officers, faces)
+    files_read = dict(job.renderer.files_read)
     if not job.keep_faces:
         return ChunkResult(start=start, pdf=b"", keys=[], index={}, qr_codes={},
-                           glyph_warnings=[], problems=problems)
+                           glyph_warnings=[], problems=problems, files_read=files_read)
     keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
     return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
                        qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,
-                       problems=problems, refused={stamp.TURNED_OFF: len(officers)})
+                       problems=problems, refused={stamp.TURNED_OFF: len(officers)},
+                       files_read=files_read)
 
 
 def merge_chunks(results: Sequence[ChunkResult]):

@@ -37,6 +37,7 @@ class FaceSet:
     qr_codes: dict[str, QrGraphic] = field(default_factory=dict)  # officer id -> code
     glyph_warnings: list[str] = field(default_factory=list)
     document: Any = None  # weasyprint Document, for preflight on the laid-out boxes
+    files_read: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # what layouts read
 
 
 class FaceRenderer:

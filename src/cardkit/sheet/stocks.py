@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import N_, _, language
+from ..outputs import record_design
 from ..units import MM
 from .impose import Paper, Rect, SheetLayout, cell_layout
 
@@ -233,8 +234,21 @@ def search_dirs(project_root: Path | None = None) -> list[Path]:
     return dirs
 
 
-@cache
 def _load_dir(folder: Path) -> tuple[tuple[Stock, ...], tuple[str, ...]]:
+    """The stocks of a folder's XML files, read again whenever one of the files changes (a
+    long-running service sees a stock edited between two jobs)."""
+    files = []
+    for path in sorted(folder.glob("*.xml")):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        files.append((path.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
+    return _parse_dir(folder, tuple(files))
+
+
+@lru_cache(maxsize=16)
+def _parse_dir(folder: Path, _files: tuple) -> tuple[tuple[Stock, ...], tuple[str, ...]]:
     sizes = read_paper_sizes(folder)
     problems: list[str] = []
     stocks: list[Stock] = []
@@ -259,6 +273,13 @@ def all_stocks(project_root: Path | None = None, cards_only: bool = True) -> dic
 
 def find_stock(name: str, project_root: Path | None = None) -> Stock:
     """A stock by id (``avery-c32011-10``), brand and part (``Avery C32011-10``) or part alone."""
+    found = _find_stock(name, project_root)
+    # the job's input: no output may replace it, and its bytes go in the ledger
+    record_design([found.source], _("the stock's file"))
+    return found
+
+
+def _find_stock(name: str, project_root: Path | None = None) -> Stock:
     from ..project import did_you_mean
 
     key = _key(name)

@@ -43,10 +43,11 @@ from __future__ import annotations
 import hashlib
 import os
 import stat as stat_module
-import threading
 from pathlib import Path
 from typing import Any
 
+from ...digests import file_digest
+from ...digests import regular_bytes as _regular_bytes
 from ...limits import LimitExceeded
 from ..fontcache import cache_root
 from . import codec, shaping
@@ -297,39 +298,6 @@ def _touch(path: Path) -> None:
         pass
 
 
-# --- files by content ------------------------------------------------------------------------
-
-_DIGESTS: dict[tuple[int, ...], str] = {}  # (device, inode, size, mtime_ns, ctime_ns) -> SHA-256
-_DIGESTS_MAX = 4096
-_DIGESTS_LOCK = threading.Lock()
-
-
-def file_digest(path: str) -> str | None:
-    """The SHA-256 of a regular file's bytes, or None. Remembered (bounded, for every thread)
-    by device, inode, size, modification and change time: an edit in place that keeps size
-    and modification time still changes the change time."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    if not stat_module.S_ISREG(info.st_mode):
-        return None
-    ident = (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-    with _DIGESTS_LOCK:
-        known = _DIGESTS.get(ident)
-    if known is not None:
-        return known
-    data = _regular_bytes(path)
-    if data is None:
-        return None
-    digest = hashlib.sha256(data).hexdigest()
-    with _DIGESTS_LOCK:
-        if len(_DIGESTS) >= _DIGESTS_MAX:
-            _DIGESTS.clear()
-        _DIGESTS[ident] = digest
-    return digest
-
-
 _INSTALLED: dict[int, str | None] = {}  # font data size -> the file found for it
 
 
@@ -355,19 +323,6 @@ def _bytes_of(path: str) -> bytes:
     if data is None:
         raise OSError(f"{path}: not a regular file")
     return data
-
-
-def _regular_bytes(path: str | Path) -> bytes | None:
-    """A regular file's bytes, or None: a FIFO, a device or a folder is never read (opened
-    without waiting, then looked at)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with open(descriptor, "rb") as handle:
-        if not stat_module.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        return handle.read()
 
 
 _FONTCONFIG: list[str] = []
