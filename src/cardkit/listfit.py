@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .internals import page_box
 from .units import PX_MM
 
 LIST_FIELDS = ("fraud_tips", "tips")
@@ -154,7 +155,7 @@ def _columns(probe: _Probe, sizes: dict[str, float]) -> int:
 def _measure(renderer: Any, html: str) -> _Probe | None:  # noqa: C901 (one walk of the box tree; to split)
     """Lay ``html`` out alone and measure its lists, the flow they are in and the free space."""
     document = renderer.layout([html], write=False)[0]
-    page = document.pages[0]._page_box
+    page = page_box(document.pages[0])
     card = renderer.gen.card
     safe_bottom = card.height - card.safe
     found: dict[str, dict] = {}

@@ -19,6 +19,7 @@ from typing import Any
 
 from .errors import Diagnostic
 from .i18n import _, ngettext
+from .internals import page_box
 from .listfit import LIST_FIELDS
 from .model import Generation, Officer
 from .render.faces import FaceSet
@@ -268,7 +269,7 @@ def _blocks(gen: Generation, officers: list[Officer], document: Any) -> list[Dia
     by_id = {o.id: o for o in officers}
     problems: list[Diagnostic] = []
     for page in document.pages:
-        problems += _page_blocks(gen, by_id, page._page_box)
+        problems += _page_blocks(gen, by_id, page_box(page))
     return problems
 
 
@@ -543,7 +544,7 @@ def _qr_rects(document: Any) -> dict[int, tuple[float, float, float, float]]:
             walk(child, number)
 
     for number, page in enumerate(document.pages):
-        walk(page._page_box, number)
+        walk(page_box(page), number)
     return rects
 
 

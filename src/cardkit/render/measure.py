@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..i18n import N_
+from ..internals import page_box
 from ..model import Generation
 from ..units import PX_MM
 
@@ -40,7 +41,7 @@ def measure(gen: Generation, document: Any) -> list[FieldBox]:
     safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
     found = []
     for number, page in enumerate(document.pages):
-        found.extend(_measure_page(number, page._page_box, safe))
+        found.extend(_measure_page(number, page_box(page), safe))
     return found
 
 

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ...internals import page_box
 from . import shaping, split
 from .split import Refused
 from .writer import num
@@ -147,18 +148,12 @@ class Plate:
 
 
 def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
-    from weasyprint.text.ffi import ffi, harfbuzz, pango
-    from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
+    from ...internals import font_file
 
-    _hash, description, size = get_pango_font_key(pango_font)
-    key = ffi.string(pango.pango_font_description_to_string(description)).decode()
-    hb_face = get_pango_font_hb_face(pango_font)
-    data = get_hb_object_data(hb_face)
-    index = harfbuzz.hb_face_get_index(hb_face)
+    key, family, data, index, size = font_file(pango_font)
     fonts = shaping.font_faces()
     face = fonts.get(key)
     if face is None:
-        family = ffi.string(pango.pango_font_description_get_family(description)).decode()
         face = fonts[key] = shaping.FontFace(key=key, data=data, index=index, family=family)
     elif face.data != data or face.index != index:  # one name, two files: not ours to tell apart
         raise Refused(f"two font files are both called {key}")
@@ -167,25 +162,16 @@ def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
 
 def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
     """The font and (glyph, width, x offset) of a text box's only run."""
-    from weasyprint.text.ffi import ffi
+    from ...internals import first_line_run
 
-    box.pango_layout.reactivate(box.style)
-    try:
-        line, index = box.pango_layout.get_first_line()
-        if index is not None:
-            raise Refused("the text takes more than one line", officer=True)
-        run = line.runs[0]
-        if run == ffi.NULL or run.next != ffi.NULL:
-            raise Refused("the text is set in more than one run", officer=True)
-        item = run.data
-        glyphs = item.glyphs
-        found = [(glyphs.glyphs[i].glyph, glyphs.glyphs[i].geometry.width,
-                  glyphs.glyphs[i].geometry.x_offset) for i in range(glyphs.num_glyphs)]
-        if any(glyphs.glyphs[i].geometry.y_offset for i in range(glyphs.num_glyphs)):
-            raise Refused("glyphs raised or lowered")
-        return item.item.analysis.font, found
-    finally:
-        box.pango_layout.deactivate()
+    font, glyphs, lines, runs = first_line_run(box)
+    if lines:
+        raise Refused("the text takes more than one line", officer=True)
+    if runs:
+        raise Refused("the text is set in more than one run", officer=True)
+    if not glyphs:
+        raise Refused("glyphs raised or lowered")
+    return font, glyphs
 
 
 def _slot_font(box: Any, name: str) -> tuple[shaping.FontFace, float, list[tuple[int, int, int]]]:
@@ -271,7 +257,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
     rows = []
     skip: set[int] = set()
     lines: set[int] = set()
-    for (box, line, block), name, value in zip(_slot_boxes(page._page_box, face.fields),
+    for (box, line, block), name, value in zip(_slot_boxes(page_box(page), face.fields),
                                                face.fields, values, strict=True):
         style = box.style
         _plain_style(name, box, value)
@@ -298,14 +284,14 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
                      "width": box.width, "limit": limit})
         skip.add(id(box))
         lines.add(id(line))
-        parent = _parent_of(page._page_box, box)
+        parent = _parent_of(page_box(page), box)
         while parent is not None and type(parent).__name__ == "InlineBox":
             if parent.style["unicode_bidi"] != "normal" or parent.style["direction"] != "ltr":
                 raise Refused(f"{name}: unicode-bidi or direction on the slot")
             if len(parent.children) != 1:
                 raise Refused(f"{name}: the slot's span holds more than its text")
             skip.add(id(parent))
-            parent = _parent_of(page._page_box, parent)
+            parent = _parent_of(page_box(page), parent)
     return rows, (skip, lines)
 
 
@@ -367,10 +353,10 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
         raise Refused("WeasyPrint warned about glyphs", officer=True)
     a_rows, a_skip = _read(document.pages[0], face, a_values)
     b_rows, b_skip = _read(document.pages[1], face, b_values)
-    if _geometry(document.pages[0]._page_box, a_skip) != _geometry(document.pages[1]._page_box, b_skip):
+    if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[1]), b_skip):
         raise Refused("the face's other boxes move when a slot's text changes")
     plate_rows, plate_skip = _read(document.pages[2], face, a_values)
-    if _geometry(document.pages[0]._page_box, a_skip) != _geometry(document.pages[2]._page_box,
+    if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[2]),
                                                                    plate_skip):
         raise Refused("hiding the slots moved the face")
     geometry = _line_geometry(a_rows)
@@ -384,8 +370,8 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
         ends[row["line"]] = x + b_row["width"]
     qr_rect = None
     if face.qr_svg:
-        qr_rect = _qr_rect(document.pages[0]._page_box)
-        if qr_rect is None or _qr_rect(document.pages[2]._page_box) != qr_rect:
+        qr_rect = _qr_rect(page_box(document.pages[0]))
+        if qr_rect is None or _qr_rect(page_box(document.pages[2])) != qr_rect:
             raise Refused("the QR code's box is not found")
     slots = [Slot(field=row["field"], face=row["font"], size=row["size"],
                   letter_spacing=row["spacing"], language=row["lang"], color=row["color"],

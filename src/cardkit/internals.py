@@ -1,0 +1,96 @@
+"""The one place cardkit uses WeasyPrint's private internals.
+
+Preflight, the list fitter and the plate reader read WeasyPrint's laid-out box tree (the
+page box of a ``Page``), and the plate reader asks Pango which font and glyphs it chose
+for a text box (WeasyPrint's cffi bindings and font helpers). None of this is WeasyPrint's
+public API, so it is used only through the functions here, for the WeasyPrint versions in
+``SUPPORTED`` (pyproject.toml says the same), and ``tests/unit/test_internals.py`` names
+the internal that changed when a new WeasyPrint moves one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SUPPORTED = (68, 71)  # WeasyPrint major versions: from the first, below the second
+
+# (module, attribute) of every internal used here
+INTERNALS = (
+    ("weasyprint.document", "Page._page_box"),
+    ("weasyprint.text.ffi", "ffi"),
+    ("weasyprint.text.ffi", "pango"),
+    ("weasyprint.text.ffi", "harfbuzz"),
+    ("weasyprint.text.fonts", "get_pango_font_key"),
+    ("weasyprint.text.fonts", "get_pango_font_hb_face"),
+    ("weasyprint.text.fonts", "get_hb_object_data"),
+    ("weasyprint.text.line_break", "Layout.reactivate"),
+    ("weasyprint.text.line_break", "Layout.deactivate"),
+    ("weasyprint.text.line_break", "Layout.get_first_line"),
+)
+
+
+def page_box(page: Any) -> Any:
+    """The root of a laid-out page's box tree."""
+    return page._page_box
+
+
+def first_line_run(box: Any) -> tuple[Any, list[tuple[int, int, int]], bool, bool]:
+    """For a text box: Pango's font of its first run, that run's (glyph, width, x offset)
+    in Pango units, whether the text takes more than one line, and whether it is set in
+    more than one run."""
+    from weasyprint.text.ffi import ffi
+
+    box.pango_layout.reactivate(box.style)
+    try:
+        line, index = box.pango_layout.get_first_line()
+        run = line.runs[0]
+        if run == ffi.NULL:
+            return None, [], index is not None, True
+        item = run.data
+        glyphs = item.glyphs
+        found = [(glyphs.glyphs[i].glyph, glyphs.glyphs[i].geometry.width,
+                  glyphs.glyphs[i].geometry.x_offset) for i in range(glyphs.num_glyphs)]
+        raised = any(glyphs.glyphs[i].geometry.y_offset for i in range(glyphs.num_glyphs))
+        if raised:
+            found = []
+        return item.item.analysis.font, found, index is not None, run.next != ffi.NULL
+    finally:
+        box.pango_layout.deactivate()
+
+
+def font_file(pango_font: Any) -> tuple[str, str, bytes, int, float]:
+    """Pango's description of ``pango_font`` (without size), its family, the bytes and face
+    index of the font file it draws from, and its size in CSS px."""
+    from weasyprint.text.ffi import ffi, harfbuzz, pango
+    from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
+
+    _hash, description, size = get_pango_font_key(pango_font)
+    key = ffi.string(pango.pango_font_description_to_string(description)).decode()
+    family = ffi.string(pango.pango_font_description_get_family(description)).decode()
+    hb_face = get_pango_font_hb_face(pango_font)
+    return key, family, get_hb_object_data(hb_face), harfbuzz.hb_face_get_index(hb_face), size
+
+
+def missing() -> list[str]:
+    """The internals this WeasyPrint does not have, as ``module.attribute``."""
+    import importlib
+
+    gone = []
+    for module_name, path in INTERNALS:
+        try:
+            target: Any = importlib.import_module(module_name)
+        except ImportError:
+            gone.append(f"{module_name}.{path}")
+            continue
+        for part in path.split("."):
+            if part == "_page_box":  # an instance attribute: set in Page.__init__
+                import inspect
+
+                if "_page_box" not in inspect.getsource(target.__init__):
+                    gone.append(f"{module_name}.{path}")
+                break
+            if not hasattr(target, part):
+                gone.append(f"{module_name}.{path}")
+                break
+            target = getattr(target, part)
+    return gone
