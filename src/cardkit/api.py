@@ -10,7 +10,7 @@ from typing import Any
 
 from . import yamlio
 from .design import generations
-from .errors import Diagnostic, InputError, PreflightError, UsageError
+from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightError, UsageError
 from .i18n import _, ngettext
 from .model import Generation, Officer, Roster
 from .project import Project
@@ -67,11 +67,13 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
 
     if isinstance(roster, Roster):
         result = roster
+        every_id = [o.id for o in result.officers]
     elif _in_memory(roster) and not isinstance(roster, Mapping) \
             and any(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
         if not all(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
             raise UsageError(_("an in-memory roster lists mappings or Officer objects, not both"))
         result = Roster(officers=tuple(roster), source="<roster>")  # type: ignore[arg-type]
+        every_id = [o.id for o in result.officers]
     else:
         from .roster.validate import QrRule
 
@@ -85,12 +87,15 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
                               needs=generation_needs(gen),
                               specimen=project.config.get("specimen") is True, qr=qr,
                               only=officer_ids or None)
+        every_id = [str(r.fields.get("id") or "") for r in raw.records]
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
         missing = [i for i in officer_ids if id_key(i) not in known]
-        if missing:
-            raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
-                ids=", ".join(missing)))
+        if missing:  # an id given by name: a usage error (exit 2)
+            from .project import did_you_mean
+
+            raise UsageError(f"{result.source}: " + _("no officer with id {ids}").format(
+                ids=", ".join(i + did_you_mean(i, every_id) for i in missing)))
         wanted = {id_key(i) for i in officer_ids}
         result = replace(result, officers=tuple(o for o in result.officers
                                                 if id_key(o.id) in wanted))
@@ -318,11 +323,19 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     of more than ``PART`` officers written to a file is printed part by part (memory
     stays that of one part) and the parts merged on disk.
     """
+    try:
+        return _print_cards(project, options)
+    except CardkitError as exc:
+        raise with_diagnostics(exc) from None
+
+
+def _print_cards(project: Project, options: PrintOptions) -> PrintResult:
     from . import report
     from .presets import resolve
 
     options = resolve(project, options)  # flag > cardkit.yaml > preset > defaults
     _check_options(options)
+    _check_names(project, options)
     report.check_target(options.report)
     _guard_outputs(project, options)
     gen, adapted = job_generation(project, options)
@@ -576,16 +589,42 @@ def _check_options(options: PrintOptions) -> None:
     if options.bleed is not None and not 0 <= options.bleed <= 10:
         raise UsageError(_("--bleed must be between 0 and 10 mm"))
     if options.paper is not None:
-        try:
-            parse_paper(options.paper)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        paper_named(options.paper)
     if options.color not in ("rgb", "cmyk"):
         raise UsageError(_("{option} must be one of {choices}").format(option="--color", choices="rgb, cmyk"))
     if options.first < 1:
         raise UsageError(_("{option} must be at least 1").format(option="--first"))
     if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
         raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
+
+
+def paper_named(text: str):
+    """The paper ``--paper`` names; an unknown one is a usage error with a did-you-mean."""
+    import difflib
+
+    from .sheet.impose import PAPERS
+
+    try:
+        return parse_paper(text)
+    except ValueError as exc:
+        names = {name.lower(): name for name in PAPERS}
+        close = difflib.get_close_matches(text.strip().lower(), list(names), n=1, cutoff=0.6)
+        hint = _(' (did you mean "{choice}"?)').format(choice=names[close[0]]) if close else ""
+        raise UsageError(str(exc) + hint) from None
+
+
+def _check_names(project: Project, options: PrintOptions) -> None:
+    """Refuse, before any work, a name given by the caller that does not exist: a usage error
+    (exit 2) with a did-you-mean. The generation and the stock say so where they are looked
+    up (``generations.load``, ``stocks.find_stock``), the paper in ``_check_options``, the
+    officers in ``load_roster``; the printer is looked up here, not after the layout."""
+    if options.gen not in generations.available(project):
+        generations.load(project, options.gen)  # raises UsageError
+    if options.stock:
+        from .sheet.stocks import find_stock
+
+        find_stock(options.stock, project.root)
+    _calibration(project, options.printer)
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
@@ -609,6 +648,26 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     layout is resolved as print resolves it; only a CMYK job keeps its faces, to find RGB
     in the composed PDF as print does.
     """
+    try:
+        return _check(project, gen_id, roster, sheet, jobs, progress, time_limit, memory_limit,
+                      options)
+    except CardkitError as exc:
+        raise with_diagnostics(exc) from None
+
+
+def with_diagnostics(exc: CardkitError) -> CardkitError:
+    """``exc`` with its ``diagnostics`` filled when it fails the job (exit 1): a refusal found
+    while laying out (a template's syntax, a refused URL, a limit) is one problem, so that
+    a caller (and ``check --json``) always has the list of what is wrong."""
+    if exc.exit_status == ExitStatus.INPUT_ERROR and not exc.diagnostics:
+        exc.diagnostics = [Diagnostic(message=exc.message)]
+    return exc
+
+
+def _check(project: Project, gen_id: str, roster: str | Path | None, sheet: str | None,
+           jobs: int | None, progress: Callable[[int, int], None] | None,
+           time_limit: float | None, memory_limit: float | None,
+           options: PrintOptions | None) -> list[Diagnostic]:
     from . import limits
     from .preflight import check_faces
     from .presets import resolve
@@ -617,6 +676,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
 
     options = resolve(project, options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet))
     _check_options(options)
+    _check_names(project, options)
     try:
         gen, adapted = job_generation(project, options)
         loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
