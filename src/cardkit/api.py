@@ -340,6 +340,9 @@ def _print_cards(project: Project, options: PrintOptions) -> PrintResult:
     _guard_outputs(project, options)
     gen, adapted = job_generation(project, options)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
+    missing = fonts_missing(gen)
+    if missing:
+        raise InputError(_("fonts not installed"), missing)
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
@@ -598,6 +601,14 @@ def _check_options(options: PrintOptions) -> None:
         raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
 
 
+def fonts_missing(gen: Generation) -> list[Diagnostic]:
+    """The fonts the job needs that are not installed (``preflight.missing_fonts``), asked
+    before any layout: Pango without them crashes or draws boxes."""
+    from .preflight import missing_fonts
+
+    return missing_fonts(gen)
+
+
 def paper_named(text: str):
     """The paper ``--paper`` names; an unknown one is a usage error with a did-you-mean."""
     import difflib
@@ -683,6 +694,9 @@ def _check(project: Project, gen_id: str, roster: str | Path | None, sheet: str 
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
+    missing = fonts_missing(gen)
+    if missing:  # nothing is laid out without them
+        return [*missing, *loaded.notes, *adapted]
     sides = SIDES if options.sides == "both" else (options.sides,)
     whole = options.color == "cmyk"  # RGB is looked for in the composed PDF
     faces, problems = batch.render_checked(

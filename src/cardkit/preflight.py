@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -48,16 +49,10 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
 # ---------------------------------------------------------------- glyphs
 
 def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
-    problems = []
     label = f"generations/{gen.id}.yaml"
     families = _configured_families(gen)
     coverage = _coverage(tuple(families))
-    for key in ("body", "heading"):
-        wanted = [str(f) for f in (gen.data.get("fonts") or {}).get(key) or []]
-        if wanted and not any(_coverage((f,)) is not None for f in wanted):
-            problems.append(Diagnostic(file=label, field=f"fonts.{key}", message=_(
-                "none of these fonts is installed: {fonts} (fc-list lists the installed ones)").format(
-                fonts=", ".join(wanted))))
+    problems = missing_fonts(gen)
     reported: set[str] = set()
     for officer in officers:
         for field, value in _texts(officer):
@@ -83,6 +78,62 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
             reported.add(char)
             problems.append(Diagnostic(file=label, message=glyph_message([char], families)))
     return problems
+
+
+# The Debian package of each family the built-in and example designs name, so that a missing
+# font is one line saying what to install (first match on the start of the family's name).
+FONT_PACKAGES = (("Noto Sans CJK", "fonts-noto-cjk"), ("Noto Serif CJK", "fonts-noto-cjk"),
+                 ("DejaVu", "fonts-dejavu-core"), ("WenQuanYi Zen Hei", "fonts-wqy-zenhei"),
+                 ("WenQuanYi Micro Hei", "fonts-wqy-microhei"))
+
+
+def missing_fonts(gen: Generation) -> list[Diagnostic]:
+    """The generation's font lists (``fonts.body``, ``fonts.heading``) of which no family is
+    installed: one problem per list (a list both give, once), naming its families and the
+    Debian package that provides them.
+
+    Asked before any layout: with no font at all Pango crashes the process, and with none
+    of the design's a card is boxes and every text a problem. Fontconfig answers (``fc-list``,
+    which honours ``FONTCONFIG_FILE`` as Pango does); without ``fc-list`` nothing is said.
+    """
+    if shutil.which("fc-list") is None:
+        return []
+    fonts = gen.data.get("fonts") or {}
+    lists: dict[tuple[str, ...], list[str]] = {}
+    for key in ("body", "heading"):
+        wanted = tuple(str(f) for f in fonts.get(key) or [])
+        if wanted:
+            lists.setdefault(wanted, []).append(key)
+    problems = []
+    for wanted, keys in lists.items():
+        if any(_installed(family) for family in wanted):
+            continue
+        field = f"fonts.{keys[0]}" if len(keys) == 1 else "fonts"
+        file, line = gen.locate(field)
+        packages = " ".join(sorted({p for p in map(font_package, wanted) if p}))
+        if packages:
+            message = _("none of these fonts is installed: {fonts} (install the Debian package "
+                        "{packages}: apt-get install {packages})").format(
+                fonts=", ".join(wanted), packages=packages)
+        else:
+            message = _("none of these fonts is installed: {fonts} (fc-list lists the installed "
+                        "ones)").format(fonts=", ".join(wanted))
+        problems.append(Diagnostic(file=file, line=line, field=field, message=message))
+    return problems
+
+
+def font_package(family: str) -> str | None:
+    """The Debian package that installs ``family``, when cardkit knows it."""
+    folded = family.casefold()
+    return next((package for prefix, package in FONT_PACKAGES
+                 if folded.startswith(prefix.casefold())), None)
+
+
+def _installed(family: str) -> bool:
+    """Whether fontconfig knows a font of ``family`` (by any of its names, case and spaces
+    ignored, as Pango matches them)."""
+    escaped = re.sub(r"([\\:,=-])", r"\\\1", family)
+    return bool(_fc(["fc-list", f":family={escaped}", "family"]))
 
 
 def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) -> list[str]:
