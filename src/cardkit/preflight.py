@@ -15,6 +15,7 @@ import functools
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -54,21 +55,24 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
     coverage = _coverage(tuple(families))
     problems = missing_fonts(gen)
     reported: set[str] = set()
+    lists = list(_font_lists(gen))
     for officer in officers:
         for field, value in _texts(officer):
+            where = {"file": officer.source.file, "line": officer.source.line,
+                     "subject": f"officer {officer.id}", "field": field}
             missing = _missing_chars(value, coverage, faces)
             if missing:
                 reported.update(missing)
-                problems.append(Diagnostic(
-                    file=officer.source.file, line=officer.source.line,
-                    subject=f"officer {officer.id}", field=field,
-                    message=glyph_message(missing, families)))
+                problems.append(Diagnostic(**where, message=glyph_message(missing, families)))
+            problems += [Diagnostic(**where, message=m) for m in lone_marks(value, lists, coverage)]
     for field, value in _generation_texts(gen.data):
         missing = _missing_chars(value, coverage, faces)
         if missing:
             reported.update(missing)
             problems.append(Diagnostic(file=label, field=field,
                                        message=glyph_message(missing, families)))
+        problems += [Diagnostic(file=label, field=field, message=m)
+                     for m in lone_marks(value, lists, coverage)]
     for warning in faces.glyph_warnings:
         match = _NOTDEF.search(warning)
         if not match:
@@ -98,14 +102,8 @@ def missing_fonts(gen: Generation) -> list[Diagnostic]:
     """
     if shutil.which("fc-list") is None:
         return []
-    fonts = gen.data.get("fonts") or {}
-    lists: dict[tuple[str, ...], list[str]] = {}
-    for key in ("body", "heading"):
-        wanted = tuple(str(f) for f in fonts.get(key) or [])
-        if wanted:
-            lists.setdefault(wanted, []).append(key)
     problems = []
-    for wanted, keys in lists.items():
+    for wanted, keys in _font_lists(gen).items():
         if any(_installed(family) for family in wanted):
             continue
         field = f"fonts.{keys[0]}" if len(keys) == 1 else "fonts"
@@ -145,6 +143,62 @@ def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) 
 
 
 _VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F))
+
+
+def lone_marks(value: str, lists: Sequence[tuple[str, ...]],
+               coverage: frozenset[int] | None) -> list[str]:
+    """What to say of each combining mark of ``value`` that would not be drawn on its base.
+
+    Pango draws a character in the first font of the list that has it: a mark that font of
+    its base lacks comes from another font (a fallback), alone, and is drawn beside its base
+    or not at all (``Nguyê`` + U+0303 + ``n`` printed as "Nguyên" with Noto Sans CJK first and
+    DejaVu Sans after it). Each font list a field may be set in (``fonts.body``,
+    ``fonts.heading``) is asked. A mark no configured font has is a missing glyph (told
+    apart); variation selectors select, they are not drawn (``_selects_variant``).
+    """
+    if not any(unicodedata.category(c).startswith("M") for c in value):
+        return []
+    said: list[str] = []
+    base = None
+    for char in value:
+        if not unicodedata.category(char).startswith("M"):
+            base = char
+            continue
+        point = ord(char)
+        if base is None or base.isspace() or any(low <= point <= high
+                                                 for low, high in _VARIATION_SELECTORS):
+            continue
+        if coverage is not None and point not in coverage:
+            continue  # in no configured font: the glyph message says so
+        for families in lists:
+            font = next((f for f in families if _has(f, ord(base))), None)
+            if font is None or _has(font, point):
+                continue
+            message = _('"{base}" + U+{point:04X} ({name}): {font}, which draws "{base}", has no '
+                        "glyph for the mark, so another font would draw it alone, off its base; "
+                        "write the letter with its mark as one character where Unicode has one, "
+                        "or list a font that has both first in fonts: of the generation").format(
+                base=base, point=point, name=unicodedata.name(char, "combining mark"), font=font)
+            if message not in said:
+                said.append(message)
+            break
+    return said
+
+
+def _has(family: str, point: int) -> bool:
+    return point in (_coverage((family,)) or ())
+
+
+def _font_lists(gen: Generation) -> dict[tuple[str, ...], list[str]]:
+    """The generation's font lists, each once, with the keys that give it (``body``,
+    ``heading``)."""
+    fonts = gen.data.get("fonts") or {}
+    lists: dict[tuple[str, ...], list[str]] = {}
+    for key in ("body", "heading"):
+        wanted = tuple(str(f) for f in fonts.get(key) or [])
+        if wanted:
+            lists.setdefault(wanted, []).append(key)
+    return lists
 
 
 def _selects_variant(value: str, index: int, coverage: frozenset[int]) -> bool:
