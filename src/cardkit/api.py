@@ -209,6 +209,39 @@ def specimen_notice(roster: Roster) -> Diagnostic | None:
         "allowed and every card carries a 样张 / SPECIMEN mark"))
 
 
+def with_field_docs(cls: type) -> type:
+    """Append each field's documentation (the string under its declaration) to the class's
+    docstring, so that ``help(cardkit.PrintOptions)`` lists them: Python keeps no attribute
+    docstrings at run time. Without the source (a build that dropped the .py files) the
+    class docstring stays as it is."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return cls
+    docs = {node.target.id: inspect.cleandoc(after.value.value)
+            for node, after in zip(body, body[1:], strict=False)
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)}
+    lines = []
+    for item in dataclasses.fields(cls):
+        if item.default is not dataclasses.MISSING:
+            default = f" = {item.default!r}"
+        elif item.default_factory is not dataclasses.MISSING:
+            default = f" = {item.default_factory.__name__}()"
+        else:
+            default = ""
+        lines.append(f"{item.name}: {item.type}{default}")
+        lines.extend("    " + line for line in docs.get(item.name, "").splitlines())
+    cls.__doc__ = inspect.cleandoc(cls.__doc__ or "") + "\n\nFields:\n\n" + "\n".join(lines)
+    return cls
+
+
+@with_field_docs
 @dataclass
 class PrintOptions:
     """What to print and how: the one options object of ``print_cards`` (and of ``cardkit print``).
@@ -283,6 +316,7 @@ class PrintOptions:
     """MiB rendering a chunk may grow a process by (default: ``limits:``, 4096)."""
 
 
+@with_field_docs
 @dataclass
 class PrintResult:
     """What ``print_cards`` did. Problems that stop the job are not returned: they raise
