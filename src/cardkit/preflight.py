@@ -104,7 +104,7 @@ def missing_fonts(gen: Generation) -> list[Diagnostic]:
         return []
     problems = []
     for wanted, keys in _font_lists(gen).items():
-        if any(_installed(family) for family in wanted):
+        if any(_family_coverage(family) is not None for family in wanted):
             continue
         field = f"fonts.{keys[0]}" if len(keys) == 1 else "fonts"
         file, line = gen.locate(field)
@@ -125,13 +125,6 @@ def font_package(family: str) -> str | None:
     folded = family.casefold()
     return next((package for prefix, package in FONT_PACKAGES
                  if folded.startswith(prefix.casefold())), None)
-
-
-def _installed(family: str) -> bool:
-    """Whether fontconfig knows a font of ``family`` (by any of its names, case and spaces
-    ignored, as Pango matches them)."""
-    escaped = re.sub(r"([\\:,=-])", r"\\\1", family)
-    return bool(_fc(["fc-list", f":family={escaped}", "family"]))
 
 
 def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) -> list[str]:
@@ -186,7 +179,7 @@ def lone_marks(value: str, lists: Sequence[tuple[str, ...]],
 
 
 def _has(family: str, point: int) -> bool:
-    return point in (_coverage((family,)) or ())
+    return point in (_family_coverage(family) or ())
 
 
 def _font_lists(gen: Generation) -> dict[tuple[str, ...], list[str]]:
@@ -279,23 +272,30 @@ def _configured_families(gen: Generation) -> list[str]:
 @functools.lru_cache(maxsize=32)
 def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
     """Code points the families' regular faces map, or None when none can be read."""
+    found = [points for points in map(_family_coverage, families) if points is not None]
+    return frozenset().union(*found) if found else None
+
+
+@functools.lru_cache(maxsize=64)
+def _family_coverage(family: str) -> frozenset[int] | None:
+    """Code points the family's regular face maps, or None when fontconfig has no readable
+    font of that family (by any of its names, case and spaces ignored, as Pango matches).
+
+    Kept for the process: the job asks before its workers start (``missing_fonts``), and
+    they inherit the answer."""
     from .render.fontcache import code_points
 
-    points: set[int] = set()
-    found = False
-    for family in families:
-        located = _fc(["fc-list", f":family={family}:style=Regular", "file", "index"]) or \
-            _fc(["fc-list", f":family={family}", "file", "index"])
-        for line in located[:1]:
-            path, _, rest = line.partition(": ")
-            path = path.rstrip(":")
-            index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
-            try:
-                points.update(code_points(path, index))
-                found = True
-            except (OSError, ValueError):
-                continue
-    return frozenset(points) if found else None
+    escaped = re.sub(r"([\\:,=-])", r"\\\1", family)
+    located = _fc(["fc-list", f":family={escaped}:style=Regular", "file", "index"]) or \
+        _fc(["fc-list", f":family={escaped}", "file", "index"])
+    for line in located[:1]:
+        path = line.partition(": ")[0].rstrip(":")
+        index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
+        try:
+            return code_points(path, index)
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 @functools.lru_cache(maxsize=512)
