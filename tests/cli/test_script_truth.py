@@ -182,3 +182,14 @@ def test_every_command_refuses_unknown_names_alike(cli, site, args, hint):
     assert result.code == 2, result.stderr
     assert result.err_lines[-1].startswith("error: ") and hint in result.err_lines[-1]
     assert not (site / "out.pdf").exists()
+
+
+@pytest.mark.parametrize("readme", ["README.md", "README.zh-CN.md"])
+def test_the_readme_lists_every_exit_status_and_the_name_rule(readme):
+    from conftest import REPO
+
+    text = (REPO / readme).read_text(encoding="utf-8")
+    section = text[text.index("- 0 "):text.index("`check --json`", text.index("- 0 "))]
+    for status in ("- 0 ", "- 1 ", "- 2 ", "130", "143", "SIGTERM", "head -c 100", "--stock",
+                   "--paper", "--printer", "--officer", "did you mean"):
+        assert status in section, status
