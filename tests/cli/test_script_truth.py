@@ -134,6 +134,20 @@ def test_check_json_prints_its_document_on_every_exit_1(cli, site, defect):
                                             "message"}
 
 
+def test_check_json_prints_its_document_even_on_an_internal_error(cli, site, monkeypatch):
+    from cardkit import api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(api, "_check", broken)
+    result = cli(["check", "--gen", "2002", "--json"], cwd=site)
+    assert result.code == 1
+    assert [p["message"][:31] for p in json.loads(result.stdout)["problems"]] == [
+        "internal error: RuntimeError: a"]
+    assert result.err_lines[-1].startswith("error: internal error: RuntimeError: a bug")
+
+
 @pytest.mark.parametrize("defect", [_template_syntax_error, _refused_url])
 def test_the_api_raises_with_its_diagnostics_filled(site, defect):
     said = defect(site)
