@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect  # dataclasses imports it anyway
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -210,18 +211,42 @@ def specimen_notice(roster: Roster) -> Diagnostic | None:
 
 
 def with_field_docs(cls: type) -> type:
-    """Append each field's documentation (the string under its declaration) to the class's
-    docstring, so that ``help(cardkit.PrintOptions)`` lists them: Python keeps no attribute
-    docstrings at run time. Without the source (a build that dropped the .py files) the
-    class docstring stays as it is."""
+    """Make ``help(cls)`` list each field with its documentation (the string under its
+    declaration, which Python does not keep at run time) after the class's docstring.
+
+    The text is made when the docstring is first read, not at import: reading the source
+    costs more than a small job's whole import.
+    """
+    cls.__doc__ = _FieldDocs(cls.__doc__ or "")  # type: ignore[assignment]
+    return cls
+
+
+class _FieldDocs:
+    """A class docstring worked out on first reading: ``type`` calls the ``__get__`` of a
+    ``__doc__`` found in the class's dict."""
+
+    def __init__(self, doc: str) -> None:
+        self.doc = inspect.cleandoc(doc)
+        self.text: str | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        if self.text is None:
+            self.text = self.doc  # while the source is read, and if it cannot be
+            if owner is not None:
+                self.text = self.doc + _fields_text(owner)
+        return self.text
+
+
+def _fields_text(cls: type) -> str:
+    """``Fields:`` and, per field, ``name: type = default`` and its documentation indented;
+    empty without the source (a build that dropped the .py files)."""
     import ast
-    import inspect
     import textwrap
 
     try:
         body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
     except (OSError, TypeError, SyntaxError, IndexError):
-        return cls
+        return ""
     docs = {node.target.id: inspect.cleandoc(after.value.value)
             for node, after in zip(body, body[1:], strict=False)
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
@@ -237,8 +262,7 @@ def with_field_docs(cls: type) -> type:
             default = ""
         lines.append(f"{item.name}: {item.type}{default}")
         lines.extend("    " + line for line in docs.get(item.name, "").splitlines())
-    cls.__doc__ = inspect.cleandoc(cls.__doc__ or "") + "\n\nFields:\n\n" + "\n".join(lines)
-    return cls
+    return "\n\nFields:\n\n" + "\n".join(lines)
 
 
 @with_field_docs
