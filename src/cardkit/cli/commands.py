@@ -360,9 +360,7 @@ def _json_of_failure(exc: Exception) -> None:
     if isinstance(exc, CardkitError):
         problems = exc.diagnostics or [Diagnostic(message=exc.message)]
     else:  # a bug in cardkit: exit 1 as well
-        problems = [Diagnostic(message=_("internal error: {kind}: {detail} (run with -v for the "
-                                         "traceback, and please report it)").format(
-            kind=type(exc).__name__, detail=exc))]
+        problems = [Diagnostic(message=_internal_error(exc))]
     write_json({"ok": False, "problems": [p.as_dict() for p in problems]}, indent=2)
 
 
@@ -628,8 +626,7 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug in cardkit, not the user's mistake
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             raise
-        console.error("error: " + _("internal error: {kind}: {detail} (run with -v for the traceback, "
-                                    "and please report it)").format(kind=type(exc).__name__, detail=exc))
+        console.error("error: " + _internal_error(exc))
         sys.exit(ExitStatus.INPUT_ERROR)
     finally:
         restore()
@@ -637,6 +634,11 @@ def main(argv: list[str] | None = None) -> None:
         if argv is None:  # the console script: a Ctrl-C after the job changes nothing any more
             _ignore_interrupts()
     sys.exit(ExitStatus.SUCCESS)
+
+
+def _internal_error(exc: Exception) -> str:
+    return _("internal error: {kind}: {detail} (run with -v for the traceback, and please "
+             "report it)").format(kind=type(exc).__name__, detail=exc)
 
 
 def _show_click_error(exc: click.ClickException, console: Console) -> None:
