@@ -1,8 +1,10 @@
 """The wheel carries every built-in template, generation and example, and works installed."""
 
 import os
+import re
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -56,3 +58,58 @@ def test_wheel_speaks_chinese_without_babel(wheel, tmp_path):
         cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "打印警民联系卡。" in result.stdout
+
+
+def test_wheel_metadata_names_the_licence_and_classifiers_and_no_invented_url(wheel):
+    archive = zipfile.ZipFile(wheel)
+    metadata = archive.read(next(n for n in archive.namelist()
+                                 if n.endswith(".dist-info/METADATA"))).decode("utf-8")
+    headers = [line.partition(": ") for line in metadata.split("\n\n")[0].splitlines()]
+    assert ("License-Expression", ": ", "MIT") in headers
+    classifiers = {value for key, _, value in headers if key == "Classifier"}
+    assert {"Programming Language :: Python :: 3", "Topic :: Printing",
+            "Natural Language :: Chinese (Simplified)"} <= classifiers
+    assert not any(value.startswith("License ::") for value in classifiers)  # PEP 639
+    assert not {key for key, _, _ in headers} & {"Home-page", "Project-URL", "License"}
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in archive.namelist())
+
+
+def _read_by_tests() -> set[str]:
+    """Top-level files and folders of the checkout that the tests read by name."""
+    named: set[str] = set()
+    for source in (REPO / "tests").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        named.update(re.findall(r'REPO\s*/\s*"([^"/]+)', text))
+        named.update(m.split("/")[0] for m in re.findall(r'"((?:docs|bench|scripts)/[\w./-]+'
+                                                           r'|README[\w.-]*\.md)"', text))
+    named.update(("bench", "scripts", "fuzz"))  # test_lint runs ruff on them
+    return {name for name in named if (REPO / name).exists()}
+
+
+def test_sdist_ships_what_the_tests_read(tmp_path):
+    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "sdist", "-d",
+                    str(tmp_path)], cwd=REPO, check=True, capture_output=True)
+    with tarfile.open(next(tmp_path.glob("cardkit-*.tar.gz"))) as sdist:
+        names = {name.partition("/")[2] for name in sdist.getnames()}
+    wanted = _read_by_tests()
+    assert {"docs", "README.zh-CN.md", "bench", "tests", "examples"} <= wanted
+    for name in sorted(wanted):
+        assert name in names or any(n.startswith(name + "/") for n in names), name
+    for path in (REPO / "docs").rglob("*"):
+        if path.is_file():
+            assert str(path.relative_to(REPO)) in names
+
+
+@pytest.mark.parametrize("cls", ["PrintOptions", "PrintResult"])
+def test_help_shows_every_field_and_its_documentation(cls):
+    import dataclasses
+    import pydoc
+
+    import cardkit
+
+    shown = pydoc.render_doc(getattr(cardkit, cls), renderer=pydoc.plaintext)
+    for item in dataclasses.fields(getattr(cardkit, cls)):
+        assert re.search(rf"\|  {item.name}: .*\n \|      \S", shown), item.name
+    if cls == "PrintOptions":
+        assert "strict: bool = False\n |      Every warning fails the job" in shown
+        assert 'gen: str\n |      Generation id, e.g. ``"2022"``' in shown

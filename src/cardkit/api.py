@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect  # dataclasses imports it anyway
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from . import yamlio
 from .design import generations
-from .errors import Diagnostic, InputError, PreflightError, UsageError
+from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightError, UsageError
 from .i18n import _, ngettext
 from .jobstate import current, new_job
 from .model import Generation, Officer, Roster
@@ -68,11 +69,13 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
 
     if isinstance(roster, Roster):
         result = roster
+        every_id = [o.id for o in result.officers]
     elif _in_memory(roster) and not isinstance(roster, Mapping) \
             and any(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
         if not all(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
             raise UsageError(_("an in-memory roster lists mappings or Officer objects, not both"))
         result = Roster(officers=tuple(roster), source="<roster>")  # type: ignore[arg-type]
+        every_id = [o.id for o in result.officers]
     else:
         from .roster.validate import QrRule
 
@@ -86,12 +89,15 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
                               needs=generation_needs(gen),
                               specimen=project.config.get("specimen") is True, qr=qr,
                               only=officer_ids or None)
+        every_id = [str(r.fields.get("id") or "") for r in raw.records]
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
         missing = [i for i in officer_ids if id_key(i) not in known]
-        if missing:
-            raise InputError(f"{result.source}: " + _("no officer with id {ids}").format(
-                ids=", ".join(missing)))
+        if missing:  # an id given by name: a usage error (exit 2)
+            from .project import did_you_mean
+
+            raise UsageError(f"{result.source}: " + _("no officer with id {ids}").format(
+                ids=", ".join(i + did_you_mean(i, every_id) for i in missing)))
         wanted = {id_key(i) for i in officer_ids}
         result = replace(result, officers=tuple(o for o in result.officers
                                                 if id_key(o.id) in wanted))
@@ -205,6 +211,62 @@ def specimen_notice(roster: Roster) -> Diagnostic | None:
         "allowed and every card carries a 样张 / SPECIMEN mark"))
 
 
+def with_field_docs(cls: type) -> type:
+    """Make ``help(cls)`` list each field with its documentation (the string under its
+    declaration, which Python does not keep at run time) after the class's docstring.
+
+    The text is made when the docstring is first read, not at import: reading the source
+    costs more than a small job's whole import.
+    """
+    cls.__doc__ = _FieldDocs(cls.__doc__ or "")  # type: ignore[assignment]
+    return cls
+
+
+class _FieldDocs:
+    """A class docstring worked out on first reading: ``type`` calls the ``__get__`` of a
+    ``__doc__`` found in the class's dict."""
+
+    def __init__(self, doc: str) -> None:
+        self.doc = inspect.cleandoc(doc)
+        self.text: str | None = None
+
+    def __get__(self, instance: object, owner: type | None = None) -> str:
+        if self.text is None:
+            self.text = self.doc  # while the source is read, and if it cannot be
+            if owner is not None:
+                self.text = self.doc + _fields_text(owner)
+        return self.text
+
+
+def _fields_text(cls: type) -> str:
+    """``Fields:`` and, per field, ``name: type = default`` and its documentation indented;
+    empty without the source (a build that dropped the .py files)."""
+    import ast
+    import textwrap
+
+    try:
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+    except (OSError, TypeError, SyntaxError, IndexError):
+        return ""
+    docs = {node.target.id: inspect.cleandoc(after.value.value)
+            for node, after in zip(body, body[1:], strict=False)
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+            and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)}
+    lines = []
+    for item in dataclasses.fields(cls):
+        if item.default is not dataclasses.MISSING:
+            default = f" = {item.default!r}"
+        elif item.default_factory is not dataclasses.MISSING:
+            default = f" = {item.default_factory.__name__}()"
+        else:
+            default = ""
+        lines.append(f"{item.name}: {item.type}{default}")
+        lines.extend("    " + line for line in docs.get(item.name, "").splitlines())
+    return "\n\nFields:\n\n" + "\n".join(lines)
+
+
+@with_field_docs
 @dataclass
 class PrintOptions:
     """What to print and how: the one options object of ``print_cards`` (and of ``cardkit print``).
@@ -282,6 +344,7 @@ class PrintOptions:
     CLI sets from ``--lang`` or the locale). Two jobs on two threads may speak two languages."""
 
 
+@with_field_docs
 @dataclass
 class PrintResult:
     """What ``print_cards`` did. Problems that stop the job are not returned: they raise
@@ -323,7 +386,10 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     stays that of one part) and the parts merged on disk.
     """
     with new_job(), _speaking(options.lang):
-        return _print_job(project, options)
+        try:
+            return _print_job(project, options)
+        except CardkitError as exc:
+            raise with_diagnostics(exc) from None
 
 
 def _speaking(lang: str | None):
@@ -346,10 +412,14 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
 
     options = resolve(project, options)  # flag > cardkit.yaml > preset > defaults
     _check_options(options)
+    _check_names(project, options)
     report.check_target(options.report)
     _guard_outputs(project, options)
     gen, adapted = job_generation(project, options)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
+    missing = fonts_missing(gen)
+    if missing:
+        raise InputError(_("fonts not installed"), missing)
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
@@ -602,16 +672,50 @@ def _check_options(options: PrintOptions) -> None:
     if options.bleed is not None and not 0 <= options.bleed <= 10:
         raise UsageError(_("--bleed must be between 0 and 10 mm"))
     if options.paper is not None:
-        try:
-            parse_paper(options.paper)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        paper_named(options.paper)
     if options.color not in ("rgb", "cmyk"):
         raise UsageError(_("{option} must be one of {choices}").format(option="--color", choices="rgb, cmyk"))
     if options.first < 1:
         raise UsageError(_("{option} must be at least 1").format(option="--first"))
     if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
         raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
+
+
+def fonts_missing(gen: Generation) -> list[Diagnostic]:
+    """The fonts the job needs that are not installed (``preflight.missing_fonts``), asked
+    before any layout: Pango without them crashes or draws boxes."""
+    from .preflight import missing_fonts
+
+    return missing_fonts(gen)
+
+
+def paper_named(text: str):
+    """The paper ``--paper`` names; an unknown one is a usage error with a did-you-mean."""
+    import difflib
+
+    from .sheet.impose import PAPERS
+
+    try:
+        return parse_paper(text)
+    except ValueError as exc:
+        names = {name.lower(): name for name in PAPERS}
+        close = difflib.get_close_matches(text.strip().lower(), list(names), n=1, cutoff=0.6)
+        hint = _(' (did you mean "{choice}"?)').format(choice=names[close[0]]) if close else ""
+        raise UsageError(str(exc) + hint) from None
+
+
+def _check_names(project: Project, options: PrintOptions) -> None:
+    """Refuse, before any work, a name given by the caller that does not exist: a usage error
+    (exit 2) with a did-you-mean. The generation and the stock say so where they are looked
+    up (``generations.load``, ``stocks.find_stock``), the paper in ``_check_options``, the
+    officers in ``load_roster``; the printer is looked up here, not after the layout."""
+    if options.gen not in generations.available(project):
+        generations.load(project, options.gen)  # raises UsageError
+    if options.stock:
+        from .sheet.stocks import find_stock
+
+        find_stock(options.stock, project.root)
+    _calibration(project, options.printer)
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
@@ -637,7 +741,19 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     """
     options = options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
     with new_job(), _speaking(options.lang):
-        return _check_job(project, options, jobs, progress, time_limit, memory_limit)
+        try:
+            return _check_job(project, options, jobs, progress, time_limit, memory_limit)
+        except CardkitError as exc:
+            raise with_diagnostics(exc) from None
+
+
+def with_diagnostics(exc: CardkitError) -> CardkitError:
+    """``exc`` with its ``diagnostics`` filled when it fails the job (exit 1): a refusal found
+    while laying out (a template's syntax, a refused URL, a limit) is one problem, so that
+    a caller (and ``check --json``) always has the list of what is wrong."""
+    if exc.exit_status == ExitStatus.INPUT_ERROR and not exc.diagnostics:
+        exc.diagnostics = [Diagnostic(message=exc.message)]
+    return exc
 
 
 def _check_job(project: Project, options: PrintOptions, jobs: int | None,
@@ -651,12 +767,16 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
 
     options = resolve(project, options)
     _check_options(options)
+    _check_names(project, options)
     try:
         gen, adapted = job_generation(project, options)
         loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
         # Every problem is listed (in --json too), located where it can be.
         return exc.diagnostics or [Diagnostic(message=exc.message)]
+    missing = fonts_missing(gen)
+    if missing:  # nothing is laid out without them
+        return [*missing, *loaded.notes, *adapted]
     sides = SIDES if options.sides == "both" else (options.sides,)
     whole = options.color == "cmyk"  # RGB is looked for in the composed PDF
     faces, problems = batch.render_checked(

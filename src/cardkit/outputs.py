@@ -523,15 +523,32 @@ def write_stdout(data: bytes) -> None:
     stream = getattr(sys.stdout, "buffer", sys.stdout)
     try:
         sys.stdout.flush()
-        stream.write(data)
+        _write_all(stream, data)
         stream.flush()
     except OSError as exc:
-        _silence_stdout()
+        silence_stdout()
         raise OutputError(_("cannot write standard output: {reason}").format(
             reason=_reason(exc))) from None
 
 
-def _silence_stdout() -> None:
+def _write_all(stream, data: bytes) -> None:
+    """Every byte of ``data``, or an ``OSError``.
+
+    A write to a pipe whose reader went away (``| head -c 100``) returns the bytes the pipe
+    took; the rest must be written again, which then fails with EPIPE. A stream that takes
+    nothing at all is a short write too.
+    """
+    view = memoryview(data)
+    while view:
+        count = stream.write(view)
+        if not count:
+            raise OSError(errno.EIO, _("short write: standard output took {written} of {total} "
+                                       "bytes").format(written=len(data) - len(view),
+                                                       total=len(data)))
+        view = view[count:]
+
+
+def silence_stdout() -> None:
     """After a failed write, point stdout at /dev/null so the exit does not fail again."""
     try:
         fd = sys.stdout.fileno()
@@ -557,5 +574,5 @@ def write_json(value, **dumps) -> None:
 
 
 __all__ = ["OutputError", "Pending", "check_target", "commit", "forget_inputs", "protect",
-           "protect_project", "sweep", "temporary_folder", "write_file", "write_json",
+           "protect_project", "silence_stdout", "sweep", "temporary_folder", "write_file", "write_json",
            "write_stdout", "write_together"]

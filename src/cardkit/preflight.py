@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 import subprocess
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -49,32 +51,29 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
 # ---------------------------------------------------------------- glyphs
 
 def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
-    problems = []
     label = f"generations/{gen.id}.yaml"
     families = _configured_families(gen)
     coverage = _coverage(tuple(families))
-    for key in ("body", "heading"):
-        wanted = [str(f) for f in (gen.data.get("fonts") or {}).get(key) or []]
-        if wanted and not any(_coverage((f,)) is not None for f in wanted):
-            problems.append(Diagnostic(file=label, field=f"fonts.{key}", message=_(
-                "none of these fonts is installed: {fonts} (fc-list lists the installed ones)").format(
-                fonts=", ".join(wanted))))
+    problems = missing_fonts(gen)
     reported: set[str] = set()
+    lists = list(_font_lists(gen))
     for officer in officers:
         for field, value in _texts(officer):
+            where = {"file": officer.source.file, "line": officer.source.line,
+                     "subject": f"officer {officer.id}", "field": field}
             missing = _missing_chars(value, coverage, faces)
             if missing:
                 reported.update(missing)
-                problems.append(Diagnostic(
-                    file=officer.source.file, line=officer.source.line,
-                    subject=f"officer {officer.id}", field=field,
-                    message=glyph_message(missing, families)))
+                problems.append(Diagnostic(**where, message=glyph_message(missing, families)))
+            problems += [Diagnostic(**where, message=m) for m in lone_marks(value, lists, coverage)]
     for field, value in _generation_texts(gen.data):
         missing = _missing_chars(value, coverage, faces)
         if missing:
             reported.update(missing)
             problems.append(Diagnostic(file=label, field=field,
                                        message=glyph_message(missing, families)))
+        problems += [Diagnostic(file=label, field=field, message=m)
+                     for m in lone_marks(value, lists, coverage)]
     for warning in faces.glyph_warnings:
         match = _NOTDEF.search(warning)
         if not match:
@@ -86,6 +85,49 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
     return problems
 
 
+# The Debian package of each family the built-in and example designs name, so that a missing
+# font is one line saying what to install (first match on the start of the family's name).
+FONT_PACKAGES = (("Noto Sans CJK", "fonts-noto-cjk"), ("Noto Serif CJK", "fonts-noto-cjk"),
+                 ("DejaVu", "fonts-dejavu-core"), ("WenQuanYi Zen Hei", "fonts-wqy-zenhei"),
+                 ("WenQuanYi Micro Hei", "fonts-wqy-microhei"))
+
+
+def missing_fonts(gen: Generation) -> list[Diagnostic]:
+    """The generation's font lists (``fonts.body``, ``fonts.heading``) of which no family is
+    installed: one problem per list (a list both give, once), naming its families and the
+    Debian package that provides them.
+
+    Asked before any layout: with no font at all Pango crashes the process, and with none
+    of the design's a card is boxes and every text a problem. Fontconfig answers (``fc-list``,
+    which honours ``FONTCONFIG_FILE`` as Pango does); without ``fc-list`` nothing is said.
+    """
+    if shutil.which("fc-list") is None:
+        return []
+    problems = []
+    for wanted, keys in _font_lists(gen).items():
+        if any(_family_coverage(family) is not None for family in wanted):
+            continue
+        field = f"fonts.{keys[0]}" if len(keys) == 1 else "fonts"
+        file, line = gen.locate(field)
+        packages = " ".join(sorted({p for p in map(font_package, wanted) if p}))
+        if packages:
+            message = _("none of these fonts is installed: {fonts} (install the Debian package "
+                        "{packages}: apt-get install {packages})").format(
+                fonts=", ".join(wanted), packages=packages)
+        else:
+            message = _("none of these fonts is installed: {fonts} (fc-list lists the installed "
+                        "ones)").format(fonts=", ".join(wanted))
+        problems.append(Diagnostic(file=file, line=line, field=field, message=message))
+    return problems
+
+
+def font_package(family: str) -> str | None:
+    """The Debian package that installs ``family``, when cardkit knows it."""
+    folded = family.casefold()
+    return next((package for prefix, package in FONT_PACKAGES
+                 if folded.startswith(prefix.casefold())), None)
+
+
 def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) -> list[str]:
     """Characters of ``value`` the configured fonts lack (WeasyPrint's warnings if unknown)."""
     if coverage is not None:
@@ -95,6 +137,62 @@ def _missing_chars(value: str, coverage: frozenset[int] | None, faces: FaceSet) 
 
 
 _VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF), (0x180B, 0x180F))
+
+
+def lone_marks(value: str, lists: Sequence[tuple[str, ...]],
+               coverage: frozenset[int] | None) -> list[str]:
+    """What to say of each combining mark of ``value`` that would not be drawn on its base.
+
+    Pango draws a character in the first font of the list that has it: a mark that font of
+    its base lacks comes from another font (a fallback), alone, and is drawn beside its base
+    or not at all (``Nguyê`` + U+0303 + ``n`` printed as "Nguyên" with Noto Sans CJK first and
+    DejaVu Sans after it). Each font list a field may be set in (``fonts.body``,
+    ``fonts.heading``) is asked. A mark no configured font has is a missing glyph (told
+    apart); variation selectors select, they are not drawn (``_selects_variant``).
+    """
+    if not any(unicodedata.category(c).startswith("M") for c in value):
+        return []
+    said: list[str] = []
+    base = None
+    for char in value:
+        if not unicodedata.category(char).startswith("M"):
+            base = char
+            continue
+        point = ord(char)
+        if base is None or base.isspace() or any(low <= point <= high
+                                                 for low, high in _VARIATION_SELECTORS):
+            continue
+        if coverage is not None and point not in coverage:
+            continue  # in no configured font: the glyph message says so
+        for families in lists:
+            font = next((f for f in families if _has(f, ord(base))), None)
+            if font is None or _has(font, point):
+                continue
+            message = _('"{base}" + U+{point:04X} ({name}): {font}, which draws "{base}", has no '
+                        "glyph for the mark, so another font would draw it alone, off its base; "
+                        "write the letter with its mark as one character where Unicode has one, "
+                        "or list a font that has both first in fonts: of the generation").format(
+                base=base, point=point, name=unicodedata.name(char, "combining mark"), font=font)
+            if message not in said:
+                said.append(message)
+            break
+    return said
+
+
+def _has(family: str, point: int) -> bool:
+    return point in (_family_coverage(family) or ())
+
+
+def _font_lists(gen: Generation) -> dict[tuple[str, ...], list[str]]:
+    """The generation's font lists, each once, with the keys that give it (``body``,
+    ``heading``)."""
+    fonts = gen.data.get("fonts") or {}
+    lists: dict[tuple[str, ...], list[str]] = {}
+    for key in ("body", "heading"):
+        wanted = tuple(str(f) for f in fonts.get(key) or [])
+        if wanted:
+            lists.setdefault(wanted, []).append(key)
+    return lists
 
 
 def _selects_variant(value: str, index: int, coverage: frozenset[int]) -> bool:
@@ -175,23 +273,30 @@ def _configured_families(gen: Generation) -> list[str]:
 @functools.lru_cache(maxsize=32)
 def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
     """Code points the families' regular faces map, or None when none can be read."""
+    found = [points for points in map(_family_coverage, families) if points is not None]
+    return frozenset().union(*found) if found else None
+
+
+@functools.lru_cache(maxsize=64)
+def _family_coverage(family: str) -> frozenset[int] | None:
+    """Code points the family's regular face maps, or None when fontconfig has no readable
+    font of that family (by any of its names, case and spaces ignored, as Pango matches).
+
+    Kept for the process: the job asks before its workers start (``missing_fonts``), and
+    they inherit the answer."""
     from .render.fontcache import code_points
 
-    points: set[int] = set()
-    found = False
-    for family in families:
-        located = _fc(["fc-list", f":family={family}:style=Regular", "file", "index"]) or \
-            _fc(["fc-list", f":family={family}", "file", "index"])
-        for line in located[:1]:
-            path, _, rest = line.partition(": ")
-            path = path.rstrip(":")
-            index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
-            try:
-                points.update(code_points(path, index))
-                found = True
-            except (OSError, ValueError):
-                continue
-    return frozenset(points) if found else None
+    escaped = re.sub(r"([\\:,=-])", r"\\\1", family)
+    located = _fc(["fc-list", f":family={escaped}:style=Regular", "file", "index"]) or \
+        _fc(["fc-list", f":family={escaped}", "file", "index"])
+    for line in located[:1]:
+        path = line.partition(": ")[0].rstrip(":")
+        index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
+        try:
+            return code_points(path, index)
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 @functools.lru_cache(maxsize=512)

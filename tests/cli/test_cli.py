@@ -56,15 +56,17 @@ def test_officer_filter_prints_only_those(cli, project):
     assert "覃晓红" in texts[0] and "梁子豪" in texts[2] and "吴明" not in "".join(texts)
 
 
-def test_unknown_officer_is_one_line_and_exit_1(cli, project):
-    result = cli(["print", "--gen", "2012", "--officer", "XX9"], cwd=project)
-    assert result.code == 1
-    assert result.err_lines == ["error: roster.yaml: no officer with id XX9"]
+def test_unknown_officer_is_one_line_and_exit_2(cli, project):
+    result = cli(["print", "--gen", "2012", "--officer", "XX9", "--officer", "LD0007"],
+                 cwd=project)
+    assert result.code == 2
+    assert result.err_lines == [
+        'error: roster.yaml: no officer with id XX9, LD0007 (did you mean "LD007"?)']
 
 
-def test_unknown_generation_is_one_line_and_exit_1(cli, project):
+def test_unknown_generation_is_one_line_and_exit_2(cli, project):
     result = cli(["print", "--gen", "2020"], cwd=project)
-    assert result.code == 1
+    assert result.code == 2
     assert result.err_lines == [
         "error: unknown generation '2020' (did you mean \"2022\"?) (known: 2002, 2006, 2012, 2022)"]
     assert not (project / "out").exists()

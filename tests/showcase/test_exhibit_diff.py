@@ -86,9 +86,9 @@ def test_diff_json_and_identical_generations(cli, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_diff_of_an_unknown_generation_is_an_input_error(cli, tmp_path):
+def test_diff_of_an_unknown_generation_is_a_usage_error(cli, tmp_path):
     result = cli(["diff", "2002", "2032", "--no-png"], cwd=tmp_path)
-    assert result.code == 1
+    assert result.code == 2
     assert "unknown generation '2032'" in result.err_lines[-1]
 
 

@@ -62,7 +62,7 @@ def test_new_scaffolds_a_generation_that_resolves_and_prints(cli, project):
 
 def test_new_refuses_unknown_bases_and_bad_ids(cli, project):
     unknown = cli(["new", "2030", "--from", "1999"], cwd=project)
-    assert unknown.code == 1 and "unknown generation '1999'" in unknown.err_lines[-1]
+    assert unknown.code == 2 and "unknown generation '1999'" in unknown.err_lines[-1]
     bad = cli(["new", "../evil", "--from", "2022"], cwd=project)
     assert bad.code == 2
     missing = cli(["new", "2030"], cwd=project)

@@ -1,7 +1,7 @@
 import pytest
 
 from cardkit.design import generations
-from cardkit.errors import InputError
+from cardkit.errors import InputError, UsageError
 from cardkit.project import open_project
 
 
@@ -68,7 +68,7 @@ def test_extends_cycles_are_shown_as_a_chain(tmp_path):
 
 
 def test_unknown_generation_lists_those_that_exist(builtin):
-    with pytest.raises(InputError) as err:
+    with pytest.raises(UsageError) as err:  # a name given by the caller: exit 2
         generations.load(builtin, "2020")
     assert "unknown generation '2020'" in err.value.message
     assert "2002, 2006, 2012, 2022" in err.value.message

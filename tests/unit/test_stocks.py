@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import run_cli
 
-from cardkit.errors import InputError
+from cardkit.errors import InputError, UsageError
 from cardkit.sheet import stocks
 
 XML = """<?xml version="1.0"?>
@@ -88,7 +88,7 @@ def test_stocks_are_found_by_id_brand_and_part_or_part(name):
 
 
 def test_unknown_stock_says_what_it_might_be():
-    with pytest.raises(InputError, match=r"unknown stock 'avery-c32011-1'.*did you mean \"avery-c32011-10\""):
+    with pytest.raises(UsageError, match=r"unknown stock 'avery-c32011-1'.*did you mean \"avery-c32011-10\""):
         stocks.find_stock("avery-c32011-1")
 
 

@@ -11,7 +11,7 @@ import click.formatting
 from .. import i18n
 from ..errors import CardkitError, ExitStatus
 from ..i18n import _, ngettext
-from ..outputs import forget_inputs, write_json
+from ..outputs import forget_inputs, silence_stdout, write_json
 from . import cjkwrap, libs
 from .console import Console, make_streams_robust
 
@@ -44,7 +44,41 @@ def _choose_language(ctx: click.Context, param: click.Parameter, value: str | No
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """cardkit's command group: standard output closed early is an error (exit 1), not silence.
+
+    click ends a command whose output hits EPIPE with exit status 1 and no word; cardkit
+    says it, as for any output it cannot write (``| head -c 100`` closed the pipe).
+    """
+
+    def make_context(self, *args, **kwargs) -> click.Context:  # `cardkit --help | ...`
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError as exc:
+            raise _stdout_failed(exc) from None
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise _stdout_failed(exc) from None
+
+
+def _stdout_failed(exc: OSError) -> CardkitError:
+    from ..outputs import OutputError
+
+    silence_stdout()  # the exit's flush must not fail again
+    return OutputError(_("cannot write standard output: {reason}").format(
+        reason=exc.strerror or exc))
+
+
+def _short_write(exc: OSError, console: Console) -> None:
+    for line in _stdout_failed(exc).lines():
+        console.error(line)
+    sys.exit(ExitStatus.INPUT_ERROR)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--project", "project_dir", metavar="DIR",
               help="Project folder (cardkit.yaml, generations/, templates/). Default: here.")
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing but errors.")
@@ -286,11 +320,16 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     from ..presets import resolve
     from .progress import for_console
 
-    options = resolve(ctx.project, PrintOptions(gen=gen, roster=roster, sheet=sheet,
-                                                officers=list(officers), **job))
-    bar = for_console(ctx.console.quiet)
+    bar = None
     try:
+        options = resolve(ctx.project, PrintOptions(gen=gen, roster=roster, sheet=sheet,
+                                                    officers=list(officers), **job))
+        bar = for_console(ctx.console.quiet)
         problems = check(ctx.project, gen, roster, sheet=sheet, progress=bar, options=options)
+    except Exception as exc:  # docs/check-json.md: the JSON is printed on every exit 1
+        if as_json:
+            _json_of_failure(exc)
+        raise
     finally:
         if bar:
             bar.close()
@@ -306,6 +345,23 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
         say(check_summary(gen, problems, options.strict))
     if failing:
         raise SystemExit(ExitStatus.INPUT_ERROR)
+
+
+def _json_of_failure(exc: Exception) -> None:
+    """``check --json``'s document for a job stopped by ``exc`` (the caller re-raises it, so
+    the exit status and the line on stderr are those of any command). Not for a usage error
+    (exit 2: nothing on standard output) nor for a standard output that cannot be written."""
+    from ..errors import Diagnostic
+    from ..outputs import OutputError
+
+    if isinstance(exc, OutputError) or (isinstance(exc, CardkitError)
+                                        and exc.exit_status != ExitStatus.INPUT_ERROR):
+        return
+    if isinstance(exc, CardkitError):
+        problems = exc.diagnostics or [Diagnostic(message=exc.message)]
+    else:  # a bug in cardkit: exit 1 as well
+        problems = [Diagnostic(message=_internal_error(exc))]
+    write_json({"ok": False, "problems": [p.as_dict() for p in problems]}, indent=2)
 
 
 def check_summary(gen: str, problems, strict: bool) -> str:
@@ -496,17 +552,12 @@ def stocks_cmd(ctx: Context, as_json: bool, show_all: bool) -> None:
 def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: str,
                   printer: str | None, readings: tuple[str, ...]) -> None:
     """Print a two-sided duplex calibration target, or turn its readings into settings."""
-    from ..api import own_inputs
-    from ..errors import UsageError
+    from ..api import own_inputs, paper_named
     from ..outputs import check_target, protect_project, write_file
     from ..pdf.assemble import finish
     from ..sheet.calibrate import build_target, printer_calibration, solve
-    from ..sheet.impose import parse_paper
 
-    try:
-        sheet = parse_paper(paper or "A4")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    sheet = paper_named(paper or "A4")
     if readings:
         cal = solve(list(readings), sheet)
         name = printer or "my-printer"
@@ -570,14 +621,12 @@ def main(argv: list[str] | None = None) -> None:
         for line in exc.lines():
             console.error(line)
         sys.exit(exc.exit_status)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(ExitStatus.SUCCESS)
+    except BrokenPipeError as exc:  # a pipe closed early, outside a command: a short write
+        _short_write(exc, console)
     except Exception as exc:  # a bug in cardkit, not the user's mistake
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             raise
-        console.error("error: " + _("internal error: {kind}: {detail} (run with -v for the traceback, "
-                                    "and please report it)").format(kind=type(exc).__name__, detail=exc))
+        console.error("error: " + _internal_error(exc))
         sys.exit(ExitStatus.INPUT_ERROR)
     finally:
         restore()
@@ -585,6 +634,11 @@ def main(argv: list[str] | None = None) -> None:
         if argv is None:  # the console script: a Ctrl-C after the job changes nothing any more
             _ignore_interrupts()
     sys.exit(ExitStatus.SUCCESS)
+
+
+def _internal_error(exc: Exception) -> str:
+    return _("internal error: {kind}: {detail} (run with -v for the traceback, and please "
+             "report it)").format(kind=type(exc).__name__, detail=exc)
 
 
 def _show_click_error(exc: click.ClickException, console: Console) -> None:

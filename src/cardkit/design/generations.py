@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from ..errors import Diagnostic, InputError
+from ..errors import Diagnostic, InputError, UsageError
 from ..i18n import _
 from ..limits import MAX_FIELDS, MAX_LIST_ITEMS
 from ..model import HARD_MIN_MODULE_MM, MIN_MODULE_MM, Generation
@@ -73,9 +73,9 @@ def _read_chain(files: dict[str, Path], gen_id: str) -> tuple[list[str], list[di
 def _broken_link(files: dict[str, Path], chain: list[str], layers: list[dict],
                  current: str) -> Diagnostic:
     """What is wrong with ``extends: current`` at the end of ``chain`` (a cycle, or no such file)."""
-    if not chain:
+    if not chain:  # the generation asked for by name: a usage error (exit 2)
         known = ", ".join(files) or _("none")
-        raise InputError(_("unknown generation {id}{hint} (known: {known})").format(
+        raise UsageError(_("unknown generation {id}{hint} (known: {known})").format(
             id=repr(current), hint=did_you_mean(current, files), known=known))
     where = {"file": _label(chain[-1]), "line": layers[-1].line_of("extends"), "field": "extends"}
     if current in chain:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, UsageError
 from ..i18n import N_, _, language
 from ..outputs import record_design
 from ..units import MM
@@ -272,7 +272,10 @@ def all_stocks(project_root: Path | None = None, cards_only: bool = True) -> dic
 
 
 def find_stock(name: str, project_root: Path | None = None) -> Stock:
-    """A stock by id (``avery-c32011-10``), brand and part (``Avery C32011-10``) or part alone."""
+    """A stock by id (``avery-c32011-10``), brand and part (``Avery C32011-10``) or part alone.
+
+    A name that matches no stock, or several, is a usage error (``--stock`` names it).
+    """
     found = _find_stock(name, project_root)
     # the job's input: no output may replace it, and its bytes go in the ledger
     record_design([found.source], _("the stock's file"))
@@ -292,10 +295,10 @@ def _find_stock(name: str, project_root: Path | None = None) -> Stock:
     if len(by_part) == 1:
         return by_part[0]
     if len(by_part) > 1:
-        raise InputError(_("stock {name} is ambiguous: {stocks}").format(
+        raise UsageError(_("stock {name} is ambiguous: {stocks}").format(
             name=repr(name), stocks=", ".join(s.id for s in by_part)))
     hint = did_you_mean(name.lower(), all_stocks(project_root))
-    raise InputError(_("unknown stock {name}{hint} (`cardkit stocks` lists them)").format(
+    raise UsageError(_("unknown stock {name}{hint} (`cardkit stocks` lists them)").format(
         name=repr(name), hint=hint))
 
 
