@@ -223,4 +223,14 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
         from .pdfx import make_pdfx
 
         make_pdfx(pdf, title, date, __version__)
+    tidy(pdf)
     return save(pdf, min_version="1.6" if pdfx else "")
+
+
+def tidy(pdf) -> None:
+    """What every document cardkit writes has: each font subset named after its own program
+    (two subsets never share a name), no colour space declared that nothing paints."""
+    from ..render.stamp.writer import drop_unpainted_color_spaces, name_subsets
+
+    name_subsets(pdf)
+    drop_unpainted_color_spaces(pdf)

@@ -382,6 +382,8 @@ def _share_fonts(src, out, mapping, todo, by_base, shared) -> None:
 
     fonts = [obj for obj in src.objects if isinstance(obj, pikepdf.Dictionary)
              and obj.get("/Type") in ("/Font", "/FontDescriptor")]
+    parents = {obj.DescendantFonts[0].objgen: obj for obj in fonts
+               if obj.get("/Subtype") == "/Type0" and obj.get("/DescendantFonts")}
     for obj in fonts:  # first the fonts, so a file they take over is never queued on its own
         face = writer.face_of_cid_font(obj, by_name)
         if obj.get("/Subtype") == "/Type0" and str(obj.get("/BaseFont", "")) in by_base:
@@ -391,6 +393,11 @@ def _share_fonts(src, out, mapping, todo, by_base, shared) -> None:
             for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
                 if isinstance(descriptor.get(entry), pikepdf.Stream):
                     mapping[descriptor[entry].objgen] = number("file", face)
+            # it draws from the job's file of its face now: named after that program
+            name = pikepdf.Name(writer.retagged(str(descriptor.FontName), shared["tags"][face]))
+            descriptor.FontName = obj.BaseFont = name
+            if obj.objgen in parents:
+                parents[obj.objgen].BaseFont = name
     for obj in fonts:
         if obj.get("/Type") == "/FontDescriptor":
             _file_once(obj, out, mapping, todo, shared["bytes"])
@@ -520,7 +527,9 @@ def _concat(parts: Sequence[Path], handle, subject: str) -> None:
     by_base, fonts = writer.job_fonts(glyphs)
     # face key -> object number of the job's one stamped font ("font") and one font file
     # ("file") of the face; a font file's digest -> its number ("bytes")
-    shared: dict = {"glyphs": glyphs, "font": {}, "file": {}, "bytes": {}}
+    shared: dict = {"glyphs": glyphs, "font": {}, "file": {}, "bytes": {},
+                    "tags": {key: writer.subset_tag(fonts.Root.CardkitFiles[
+                        writer.font_name(key)].read_raw_bytes()) for key in glyphs}}
     for number, path in enumerate(parts):
         with pikepdf.Pdf.open(path) as src:
             mapping: dict[tuple[int, int], int] = {}

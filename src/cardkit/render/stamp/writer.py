@@ -401,16 +401,15 @@ def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str]
     ``face`` subset to those glyphs."""
     import pikepdf
 
-    tag = "".join(chr(65 + b % 26) for b in hashlib.md5(
-        face.key.encode() + repr(sorted(used)).encode(), usedforsecurity=False).digest()[:6])
-    # named after the face (Pango's description: "Noto Sans CJK SC Bold"), as WeasyPrint names it
-    base = pikepdf.Name("/" + tag + "+" + pdf_font_name(face.key))
+    stream = font_file(pdf, face, set(used)) if stream is None else stream
+    # named after the face (Pango's description: "Noto Sans CJK SC Bold"), as WeasyPrint names
+    # it, with the tag of the program it embeds (``subset_tag``)
+    base = pikepdf.Name("/" + subset_tag(stream.read_raw_bytes()) + "+" + pdf_font_name(face.key))
     hb_font = face.font(face.upem)
     extents = hb_font.get_font_extents("ltr")
     ascent = round(extents.ascender * 1000 / face.upem)
     descent = round(extents.descender * 1000 / face.upem)
     widths = {g: pdf_widths[g] for g in sorted(used)}
-    stream = font_file(pdf, face, set(used)) if stream is None else stream
     cff = file_entry(stream) == "/FontFile3"
     descriptor = pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.FontDescriptor, FontName=base, FontFamily=pikepdf.String(face.family),
@@ -459,3 +458,88 @@ def to_unicode(used: dict[int, str]) -> bytes:
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return b"\n".join(lines)
+
+
+# --- names and resources of the finished document ---------------------------------------------
+
+def subset_tag(font_program: bytes) -> str:
+    """A subset's six-letter tag from the bytes of the font program it embeds: two different
+    subsets never share a name (a RIP that caches fonts by name across ganged jobs would draw
+    one job's text from the other's glyphs), and one subset always has the same name."""
+    digest = hashlib.sha256(font_program).digest()
+    return "".join(chr(65 + b % 26) for b in digest[:6])
+
+
+def retagged(name: str, tag: str) -> str:
+    """``name`` (``/ABCDEF+Noto-Sans-CJK-SC``, or untagged) with the subset tag ``tag``."""
+    plain = name[1:] if name.startswith("/") else name
+    if len(plain) > 7 and plain[6] == "+" and plain[:6].isupper():
+        plain = plain[7:]
+    return f"/{tag}+{plain}"
+
+
+def name_subsets(pdf: Any) -> None:
+    """Every embedded font named after its own program (``subset_tag``): the descriptor's
+    FontName, and the BaseFont of the fonts drawing from it (a Type 0 font's too)."""
+    import pikepdf
+
+    renamed: dict[tuple[int, int], str] = {}  # descriptor -> its new name
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/FontDescriptor":
+            continue
+        stream = next((obj[e] for e in ("/FontFile2", "/FontFile3", "/FontFile")
+                       if isinstance(obj.get(e), pikepdf.Stream)), None)
+        if stream is None or "/FontName" not in obj:
+            continue
+        name = retagged(str(obj.FontName), subset_tag(stream.read_raw_bytes()))
+        obj.FontName = pikepdf.Name(name)
+        renamed[obj.objgen] = name
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font":
+            continue
+        target = obj
+        if obj.get("/Subtype") == "/Type0" and obj.get("/DescendantFonts"):
+            target = obj.DescendantFonts[0]
+        descriptor = target.get("/FontDescriptor")
+        if descriptor is None or descriptor.objgen not in renamed:
+            continue
+        obj.BaseFont = pikepdf.Name(renamed[descriptor.objgen])
+        if target is not obj:
+            target.BaseFont = pikepdf.Name(renamed[descriptor.objgen])
+
+
+_RESOURCE_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]+)")
+
+
+def drop_unpainted_color_spaces(pdf: Any) -> None:
+    """A page's or form's ``/ColorSpace`` resources that its content never names go: a
+    document declares no colour space that nothing paints (WeasyPrint lists every space
+    it knows, Lab among them, in every resource dictionary)."""
+    import pikepdf
+
+    holders = [page.obj for page in pdf.pages]
+    holders += [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream)
+                and obj.get("/Subtype") == "/Form"]
+    for holder in holders:
+        resources = holder.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        spaces = resources.get("/ColorSpace")
+        if not isinstance(spaces, pikepdf.Dictionary):
+            continue
+        if isinstance(holder, pikepdf.Stream):
+            data = holder.read_bytes()
+        else:
+            content = holder.get("/Contents")
+            parts = list(content) if isinstance(content, pikepdf.Array) else [content]
+            data = b"\n".join(p.read_bytes() for p in parts if p is not None)
+        named = {"/" + n.decode("latin-1") for n in _RESOURCE_NAME.findall(data)}
+        kept = {k: v for k, v in spaces.items() if k in named}
+        if len(kept) == len(spaces):
+            continue
+        own = pikepdf.Dictionary({k: v for k, v in resources.items()})
+        if kept:
+            own.ColorSpace = pikepdf.Dictionary(kept)
+        else:
+            del own["/ColorSpace"]
+        holder.Resources = own
