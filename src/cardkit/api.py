@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -308,9 +309,30 @@ class PrintResult:
     """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
 
 
+def _nesting_refused(function: Callable) -> Callable:
+    """``function``, with Python running out of stack (a stylesheet of thousands of nested
+    ``calc(``, a design nested past what layout recurses through) one error line, not a crash.
+
+    The template's own nesting is refused before layout (``templating.MAX_NESTING``); this is
+    the boundary for what no check foresaw.
+    """
+
+    @functools.wraps(function)
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except RecursionError:
+            raise InputError(_("the design is nested too deeply to lay out (thousands "
+                               "of elements, brackets or calc() inside one another); simplify "
+                               "the templates and stylesheets")) from None
+
+    return refusing
+
+
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
 
 
+@_nesting_refused
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails.
 
@@ -593,6 +615,7 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
     return dataclasses.replace(gen, data=data)
 
 
+@_nesting_refused
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
