@@ -6,7 +6,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 
 # The first word of a Diagnostic's subject names what it is about; people read it in
 # their language, while --json keeps the English subject for scripts.
@@ -158,6 +158,22 @@ class CardkitError(Exception):
         super().__init__(message)
         self.message = message
         self.diagnostics = sorted(diagnostics or [])
+
+    def __str__(self) -> str:
+        """The message, the first problem and how many more (``.diagnostics`` has them all)."""
+        grouped = group_rows(self.diagnostics)
+        failing = [d for d in grouped if d.fails()] or grouped
+        if not failing:
+            return self.message
+        first = failing[0]
+        text = first.format().removeprefix(f"{first.severity}: ")
+        if self.message and self.message != first.message:
+            text = f"{self.message}: {text}"
+        more = len(failing) - 1
+        if more:
+            text += " " + ngettext("(and {count} more problem)", "(and {count} more problems)",
+                                   more).format(count=more)
+        return text
 
     def lines(self) -> list[str]:
         if self.diagnostics:

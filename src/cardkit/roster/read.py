@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
+from ..model import Officer
 from .records import RawRecord, RawRoster
 
 
@@ -62,11 +63,13 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
 def read_data(data: object, name: str = "<roster>") -> RawRoster:
     """A roster given as Python data (the API's in-memory roster) as raw records.
 
-    ``data`` is a list of officer mappings (the roster's field names, ``extra`` a
-    nested mapping), or a mapping with ``unit:`` and ``officers:`` like a YAML
-    roster. Officer *n* is located as line *n* of ``name``; values become text.
+    ``data`` is a list of officers, each a mapping (the roster's field names, ``extra`` a
+    nested mapping) or an ``Officer`` (its unit's fields become the row's unit columns),
+    or a mapping with ``unit:`` and ``officers:`` like a YAML roster (``web`` a list of
+    ``{label, url}``). Officer *n* is located as line *n* of ``name``; values become text,
+    and are validated as a file's rows are.
     """
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     unit = None
     officers = data
@@ -75,10 +78,21 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
         if unknown:
             raise InputError(f"{name}: " + _('unknown key (expected "unit" and "officers")')
                              + f": {', '.join(map(str, unknown))}")
-        unit = {str(k): _text(v) for k, v in (data.get("unit") or {}).items()}
+        given = data.get("unit") or {}
+        if not isinstance(given, Mapping):
+            raise InputError(f"{name}: unit: " + _("expected a mapping of unit fields"))
+        unit = {str(k): _unit_value(str(k), v) for k, v in given.items()}
         officers = data.get("officers") or []
+    if isinstance(officers, (str, bytes)) or not isinstance(officers, Iterable):
+        from ..errors import UsageError
+
+        raise UsageError(_("roster: {kind} is not a roster; give a file path, a list of officers "
+                           "(mappings or Officer objects), a mapping with unit: and officers:, "
+                           "or a Roster").format(kind=type(officers).__name__))
     records = []
-    for number, item in enumerate(officers, start=1):  # type: ignore[arg-type]
+    for number, item in enumerate(officers, start=1):
+        if isinstance(item, Officer):
+            item = officer_row(item)
         if not isinstance(item, Mapping):
             raise InputError(f"{name}:{number}: " + _("expected a mapping of officer fields"))
         fields: dict[str, str | None] = {}
@@ -88,7 +102,26 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
             else:
                 fields[str(key)] = _text(value)
         records.append(RawRecord(fields=fields, file=name, line=number))
-    return RawRoster(file=name, records=records, unit=unit, root=None)
+    return RawRoster(file=name, records=records, unit=unit, root=None)  # type: ignore[arg-type]
+
+
+def officer_row(officer: Officer) -> dict[str, object]:
+    """An ``Officer`` built by hand as the row of a roster: its unit as the row's unit columns."""
+    unit = officer.unit
+    row: dict[str, object] = {key: value for key, value in officer.as_context().items()
+                              if key != "extra"}
+    row.update({"extra": dict(officer.extra), "unit": unit.name, "address": unit.address,
+                "hotline": unit.hotline, "website": unit.website, "weibo": unit.weibo,
+                "unit_wechat": unit.wechat, "mascot": unit.mascot})
+    row.update({f"web.{label}": url for label, url in unit.web})
+    return row
+
+
+def _unit_value(key: str, value: object) -> object:
+    """A unit field as text; ``web`` stays the list of ``{label, url}`` it is."""
+    if key == "web" and isinstance(value, (list, tuple)):
+        return list(value)
+    return _text(value)
 
 
 def _text(value: object) -> str | None:
