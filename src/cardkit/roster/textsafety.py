@@ -17,7 +17,9 @@ more than 8 combining marks       refused    "Zalgo" text piles up out of its bo
 in a row
 longer than 200 characters        refused    no card field is that long; refusing early keeps
                                              a 1 MB "name" away from layout and preflight
-tab, CR, LF, VT, FF, NEL,         shown as   a field is one line on the card; a line break
+NEL (U+0085)                      refused    the sign of Windows-1252 text read wrongly (its
+                                             byte 0x85 is "…"), never a line break typed
+tab, CR, LF, VT, FF,              shown as   a field is one line on the card; a line break
 U+2028/2029 (with spaces around)  one space  pasted from Excel is not an error (between two
                                   (none      Chinese characters it disappears, as CSS
                                   between    folds segment breaks: 覃\\n晓红 is 覃晓红)
@@ -83,6 +85,10 @@ def _wide(char: str) -> bool:
 
 
 def _problem(value: str) -> str | None:
+    if "\x85" in value:
+        return _("contains U+0085 (NEL) at character {index}: the sign of Windows-1252 text "
+                 "read wrongly, where that byte is \"…\"; type the value again").format(
+            index=value.index("\x85") + 1)
     found = _CONTROL.search(value)
     if found:
         if found.group() == "\x00":

@@ -6,7 +6,7 @@ import functools
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import urlrules
@@ -83,7 +83,7 @@ def build_roster(  # noqa: C901 (the --officer bookkeeping of issue 13b; to spli
         if duplicate:
             sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
                 id=record.fields.get("id"), line=first_line[key])))
-        if len(others) > before:
+        if any(p.severity == "error" for p in others[before:]):
             bad_others.add(record.line)
         if duplicate:
             continue
@@ -181,7 +181,8 @@ class _Checks:
 SPECIMEN_FIX = N_("write the real value; only a roster marked specimen: true may hold "
                   "placeholders, and its cards are marked 样张 / SPECIMEN")
 URL_SCHEMES = ("https://", "http://", "weixin://", "wxp://")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")  # read as a screenshot...
+SCREENSHOT_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # ...if it is a PNG or JPEG (or WebP)
 
 
 def qr_from_screenshot(name: str, root: Path | None) -> str:
@@ -210,9 +211,19 @@ def _decode_screenshot(path: str, name: str) -> str:
     from ..render.qr import decode
 
     try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError as exc:
+        raise ValueError(f'"{name}": ' + _("not a readable image ({reason})").format(
+            reason=exc.strerror)) from None
+    if not head.startswith(SCREENSHOT_MAGIC) and not (head[:4] == b"RIFF" and head[8:] == b"WEBP"):
+        raise ValueError(f'"{name}": ' + _("not a PNG, JPEG or WebP image, whatever its name says; "
+                                           "save the screenshot of the officer's WeChat QR code "
+                                           "as PNG or JPEG"))
+    try:
         with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path, formats=("PNG", "JPEG", "WEBP")) as image:
                 image.load()
                 payloads = decode(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
@@ -338,7 +349,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         if message:
             problems.append(_diag(record, check.qr.field, message))
     unit_values = _unit_values(record, values, base_unit, problems, check)
-    if len(problems) > before:
+    if any(p.severity == "error" for p in problems[before:]):
         return None
     key = tuple(sorted(unit_values.items()))
     unit = units.get(key)
@@ -376,10 +387,22 @@ def _sort_fields(record: RawRecord, known: set[str], allowed_extra: set[str],
 
 def _check_present(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
     for key in REQUIRED:
-        if not values.get(key) and record.kinds.get(key) not in ("scientific", "formatted"):
+        if record.kinds.get(key) == "null":
+            problems.append(_diag(record, key, _null_message(record, key)))
+        elif not values.get(key) and record.kinds.get(key) not in ("scientific", "formatted"):
             problems.append(_diag(record, key, _("missing (required)")))
+    for key, kind in record.kinds.items():
+        if kind == "null" and key not in REQUIRED:
+            problems.append(replace(_diag(record, key, _null_message(record, key)),
+                                    severity="warning"))
     if not any(values.get(k) or record.kinds.get(k) for k in ("phone", "mobile")):
         problems.append(_diag(record, "phone", _("an officer needs a phone or a mobile number")))
+
+
+def _null_message(record: RawRecord, key: str) -> str:
+    word = record.readings.get(key, "null")
+    return _('YAML reads the word {word} as empty (null), so {field} is left empty; if {word} '
+             'is the value, put it in quotes: {field}: "{word}"').format(word=word, field=key)
 
 
 def _check_kinds(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:

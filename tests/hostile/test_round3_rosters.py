@@ -1,0 +1,118 @@
+"""Issue 22, items 3, 7 and 10: what a roster file means is never changed silently, and
+garbled text never prints (fictional officers)."""
+
+from __future__ import annotations
+
+import pytest
+from hostile_helpers import OFFICER, no_network, roster_yaml, write
+
+import cardkit
+from cardkit.api import load_roster
+from cardkit.design import generations
+from cardkit.errors import InputError
+
+pytestmark = pytest.mark.usefixtures("no_network")
+__all__ = ["no_network"]
+
+UNIT = "柳州市公安局柳东派出所"
+
+
+def load(folder, name: str, data: str | bytes, gen: str = "2022"):
+    """Read and validate the roster file ``name`` in ``folder`` (no layout)."""
+    roster = write(folder / name, data)
+    project = cardkit.open_project(folder)
+    return load_roster(project, generations.load(project, gen), roster)
+
+
+def problems(folder, name: str, data: str | bytes) -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load(folder, name, data)
+    return [d.format() for d in caught.value.diagnostics] or [caught.value.message]
+
+
+# --- item 7: YAML's null words, NEL, screenshots by content ----------------------------------
+
+@pytest.mark.parametrize("word", ["Null", "null", "NULL", "~"])
+def test_a_name_yaml_reads_as_null_is_reported_as_that_with_how_to_quote_it(tmp_path, word):
+    text = roster_yaml(OFFICER.replace("name: 吴明", f"name: {word}"))
+    lines = problems(tmp_path, "r.yaml", text)
+    assert lines == [f"error: {tmp_path / 'r.yaml'}:5: officer H1: name: YAML reads the word "
+                     f"{word} as empty (null), so name is left empty; if {word} is the value, put "
+                     f'it in quotes: name: "{word}"']
+
+
+def test_a_quoted_null_word_is_a_name_and_an_empty_value_is_still_missing(tmp_path):
+    roster = load(tmp_path, "r.yaml", roster_yaml(OFFICER.replace("name: 吴明", 'name: "Null"')))
+    assert roster.officers[0].name == "Null"
+    lines = problems(tmp_path, "r.yaml", roster_yaml(OFFICER.replace("name: 吴明", "name:")))
+    assert lines == [f"error: {tmp_path / 'r.yaml'}:5: officer H1: name: missing (required)"]
+
+
+def test_an_optional_field_read_as_null_is_a_warning(tmp_path):
+    roster = load(tmp_path, "r.yaml", roster_yaml(OFFICER + "\npost: NULL"))
+    assert roster.officers[0].post == ""
+    warned = [n.format() for n in roster.notes if n.field == "post"]
+    assert warned == [f"warning: {tmp_path / 'r.yaml'}:8: officer H1: post: YAML reads the word "
+                      f'NULL as empty (null), so post is left empty; if NULL is the value, put it '
+                      f'in quotes: post: "NULL"']
+
+
+@pytest.mark.parametrize("written", ["吴\x85明", '"吴\x85明"', "吴明\x85"])
+def test_a_nel_in_a_yaml_value_is_refused_naming_the_cell(tmp_path, written):
+    lines = problems(tmp_path, "r.yaml", roster_yaml(OFFICER.replace("name: 吴明",
+                                                                     f"name: {written}")))
+    assert lines == [f"error: {tmp_path / 'r.yaml'}:5: name: contains U+0085 (NEL), which YAML "
+                     "reads as a line break: the sign of Windows-1252 text read wrongly, where "
+                     'that byte is "…"; type the value again']
+
+
+def test_a_nel_in_a_csv_cell_is_refused_but_other_line_breaks_are_one_space(tmp_path):
+    header = "编号,姓名,职务,手机,单位\n"
+    lines = problems(tmp_path, "r.csv", header + f"A1,吴\x85明,社区民警,13800000001,{UNIT}\n")
+    assert lines == [f"error: {tmp_path / 'r.csv'}:2: officer A1: name: contains U+0085 (NEL) at "
+                     'character 2: the sign of Windows-1252 text read wrongly, where that byte is '
+                     '"…"; type the value again']
+    roster = load(tmp_path, "r.csv", header + f'A1,吴明,"社区\n民警\u2028一",13800000001,{UNIT}\n')
+    assert roster.officers[0].post == "社区民警一"  # folded between Chinese characters, as before
+    roster = load(tmp_path, "r.csv", header + f'A1,吴明,"Police\r\nOfficer",13800000001,{UNIT}\n')
+    assert roster.officers[0].post == "Police Officer"
+
+
+def _fits_with_a_qr_code(payload: str) -> bytes:
+    """A FITS image (astronomy's format, which Pillow reads) holding a readable QR code."""
+    from PIL import Image
+
+    from cardkit.render.qr import matrix_image, qr_matrix
+
+    image = matrix_image(qr_matrix(payload), scale=4)
+    cards = ["SIMPLE  = " + "T".rjust(20), "BITPIX  = " + "8".rjust(20),
+             "NAXIS   = " + "2".rjust(20), "NAXIS1  = " + str(image.width).rjust(20),
+             "NAXIS2  = " + str(image.height).rjust(20), "END"]
+    data = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes()
+    return "".join(c.ljust(80) for c in cards).ljust(2880).encode() + data + \
+        b"\0" * (-len(data) % 2880)
+
+
+@pytest.mark.parametrize("name, make", [
+    ("wechat.png", lambda: _fits_with_a_qr_code("https://u.wechat.com/H1")),
+    ("wechat.gif", lambda: b"GIF89a" + b"\0" * 64),
+])
+def test_a_screenshot_is_accepted_by_its_content_not_its_name(tmp_path, name, make):
+    write(tmp_path / name, make())
+    text = roster_yaml(OFFICER.replace("https://u.wechat.com/H1", name))
+    lines = problems(tmp_path, "r.yaml", text)
+    assert lines == [f'error: {tmp_path / "r.yaml"}:7: officer H1: wechat: "{name}": not a PNG, '
+                     "JPEG or WebP image, whatever its name says; save the screenshot of the "
+                     "officer's WeChat QR code as PNG or JPEG"]
+
+
+@pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP"])
+def test_png_jpeg_and_webp_screenshots_are_read(tmp_path, kind):
+    from cardkit.render.qr import matrix_image, qr_matrix
+
+    payload = f"https://u.wechat.com/{kind}"
+    name = f"qr-{kind.lower()}.png"  # the name does not matter, the content does
+    matrix_image(qr_matrix(payload), scale=8).convert("RGB").save(tmp_path / name, kind)
+    roster = load(tmp_path, "r.yaml", roster_yaml(OFFICER.replace("https://u.wechat.com/H1",
+                                                                  name)))
+    assert roster.officers[0].wechat == payload
