@@ -27,7 +27,7 @@ def load(folder, name: str, data: str | bytes, gen: str = "2022"):
 def problems(folder, name: str, data: str | bytes) -> list[str]:
     with pytest.raises(InputError) as caught:
         load(folder, name, data)
-    return [d.format() for d in caught.value.diagnostics] or [caught.value.message]
+    return [d.format() for d in caught.value.diagnostics if d.fails()] or [caught.value.message]
 
 
 # --- item 7: YAML's null words, NEL, screenshots by content ----------------------------------
@@ -116,3 +116,63 @@ def test_png_jpeg_and_webp_screenshots_are_read(tmp_path, kind):
     roster = load(tmp_path, "r.yaml", roster_yaml(OFFICER.replace("https://u.wechat.com/H1",
                                                                   name)))
     assert roster.officers[0].wechat == payload
+
+
+# --- item 3: garbled text never prints ---------------------------------------------------------
+
+CSV_HEADER = "id,name,post,mobile,unit,notes\n"
+
+
+def test_a_utf8_csv_with_one_stray_windows_1252_byte_is_refused_naming_line_and_byte(tmp_path):
+    text = (CSV_HEADER + f"A1,吴明,社区民警,13800000001,{UNIT},\n"
+            f"A2,覃晓红,社区民警,13800000002,{UNIT},Caf\x00\n")
+    data = text.encode("utf-8").replace(b"\x00", b"\xe9")  # one byte of a cp1252 "Café"
+    lines = problems(tmp_path, "r.csv", data)
+    assert lines == [f"{tmp_path / 'r.csv'}:3: the bytes 0xE9 are not UTF-8, though the rest of "
+                     "the file is (1 such byte in all): the file mixes encodings; retype the "
+                     "text there, or save the file again as CSV UTF-8"]
+
+
+def test_a_gbk_csv_is_still_read_as_gb18030_though_bytes_of_it_look_like_utf8(tmp_path):
+    # 路 is C2 B7 in GBK: valid UTF-8 ("·") by chance; the file as a whole is GBK
+    text = (CSV_HEADER + f"A1,吴明,社区民警,13800000001,{UNIT},柳东路\n"
+            f"A2,欧阳晓林,社区民警,13800000002,{UNIT},文昌路\n")
+    roster = load(tmp_path, "r.csv", text.encode("gbk"))
+    assert [o.name for o in roster.officers] == ["吴明", "欧阳晓林"]
+    assert roster.officers[1].extra["notes"] == "文昌路"
+
+
+def test_a_character_lost_to_a_question_mark_when_saved_as_gbk_is_an_error_naming_the_cell(
+        tmp_path):
+    text = CSV_HEADER + f"A1,欧阳𠮷林,社区民警,13800000001,{UNIT},\n"
+    data = text.encode("gbk", errors="replace")  # what WPS writes: 欧阳?林
+    assert "欧阳?林".encode("gbk") in data
+    lines = problems(tmp_path, "r.csv", data)
+    assert lines == [f'error: {tmp_path / "r.csv"}:2: officer A1: name: "欧阳?林": a "?" or "\ufffd" '
+                     "stands where a character was: the file lost characters when it was saved "
+                     'in an encoding that cannot hold them (WPS and Excel save plain "CSV" as '
+                     'GBK); save the sheet as "CSV UTF-8" (Excel: Save As, CSV UTF-8; WPS: Save '
+                     "As, CSV, encoding UTF-8) or as XLSX, and read that"]
+
+
+@pytest.mark.parametrize("field, value", [("post", "社区?警"), ("area", "柳东\ufffd"),
+                                          ("address", "柳东路?号"), ("unit", "柳州市公安局柳东?出所")])
+def test_a_lost_character_in_a_post_area_address_or_unit_is_an_error_too(tmp_path, field, value):
+    row = {"id": "A1", "name": "吴明", "post": "社区民警", "mobile": "13800000001", "unit": UNIT,
+           field: value}
+    text = ",".join(row) + "\n" + ",".join(row.values()) + "\n"
+    lines = problems(tmp_path, "r.csv", text.encode("utf-8"))
+    assert len(lines) == 1 and lines[0].startswith(
+        f'error: {tmp_path / "r.csv"}:2: officer A1: {field}: "{value}": a "?" or "\ufffd" stands '
+        "where a character was: the file lost characters"), lines
+
+
+def test_a_question_mark_in_latin_text_is_kept(tmp_path):
+    text = "id,name,post,mobile,unit\nA1,吴明,Any questions?,13800000001," + UNIT + "\n"
+    assert load(tmp_path, "r.csv", text).officers[0].post == "Any questions?"
+
+
+def test_a_lost_character_in_the_unit_of_a_yaml_roster_is_an_error(tmp_path):
+    lines = problems(tmp_path, "r.yaml", roster_yaml(OFFICER, unit="  name: 柳东?出所\n"))
+    assert len(lines) == 1 and lines[0].startswith(
+        f'error: {tmp_path / "r.yaml"}:2: unit: name: "柳东?出所": a "?" or "\ufffd" stands'), lines

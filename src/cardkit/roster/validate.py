@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
@@ -290,6 +291,8 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
             continue
         if value is not None:
             fields[key] = str(value).strip()
+        problems += [Diagnostic(**where, message=message) for _key, message in _lost(
+            {key: fields.get(key, "")}, ("name", "address"))]
         if key == "hotline" and fields.get(key):
             message = number_problem(key, fields[key])
             if not message:
@@ -338,6 +341,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     """One officer from ``record``, or None when it has a problem (added to ``problems``)."""
     before = len(problems)
     values, extra = _sort_fields(record, known, allowed_extra, problems)
+    problems += [_diag(record, key, message) for key, message in _lost(values)]
     _check_present(record, values, problems)
     _check_kinds(record, values, problems)
     _check_numbers(record, values, problems, check)
@@ -383,6 +387,27 @@ def _sort_fields(record: RawRecord, known: set[str], allowed_extra: set[str],
         elif value is not None:
             values[key] = value.strip()
     return values, extra
+
+
+# Fields written in Chinese, where a "?" is a character an encoding could not hold.
+LOSSY_FIELDS = ("name", "post", "area", "address", "unit")
+LOST_FIX = N_('a "?" or "\ufffd" stands where a character was: the file lost characters when it '
+              'was saved in an encoding that cannot hold them (WPS and Excel save plain "CSV" as '
+              'GBK); save the sheet as "CSV UTF-8" (Excel: Save As, CSV UTF-8; WPS: Save As, '
+              'CSV, encoding UTF-8) or as XLSX, and read that')
+
+
+def _lost(values: Mapping[str, str], keys: Iterable[str] = LOSSY_FIELDS) -> list[tuple[str, str]]:
+    """(field, message) for each Chinese value holding a "?" or U+FFFD where a character was lost."""
+    found = []
+    for key in keys:
+        text = values.get(key) or ""
+        if "\ufffd" in text or ("?" in text and _HAN.search(text)):
+            found.append((key, f'"{text}": ' + _(LOST_FIX)))
+    return found
+
+
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 def _check_present(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
