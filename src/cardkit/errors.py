@@ -23,6 +23,17 @@ SEVERITIES = ("error", "warning", "notice")
 # What an error line must not carry from a hostile file: line breaks, terminal escapes, bidi.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_FIELD_SHOWN = 60
+MAX_QUOTED = 80  # characters of a value a message quotes: a cell may hold megabytes
+
+
+def shortened(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters and "…" (a value quoted in a message)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quoted(text: str) -> str:
+    """``text`` in double quotes for a message, cut to ``MAX_QUOTED`` characters and "…"."""
+    return f'"{shortened(text)}"'
 
 
 def printable(text: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import urlrules
-from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError
+from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError, quoted, shortened
 from ..i18n import N_, _, ngettext
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
@@ -163,7 +163,7 @@ class _Checks:
 
     def number(self, text: str) -> str | None:
         if not self.specimen and urlrules.placeholder_number(text):
-            return f'"{text}": ' + _("a placeholder number (all zeros), not a real one "
+            return f"{quoted(text)}: " + _("a placeholder number (all zeros), not a real one "
                                      "({fix})").format(fix=_(SPECIMEN_FIX))
         return None
 
@@ -175,7 +175,7 @@ class _Checks:
     def _placeholder(self, text: str, message: str) -> str | None:
         host = urlrules.placeholder_host(text)
         if host and not self.specimen:
-            return f'"{text}": ' + _(message).format(host=host, fix=_(SPECIMEN_FIX))
+            return f"{quoted(text)}: " + _(message).format(host=host, fix=_(SPECIMEN_FIX))
         return None
 
 
@@ -195,9 +195,9 @@ def qr_from_screenshot(name: str, root: Path | None) -> str:
     folder = (root or Path.cwd()).resolve()
     path = (folder / name).resolve()
     if not path.is_relative_to(folder):
-        raise ValueError(f'"{name}": ' + _("a screenshot must be inside the roster's folder"))
+        raise ValueError(f"{quoted(name)}: " + _("a screenshot must be inside the roster's folder"))
     if not path.is_file():
-        raise ValueError(f'"{name}": ' + _("screenshot not found (looked in {folder})").format(
+        raise ValueError(f"{quoted(name)}: " + _("screenshot not found (looked in {folder})").format(
             folder=folder))
     from ..outputs import protect
 
@@ -215,10 +215,10 @@ def _decode_screenshot(path: str, name: str) -> str:
         with open(path, "rb") as handle:
             head = handle.read(12)
     except OSError as exc:
-        raise ValueError(f'"{name}": ' + _("not a readable image ({reason})").format(
+        raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
             reason=exc.strerror)) from None
     if not head.startswith(SCREENSHOT_MAGIC) and not (head[:4] == b"RIFF" and head[8:] == b"WEBP"):
-        raise ValueError(f'"{name}": ' + _("not a PNG, JPEG or WebP image, whatever its name says; "
+        raise ValueError(f"{quoted(name)}: " + _("not a PNG, JPEG or WebP image, whatever its name says; "
                                            "save the screenshot of the officer's WeChat QR code "
                                            "as PNG or JPEG"))
     try:
@@ -229,19 +229,20 @@ def _decode_screenshot(path: str, name: str) -> str:
                 payloads = decode(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
-        raise ValueError(f'"{name}": ' + _("not a readable image ({reason})").format(reason=exc)) from None
+        raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
+            reason=exc)) from None
     distinct = sorted(set(payloads))
     if not distinct:
-        raise ValueError(f'"{name}": ' + _("no QR code found in the screenshot; crop it to the "
+        raise ValueError(f"{quoted(name)}: " + _("no QR code found in the screenshot; crop it to the "
                                            "officer's WeChat QR code and make sure it is sharp"))
     if len(distinct) > 1:
-        listed = ", ".join(f'"{p}"' for p in distinct)
-        raise ValueError(f'"{name}": ' + _("{count} QR codes in the screenshot ({listed}); crop it "
+        listed = ", ".join(quoted(p) for p in distinct[:5])
+        raise ValueError(f"{quoted(name)}: " + _("{count} QR codes in the screenshot ({listed}); crop it "
                                            "to the officer's own code").format(
             count=len(distinct), listed=listed))
     if not distinct[0].startswith(URL_SCHEMES):
-        raise ValueError(f'"{name}": ' + _('the QR code holds "{payload}", not a WeChat URL').format(
-            payload=distinct[0]))
+        raise ValueError(f"{quoted(name)}: " + _('the QR code holds "{payload}", not a WeChat URL').format(
+            payload=shortened(distinct[0])))
     return distinct[0]
 
 
@@ -256,8 +257,8 @@ def number_problem(key: str, text: str) -> str | None:
     if damage:
         return damage
     if key == "mobile":
-        return f'"{text}": ' + _("not a valid mobile number")
-    return f'"{text}": ' + _("not a valid Chinese number")
+        return f"{quoted(text)}: " + _("not a valid mobile number")
+    return f"{quoted(text)}: " + _("not a valid Chinese number")
 
 
 def _subject(record: RawRecord) -> str:
@@ -403,7 +404,7 @@ def _lost(values: Mapping[str, str], keys: Iterable[str] = LOSSY_FIELDS) -> list
     for key in keys:
         text = values.get(key) or ""
         if "\ufffd" in text or ("?" in text and _HAN.search(text)):
-            found.append((key, f'"{text}": ' + _(LOST_FIX)))
+            found.append((key, f"{quoted(text)}: " + _(LOST_FIX)))
     return found
 
 
@@ -442,20 +443,20 @@ def _check_kinds(record: RawRecord, values: dict[str, str], problems: list[Diagn
             else:
                 message = _("a number cell shown with decimals or separators, not as typed: type "
                             "the number as text ({fix})")
-            problems.append(_diag(record, key, f'"{shown}": ' + message.format(fix=_(TEXT_FIX))))
+            problems.append(_diag(record, key, f"{quoted(shown)}: " + message.format(fix=_(TEXT_FIX))))
             values.pop(key)
         elif kind == "date":
             if key in record.readings:  # YAML
-                message = f'"{text}" ' + _("is read by YAML as a date; put it in quotes")
+                message = f"{quoted(text)} " + _("is read by YAML as a date; put it in quotes")
             else:
-                message = f'"{text}": ' + _("a date cell where text belongs ({fix})").format(
+                message = f"{quoted(text)}: " + _("a date cell where text belongs ({fix})").format(
                     fix=_(phones.FIX))
             problems.append(_diag(record, key, message))
             values.pop(key)
         elif key in record.numeric and key not in NUMBER_FIELDS:
             reading = record.readings.get(key, text)
             if reading != text:
-                problems.append(_diag(record, key, f'"{text}" ' + _(
+                problems.append(_diag(record, key, f"{quoted(text)} " + _(
                     "is read by YAML as the number {reading}; put it in quotes").format(
                     reading=reading)))
 
@@ -468,7 +469,7 @@ def _check_numbers(record: RawRecord, values: dict[str, str], problems: list[Dia
         if not text:
             continue
         if key in record.numeric:
-            problems.append(_diag(record, key, f'"{text}" ' + _numeric_message(record, key, text)))
+            problems.append(_diag(record, key, f"{quoted(text)} " + _numeric_message(record, key, text)))
             continue
         message = number_problem(key, text)
         if not message:
@@ -495,7 +496,7 @@ def _wechat(record: RawRecord, wechat: str, root: Path | None, problems: list[Di
             problems.append(_diag(record, "wechat", str(exc)))
             return ""
     if wechat and not wechat.startswith(URL_SCHEMES):
-        problems.append(_diag(record, "wechat", f'"{wechat}": ' + _(
+        problems.append(_diag(record, "wechat", f"{quoted(wechat)}: " + _(
             "expected the URL inside the officer's WeChat QR code (https://u.wechat.com/...) "
             "or the path of a screenshot of it (.png, .jpg)")))
         return ""

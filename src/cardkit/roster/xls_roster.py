@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..i18n import _
 from .records import RawRoster
 from .table import Cell, pick_sheet, read_table
-from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell
+from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, out_of_memory
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls lives in
 MAX_WORKBOOK_BYTES = MAX_UNPACKED_BYTES
@@ -27,6 +27,8 @@ def read_xls_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
                                   logfile=io.StringIO())
+    except MemoryError:
+        raise out_of_memory(name) from None
     except Exception as exc:  # xlrd raises many kinds on a damaged file; all mean "unreadable"
         raise InputError(f"{name}: " + _("not a readable XLS workbook ({reason})").format(
             reason=exc)) from None
@@ -37,6 +39,8 @@ def read_xls_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
             return read_table(_xls_rows(book, worksheet), f"{name}[{chosen}]", root)
         except InputError:
             raise
+        except MemoryError:
+            raise out_of_memory(name) from None
         except Exception as exc:
             raise InputError(f"{name}: " + _("not a readable XLS workbook ({reason})").format(
                 reason=exc)) from None

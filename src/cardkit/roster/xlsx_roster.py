@@ -35,10 +35,13 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
             reason=xml_reason(exc))) from None
     try:
         sheet = pick_sheet(workbook.sheetnames, sheet, name)
-        return read_table(xlsx_rows(workbook[sheet]), f"{name}[{sheet}]", root)
+        return read_table(xlsx_rows(workbook[sheet], f"{name}[{sheet}]"), f"{name}[{sheet}]",
+                          root)
     except SyntaxError as exc:  # xml ParseError: broken XML, entity bombs, external entities
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
             reason=exc)) from None
+    except MemoryError:
+        raise out_of_memory(name) from None
     finally:
         workbook.close()
 
@@ -66,11 +69,30 @@ def xml_reason(exc: BaseException) -> object:
     return exc
 
 
-def xlsx_rows(worksheet):
+def out_of_memory(name: str) -> InputError:
+    """A spreadsheet that ran out of memory being read, as one line (never an empty reason)."""
+    return InputError(f"{name}: " + _("reading the spreadsheet ran out of memory; a roster "
+                                      "this big must be split into smaller files"))
+
+
+MAX_FORMAT_CHARS = 255  # Excel's own limit for a number format
+
+
+def xlsx_rows(worksheet, where: str = ""):
     """(Excel row number, cells) for each row of an openpyxl read-only worksheet."""
     for number, row in enumerate(worksheet.iter_rows(min_row=1), start=1):
-        yield number, [cell_of(getattr(c, "value", None), getattr(c, "number_format", "General"))
-                       for c in row]
+        cells = []
+        for c in row:
+            value = getattr(c, "value", None)
+            number_format = getattr(c, "number_format", "General")
+            if isinstance(value, (int, float)) and number_format \
+                    and len(number_format) > MAX_FORMAT_CHARS:
+                raise InputError(f"{where}:{number}: " + _(
+                    "a number format of {length} characters; Excel's hold at most {limit}: the "
+                    "workbook is damaged or made to do harm").format(
+                    length=f"{len(number_format):,}", limit=MAX_FORMAT_CHARS))
+            cells.append(cell_of(value, number_format))
+        yield number, cells
 
 
 def cell_of(value: object, number_format: str | None) -> Cell:
