@@ -176,3 +176,38 @@ def test_a_lost_character_in_the_unit_of_a_yaml_roster_is_an_error(tmp_path):
     lines = problems(tmp_path, "r.yaml", roster_yaml(OFFICER, unit="  name: 柳东?出所\n"))
     assert len(lines) == 1 and lines[0].startswith(
         f'error: {tmp_path / "r.yaml"}:2: unit: name: "柳东?出所": a "?" or "\ufffd" stands'), lines
+
+
+# --- item 10 (roster side): text fields are composed (NFC) before layout ----------------------
+
+DECOMPOSED = ("Nguy\u00ea\u0303n", "Nguye\u0302\u0303n")  # ê + tilde; e + circumflex + tilde
+NGUYEN = "Nguy\u1ec5n"  # ễ, one character
+
+
+@pytest.mark.parametrize("written", DECOMPOSED)
+def test_a_decomposed_name_is_composed_in_every_roster_form(tmp_path, written):
+    csv = f"id,name,mobile,unit,address\nV1,{written},13800000001,{UNIT},{written} 路\n"
+    officer = load(tmp_path, "r.csv", csv.encode("utf-8")).officers[0]
+    assert (officer.name, officer.unit.address) == (NGUYEN, f"{NGUYEN} 路")
+    hand_built = cardkit.Officer(id="V1", name=written, unit=cardkit.Unit(name=UNIT),
+                                 mobile="13800000001")
+    project = cardkit.open_project(tmp_path)
+    loaded = load_roster(project, generations.load(project, "2022"), [hand_built])
+    assert loaded.officers[0].name == NGUYEN
+
+
+def test_a_decomposed_unit_field_of_cardkit_yaml_is_composed(tmp_path):
+    write(tmp_path / "cardkit.yaml", f"unit:\n  name: {UNIT}\n  address: {DECOMPOSED[0]}路1号\n")
+    roster = load(tmp_path, "r.yaml", roster_yaml(OFFICER, unit=""))
+    assert roster.officers[0].unit.address == f"{NGUYEN}路1号"
+
+
+def test_the_printed_pdf_holds_the_composed_name(tmp_path):
+    from pdfcheck import page_texts
+
+    officers = [{"id": "V1", "name": DECOMPOSED[0], "mobile": "13912345671",
+                 "wechat": "https://u.wechat.com/V1", "unit": UNIT}]
+    result = cardkit.print_cards(cardkit.open_project(tmp_path), cardkit.PrintOptions(
+        gen="2022", roster=officers, layout="cards", sides="front", jobs=1))
+    text = page_texts(result.pdf)[0]
+    assert NGUYEN in text and "\u0303" not in text, text

@@ -24,6 +24,9 @@ U+2028/2029 (with spaces around)  one space  pasted from Excel is not an error (
                                   (none      Chinese characters it disappears, as CSS
                                   between    folds segment breaks: 覃\\n晓红 is 覃晓红)
                                   Chinese)
+decomposed letters (e + U+0302    composed   one character where Unicode has one (NFC), so
++ U+0303)                         (NFC)      a font draws the letter it has, not a base
+                                             and a mark it may not place (Nguyễn)
 zero-width characters (U+200B-    removed    invisible on paper, but they make "LD001" and
 U+200F, U+2060, U+FEFF, U+00AD,              "LD\u200b001" different ids and break number
 U+180E, U+061C)                              and URL checks; left-to-right/right-to-left
@@ -67,7 +70,7 @@ def clean(value: str) -> tuple[str, str | None]:
     problem = _problem(value)
     text = _NOT_TEXT.sub("", value)
     text = _BREAKS.sub(_fold, text).strip(" ")
-    return text, problem
+    return unicodedata.normalize("NFC", text), problem
 
 
 def _fold(match: re.Match) -> str:

@@ -291,7 +291,7 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
                 "leading zeros are kept").format(value=value)))
             continue
         if value is not None:
-            fields[key] = str(value).strip()
+            fields[key] = unicodedata.normalize("NFC", str(value).strip())
         problems += [Diagnostic(**where, message=message) for _key, message in _lost(
             {key: fields.get(key, "")}, ("name", "address"))]
         if key == "hotline" and fields.get(key):
