@@ -164,7 +164,7 @@ class _Checks:
     def number(self, text: str) -> str | None:
         if not self.specimen and urlrules.placeholder_number(text):
             return f"{quoted(text)}: " + _("a placeholder number (all zeros), not a real one "
-                                     "({fix})").format(fix=_(SPECIMEN_FIX))
+                                           "({fix})").format(fix=_(SPECIMEN_FIX))
         return None
 
     def qr_payload(self, text: str) -> str | None:
@@ -218,9 +218,9 @@ def _decode_screenshot(path: str, name: str) -> str:
         raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
             reason=exc.strerror)) from None
     if not head.startswith(SCREENSHOT_MAGIC) and not (head[:4] == b"RIFF" and head[8:] == b"WEBP"):
-        raise ValueError(f"{quoted(name)}: " + _("not a PNG, JPEG or WebP image, whatever its name says; "
-                                           "save the screenshot of the officer's WeChat QR code "
-                                           "as PNG or JPEG"))
+        raise ValueError(f"{quoted(name)}: " + _(
+            "not a PNG, JPEG or WebP image, whatever its name says; save the screenshot of the "
+            "officer's WeChat QR code as PNG or JPEG"))
     try:
         with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -233,15 +233,17 @@ def _decode_screenshot(path: str, name: str) -> str:
             reason=exc)) from None
     distinct = sorted(set(payloads))
     if not distinct:
-        raise ValueError(f"{quoted(name)}: " + _("no QR code found in the screenshot; crop it to the "
-                                           "officer's WeChat QR code and make sure it is sharp"))
+        raise ValueError(f"{quoted(name)}: " + _(
+            "no QR code found in the screenshot; crop it to the officer's WeChat QR code and make "
+            "sure it is sharp"))
     if len(distinct) > 1:
         listed = ", ".join(quoted(p) for p in distinct[:5])
-        raise ValueError(f"{quoted(name)}: " + _("{count} QR codes in the screenshot ({listed}); crop it "
-                                           "to the officer's own code").format(
-            count=len(distinct), listed=listed))
+        raise ValueError(f"{quoted(name)}: " + _(
+            "{count} QR codes in the screenshot ({listed}); crop it to the officer's own "
+            "code").format(count=len(distinct), listed=listed))
     if not distinct[0].startswith(URL_SCHEMES):
-        raise ValueError(f"{quoted(name)}: " + _('the QR code holds "{payload}", not a WeChat URL').format(
+        raise ValueError(f"{quoted(name)}: " + _(
+            'the QR code holds "{payload}", not a WeChat URL').format(
             payload=shortened(distinct[0])))
     return distinct[0]
 
