@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
-from ..model import Officer
+from ..model import Officer, Unit
 from .records import RawRecord, RawRoster
 
 
@@ -107,7 +107,7 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
 
 def officer_row(officer: Officer) -> dict[str, object]:
     """An ``Officer`` built by hand as the row of a roster: its unit as the row's unit columns."""
-    unit = officer.unit
+    unit = officer.unit if isinstance(officer.unit, Unit) else Unit(name="")
     row: dict[str, object] = {key: value for key, value in officer.as_context().items()
                               if key != "extra"}
     row.update({"extra": dict(officer.extra), "unit": unit.name, "address": unit.address,
