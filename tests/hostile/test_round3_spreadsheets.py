@@ -103,7 +103,7 @@ def test_an_ods_of_a_kilobyte_claiming_a_million_rows_is_refused_naming_the_row_
 def test_an_ods_of_fewer_rows_but_too_many_cells_is_refused_naming_the_cell_cap(tmp_path):
     write(tmp_path / "wide.ods", ods(HEADER, row(cell("x" * 150, 190), 30_000)))
     line = one_error(check_in_a_box(tmp_path, "wide.ods"))
-    assert line == ("error: wide.ods[S]:2: more than 4,000,000 cells hold content, more than a "
+    assert line == ("error: wide.ods[S]:2: more than 2,500,000 cells hold content, more than a "
                     "roster can; remove the columns no card uses, or split it into smaller files")
 
 
@@ -174,3 +174,12 @@ def test_a_long_value_is_quoted_short_in_every_message_about_it(tmp_path):
     lines = [d.format() for d in caught.value.diagnostics]
     assert any('"' + "1" * 80 + '…": not a valid mobile number' in line for line in lines), lines
     assert all(len(line) < 400 for line in lines), lines
+
+
+@pytest.mark.parametrize("name", ["r.csv", "r.xlsx", "r.ods"])
+def test_a_roster_file_past_64_mib_is_refused_before_it_is_read(tmp_path, name):
+    with open(tmp_path / name, "wb") as handle:
+        handle.truncate(65 * 2**20)  # sparse: nothing to read, only its size
+    with pytest.raises(InputError) as caught:
+        read_roster(tmp_path / name)
+    assert str(caught.value) == f"{tmp_path / name}: 65 MiB, more than a roster can be (64 MiB)"

@@ -11,6 +11,10 @@ from ..i18n import _
 from ..model import Officer, Unit
 from .records import RawRecord, RawRoster
 
+# A CSV, XLSX or ODS roster file: 160,000 officers take some 25 MB (an XLS, whose format
+# does not compress, has its own cap).
+MAX_FILE_BYTES = 64 * 2**20
+
 
 def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noqa: C901 (one branch per format; to a table)
     """Read a roster file by its extension (or, for ``-``, standard input, by its content).
@@ -25,7 +29,11 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
 
             raise UsageError(_("--roster -: standard input is a terminal; pipe or redirect the "
                                "roster (< roster.csv)"))
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError("<stdin>: " + _("{size} MiB, more than a roster can be ({limit} "
+                                             "MiB)").format(size=f"> {MAX_FILE_BYTES // 2**20}",
+                                                            limit=MAX_FILE_BYTES // 2**20))
         root = Path.cwd()
         if data.startswith(b"PK\x03\x04") and ods_roster.is_ods(data):
             return ods_roster.read_ods_roster(data, name="<stdin>", root=root, sheet=sheet)
@@ -42,11 +50,11 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
         raise InputError(_("roster {path} not found").format(path=repr(str(path))))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
-                                            sheet=sheet)
+        return xlsx_roster.read_xlsx_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
+                                            root=path.parent, sheet=sheet)
     if suffix == ".ods":
-        return ods_roster.read_ods_roster(path.read_bytes(), name=str(path), root=path.parent,
-                                          sheet=sheet)
+        return ods_roster.read_ods_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
+                                          root=path.parent, sheet=sheet)
     if suffix == ".xls":
         return xls_roster.read_xls_roster(_bounded_read(path, xls_roster.MAX_WORKBOOK_BYTES),
                                           name=str(path), root=path.parent, sheet=sheet)
@@ -54,7 +62,8 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
     if suffix in (".yaml", ".yml"):
         return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
     if suffix in (".csv", ".txt", ".tsv"):
-        return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
+        return csv_roster.read_csv_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
+                                          root=path.parent)
     raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv, .xlsx, .xls "
                        "or .ods").format(
         path=repr(str(path)), suffix=suffix or _("(none)")))

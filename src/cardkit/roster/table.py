@@ -19,7 +19,7 @@ HEADER_SEARCH_ROWS = 10
 # read, so that a small file claiming a million rows of text is refused at once. Only cells
 # with content count: LibreOffice writes huge repeats of empty cells in ordinary files.
 MAX_ROWS = MAX_CARDS  # rows with content: what one print job holds
-MAX_CELLS = 4_000_000  # cells with content: 160,000 officers of 25 columns
+MAX_CELLS = 2_500_000  # cells with content: 160,000 officers of 15 columns (some 300 MiB read)
 MAX_CELL_CHARS = 32_767  # Excel's and LibreOffice's own limit for a cell's text
 
 
