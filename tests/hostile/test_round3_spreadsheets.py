@@ -183,3 +183,17 @@ def test_a_roster_file_past_64_mib_is_refused_before_it_is_read(tmp_path, name):
     with pytest.raises(InputError) as caught:
         read_roster(tmp_path / name)
     assert str(caught.value) == f"{tmp_path / name}: 65 MiB, more than a roster can be (64 MiB)"
+
+
+def test_running_out_of_memory_is_said_never_swallowed_into_an_empty_reason(tmp_path,
+                                                                            monkeypatch):
+    from cardkit.roster import ods_roster
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr(ods_roster, "read_table", exhausted)
+    with pytest.raises(InputError) as caught:
+        read_roster(write(tmp_path / "r.ods", ods(HEADER, officer(1))))
+    assert str(caught.value) == (f"{tmp_path / 'r.ods'}: reading the spreadsheet ran out of "
+                                 "memory; a roster this big must be split into smaller files")
