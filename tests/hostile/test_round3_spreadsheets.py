@@ -197,3 +197,21 @@ def test_running_out_of_memory_is_said_never_swallowed_into_an_empty_reason(tmp_
         read_roster(write(tmp_path / "r.ods", ods(HEADER, officer(1))))
     assert str(caught.value) == (f"{tmp_path / 'r.ods'}: reading the spreadsheet ran out of "
                                  "memory; a roster this big must be split into smaller files")
+
+
+def test_an_xls_number_format_past_excels_limit_is_refused_too(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("S")
+    for column, text in enumerate(["编号", "姓名", "手机", "单位"]):
+        sheet.write(0, column, text)
+    sheet.write(1, 0, "A1")
+    sheet.write(1, 1, "吴明")
+    sheet.write(1, 2, 13800000001, xlwt.easyxf(num_format_str="0." + "0" * 3000))
+    sheet.write(1, 3, UNIT)
+    book.save(str(tmp_path / "r.xls"))
+    with pytest.raises(InputError) as caught:
+        read_roster(tmp_path / "r.xls")
+    assert str(caught.value) == (f"{tmp_path / 'r.xls'}[S]:2: a number format of 3,002 "
+                                 "characters; Excel's hold at most 255: the workbook is damaged or "
+                                 "made to do harm")

@@ -85,14 +85,19 @@ def xlsx_rows(worksheet, where: str = ""):
         for c in row:
             value = getattr(c, "value", None)
             number_format = getattr(c, "number_format", "General")
-            if isinstance(value, (int, float)) and number_format \
-                    and len(number_format) > MAX_FORMAT_CHARS:
-                raise InputError(f"{where}:{number}: " + _(
-                    "a number format of {length} characters; Excel's hold at most {limit}: the "
-                    "workbook is damaged or made to do harm").format(
-                    length=f"{len(number_format):,}", limit=MAX_FORMAT_CHARS))
+            if isinstance(value, (int, float)):
+                check_format(number_format, where, number)
             cells.append(cell_of(value, number_format))
         yield number, cells
+
+
+def check_format(number_format: str | None, where: str, line: int) -> None:
+    """Refuse a number format longer than Excel allows, before a number is shown in it."""
+    if number_format and len(number_format) > MAX_FORMAT_CHARS:
+        raise InputError(f"{where}:{line}: " + _(
+            "a number format of {length} characters; Excel's hold at most {limit}: the "
+            "workbook is damaged or made to do harm").format(
+            length=f"{len(number_format):,}", limit=MAX_FORMAT_CHARS))
 
 
 def cell_of(value: object, number_format: str | None) -> Cell:
