@@ -215,3 +215,55 @@ def test_an_xls_number_format_past_excels_limit_is_refused_too(tmp_path):
     assert str(caught.value) == (f"{tmp_path / 'r.xls'}[S]:2: a number format of 3,002 "
                                  "characters; Excel's hold at most 255: the workbook is damaged or "
                                  "made to do harm")
+
+
+def _rewritten_xlsx(data: bytes, change) -> bytes:
+    """``data`` (an XLSX) with its first sheet's XML passed through ``change``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_an_xlsx_whose_dimension_claims_the_whole_sheet_is_read_in_seconds(tmp_path):
+    """5 KB claiming A1:XFD1048576 with a cell in the last row: openpyxl padded every row to
+    16,384 cells, a million times (it ran past a minute)."""
+    import re
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["编号", "姓名", "手机", "单位"])
+    sheet.append(["A1", "吴明", "13800000001", UNIT])
+    for column, value in enumerate(["A2", "覃晓红", "12", UNIT], start=1):
+        sheet.cell(row=1_048_576, column=column, value=value)
+    out = io.BytesIO()
+    workbook.save(out)
+    write(tmp_path / "dim.xlsx", _rewritten_xlsx(out.getvalue(), lambda xml: re.sub(
+        rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', xml)))
+    line = one_error(check_in_a_box(tmp_path, "dim.xlsx"))
+    assert line == 'error: dim.xlsx[Sheet]:1048576: officer A2: mobile: "12": not a valid mobile number'
+
+
+def test_an_xlsx_row_with_a_cell_past_column_256_is_refused_before_it_is_expanded(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["编号", "姓名", "手机", "单位"])
+    for number in range(20_000):
+        sheet.append([f"A{number}", "吴明", f"1380000{number % 10000:04d}", UNIT])
+    out = io.BytesIO()
+    workbook.save(out)
+    data = _rewritten_xlsx(out.getvalue(), lambda xml: xml.replace(
+        b"</row>", b'<c r="XFD1" s="0"/></row>'))  # a styled cell at XFD in every row
+    write(tmp_path / "wide.xlsx", data)
+    line = one_error(check_in_a_box(tmp_path, "wide.xlsx"))
+    assert line == ("error: wide.xlsx[Sheet]:1: a cell past column 256; a roster has a few dozen "
+                    "columns: delete the columns after the roster's own")

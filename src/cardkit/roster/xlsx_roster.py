@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
+import operator
 import zipfile
 from pathlib import Path
 
@@ -35,8 +37,11 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
             reason=xml_reason(exc))) from None
     try:
         sheet = pick_sheet(workbook.sheetnames, sheet, name)
-        return read_table(xlsx_rows(workbook[sheet], f"{name}[{sheet}]"), f"{name}[{sheet}]",
-                          root)
+        worksheet = workbook[sheet]
+        # the sheet's own <dimension> may claim A1:XFD1048576: without it, a row is as wide
+        # as its last cell and a missing row costs nothing (openpyxl pads rows to it)
+        worksheet.reset_dimensions()
+        return read_table(xlsx_rows(worksheet, f"{name}[{sheet}]"), f"{name}[{sheet}]", root)
     except SyntaxError as exc:  # xml ParseError: broken XML, entity bombs, external entities
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
             reason=exc)) from None
@@ -78,9 +83,22 @@ def out_of_memory(name: str) -> InputError:
 MAX_FORMAT_CHARS = 255  # Excel's own limit for a number format
 
 
+MAX_SHEET_COLUMNS = 256  # what an XLS sheet holds; a roster needs a few dozen
+
+
 def xlsx_rows(worksheet, where: str = ""):
-    """(Excel row number, cells) for each row of an openpyxl read-only worksheet."""
+    """(Excel row number, cells) for each row of an openpyxl read-only worksheet; a row with
+    a cell past ``MAX_SHEET_COLUMNS`` is refused before its cells are looked at one by one."""
+    from openpyxl.cell.read_only import EMPTY_CELL
+
     for number, row in enumerate(worksheet.iter_rows(min_row=1), start=1):
+        if len(row) > MAX_SHEET_COLUMNS:
+            tail = row[MAX_SHEET_COLUMNS:]  # compared by identity, in C: a row may be 16,384 wide
+            if not all(map(operator.is_, tail, itertools.repeat(EMPTY_CELL))):
+                raise InputError(f"{where}:{number}: " + _(
+                    "a cell past column {limit}; a roster has a few dozen columns: delete the "
+                    "columns after the roster's own").format(limit=MAX_SHEET_COLUMNS))
+            row = row[:MAX_SHEET_COLUMNS]
         cells = []
         for c in row:
             value = getattr(c, "value", None)
