@@ -267,3 +267,18 @@ def test_an_xlsx_row_with_a_cell_past_column_256_is_refused_before_it_is_expande
     line = one_error(check_in_a_box(tmp_path, "wide.xlsx"))
     assert line == ("error: wide.xlsx[Sheet]:1: a cell past column 256; a roster has a few dozen "
                     "columns: delete the columns after the roster's own")
+
+
+def test_an_ods_row_with_a_cell_past_column_256_is_refused_before_it_is_expanded(tmp_path):
+    far = row(cell("A1") + cell("吴明") + cell(None, 15_997) + cell("x"), 100_000)
+    write(tmp_path / "far.ods", ods(HEADER, far))
+    line = one_error(check_in_a_box(tmp_path, "far.ods"))
+    assert line == ("error: far.ods[S]:2: a cell past column 256; a roster has a few dozen "
+                    "columns: delete the columns after the roster's own")
+
+
+def test_empty_cells_past_column_256_are_cut_not_counted(tmp_path):
+    data = ods(row(HEADER[len("<table:table-row>"):-len("</table:table-row>")]
+                   + cell(None, 300) + cell(None, 16_000)), officer(1))
+    raw = read_roster(write(tmp_path / "r.ods", data))
+    assert [r.fields["id"] for r in raw.records] == ["A1"]

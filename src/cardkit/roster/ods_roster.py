@@ -19,11 +19,10 @@ from pathlib import Path
 from ..errors import InputError
 from ..i18n import _
 from .records import RawRoster
-from .table import Cell, Tally, check_cell, pick_sheet, read_table
+from .table import MAX_SHEET_COLUMNS, Cell, Tally, check_cell, past_columns, pick_sheet, read_table
 from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, out_of_memory, refuse_zip_bomb, xml_reason
 
 MAX_SHEET_ROWS = 1_048_576  # what Excel and LibreOffice can hold; a repeat count beyond is refused
-MAX_COLUMNS = 16_384
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -93,11 +92,11 @@ def _ods_rows(events, where: str):
             cell = _ods_cell(child)
             check_cell(cell.text, where, number + 1)
             times = _count(child.get(f"{_TABLE}number-columns-repeated"))
-            if cell.text is None and len(cells) + times > MAX_COLUMNS:
-                break  # the empty rest of the row
-            if len(cells) + times > MAX_COLUMNS:
-                raise InputError(f"{where}:{number + 1}: " + _(
-                    "more than {limit} columns").format(limit=MAX_COLUMNS))
+            room = MAX_SHEET_COLUMNS - len(cells)
+            if times > room:
+                if cell.text is not None:
+                    raise past_columns(where, number + 1)
+                times = room  # empty cells past the last column a roster may use: cut
             cells.extend([cell] * times)
         element.clear()
         if not any(c.text for c in cells):

@@ -21,6 +21,7 @@ HEADER_SEARCH_ROWS = 10
 MAX_ROWS = MAX_CARDS  # rows with content: what one print job holds
 MAX_CELLS = 2_500_000  # cells with content: 160,000 officers of 15 columns (some 300 MiB read)
 MAX_CELL_CHARS = 32_767  # Excel's and LibreOffice's own limit for a cell's text
+MAX_SHEET_COLUMNS = 256  # what an XLS sheet holds; a roster needs a few dozen (at most 200)
 
 
 class Cell(NamedTuple):
@@ -103,6 +104,13 @@ class Tally:
                 "more than {limit} cells hold content, more than a roster can; remove the "
                 "columns no card uses, or split it into smaller files").format(
                 limit=f"{MAX_CELLS:,}"))
+
+
+def past_columns(where: str, line: int) -> InputError:
+    """A row with a cell past ``MAX_SHEET_COLUMNS``, refused before the row is expanded."""
+    return InputError(f"{where}:{line}: " + _(
+        "a cell past column {limit}; a roster has a few dozen columns: delete the columns after "
+        "the roster's own").format(limit=MAX_SHEET_COLUMNS))
 
 
 def check_cell(text: str | None, where: str, line: int) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..i18n import _
 from .records import RawRoster
-from .table import Cell, pick_sheet, read_table
+from .table import MAX_SHEET_COLUMNS, Cell, past_columns, pick_sheet, read_table
 
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a zip bomb is refused before it is unpacked
 
@@ -83,9 +83,6 @@ def out_of_memory(name: str) -> InputError:
 MAX_FORMAT_CHARS = 255  # Excel's own limit for a number format
 
 
-MAX_SHEET_COLUMNS = 256  # what an XLS sheet holds; a roster needs a few dozen
-
-
 def xlsx_rows(worksheet, where: str = ""):
     """(Excel row number, cells) for each row of an openpyxl read-only worksheet; a row with
     a cell past ``MAX_SHEET_COLUMNS`` is refused before its cells are looked at one by one."""
@@ -95,9 +92,7 @@ def xlsx_rows(worksheet, where: str = ""):
         if len(row) > MAX_SHEET_COLUMNS:
             tail = row[MAX_SHEET_COLUMNS:]  # compared by identity, in C: a row may be 16,384 wide
             if not all(map(operator.is_, tail, itertools.repeat(EMPTY_CELL))):
-                raise InputError(f"{where}:{number}: " + _(
-                    "a cell past column {limit}; a roster has a few dozen columns: delete the "
-                    "columns after the roster's own").format(limit=MAX_SHEET_COLUMNS))
+                raise past_columns(where, number)
             row = row[:MAX_SHEET_COLUMNS]
         cells = []
         for c in row:
