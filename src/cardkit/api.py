@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect  # dataclasses imports it anyway
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -60,36 +61,29 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     """Read and validate the roster; keep only ``officer_ids`` when given.
 
     ``roster`` is a file (see ``roster_path``) or in memory: a ``Roster``, a list of
-    ``Officer`` objects (used as they are), or officer mappings / a ``{unit:, officers:}``
-    mapping (validated like a file).
+    officer mappings or ``Officer`` objects, or a ``{unit:, officers:}`` mapping; all are
+    validated like a file's rows (an ``Officer``'s unit as the row's unit columns).
     """
     from . import limits
     from .roster.read import read_data, read_roster
-    from .roster.validate import build_roster, id_key
+    from .roster.validate import QrRule, build_roster, id_key
 
-    if isinstance(roster, Roster):
-        result = roster
-        every_id = [o.id for o in result.officers]
-    elif _in_memory(roster) and not isinstance(roster, Mapping) \
-            and any(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
-        if not all(isinstance(o, Officer) for o in roster):  # type: ignore[union-attr]
-            raise UsageError(_("an in-memory roster lists mappings or Officer objects, not both"))
-        result = Roster(officers=tuple(roster), source="<roster>")  # type: ignore[arg-type]
-        every_id = [o.id for o in result.officers]
+    if isinstance(roster, Roster):  # built by hand, or kept from an earlier job: checked again
+        raw = read_data(roster.officers)
+        raw.root, raw.specimen = roster.root, roster.specimen
+    elif _in_memory(roster):
+        raw = read_data(roster)
     else:
-        from .roster.validate import QrRule
-
-        raw = read_data(roster) if _in_memory(roster) else \
-            read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
-        limits.check_columns(raw)
-        qr = None
-        if gen.qr_field is not None:
-            qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
-        result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                              needs=generation_needs(gen),
-                              specimen=project.config.get("specimen") is True, qr=qr,
-                              only=officer_ids or None)
-        every_id = [str(r.fields.get("id") or "") for r in raw.records]
+        raw = read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+    limits.check_columns(raw)
+    qr = None
+    if gen.qr_field is not None:
+        qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
+    result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+                          needs=generation_needs(gen),
+                          specimen=project.config.get("specimen") is True, qr=qr,
+                          only=officer_ids or None)
+    every_id = [str(r.fields.get("id") or "") for r in raw.records]
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
         missing = [i for i in officer_ids if id_key(i) not in known]
@@ -375,9 +369,30 @@ class PrintResult:
     """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
 
 
+def _nesting_refused(function: Callable) -> Callable:
+    """``function``, with Python running out of stack (a stylesheet of thousands of nested
+    ``calc(``, a design nested past what layout recurses through) one error line, not a crash.
+
+    The template's own nesting is refused before layout (``templating.MAX_NESTING``); this is
+    the boundary for what no check foresaw.
+    """
+
+    @functools.wraps(function)
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except RecursionError:
+            raise InputError(_("the design is nested too deeply to lay out (thousands "
+                               "of elements, brackets or calc() inside one another); simplify "
+                               "the templates and stylesheets")) from None
+
+    return refusing
+
+
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
 
 
+@_nesting_refused
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails.
 
@@ -677,6 +692,9 @@ def _check_options(options: PrintOptions) -> None:
         raise UsageError(_("{option} must be one of {choices}").format(option="--color", choices="rgb, cmyk"))
     if options.first < 1:
         raise UsageError(_("{option} must be at least 1").format(option="--first"))
+    if options.jobs is not None and (isinstance(options.jobs, bool)
+                                     or not isinstance(options.jobs, int) or options.jobs < 1):
+        raise UsageError(_("{option} must be at least 1").format(option="--jobs"))
     if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
         raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
 
@@ -723,6 +741,7 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
     return dataclasses.replace(gen, data=data)
 
 
+@_nesting_refused
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,
@@ -732,14 +751,21 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     (errors, the warnings of what the cards would leave off, and notices;
     ``Diagnostic.fails`` tells which fail the job).
 
-    ``options`` are print's (layout, paper, stock, margin, gutter, bleed, colour, sides,
+    ``gen_id`` (and ``roster``, ``sheet``, ``jobs`` when given) win over the same fields of
+    ``options``, which are print's (layout, paper, stock, margin, gutter, bleed, colour, sides,
     officers, strict, jobs, limits): check refuses what that print would. The faces are
     laid out and preflighted as ``print`` does (same chunks, same workers), but nothing
     is kept of them but the problems, so memory does not grow with the roster; the sheet
     layout is resolved as print resolves it; only a CMYK job keeps its faces, to find RGB
     in the composed PDF as print does.
     """
-    options = options or PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
+    if options is None:
+        options = PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
+    else:  # the arguments given beside the options win, as they say
+        options = replace(options, gen=gen_id, **{k: v for k, v in (
+            ("roster", roster), ("sheet", sheet)) if v is not None})
+    if jobs is not None:
+        options = replace(options, jobs=jobs)
     with new_job(), _speaking(options.lang):
         try:
             return _check_job(project, options, jobs, progress, time_limit, memory_limit)
@@ -781,7 +807,7 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
     whole = options.color == "cmyk"  # RGB is looked for in the composed PDF
     faces, problems = batch.render_checked(
         project, gen, loaded.officers, sides, [loaded.root] if loaded.root else [],
-        check=check_faces, jobs=jobs or options.jobs, progress=progress, keep_faces=whole,
+        check=check_faces, jobs=options.jobs, progress=progress, keep_faces=whole,
         limits=limits.from_settings(project.config, time_limit or options.time_limit,
                                     memory_limit or options.memory_limit))
     problems = [*problems, *loaded.notes, *adapted]

@@ -6,7 +6,7 @@ import enum
 import re
 from dataclasses import dataclass
 
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 
 # The first word of a Diagnostic's subject names what it is about; people read it in
 # their language, while --json keeps the English subject for scripts.
@@ -23,6 +23,17 @@ SEVERITIES = ("error", "warning", "notice")
 # What an error line must not carry from a hostile file: line breaks, terminal escapes, bidi.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_FIELD_SHOWN = 60
+MAX_QUOTED = 80  # characters of a value a message quotes: a cell may hold megabytes
+
+
+def shortened(text: str, limit: int = MAX_QUOTED) -> str:
+    """``text`` cut to ``limit`` characters and "…" (a value quoted in a message)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quoted(text: str) -> str:
+    """``text`` in double quotes for a message, cut to ``MAX_QUOTED`` characters and "…"."""
+    return f'"{shortened(text)}"'
 
 
 def printable(text: str) -> str:
@@ -158,6 +169,22 @@ class CardkitError(Exception):
         super().__init__(message)
         self.message = message
         self.diagnostics = sorted(diagnostics or [])
+
+    def __str__(self) -> str:
+        """The message, the first problem and how many more (``.diagnostics`` has them all)."""
+        grouped = group_rows(self.diagnostics)
+        failing = [d for d in grouped if d.fails()] or grouped
+        if not failing:
+            return self.message
+        first = failing[0]
+        text = first.format().removeprefix(f"{first.severity}: ")
+        if self.message and self.message != first.message:
+            text = f"{self.message}: {text}"
+        more = len(failing) - 1
+        if more:
+            text += " " + ngettext("(and {count} more problem)", "(and {count} more problems)",
+                                   more).format(count=more)
+        return text
 
     def lines(self) -> list[str]:
         if self.diagnostics:

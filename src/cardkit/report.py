@@ -106,9 +106,16 @@ def read_report(path: str | Path) -> dict:
         raise InputError(f"{path}: " + _("no such report")) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: " + _("not a cardkit report ({reason})").format(reason=exc)) from None
+    except RecursionError:  # thousands of nested [ or {: no ledger cardkit writes is so deep
+        raise InputError(f"{path}: " + _("not a cardkit report (nested too deeply)")) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise InputError(f"{path}: " + _('not a cardkit report (expected "format": "{format}")').format(
             format=FORMAT))
+    digests = data.get("digests", {})
+    if not isinstance(digests, dict) or not all(isinstance(v, str) for v in digests.values()):
+        raise InputError(f"{path}: " + _('damaged cardkit report: "digests" must map each officer '
+                                         "id to the digest of their card; print the job again "
+                                         "with --report to make a new one"))
     return data
 
 

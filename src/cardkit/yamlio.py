@@ -9,8 +9,11 @@ This reader composes the node tree itself and
   (``!!python/...``, ``!!binary``, ``!!set``, ``!foo``), lone surrogates and NUL;
 * limits the size of a file and the nesting depth *while composing*, so a file
   of ten thousand ``[`` fails at once instead of exhausting Python's stack;
-* keeps every scalar as the exact text written (``strings=True``) or converts it
-  with the safe resolver (``strings=False``, for generations and settings);
+* refuses U+0085 (NEL), which YAML reads as a line break but is the sign of a
+  Windows-1252 text read wrongly, naming its line and key;
+* keeps every scalar as the exact text written (``strings=True``; a ``Null`` or ``~`` is
+  None, the word kept in ``YDict.nulls`` so that a roster can say what YAML did) or
+  converts it with the safe resolver (``strings=False``, for generations and settings);
 * records the line of every value, so errors can say ``file:line``.
 """
 
@@ -41,6 +44,7 @@ class YDict(dict):
         super().__init__(*args, **kwargs)
         self.lines: dict[str, int] = {}
         self.tags: dict[str, str] = {}
+        self.nulls: dict[str, str] = {}  # key -> the word read as empty (Null, ~), when read as text
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, self.line)
@@ -181,6 +185,7 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
     if isinstance(source, Path):
         name = name or str(source)
     text = _text_of(source, name)
+    _refuse_nel(text, name)
     try:
         loader = _StrictLoader(text)
     except yaml.reader.ReaderError as exc:
@@ -252,30 +257,37 @@ def _located(name: str, line: int, message: str) -> InputError:
     return InputError(message, [Diagnostic(file=name, line=line, message=message)])
 
 
+def _mapping(node: yaml.MappingNode, name: str, strings: bool, loader: _StrictLoader,
+             depth: int) -> YDict:
+    result = YDict()
+    result.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise _located(name, key_node.start_mark.line + 1, _("a key must be plain text"))
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _located(name, key_node.start_mark.line + 1, _("merge keys (<<) are not allowed"))
+        key = _scalar_text(key_node, name)
+        if key in result:
+            raise _located(
+                name,
+                key_node.start_mark.line + 1,
+                _("duplicate key {key} (first at line {line})").format(
+                    key=repr(key), line=result.lines[key]),
+            )
+        result[key] = _convert(value_node, name, strings, loader, depth + 1)
+        result.lines[key] = value_node.start_mark.line + 1
+        result.tags[key] = value_node.tag
+        if strings and result[key] is None and value_node.value:
+            result.nulls[key] = str(value_node.value)
+    return result
+
+
 def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, depth: int) -> Any:
     if depth > MAX_DEPTH:
         raise _located(name, node.start_mark.line + 1,
                        _("nested deeper than {depth} levels").format(depth=MAX_DEPTH))
     if isinstance(node, yaml.MappingNode):
-        result = YDict()
-        result.line = node.start_mark.line + 1
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _located(name, key_node.start_mark.line + 1, _("a key must be plain text"))
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _located(name, key_node.start_mark.line + 1, _("merge keys (<<) are not allowed"))
-            key = _scalar_text(key_node, name)
-            if key in result:
-                raise _located(
-                    name,
-                    key_node.start_mark.line + 1,
-                    _("duplicate key {key} (first at line {line})").format(
-                        key=repr(key), line=result.lines[key]),
-                )
-            result[key] = _convert(value_node, name, strings, loader, depth + 1)
-            result.lines[key] = value_node.start_mark.line + 1
-            result.tags[key] = value_node.tag
-        return result
+        return _mapping(node, name, strings, loader, depth)
     if isinstance(node, yaml.SequenceNode):
         seq = YList()
         seq.line = node.start_mark.line + 1
@@ -296,6 +308,25 @@ def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, d
         raise _located(name, node.start_mark.line + 1,
                        _("cannot read {text}: {reason}").format(text=repr(text[:40]),
                                                                  reason=message)) from None
+
+
+def _refuse_nel(text: str, name: str) -> None:
+    """Refuse U+0085 (NEL) anywhere: YAML reads it as a line break (so a name with it becomes
+    two lines, a space or a syntax error), and it is the sign of Windows-1252 text read
+    wrongly, where byte 0x85 is its "…". The error names the line and the key on it."""
+    index = text.find("\x85")
+    if index < 0:
+        return
+    line = text.count("\n", 0, index) + 1
+    start = text.rfind("\n", 0, index) + 1
+    key = _KEY_ON_LINE.match(text, start)
+    message = _("contains U+0085 (NEL), which YAML reads as a line break: the sign of "
+                "Windows-1252 text read wrongly, where that byte is \"…\"; type the value again")
+    raise InputError(message, [Diagnostic(file=name, line=line, field=key[1] if key else "",
+                                          message=message)])
+
+
+_KEY_ON_LINE = re.compile(r"[ \t]*(?:-[ \t]+)?\{?[ \t]*([^\s:#{\[][^:#\n]*?)[ \t]*:(?:[ \t]|$)", re.M)
 
 
 def dump(data: Any) -> str:

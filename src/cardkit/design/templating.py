@@ -46,6 +46,14 @@ MAX_EXPONENT = 64
 MAX_ITERATIONS = 1_000_000  # loop iterations of one render (a face makes a few hundred)
 _PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(\d*)(?:\.(\d*))?")
 _DIGITS = re.compile(r"\d+")
+MAX_NESTING = 100  # elements inside one another (a face nests about 10; WeasyPrint's layout
+# recurses per level and runs out of Python's stack between 120 and 200)
+# An element's tag; void elements, those whose end tag may be left out (a <p> the next one
+# closes) and self-closed ones (<path/>) do not nest what follows them.
+_TAG = re.compile(r"<(/?)([a-zA-Z][^\s/>]*)[^>]*?(/?)>")
+_NOT_NESTING = frozenset((
+    "area base br col embed hr img input link meta param source track wbr "  # void
+    "p li dt dd tr td th option optgroup thead tbody tfoot colgroup rb rt rp rtc").split())
 _GROWING_METHODS = ("center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map",
                     "replace", "join", "__mod__", "__add__", "__mul__")
 
@@ -179,7 +187,29 @@ def render(template: Any, context: dict[str, Any], allowance: int = 0) -> str:
             pieces.append(piece)
     finally:
         _BUDGET.chars, _BUDGET.iterations, _BUDGET.allowance = saved
-    return "".join(pieces)
+    html = "".join(pieces)
+    depth = nesting(html)
+    if depth > MAX_NESTING:
+        raise InputError(f"{template.filename or template.name}: " + _(
+            "the page this template makes nests elements {depth} deep; a card's layout takes "
+            "at most {limit} (close the elements the template opens)").format(
+            depth=f"{depth:,}", limit=MAX_NESTING))
+    return html
+
+
+def nesting(html: str) -> int:
+    """How deep the elements of ``html`` are nested (an upper bound: an element left open
+    counts as holding the rest)."""
+    depth = deepest = 0
+    for match in _TAG.finditer(html):
+        if match[3] or match[2].lower() in _NOT_NESTING:
+            continue
+        if match[1]:
+            depth = max(0, depth - 1)
+        else:
+            depth += 1
+            deepest = max(deepest, depth)
+    return deepest
 
 
 class RootedLoader(jinja2.BaseLoader):

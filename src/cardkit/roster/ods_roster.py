@@ -19,11 +19,10 @@ from pathlib import Path
 from ..errors import InputError
 from ..i18n import _
 from .records import RawRoster
-from .table import Cell, pick_sheet, read_table
-from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, refuse_zip_bomb, xml_reason
+from .table import MAX_SHEET_COLUMNS, Cell, Tally, check_cell, past_columns, pick_sheet, read_table
+from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell, out_of_memory, refuse_zip_bomb, xml_reason
 
-MAX_ROWS = 1_048_576  # what Excel and LibreOffice can hold; a repeat count beyond is refused
-MAX_COLUMNS = 16_384
+MAX_SHEET_ROWS = 1_048_576  # what Excel and LibreOffice can hold; a repeat count beyond is refused
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -65,6 +64,8 @@ def read_ods_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
         return read_table(_ods_rows(events, where), where, root)
     except InputError:
         raise
+    except MemoryError:
+        raise out_of_memory(name) from None
     except Exception as exc:  # broken XML, an entity declaration, a damaged sheet
         raise unreadable(xml_reason(exc)) from None
 
@@ -74,6 +75,7 @@ def _ods_rows(events, where: str):
     (empty repeats skipped); each row is let go once read."""
     number = 0
     depth = 1  # tables open: a table inside a cell is not the sheet's
+    tally = Tally(where)  # counted before a repeat is expanded
     for event, element in events:
         if element.tag == f"{_TABLE}table":
             depth += 1 if event == "start" else -1
@@ -88,20 +90,22 @@ def _ods_rows(events, where: str):
             if child.tag not in _CELLS:
                 continue
             cell = _ods_cell(child)
+            check_cell(cell.text, where, number + 1)
             times = _count(child.get(f"{_TABLE}number-columns-repeated"))
-            if cell.text is None and len(cells) + times > MAX_COLUMNS:
-                break  # the empty rest of the row
-            if len(cells) + times > MAX_COLUMNS:
-                raise InputError(f"{where}:{number + 1}: " + _(
-                    "more than {limit} columns").format(limit=MAX_COLUMNS))
+            room = MAX_SHEET_COLUMNS - len(cells)
+            if times > room:
+                if cell.text is not None:
+                    raise past_columns(where, number + 1)
+                times = room  # empty cells past the last column a roster may use: cut
             cells.extend([cell] * times)
         element.clear()
         if not any(c.text for c in cells):
             number += repeat
             continue
-        if number + repeat > MAX_ROWS:
+        if number + repeat > MAX_SHEET_ROWS:
             raise InputError(f"{where}:{number + 1}: " + _("more than {limit} rows").format(
-                limit=MAX_ROWS))
+                limit=MAX_SHEET_ROWS))
+        tally.add(number + 1, sum(1 for c in cells if c.text), repeat)
         for _copy in range(repeat):
             number += 1
             yield number, cells

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from ..errors import quoted
 from ..i18n import N_, _
 
 _SEPARATORS = re.compile(r"[\s\-‐－—()（）.]")
@@ -82,15 +83,15 @@ def excel_damage(text: str) -> str | None:
     """
     value = text.strip()
     if _SCIENTIFIC.match(value):
-        return f'"{value}": ' + _("Excel's scientific notation; the last digits are lost ({fix})").format(
-            fix=_(FIX))
+        return f"{quoted(value)}: " + _(
+            "Excel's scientific notation; the last digits are lost ({fix})").format(fix=_(FIX))
     decimal = _DECIMAL.match(value)
     if decimal:
-        return f'"{value}": ' + _('read as a decimal number (a spreadsheet number cell); '
-                                  'write it as text: "{text}"').format(text=decimal[1])
+        return f"{quoted(value)}: " + _('read as a decimal number (a spreadsheet number cell); '
+                                        'write it as text: "{text}"').format(text=decimal[1])
     if _DATE.match(value):
-        return f'"{value}": ' + _("a date where a number belongs (Excel turned the entry into a "
-                                  "date; {fix})").format(fix=_(FIX))
+        return f"{quoted(value)}: " + _("a date where a number belongs (Excel turned the entry into a "
+                                        "date; {fix})").format(fix=_(FIX))
     if value.isdigit() and value.isascii():
         if (value[0] not in "01" or value.startswith("10")) and 9 <= len(value) <= 11:
             try:
@@ -98,11 +99,11 @@ def excel_damage(text: str) -> str | None:
             except PhoneError:
                 fixed = ""
             if fixed and not fixed.startswith("1") and " " not in fixed:
-                return f'"{value}": ' + _("lost its leading zero (a spreadsheet stored it as a "
-                                          'number); write it as text: "{text}"').format(text=fixed)
+                return f"{quoted(value)}: " + _("lost its leading zero (a spreadsheet stored it as a "
+                                                'number); write it as text: "{text}"').format(text=fixed)
         if len(value) == 5 and 30000 <= int(value) <= 60000:
             day = _EXCEL_EPOCH + _dt.timedelta(days=int(value))
-            return f'"{value}": ' + _("looks like the serial number of the date {date}, which "
-                                      "Excel made of the entry ({fix})").format(
+            return f"{quoted(value)}: " + _("looks like the serial number of the date {date}, which "
+                                            "Excel made of the entry ({fix})").format(
                 date=day.isoformat(), fix=_(FIX))
     return None

@@ -8,7 +8,12 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
+from ..model import Officer, Unit
 from .records import RawRecord, RawRoster
+
+# A CSV, XLSX or ODS roster file: 160,000 officers take some 25 MB (an XLS, whose format
+# does not compress, has its own cap).
+MAX_FILE_BYTES = 64 * 2**20
 
 
 def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noqa: C901 (one branch per format; to a table)
@@ -24,7 +29,11 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
 
             raise UsageError(_("--roster -: standard input is a terminal; pipe or redirect the "
                                "roster (< roster.csv)"))
-        data = sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError("<stdin>: " + _("{size} MiB, more than a roster can be ({limit} "
+                                             "MiB)").format(size=f"> {MAX_FILE_BYTES // 2**20}",
+                                                            limit=MAX_FILE_BYTES // 2**20))
         root = Path.cwd()
         if data.startswith(b"PK\x03\x04") and ods_roster.is_ods(data):
             return ods_roster.read_ods_roster(data, name="<stdin>", root=root, sheet=sheet)
@@ -41,11 +50,11 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
         raise InputError(_("roster {path} not found").format(path=repr(str(path))))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return xlsx_roster.read_xlsx_roster(path.read_bytes(), name=str(path), root=path.parent,
-                                            sheet=sheet)
+        return xlsx_roster.read_xlsx_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
+                                            root=path.parent, sheet=sheet)
     if suffix == ".ods":
-        return ods_roster.read_ods_roster(path.read_bytes(), name=str(path), root=path.parent,
-                                          sheet=sheet)
+        return ods_roster.read_ods_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
+                                          root=path.parent, sheet=sheet)
     if suffix == ".xls":
         return xls_roster.read_xls_roster(_bounded_read(path, xls_roster.MAX_WORKBOOK_BYTES),
                                           name=str(path), root=path.parent, sheet=sheet)
@@ -53,7 +62,8 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
     if suffix in (".yaml", ".yml"):
         return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
     if suffix in (".csv", ".txt", ".tsv"):
-        return csv_roster.read_csv_roster(path.read_bytes(), name=str(path), root=path.parent)
+        return csv_roster.read_csv_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
+                                          root=path.parent)
     raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv, .xlsx, .xls "
                        "or .ods").format(
         path=repr(str(path)), suffix=suffix or _("(none)")))
@@ -62,11 +72,13 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
 def read_data(data: object, name: str = "<roster>") -> RawRoster:
     """A roster given as Python data (the API's in-memory roster) as raw records.
 
-    ``data`` is a list of officer mappings (the roster's field names, ``extra`` a
-    nested mapping), or a mapping with ``unit:`` and ``officers:`` like a YAML
-    roster. Officer *n* is located as line *n* of ``name``; values become text.
+    ``data`` is a list of officers, each a mapping (the roster's field names, ``extra`` a
+    nested mapping) or an ``Officer`` (its unit's fields become the row's unit columns),
+    or a mapping with ``unit:`` and ``officers:`` like a YAML roster (``web`` a list of
+    ``{label, url}``). Officer *n* is located as line *n* of ``name``; values become text,
+    and are validated as a file's rows are.
     """
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     unit = None
     officers = data
@@ -75,10 +87,21 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
         if unknown:
             raise InputError(f"{name}: " + _('unknown key (expected "unit" and "officers")')
                              + f": {', '.join(map(str, unknown))}")
-        unit = {str(k): _text(v) for k, v in (data.get("unit") or {}).items()}
+        given = data.get("unit") or {}
+        if not isinstance(given, Mapping):
+            raise InputError(f"{name}: unit: " + _("expected a mapping of unit fields"))
+        unit = {str(k): _unit_value(str(k), v) for k, v in given.items()}
         officers = data.get("officers") or []
+    if isinstance(officers, (str, bytes)) or not isinstance(officers, Iterable):
+        from ..errors import UsageError
+
+        raise UsageError(_("roster: {kind} is not a roster; give a file path, a list of officers "
+                           "(mappings or Officer objects), a mapping with unit: and officers:, "
+                           "or a Roster").format(kind=type(officers).__name__))
     records = []
-    for number, item in enumerate(officers, start=1):  # type: ignore[arg-type]
+    for number, item in enumerate(officers, start=1):
+        if isinstance(item, Officer):
+            item = officer_row(item)
         if not isinstance(item, Mapping):
             raise InputError(f"{name}:{number}: " + _("expected a mapping of officer fields"))
         fields: dict[str, str | None] = {}
@@ -88,7 +111,26 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
             else:
                 fields[str(key)] = _text(value)
         records.append(RawRecord(fields=fields, file=name, line=number))
-    return RawRoster(file=name, records=records, unit=unit, root=None)
+    return RawRoster(file=name, records=records, unit=unit, root=None)  # type: ignore[arg-type]
+
+
+def officer_row(officer: Officer) -> dict[str, object]:
+    """An ``Officer`` built by hand as the row of a roster: its unit as the row's unit columns."""
+    unit = officer.unit if isinstance(officer.unit, Unit) else Unit(name="")
+    row: dict[str, object] = {key: value for key, value in officer.as_context().items()
+                              if key != "extra"}
+    row.update({"extra": dict(officer.extra), "unit": unit.name, "address": unit.address,
+                "hotline": unit.hotline, "website": unit.website, "weibo": unit.weibo,
+                "unit_wechat": unit.wechat, "mascot": unit.mascot})
+    row.update({f"web.{label}": url for label, url in unit.web})
+    return row
+
+
+def _unit_value(key: str, value: object) -> object:
+    """A unit field as text; ``web`` stays the list of ``{label, url}`` it is."""
+    if key == "web" and isinstance(value, (list, tuple)):
+        return list(value)
+    return _text(value)
 
 
 def _text(value: object) -> str | None:

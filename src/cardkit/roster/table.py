@@ -5,15 +5,23 @@ the sheet's own row numbers kept."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from ..errors import Diagnostic, InputError
 from ..i18n import _
+from ..limits import MAX_CARDS
 from .records import RawRecord, RawRoster, column_name, header_text, is_field_column
 
 HEADER_SEARCH_ROWS = 10
+# What a roster's sheet may hold, counted before a repeat is expanded (ODS) and as rows are
+# read, so that a small file claiming a million rows of text is refused at once. Only cells
+# with content count: LibreOffice writes huge repeats of empty cells in ordinary files.
+MAX_ROWS = MAX_CARDS  # rows with content: what one print job holds
+MAX_CELLS = 2_500_000  # cells with content: 160,000 officers of 15 columns (some 300 MiB read)
+MAX_CELL_CHARS = 32_767  # Excel's and LibreOffice's own limit for a cell's text
+MAX_SHEET_COLUMNS = 256  # what an XLS sheet holds; a roster needs a few dozen (at most 200)
 
 
 class Cell(NamedTuple):
@@ -32,7 +40,7 @@ def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | 
     Without such a row, ``header_required`` refuses the table; otherwise the first
     non-empty row is the header (and validation names what is missing).
     """
-    rows = iter(rows)
+    rows = bounded(rows, where)
     looked: list[tuple[int, list[Cell]]] = []
     header: tuple[int, list[Cell]] | None = None
     for number, row in rows:
@@ -75,6 +83,57 @@ def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | 
                                  readings=readings))
     return RawRoster(file=where, records=records, root=root, header_line=line, headers=headers,
                      problems=problems)
+
+
+class Tally:
+    """Rows and cells with content read so far, refused past ``MAX_ROWS`` and ``MAX_CELLS``."""
+
+    def __init__(self, where: str) -> None:
+        self.where, self.rows, self.cells = where, 0, 0
+
+    def add(self, line: int, cells: int, times: int = 1) -> None:
+        """Count ``times`` rows of ``cells`` cells with content, the first at ``line``."""
+        self.rows += times
+        self.cells += cells * times
+        if self.rows > MAX_ROWS:
+            raise InputError(f"{self.where}:{line}: " + _(
+                "more than {limit} rows hold content, more than a roster can (one print job "
+                "holds {limit} cards); split it into smaller files").format(limit=f"{MAX_ROWS:,}"))
+        if self.cells > MAX_CELLS:
+            raise InputError(f"{self.where}:{line}: " + _(
+                "more than {limit} cells hold content, more than a roster can; remove the "
+                "columns no card uses, or split it into smaller files").format(
+                limit=f"{MAX_CELLS:,}"))
+
+
+def past_columns(where: str, line: int) -> InputError:
+    """A row with a cell past ``MAX_SHEET_COLUMNS``, refused before the row is expanded."""
+    return InputError(f"{where}:{line}: " + _(
+        "a cell past column {limit}; a roster has a few dozen columns: delete the columns after "
+        "the roster's own").format(limit=MAX_SHEET_COLUMNS))
+
+
+def check_cell(text: str | None, where: str, line: int) -> None:
+    """Refuse a cell's text longer than ``MAX_CELL_CHARS``, before anything copies it."""
+    if text is not None and len(text) > MAX_CELL_CHARS:
+        raise InputError(f"{where}:{line}: " + _(
+            "a cell of {length} characters; a spreadsheet cell holds at most {limit}").format(
+            length=f"{len(text):,}", limit=f"{MAX_CELL_CHARS:,}"))
+
+
+def bounded(rows: Iterable[tuple[int, list[Cell]]], where: str
+            ) -> Iterator[tuple[int, list[Cell]]]:
+    """``rows``, each counted (``Tally``) and its cells' length checked as it is read."""
+    tally = Tally(where)
+    for number, row in rows:
+        content = 0
+        for cell in row:
+            if cell.text:
+                content += 1
+                check_cell(cell.text, where, number)
+        if content:
+            tally.add(number, content)
+        yield number, row
 
 
 def _map_columns(cells: list[Cell], where: str, line: int

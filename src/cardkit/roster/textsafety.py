@@ -17,11 +17,16 @@ more than 8 combining marks       refused    "Zalgo" text piles up out of its bo
 in a row
 longer than 200 characters        refused    no card field is that long; refusing early keeps
                                              a 1 MB "name" away from layout and preflight
-tab, CR, LF, VT, FF, NEL,         shown as   a field is one line on the card; a line break
+NEL (U+0085)                      refused    the sign of Windows-1252 text read wrongly (its
+                                             byte 0x85 is "…"), never a line break typed
+tab, CR, LF, VT, FF,              shown as   a field is one line on the card; a line break
 U+2028/2029 (with spaces around)  one space  pasted from Excel is not an error (between two
                                   (none      Chinese characters it disappears, as CSS
                                   between    folds segment breaks: 覃\\n晓红 is 覃晓红)
                                   Chinese)
+decomposed letters (e + U+0302    composed   one character where Unicode has one (NFC), so
++ U+0303)                         (NFC)      a font draws the letter it has, not a base
+                                             and a mark it may not place (Nguyễn)
 zero-width characters (U+200B-    removed    invisible on paper, but they make "LD001" and
 U+200F, U+2060, U+FEFF, U+00AD,              "LD\u200b001" different ids and break number
 U+180E, U+061C)                              and URL checks; left-to-right/right-to-left
@@ -65,7 +70,7 @@ def clean(value: str) -> tuple[str, str | None]:
     problem = _problem(value)
     text = _NOT_TEXT.sub("", value)
     text = _BREAKS.sub(_fold, text).strip(" ")
-    return text, problem
+    return unicodedata.normalize("NFC", text), problem
 
 
 def _fold(match: re.Match) -> str:
@@ -83,6 +88,10 @@ def _wide(char: str) -> bool:
 
 
 def _problem(value: str) -> str | None:
+    if "\x85" in value:
+        return _("contains U+0085 (NEL) at character {index}: the sign of Windows-1252 text "
+                 "read wrongly, where that byte is \"…\"; type the value again").format(
+            index=value.index("\x85") + 1)
     found = _CONTROL.search(value)
     if found:
         if found.group() == "\x00":

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import urlrules
-from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError
+from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError, quoted, shortened
 from ..i18n import N_, _, ngettext
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
@@ -83,7 +84,7 @@ def build_roster(  # noqa: C901 (the --officer bookkeeping of issue 13b; to spli
         if duplicate:
             sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
                 id=record.fields.get("id"), line=first_line[key])))
-        if len(others) > before:
+        if any(p.severity == "error" for p in others[before:]):
             bad_others.add(record.line)
         if duplicate:
             continue
@@ -162,8 +163,8 @@ class _Checks:
 
     def number(self, text: str) -> str | None:
         if not self.specimen and urlrules.placeholder_number(text):
-            return f'"{text}": ' + _("a placeholder number (all zeros), not a real one "
-                                     "({fix})").format(fix=_(SPECIMEN_FIX))
+            return f"{quoted(text)}: " + _("a placeholder number (all zeros), not a real one "
+                                           "({fix})").format(fix=_(SPECIMEN_FIX))
         return None
 
     def qr_payload(self, text: str) -> str | None:
@@ -174,14 +175,15 @@ class _Checks:
     def _placeholder(self, text: str, message: str) -> str | None:
         host = urlrules.placeholder_host(text)
         if host and not self.specimen:
-            return f'"{text}": ' + _(message).format(host=host, fix=_(SPECIMEN_FIX))
+            return f"{quoted(text)}: " + _(message).format(host=host, fix=_(SPECIMEN_FIX))
         return None
 
 
 SPECIMEN_FIX = N_("write the real value; only a roster marked specimen: true may hold "
                   "placeholders, and its cards are marked 样张 / SPECIMEN")
 URL_SCHEMES = ("https://", "http://", "weixin://", "wxp://")
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")  # read as a screenshot...
+SCREENSHOT_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")  # ...if it is a PNG or JPEG (or WebP)
 
 
 def qr_from_screenshot(name: str, root: Path | None) -> str:
@@ -193,9 +195,9 @@ def qr_from_screenshot(name: str, root: Path | None) -> str:
     folder = (root or Path.cwd()).resolve()
     path = (folder / name).resolve()
     if not path.is_relative_to(folder):
-        raise ValueError(f'"{name}": ' + _("a screenshot must be inside the roster's folder"))
+        raise ValueError(f"{quoted(name)}: " + _("a screenshot must be inside the roster's folder"))
     if not path.is_file():
-        raise ValueError(f'"{name}": ' + _("screenshot not found (looked in {folder})").format(
+        raise ValueError(f"{quoted(name)}: " + _("screenshot not found (looked in {folder})").format(
             folder=folder))
     from ..outputs import protect
 
@@ -210,26 +212,39 @@ def _decode_screenshot(path: str, name: str) -> str:
     from ..render.qr import decode
 
     try:
+        with open(path, "rb") as handle:
+            head = handle.read(12)
+    except OSError as exc:
+        raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
+            reason=exc.strerror)) from None
+    if not head.startswith(SCREENSHOT_MAGIC) and not (head[:4] == b"RIFF" and head[8:] == b"WEBP"):
+        raise ValueError(f"{quoted(name)}: " + _(
+            "not a PNG, JPEG or WebP image, whatever its name says; save the screenshot of the "
+            "officer's WeChat QR code as PNG or JPEG"))
+    try:
         with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(path, formats=("PNG", "JPEG", "WEBP")) as image:
                 image.load()
                 payloads = decode(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
-        raise ValueError(f'"{name}": ' + _("not a readable image ({reason})").format(reason=exc)) from None
+        raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
+            reason=exc)) from None
     distinct = sorted(set(payloads))
     if not distinct:
-        raise ValueError(f'"{name}": ' + _("no QR code found in the screenshot; crop it to the "
-                                           "officer's WeChat QR code and make sure it is sharp"))
+        raise ValueError(f"{quoted(name)}: " + _(
+            "no QR code found in the screenshot; crop it to the officer's WeChat QR code and make "
+            "sure it is sharp"))
     if len(distinct) > 1:
-        listed = ", ".join(f'"{p}"' for p in distinct)
-        raise ValueError(f'"{name}": ' + _("{count} QR codes in the screenshot ({listed}); crop it "
-                                           "to the officer's own code").format(
-            count=len(distinct), listed=listed))
+        listed = ", ".join(quoted(p) for p in distinct[:5])
+        raise ValueError(f"{quoted(name)}: " + _(
+            "{count} QR codes in the screenshot ({listed}); crop it to the officer's own "
+            "code").format(count=len(distinct), listed=listed))
     if not distinct[0].startswith(URL_SCHEMES):
-        raise ValueError(f'"{name}": ' + _('the QR code holds "{payload}", not a WeChat URL').format(
-            payload=distinct[0]))
+        raise ValueError(f"{quoted(name)}: " + _(
+            'the QR code holds "{payload}", not a WeChat URL').format(
+            payload=shortened(distinct[0])))
     return distinct[0]
 
 
@@ -244,8 +259,8 @@ def number_problem(key: str, text: str) -> str | None:
     if damage:
         return damage
     if key == "mobile":
-        return f'"{text}": ' + _("not a valid mobile number")
-    return f'"{text}": ' + _("not a valid Chinese number")
+        return f"{quoted(text)}: " + _("not a valid mobile number")
+    return f"{quoted(text)}: " + _("not a valid Chinese number")
 
 
 def _subject(record: RawRecord) -> str:
@@ -278,7 +293,9 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
                 "leading zeros are kept").format(value=value)))
             continue
         if value is not None:
-            fields[key] = str(value).strip()
+            fields[key] = unicodedata.normalize("NFC", str(value).strip())
+        problems += [Diagnostic(**where, message=message) for _key, message in _lost(
+            {key: fields.get(key, "")}, ("name", "address"))]
         if key == "hotline" and fields.get(key):
             message = number_problem(key, fields[key])
             if not message:
@@ -327,6 +344,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     """One officer from ``record``, or None when it has a problem (added to ``problems``)."""
     before = len(problems)
     values, extra = _sort_fields(record, known, allowed_extra, problems)
+    problems += [_diag(record, key, message) for key, message in _lost(values)]
     _check_present(record, values, problems)
     _check_kinds(record, values, problems)
     _check_numbers(record, values, problems, check)
@@ -338,7 +356,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         if message:
             problems.append(_diag(record, check.qr.field, message))
     unit_values = _unit_values(record, values, base_unit, problems, check)
-    if len(problems) > before:
+    if any(p.severity == "error" for p in problems[before:]):
         return None
     key = tuple(sorted(unit_values.items()))
     unit = units.get(key)
@@ -374,12 +392,45 @@ def _sort_fields(record: RawRecord, known: set[str], allowed_extra: set[str],
     return values, extra
 
 
+# Fields written in Chinese, where a "?" is a character an encoding could not hold.
+LOSSY_FIELDS = ("name", "post", "area", "address", "unit")
+LOST_FIX = N_('a "?" or "\ufffd" stands where a character was: the file lost characters when it '
+              'was saved in an encoding that cannot hold them (WPS and Excel save plain "CSV" as '
+              'GBK); save the sheet as "CSV UTF-8" (Excel: Save As, CSV UTF-8; WPS: Save As, '
+              'CSV, encoding UTF-8) or as XLSX, and read that')
+
+
+def _lost(values: Mapping[str, str], keys: Iterable[str] = LOSSY_FIELDS) -> list[tuple[str, str]]:
+    """(field, message) for each Chinese value holding a "?" or U+FFFD where a character was lost."""
+    found = []
+    for key in keys:
+        text = values.get(key) or ""
+        if "\ufffd" in text or ("?" in text and _HAN.search(text)):
+            found.append((key, f"{quoted(text)}: " + _(LOST_FIX)))
+    return found
+
+
+_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
 def _check_present(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
     for key in REQUIRED:
-        if not values.get(key) and record.kinds.get(key) not in ("scientific", "formatted"):
+        if record.kinds.get(key) == "null":
+            problems.append(_diag(record, key, _null_message(record, key)))
+        elif not values.get(key) and record.kinds.get(key) not in ("scientific", "formatted"):
             problems.append(_diag(record, key, _("missing (required)")))
+    for key, kind in record.kinds.items():
+        if kind == "null" and key not in REQUIRED:
+            problems.append(replace(_diag(record, key, _null_message(record, key)),
+                                    severity="warning"))
     if not any(values.get(k) or record.kinds.get(k) for k in ("phone", "mobile")):
         problems.append(_diag(record, "phone", _("an officer needs a phone or a mobile number")))
+
+
+def _null_message(record: RawRecord, key: str) -> str:
+    word = record.readings.get(key, "null")
+    return _('YAML reads the word {word} as empty (null), so {field} is left empty; if {word} '
+             'is the value, put it in quotes: {field}: "{word}"').format(word=word, field=key)
 
 
 def _check_kinds(record: RawRecord, values: dict[str, str], problems: list[Diagnostic]) -> None:
@@ -394,20 +445,20 @@ def _check_kinds(record: RawRecord, values: dict[str, str], problems: list[Diagn
             else:
                 message = _("a number cell shown with decimals or separators, not as typed: type "
                             "the number as text ({fix})")
-            problems.append(_diag(record, key, f'"{shown}": ' + message.format(fix=_(TEXT_FIX))))
+            problems.append(_diag(record, key, f"{quoted(shown)}: " + message.format(fix=_(TEXT_FIX))))
             values.pop(key)
         elif kind == "date":
             if key in record.readings:  # YAML
-                message = f'"{text}" ' + _("is read by YAML as a date; put it in quotes")
+                message = f"{quoted(text)} " + _("is read by YAML as a date; put it in quotes")
             else:
-                message = f'"{text}": ' + _("a date cell where text belongs ({fix})").format(
+                message = f"{quoted(text)}: " + _("a date cell where text belongs ({fix})").format(
                     fix=_(phones.FIX))
             problems.append(_diag(record, key, message))
             values.pop(key)
         elif key in record.numeric and key not in NUMBER_FIELDS:
             reading = record.readings.get(key, text)
             if reading != text:
-                problems.append(_diag(record, key, f'"{text}" ' + _(
+                problems.append(_diag(record, key, f"{quoted(text)} " + _(
                     "is read by YAML as the number {reading}; put it in quotes").format(
                     reading=reading)))
 
@@ -420,7 +471,7 @@ def _check_numbers(record: RawRecord, values: dict[str, str], problems: list[Dia
         if not text:
             continue
         if key in record.numeric:
-            problems.append(_diag(record, key, f'"{text}" ' + _numeric_message(record, key, text)))
+            problems.append(_diag(record, key, f"{quoted(text)} " + _numeric_message(record, key, text)))
             continue
         message = number_problem(key, text)
         if not message:
@@ -447,7 +498,7 @@ def _wechat(record: RawRecord, wechat: str, root: Path | None, problems: list[Di
             problems.append(_diag(record, "wechat", str(exc)))
             return ""
     if wechat and not wechat.startswith(URL_SCHEMES):
-        problems.append(_diag(record, "wechat", f'"{wechat}": ' + _(
+        problems.append(_diag(record, "wechat", f"{quoted(wechat)}: " + _(
             "expected the URL inside the officer's WeChat QR code (https://u.wechat.com/...) "
             "or the path of a screenshot of it (.png, .jpg)")))
         return ""

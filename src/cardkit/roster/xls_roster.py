@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..i18n import _
 from .records import RawRoster
 from .table import Cell, pick_sheet, read_table
-from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, number_cell
+from .xlsx_roster import MAX_UNPACKED_BYTES, cell_of, check_format, number_cell, out_of_memory
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound file an .xls lives in
 MAX_WORKBOOK_BYTES = MAX_UNPACKED_BYTES
@@ -27,6 +27,8 @@ def read_xls_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
     try:
         book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True,
                                   logfile=io.StringIO())
+    except MemoryError:
+        raise out_of_memory(name) from None
     except Exception as exc:  # xlrd raises many kinds on a damaged file; all mean "unreadable"
         raise InputError(f"{name}: " + _("not a readable XLS workbook ({reason})").format(
             reason=exc)) from None
@@ -34,9 +36,12 @@ def read_xls_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
         chosen = pick_sheet(book.sheet_names(), sheet, name)
         try:
             worksheet = book.sheet_by_name(chosen)
-            return read_table(_xls_rows(book, worksheet), f"{name}[{chosen}]", root)
+            where = f"{name}[{chosen}]"
+            return read_table(_xls_rows(book, worksheet, where), where, root)
         except InputError:
             raise
+        except MemoryError:
+            raise out_of_memory(name) from None
         except Exception as exc:
             raise InputError(f"{name}: " + _("not a readable XLS workbook ({reason})").format(
                 reason=exc)) from None
@@ -44,7 +49,7 @@ def read_xls_roster(data: bytes, *, name: str, root: Path, sheet: str | None = N
         book.release_resources()
 
 
-def _xls_rows(book, worksheet):
+def _xls_rows(book, worksheet, where: str):
     """(row number, cells); an empty row costs no cell lookups (a sheet may claim 65,536)."""
     import xlrd
 
@@ -53,10 +58,10 @@ def _xls_rows(book, worksheet):
         if all(kind in empty for kind in worksheet.row_types(index)):
             yield index + 1, []
             continue
-        yield index + 1, [_xls_cell(book, cell) for cell in worksheet.row(index)]
+        yield index + 1, [_xls_cell(book, cell, where, index + 1) for cell in worksheet.row(index)]
 
 
-def _xls_cell(book, cell) -> Cell:
+def _xls_cell(book, cell, where: str, line: int) -> Cell:
     import xlrd
 
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
@@ -75,4 +80,5 @@ def _xls_cell(book, cell) -> Cell:
     xf = book.xf_list[cell.xf_index] if cell.xf_index is not None else None
     number_format = book.format_map[xf.format_key].format_str if xf and xf.format_key in \
         book.format_map else "General"
+    check_format(number_format, where, line)
     return number_cell(cell.value, number_format)

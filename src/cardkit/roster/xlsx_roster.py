@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
+import operator
 import zipfile
 from pathlib import Path
 
 from ..errors import InputError
 from ..i18n import _
 from .records import RawRoster
-from .table import Cell, pick_sheet, read_table
+from .table import MAX_SHEET_COLUMNS, Cell, past_columns, pick_sheet, read_table
 
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # a zip bomb is refused before it is unpacked
 
@@ -35,10 +37,16 @@ def read_xlsx_roster(data: bytes, *, name: str, root: Path, sheet: str | None = 
             reason=xml_reason(exc))) from None
     try:
         sheet = pick_sheet(workbook.sheetnames, sheet, name)
-        return read_table(xlsx_rows(workbook[sheet]), f"{name}[{sheet}]", root)
+        worksheet = workbook[sheet]
+        # the sheet's own <dimension> may claim A1:XFD1048576: without it, a row is as wide
+        # as its last cell and a missing row costs nothing (openpyxl pads rows to it)
+        worksheet.reset_dimensions()
+        return read_table(xlsx_rows(worksheet, f"{name}[{sheet}]"), f"{name}[{sheet}]", root)
     except SyntaxError as exc:  # xml ParseError: broken XML, entity bombs, external entities
         raise InputError(f"{name}: " + _("not a readable XLSX workbook ({reason})").format(
             reason=exc)) from None
+    except MemoryError:
+        raise out_of_memory(name) from None
     finally:
         workbook.close()
 
@@ -66,11 +74,43 @@ def xml_reason(exc: BaseException) -> object:
     return exc
 
 
-def xlsx_rows(worksheet):
-    """(Excel row number, cells) for each row of an openpyxl read-only worksheet."""
+def out_of_memory(name: str) -> InputError:
+    """A spreadsheet that ran out of memory being read, as one line (never an empty reason)."""
+    return InputError(f"{name}: " + _("reading the spreadsheet ran out of memory; a roster "
+                                      "this big must be split into smaller files"))
+
+
+MAX_FORMAT_CHARS = 255  # Excel's own limit for a number format
+
+
+def xlsx_rows(worksheet, where: str = ""):
+    """(Excel row number, cells) for each row of an openpyxl read-only worksheet; a row with
+    a cell past ``MAX_SHEET_COLUMNS`` is refused before its cells are looked at one by one."""
+    from openpyxl.cell.read_only import EMPTY_CELL
+
     for number, row in enumerate(worksheet.iter_rows(min_row=1), start=1):
-        yield number, [cell_of(getattr(c, "value", None), getattr(c, "number_format", "General"))
-                       for c in row]
+        if len(row) > MAX_SHEET_COLUMNS:
+            tail = row[MAX_SHEET_COLUMNS:]  # compared by identity, in C: a row may be 16,384 wide
+            if not all(map(operator.is_, tail, itertools.repeat(EMPTY_CELL))):
+                raise past_columns(where, number)
+            row = row[:MAX_SHEET_COLUMNS]
+        cells = []
+        for c in row:
+            value = getattr(c, "value", None)
+            number_format = getattr(c, "number_format", "General")
+            if isinstance(value, (int, float)):
+                check_format(number_format, where, number)
+            cells.append(cell_of(value, number_format))
+        yield number, cells
+
+
+def check_format(number_format: str | None, where: str, line: int) -> None:
+    """Refuse a number format longer than Excel allows, before a number is shown in it."""
+    if number_format and len(number_format) > MAX_FORMAT_CHARS:
+        raise InputError(f"{where}:{line}: " + _(
+            "a number format of {length} characters; Excel's hold at most {limit}: the "
+            "workbook is damaged or made to do harm").format(
+            length=f"{len(number_format):,}", limit=MAX_FORMAT_CHARS))
 
 
 def cell_of(value: object, number_format: str | None) -> Cell:

@@ -77,6 +77,8 @@ def _record(item: yamlio.YDict, index: int, line: int, name: str,
     kinds = {key: "date" for key, tag in item.tags.items() if tag == _DATE_TAG}
     kinds.update({key: "int" if item.tags[key].endswith("int") else "float" for key in numeric})
     readings = {key: _reading(item[key]) for key in kinds if isinstance(item.get(key), str)}
+    for key, word in item.nulls.items():  # name: Null is YAML's empty value, not the word
+        kinds[key], readings[key] = "null", word
     return RawRecord(fields=fields, file=name, line=line, lines=dict(item.lines),
                      numeric=numeric, kinds=kinds, readings=readings)
 
