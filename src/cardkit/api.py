@@ -521,7 +521,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
-                       stamped=getattr(faces, "stamped", 0), laid_out=getattr(faces, "refused", {}),
+                       stamped=faces.stamped, laid_out=faces.refused,
                        details=details)
 
 

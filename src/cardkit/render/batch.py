@@ -18,11 +18,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
 from ..pdfsave import save
 from ..project import Project
+from .faces import FaceSet
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
 
@@ -50,15 +52,22 @@ class ChunkResult:
 
 @dataclass
 class _Job:
+    """What a chunk is rendered from (the job, fixed when it starts) and what the process
+    rendering it keeps between its chunks (the renderer, plates: each forked worker has its
+    own copy)."""
+
     project: Project
     gen: Generation
     officers: Sequence[Officer]
     sides: tuple[str, ...]
     extra_roots: tuple[Path, ...]
     check: Check
-    renderer: object = None
     keep_faces: bool = True  # False for `check`: only the problems come back
-    limits: object = None  # limits.Limits: time and memory cap of each chunk
+    limits: Any = None  # limits.Limits: time and memory cap of each chunk
+    prune: Callable[[bytes], bytes] | None = None  # prune_resources, handed to the stamper
+    renderer: Any = None  # faces.FaceRenderer, made where the chunks are rendered
+    stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
+    stamp_store: Any = None  # stamp.store.Store: plates kept between runs
 
 
 # In a worker process only: the one job it works for, handed over by the fork (never pickled;
@@ -87,10 +96,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],  # noqa: C901 (fresh from issue 17; to split)
+def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
                    sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
                    jobs: int | None = None, progress: Progress | None = None,
-                   chunk: int | None = None, keep_faces: bool = True, limits=None):
+                   chunk: int | None = None, keep_faces: bool = True,
+                   limits: Any = None) -> tuple[FaceSet, list[Diagnostic]]:
     """Render every face and run ``check`` (preflight) on each chunk where it was laid out;
     return (FaceSet, problems).
 
@@ -98,68 +108,72 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     found, so memory does not grow with the roster; the FaceSet returned is then empty.
     ``limits`` (limits.Limits) caps the time and memory of each chunk.
     """
-    from ..jobstate import current
-    from .faces import FaceSet
-
-    chunk = chunk or CHUNK
-    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
-               keep_faces=keep_faces, limits=limits)
     from . import stamp
 
+    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
+               keep_faces=keep_faces, limits=limits, prune=prune_resources)
     if stamp.enabled():
         stamp.prepare(job)  # plates of earlier parts, inherited by the workers
-    starts = list(range(0, len(officers), chunk)) or [0]
-    spans = [(s, min(s + chunk, len(officers))) for s in starts]
-    jobs = max(1, min(jobs or default_jobs(), len(spans)))
-    if not can_fork():
-        jobs = 1
+    chunk = chunk or CHUNK
+    spans = [(s, min(s + chunk, len(officers))) for s in range(0, len(officers), chunk)] or [(0, 0)]
+    jobs = max(1, min(jobs or default_jobs(), len(spans))) if can_fork() else 1
     results: list[ChunkResult] = []
-    done = 0
 
-    def collect(result: ChunkResult, stop: int) -> None:
-        nonlocal done
+    def collect(result: ChunkResult) -> None:
         if result.shared:
             stamp.keep(job, result.shared)
             result.shared = {}
         if result.fonts:  # for one font per face when the parts are concatenated
             stamp.writer.remember(result.fonts)
         results.append(result)
-        done += stop - result.start
         if progress:
-            progress(done, len(officers))
+            progress(sum(stop - start for start, stop in spans[:len(results)]), len(officers))
 
+    _run_chunks(job, spans, jobs, collect)
+    return _face_set(results, keep_faces)
+
+
+def _run_chunks(job: _Job, spans: list[tuple[int, int]], jobs: int,
+                collect: Callable[[ChunkResult], None]) -> None:
+    """Each span rendered in this thread (``jobs`` 1) or by forked workers, collected in order."""
     if jobs == 1:
-        for start, stop in spans:
-            collect(_render_chunk_of(job, (start, stop)), stop)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+        for span in spans:
+            collect(_render_chunk_of(job, span))
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
-        pool = None
-        try:
-            context = multiprocessing.get_context(START_METHOD)
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                       initializer=_worker_started,
-                                       initargs=(os.getpid(), job, current()))
-            for (_, stop), result in zip(spans, pool.map(_render_chunk, spans), strict=True):
-                collect(result, stop)
-            pool.shutdown()
-        except BaseException:  # an error, Ctrl-C: nothing more to render, workers stopped now
-            if pool is not None:
-                _stop_workers(pool)
-            raise
+    from ..jobstate import current
+
+    pool = None
+    try:
+        context = multiprocessing.get_context(START_METHOD)
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                                   initializer=_worker_started,
+                                   initargs=(os.getpid(), job, current()))
+        for result in pool.map(_render_chunk, spans):
+            collect(result)
+        pool.shutdown()
+    except BaseException:  # an error, Ctrl-C: nothing more to render, workers stopped now
+        if pool is not None:
+            _stop_workers(pool)
+        raise
+
+
+def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, list[Diagnostic]]:
+    """The chunks' faces as one FaceSet (empty for ``check``), and every problem found."""
     files_read = {k: v for result in results for k, v in result.files_read.items()}
     if not keep_faces:
         problems = sorted({p for result in results for p in result.problems})
         return FaceSet(pdf=b"", faces=[], index={}, files_read=files_read), problems
     pdf, index, qr_codes, warnings, problems = merge_chunks(results)
-    faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings,
-                    files_read=files_read)
-    faces.stamped = sum(r.stamped for r in results)
-    faces.refused = {}
+    refused: dict[str, int] = {}
     for result in results:
         for why, count in result.refused.items():
-            faces.refused[why] = faces.refused.get(why, 0) + count
+            refused[why] = refused.get(why, 0) + count
+    faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings,
+                    files_read=files_read, stamped=sum(r.stamped for r in results),
+                    refused=refused)
     return faces, problems
 
 
@@ -241,7 +255,6 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
     start, stop = span
     what = _("rendering officers {first} to {last}").format(first=start + 1, last=stop)
     if stamp.enabled():  # lay out once per plate, stamp every officer who fits
-        job.prune = prune_resources
         with capped(job.limits, what):
             result = ChunkResult(**stamp.render_chunk(job, span))
         if not job.keep_faces:  # check: only what preflight found

@@ -333,7 +333,8 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
     from ...i18n import _
     from ..qr import decode
 
-    for officer, _faces, qr in planned:
+    for plan in planned:
+        officer, qr = plan.officer, plan.qr
         if qr is None:
             continue
         side = gen.qr_side or "front"
@@ -417,25 +418,36 @@ def _whole_page(job: Any, renderer: Any, html: str) -> Any:
     return job.prune(pdf)
 
 
-def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C901 (fresh from issue 17; to split)
-    """Worker: stamp the officers of ``span`` that can be, lay out the rest; the fields of
-    batch's ChunkResult. ``job`` is batch's: its ``check`` (preflight) and ``prune``
-    (``batch.prune_resources``) are handed in, so this module imports neither."""
-    import pikepdf
+@dataclass(frozen=True)
+class WholePage:
+    """A face without slots (a unit's back), laid out whole once: its key and PDF page."""
 
-    from ...pdfsave import save
-    from ..faces import FaceRenderer, face_key
+    key: str
+    pdf: bytes
 
-    if job.renderer is None:
-        job.renderer = FaceRenderer(job.project, job.gen)
-    renderer = job.renderer
-    cache = _cache(job)
-    _inherited(cache)
-    start, stop = span
-    officers = list(job.officers[start:stop])
-    planned: list[tuple[Any, list[tuple[str, Any]], Any]] = []
-    rest = []
-    cut_faces = []
+
+@dataclass(frozen=True)
+class Cut:
+    """One officer's faces as the chunk cut them: (side, HTML, plates.Face or None) each."""
+
+    officer: Any
+    qr: Any
+    sides: list[tuple[str, str, plates.Face | None]]
+
+
+@dataclass
+class Planned:
+    """An officer stamped: each side's face, a whole page or a stamp on a plate."""
+
+    officer: Any
+    faces: list[tuple[str, WholePage | writer.Stamp]]
+    qr: Any
+
+
+def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict[str, int]]:
+    """Every officer's faces cut into skeleton and slots, and how many officers of the chunk
+    share each skeleton."""
+    cuts = []
     shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
     for officer in officers:
@@ -449,80 +461,107 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:  # noqa: C9
             sides.append((side, html, face))
             if face is not None and (face.fields or face.qr_svg):
                 shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
-        cut_faces.append((officer, qr, sides))
-    for officer, qr, sides in cut_faces:
-        faces: list[tuple[str, Any]] = []
-        why = ""
-        if qr is not None and not _qr_reads(qr):
-            why = QR_CODE
-        for side, html, face in sides if not why else ():
-            if face is None:
-                why = NOT_READ
-                break
-            if OWN_MARK in html:
-                why = OWN_FACE
-                break
-            if not face.fields and not face.qr_svg:
-                key, page = _page_only(job, renderer, html)
-                if isinstance(page, str):
-                    why = page
-                    break
-                faces.append((side, ("page", key, page)))
-                continue
-            if shared[face.skeleton] < MIN_SHARE:
-                why = FEW
-                break
-            plate = _plate(job, renderer, face, officer, qr)
-            if isinstance(plate, str):
-                why = plate
-                break
-            stamp = stamp_face(plate, face.values, qr if face.qr_svg else None)
-            if stamp is None:
-                why = NOT_FITTING
-                break
-            faces.append((side, ("stamp", stamp)))
-        if why:
-            cache.refused[why] = cache.refused.get(why, 0) + 1
-            rest.append(officer)
-        else:
-            planned.append((officer, faces, qr))
+        cuts.append(Cut(officer, qr, sides))
+    return cuts, shared
 
-    problems: list[Diagnostic] = []
-    if rest:
-        laid = renderer.render(rest, job.sides, job.extra_roots)
-        problems += job.check(job.gen, rest, laid)
-        pdf = pikepdf.Pdf.open(io.BytesIO(job.prune(laid.pdf)))
-        keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in laid.faces]
-        index = dict(laid.index)
-        qr_codes = dict(laid.qr_codes)
-        warnings = list(laid.glyph_warnings)
-    else:
-        pdf, keys, index, qr_codes, warnings = pikepdf.Pdf.new(), [], {}, {}, []
-    stamped = [officer for officer, _faces, _qr in planned]
-    problems += _problems(job, stamped)  # no document: the glyph check of their values
-    out = writer.Writer(pdf)
+
+def _plan(job: Any, renderer: Any, cut: Cut, shared: dict[str, int]) -> Planned | str:
+    """The officer's faces stamped or whole, or why the officer is laid out in full."""
+    if cut.qr is not None and not _qr_reads(cut.qr):
+        return QR_CODE
+    faces: list[tuple[str, WholePage | writer.Stamp]] = []
+    for side, html, face in cut.sides:
+        if face is None:
+            return NOT_READ
+        if OWN_MARK in html:
+            return OWN_FACE
+        if not face.fields and not face.qr_svg:
+            key, page = _page_only(job, renderer, html)
+            if isinstance(page, str):
+                return page
+            faces.append((side, WholePage(key, page)))
+            continue
+        if shared[face.skeleton] < MIN_SHARE:
+            return FEW
+        plate = _plate(job, renderer, face, cut.officer, cut.qr)
+        if isinstance(plate, str):
+            return plate
+        stamp = stamp_face(plate, face.values, cut.qr if face.qr_svg else None)
+        if stamp is None:
+            return NOT_FITTING
+        faces.append((side, stamp))
+    return Planned(cut.officer, faces, cut.qr)
+
+
+def _laid_out(job: Any, renderer: Any, rest: list) -> tuple[Any, list, dict, dict, list, list]:
+    """The officers the stamper stepped aside for, laid out in full and preflighted:
+    (pikepdf document, page keys, index, QR codes, glyph warnings, problems)."""
+    import pikepdf
+
+    from ..faces import face_key
+
+    if not rest:
+        return pikepdf.Pdf.new(), [], {}, {}, [], []
+    laid = renderer.render(rest, job.sides, job.extra_roots)
+    problems = job.check(job.gen, rest, laid)
+    pdf = pikepdf.Pdf.open(io.BytesIO(job.prune(laid.pdf)))
+    keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in laid.faces]
+    return pdf, keys, dict(laid.index), dict(laid.qr_codes), list(laid.glyph_warnings), problems
+
+
+def _add_pages(pdf: Any, out: writer.Writer, planned: list[Planned], keys: list[str],
+               index: dict, qr_codes: dict) -> list:
+    """The stamped officers' pages after the laid-out ones (a face already there is not
+    added again); returns the source documents to close once the chunk is saved."""
+    import pikepdf
+
     seen = {key: number for number, key in enumerate(keys)}
     sources = []
-    for officer, faces, qr in planned:
-        if qr is not None:
-            qr_codes[officer.id] = qr
-        for side, (kind, *what) in faces:
-            if kind == "page":
-                key, data = what
-                if key not in seen:
-                    src = pikepdf.Pdf.open(io.BytesIO(data))
+    for plan in planned:
+        if plan.qr is not None:
+            qr_codes[plan.officer.id] = plan.qr
+        for side, face in plan.faces:
+            key = face.key if isinstance(face, WholePage) else face.key()
+            if key not in seen:
+                if isinstance(face, WholePage):
+                    src = pikepdf.Pdf.open(io.BytesIO(face.pdf))
                     sources.append(src)
                     pdf.pages.append(src.pages[0])
-                    seen[key] = len(keys)
-                    keys.append(key)
-            else:
-                stamp = what[0]
-                key = stamp.key()
-                if key not in seen:
-                    out.page(stamp)
-                    seen[key] = len(keys)
-                    keys.append(key)
-            index[(officer.id, side)] = seen[key]
+                else:
+                    out.page(face)
+                seen[key] = len(keys)
+                keys.append(key)
+            index[(plan.officer.id, side)] = seen[key]
+    return sources
+
+
+def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
+    """Worker: stamp the officers of ``span`` that can be, lay out the rest; the fields of
+    batch's ChunkResult. ``job`` is batch's: its ``check`` (preflight) and ``prune``
+    (``batch.prune_resources``) are handed in, so this module imports neither."""
+    from ...pdfsave import save
+    from ..faces import FaceRenderer
+
+    if job.renderer is None:
+        job.renderer = FaceRenderer(job.project, job.gen)
+    renderer = job.renderer
+    cache = _cache(job)
+    _inherited(cache)
+    start, stop = span
+    cuts, shared = _cut_chunk(job, renderer, list(job.officers[start:stop]))
+    planned: list[Planned] = []
+    rest = []
+    for cut in cuts:
+        plan = _plan(job, renderer, cut, shared)
+        if isinstance(plan, str):
+            cache.refused[plan] = cache.refused.get(plan, 0) + 1
+            rest.append(cut.officer)
+        else:
+            planned.append(plan)
+    pdf, keys, index, qr_codes, warnings, problems = _laid_out(job, renderer, rest)
+    problems += _problems(job, [p.officer for p in planned])  # the glyph check of their values
+    out = writer.Writer(pdf)
+    sources = _add_pages(pdf, out, planned, keys, index, qr_codes)
     out.finish()
     writer.share_face_files(pdf)  # one file a face for the plates, backs and stamped text
     data = save(pdf)
