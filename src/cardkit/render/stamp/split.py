@@ -14,7 +14,7 @@ with A's own operators around it (colour, ``gs``, ``BT``/``ET``): only ``Tm``, `
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Refused(Exception):
@@ -46,39 +46,49 @@ class Cut:
     groups: list[tuple[str, list, str]]  # after piece k: (state prefix, template, closing)
 
 
-def _states(lines: list[str]) -> list[tuple[list[list[str]], bool]]:  # noqa: C901 (fresh from issue 17; to split)
+def _states(lines: list[str]) -> list[tuple[list[list[str]], bool]]:
     """Before each line: the state ops of every open ``q`` level, and whether in BT..ET."""
-    levels: list[list[str]] = [[]]
-    path: list[str] = []
-    in_text = False
+    state = _State()
     result = []
     for line in lines:
-        result.append(([list(level) for level in levels], in_text))
+        result.append(([list(level) for level in state.levels], state.in_text))
+        state.step(line)
+    result.append(([list(level) for level in state.levels], state.in_text))
+    return result
+
+
+@dataclass
+class _State:
+    """The graphics state ops open at a point of a content stream, level by level."""
+
+    levels: list[list[str]] = field(default_factory=lambda: [[]])
+    path: list[str] = field(default_factory=list)
+    in_text: bool = False
+
+    def step(self, line: str) -> None:
         op = _op(line)
         if op in ("BI", "ID", "EI"):
             raise Refused("an inline image in the plate")
-        if op == "q":
-            levels.append([])
-        elif op == "Q":
-            if len(levels) == 1:
-                raise Refused("unbalanced Q in the plate")
-            levels.pop()
-        elif op == "BT":
-            in_text = True
-        elif op == "ET":
-            in_text = False
-        elif op in ("W", "W*"):
-            path.append(line)
-        elif op in _PATH:
-            path.append(line)
+        if op in ("q", "Q"):
+            self._nest(op)
+        elif op in ("BT", "ET"):
+            self.in_text = op == "BT"
+        elif op in ("W", "W*") or op in _PATH:
+            self.path.append(line)
         elif op in _PAINT:
-            if op == "n" and any(_op(p) in ("W", "W*") for p in path):
-                levels[-1].extend([*path, line])
-            path = []
-        elif op in _STATE and not in_text:
-            levels[-1].append(line)
-    result.append(([list(level) for level in levels], in_text))
-    return result
+            if op == "n" and any(_op(p) in ("W", "W*") for p in self.path):  # a clip: state
+                self.levels[-1].extend([*self.path, line])
+            self.path = []
+        elif op in _STATE and not self.in_text:
+            self.levels[-1].append(line)
+
+    def _nest(self, op: str) -> None:
+        if op == "q":
+            self.levels.append([])
+        elif len(self.levels) == 1:
+            raise Refused("unbalanced Q in the plate")
+        else:
+            self.levels.pop()
 
 
 def _prefix(levels: list[list[str]]) -> tuple[str, str]:
@@ -89,44 +99,17 @@ def _prefix(levels: list[list[str]]) -> tuple[str, str]:
     return "\n".join(out), "\n".join(["Q"] * (len(levels) - 1))
 
 
-def cut(plate: str, visible: str, slots: list[tuple[str, str]]) -> Cut:  # noqa: C901 (fresh from issue 17; to split)
+def cut(plate: str, visible: str, slots: list[tuple[str, str]]) -> Cut:
     """``slots``: each slot's ``x y`` as its ``Tm`` writes them, in slot order."""
     lines, shown = plate.splitlines(), visible.splitlines()
     states = _states(lines)
-    inserts: dict[int, list[str]] = {}
-    for op, i1, _i2, j1, j2 in difflib.SequenceMatcher(None, lines, shown, autojunk=False).get_opcodes():
-        if op == "equal":
-            continue
-        if op != "insert":
-            raise Refused("the visible page is not the plate plus the slots' text")
-        at = i1
-        levels, in_text = states[at]
-        inserted = shown[j1:j2]
-        if in_text:  # move before the text object it falls into
-            while at > 0 and _op(lines[at - 1]) != "BT":
-                at -= 1
-            at -= 1
-            inserted = ["BT", *inserted, "ET"]
-        inserts.setdefault(at, []).extend(inserted)
+    inserts = _insertions(lines, shown, states)
     wanted = {xy: number for number, xy in enumerate(slots)}
     found: set[int] = set()
     cuts = sorted(inserts)
     groups = []
     for at in cuts:
-        template: list = []
-        for line in inserts[at]:
-            op = _op(line)
-            if op == "Tm":
-                parts = line.split()
-                number = wanted.get((parts[4], parts[5]))
-                if number is None or number in found:
-                    raise Refused("inserted text that is not a slot")
-                found.add(number)
-                template.append(number)
-            elif op in ("Tf", "TJ", "Tj", "'", '"'):
-                continue  # the slot's own: written per officer (every Tm above is a slot's)
-            else:
-                template.append(line)
+        template = _template(inserts[at], wanted, found)
         prefix, closing = _prefix(states[at][0])
         groups.append((prefix, template, closing))
     if found != set(range(len(slots))):
@@ -138,3 +121,42 @@ def cut(plate: str, visible: str, slots: list[tuple[str, str]]) -> Cut:  # noqa:
         _, closing = _prefix(states[stop][0])
         pieces.append("\n".join(x for x in (prefix, *lines[start:stop], closing) if x))
     return Cut(pieces=pieces, groups=groups)
+
+
+def _insertions(lines: list[str], shown: list[str],
+                states: list[tuple[list[list[str]], bool]]) -> dict[int, list[str]]:
+    """Where the visible page adds lines to the plate: line number -> the lines added there
+    (an addition inside a text object moves before it, in a text object of its own)."""
+    inserts: dict[int, list[str]] = {}
+    matcher = difflib.SequenceMatcher(None, lines, shown, autojunk=False)
+    for op, i1, _i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        if op != "insert":
+            raise Refused("the visible page is not the plate plus the slots' text")
+        at = i1
+        inserted = shown[j1:j2]
+        if states[at][1]:  # in a text object: move before it
+            while at > 0 and _op(lines[at - 1]) != "BT":
+                at -= 1
+            at -= 1
+            inserted = ["BT", *inserted, "ET"]
+        inserts.setdefault(at, []).extend(inserted)
+    return inserts
+
+
+def _template(inserted: list[str], wanted: dict[tuple[str, str], int], found: set[int]) -> list:
+    """The lines added at one place, each slot's own text replaced by the slot's number."""
+    template: list = []
+    for line in inserted:
+        op = _op(line)
+        if op == "Tm":
+            parts = line.split()
+            number = wanted.get((parts[4], parts[5]))
+            if number is None or number in found:
+                raise Refused("inserted text that is not a slot")
+            found.add(number)
+            template.append(number)
+        elif op not in ("Tf", "TJ", "Tj", "'", '"'):  # the slot's own: written per officer
+            template.append(line)
+    return template
