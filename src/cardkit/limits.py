@@ -98,67 +98,75 @@ def _rss_bytes() -> int:
         return 0
 
 
-@contextmanager
-def capped(limits: Limits | None, what: str) -> Iterator[None]:  # noqa: C901 (watchdog, handler and body share one state)
-    """Run the body under ``limits``; past one, raise :class:`LimitExceeded` in this thread.
+class _Watch:
+    """The caps of one body of work: time since it started, memory grown since then."""
 
-    The watchdog interrupts the rendering thread through a signal handler, so only the
-    main thread of a process can be interrupted (cardkit's own workers and the CLI); in
-    another thread the caps are checked when the body ends.
-    """
-    if limits is None:
-        yield
-        return
-    start, base = time.monotonic(), _rss_bytes()
-    budget = limits.memory_mib * 2**20
-    tripped: list[str] = []
-    stop = threading.Event()
-    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR2")
+    def __init__(self, limits: Limits, what: str) -> None:
+        self.limits, self.what = limits, what
+        self.start, self.base = time.monotonic(), _rss_bytes()
+        self.tripped: list[str] = []
+        self.stop = threading.Event()
 
-    def over() -> str | None:
-        if time.monotonic() - start > limits.seconds:
+    def over(self) -> str | None:
+        limits, what = self.limits, self.what
+        if time.monotonic() - self.start > limits.seconds:
             return _("{what} took longer than {seconds} s, the limit (limits: render_seconds "
                      "in cardkit.yaml, or --time-limit)").format(what=what,
                                                                 seconds=f"{limits.seconds:g}")
-        grown = _rss_bytes() - base
-        if grown > budget:
+        grown = _rss_bytes() - self.base
+        if grown > limits.memory_mib * 2**20:
             return _("{what} grew by {mib} MiB, past the limit of {limit} MiB (limits: "
                      "render_memory_mib in cardkit.yaml, or --memory-limit)").format(
                 what=what, mib=grown // 2**20, limit=f"{limits.memory_mib:g}")
         return None
 
-    def watch() -> None:
+    def watch(self) -> None:
+        """The watchdog thread: past a cap, interrupt the main thread with SIGUSR2."""
         import _thread
 
-        while not stop.wait(POLL_SECONDS):
-            reason = over()
+        while not self.stop.wait(POLL_SECONDS):
+            reason = self.over()
             if reason:
-                tripped.append(reason)
+                self.tripped.append(reason)
                 _thread.interrupt_main(signal.SIGUSR2)
                 return
 
-    def handler(_signum: int, _frame: Any) -> None:
-        if tripped:
-            raise LimitExceeded(tripped[0])
+    def handler(self, _signum: int, _frame: Any) -> None:
+        if self.tripped:
+            raise LimitExceeded(self.tripped[0])
 
+
+@contextmanager
+def capped(limits: Limits | None, what: str) -> Iterator[None]:
+    """Run the body under ``limits``; past one, raise :class:`LimitExceeded` in this thread.
+
+    The watchdog interrupts the rendering thread through a signal handler, so only the
+    main thread of a process can be interrupted (cardkit's own workers and the CLI); in
+    another thread (a library caller's) the caps are checked when the body ends: a service
+    that needs them to stop a job runs its jobs in worker processes.
+    """
+    if limits is None:
+        yield
+        return
+    state = _Watch(limits, what)
+    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR2")
     old = None
     watcher = None
     if main:
-        old = signal.signal(signal.SIGUSR2, handler)
-        watcher = threading.Thread(target=watch, name="cardkit-limits", daemon=True)
+        old = signal.signal(signal.SIGUSR2, state.handler)
+        watcher = threading.Thread(target=state.watch, name="cardkit-limits", daemon=True)
         watcher.start()
     try:
         yield
-        if not main:
-            reason = over()
-            if reason:
-                raise LimitExceeded(reason)
+        reason = None if main else state.over()
+        if reason:
+            raise LimitExceeded(reason)
     finally:
-        stop.set()
+        state.stop.set()
         if watcher is not None:
             try:
                 watcher.join()
             finally:  # also when Ctrl-C lands while joining
                 signal.signal(signal.SIGUSR2, old)
-    if tripped:  # tripped as the body ended, before the handler ran
-        raise LimitExceeded(tripped[0])
+    if state.tripped:  # tripped as the body ended, before the handler ran
+        raise LimitExceeded(state.tripped[0])
