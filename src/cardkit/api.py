@@ -224,7 +224,7 @@ class _FieldDocs:
         self.doc = inspect.cleandoc(doc)
         self.text: str | None = None
 
-    def __get__(self, instance: object, owner: type | None = None) -> str:
+    def __get__(self, _instance: object, owner: type | None = None) -> str:
         if self.text is None:
             self.text = self.doc  # while the source is read, and if it cannot be
             if owner is not None:

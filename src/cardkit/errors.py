@@ -17,7 +17,6 @@ NO_ID = N_("(no id)")
 SUBJECT_PHRASES = (N_("front face"), N_("back face"))
 # Severities, worst first: an error fails the job; a warning fails it only under --strict;
 # a notice never does.
-SEVERITIES = ("error", "warning", "notice")
 
 
 # What an error line must not carry from a hostile file: line breaks, terminal escapes, bidi.

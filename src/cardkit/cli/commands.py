@@ -726,7 +726,7 @@ def _unwind_on_sigterm():
     if previous is not signal.SIG_DFL:
         return lambda: None
 
-    def terminated(signum, frame):
+    def terminated(_signum, _frame):
         raise Terminated()
 
     signal.signal(signal.SIGTERM, terminated)

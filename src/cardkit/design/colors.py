@@ -32,7 +32,6 @@ _CMYK = re.compile(
     r"^\s*cmyk\(\s*(\d+(?:\.\d+)?)%?\s*,\s*(\d+(?:\.\d+)?)%?\s*,\s*(\d+(?:\.\d+)?)%?\s*,"
     r"\s*(\d+(?:\.\d+)?)%?\s*\)\s*$", re.IGNORECASE)
 DEFAULTS = {"qr": (0.0, 0.0, 0.0, 1.0), "qr_light": (0.0, 0.0, 0.0, 0.0)}  # the QR's modules and ground
-MODES = ("rgb", "cmyk")
 
 
 def parse_cmyk(text: Any) -> tuple[float, float, float, float]:

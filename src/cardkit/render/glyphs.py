@@ -80,14 +80,6 @@ class _PdfPen:
         return f"{self.ox + pt[0] * self.scale:.2f} {self.oy + pt[1] * self.scale:.2f}"
 
 
-def text_width(text: str, size_pt: float) -> float:
-    """Advance width of ``text`` in mm at ``size_pt``."""
-    font, glyphset, cmap, upem = _font()
-    hmtx = font["hmtx"]
-    units = sum(hmtx[cmap.get(ord(ch), ".notdef")][0] for ch in text)
-    return units * size_pt / upem / MM
-
-
 def text_ops(text: str, x_mm: float, baseline_mm: float, size_pt: float, page_h_mm: float,
              rotate: bool = False) -> str:
     """Operators filling ``text`` with its baseline starting at (x, y) mm from the top-left.

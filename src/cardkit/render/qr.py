@@ -10,7 +10,6 @@ from ..model import MIN_MODULE_MM
 
 QUIET_ZONE = 4  # modules of light on every side (ISO/IEC 18004), drawn and card together
 DRAWN_QUIET = 2  # modules of light drawn with the code; the card's light margin gives the rest
-EC_LEVELS = ("L", "M", "Q", "H")
 _DARK = bytes(1 if v < 128 else 0 for v in range(256))  # zxing-cpp's pixel -> module
 _GREY = bytes(0 if v else 255 for v in range(256))  # module -> pixel
 _DARK_RUN = re.compile(b"\x01+")

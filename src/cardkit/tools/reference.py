@@ -44,7 +44,6 @@ UNIT_DOCS = {
     "mascot": N_("the name of the mascot printed under the generation's drawing (螺警官)"),
 }
 REFERENCE_PATHS = {"en": Path("docs") / "reference.md", "zh": Path("docs") / "reference.zh-CN.md"}
-REFERENCE_PATH = REFERENCE_PATHS["en"]
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:

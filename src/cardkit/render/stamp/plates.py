@@ -355,7 +355,7 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
     b_rows, b_skip = _read(document.pages[1], face, b_values)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[1]), b_skip):
         raise Refused("the face's other boxes move when a slot's text changes")
-    plate_rows, plate_skip = _read(document.pages[2], face, a_values)
+    _plate_rows, plate_skip = _read(document.pages[2], face, a_values)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[2]),
                                                                    plate_skip):
         raise Refused("hiding the slots moved the face")
