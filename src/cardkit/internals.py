@@ -17,6 +17,7 @@ SUPPORTED = (68, 71)  # WeasyPrint major versions: from the first, below the sec
 # (module, attribute) of every internal used here
 INTERNALS = (
     ("weasyprint.document", "Page._page_box"),
+    ("weasyprint.layout.absolute", "AbsolutePlaceholder._box"),
     ("weasyprint.text.ffi", "ffi"),
     ("weasyprint.text.ffi", "pango"),
     ("weasyprint.text.ffi", "harfbuzz"),
@@ -32,6 +33,12 @@ INTERNALS = (
 def page_box(page: Any) -> Any:
     """The root of a laid-out page's box tree."""
     return page._page_box
+
+
+def placed_box(box: Any) -> Any:
+    """The box an ``AbsolutePlaceholder`` stands for (an absolutely positioned box), or
+    ``box`` itself."""
+    return box._box if type(box).__name__ == "AbsolutePlaceholder" else box
 
 
 def first_line_run(box: Any) -> tuple[Any, list[tuple[int, int, int]], bool, bool]:
@@ -83,10 +90,10 @@ def missing() -> list[str]:
             gone.append(f"{module_name}.{path}")
             continue
         for part in path.split("."):
-            if part == "_page_box":  # an instance attribute: set in Page.__init__
+            if part.startswith("_") and part not in ("__init__",):  # set in __init__
                 import inspect
 
-                if "_page_box" not in inspect.getsource(target.__init__):
+                if part not in inspect.getsource(target.__init__):
                     gone.append(f"{module_name}.{path}")
                 break
             if not hasattr(target, part):

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .internals import page_box
+from .internals import page_box, placed_box
 from .units import PX_MM
 
 LIST_FIELDS = ("fraud_tips", "tips")
@@ -152,58 +152,22 @@ def _columns(probe: _Probe, sizes: dict[str, float]) -> int:
     return max(1, min(columns, most))
 
 
-def _measure(renderer: Any, html: str) -> _Probe | None:  # noqa: C901 (one walk of the box tree; to split)
+def _measure(renderer: Any, html: str) -> _Probe | None:
     """Lay ``html`` out alone and measure its lists, the flow they are in and the free space."""
     document = renderer.layout([html], write=False)[0]
-    page = page_box(document.pages[0])
     card = renderer.gen.card
-    safe_bottom = card.height - card.safe
-    found: dict[str, dict] = {}
-    flow: list[Any] = []  # the box the lists are in (their parent's parent: .main)
-    positioned: list[tuple[float, float, float, float]] = []
-
-    def walk(box: Any, owner: str | None, in_li: bool, parents: list) -> None:
-        element = getattr(box, "element", None)
-        attrs = element.attrib if element is not None else {}
-        kind = type(box).__name__
-        if kind == "AbsolutePlaceholder":
-            inner = box._box
-            if hasattr(inner, "border_box_x"):
-                positioned.append(_border(inner))
-            walk(inner, owner, in_li, parents)
-            return
-        field = attrs.get("data-field")
-        if field in LIST_FIELDS and owner is None and element is not None and element.tag != "li":
-            owner = field
-            info = found.setdefault(field, {"widest": 0.0, "count": 0, "line": 0.0, "pt": 0.0,
-                                            "width": 0.0})
-            if parents:
-                flow.append(list(parents))
-        if owner and element is not None and element.tag == "ul" and kind != "TextBox" \
-                and hasattr(box, "content_box_x"):
-            found[owner]["width"] = (box.width or 0) * PX_MM
-        if owner and element is not None and element.tag == "li" and not in_li \
-                and hasattr(box, "margin_height"):
-            info = found[owner]
-            info["count"] += 1
-            info["line"] = max(info["line"], box.margin_height() * PX_MM)
-            info["pt"] = float(box.style["font_size"]) * 0.75
-            in_li = True
-        if kind == "TextBox" and owner and in_li:
-            found[owner]["widest"] = max(found[owner]["widest"], box.width * PX_MM)
-        for child in getattr(box, "children", None) or []:
-            walk(child, owner, in_li, [*parents, box] if hasattr(box, "content_box_y") else parents)
-
-    walk(page, None, False, [])
-    if not found or not flow:
+    walk = _ListWalk()
+    walk.walk(page_box(document.pages[0]), None, False, [])
+    found = walk.found
+    if not found or not walk.flow:
         return None
-    chain = flow[0]
+    chain = walk.flow[0]
     main = chain[-1]
     top = main.content_box_y() * PX_MM
     bottom = top + _content_height(main)
     x0, x1 = main.content_box_x() * PX_MM, (main.content_box_x() + main.width) * PX_MM
-    limit = safe_bottom
-    for bx0, by0, bx1, _by1 in positioned:
+    limit = card.height - card.safe
+    for bx0, by0, bx1, _by1 in walk.positioned:
         if by0 > top + 1 and bx0 < x1 and bx1 > x0:
             limit = min(limit, by0 - FOOTER_CLEARANCE_MM)
     limit -= _below(chain)
@@ -212,6 +176,54 @@ def _measure(renderer: Any, html: str) -> _Probe | None:  # noqa: C901 (one walk
                   counts={f: i["count"] for f, i in found.items()},
                   line={f: i["line"] for f, i in found.items()},
                   pt={f: i["pt"] for f, i in found.items()}, bottom=bottom, limit=limit)
+
+
+class _ListWalk:
+    """One walk of a face's box tree: each list's items, the flow the lists are in and the
+    absolutely positioned boxes (a footer) the lists must stay above."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, dict] = {}
+        self.flow: list[Any] = []  # the box the lists are in (their parent's parent: .main)
+        self.positioned: list[tuple[float, float, float, float]] = []
+
+    def walk(self, box: Any, owner: str | None, in_li: bool, parents: list) -> None:
+        if type(box).__name__ == "AbsolutePlaceholder":
+            inner = placed_box(box)
+            if hasattr(inner, "border_box_x"):
+                self.positioned.append(_border(inner))
+            self.walk(inner, owner, in_li, parents)
+            return
+        element = getattr(box, "element", None)
+        field = element.attrib.get("data-field") if element is not None else None
+        if field in LIST_FIELDS and owner is None and element is not None and element.tag != "li":
+            owner = field
+            self.found.setdefault(field, {"widest": 0.0, "count": 0, "line": 0.0, "pt": 0.0,
+                                          "width": 0.0})
+            if parents:
+                self.flow.append(list(parents))
+        if owner:
+            in_li = self._note(box, element, owner, in_li)
+        for child in getattr(box, "children", None) or []:
+            self.walk(child, owner, in_li,
+                      [*parents, box] if hasattr(box, "content_box_y") else parents)
+
+    def _note(self, box: Any, element: Any, owner: str, in_li: bool) -> bool:
+        """What a box inside the list ``owner`` tells; whether its children are in an item."""
+        kind = type(box).__name__
+        info = self.found[owner]
+        if element is not None and element.tag == "ul" and kind != "TextBox" \
+                and hasattr(box, "content_box_x"):
+            info["width"] = (box.width or 0) * PX_MM
+        if element is not None and element.tag == "li" and not in_li \
+                and hasattr(box, "margin_height"):
+            info["count"] += 1
+            info["line"] = max(info["line"], box.margin_height() * PX_MM)
+            info["pt"] = float(box.style["font_size"]) * 0.75
+            return True
+        if kind == "TextBox" and in_li:
+            info["widest"] = max(info["widest"], box.width * PX_MM)
+        return in_li
 
 
 def _below(chain: list) -> float:

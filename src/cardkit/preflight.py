@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import Diagnostic
 from .i18n import _, ngettext
-from .internals import page_box
+from .internals import page_box, placed_box
 from .listfit import LIST_FIELDS
 from .model import Generation, Officer
 from .render.faces import FaceSet
@@ -390,7 +390,7 @@ def _page_blocks(  # noqa: C901 (one walk of the box tree; to split)
         if element is not None and section is None and "data-side" in element.attrib:
             section = element
         if type(box).__name__ == "AbsolutePlaceholder":
-            inner = box._box
+            inner = placed_box(box)
             positioned.append((_border_rect(inner), getattr(inner, "element", None)))
             walk(inner)
             return

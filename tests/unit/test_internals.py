@@ -31,7 +31,7 @@ def test_the_version_bound_of_pyproject_matches():
 
 
 def test_no_other_module_touches_the_internals():
-    """``_page_box``, ``pango_layout`` and ``weasyprint.text`` appear only in cardkit.internals
+    """``_page_box``, ``_box``, ``pango_layout`` and ``weasyprint.text`` appear only in cardkit.internals
     (``FontConfiguration``, public since WeasyPrint 53, excepted)."""
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -39,7 +39,8 @@ def test_no_other_module_touches_the_internals():
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute) and node.attr in ("_page_box", "pango_layout"):
+            if isinstance(node, ast.Attribute) and node.attr in ("_page_box", "_box",
+                                                                 "pango_layout"):
                 found.append(f"{path.name}:{node.lineno}: .{node.attr}")
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
                     "weasyprint.text") and [a.name for a in node.names] != ["FontConfiguration"]:
