@@ -4,7 +4,9 @@ Python data (the API's in-memory roster), into raw records."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..i18n import _
@@ -59,17 +61,15 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
         path=repr(str(path)), suffix=suffix or _("(none)")))
 
 
-def read_data(data: object, name: str = "<roster>") -> RawRoster:
+def read_data(data: Mapping[str, Any] | Iterable[object], name: str = "<roster>") -> RawRoster:
     """A roster given as Python data (the API's in-memory roster) as raw records.
 
     ``data`` is a list of officer mappings (the roster's field names, ``extra`` a
     nested mapping), or a mapping with ``unit:`` and ``officers:`` like a YAML
     roster. Officer *n* is located as line *n* of ``name``; values become text.
     """
-    from collections.abc import Mapping
-
     unit = None
-    officers = data
+    officers: Iterable[object] = data
     if isinstance(data, Mapping):
         unknown = [k for k in data if k not in ("unit", "officers")]
         if unknown:
@@ -78,7 +78,7 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
         unit = {str(k): _text(v) for k, v in (data.get("unit") or {}).items()}
         officers = data.get("officers") or []
     records = []
-    for number, item in enumerate(officers, start=1):  # type: ignore[arg-type]
+    for number, item in enumerate(officers, start=1):
         if not isinstance(item, Mapping):
             raise InputError(f"{name}:{number}: " + _("expected a mapping of officer fields"))
         fields: dict[str, str | None] = {}
