@@ -66,7 +66,7 @@ def _line_of(gen: Generation, project, key: str) -> tuple[str, int]:
             continue
         for section in ("colors_cmyk", "colors"):
             mapping = data.get(section) if isinstance(data, dict) else None
-            if isinstance(mapping, dict) and key in mapping:
+            if isinstance(mapping, yamlio.YDict) and key in mapping:
                 return f"generations/{gen_id}.yaml", mapping.line_of(key)
     return f"generations/{gen.id}.yaml", 0
 
@@ -155,7 +155,7 @@ def _mascot_layers(gen: Generation, project, key: str):
             continue
         data = yamlio.load(path, name=f"generations/{gen_id}.yaml", strings=False)
         mascot = data.get("mascot") if isinstance(data, dict) else None
-        if isinstance(mascot, dict) and key in mascot:
+        if isinstance(mascot, yamlio.YDict) and key in mascot:
             yield position, f"generations/{gen_id}.yaml", mascot.line_of(key)
 
 
