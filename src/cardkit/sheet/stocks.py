@@ -152,6 +152,7 @@ def parse_templates(path: Path, paper_sizes: dict[str, tuple[float, float]] | No
             continue
         where = f"{path.name}: {brand} {part}"
         equiv = template.get("equiv")
+        stock: Stock | None
         if equiv:
             base = by_part.get((brand, equiv))
             if base is None:
