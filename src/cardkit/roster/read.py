@@ -68,7 +68,7 @@ def read_data(data: Mapping[str, Any] | Iterable[object], name: str = "<roster>"
     nested mapping), or a mapping with ``unit:`` and ``officers:`` like a YAML
     roster. Officer *n* is located as line *n* of ``name``; values become text.
     """
-    unit = None
+    unit: dict[str, object] | None = None
     officers: Iterable[object] = data
     if isinstance(data, Mapping):
         unknown = [k for k in data if k not in ("unit", "officers")]
