@@ -18,11 +18,16 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
 from ..pdfsave import save
 from ..project import Project
+
+if TYPE_CHECKING:
+    from ..limits import Limits
+    from .faces import FaceRenderer
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
 
@@ -56,9 +61,10 @@ class _Job:
     sides: tuple[str, ...]
     extra_roots: tuple[Path, ...]
     check: Check
-    renderer: object = None
+    renderer: FaceRenderer | None = None
     keep_faces: bool = True  # False for `check`: only the problems come back
-    limits: object = None  # limits.Limits: time and memory cap of each chunk
+    limits: Limits | None = None  # time and memory cap of each chunk
+    prune: Callable[[bytes], bytes] | None = None  # prune_resources, for the stamper (in a worker)
 
 
 # In a worker process only: the one job it works for, handed over by the fork (never pickled;
@@ -246,6 +252,7 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
             result = ChunkResult(**stamp.render_chunk(job, span))
         if not job.keep_faces:  # check: only what preflight found
             result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}
+        assert job.renderer is not None, "render_chunk lays out with the job's renderer"
         result.files_read = dict(job.renderer.files_read)
         return result
     with capped(job.limits, what):

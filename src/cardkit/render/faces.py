@@ -38,6 +38,8 @@ class FaceSet:
     glyph_warnings: list[str] = field(default_factory=list)
     document: Any = None  # weasyprint Document, for preflight on the laid-out boxes
     files_read: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # what layouts read
+    stamped: int = 0  # officers stamped on a plate (render.stamp), the rest laid out
+    refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out: count
 
 
 class FaceRenderer:

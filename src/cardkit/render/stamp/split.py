@@ -94,10 +94,10 @@ def cut(plate: str, visible: str, slots: list[tuple[str, str]]) -> Cut:  # noqa:
     lines, shown = plate.splitlines(), visible.splitlines()
     states = _states(lines)
     inserts: dict[int, list[str]] = {}
-    for op, i1, _i2, j1, j2 in difflib.SequenceMatcher(None, lines, shown, autojunk=False).get_opcodes():
-        if op == "equal":
+    for tag, i1, _i2, j1, j2 in difflib.SequenceMatcher(None, lines, shown, autojunk=False).get_opcodes():
+        if tag == "equal":
             continue
-        if op != "insert":
+        if tag != "insert":
             raise Refused("the visible page is not the plate plus the slots' text")
         at = i1
         levels, in_text = states[at]

@@ -276,9 +276,9 @@ def merge_fonts(pdf: Any, infos: list[FontInfo]) -> None:
         if fonts is None:
             continue
         for name, font in list(fonts.items()):
-            key = by_base.get(str(font.get("/BaseFont", "")))
-            if key is not None:
-                fonts[name] = merged[key]
+            face_key = by_base.get(str(font.get("/BaseFont", "")))
+            if face_key is not None:
+                fonts[name] = merged[face_key]
     share_face_files(pdf)
 
 
