@@ -219,6 +219,7 @@ def with_field_docs(cls: type) -> type:
     The text is made when the docstring is first read, not at import: reading the source
     costs more than a small job's whole import.
     """
+    # typeshed says str | None; type() reads a descriptor there too (see _FieldDocs)
     cls.__doc__ = _FieldDocs(cls.__doc__ or "")  # type: ignore[assignment]
     return cls
 
@@ -246,9 +247,12 @@ def _fields_text(cls: type) -> str:
     import textwrap
 
     try:
-        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+        node = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return ""
+    if not isinstance(node, ast.ClassDef):  # the source of a class is its class statement
+        return ""
+    body = node.body
     docs = {node.target.id: inspect.cleandoc(after.value.value)
             for node, after in zip(body, body[1:], strict=False)
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)

@@ -43,7 +43,8 @@ def parse_cmyk(text: Any) -> tuple[float, float, float, float]:
     values = tuple(float(v) for v in match.groups())
     if any(v > 100 for v in values):
         raise ValueError(f"{text!r}: " + _("each ink is 0 to 100 per cent"))
-    return tuple(v / 100 for v in values)  # type: ignore[return-value]
+    c, m, y, k = (v / 100 for v in values)
+    return c, m, y, k
 
 
 def css(cmyk: tuple[float, float, float, float]) -> str:
