@@ -33,6 +33,7 @@ bench: venv  # N = 10, 1000, 10000 beside a plain-WeasyPrint baseline; see bench
 
 lint: venv
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy  # [tool.mypy] in pyproject.toml; tests/unit/test_types.py runs it too
 
 # Messages: extract from the source and the click command tree (babel.cfg), merge into
 # each catalogue, then compile the .mo files (committed, so installs need no Babel).

@@ -29,6 +29,15 @@ def test_wheel_contains_every_builtin_file(wheel):
                 assert f"cardkit/_data/{kind}/{path.relative_to(REPO / kind)}" in names
 
 
+def test_wheel_says_its_package_is_typed(wheel):
+    """PEP 561: the marker, so that mypy checks a caller's use of the API against cardkit's hints."""
+    archive = zipfile.ZipFile(wheel)
+    assert "cardkit/py.typed" in archive.namelist()
+    metadata = archive.read(next(n for n in archive.namelist()
+                                 if n.endswith(".dist-info/METADATA"))).decode("utf-8")
+    assert "Classifier: Typing :: Typed" in metadata.splitlines()
+
+
 def test_installed_wheel_prints_from_any_folder(wheel, tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",

@@ -21,3 +21,5 @@ _.BBox, _.docinfo, _.TrimBox, _.N, _.OutputIntents, _.Type, _.Subtype, _.Length,
 _.Encoding, _.ToUnicode, _.ColorSpace
 # read by tests/unit/test_internals.py
 SUPPORTED
+# keys of TypedDicts (what `cardkit stocks --json` writes)
+margins_mm

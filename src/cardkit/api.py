@@ -23,6 +23,9 @@ from .sheet.impose import DUPLEX_EDGES, parse_paper
 LAYOUTS = ("sheet", "cards")
 SIDE_CHOICES = ("both", "front", "back")
 DEFAULT_ROSTER = "liudong/roster.yaml"  # inside the built-in examples
+# A roster file, or one in memory (see load_roster); None: cardkit.yaml's, else the example.
+# PrintOptions.roster spells it out: its field docs print the annotation.
+RosterSource = str | Path | Roster | Sequence[Mapping[str, Any] | Officer] | Mapping[str, Any] | None
 
 
 def list_generations(project: Project) -> list[dict[str, Any]]:
@@ -47,16 +50,14 @@ def roster_path(project: Project, roster: str | Path | None) -> str | Path:
     return builtin_dir("examples") / DEFAULT_ROSTER
 
 
-def _in_memory(roster: object) -> bool:
-    return roster is not None and not isinstance(roster, str | Path)
-
-
 def _roster_file(project: Project, roster: object) -> str | Path | None:
     """The roster's file, for the ledger's checksums (None for an in-memory roster)."""
-    return None if _in_memory(roster) else roster_path(project, roster)  # type: ignore[arg-type]
+    if roster is None or isinstance(roster, str | Path):  # not in memory
+        return roster_path(project, roster)
+    return None
 
 
-def load_roster(project: Project, gen: Generation, roster: object = None,
+def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
                 officer_ids: list[str] | None = None, sheet: str | None = None) -> Roster:
     """Read and validate the roster; keep only ``officer_ids`` when given.
 
@@ -71,10 +72,10 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     if isinstance(roster, Roster):  # built by hand, or kept from an earlier job: checked again
         raw = read_data(roster.officers)
         raw.root, raw.specimen = roster.root, roster.specimen
-    elif _in_memory(roster):
-        raw = read_data(roster)
+    elif roster is None or isinstance(roster, str | Path):
+        raw = read_roster(roster_path(project, roster), sheet=sheet)
     else:
-        raw = read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
+        raw = read_data(roster)
     limits.check_columns(raw)
     qr = None
     if gen.qr_field is not None:
@@ -212,6 +213,7 @@ def with_field_docs(cls: type) -> type:
     The text is made when the docstring is first read, not at import: reading the source
     costs more than a small job's whole import.
     """
+    # typeshed says str | None; type() reads a descriptor there too (see _FieldDocs)
     cls.__doc__ = _FieldDocs(cls.__doc__ or "")  # type: ignore[assignment]
     return cls
 
@@ -239,9 +241,12 @@ def _fields_text(cls: type) -> str:
     import textwrap
 
     try:
-        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0].body  # type: ignore[attr-defined]
+        node = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
     except (OSError, TypeError, SyntaxError, IndexError):
         return ""
+    if not isinstance(node, ast.ClassDef):  # the source of a class is its class statement
+        return ""
+    body = node.body
     docs = {node.target.id: inspect.cleandoc(after.value.value)
             for node, after in zip(body, body[1:], strict=False)
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
@@ -252,7 +257,8 @@ def _fields_text(cls: type) -> str:
         if item.default is not dataclasses.MISSING:
             default = f" = {item.default!r}"
         elif item.default_factory is not dataclasses.MISSING:
-            default = f" = {item.default_factory.__name__}()"
+            factory: Callable[[], object] = item.default_factory
+            default = f" = {factory.__name__}()"
         else:
             default = ""
         lines.append(f"{item.name}: {item.type}{default}")
@@ -438,7 +444,7 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
     if options.changed_since or options.shard:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
-            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
+            return PrintResult(output="", cards=0, pages=0, sheets=0, layout=_layout(options))
         roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
     notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
@@ -510,7 +516,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     writes = [] if options.output is None else [(options.output, data, "-o")]
     if options.report:  # the PDF and its ledger succeed or fail together
         writes.append((options.report, report.encode(report.build(
-            project, gen, roster, cards, sides, layout=options.layout,
+            project, gen, roster, cards, sides, layout=_layout(options),
             per_sheet=layout.per_sheet if options.layout == "sheet" else 0,
             first=options.first, output=written, pages=page_count,
             sheets=sheets, faces=len(set(faces.index.values())),
@@ -520,7 +526,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     if writes:
         outputs.write_together(*writes)
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
-                       layout=options.layout, pdf=data if options.output is None else None,
+                       layout=_layout(options), pdf=data if options.output is None else None,
                        stamped=faces.stamped, laid_out=faces.refused,
                        details=details)
 
@@ -588,6 +594,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     from . import outputs, report
     from .render.batch import merged
 
+    assert options.output is not None, "_print_job prints in parts only to a file"
     output = Path(options.output)
     total = len(roster.officers)
     cards = pages = sheets = stamped = 0
@@ -599,7 +606,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
         parts = []
         for number, start in enumerate(range(0, total, PART)):
             part = replace(roster, officers=roster.officers[start:start + PART])
-            changes = {"output": str(tmp / f"part-{number:05d}.pdf"),
+            changes: dict[str, Any] = {"output": str(tmp / f"part-{number:05d}.pdf"),
                        "progress": _offset(options.progress, start, total),
                        "changed_since": None, "shard": None,
                        "report": str(tmp / f"part-{number:05d}.json") if options.report
@@ -620,7 +627,8 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             stamped += result.stamped
             for why, count in result.laid_out.items():
                 laid_out[why] = laid_out.get(why, 0) + count
-        writes = [(output, merged(parts, f"{cards} cards"), "-o")]
+        writes: list[tuple[str | Path, outputs.Content, str]] = [
+            (output, merged(parts, f"{cards} cards"), "-o")]
         if options.report:  # the PDF and its ledger succeed or fail together
             writes.append((options.report, report.encode(report.join(
                 ledgers, output=str(output), shard=options.shard,
@@ -629,16 +637,21 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
-                       layout=options.layout, stamped=stamped, laid_out=laid_out,
+                       layout=_layout(options), stamped=stamped, laid_out=laid_out,
                        details=details)
+
+
+def _layout(options: PrintOptions) -> str:
+    """The layout of options that ``presets.resolve`` filled in."""
+    assert options.layout is not None, "presets.resolve fills the layout"
+    return options.layout
 
 
 def _guard_outputs(project: Project, options: PrintOptions) -> None:
     """Refuse, before anything is rendered, outputs that would destroy an input or a device."""
     from . import outputs
 
-    roster = None if _in_memory(options.roster) else roster_path(project, options.roster)
-    outputs.protect_project(project, roster)
+    outputs.protect_project(project, _roster_file(project, options.roster))
     outputs.protect([options.changed_since], _("the --changed-since report"))
     outputs.check_target(options.output, "-o")
     outputs.check_target(options.report, "--report", others=[("-o", options.output)])
@@ -762,8 +775,11 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     if options is None:
         options = PrintOptions(gen=gen_id, roster=roster, sheet=sheet)
     else:  # the arguments given beside the options win, as they say
-        options = replace(options, gen=gen_id, **{k: v for k, v in (
-            ("roster", roster), ("sheet", sheet)) if v is not None})
+        options = replace(options, gen=gen_id)
+        if roster is not None:
+            options = replace(options, roster=roster)
+        if sheet is not None:
+            options = replace(options, sheet=sheet)
     if jobs is not None:
         options = replace(options, jobs=jobs)
     with new_job(), _speaking(options.lang):

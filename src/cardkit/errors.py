@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from typing import TypedDict
 
 from .i18n import N_, _, ngettext
 
@@ -47,6 +48,15 @@ class ExitStatus(enum.IntEnum):
     INPUT_ERROR = 1  # bad input or failed preflight; nothing written
     USAGE_ERROR = 2  # unknown flag, missing argument
     INTERRUPTED = 130  # Ctrl-C
+
+
+class Where(TypedDict, total=False):
+    """Where a problem lies, given to several Diagnostics: ``Diagnostic(**where, message=...)``."""
+
+    file: str
+    line: int
+    subject: str
+    field: str
 
 
 @dataclass(frozen=True, order=True)

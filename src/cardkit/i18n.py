@@ -191,9 +191,9 @@ def _hook_click() -> None:
         if module is None:
             continue
         if hasattr(module, "_"):
-            module._ = _
+            module.__dict__["_"] = _
         if hasattr(module, "ngettext"):
-            module.ngettext = ngettext
+            module.__dict__["ngettext"] = ngettext
 
 
 __all__ = ["N_", "Nn_", "_", "detect", "language", "localize_commands", "ngettext", "set_language",

@@ -354,14 +354,14 @@ class Pending:
                     content(handle)
                 handle.flush()
                 os.fsync(handle.fileno())
-            self._give_mode()
+            self._give_mode(self.tmp)
         except BaseException as exc:  # Ctrl-C included: the temporary goes
             self.discard()
             if isinstance(exc, OSError):
                 raise failed(target, exc) from None
             raise
 
-    def _give_mode(self) -> None:
+    def _give_mode(self, tmp: Path) -> None:
         """mkstemp makes 0600: give what a new file gets, or what the replaced file had.
 
         Best effort: a FAT memory stick has no modes and refuses to change them.
@@ -371,9 +371,9 @@ class Pending:
         except OSError:
             info = None
         try:
-            os.chmod(self.tmp, stat.S_IMODE(info.st_mode) if info else _new_file_mode())
+            os.chmod(tmp, stat.S_IMODE(info.st_mode) if info else _new_file_mode())
             if info and os.geteuid() == 0 and (info.st_uid, info.st_gid) != (0, 0):
-                os.chown(self.tmp, info.st_uid, info.st_gid)
+                os.chown(tmp, info.st_uid, info.st_gid)
         except OSError:
             pass
 
@@ -392,15 +392,17 @@ class Pending:
             write_stdout(self.data)
             return None
         check_target(self.shown, self.option)  # still no input, no device, no folder
+        tmp = self.tmp
+        assert tmp is not None, "an output is moved once"
         if self.exclusive:
             try:
                 try:
-                    os.link(self.tmp, self.target)  # fails if it exists: never clobbers
+                    os.link(tmp, self.target)  # fails if it exists: never clobbers
                 except FileExistsError:
                     raise
                 except OSError:  # no hard links (FAT): claim the name, then fill it
                     os.close(os.open(self.target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-                    os.replace(self.tmp, self.target)
+                    os.replace(tmp, self.target)
                     self.tmp = None
             except FileExistsError:
                 raise OutputError(f"{self.shown}: " + _(
@@ -409,13 +411,13 @@ class Pending:
             return None
         backup = None
         if keep and os.path.lexists(self.target):
-            backup = self.tmp.with_name(self.tmp.name[:-len(".part")] + ".old.part")
+            backup = tmp.with_name(tmp.name[:-len(".part")] + ".old.part")
             try:
                 os.link(self.target, backup)
             except OSError:
                 shutil.copy2(self.target, backup)
         try:
-            os.replace(self.tmp, self.target)
+            os.replace(tmp, self.target)
         except BaseException:
             if backup is not None:
                 backup.unlink(missing_ok=True)

@@ -17,9 +17,10 @@ import shutil
 import subprocess
 import unicodedata
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
-from .errors import Diagnostic
+from .errors import Diagnostic, Where
 from .i18n import _, ngettext
 from .internals import page_box, placed_box
 from .listfit import LIST_FIELDS
@@ -59,8 +60,8 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
     lists = list(_font_lists(gen))
     for officer in officers:
         for field, value in _texts(officer):
-            where = {"file": officer.source.file, "line": officer.source.line,
-                     "subject": f"officer {officer.id}", "field": field}
+            where: Where = {"file": officer.source.file, "line": officer.source.line,
+                            "subject": f"officer {officer.id}", "field": field}
             missing = _missing_chars(value, coverage, faces)
             if missing:
                 reported.update(missing)
@@ -291,7 +292,8 @@ def _family_coverage(family: str) -> frozenset[int] | None:
         _fc(["fc-list", f":family={escaped}", "file", "index"])
     for line in located[:1]:
         path = line.partition(": ")[0].rstrip(":")
-        index = int(re.search(r"index=(\d+)", line)[1]) if "index=" in line else 0
+        found = re.search(r"index=(\d+)", line)
+        index = int(found[1]) if found else 0
         try:
             return code_points(path, index)
         except (OSError, ValueError):
@@ -437,7 +439,7 @@ def _page_blocks(  # noqa: C901 (one walk of the box tree; to split)
         return {"file": file, "line": line, "subject": f"{side} face", "field": key}
 
     problems = []
-    dropped: dict[Any, list[str]] = {}
+    dropped: dict[Any, list[tuple[str, str]]] = {}
     for element in section.iter():
         if not isinstance(element.tag, str) or element.tag.startswith("{"):
             continue  # SVG and other foreign content: no text of ours
@@ -577,7 +579,7 @@ def _border_rect(box: Any) -> tuple[float, float, float, float]:
 # ---------------------------------------------------------------- QR codes
 
 def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
-              overflowing: set[str] = frozenset()) -> list[Diagnostic]:
+              overflowing: AbstractSet[str] = frozenset()) -> list[Diagnostic]:
     import pypdfium2 as pdfium
 
     problems: list[Diagnostic] = []
@@ -590,10 +592,10 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
         floor = gen.qr_min_module_mm
         for officer in officers:
             qr = faces.qr_codes.get(officer.id)
-            if qr is None:
+            field, side = gen.qr_field, gen.qr_side
+            if qr is None or field is None or side is None:  # a code only where one is shown
                 continue
-            field = gen.qr_field
-            where = {"file": officer.source.file, "line": officer.source.line,
+            where: Where = {"file": officer.source.file, "line": officer.source.line,
                      "subject": f"officer {officer.id}", "field": field}
             if qr.module_mm < floor - 1e-9:
                 problems.append(Diagnostic(**where, message=_(
@@ -603,7 +605,6 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
                     module=f"{qr.module_mm:.2f}", minimum=f"{floor:g}", chars=len(qr.payload),
                     version=qr.version, ec=qr.error_correction)))
                 continue
-            side = gen.qr_side
             page_index = faces.index.get((officer.id, side))
             if page_index is None:  # --sides back: the code's face is not printed
                 continue

@@ -81,7 +81,7 @@ def resolve(project, options):
     if preset_name is not None and preset_name not in PRESETS:
         raise UsageError(_("{option} must be one of {choices}").format(
             option="--preset", choices=", ".join(PRESETS)))
-    preset = PRESETS.get(preset_name, {})
+    preset = PRESETS[preset_name] if preset_name is not None else {}
     changes: dict[str, Any] = {"preset": preset_name}
     for key in ("layout", "color", "bleed", "marks"):
         if getattr(options, key) is not None:

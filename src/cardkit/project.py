@@ -88,7 +88,7 @@ def open_project(directory: str | Path | None = None) -> Project:
     data = yamlio.load(config_path, name=CONFIG_NAME, strings=False)
     if data is None:
         return Project(root=root, config={}, config_path=config_path)
-    if not isinstance(data, dict):
+    if not isinstance(data, yamlio.YDict):  # how yamlio reads every mapping
         raise InputError(f"{CONFIG_NAME}: " + _("expected a mapping of settings"))
     problems = []
     for key in data:

@@ -213,13 +213,14 @@ def _text_of(source: str | bytes | Path, name: str) -> str:
         except OSError as exc:
             raise InputError(f"{name}: " + _("cannot read: {reason}").format(reason=exc.strerror)) from None
     if isinstance(source, bytes):
-        if len(source) > MAX_YAML_BYTES:
+        data = source
+        if len(data) > MAX_YAML_BYTES:
             raise InputError(f"{name}: " + _("file is larger than {size} MiB").format(
                 size=MAX_YAML_BYTES // 2**20))
         try:
-            source = source.decode("utf-8-sig")
+            source = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise _located(name, _line_of_offset(source, exc.start), _("not valid UTF-8 text")) from None
+            raise _located(name, _line_of_offset(data, exc.start), _("not valid UTF-8 text")) from None
     if "\x00" in source:
         raise _located(name, source[: source.index("\x00")].count("\n") + 1, _("contains a NUL byte"))
     return source
@@ -295,7 +296,7 @@ def _convert(node: yaml.Node, name: str, strings: bool, loader: _StrictLoader, d
             seq.append(_convert(item, name, strings, loader, depth + 1))
             seq.lines.append(item.start_mark.line + 1)
         return seq
-    # Scalar
+    assert isinstance(node, yaml.ScalarNode)  # the one kind of node left
     text = _scalar_text(node, name)
     if strings:
         if node.tag == "tag:yaml.org,2002:null" and node.style is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import click
 import click.formatting
@@ -15,6 +16,9 @@ from ..outputs import forget_inputs, silence_stdout, write_json
 from . import cjkwrap, libs
 from .console import Console, make_streams_robust
 
+if TYPE_CHECKING:
+    from ..project import Project
+
 cjkwrap.hook(click.formatting)  # help text measured by the columns a terminal shows
 
 
@@ -22,10 +26,10 @@ class Context:
     def __init__(self, project_dir: str | None, console: Console) -> None:
         self.project_dir = project_dir
         self.console = console
-        self._project = None
+        self._project: Project | None = None
 
     @property
-    def project(self):
+    def project(self) -> Project:
         if self._project is None:
             from ..project import open_project
 
@@ -98,6 +102,7 @@ def _global_after_command(ctx: click.Context, param: click.Parameter, value):
     if value is None or value is False:
         return value
     context = ctx.find_object(Context)
+    assert context is not None, "cli() made it before any command's options are read"
     if param.name == "project_dir":
         context.project_dir = value
     elif param.name == "quiet":
@@ -122,11 +127,12 @@ def _accept_global_options(group: click.Group) -> None:
                 continue
             if names.intersection(param.opts):  # the command's own option wins
                 continue
+            default: dict[str, Any] = {} if param.is_flag else {"default": None}  # a flag keeps its own
             command.params.append(click.Option(
                 [param.name, *param.opts], is_flag=param.is_flag, type=param.type,
                 metavar=param.metavar, hidden=True, expose_value=False,
                 callback=_global_after_command, is_eager=param.is_eager, help=param.help,
-                **({} if param.is_flag else {"default": None})))
+                **default))
 
 
 @cli.command("list")

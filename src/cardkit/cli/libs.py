@@ -37,6 +37,6 @@ def install() -> None:
             found = ld(name)
         return found
 
-    find_library._cardkit = True  # type: ignore[attr-defined]
-    find_library._original = ctypes.util.find_library  # type: ignore[attr-defined]
+    # marks on the function, read back above and by the tests
+    vars(find_library).update(_cardkit=True, _original=ctypes.util.find_library)
     ctypes.util.find_library = find_library

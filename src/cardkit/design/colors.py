@@ -42,7 +42,8 @@ def parse_cmyk(text: Any) -> tuple[float, float, float, float]:
     values = tuple(float(v) for v in match.groups())
     if any(v > 100 for v in values):
         raise ValueError(f"{text!r}: " + _("each ink is 0 to 100 per cent"))
-    return tuple(v / 100 for v in values)  # type: ignore[return-value]
+    c, m, y, k = (v / 100 for v in values)
+    return c, m, y, k
 
 
 def css(cmyk: tuple[float, float, float, float]) -> str:
@@ -65,7 +66,7 @@ def _line_of(gen: Generation, project, key: str) -> tuple[str, int]:
             continue
         for section in ("colors_cmyk", "colors"):
             mapping = data.get(section) if isinstance(data, dict) else None
-            if isinstance(mapping, dict) and key in mapping:
+            if isinstance(mapping, yamlio.YDict) and key in mapping:
                 return f"generations/{gen_id}.yaml", mapping.line_of(key)
     return f"generations/{gen.id}.yaml", 0
 
@@ -154,7 +155,7 @@ def _mascot_layers(gen: Generation, project, key: str):
             continue
         data = yamlio.load(path, name=f"generations/{gen_id}.yaml", strings=False)
         mascot = data.get("mascot") if isinstance(data, dict) else None
-        if isinstance(mascot, dict) and key in mascot:
+        if isinstance(mascot, yamlio.YDict) and key in mascot:
             yield position, f"generations/{gen_id}.yaml", mascot.line_of(key)
 
 

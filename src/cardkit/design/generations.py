@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import yamlio
-from ..errors import Diagnostic, InputError, UsageError
+from ..errors import Diagnostic, InputError, UsageError, Where
 from ..i18n import _
 from ..limits import MAX_FIELDS, MAX_LIST_ITEMS
 from ..model import HARD_MIN_MODULE_MM, MIN_MODULE_MM, Generation
@@ -50,17 +50,18 @@ def load(project: Project, gen_id: str) -> Generation:
     return generation
 
 
-def _read_chain(files: dict[str, Path], gen_id: str) -> tuple[list[str], list[dict], list[Diagnostic]]:
+def _read_chain(files: dict[str, Path],
+                gen_id: str) -> tuple[list[str], list[yamlio.YDict], list[Diagnostic]]:
     """The generation and its ancestors (ids, files read), with each file's own problems."""
     chain: list[str] = []
-    layers: list[dict[str, Any]] = []
+    layers: list[yamlio.YDict] = []
     problems: list[Diagnostic] = []
     current: str | None = gen_id
     while current is not None:
         if current in chain or current not in files:
             raise InputError(_("bad generation"), [*problems, _broken_link(files, chain, layers, current)])
         data = yamlio.load(files[current], name=_label(current), strings=False)
-        if not isinstance(data, dict):
+        if not isinstance(data, yamlio.YDict):  # how yamlio reads every mapping
             raise InputError(f"{_label(current)}: " + _("expected a mapping"))
         problems += check_layer(data, _label(current))
         chain.append(current)
@@ -70,14 +71,14 @@ def _read_chain(files: dict[str, Path], gen_id: str) -> tuple[list[str], list[di
     return chain, layers, problems
 
 
-def _broken_link(files: dict[str, Path], chain: list[str], layers: list[dict],
+def _broken_link(files: dict[str, Path], chain: list[str], layers: list[yamlio.YDict],
                  current: str) -> Diagnostic:
     """What is wrong with ``extends: current`` at the end of ``chain`` (a cycle, or no such file)."""
     if not chain:  # the generation asked for by name: a usage error (exit 2)
         known = ", ".join(files) or _("none")
         raise UsageError(_("unknown generation {id}{hint} (known: {known})").format(
             id=repr(current), hint=did_you_mean(current, files), known=known))
-    where = {"file": _label(chain[-1]), "line": layers[-1].line_of("extends"), "field": "extends"}
+    where: Where = {"file": _label(chain[-1]), "line": layers[-1].line_of("extends"), "field": "extends"}
     if current in chain:
         cycle = " -> ".join([*chain[chain.index(current):], current])
         return Diagnostic(**where, message=_("cycle: {cycle}").format(cycle=cycle))
@@ -87,13 +88,13 @@ def _broken_link(files: dict[str, Path], chain: list[str], layers: list[dict],
         id=repr(current), hint=did_you_mean(current, files), known=known))
 
 
-def _where(layers: list[dict], chain: list[str]) -> dict[str, tuple[str, int]]:
+def _where(layers: list[yamlio.YDict], chain: list[str]) -> dict[str, tuple[str, int]]:
     """Key paths two deep (``tips.lines``) -> file and line of the nearest file setting them."""
     where: dict[str, tuple[str, int]] = {}
     for layer, gen_id in zip(reversed(layers), reversed(chain), strict=True):
         for key, value in layer.items():
             where[str(key)] = (_label(gen_id), layer.line_of(key))
-            if isinstance(value, dict):
+            if isinstance(value, yamlio.YDict):
                 for sub in value:
                     where[f"{key}.{sub}"] = (_label(gen_id), value.line_of(sub))
     return where
@@ -153,13 +154,13 @@ def unit_fields(gen: Generation) -> list[str]:
     return list(dict.fromkeys(fields))
 
 
-def _locate(layers: list[dict], names: list[str], *path: str) -> tuple[str, int]:
+def _locate(layers: list[yamlio.YDict], names: list[str], *path: str) -> tuple[str, int]:
     """File and line where the nearest generation of the chain sets ``path``."""
     for layer, name in zip(layers, names, strict=True):
         node: Any = layer
         line = 0
         for key in path:
-            if not isinstance(node, dict) or key not in node:
+            if not isinstance(node, yamlio.YDict) or key not in node:
                 break
             line = node.line_of(key)
             node = node[key]
@@ -168,7 +169,7 @@ def _locate(layers: list[dict], names: list[str], *path: str) -> tuple[str, int]
     return names[0], 0
 
 
-def _check_values(gen: Generation, project: Project, layers: list[dict],
+def _check_values(gen: Generation, project: Project, layers: list[yamlio.YDict],
                   names: list[str]) -> list[Diagnostic]:
     """Checks of the merged generation: sizes, blocks, templates and assets that exist,
     each located in the nearest file of the chain that sets the value."""

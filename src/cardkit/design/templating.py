@@ -164,7 +164,7 @@ def _bound_tree(node: nodes.Node) -> None:
         node.iter = _wrap("counted", node.iter)
 
 
-def _wrap(helper: str, node: nodes.Expr) -> nodes.Expr:
+def _wrap(helper: str, node: nodes.Node) -> nodes.Node:
     call = nodes.Call(nodes.EnvironmentAttribute(helper), [node], [], None, None)
     return call.set_lineno(node.lineno)
 

@@ -12,6 +12,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..pdfsave import save
 from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
@@ -205,7 +206,7 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
     from .._version import __version__
 
     date = document_date(inputs)
-    info = dict(
+    info: dict[str, Any] = dict(  # values: what pikepdf.Dictionary converts to PDF objects
         Title=pikepdf.String(title),
         Subject=pikepdf.String(subject),
         Creator=pikepdf.String(f"cardkit {__version__}"),

@@ -17,6 +17,7 @@ Nothing is added where nothing changes: the state is followed through ``q``/``Q`
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..units import PT_MM
@@ -115,7 +116,8 @@ def rewrite(instructions: list) -> tuple[list, bool]:  # noqa: C901 (one pass ov
 
     for item in instructions:
         operands, operator = item.operands, str(item.operator)
-        values = [float(v) if _numeric(v) else None for v in operands]
+        # a name among the operands (a pattern's) is NaN: never pure K, never a thin rule
+        values = [float(v) if _numeric(v) else math.nan for v in operands]
         if operator in _PATH:
             if path_start is None:
                 path_start = len(out)

@@ -90,8 +90,8 @@ class _RgbScan:
         except pikepdf.PdfError as exc:
             self.found.append(f"{where}: " + _("unreadable content ({reason})").format(reason=exc))
             return
-        for operands, operator in instructions:
-            self.operator(str(operator), operands, resources, where)
+        for item in instructions:
+            self.operator(str(item.operator), item.operands, resources, where)
         self.patterns(resources, where)
 
     def operator(self, op: str, operands, resources, where: str) -> None:

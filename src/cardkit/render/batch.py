@@ -18,13 +18,17 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
 from ..pdfsave import save
 from ..project import Project
 from .faces import FaceSet
+
+if TYPE_CHECKING:
+    from ..limits import Limits
+    from .faces import FaceRenderer
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
 
@@ -63,9 +67,9 @@ class _Job:
     extra_roots: tuple[Path, ...]
     check: Check
     keep_faces: bool = True  # False for `check`: only the problems come back
-    limits: Any = None  # limits.Limits: time and memory cap of each chunk
+    limits: Limits | None = None  # time and memory cap of each chunk
     prune: Callable[[bytes], bytes] | None = None  # prune_resources, handed to the stamper
-    renderer: Any = None  # faces.FaceRenderer, made where the chunks are rendered
+    renderer: FaceRenderer | None = None  # made where the chunks are rendered
     stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
     stamp_store: Any = None  # stamp.store.Store: plates kept between runs
 
@@ -259,6 +263,7 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
             result = ChunkResult(**stamp.render_chunk(job, span))
         if not job.keep_faces:  # check: only what preflight found
             result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}
+        assert job.renderer is not None, "render_chunk lays out with the job's renderer"
         result.files_read = dict(job.renderer.files_read)
         return result
     with capped(job.limits, what):

@@ -82,9 +82,11 @@ def _read_cmap(path: str, index: int) -> frozenset[int]:
 
 
 def _ranges(points: frozenset[int]) -> str:
-    lines, start, last = [], None, None
+    lines: list[str] = []
+    start: int | None = None
+    last: int | None = None
     for point in sorted(points):
-        if start is None:
+        if start is None or last is None:  # the first point (they are set together)
             start = last = point
         elif point == last + 1:
             last = point

@@ -55,7 +55,7 @@ def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
             blamed = _nearest_field(containers, fields)
             if blamed is not None:
                 blamed["blamed"] = max(blamed["blamed"], amount)
-    everything = [(r, None) for r, _ in orphans]
+    everything: list[tuple[tuple, dict | None]] = [(r, None) for r, _ in orphans]
     in_box: list[tuple[tuple, list]] = list(orphans)
     for info in fields.values():
         everything += [(r, info) for r in info["texts"]]

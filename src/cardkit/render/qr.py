@@ -109,7 +109,8 @@ def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:
     code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec.upper())
     image = code.to_image(scale=1, add_quiet_zones=False)
     n = image.shape[0]
-    pixels = bytes(memoryview(image)).translate(_DARK)
+    # zxingcpp.Image has the buffer protocol, which its stub leaves out
+    pixels = bytes(memoryview(image)).translate(_DARK)  # type: ignore[arg-type]
     return tuple(pixels[r * n:(r + 1) * n] for r in range(n))
 
 
@@ -120,12 +121,12 @@ def matrix_image(matrix: tuple[bytes, ...], scale: int = 2) -> Any:
     n = len(matrix)
     image = Image.frombytes("L", (n, n), b"".join(matrix).translate(_GREY))
     image = ImageOps.expand(image, border=QUIET_ZONE, fill=255)
-    return image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
 
 
 def decode(image: Any) -> list[str]:
     """Payloads of every QR code found in a PIL image."""
     import zxingcpp
 
-    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
     return [r.text for r in results]

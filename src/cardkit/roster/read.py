@@ -4,7 +4,9 @@ Python data (the API's in-memory roster), into raw records."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ..errors import InputError
 from ..i18n import _
@@ -69,7 +71,7 @@ def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noq
         path=repr(str(path)), suffix=suffix or _("(none)")))
 
 
-def read_data(data: object, name: str = "<roster>") -> RawRoster:
+def read_data(data: Mapping[str, Any] | Iterable[object], name: str = "<roster>") -> RawRoster:
     """A roster given as Python data (the API's in-memory roster) as raw records.
 
     ``data`` is a list of officers, each a mapping (the roster's field names, ``extra`` a
@@ -80,8 +82,8 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
     """
     from collections.abc import Iterable, Mapping
 
-    unit = None
-    officers = data
+    unit: dict[str, object] | None = None
+    officers: Iterable[object] = data
     if isinstance(data, Mapping):
         unknown = [k for k in data if k not in ("unit", "officers")]
         if unknown:
@@ -111,7 +113,7 @@ def read_data(data: object, name: str = "<roster>") -> RawRoster:
             else:
                 fields[str(key)] = _text(value)
         records.append(RawRecord(fields=fields, file=name, line=number))
-    return RawRoster(file=name, records=records, unit=unit, root=None)  # type: ignore[arg-type]
+    return RawRoster(file=name, records=records, unit=unit, root=None)
 
 
 def officer_row(officer: Officer) -> dict[str, object]:

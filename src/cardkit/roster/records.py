@@ -126,7 +126,7 @@ class RawRoster:
 
     file: str
     records: list[RawRecord]
-    unit: dict[str, str | None] | None = None
+    unit: dict[str, object] | None = None  # text or None; a YAML roster's web: a list
     unit_lines: dict[str, int] = field(default_factory=dict)
     root: Path | None = None
     specimen: bool = False  # the roster says specimen: true

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import urlrules
-from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError, quoted, shortened
+from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError, Where, quoted, shortened
 from ..i18n import N_, _, ngettext
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
@@ -278,7 +278,7 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
     """The unit's fields as text; ``web:`` entries become ``web.LABEL`` keys."""
     fields: dict[str, str] = {}
     for key, value in source.items():
-        where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
+        where: Where = {"file": file, "line": lines.get(key, 0), "subject": "unit", "field": key}
         if key not in UNIT_FIELDS:
             problems.append(Diagnostic(**where, message=_("unknown field")
                                        + did_you_mean(key, UNIT_FIELDS)))
@@ -310,7 +310,7 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
     return fields
 
 
-def _web_fields(value: object, where: dict, problems: list[Diagnostic],
+def _web_fields(value: object, where: Where, problems: list[Diagnostic],
                 check: _Checks) -> dict[str, str]:
     """``web:`` as ``{"web.LABEL": url}``: a list of {label, url} (网上公安局, 网上警务室)."""
     if not isinstance(value, list):
@@ -320,7 +320,7 @@ def _web_fields(value: object, where: dict, problems: list[Diagnostic],
     fields = {}
     lines = getattr(value, "lines", [])
     for index, entry in enumerate(value):
-        at = {**where, "line": lines[index] if index < len(lines) else where["line"],
+        at: Where = {**where, "line": lines[index] if index < len(lines) else where["line"],
               "field": f"web[{index + 1}]"}
         if not isinstance(entry, Mapping) or set(entry) - {"label", "url"} \
                 or not entry.get("label") or not entry.get("url"):
@@ -331,7 +331,8 @@ def _web_fields(value: object, where: dict, problems: list[Diagnostic],
         url, url_problem = textsafety.clean(str(entry["url"]).strip())
         message = problem or url_problem or check.url(url)
         if message:
-            problems.append(Diagnostic(**{**at, "field": f"web.{label}"}, message=message))
+            named: Where = {**at, "field": f"web.{label}"}
+            problems.append(Diagnostic(**named, message=message))
             continue
         fields[f"web.{label}"] = url
     return fields
@@ -362,8 +363,10 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     unit = units.get(key)
     if unit is None:
         web = tuple((k[4:], v) for k, v in unit_values.items() if k.startswith("web.") and v)
-        unit = units[key] = Unit(**{k: unit_values.get(k, "") for k in UNIT_FIELDS if k != "web"},
-                                 web=web, specimen=check.specimen)
+        text = {k: unit_values.get(k, "") for k in UNIT_FIELDS if k != "web"}
+        unit = units[key] = Unit(name=text["name"], address=text["address"], hotline=text["hotline"],
+                                 website=text["website"], weibo=text["weibo"], wechat=text["wechat"],
+                                 mascot=text["mascot"], web=web, specimen=check.specimen)
     return Officer(
         id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
         phone=values.get("phone", ""), mobile=values.get("mobile", ""),

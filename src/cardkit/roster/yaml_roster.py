@@ -48,7 +48,7 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
         records.append(_record(item, index, line, name, problems))
     if problems:
         raise InputError(_("bad roster"), problems)
-    unit_fields = None
+    unit_fields: dict[str, object] | None = None
     unit_lines = {}
     if unit is not None:
         unit_fields = {k: v if k == "web" and isinstance(v, yamlio.YList) else _text(v)

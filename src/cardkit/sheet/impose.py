@@ -195,9 +195,9 @@ def _with_bleed(rects: list[tuple[int, int, Rect]], paper: Paper,
                 room_top = min(room_top, (r.y - other.bottom) / 2)
             if overlaps_x and other.y >= r.bottom - EPSILON:
                 room_bottom = min(room_bottom, (other.y - r.bottom) / 2)
-        slots.append(Slot(index, col, row, r, tuple(
-            max(0.0, min(bleed, room)) for room in (room_left, room_top, room_right, room_bottom)
-        )))
+        left, top, right, bottom = (max(0.0, min(bleed, room))
+                                    for room in (room_left, room_top, room_right, room_bottom))
+        slots.append(Slot(index, col, row, r, (left, top, right, bottom)))
     return tuple(slots)
 
 

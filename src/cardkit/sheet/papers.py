@@ -168,7 +168,7 @@ def _card_line(project, gen) -> tuple[str, int]:
     for gen_id in gen.chain:
         data = yamlio.load(files[gen_id], name=f"generations/{gen_id}.yaml", strings=False)
         card = data.get("card") if isinstance(data, dict) else None
-        if isinstance(card, dict) and "fixed" in card:
+        if isinstance(card, yamlio.YDict) and "fixed" in card:
             return f"generations/{gen_id}.yaml", card.line_of("fixed")
     return f"generations/{gen.id}.yaml", 0
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypedDict
 
 from ..errors import InputError, UsageError
 from ..i18n import N_, _, language
@@ -152,6 +153,7 @@ def parse_templates(path: Path, paper_sizes: dict[str, tuple[float, float]] | No
             continue
         where = f"{path.name}: {brand} {part}"
         equiv = template.get("equiv")
+        stock: Stock | None
         if equiv:
             base = by_part.get((brand, equiv))
             if base is None:
@@ -337,7 +339,21 @@ def description_text(stock: Stock) -> str:
     return text
 
 
-def describe(stock: Stock) -> dict[str, object]:
+class StockRow(TypedDict):
+    """A stock as ``cardkit stocks`` lists it (and ``--json`` writes it)."""
+
+    id: str
+    brand: str
+    part: str
+    description: str
+    paper: str
+    card: str
+    per_sheet: int
+    margins_mm: list[float]
+    source: str
+
+
+def describe(stock: Stock) -> StockRow:
     left, top, right, bottom = stock.margins()
     return {
         "id": stock.id,

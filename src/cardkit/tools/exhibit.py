@@ -105,7 +105,7 @@ def build_exhibit(project: Project, output: str | Path | None = None,
     buffer = io.BytesIO()
     combined.save(buffer)
 
-    placements = []
+    placements: list[Placement] = []
     for col in columns:
         for frame in col["frames"]:
             slot = Slot(index=len(placements), col=0, row=0,

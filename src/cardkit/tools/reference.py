@@ -14,7 +14,7 @@ test checks that the committed files are what this module writes.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,7 +46,7 @@ UNIT_DOCS = {
 REFERENCE_PATHS = {"en": Path("docs") / "reference.md", "zh": Path("docs") / "reference.zh-CN.md"}
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")
 

@@ -145,6 +145,9 @@ class Plate:
     qr_dark: str = ""
     qr_light: str = ""
     qr_quiet: int = 4
+    # while the plate is checked (stamp._new_plate removes both, so a kept plate has neither):
+    checked: bytes = b""  # A, B, the plate, A with a hollow code: for the pixel check
+    document: Any = None  # the weasyprint Document of those pages, for the plate's preflight
 
 
 def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:

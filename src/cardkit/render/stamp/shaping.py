@@ -34,12 +34,12 @@ class FontFace:
     def __post_init__(self) -> None:
         import uharfbuzz as hb
 
-        self.hb_face = hb.Face(hb.Blob(self.data), self.index)
-        self.cmap = frozenset(self.hb_face.unicodes)
-        self.upem = self.hb_face.upem
+        face = self.hb_face = hb.Face(hb.Blob(self.data), self.index)
+        self.cmap = frozenset(face.unicodes)
+        self.upem = face.upem
         # what WeasyPrint changes before it embeds a font (a variable font made static, colour
         # glyphs dropped): a plain subset of this file would not draw what it draws
-        self.plain = not set(self.hb_face.table_tags) & UNPLAIN_TABLES
+        self.plain = not set(face.table_tags) & UNPLAIN_TABLES
         self._fonts: dict[int, object] = {}
 
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``

@@ -99,8 +99,8 @@ def environment() -> str:
     # cardkit's own code (an editable install keeps its version while the code changes)
     package = Path(__file__).resolve().parents[2]
     code = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        code.update(path.read_bytes())
+    for source in sorted(package.rglob("*.py")):
+        code.update(source.read_bytes())
     parts.append(f"code {code.hexdigest()}")
     _ENVIRONMENT["hash"] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return _ENVIRONMENT["hash"]

@@ -276,9 +276,9 @@ def merge_fonts(pdf: Any, infos: list[FontInfo]) -> None:
         if fonts is None:
             continue
         for name, font in list(fonts.items()):
-            key = by_base.get(str(font.get("/BaseFont", "")))
-            if key is not None:
-                fonts[name] = merged[key]
+            face_key = by_base.get(str(font.get("/BaseFont", "")))
+            if face_key is not None:
+                fonts[name] = merged[face_key]
     share_face_files(pdf)
 
 
@@ -497,7 +497,7 @@ def name_subsets(pdf: Any) -> None:
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Type") != "/Font":
             continue
-        target = obj
+        target: Any = obj
         if obj.get("/Subtype") == "/Type0" and obj.get("/DescendantFonts"):
             target = obj.DescendantFonts[0]
         descriptor = target.get("/FontDescriptor")
