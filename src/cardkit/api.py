@@ -392,6 +392,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                                                  options.margin, options.gutter)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
+                         duplex=options.duplex if options.sides == "both" else "none",
                          inputs=own_inputs(project, gen.chain,
                                            _roster_file(project, options.roster), roster))
     page_count = len(pdf.pages)

@@ -519,7 +519,7 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
     calibration = printer_calibration(ctx.project, printer) if printer else None
     pdf = build_target(sheet, duplex, calibration, printer)
     written = write_file(target, finish(pdf, title="cardkit duplex calibration",
-                                        inputs=own_inputs(ctx.project)))
+                                        inputs=own_inputs(ctx.project), duplex=duplex))
     ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
                        "against the light").format(file=written, duplex=duplex))
 
