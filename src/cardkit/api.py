@@ -186,6 +186,30 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
                     "empty: these {count} officers' cards are printed without their QR code "
                     "(qr: missing: omit in generation {gen})", len(lacking)).format(
                     count=len(lacking), gen=gen.id)))
+    warnings += qr_level_warnings(gen, roster)
+    return warnings
+
+
+def qr_level_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
+    """One warning per officer whose QR payload is so long that its code drops to error
+    correction level L (a WeChat link with ``&from=...`` after it, say)."""
+    from .render.qr import forced_to_low
+
+    settings = gen.data.get("qr") or {}
+    if gen.qr_field is None or settings.get("ec"):  # a level the design chose is its own
+        return []
+    size = float(settings.get("size_mm", 18))
+    warnings = []
+    for officer in roster.officers:
+        payload = str(officer.as_context().get(gen.qr_field) or "")
+        if payload and forced_to_low(payload, size, min_module_mm=gen.qr_min_module_mm):
+            warnings.append(Diagnostic(
+                file=officer.source.file or str(roster.source), line=officer.source.line,
+                subject=f"officer {officer.id}", field=gen.qr_field, severity="warning",
+                message=_("the link is {length} characters long, so its QR code drops to error "
+                          "correction level L (which restores less of a scratched or smudged "
+                          "code than M); use the short form of the link (without ?from=... "
+                          "or &from=... and the like after it)").format(length=len(payload))))
     return warnings
 
 
