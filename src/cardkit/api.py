@@ -300,6 +300,13 @@ class PrintOptions:
     """Seconds a chunk of officers may take to render (default: cardkit.yaml ``limits:``, 600)."""
     memory_limit: float | None = None
     """MiB rendering a chunk may grow a process by (default: ``limits:``, 4096)."""
+    output_intent: str | Path | None = None
+    """The shop's ICC profile of its press condition (CMYK output profile), embedded as the
+    PDF/X output intent instead of cardkit's FOGRA39. CMYK values are printed as the design
+    states them: nothing is converted to the profile."""
+    output_condition: str | None = None
+    """The OutputConditionIdentifier of ``output_intent``: the registered name of its
+    characterisation, e.g. ``JC200103`` (Japan Color 2001 Coated). None: ``Custom``."""
 
 
 @dataclass
@@ -417,6 +424,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
                          duplex=options.duplex if options.sides == "both" else "none",
+                         intent=_output_intent(options),
                          inputs=own_inputs(project, gen.chain,
                                            _roster_file(project, options.roster), roster))
     page_count = len(pdf.pages)
@@ -547,6 +555,15 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
                        details=details)
 
 
+def _output_intent(options: PrintOptions):
+    """The shop's output intent of a CMYK job, or None for the built-in FOGRA39."""
+    if options.color != "cmyk" or options.output_intent is None:
+        return None
+    from .pdf.pdfx import shop_intent
+
+    return shop_intent(options.output_intent, options.output_condition)
+
+
 def _guard_outputs(project: Project, options: PrintOptions) -> None:
     """Refuse, before anything is rendered, outputs that would destroy an input or a device."""
     from . import outputs
@@ -554,6 +571,7 @@ def _guard_outputs(project: Project, options: PrintOptions) -> None:
     roster = None if _in_memory(options.roster) else roster_path(project, options.roster)
     outputs.protect_project(project, roster)
     outputs.protect([options.changed_since], _("the --changed-since report"))
+    outputs.protect([options.output_intent], "--output-intent")
     outputs.check_target(options.output, "-o")
     outputs.check_target(options.report, "--report", others=[("-o", options.output)])
 
@@ -609,8 +627,17 @@ def _check_options(options: PrintOptions) -> None:
         raise UsageError(_("{option} must be one of {choices}").format(option="--color", choices="rgb, cmyk"))
     if options.first < 1:
         raise UsageError(_("{option} must be at least 1").format(option="--first"))
+    _check_intent_options(options)
     if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
         raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
+
+
+def _check_intent_options(options: PrintOptions) -> None:
+    if options.output_condition is not None and options.output_intent is None:
+        raise UsageError(_("--output-condition names the condition of an --output-intent "
+                           "profile; give the profile too"))
+    if options.output_intent is not None and options.color != "cmyk":
+        raise UsageError(_("--output-intent applies to --color cmyk (or --preset shop)"))
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
@@ -658,6 +685,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
     problems = [*problems, *loaded.notes, *adapted]
     if not any(p.fails() for p in problems):
         try:
+            _output_intent(options)  # the shop's profile is refused here as print refuses it
             if whole:
                 compose(project, options, gen, loaded, faces, sides)
             elif options.layout == "sheet":

@@ -154,6 +154,12 @@ JOB_OPTIONS = [
     click.option("--color", type=click.Choice(["rgb", "cmyk"]),
                  help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
                       "colors_cmyk, black type overprinting."),
+    click.option("--output-intent", metavar="FILE.icc",
+                 help="The shop's CMYK press profile as the PDF/X output intent (default: "
+                      "FOGRA39); colours are printed as the design states them, not converted."),
+    click.option("--output-condition", metavar="NAME",
+                 help="The registered name of that profile's press condition, e.g. JC200103 "
+                      "(Japan Color 2001 Coated); default: Custom."),
     click.option("--preset", type=click.Choice(["shop"]),
                  help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
                       "bleed. Flags and cardkit.yaml override it."),

@@ -207,7 +207,7 @@ def set_viewer_preferences(pdf, duplex: str) -> None:
 
 
 def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
-           inputs: Sequence[str | Path] = (), duplex: str = "none") -> bytes:
+           inputs: Sequence[str | Path] = (), duplex: str = "none", intent=None) -> bytes:
     """Set the metadata and serialise with a content-derived file id.
 
     The viewer preferences say to print at actual size, on the ``duplex`` edge
@@ -217,7 +217,8 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
 
     ``pdfx`` makes the file PDF/X-4: an output intent with cardkit's CMYK
     profile, XMP metadata naming the version, ``Trapped``, a TrimBox on every
-    page and PDF 1.6. Nothing in it is random: the XMP document id is derived
+    page and PDF 1.6; ``intent`` (``pdfx.OutputIntent``) is the shop's own press
+    condition instead of cardkit's FOGRA39. Nothing in it is random: the XMP document id is derived
     from the pages' content, so the same job gives the same bytes.
     """
     import pikepdf
@@ -243,5 +244,5 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
     if pdfx:
         from .pdfx import make_pdfx
 
-        make_pdfx(pdf, title, date, __version__)
+        make_pdfx(pdf, title, date, __version__, intent)
     return save(pdf, min_version="1.6" if pdfx else "")
