@@ -67,7 +67,7 @@ def test_the_clerks_journey(cli, tmp_path, chinese):
     first = cli(check, cwd=project)
     assert first.code == 1
     where = f"{ROSTER}[民警]"
-    extra = f"notice: {where}:3: 多出的列已保留为 extra.*，供模板使用：序号、性别、警号、备注"
+    extra = f"notice: {where}:3: 多出的列已保留为 extra.*，供模板使用：序号、性别、备注"
     assert first.err_lines == [
         extra,
         f"error: {where}:4: 第 4–28 行: unit: 缺少单位名称：在名单中加一列“单位”，填写派出所全称（如 "

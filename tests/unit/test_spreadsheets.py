@@ -48,11 +48,12 @@ def test_aliases_and_extra_columns_are_kept_with_one_notice(tmp_path):
     assert (first.id, first.phone, first.mobile, first.wechat, first.unit.name) == (
         "LD001", "0772-2812341", "138 0000 0001", "https://u.wechat.com/LD001",
         "柳州市公安局柳东派出所")
-    assert first.extra == {"序号": "1", "性别": "男", "入职日期": "2015-09-01", "警号": "450001"}
+    assert first.extra == {"序号": "1", "性别": "男", "入职日期": "2015-09-01"}
+    assert first.badge == "450001"  # 警号 is the police number (issue 23)
     assert first.source.line == 4  # Excel's own row number, below the title rows
     assert [n.format() for n in roster.notes] == [
         f"notice: {path}[名单]:3: extra columns kept for templates as extra.*: 序号, 性别, 入职日期, "
-        "警号, 备注"]
+        "备注"]
 
 
 @pytest.mark.parametrize(("header", "suggestion"), [("手机好", "手机"), ("phnoe", "phone"),
