@@ -59,9 +59,7 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def _headers_for(field: str) -> str:
-    from ..roster.records import HEADER_ALIASES
-
-    from ..roster.records import ID_FALLBACK
+    from ..roster.records import HEADER_ALIASES, ID_FALLBACK
 
     names = [header for header, target in HEADER_ALIASES.items() if target == field and header]
     if field == "id":  # 警号 stands in for a missing id column
