@@ -359,15 +359,28 @@ def _explain_check(ctx: Context, options, problems) -> None:
 @click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
 @click.option("--officer", "officers", multiple=True, metavar="ID",
               help="Preview this officer's card (repeatable; default: the roster's first).")
+@click.option("--all", "everyone", is_flag=True, help="Preview every officer's card.")
+@click.option("--contact-sheet", is_flag=True,
+              help="One PNG per page of all the cards (or those of --officer), front beside "
+                   "back, to approve on a phone.")
 @click.option("-o", "--output", "out_dir", metavar="DIR", help="Folder for the PNGs (default: out/preview).")
-@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of the PNGs.")
+@click.option("--dpi", type=int, metavar="N",
+              help="Resolution of the PNGs (default 300; 150 for --contact-sheet).")
 @pass_ctx
 def preview_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str, ...],
-                out_dir: str | None, dpi: int) -> None:
-    """Write a PNG of each card face (cut to the trim), for designers and CI."""
+                everyone: bool, contact_sheet: bool, out_dir: str | None, dpi: int | None) -> None:
+    """Write a PNG of each card face (cut to the trim), or contact sheets of every card."""
+    from ..errors import UsageError
     from ..tools.preview import preview
 
-    result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi)
+    if officers and everyone:
+        raise UsageError(_("--officer and --all: give one of them"))
+    result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi, everyone=everyone,
+                     contact_sheet=contact_sheet)
+    if result.first_only is not None:
+        ctx.console.info(_("previewing the roster's first officer, {officer}; name others with "
+                           "--officer ID, or every officer with --all").format(
+            officer=f"{result.first_only.id} {result.first_only.name}"))
     for name in result.files:
         ctx.console.info(_("wrote {file}").format(file=name))
 
