@@ -10,7 +10,7 @@ from typing import Any
 
 from . import yamlio
 from .design import generations
-from .errors import Diagnostic, InputError, PreflightError, UsageError
+from .errors import Diagnostic, InputError, PreflightError, UsageError, named
 from .i18n import _, ngettext
 from .model import Generation, Officer, Roster
 from .project import Project
@@ -62,6 +62,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
     mapping (validated like a file).
     """
     from . import limits
+    from .roster.choose import officer_ids as chosen_ids
     from .roster.read import read_data, read_roster
     from .roster.validate import build_roster, id_key
 
@@ -78,13 +79,23 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
         raw = read_data(roster) if _in_memory(roster) else \
             read_roster(roster_path(project, roster), sheet=sheet)  # type: ignore[arg-type]
         limits.check_columns(raw)
+        people = [(str(r.fields.get("id") or ""), str(r.fields.get("name") or "").strip())
+                  for r in raw.records]
+        if officer_ids:  # an id, or a name as the clerk knows the officer
+            officer_ids = chosen_ids(officer_ids, people)
         qr = None
         if gen.qr_field is not None:
             qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
-        result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                              needs=generation_needs(gen),
-                              specimen=project.config.get("specimen") is True, qr=qr,
-                              only=officer_ids or None)
+        try:
+            result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+                                  needs=generation_needs(gen),
+                                  specimen=project.config.get("specimen") is True, qr=qr,
+                                  only=officer_ids or None)
+        except InputError as exc:  # said with each officer's name beside the id
+            exc.diagnostics = sorted(named(exc.diagnostics, dict(people)))
+            raise
+    if officer_ids and isinstance(roster, Roster | list | tuple):
+        officer_ids = chosen_ids(officer_ids, [(o.id, o.name) for o in result.officers])
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
         missing = [i for i in officer_ids if id_key(i) not in known]
@@ -94,7 +105,13 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
         wanted = {id_key(i) for i in officer_ids}
         result = replace(result, officers=tuple(o for o in result.officers
                                                 if id_key(o.id) in wanted))
-    return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
+    return replace(result, notes=tuple(named((*result.notes, *card_warnings(gen, result)),
+                                             officer_names(result))))
+
+
+def officer_names(roster: Roster) -> dict[str, str]:
+    """Each officer's id -> name, to say both in messages (``errors.named``)."""
+    return {o.id: o.name for o in roster.officers}
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
@@ -176,16 +193,13 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
             "{written} under unit: in cardkit.yaml or the roster, or fill a {column} column)"
         ).format(whose=whose, gen=gen.id, written=written, column=column)))
     if gen.qr_field is not None and qr_missing(gen) == "omit":
-        lacking = [o for o in roster.officers if not o.as_context().get(gen.qr_field)]
-        if lacking:
-            warnings.append(Diagnostic(
-                file=file, subject="officer " + _id_list(lacking), field=gen.qr_field,
-                severity="warning", message=ngettext(
-                    "empty: this officer's card is printed without its QR code (qr: missing: "
-                    "omit in generation {gen})",
-                    "empty: these {count} officers' cards are printed without their QR code "
-                    "(qr: missing: omit in generation {gen})", len(lacking)).format(
-                    count=len(lacking), gen=gen.id)))
+        for officer in roster.officers:  # one line each, with its row (grouped when printed)
+            if not officer.as_context().get(gen.qr_field):
+                warnings.append(Diagnostic(
+                    file=officer.source.file or file, line=officer.source.line,
+                    subject=f"officer {officer.id}", field=gen.qr_field, severity="warning",
+                    message=_("empty: the card is printed without its QR code (qr: missing: "
+                              "omit in generation {gen})").format(gen=gen.id)))
     warnings += qr_level_warnings(gen, roster)
     return warnings
 
@@ -337,6 +351,8 @@ class PrintResult:
     job, which did not stop it."""
     details: list[str] = field(default_factory=list)
     """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
+    officers: tuple[Officer, ...] = ()
+    """The officers printed (those ``changed_since`` or ``shard`` chose, say)."""
 
 
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
@@ -362,7 +378,8 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=options.layout)
-        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
+        roster = replace(roster, notes=tuple(named(card_warnings(gen, roster),
+                                                   officer_names(roster))))
     notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
     _check_job_size(roster, options)
@@ -374,6 +391,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     else:
         result = _print_roster(project, options, gen, roster)
     result.notes = notes
+    result.officers = roster.officers
     return result
 
 
@@ -412,7 +430,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         progress=options.progress,
         limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
     if problems:
-        raise PreflightError(_("preflight failed"), problems)
+        raise PreflightError(_("preflight failed"), named(problems, officer_names(roster)))
     cards = [o for o in roster.officers for _ in range(options.copies)]
     pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
     details = []
@@ -682,7 +700,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
         check=check_faces, jobs=jobs or options.jobs, progress=progress, keep_faces=whole,
         limits=limits.from_settings(project.config, time_limit or options.time_limit,
                                     memory_limit or options.memory_limit))
-    problems = [*problems, *loaded.notes, *adapted]
+    problems = [*named(problems, officer_names(loaded)), *loaded.notes, *adapted]
     if not any(p.fails() for p in problems):
         try:
             _output_intent(options)  # the shop's profile is refused here as print refuses it

@@ -245,7 +245,7 @@ def test_an_ods_from_standard_input_is_recognised(tmp_path):
     path = ods(tmp_path / "r.ods", [["编号", "姓名", "电话", "单位"], ["A1", "吴明", "0772-12", "所"]])
     result = run_cli(["check", "--gen", "2022", "--roster", "-"], cwd=tmp_path,
                      stdin=path.read_bytes())
-    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1: phone: "0772-12": not a '
+    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1 吴明: phone: "0772-12": not a '
                                    "valid Chinese number")
 
 
@@ -262,5 +262,5 @@ def test_an_xls_from_standard_input_is_recognised(tmp_path):
     path = xls(tmp_path / "r.xls", [["编号", "姓名", "电话", "单位"], ["A1", "吴明", "0772-12", "所"]])
     result = run_cli(["check", "--gen", "2022", "--roster", "-", "--sheet", "名单"], cwd=tmp_path,
                      stdin=path.read_bytes())
-    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1: phone: "0772-12": not a '
+    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1 吴明: phone: "0772-12": not a '
                                    "valid Chinese number")

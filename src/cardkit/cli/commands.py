@@ -101,6 +101,7 @@ def _accept_global_options(group: click.Group) -> None:
 def list_cmd(ctx: Context, as_json: bool) -> None:
     """List the generations: id, title, base, size, what each face shows."""
     from ..api import list_generations
+    from ..errors import field_label
     from ..tools.diff import BLOCK_LABELS
 
     rows = list_generations(ctx.project)
@@ -108,10 +109,13 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
         write_json(rows, indent=2)
         return
 
-    def blocks(ids: list[str]) -> str:  # in Chinese, what the card calls them (单位, 姓名, ...)
+    def blocks(ids: list[str]) -> str:  # in Chinese, what the card calls them: 单位（unit）
         if i18n.language() == "zh":
-            return "、".join(BLOCK_LABELS.get(b, b) for b in ids)
+            return "、".join(f"{BLOCK_LABELS[b]}（{b}）" if b in BLOCK_LABELS else b for b in ids)
         return ", ".join(ids)
+
+    def fields(keys: list[str]) -> str:  # the roster's unit fields: 地址（address）
+        return ("、" if i18n.language() == "zh" else ", ").join(field_label(k) for k in keys)
 
     for row in rows:
         base = row["base"] or "-"
@@ -120,7 +124,7 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
         click.echo("       " + _("front: {blocks}").format(blocks=blocks(row["front"])))
         click.echo("       " + _("back:  {blocks}").format(blocks=blocks(row["back"])))
         if row["unit"]:
-            click.echo("       " + _("unit:  {fields}").format(fields=", ".join(row["unit"])))
+            click.echo("       " + _("unit:  {fields}").format(fields=fields(row["unit"])))
 
 
 @cli.command("show")
@@ -232,9 +236,12 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     if ctx.console.verbose:
         from ..render import batch
 
-        ctx.console.detail(_("rendering with {jobs} worker processes, {chunk} officers per "
-                             "WeasyPrint document, parts of {part} officers").format(
-            jobs=scale.get("jobs") or batch.default_jobs(), chunk=batch.CHUNK, part=PART))
+        jobs = scale.get("jobs") or batch.default_jobs()
+        ctx.console.detail(ngettext(
+            "laying the cards out with {jobs} worker process, {chunk} officers at a time, in "
+            "parts of {part} officers",
+            "laying the cards out with {jobs} worker processes, {chunk} officers at a time, in "
+            "parts of {part} officers", jobs).format(jobs=jobs, chunk=batch.CHUNK, part=PART))
     if output is None:  # the API returns the bytes; the command writes out/cards-GEN.pdf
         output = str(ctx.project.output_dir / f"cards-{gen}.pdf")
     try:
@@ -245,7 +252,7 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     finally:
         if bar:
             bar.close()
-    _say_notes(ctx, result.notes)
+    _say_notes(ctx, result.notes, bool(scale.get("strict")))
     for detail in result.details:
         ctx.console.detail(detail)
     if not result.cards:
@@ -253,30 +260,47 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
             report=scale.get("changed_since")) if scale.get("changed_since")
             else _("nothing to print: this shard is empty"))
         return
-    if result.layout == "sheet":
-        summary = _("wrote {output}: {cards} cards, {sheets} sheets, {pages} pages")
-    else:
-        summary = _("wrote {output}: {cards} cards, {pages} pages")
-    ctx.console.info(summary.format(output=result.output, cards=result.cards, sheets=result.sheets,
-                                    pages=result.pages))
+    if scale.get("changed_since"):  # who it printed: the count always, the names with -v
+        ctx.console.info(ngettext(
+            "{count} officer's card changed since {report}",
+            "{count} officers' cards changed since {report}", len(result.officers)).format(
+            count=len(result.officers), report=scale.get("changed_since")))
+        for officer in result.officers:
+            ctx.console.detail(f"  {officer.id} {officer.name}")
+    ctx.console.info(print_summary(result))
     if ctx.console.verbose:
-        ctx.console.detail(_("{stamped} officers stamped on plates laid out once, {laid} laid out "
-                             "in full").format(stamped=result.stamped,
-                                               laid=sum(result.laid_out.values())))
+        ctx.console.detail(_(
+            "{stamped} officers' cards were filled into a layout made once for cards that "
+            "differ only in the officer's text (quick; a \"plate\" below), {laid} laid out "
+            "card by card").format(stamped=result.stamped, laid=sum(result.laid_out.values())))
         for why, count in sorted(result.laid_out.items()):
-            ctx.console.detail(_("laid out in full: {count} ({why})").format(count=count, why=_(why)))
+            ctx.console.detail(_("laid out card by card: {count} ({why})").format(count=count,
+                                                                                   why=_(why)))
 
 
-def _say_notes(ctx: Context, notes) -> None:
-    """Problems, the same on many rows grouped: warnings and errors always go to stderr;
-    notices are information (-q silences them)."""
+def print_summary(result) -> str:
+    """``wrote FILE: 1 card, 1 sheet, 2 pages``, each count in its own plural."""
+    cards = ngettext("{count} card", "{count} cards", result.cards).format(count=result.cards)
+    pages = ngettext("{count} page", "{count} pages", result.pages).format(count=result.pages)
+    if result.layout == "sheet":
+        sheets = ngettext("{count} sheet", "{count} sheets", result.sheets).format(
+            count=result.sheets)
+        return _("wrote {output}: {cards}, {sheets}, {pages}").format(
+            output=result.output, cards=cards, sheets=sheets, pages=pages)
+    return _("wrote {output}: {cards}, {pages}").format(output=result.output, cards=cards,
+                                                       pages=pages)
+
+
+def _say_notes(ctx: Context, notes, strict: bool = False) -> None:
+    """Problems, the same on many rows grouped: errors (and warnings under --strict) always
+    go to stderr; warnings and notices are information, which -q silences."""
     from ..errors import group_rows
 
     for note in group_rows(list(notes)):
-        if note.severity == "notice":
-            ctx.console.info(note.format())
-        else:
+        if note.fails(strict):
             ctx.console.error(note.format())
+        else:
+            ctx.console.info(note.format())
 
 
 @cli.command("check")
@@ -305,7 +329,7 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     if as_json:
         write_json({"ok": not failing, "problems": [p.as_dict() for p in shown]}, indent=2)
     else:
-        _say_notes(ctx, sorted(problems))
+        _say_notes(ctx, sorted(problems), options.strict)
         if ctx.console.verbose:
             _explain_check(ctx, options, problems)
         say = ctx.console.error if failing else ctx.console.info

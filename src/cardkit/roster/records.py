@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Diagnostic
+from ..errors import Diagnostic, field_label
 
 # Column headers as stations write them (Chinese and English), and their field names.
 # Documented in docs/reference.md (generated from this table).
@@ -131,27 +131,6 @@ def extra_warning(header: str, file: str, line: int) -> Diagnostic | None:
     else:
         return None
     return Diagnostic(file=file, line=line, field=header, severity="warning", message=message)
-
-
-# The Chinese name of each field, as the guide's table titles its column (shown beside the
-# key under a Chinese locale: 手机（mobile）).
-FIELD_NAMES = {
-    "id": "编号", "name": "姓名", "post": "职务", "phone": "电话", "mobile": "手机",
-    "wechat": "微信", "area": "辖区", "badge": "警号", "unit": "单位", "address": "地址",
-    "hotline": "值班电话", "website": "网站", "weibo": "微博", "mascot": "卡通形象",
-    "unit_wechat": "单位微信",
-}
-
-
-def field_label(key: str) -> str:
-    """A field as messages name it: its key in English; under a Chinese locale its Chinese
-    name with the key in brackets (``手机（mobile）``), so the file's key is still named."""
-    from ..i18n import language
-
-    name = FIELD_NAMES.get(key) or (key[4:] if key.startswith("web.") else "")
-    if language() != "zh" or not name or name == key:
-        return key
-    return f"{name}（{key}）"
 
 
 def header_text(header: object) -> str:
