@@ -127,3 +127,29 @@ def test_calibration_back_and_a_printers_offsets_follow_the_same_rule(calibratio
     assert _differing(long_back, short_back) > 0.001  # the caption is not symmetric
     if calibration is not None:  # and the offsets do move it
         assert _differing(_back_image(None, "short"), short_back) > 0.001
+
+
+@pytest.mark.parametrize("duplex", ["long", "short"])
+def test_a_printers_offsets_move_the_card_backs_as_the_back_is_read(duplex):
+    # dx right and dy down as the back is read (upright), on either edge: on a short-edge
+    # sheet the back page is turned, so the page moves the other way.
+    from cardkit.model import Officer, Unit
+    from cardkit.sheet.impose import grid_layout
+    from cardkit.sheet.plan import plan_sheets
+
+    layout = grid_layout(A4_PAPER, 90, 54, bleed=2)
+    unit = Unit(name="x")
+    cards = [Officer(id="A", name="甲", unit=unit)]
+    index = {("A", "front"): 0, ("A", "back"): 1}
+    (front, back) = plan_sheets(layout, cards, ("front", "back"), index, duplex,
+                                calibration=Calibration(dx=2.0, dy=1.0))
+    assert front.transform is None
+    a, b, c, d, e, f = back.transform
+    pt = 72 / 25.4
+    x, y = 50 * pt, (297 - 80) * pt  # a point 50 mm from the left, 80 mm from the top
+    moved_x, moved_y = (a * x + c * y + e) / pt, 297 - (b * x + d * y + f) / pt
+    shift = (moved_x - 50, moved_y - 80)
+    if back_turned(A4_PAPER, duplex):
+        shift = (-shift[0], -shift[1])  # as read: the page turned about its centre
+    assert shift == pytest.approx((2.0, 1.0), abs=1e-6)
+    assert back.placements[0].turned == back_turned(A4_PAPER, duplex)
