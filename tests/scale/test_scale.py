@@ -124,8 +124,9 @@ def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path
     result = run_cli(["print", "--gen", "2022", "--roster", str(changed), "-o",
                       str(tmp_path / "c.pdf"), "--changed-since", str(report)])
     assert result.code == 0, result.stderr
-    notice, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml), as any print
+    notice, count, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml)
     assert notice.startswith(f"notice: {changed}: printed specimens")
+    assert count == f"1 officer's card changed since {report}"  # who it printed (issue 23)
     assert wrote == f"wrote {tmp_path / 'c.pdf'}: 1 card, 1 sheet, 2 pages"
     assert "欧阳改名" in page_texts(tmp_path / "c.pdf")[0]
 
