@@ -38,6 +38,11 @@ def test_all_previews_every_officer_and_officer_is_repeatable(cli, project):
                                 "wrote two/2002-LD001-front.png", "wrote two/2002-LD001-back.png"]
     both = cli(["preview", "--gen", "2002", "--officer", "LD003", "--all"], cwd=project)
     assert both.code == 2
+    by_name = cli(["-q", "preview", "--gen", "2002", "--officer", OFFICERS[2].name, "--dpi", "36",
+                   "-o", "named"], cwd=project)  # a name, as --officer takes it (issue 23)
+    assert by_name.code == 0, by_name.stderr
+    assert sorted(p.name for p in (project / "named").iterdir()) == [
+        f"2002-{OFFICERS[2].id}-back.png", f"2002-{OFFICERS[2].id}-front.png"]
 
 
 def test_contact_sheets_show_every_card_front_beside_back_readable_on_a_phone(cli, project):

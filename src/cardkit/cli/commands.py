@@ -365,11 +365,11 @@ def _explain_check(ctx: Context, options, problems) -> None:
 
     roster = roster_path(ctx.project, options.roster)
     counts = {s: sum(p.severity == s for p in problems) for s in ("error", "warning", "notice")}
+    paper = options.stock or options.paper or _("paper from cardkit.yaml or A4")
     ctx.console.detail(_("checked: roster {roster}; generation {gen}; sides {sides}; layout {layout}"
                          "{paper}; colour {color}{strict}").format(
         roster=roster, gen=options.gen, sides=options.sides, layout=options.layout,
-        paper=f" ({options.stock or options.paper or _('paper from cardkit.yaml or A4')})"
-        if options.layout == "sheet" else "",
+        paper=f" ({paper})" if options.layout == "sheet" else "",
         color=options.color, strict=", --strict" if options.strict else ""))
     ctx.console.detail(_("checks: required fields, numbers, ids, units, columns; every face "
                          "rendered and preflighted (fonts, overflow, block fit, QR size and "

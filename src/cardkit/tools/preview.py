@@ -88,9 +88,9 @@ def _chosen(project: Project, gen_id: str, roster: str | Path | None,
     gen = generations.load(project, gen_id)
     loaded = load_roster(project, gen, roster, officer_ids or None)
     officers = list(loaded.officers)
-    if officer_ids:
-        by_id = {id_key(o.id): o for o in officers}
-        officers = [by_id[id_key(i)] for i in dict.fromkeys(officer_ids)]
+    if officer_ids:  # in the order asked for, each by its id or its name (load_roster)
+        by_id = {id_key(o.name): o for o in officers} | {id_key(o.id): o for o in officers}
+        officers = list({id(o): o for o in (by_id[id_key(i)] for i in officer_ids)}.values())
     elif not everyone:
         officers = officers[:1]
     return gen, loaded, officers
