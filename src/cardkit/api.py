@@ -92,7 +92,9 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
                                   specimen=project.config.get("specimen") is True, qr=qr,
                                   only=officer_ids or None)
         except InputError as exc:  # said with each officer's name beside the id
-            exc.diagnostics = sorted(named(exc.diagnostics, dict(people)))
+            rows = {(r.file, line): person for r, person in zip(raw.records, people, strict=True)
+                    for line in (r.line, *r.lines.values())}
+            exc.diagnostics = sorted(named(exc.diagnostics, dict(reversed(people)), rows))
             raise
     if officer_ids and isinstance(roster, Roster | list | tuple):
         officer_ids = chosen_ids(officer_ids, [(o.id, o.name) for o in result.officers])

@@ -123,14 +123,17 @@ def field_label(key: str) -> str:
     return f"{name}（{key}）"
 
 
-def named(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...],
-          names: Mapping[str, str]) -> list[Diagnostic]:
+def named(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], names: Mapping[str, str],
+          by_line: Mapping[tuple[str, int], tuple[str, str]] | None = None) -> list[Diagnostic]:
     """``diagnostics`` with each officer's name (``names``: id -> name) beside the id, so a
-    clerk reads ``officer 450331 王明``."""
+    clerk reads ``officer 450331 王明``. ``by_line`` ((file, line) -> (id, name)) names the
+    officer of that very row first: two rows that share an id each get their own name."""
     result = []
     for diagnostic in diagnostics:
         officer = diagnostic.officer_id
-        name = _shown_name(names.get(officer or "", "")) if officer else ""
+        row = (by_line or {}).get((diagnostic.file, diagnostic.line))
+        name = row[1] if row and row[0] == officer else names.get(officer or "", "")
+        name = _shown_name(name) if officer else ""
         if name and not diagnostic.name and diagnostic.field != "name":
             diagnostic = dataclasses.replace(diagnostic, name=name)
         result.append(diagnostic)

@@ -151,3 +151,13 @@ def test_english_plurals(cli, project):
     cards = cli(["print", "--gen", "2002", "--officer", "LD001", "--layout", "cards",
                  "-o", "c.pdf"], cwd=project)
     assert cards.err_lines[-1] == "wrote c.pdf: 1 card, 2 pages"
+
+
+def test_two_rows_sharing_an_id_are_each_named_as_their_own_row(cli, tmp_path):
+    (tmp_path / "r.csv").write_text(
+        "编号,姓名,电话,单位\nA1,吴明,0772-12,柳州市公安局柳东派出所\n"
+        "A1,韦建国,0772-2812347,柳州市公安局柳东派出所\n", encoding="utf-8")
+    result = cli(["check", "--gen", "2002", "--roster", "r.csv"], cwd=tmp_path)
+    assert result.code == 1
+    assert [line.split(": ")[1:3] for line in result.err_lines[:-1]] == [
+        ["r.csv:2", "officer A1 吴明"], ["r.csv:3", "officer A1 韦建国"]]
