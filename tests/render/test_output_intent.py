@@ -18,12 +18,14 @@ GS_CMYK = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
 
 def _cmyk_profile() -> Path:
     """A CMYK output profile found on the machine (Ghostscript's), or skip."""
-    candidates = [GS_CMYK, *Path("/usr/share").glob("**/ghostscript/**/default_cmyk.icc")] \
-        if Path("/usr/share").is_dir() else [GS_CMYK]
+    candidates = [GS_CMYK]
+    for share in ("/usr/share", "/usr/local/share", "/opt/homebrew/share"):
+        candidates += sorted(Path(share).glob("ghostscript/*/iccprofiles/default_cmyk.icc"))
     for path in candidates:
         if path.is_file():
             return path
-    pytest.skip("no CMYK ICC profile on this machine (Ghostscript's default_cmyk.icc)")
+    pytest.skip("no CMYK ICC profile on this machine (Ghostscript's default_cmyk.icc; "
+                "install ghostscript)")
 
 
 def _print(tmp_path: Path, *extra: str) -> tuple[object, Path]:
