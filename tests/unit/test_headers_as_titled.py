@@ -36,6 +36,11 @@ def test_jinghao_is_the_id_without_a_bianhao_column_and_the_badge_field(tmp_path
     assert not [n for n in roster.notes if n.severity != "notice"]
 
 
+def test_a_bianhao_jinghao_column_is_the_police_number_and_the_id(tmp_path):
+    roster = _roster(tmp_path, "编号/警号,姓名,手机\n450331,王明,13912345678\n")
+    assert (roster.officers[0].id, roster.officers[0].badge) == ("450331", "450331")
+
+
 def test_with_a_bianhao_column_jinghao_is_the_badge_only(tmp_path):
     roster = _roster(tmp_path, "编号,警号,姓名,手机\nGL01,450331,王明,13912345678\n")
     officer = roster.officers[0]

@@ -76,6 +76,8 @@ def match_header(header: object) -> HeaderMatch:
             key = _exact(part)
             if key and key not in found:
                 found.append(key)
+        if set(found) == {"id", ID_FALLBACK}:  # 编号/警号: the police number, the id too
+            return HeaderMatch(ID_FALLBACK, parts=True)
         if len(found) == 1:
             return HeaderMatch(found[0], parts=True)
         if found:
