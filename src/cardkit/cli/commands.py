@@ -141,7 +141,8 @@ def show_cmd(ctx: Context, gen: str) -> None:
 # exactly what print would.
 JOB_OPTIONS = [
     click.option("--officer", "officers", multiple=True, metavar="ID",
-                 help="Only this officer (repeatable); the others' problems are one notice."),
+                 help="Only this officer, by id or name (repeatable); the others' problems are "
+                      "one notice."),
     click.option("--layout", type=click.Choice(["sheet", "cards"]),
                  help="sheet (default): N-up on paper with crop marks; cards: one card per page "
                       "with bleed."),
@@ -382,7 +383,8 @@ def _explain_check(ctx: Context, options, problems) -> None:
 @click.option("--gen", required=True, help="Generation id, e.g. 2022.")
 @click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
 @click.option("--officer", "officers", multiple=True, metavar="ID",
-              help="Preview this officer's card (repeatable; default: the roster's first).")
+              help="Preview this officer's card, by id or name (repeatable; default: the "
+                   "roster's first).")
 @click.option("--all", "everyone", is_flag=True, help="Preview every officer's card.")
 @click.option("--contact-sheet", is_flag=True,
               help="One PNG per page of all the cards (or those of --officer), front beside "
