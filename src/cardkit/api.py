@@ -12,7 +12,7 @@ from typing import Any
 
 from . import yamlio
 from .design import generations
-from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightError, UsageError
+from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightError, UsageError, named
 from .i18n import _, ngettext
 from .jobstate import current, new_job
 from .model import Generation, Officer, Roster
@@ -66,6 +66,7 @@ def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
     validated like a file's rows (an ``Officer``'s unit as the row's unit columns).
     """
     from . import limits
+    from .roster.choose import officer_ids as chosen_ids
     from .roster.read import read_data, read_roster
     from .roster.validate import QrRule, build_roster, id_key
 
@@ -77,14 +78,24 @@ def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
     else:
         raw = read_data(roster)
     limits.check_columns(raw)
+    people = [(str(r.fields.get("id") or ""), str(r.fields.get("name") or "").strip())
+              for r in raw.records]
+    if officer_ids:  # an id, or a name as the clerk knows the officer
+        officer_ids = chosen_ids(officer_ids, people)
     qr = None
     if gen.qr_field is not None:
         qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
-    result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
-                          needs=generation_needs(gen),
-                          specimen=project.config.get("specimen") is True, qr=qr,
-                          only=officer_ids or None)
-    every_id = [str(r.fields.get("id") or "") for r in raw.records]
+    try:
+        result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+                              needs=generation_needs(gen),
+                              specimen=project.config.get("specimen") is True, qr=qr,
+                              only=officer_ids or None)
+    except InputError as exc:  # said with each officer's name beside the id
+        rows = {(r.file, line): person for r, person in zip(raw.records, people, strict=True)
+                for line in (r.line, *r.lines.values())}
+        exc.diagnostics = sorted(named(exc.diagnostics, dict(reversed(people)), rows))
+        raise
+    every_id = [officer_id for officer_id, _name in people]
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
         missing = [i for i in officer_ids if id_key(i) not in known]
@@ -96,7 +107,13 @@ def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
         wanted = {id_key(i) for i in officer_ids}
         result = replace(result, officers=tuple(o for o in result.officers
                                                 if id_key(o.id) in wanted))
-    return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
+    return replace(result, notes=tuple(named((*result.notes, *card_warnings(gen, result)),
+                                             officer_names(result))))
+
+
+def officer_names(roster: Roster) -> dict[str, str]:
+    """Each officer's id -> name, to say both in messages (``errors.named``)."""
+    return {o.id: o.name for o in roster.officers}
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
@@ -178,16 +195,37 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
             "{written} under unit: in cardkit.yaml or the roster, or fill a {column} column)"
         ).format(whose=whose, gen=gen.id, written=written, column=column)))
     if gen.qr_field is not None and qr_missing(gen) == "omit":
-        lacking = [o for o in roster.officers if not o.as_context().get(gen.qr_field)]
-        if lacking:
+        for officer in roster.officers:  # one line each, with its row (grouped when printed)
+            if not officer.as_context().get(gen.qr_field):
+                warnings.append(Diagnostic(
+                    file=officer.source.file or file, line=officer.source.line,
+                    subject=f"officer {officer.id}", field=gen.qr_field, severity="warning",
+                    message=_("empty: the card is printed without its QR code (qr: missing: "
+                              "omit in generation {gen})").format(gen=gen.id)))
+    warnings += qr_level_warnings(gen, roster)
+    return warnings
+
+
+def qr_level_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
+    """One warning per officer whose QR payload is so long that its code drops to error
+    correction level L (a WeChat link with ``&from=...`` after it, say)."""
+    from .render.qr import forced_to_low
+
+    settings = gen.data.get("qr") or {}
+    if gen.qr_field is None or settings.get("ec"):  # a level the design chose is its own
+        return []
+    size = float(settings.get("size_mm", 18))
+    warnings = []
+    for officer in roster.officers:
+        payload = str(officer.as_context().get(gen.qr_field) or "")
+        if payload and forced_to_low(payload, size, min_module_mm=gen.qr_min_module_mm):
             warnings.append(Diagnostic(
-                file=file, subject="officer " + _id_list(lacking), field=gen.qr_field,
-                severity="warning", message=ngettext(
-                    "empty: this officer's card is printed without its QR code (qr: missing: "
-                    "omit in generation {gen})",
-                    "empty: these {count} officers' cards are printed without their QR code "
-                    "(qr: missing: omit in generation {gen})", len(lacking)).format(
-                    count=len(lacking), gen=gen.id)))
+                file=officer.source.file or str(roster.source), line=officer.source.line,
+                subject=f"officer {officer.id}", field=gen.qr_field, severity="warning",
+                message=_("the link is {length} characters long, so its QR code drops to error "
+                          "correction level L (which restores less of a scratched or smudged "
+                          "code than M); use the short form of the link (without ?from=... "
+                          "or &from=... and the like after it)").format(length=len(payload))))
     return warnings
 
 
@@ -342,6 +380,13 @@ class PrintOptions:
     lang: str | None = None
     """Language of the job's messages, ``en`` or ``zh`` (None: the calling thread's, which the
     CLI sets from ``--lang`` or the locale). Two jobs on two threads may speak two languages."""
+    output_intent: str | Path | None = None
+    """The shop's ICC profile of its press condition (CMYK output profile), embedded as the
+    PDF/X output intent instead of cardkit's FOGRA39. CMYK values are printed as the design
+    states them: nothing is converted to the profile."""
+    output_condition: str | None = None
+    """The OutputConditionIdentifier of ``output_intent``: the registered name of its
+    characterisation, e.g. ``JC200103`` (Japan Color 2001 Coated). None: ``Custom``."""
 
 
 @with_field_docs
@@ -373,6 +418,8 @@ class PrintResult:
     job, which did not stop it."""
     details: list[str] = field(default_factory=list)
     """What ``-v`` explains: why the cards of an A4 sheet abut, say."""
+    officers: tuple[Officer, ...] = ()
+    """The officers printed (those ``changed_since`` or ``shard`` chose, say)."""
 
 
 def _nesting_refused(function: Callable) -> Callable:
@@ -445,7 +492,8 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
         roster = report.select(project, gen, roster, options.changed_since, options.shard)
         if not roster.officers:
             return PrintResult(output="", cards=0, pages=0, sheets=0, layout=_layout(options))
-        roster = replace(roster, notes=tuple(card_warnings(gen, roster)))
+        roster = replace(roster, notes=tuple(named(card_warnings(gen, roster),
+                                                   officer_names(roster))))
     notes = [*roster.notes, *filter(None, [specimen_notice(roster)]), *adapted]
     enforce_strict(notes, options.strict)
     _check_job_size(roster, options)
@@ -454,6 +502,7 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
     else:
         result = _print_roster(project, options, gen, roster)
     result.notes = notes
+    result.officers = roster.officers
     return result
 
 
@@ -492,7 +541,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         progress=options.progress,
         limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
     if problems:
-        raise PreflightError(_("preflight failed"), problems)
+        raise PreflightError(_("preflight failed"), named(problems, officer_names(roster)))
     # what the layouts read (an @imported stylesheet, a font, an image) joins the job's record:
     # no output may replace it, and the ledger keeps its bytes for --changed-since
     outputs.record_design(sorted(faces.files_read), _("a file the cards' layout reads"))
@@ -508,6 +557,8 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                                                  options.margin, options.gutter)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
+                         duplex=options.duplex if options.sides == "both" else "none",
+                         intent=_output_intent(options),
                          inputs=own_inputs(project, gen.chain,
                                            _roster_file(project, options.roster), roster))
     page_count = len(pdf.pages)
@@ -647,12 +698,23 @@ def _layout(options: PrintOptions) -> str:
     return options.layout
 
 
+def _output_intent(options: PrintOptions):
+    """The shop's output intent of a CMYK job, or None for the built-in FOGRA39."""
+    if options.color != "cmyk" or options.output_intent is None:
+        return None
+    from .pdf.pdfx import shop_intent
+
+    return shop_intent(options.output_intent, options.output_condition)
+
+
 def _guard_outputs(project: Project, options: PrintOptions) -> None:
     """Refuse, before anything is rendered, outputs that would destroy an input or a device."""
     from . import outputs
 
     outputs.protect_project(project, _roster_file(project, options.roster))
     outputs.protect([options.changed_since], _("the --changed-since report"))
+    outputs.record_design([options.output_intent] if options.output_intent else [],
+                          "--output-intent")  # the shop's profile: in the ledger too
     outputs.check_target(options.output, "-o")
     outputs.check_target(options.report, "--report", others=[("-o", options.output)])
 
@@ -708,6 +770,7 @@ def _check_options(options: PrintOptions) -> None:
     if options.jobs is not None and (isinstance(options.jobs, bool)
                                      or not isinstance(options.jobs, int) or options.jobs < 1):
         raise UsageError(_("{option} must be at least 1").format(option="--jobs"))
+    _check_intent_options(options)
     if options.layout == "cards" and (options.stock or options.printer or options.first != 1):
         raise UsageError(_("--stock, --first and --printer apply to --layout sheet only"))
 
@@ -747,6 +810,14 @@ def _check_names(project: Project, options: PrintOptions) -> None:
 
         find_stock(options.stock, project.root)
     _calibration(project, options.printer)
+
+
+def _check_intent_options(options: PrintOptions) -> None:
+    if options.output_condition is not None and options.output_intent is None:
+        raise UsageError(_("--output-condition names the condition of an --output-intent "
+                           "profile; give the profile too"))
+    if options.output_intent is not None and options.color != "cmyk":
+        raise UsageError(_("--output-intent applies to --color cmyk (or --preset shop)"))
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
@@ -826,9 +897,10 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
         check=check_faces, jobs=options.jobs, progress=progress, keep_faces=whole,
         limits=limits.from_settings(project.config, time_limit or options.time_limit,
                                     memory_limit or options.memory_limit))
-    problems = [*problems, *loaded.notes, *adapted]
+    problems = [*named(problems, officer_names(loaded)), *loaded.notes, *adapted]
     if not any(p.fails() for p in problems):
         try:
+            _output_intent(options)  # the shop's profile is refused here as print refuses it
             if whole:
                 compose(project, options, gen, loaded, faces, sides)
             elif options.layout == "sheet":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypedDict
 
@@ -77,6 +79,7 @@ class Diagnostic:
     message: str = ""
     severity: str = "error"  # "error", "warning" (fails under --strict) or "notice" (never fails)
     rows: tuple[int, ...] = ()  # the same problem on several rows: one line naming them all
+    name: str = ""  # the officer's name, said after the id (officer LD042 吴明)
 
     def fails(self, strict: bool = False) -> bool:
         """Whether this problem fails the job (a warning does only under ``--strict``)."""
@@ -86,9 +89,12 @@ class Diagnostic:
         where = self.file
         if self.file and self.line:
             where = f"{self.file}:{self.line}"
-        parts = [p for p in (where, localize_subject(self.subject)) if p]
+        subject = localize_subject(self.subject)
+        if self.name and self.officer_id is not None:
+            subject += " " + self.name
+        parts = [p for p in (where, subject) if p]
         if self.field:  # a column header of a hostile file may be anything, of any length
-            field = self.field
+            field = field_label(self.field)
             parts.append(field if len(field) <= MAX_FIELD_SHOWN else field[:MAX_FIELD_SHOWN] + "…")
         parts.append(self.message)
         return printable(f"{self.severity}: " + ": ".join(parts))
@@ -102,7 +108,56 @@ class Diagnostic:
             "field": self.field,
             "message": self.message,
             **({"rows": list(self.rows)} if self.rows else {}),
+            **({"officer": {"id": self.officer_id, "name": self.name}}
+               if self.officer_id is not None else {}),
         }
+
+    @property
+    def officer_id(self) -> str | None:
+        """The id of the one officer this is about (``""`` for one without an id), or None."""
+        kind, _space, rest = self.subject.partition(" ")
+        if kind != "officer" or not rest:
+            return None
+        return "" if rest == NO_ID or rest.startswith("#") else rest
+
+
+# The Chinese name of each roster field, as the guide's table titles its column (said beside
+# the key under a Chinese locale: 手机（mobile）).
+FIELD_NAMES = {
+    "id": "编号", "name": "姓名", "post": "职务", "phone": "电话", "mobile": "手机",
+    "wechat": "微信", "area": "辖区", "badge": "警号", "unit": "单位", "address": "地址",
+    "hotline": "值班电话", "website": "网站", "weibo": "微博", "mascot": "卡通形象",
+    "unit_wechat": "单位微信",
+}
+
+
+def field_label(key: str) -> str:
+    """A roster field as messages name it: its key in English; under a Chinese locale its
+    Chinese name with the key in brackets (``手机（mobile）``), so the file's key is still
+    named. Anything else (a generation key, a column header) is left as it is."""
+    from .i18n import language
+
+    name = FIELD_NAMES.get(key, "")
+    if not name or language() != "zh":
+        return key
+    return f"{name}（{key}）"
+
+
+def named(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...], names: Mapping[str, str],
+          by_line: Mapping[tuple[str, int], tuple[str, str]] | None = None) -> list[Diagnostic]:
+    """``diagnostics`` with each officer's name (``names``: id -> name) beside the id, so a
+    clerk reads ``officer 450331 王明``. ``by_line`` ((file, line) -> (id, name)) names the
+    officer of that very row first: two rows that share an id each get their own name."""
+    result = []
+    for diagnostic in diagnostics:
+        officer = diagnostic.officer_id
+        row = (by_line or {}).get((diagnostic.file, diagnostic.line))
+        name = row[1] if row and row[0] == officer else names.get(officer or "", "")
+        name = _shown_name(name) if officer else ""
+        if name and not diagnostic.name and diagnostic.field != "name":
+            diagnostic = dataclasses.replace(diagnostic, name=name)
+        result.append(diagnostic)
+    return result
 
 
 def group_rows(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -217,3 +272,18 @@ class UsageError(CardkitError):
 
 class FetchRefused(CardkitError):
     """Raised when a template, stylesheet or roster asks for a resource outside the allowed roots."""
+
+
+MAX_NAME_SHOWN = 30  # a name is 2 to 4 characters; a longer one is a problem of its own
+
+
+def _shown_name(name: str) -> str:
+    """``name`` as a subject may carry it: "" when it is long or holds anything but plain
+    text (the roster's own error about it says what), so no message grows or hides."""
+    import unicodedata
+
+    name = str(name or "").strip()
+    if len(name) > MAX_NAME_SHOWN or printable(name) != name or any(
+            unicodedata.category(c) in ("Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp") for c in name):
+        return ""
+    return name

@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import Diagnostic
 
-OFFICER_FIELDS = ("id", "name", "post", "phone", "mobile", "wechat", "area")
+OFFICER_FIELDS = ("id", "name", "post", "phone", "mobile", "wechat", "area", "badge")
 UNIT_FIELDS = ("name", "address", "hotline", "website", "weibo", "wechat", "web", "mascot")
 
 
@@ -71,6 +71,7 @@ class Officer:
     area: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
     source: Source = Source("")
+    badge: str = ""  # the police number (警号), which a generation may show (block badge)
 
     def as_context(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,7 @@ class Officer:
             "mobile": self.mobile,
             "wechat": self.wechat,
             "area": self.area,
+            "badge": self.badge,
             "extra": dict(self.extra),
         }
 

@@ -52,10 +52,10 @@ def test_all_problems_of_all_rows_in_one_run_sorted_by_line(cli, tmp_path):
     result = cli(["check", "--gen", "2022", "--roster", "r.csv"], cwd=tmp_path)
     assert result.code == 1
     assert [line.split(": ")[1:4] for line in result.err_lines[:-1]] == [
-        ["r.csv:3", "officer A2", "mobile"],
+        ["r.csv:3", "officer A2", "mobile"],  # A2 has no name to say
         ["r.csv:3", "officer A2", "name"],
         ["r.csv:3", "officer A2", "phone"],
-        ["r.csv:5", "officer A1", "id"],
+        ["r.csv:5", "officer A1 韦建国", "id"],
     ]
 
 
@@ -66,7 +66,8 @@ def test_check_json_shape(cli):
     data = json.loads(result.stdout)
     assert data == {"ok": False, "problems": [{
         "severity": "error", "file": "duplicate_id.csv", "line": 3, "subject": "officer LD001",
-        "field": "id", "message": 'duplicate id "LD001" (first at line 2)'}]}
+        "field": "id", "message": 'duplicate id "LD001" (first at line 2)',
+        "officer": {"id": "LD001", "name": "覃晓红"}}]}  # the keys kept, the officer added
     assert result.stderr == ""
 
 

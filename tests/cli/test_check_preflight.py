@@ -39,7 +39,7 @@ def test_without_a_fit_policy_the_long_unit_is_refused_with_its_overlap(cli, fit
     errors = [line for line in result.err_lines if line.startswith("error:")]
     assert len(errors) == 1
     line = errors[0]
-    assert line.startswith(f'error: r.csv:2: officer A1: unit: "{LONG_UNIT}" overflows into the '
+    assert line.startswith(f'error: r.csv:2: officer A1 吴明: unit: "{LONG_UNIT}" overflows into the '
                            "text beside it by ")
     assert line.endswith(" mm; shorten it, or give the generation a fit: policy for unit")
     assert 1.0 < float(line.split(" by ")[1].split(" mm")[0]) < 5.0

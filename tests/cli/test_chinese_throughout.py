@@ -36,7 +36,7 @@ def test_a_real_run_speaks_the_language_of_the_locale_it_was_started_in(tmp_path
                            "--roster", "roster.yaml", "-o", "card.pdf"],
                           cwd=tmp_path, env=ambient_env(), capture_output=True, check=False)
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
-    expected = {"zh": "已写入 card.pdf：1 张卡，2 页", "en": "wrote card.pdf: 1 cards, 2 pages"}
+    expected = {"zh": "已写入 card.pdf：1 张卡，2 页", "en": "wrote card.pdf: 1 card, 2 pages"}
     assert done.stderr.decode("utf-8").splitlines()[-1] == expected[ambient_language()]
 
 
@@ -241,7 +241,7 @@ def test_lang_and_verbose_after_the_command(cli, tmp_path):
 def test_project_after_the_command(cli, project, tmp_path):
     result = cli(["print", *ONE_CARD, "--project", str(project.name)], cwd=project.parent)
     assert result.code == 0, result.stderr
-    assert result.err_lines[-1] == f"wrote {project.name}/out/cards-2022.pdf: 1 cards, 2 pages"
+    assert result.err_lines[-1] == f"wrote {project.name}/out/cards-2022.pdf: 1 card, 2 pages"
 
 
 def test_global_options_stay_documented_before_the_command(cli):
@@ -258,11 +258,11 @@ def test_make_demo_names_both_outputs_relative_to_the_current_folder(cli, projec
     first = cli(["print", "--gen", "2002", "--officer", "LD001"], cwd=project)
     second = cli(["print", "--gen", "2002", "--officer", "LD001", "--layout", "cards",
                   "-o", "out/cards-2002-1up.pdf"], cwd=project)
-    assert first.err_lines[-1] == "wrote out/cards-2002.pdf: 1 cards, 1 sheets, 2 pages"
-    assert second.err_lines[-1] == "wrote out/cards-2002-1up.pdf: 1 cards, 2 pages"
+    assert first.err_lines[-1] == "wrote out/cards-2002.pdf: 1 card, 1 sheet, 2 pages"
+    assert second.err_lines[-1] == "wrote out/cards-2002-1up.pdf: 1 card, 2 pages"
     assert first.err_lines[0].startswith("notice: roster.yaml: ")  # named as cardkit.yaml does
     absolute = cli(["print", *ONE_CARD, "-o", str(project / "abs.pdf")], cwd=project)
-    assert absolute.err_lines[-1] == f"wrote {project / 'abs.pdf'}: 1 cards, 2 pages"  # as given
+    assert absolute.err_lines[-1] == f"wrote {project / 'abs.pdf'}: 1 card, 2 pages"  # as given
 
 
 def test_a_roster_error_names_the_roster_as_cardkit_yaml_gives_it(cli, project):
@@ -270,7 +270,7 @@ def test_a_roster_error_names_the_roster_as_cardkit_yaml_gives_it(cli, project):
                                          encoding="utf-8")
     result = cli(["check", "--gen", "2002"], cwd=project)
     assert result.code == 1
-    assert result.err_lines[0].startswith("error: roster.yaml:2: officer A: ")
+    assert result.err_lines[0].startswith("error: roster.yaml:2: officer A 吴明: ")
 
 
 # --------------------------------------------------------------------------------------------

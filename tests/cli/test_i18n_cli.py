@@ -54,7 +54,7 @@ def test_check_in_chinese_keeps_the_error_keyword_and_file_line_prefix(cli, bad,
     assert result.code == 1
     lines = result.err_lines
     assert lines and all(PREFIX.match(line) for line in lines[:-1]), lines
-    assert 'error: roster.yaml:7: 民警 LD001: phone: "0772-12": ' in result.stderr
+    assert 'error: roster.yaml:7: 民警 LD001 吴明: 电话（phone）: "0772-12": ' in result.stderr
     assert any(line.startswith("error: roster.yaml:10: 民警 LD002: nmae: ")
                and line.endswith('（是不是想写 "name"？）') for line in lines), lines
 
@@ -82,10 +82,10 @@ def test_lang_option_overrides_the_environment(cli, bad, chinese):
     args = ["check", "--gen", "2022", "--roster", "roster.yaml"]
     english = cli(["--lang", "en", *args], cwd=bad)
     assert english.code == 1
-    assert 'error: roster.yaml:7: officer LD001: phone: "0772-12": ' in english.stderr
+    assert 'error: roster.yaml:7: officer LD001 吴明: phone: "0772-12": ' in english.stderr
     assert "民警" not in english.stderr and "是不是" not in english.stderr
     chinese = cli(["--lang", "zh", *args], cwd=bad)
-    assert 'error: roster.yaml:7: 民警 LD001: phone: "0772-12": ' in chinese.stderr
+    assert 'error: roster.yaml:7: 民警 LD001 吴明: 电话（phone）: "0772-12": ' in chinese.stderr
 
 
 def test_clean_check_says_ok_in_chinese_with_the_ok_keyword(cli):
@@ -98,7 +98,8 @@ def test_list_in_chinese(cli):
     out = cli(["--lang", "zh", "list"], cwd=REPO).stdout.decode("utf-8")
     assert "2006   第二代警民联系卡  （基础版式 2002，尺寸 90x54mm）" in out
     assert "       正面：" in out and "       背面：" in out
-    assert "       正面：单位、姓名、职务、辖区、电话、手机、地址、服务承诺\n" in out  # 2002
+    assert ("       正面：单位（unit）、姓名（name）、职务（post）、辖区（area）、电话（phone）、"
+            "手机（mobile）、地址（address）、服务承诺（promise）\n") in out  # 2002: the key named
 
 
 @pytest.mark.parametrize("args", [["--lang", "zh", "--help"], ["--help", "--lang", "zh"],
@@ -115,11 +116,11 @@ def test_help_in_chinese_with_lang(cli, args):
 def test_help_in_chinese_from_the_locale_and_back_to_english(cli, monkeypatch):
     monkeypatch.setenv("LANG", "zh_CN.UTF-8")
     out = cli(["print", "--help"]).stdout.decode("utf-8")
-    assert "只处理这位民警（可重复）" in out
+    assert "只处理这位民警" in out
     assert "[默认：long]" in out and "[必填]" in out
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     out = cli(["print", "--help"]).stdout.decode("utf-8")
-    assert "Only this officer (repeatable)" in out and "只打印" not in out
+    assert "Only this officer, by id" in out and "只打印" not in out
 
 
 def test_usage_error_in_chinese_keeps_exit_2_and_the_error_keyword(cli, chinese):
@@ -150,7 +151,7 @@ def test_check_in_chinese_on_a_terminal_that_cannot_show_it(bad, env):
     assert lines and all(PREFIX.match(line) for line in lines[:-1]), lines
     # escaped, not lost: the escapes read back as the Chinese words
     restored = stderr.encode("ascii").decode("unicode_escape")
-    assert "民警 LD001: phone" in restored and "（是不是想写" in restored
+    assert "民警 LD001 吴明: 电话（phone）" in restored and "（是不是想写" in restored
 
 
 def test_stdout_on_a_latin1_pipe_is_escaped_not_crashed(tmp_path):
@@ -197,8 +198,9 @@ LD010,廖春梅,社区辅警,,,https://u.wechat.com/EXAMPLE010,新兴社区,柳�
 LD011,潘文斌,社区民警,0772-0000011,,wxid_panwenbin,官塘村,柳东派出所
 LD012,韦丽,社区民警,45000,,https://u.wechat.com/EXAMPLE012,柳东村,柳东派出所
 """
-LOCATED = re.compile(r"^error: 名单\.csv:(\d+): 民警 (LD\d{3}|（无编号）): "
-                     r"(id|name|phone|mobile|wechat): (.+)$")
+# 民警 LD002 覃晓红: 电话（phone）: the officer's id and name, the field's name and key
+LOCATED = re.compile(r"^error: 名单\.csv:(\d+): 民警 (LD\d{3}|（无编号）)(?: [^:]+)?: "
+                     r"\w+（(id|name|phone|mobile|wechat)）: (.+)$")
 # What may stay in Latin letters inside a Chinese message: the values quoted from the roster,
 # names of programs and formats, and the example URL of a WeChat QR code.
 NOT_ENGLISH = re.compile(r'"[^"]*"|https://u\.wechat\.com/\.\.\.|\.(png|jpg)\b|\b(Excel|CSV|UTF-8|YAML)\b')
@@ -231,7 +233,8 @@ def test_check_on_a_bad_roster_speaks_chinese_throughout(cli, tmp_path, monkeypa
     assert found[(9, "id")] == found[(10, "name")] == "缺少（必填）"
     assert found[(11, "phone")] == "每位民警至少要有一个电话或手机号码"
     # the same lines in English, up to the message: file:line, officer id and field do not move
-    stable = re.compile(r"^(error: 名单\.csv:\d+: )(?:officer|民警) (.+?): (id|name|phone|mobile|wechat): ")
+    stable = re.compile(r"^(error: 名单\.csv:\d+: )(?:officer|民警) (.+?): (?:\w+（)?"
+                        r"(id|name|phone|mobile|wechat)）?: ")
 
     def located(lines):
         return [stable.match(line).group(1, 2, 3) for line in lines]

@@ -30,7 +30,7 @@ def test_ids_equal_after_nfkc_and_trimming_are_duplicates(cli, tmp_path):
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
     assert result.err_lines[:-1] == [
-        f'error: {roster}:3: officer ＬＤ００１: id: duplicate id "ＬＤ００１" (first at line 2)']
+        f'error: {roster}:3: officer ＬＤ００１ 吴明: id: duplicate id "ＬＤ００１" (first at line 2)']
 
 
 def test_officer_selects_by_the_same_key(cli, tmp_path):

@@ -104,7 +104,9 @@ def test_values_that_are_not_plain_text_are_refused(cli, tmp_path, field_yaml, l
     roster = write(tmp_path / "r.yaml", roster_yaml("\n".join(lines)))
     result = cli(["print", "--gen", "2022", "--roster", str(roster), "-o", "x.pdf"], cwd=tmp_path)
     assert result.code == 1
-    assert result.err_lines == [f"error: {roster}:{line}: officer H1: {expected}"]
+    # the officer's name beside the id, unless the name itself is what is refused
+    subject = "officer H1" if expected.startswith("name:") else "officer H1 吴明"
+    assert result.err_lines == [f"error: {roster}:{line}: {subject}: {expected}"]
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -131,9 +133,9 @@ def test_a_zero_width_space_cannot_make_a_second_officer_with_the_same_id(cli, t
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
     assert result.err_lines[:-1] == [
-        f"error: {roster}:8: officer H1: id: contains the invisible character U+200B at character "
+        f"error: {roster}:8: officer H1 吴明: id: contains the invisible character U+200B at character "
         "2; type the id again",
-        f'error: {roster}:8: officer H1: id: duplicate id "H1" (first at line 4)']
+        f'error: {roster}:8: officer H1 吴明: id: duplicate id "H1" (first at line 4)']
 
 
 def test_a_control_character_in_a_csv_cell_is_refused(cli, tmp_path):
@@ -250,7 +252,7 @@ def test_a_number_past_pythons_digit_limit_is_one_line(cli, tmp_path):
     roster = write(tmp_path / "r.yaml", roster_yaml(OFFICER.replace('"13800000001"', "9" * 5000)))
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1 and "internal error" not in result.stderr
-    assert f"error: {roster}:6: officer H1: mobile: 5000 characters long; a card field has at most " \
+    assert f"error: {roster}:6: officer H1 吴明: mobile: 5000 characters long; a card field has at most " \
            f"{MAX_FIELD_CHARS}" in result.err_lines
 
 
@@ -268,7 +270,7 @@ def test_a_screenshot_outside_the_roster_folder_is_refused(cli, tmp_path, name):
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
     assert len(result.err_lines) == 2
-    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "{name}": ')
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1 吴明: wechat: "{name}": ')
     assert "must be inside the roster's folder" in result.err_lines[0]
 
 
@@ -281,7 +283,7 @@ def test_a_screenshot_symlinked_out_of_the_roster_folder_is_refused(cli, tmp_pat
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
     assert len(result.err_lines) == 2
-    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": ')
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1 吴明: wechat: "qr.png": ')
     assert "must be inside the roster's folder" in result.err_lines[0]
 
 
@@ -293,7 +295,7 @@ def test_a_decompression_bomb_screenshot_is_refused_before_decoding(cli, tmp_pat
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
     assert len(result.err_lines) == 2 and "internal error" not in result.stderr
-    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "qr.png": '
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1 吴明: wechat: "qr.png": '
                                           "not a readable image (Image size (400000000 pixels)")
 
 
@@ -355,7 +357,7 @@ def test_a_wechat_value_that_names_another_scheme_is_refused(cli, tmp_path, valu
     roster = _screenshot_roster(tmp_path, value)
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1 and len(result.err_lines) == 2
-    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1: wechat: "{value}": ')
+    assert result.err_lines[0].startswith(f'error: {roster}:7: officer H1 吴明: wechat: "{value}": ')
 
 
 def test_a_hostile_column_header_cannot_write_escapes_or_lines_to_the_terminal(cli, tmp_path):

@@ -33,7 +33,7 @@ def test_a_payload_on_another_host_is_refused_naming_the_host(cli, tmp_path, pay
     assert result.code == 1
     errors = [line for line in result.err_lines if line.startswith("error:")]
     assert len(errors) == 1
-    assert errors[0].startswith(f"error: {roster}:7: officer H1: wechat: host {host}")
+    assert errors[0].startswith(f"error: {roster}:7: officer H1 吴明: wechat: host {host}")
 
 
 @pytest.mark.parametrize("payload", [
@@ -64,7 +64,7 @@ def test_a_screenshot_decoding_to_another_host_is_refused(cli, tmp_path):
     result = cli(["check", "--gen", "2022", "--roster", str(roster)], cwd=tmp_path)
     assert result.code == 1
     assert [line for line in result.err_lines if line.startswith("error:")] == [
-        f"error: {roster}:7: officer H1: wechat: host pay.evil.com is not allowed for this QR code "
+        f"error: {roster}:7: officer H1 吴明: wechat: host pay.evil.com is not allowed for this QR code "
         "(allowed: u.wechat.com, weixin.qq.com, wxp://, weixin://; a project adds hosts under "
         "qr_hosts: in cardkit.yaml)"]
 
@@ -134,7 +134,7 @@ def test_web_addresses_refuse_other_schemes_in_roster_settings_and_columns(cli, 
                 f'H1,吴明,13812345678,https://u.wechat.com/H1,柳东派出所,"{url}"\n')
     result = cli(["check", "--gen", "2022", "--roster", str(csv)], cwd=tmp_path)
     assert result.code == 1
-    assert f"error: {csv}:2: officer H1: web.网上警务室: {expected}" in result.err_lines
+    assert f"error: {csv}:2: officer H1 吴明: web.网上警务室: {expected}" in result.err_lines
 
 
 def test_a_generation_web_url_refuses_other_schemes_and_placeholders(cli, tmp_path):

@@ -58,7 +58,7 @@ def test_in_memory_rows_are_validated_and_located_like_a_file(tmp_path):
         cardkit.print_cards(cardkit.open_project(tmp_path),
                             cardkit.PrintOptions(gen="2022", roster=bad))
     lines = [d.format() for d in caught.value.diagnostics]
-    assert "error: <roster>:2: officer T002: mobile: \"0772-12\": not a valid mobile number" in lines
+    assert "error: <roster>:2: officer T002 覃晓红: mobile: \"0772-12\": not a valid mobile number" in lines
     assert any("emial" in line and "<roster>:2" in line for line in lines), lines
 
 

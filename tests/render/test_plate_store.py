@@ -54,8 +54,8 @@ def _print(cli, site, name):
     result = cli(["-v", "print", "--gen", "site", "--roster", "roster.yaml", "--jobs", "1",
                   "-o", str(target)], cwd=site)
     assert result.code == 0, result.stderr
-    assert any(line.startswith("12 officers stamped on plates") for line in result.err_lines), \
-        result.stderr
+    assert any(line.startswith("12 officers' cards were filled into a layout made once")
+               for line in result.err_lines), result.stderr
     return target.read_bytes()
 
 

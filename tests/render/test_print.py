@@ -143,10 +143,12 @@ def test_each_back_lies_behind_its_own_front(duplex_project, tmp_path, duplex):
         for officer in batch:
             name = find_text(sheet, 2 * sheet_index, officer.name)[0]
             front_x, front_y = name.left - name_dx, name.y - name_dy
-            back_x, back_y = backs[officer.wechat].x - qr_dx, backs[officer.wechat].y - qr_dy
+            code = backs[officer.wechat]
             if duplex == "long":
+                back_x, back_y = code.x - qr_dx, code.y - qr_dy
                 expected = (210 - 90 - front_x, front_y)
-            else:
+            else:  # turned 180° in its slot, head to head with its front (issue 23)
+                back_x, back_y = code.x - (90 - qr_dx), code.y - (54 - qr_dy)
                 expected = (front_x, 297 - 54 - front_y)
             assert (back_x, back_y) == pytest.approx(expected, abs=0.5), officer.id
 

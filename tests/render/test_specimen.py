@@ -173,7 +173,7 @@ def test_placeholders_are_refused_naming_the_field(cli, tmp_path, unit_line, off
     assert result.code == 1
     errors = [ln for ln in result.err_lines if ln.startswith("error:")]
     assert len(errors) == 1
-    subject = "unit" if unit_line else "officer P1"
+    subject = "unit" if unit_line else "officer P1 吴明"
     assert re.match(rf"error: r\.yaml:\d+: {subject}: {field}: ", errors[0]), errors[0]
     assert shown in errors[0]
     # The same values in a specimen pass (a QR host is never a placeholder matter).

@@ -31,7 +31,7 @@ def _print(cli, monkeypatch, tmp_path, name, args, cwd=REPO, stamp=True):
     target = tmp_path / f"{name}-{'stamped' if stamp else 'laid'}.pdf"
     result = cli(["-v", "print", *args, "--layout", "cards", "-o", str(target)], cwd=cwd)
     assert result.code == 0, result.stderr
-    counts = [line for line in result.err_lines if "stamped on plates" in line]
+    counts = [line for line in result.err_lines if "were filled into a layout made once" in line]
     assert len(counts) == 1, result.stderr
     return target, int(counts[0].split()[0]), result.stderr
 
@@ -146,7 +146,7 @@ def test_fit_cases_go_the_full_way_and_look_the_same(cli, monkeypatch, tmp_path)
         laid, _, _ = _print(cli, monkeypatch, tmp_path, roster, args, cwd=tmp_path, stamp=False)
         stamped, count, err = _print(cli, monkeypatch, tmp_path, roster, args, cwd=tmp_path)
         assert count == expected, err
-        assert "laid out in full: " + str(12 - expected) in err
+        assert "laid out card by card: " + str(12 - expected) in err
         _compare(laid, stamped)
 
 
@@ -220,7 +220,7 @@ def test_a_template_the_reader_cannot_reproduce_is_laid_out(cli, monkeypatch, tm
     laid, _, _ = _print(cli, monkeypatch, tmp_path, "moving", args, cwd=tmp_path, stamp=False)
     stamped, count, err = _print(cli, monkeypatch, tmp_path, "moving", args, cwd=tmp_path)
     assert count == 0
-    assert "laid out in full: 12 (a template the plate reader does not reproduce)" in err
+    assert "laid out card by card: 12 (a template the plate reader does not reproduce)" in err
     _compare(laid, stamped)
 
 
@@ -249,7 +249,7 @@ def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkey
         result = cli(["-v", "print", "--gen", "2022", "--roster", str(roster), "-o", str(out),
                       "--report", str(ledger)])
         assert result.code == 0, result.stderr
-        (line,) = [x for x in result.err_lines if "stamped on plates" in x]
+        (line,) = [x for x in result.err_lines if "were filled into a layout made once" in x]
         results[stamp] = (out, json.loads(ledger.read_text(encoding="utf-8")), int(line.split()[0]))
     (laid, laid_ledger, none), (stamped, stamped_ledger, count) = results[False], results[True]
     assert none == 0 and count > 0
@@ -291,7 +291,7 @@ def test_a_latin_font_first_stamps_latin_names_only(cli, monkeypatch, tmp_path):
     laid, _, _ = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path, stamp=False)
     stamped, count, err = _print(cli, monkeypatch, tmp_path, "latin", args, cwd=tmp_path)
     assert count == 6, err  # the Latin names
-    assert ("laid out in full: 6 (a field that does not fit its slot as it stands, or needs "
+    assert ("laid out card by card: 6 (a field that does not fit its slot as it stands, or needs "
             "another font)") in err
     _compare(laid, stamped)
 

@@ -124,9 +124,10 @@ def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path
     result = run_cli(["print", "--gen", "2022", "--roster", str(changed), "-o",
                       str(tmp_path / "c.pdf"), "--changed-since", str(report)])
     assert result.code == 0, result.stderr
-    notice, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml), as any print
+    notice, count, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml)
     assert notice.startswith(f"notice: {changed}: printed specimens")
-    assert wrote == f"wrote {tmp_path / 'c.pdf'}: 1 cards, 1 sheets, 2 pages"
+    assert count == f"1 officer's card changed since {report}"  # who it printed (issue 23)
+    assert wrote == f"wrote {tmp_path / 'c.pdf'}: 1 card, 1 sheet, 2 pages"
     assert "欧阳改名" in page_texts(tmp_path / "c.pdf")[0]
 
     same = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
@@ -231,8 +232,8 @@ def test_verbose_explains_and_quiet_silences(roster, tmp_path):
     loud = run_cli(["-v", "print", "--gen", "2022", "--roster", str(roster), "--jobs", "1",
                     "--shard", "1/3", "-o", str(out)])
     assert loud.code == 0
-    assert loud.err_lines[0] == (f"rendering with 1 worker processes, {batch.CHUNK} officers per "
-                                 f"WeasyPrint document, parts of {api.PART} officers")
+    assert loud.err_lines[0] == (f"laying the cards out with 1 worker process, {batch.CHUNK} "
+                                 f"officers at a time, in parts of {api.PART} officers")
     quiet = run_cli(["-q", "print", "--gen", "2022", "--roster", str(roster), "--shard", "1/3",
                      "-o", str(out)])
     assert quiet.code == 0 and quiet.stderr == ""

@@ -67,15 +67,15 @@ def test_the_clerks_journey(cli, tmp_path, chinese):
     first = cli(check, cwd=project)
     assert first.code == 1
     where = f"{ROSTER}[民警]"
-    extra = f"notice: {where}:3: 多出的列已保留为 extra.*，供模板使用：序号、性别、警号、备注"
+    extra = f"notice: {where}:3: 多出的列已保留为 extra.*，供模板使用：序号、性别、备注"
     assert first.err_lines == [
         extra,
-        f"error: {where}:4: 第 4–28 行: unit: 缺少单位名称：在名单中加一列“单位”，填写派出所全称（如 "
+        f"error: {where}:4: 第 4–28 行: 单位（unit）: 缺少单位名称：在名单中加一列“单位”，填写派出所全称（如 "
         "柳州市公安局柳东派出所），或在 cardkit.yaml 的 unit: 下写一次 name:",
-        f'error: {where}:8: 民警 CG005: mobile: "1.38E+10": 这是显示为科学计数法的数字单元格，不是原样'
-        "输入的号码，末尾几位可能已丢失：请按文本重新输入（把这一列设为“文本”格式，或在号码前加英文单引号："
+        f'error: {where}:8: 民警 CG005 蓝天宇: 手机（mobile）: "1.38E+10": 这是显示为科学计数法的'
+        "数字单元格，不是原样输入的号码，末尾几位可能已丢失：请按文本重新输入（把这一列设为“文本”格式，或在号码前加英文单引号："
         "'13800000001）",
-        f'error: {where}:28: 民警 CG011: id: 编号 "CG011" 重复（第一次出现在第 14 行）',
+        f'error: {where}:28: 民警 CG011 吴明: 编号（id）: 编号 "CG011" 重复（第一次出现在第 14 行）',
         "发现 3 个问题，涉及 25 名民警；未写入任何文件",
     ]
 
@@ -102,11 +102,11 @@ def test_the_clerks_journey(cli, tmp_path, chinese):
     sheet.cell(row=8, column=7).number_format = "@"
     sheet.cell(row=28, column=2).value = "CG025"
     book.save(project / ROSTER)
-    no_qr = (f"warning: {where}: 民警 CG007: wechat: 为空：1 位民警的卡不印二维码（版式 local 的 "
-             "qr: missing: omit）")
+    no_qr = (f"warning: {where}:10: 民警 CG007 吴明: 微信（wechat）: 为空：这张卡不印二维码（版式 local 的 "
+             "qr: missing: omit）")  # the officer's row and name, the field's name (issue 23)
     second = cli(check, cwd=project)
     assert (second.code, second.err_lines) == (0, [
-        no_qr, extra, "ok: 版式 local：没有错误（1 个警告；加 --strict 时会失败）"])
+        extra, no_qr, "ok: 版式 local：没有错误（1 个警告；加 --strict 时会失败）"])
     strict = cli([*check, "--strict"], cwd=project)
     assert (strict.code, strict.err_lines[-1]) == (1, "发现 1 个问题，涉及 1 名民警；未写入任何文件")
 

@@ -45,7 +45,7 @@ def test_preview_refuses_a_silly_dpi_and_an_unknown_officer(cli, project):
     assert bad_dpi.code == 2
     assert bad_dpi.err_lines[-1].endswith("--dpi must be between 36 and 1200")
     unknown = cli(["preview", "--gen", "2002", "--officer", "LD999"], cwd=project)
-    assert unknown.code == 1
+    assert unknown.code == 2  # a name on the command line that does not exist: usage
     assert "LD999" in unknown.err_lines[-1]
     assert not (project / "out").exists()
 

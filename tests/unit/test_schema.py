@@ -76,7 +76,7 @@ def test_an_option_added_to_the_table_is_validated_documented_and_suggested(monk
 def test_blocks_are_the_files_of_templates_blocks(tmp_path):
     built_in = schema.blocks()
     assert built_in["front"] == {"unit", "name", "post", "area", "phone", "mobile", "address",
-                                 "hotline", "promise", "qr", "mascot", "website"}
+                                 "hotline", "promise", "qr", "mascot", "website", "badge"}
     assert built_in["back"] == {"advice", "tips", "web", "fraud_tips", "mascot", "promise",
                                 "hotline", "qr"}
     assert {p.stem for p in (REPO / "templates" / "blocks").glob("*.html")} == \
@@ -87,20 +87,20 @@ def test_blocks_are_the_files_of_templates_blocks(tmp_path):
     (blocks / "motto.html").write_text("{#- sides: back -#}\n<p>{{ texts.motto }}</p>\n",
                                        encoding="utf-8")
     (blocks / "tips.html").write_text("<div>{{ gen.tips.title }}</div>\n", encoding="utf-8")
-    (blocks / "badge.html").write_text("<p>badge</p>\n", encoding="utf-8")  # no line: both faces
+    (blocks / "seal.html").write_text("<p>seal</p>\n", encoding="utf-8")  # no line: both faces
     (tmp_path / "generations").mkdir()
     (tmp_path / "generations" / "m.yaml").write_text(
-        'extends: "2022"\nback:\n  show: [motto, tips, badge]\nfront:\n  show: [name, motto]\n',
+        'extends: "2022"\nback:\n  show: [motto, tips, seal]\nfront:\n  show: [name, motto]\n',
         encoding="utf-8")
     found = schema.blocks([tmp_path / "templates"])
     assert "motto" in found["back"] and "motto" not in found["front"]
     assert "tips" in found["back"] and "tips" not in found["front"]  # the override keeps its sides
-    assert "badge" in found["front"] and "badge" in found["back"]
+    assert "seal" in found["front"] and "seal" in found["back"]
     with pytest.raises(generations.InputError) as caught:
         generations.load(Project(root=tmp_path), "m")
     assert [d.format() for d in caught.value.diagnostics] == [
         "error: generations/m.yaml:5: front.show: unknown block 'motto' (blocks: address, area, badge, "
-        "hotline, mascot, mobile, name, phone, post, promise, qr, unit, website)"]
+        "hotline, mascot, mobile, name, phone, post, promise, qr, seal, unit, website)"]
 
 
 def test_the_reference_comes_in_english_and_chinese():

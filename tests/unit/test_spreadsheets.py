@@ -48,11 +48,12 @@ def test_aliases_and_extra_columns_are_kept_with_one_notice(tmp_path):
     assert (first.id, first.phone, first.mobile, first.wechat, first.unit.name) == (
         "LD001", "0772-2812341", "138 0000 0001", "https://u.wechat.com/LD001",
         "柳州市公安局柳东派出所")
-    assert first.extra == {"序号": "1", "性别": "男", "入职日期": "2015-09-01", "警号": "450001"}
+    assert first.extra == {"序号": "1", "性别": "男", "入职日期": "2015-09-01"}
+    assert first.badge == "450001"  # 警号 is the police number (issue 23)
     assert first.source.line == 4  # Excel's own row number, below the title rows
     assert [n.format() for n in roster.notes] == [
         f"notice: {path}[名单]:3: extra columns kept for templates as extra.*: 序号, 性别, 入职日期, "
-        "警号, 备注"]
+        "备注"]
 
 
 @pytest.mark.parametrize(("header", "suggestion"), [("手机好", "手机"), ("phnoe", "phone"),
@@ -244,7 +245,7 @@ def test_an_ods_from_standard_input_is_recognised(tmp_path):
     path = ods(tmp_path / "r.ods", [["编号", "姓名", "电话", "单位"], ["A1", "吴明", "0772-12", "所"]])
     result = run_cli(["check", "--gen", "2022", "--roster", "-"], cwd=tmp_path,
                      stdin=path.read_bytes())
-    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1: phone: "0772-12": not a '
+    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1 吴明: phone: "0772-12": not a '
                                    "valid Chinese number")
 
 
@@ -261,5 +262,5 @@ def test_an_xls_from_standard_input_is_recognised(tmp_path):
     path = xls(tmp_path / "r.xls", [["编号", "姓名", "电话", "单位"], ["A1", "吴明", "0772-12", "所"]])
     result = run_cli(["check", "--gen", "2022", "--roster", "-", "--sheet", "名单"], cwd=tmp_path,
                      stdin=path.read_bytes())
-    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1: phone: "0772-12": not a '
+    assert result.err_lines[0] == ('error: <stdin>[名单]:2: officer A1 吴明: phone: "0772-12": not a '
                                    "valid Chinese number")

@@ -29,8 +29,8 @@ def test_50000_rows_with_three_bad_ones_report_exactly_those_three_lines(tmp_pat
     result = run_cli(["check", "--gen", "2022", "--roster", "big.csv"], cwd=tmp_path)
     assert result.code == 1
     assert result.err_lines[:-1] == [
-        'error: big.csv:8: officer P00007: phone: "0772-12": not a valid Chinese number',
-        'error: big.csv:25001: officer P25000: mobile: "1.38E+10": Excel\'s scientific notation; '
+        'error: big.csv:8: officer P00007 吴明: phone: "0772-12": not a valid Chinese number',
+        'error: big.csv:25001: officer P25000 吴明: mobile: "1.38E+10": Excel\'s scientific notation; '
         "the last digits are lost (format the column as Text in Excel, retype the numbers and "
         "export again)",
         "error: big.csv:49991: officer P49990: name: missing (required)",
@@ -95,7 +95,7 @@ def test_xlsx_from_stdin_with_sheet_option(tmp_path):
                      cwd=tmp_path, stdin=path.read_bytes())
     assert result.code == 1
     assert result.err_lines[:-1] == [
-        'error: <stdin>[二所]:2: officer B1: mobile: "1380000000": not a valid mobile number']
+        'error: <stdin>[二所]:2: officer B1 韦建国: mobile: "1380000000": not a valid mobile number']
 
 
 def test_sheet_option_on_a_csv_is_refused(tmp_path):

@@ -141,6 +141,7 @@ def _accept_global_options(group: click.Group) -> None:
 def list_cmd(ctx: Context, as_json: bool) -> None:
     """List the generations: id, title, base, size, what each face shows."""
     from ..api import list_generations
+    from ..errors import field_label
     from ..tools.diff import BLOCK_LABELS
 
     rows = list_generations(ctx.project)
@@ -148,10 +149,13 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
         write_json(rows, indent=2)
         return
 
-    def blocks(ids: list[str]) -> str:  # in Chinese, what the card calls them (单位, 姓名, ...)
+    def blocks(ids: list[str]) -> str:  # in Chinese, what the card calls them: 单位（unit）
         if i18n.language() == "zh":
-            return "、".join(BLOCK_LABELS.get(b, b) for b in ids)
+            return "、".join(f"{BLOCK_LABELS[b]}（{b}）" if b in BLOCK_LABELS else b for b in ids)
         return ", ".join(ids)
+
+    def fields(keys: list[str]) -> str:  # the roster's unit fields: 地址（address）
+        return ("、" if i18n.language() == "zh" else ", ").join(field_label(k) for k in keys)
 
     for row in rows:
         base = row["base"] or "-"
@@ -160,7 +164,7 @@ def list_cmd(ctx: Context, as_json: bool) -> None:
         click.echo("       " + _("front: {blocks}").format(blocks=blocks(row["front"])))
         click.echo("       " + _("back:  {blocks}").format(blocks=blocks(row["back"])))
         if row["unit"]:
-            click.echo("       " + _("unit:  {fields}").format(fields=", ".join(row["unit"])))
+            click.echo("       " + _("unit:  {fields}").format(fields=fields(row["unit"])))
 
 
 @cli.command("show")
@@ -177,7 +181,8 @@ def show_cmd(ctx: Context, gen: str) -> None:
 # exactly what print would.
 JOB_OPTIONS = [
     click.option("--officer", "officers", multiple=True, metavar="ID",
-                 help="Only this officer (repeatable); the others' problems are one notice."),
+                 help="Only this officer, by id or name (repeatable); the others' problems are "
+                      "one notice."),
     click.option("--layout", type=click.Choice(["sheet", "cards"]),
                  help="sheet (default): N-up on paper with crop marks; cards: one card per page "
                       "with bleed."),
@@ -194,6 +199,12 @@ JOB_OPTIONS = [
     click.option("--color", type=click.Choice(["rgb", "cmyk"]),
                  help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
                       "colors_cmyk, black type overprinting."),
+    click.option("--output-intent", metavar="FILE.icc",
+                 help="The shop's CMYK press profile as the PDF/X output intent (default: "
+                      "FOGRA39); colours are printed as the design states them, not converted."),
+    click.option("--output-condition", metavar="NAME",
+                 help="The registered name of that profile's press condition, e.g. JC200103 "
+                      "(Japan Color 2001 Coated); default: Custom."),
     click.option("--preset", type=click.Choice(["shop"]),
                  help="shop: one card per page, CMYK PDF/X-4, 3 mm bleed, crop marks outside the "
                       "bleed. Flags and cardkit.yaml override it."),
@@ -266,9 +277,12 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     if ctx.console.verbose:
         from ..render import batch
 
-        ctx.console.detail(_("rendering with {jobs} worker processes, {chunk} officers per "
-                             "WeasyPrint document, parts of {part} officers").format(
-            jobs=scale.get("jobs") or batch.default_jobs(), chunk=batch.CHUNK, part=PART))
+        jobs = scale.get("jobs") or batch.default_jobs()
+        ctx.console.detail(ngettext(
+            "laying the cards out with {jobs} worker process, {chunk} officers at a time, in "
+            "parts of {part} officers",
+            "laying the cards out with {jobs} worker processes, {chunk} officers at a time, in "
+            "parts of {part} officers", jobs).format(jobs=jobs, chunk=batch.CHUNK, part=PART))
     if output is None:  # the API returns the bytes; the command writes out/cards-GEN.pdf
         output = str(ctx.project.output_dir / f"cards-{gen}.pdf")
     try:
@@ -279,7 +293,7 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     finally:
         if bar:
             bar.close()
-    _say_notes(ctx, result.notes)
+    _say_notes(ctx, result.notes, bool(scale.get("strict")))
     for detail in result.details:
         ctx.console.detail(detail)
     if not result.cards:
@@ -287,30 +301,47 @@ def print_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
             report=scale.get("changed_since")) if scale.get("changed_since")
             else _("nothing to print: this shard is empty"))
         return
-    if result.layout == "sheet":
-        summary = _("wrote {output}: {cards} cards, {sheets} sheets, {pages} pages")
-    else:
-        summary = _("wrote {output}: {cards} cards, {pages} pages")
-    ctx.console.info(summary.format(output=result.output, cards=result.cards, sheets=result.sheets,
-                                    pages=result.pages))
+    if scale.get("changed_since"):  # who it printed: the count always, the names with -v
+        ctx.console.info(ngettext(
+            "{count} officer's card changed since {report}",
+            "{count} officers' cards changed since {report}", len(result.officers)).format(
+            count=len(result.officers), report=scale.get("changed_since")))
+        for officer in result.officers:
+            ctx.console.detail(f"  {officer.id} {officer.name}")
+    ctx.console.info(print_summary(result))
     if ctx.console.verbose:
-        ctx.console.detail(_("{stamped} officers stamped on plates laid out once, {laid} laid out "
-                             "in full").format(stamped=result.stamped,
-                                               laid=sum(result.laid_out.values())))
+        ctx.console.detail(_(
+            "{stamped} officers' cards were filled into a layout made once for cards that "
+            "differ only in the officer's text (quick; a \"plate\" below), {laid} laid out "
+            "card by card").format(stamped=result.stamped, laid=sum(result.laid_out.values())))
         for why, count in sorted(result.laid_out.items()):
-            ctx.console.detail(_("laid out in full: {count} ({why})").format(count=count, why=_(why)))
+            ctx.console.detail(_("laid out card by card: {count} ({why})").format(count=count,
+                                                                                   why=_(why)))
 
 
-def _say_notes(ctx: Context, notes) -> None:
-    """Problems, the same on many rows grouped: warnings and errors always go to stderr;
-    notices are information (-q silences them)."""
+def print_summary(result) -> str:
+    """``wrote FILE: 1 card, 1 sheet, 2 pages``, each count in its own plural."""
+    cards = ngettext("{count} card", "{count} cards", result.cards).format(count=result.cards)
+    pages = ngettext("{count} page", "{count} pages", result.pages).format(count=result.pages)
+    if result.layout == "sheet":
+        sheets = ngettext("{count} sheet", "{count} sheets", result.sheets).format(
+            count=result.sheets)
+        return _("wrote {output}: {cards}, {sheets}, {pages}").format(
+            output=result.output, cards=cards, sheets=sheets, pages=pages)
+    return _("wrote {output}: {cards}, {pages}").format(output=result.output, cards=cards,
+                                                       pages=pages)
+
+
+def _say_notes(ctx: Context, notes, strict: bool = False) -> None:
+    """Problems, the same on many rows grouped: errors (and warnings under --strict) always
+    go to stderr; warnings and notices are information, which -q silences."""
     from ..errors import group_rows
 
     for note in group_rows(list(notes)):
-        if note.severity == "notice":
-            ctx.console.info(note.format())
-        else:
+        if note.fails(strict):
             ctx.console.error(note.format())
+        else:
+            ctx.console.info(note.format())
 
 
 @cli.command("check")
@@ -344,7 +375,7 @@ def check_cmd(ctx: Context, gen: str, roster: str | None, sheet: str | None,
     if as_json:
         write_json({"ok": not failing, "problems": [p.as_dict() for p in shown]}, indent=2)
     else:
-        _say_notes(ctx, sorted(problems))
+        _say_notes(ctx, sorted(problems), options.strict)
         if ctx.console.verbose:
             _explain_check(ctx, options, problems)
         say = ctx.console.error if failing else ctx.console.info
@@ -397,11 +428,11 @@ def _explain_check(ctx: Context, options, problems) -> None:
 
     roster = roster_path(ctx.project, options.roster)
     counts = {s: sum(p.severity == s for p in problems) for s in ("error", "warning", "notice")}
+    paper = options.stock or options.paper or _("paper from cardkit.yaml or A4")
     ctx.console.detail(_("checked: roster {roster}; generation {gen}; sides {sides}; layout {layout}"
                          "{paper}; colour {color}{strict}").format(
         roster=roster, gen=options.gen, sides=options.sides, layout=options.layout,
-        paper=f" ({options.stock or options.paper or _('paper from cardkit.yaml or A4')})"
-        if options.layout == "sheet" else "",
+        paper=f" ({paper})" if options.layout == "sheet" else "",
         color=options.color, strict=", --strict" if options.strict else ""))
     ctx.console.detail(_("checks: required fields, numbers, ids, units, columns; every face "
                          "rendered and preflighted (fonts, overflow, block fit, QR size and "
@@ -414,16 +445,30 @@ def _explain_check(ctx: Context, options, problems) -> None:
 @click.option("--gen", required=True, help="Generation id, e.g. 2022.")
 @click.option("--roster", metavar="FILE", help="Roster (default: cardkit.yaml's or the example).")
 @click.option("--officer", "officers", multiple=True, metavar="ID",
-              help="Preview this officer's card (repeatable; default: the roster's first).")
+              help="Preview this officer's card, by id or name (repeatable; default: the "
+                   "roster's first).")
+@click.option("--all", "everyone", is_flag=True, help="Preview every officer's card.")
+@click.option("--contact-sheet", is_flag=True,
+              help="One PNG per page of all the cards (or those of --officer), front beside "
+                   "back, to approve on a phone.")
 @click.option("-o", "--output", "out_dir", metavar="DIR", help="Folder for the PNGs (default: out/preview).")
-@click.option("--dpi", type=int, default=300, show_default=True, help="Resolution of the PNGs.")
+@click.option("--dpi", type=int, metavar="N",
+              help="Resolution of the PNGs (default 300; 150 for --contact-sheet).")
 @pass_ctx
 def preview_cmd(ctx: Context, gen: str, roster: str | None, officers: tuple[str, ...],
-                out_dir: str | None, dpi: int) -> None:
-    """Write a PNG of each card face (cut to the trim), for designers and CI."""
+                everyone: bool, contact_sheet: bool, out_dir: str | None, dpi: int | None) -> None:
+    """Write a PNG of each card face (cut to the trim), or contact sheets of every card."""
+    from ..errors import UsageError
     from ..tools.preview import preview
 
-    result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi)
+    if officers and everyone:
+        raise UsageError(_("--officer and --all: give one of them"))
+    result = preview(ctx.project, gen, roster, list(officers), out_dir, dpi, everyone=everyone,
+                     contact_sheet=contact_sheet)
+    if result.first_only is not None:
+        ctx.console.info(_("previewing the roster's first officer, {officer}; name others with "
+                           "--officer ID, or every officer with --all").format(
+            officer=f"{result.first_only.id} {result.first_only.name}"))
     for name in result.files:
         ctx.console.info(_("wrote {file}").format(file=name))
 
@@ -576,7 +621,7 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
     calibration = printer_calibration(ctx.project, printer) if printer else None
     pdf = build_target(sheet, duplex, calibration, printer)
     written = write_file(target, finish(pdf, title="cardkit duplex calibration",
-                                        inputs=own_inputs(ctx.project)))
+                                        inputs=own_inputs(ctx.project), duplex=duplex))
     ctx.console.info(_("wrote {file}: print it two-sided ({duplex} edge) at 100 %, read the back "
                        "against the light").format(file=written, duplex=duplex))
 

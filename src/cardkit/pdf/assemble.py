@@ -116,12 +116,15 @@ def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
             clip = placement.slot.clip
             trim = placement.slot.trim
             ox, oy = faces.trim_origin(face)
-            tx = trim.x * MM - ox
-            ty = (paper.height - trim.bottom) * MM - oy
+            x0, y0 = trim.x * MM, (paper.height - trim.bottom) * MM
+            if placement.turned:  # 180° about the trim's centre: (ox, oy) goes to the top right
+                matrix = f"-1 0 0 -1 {x0 + trim.w * MM + ox:.3f} {y0 + trim.h * MM + oy:.3f}"
+            else:
+                matrix = f"1 0 0 1 {x0 - ox:.3f} {y0 - oy:.3f}"
             ops.append(
                 f"q {clip.x * MM:.3f} {(paper.height - clip.bottom) * MM:.3f} "
                 f"{clip.w * MM:.3f} {clip.h * MM:.3f} re W n "
-                f"1 0 0 1 {tx:.3f} {ty:.3f} cm {name} Do Q"
+                f"{matrix} cm {name} Do Q"
             )
         if page.marks:
             ops.append(_mark_ops(page.marks, paper.height))
@@ -190,15 +193,33 @@ def _pdf_date(epoch: int) -> str:
     return time.strftime("D:%Y%m%d%H%M%SZ", time.gmtime(epoch))
 
 
+# How a viewer should print the job, by the edge the sheet turns on (``--duplex``).
+VIEWER_DUPLEX = {"long": "/DuplexFlipLongEdge", "short": "/DuplexFlipShortEdge",
+                 "none": "/Simplex"}
+
+
+def set_viewer_preferences(pdf, duplex: str) -> None:
+    """``/PrintScaling /None`` (WPS and Acrobat print at actual size, not "fit to page")
+    and ``/Duplex`` as the job was imposed (``long``, ``short``; ``none``: one-sided)."""
+    import pikepdf
+
+    pdf.Root.ViewerPreferences = pikepdf.Dictionary(
+        PrintScaling=pikepdf.Name("/None"), Duplex=pikepdf.Name(VIEWER_DUPLEX[duplex]))
+
+
 def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
-           inputs: Sequence[str | Path] = ()) -> bytes:
+           inputs: Sequence[str | Path] = (), duplex: str = "none", intent=None) -> bytes:
     """Set the metadata and serialise with a content-derived file id.
+
+    The viewer preferences say to print at actual size, on the ``duplex`` edge
+    (``set_viewer_preferences``).
 
     The dates come from :func:`document_date` of ``inputs``, the job's own files.
 
     ``pdfx`` makes the file PDF/X-4: an output intent with cardkit's CMYK
     profile, XMP metadata naming the version, ``Trapped``, a TrimBox on every
-    page and PDF 1.6. Nothing in it is random: the XMP document id is derived
+    page and PDF 1.6; ``intent`` (``pdfx.OutputIntent``) is the shop's own press
+    condition instead of cardkit's FOGRA39. Nothing in it is random: the XMP document id is derived
     from the pages' content, so the same job gives the same bytes.
     """
     import pikepdf
@@ -218,12 +239,13 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
         info["Trapped"] = pikepdf.Name("/False")
         info["GTS_PDFXVersion"] = pikepdf.String("PDF/X-4")
     pdf.docinfo = pdf.make_indirect(pikepdf.Dictionary(**info))
+    set_viewer_preferences(pdf, duplex)
     if "/Metadata" in pdf.Root:
         del pdf.Root.Metadata
     if pdfx:
         from .pdfx import make_pdfx
 
-        make_pdfx(pdf, title, date, __version__)
+        make_pdfx(pdf, title, date, __version__, intent)
     tidy(pdf)
     return save(pdf, min_version="1.6" if pdfx else "")
 

@@ -8,6 +8,7 @@ generation's own CMYK colours are checked before rendering, in ``design.colors``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..i18n import _
@@ -20,6 +21,68 @@ OUTPUT_INTENT = {
     "condition": "Offset printing, coated paper (ISO 12647-2:2004/Amd 1, FOGRA39L)",
     "registry": "http://www.color.org",
 }
+
+
+MAX_PROFILE_BYTES = 16 * 1024 * 1024  # the biggest press profiles are a few MiB
+
+
+@dataclass(frozen=True)
+class OutputIntent:
+    """The press condition a CMYK job is made for: its profile and how it is named."""
+
+    profile: bytes
+    identifier: str  # OutputConditionIdentifier: a registered name (FOGRA39, JC200103) or Custom
+    condition: str  # what a person reads: the profile's description
+    registry: str = ""  # where the identifier is registered; "" for a custom condition
+
+
+def builtin_intent() -> OutputIntent:
+    """cardkit's own FOGRA39L profile, the default."""
+    return OutputIntent(output_profile(), OUTPUT_INTENT["identifier"], OUTPUT_INTENT["condition"],
+                        OUTPUT_INTENT["registry"])
+
+
+def shop_intent(path: str | Path, condition: str | None = None) -> OutputIntent:
+    """The shop's own press condition (``--output-intent FILE.icc``, ``--output-condition``).
+
+    The profile must be an ICC output profile of CMYK: it is embedded as it is, and the
+    job's CMYK values are printed as the design states them (nothing is converted).
+    ``condition`` is the OutputConditionIdentifier of a registered characterisation (for
+    example JC200103, Japan Color 2001 Coated); without it the condition is ``Custom``,
+    described by the profile's own description.
+    """
+    import io
+
+    from PIL import ImageCms
+
+    from ..errors import InputError
+
+    where = f"--output-intent {path}"
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PROFILE_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"{where}: " + _("cannot read the profile ({reason})").format(
+            reason=exc.strerror or exc)) from None
+    if len(data) > MAX_PROFILE_BYTES:
+        raise InputError(f"{where}: " + _("a profile of more than {mib} MiB is not a press "
+                                          "profile").format(mib=MAX_PROFILE_BYTES // 2**20))
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(data)).profile
+    except (OSError, ValueError, TypeError):
+        raise InputError(f"{where}: " + _("not an ICC profile")) from None
+    space, kind = profile.xcolor_space.strip(), profile.device_class.strip()
+    if space != "CMYK" or kind != "prtr":
+        raise InputError(f"{where}: " + _(
+            "a {space} {kind} profile; the output intent of a CMYK job is a CMYK output "
+            "(printer) profile, such as the shop's press profile").format(space=space, kind=kind))
+    description = (profile.profile_description or "").strip() or Path(path).name
+    name = (condition or "").strip()
+    if condition is not None and not name:
+        raise InputError("--output-condition: " + _("empty; give the condition's registered "
+                                                    "name, for example JC200103"))
+    return OutputIntent(data, name or "Custom", description,
+                        OUTPUT_INTENT["registry"] if name else "")
 
 
 # --- reading the PDF back ------------------------------------------------------------------
@@ -154,7 +217,10 @@ def output_profile() -> bytes:
     return (ICC_DIR / OUTPUT_INTENT["profile"]).read_bytes()
 
 
-def make_pdfx(pdf, title: str, date: str, version: str) -> None:
+def make_pdfx(pdf, title: str, date: str, version: str,
+              intent: OutputIntent | None = None) -> None:
+    """Make ``pdf`` PDF/X-4 with ``intent`` (default: the built-in FOGRA39) as its output
+    intent."""
     import hashlib
     import uuid
     from xml.sax.saxutils import escape
@@ -165,17 +231,20 @@ def make_pdfx(pdf, title: str, date: str, version: str) -> None:
     for page in pdf.pages:
         if "/TrimBox" not in page.obj:
             page.obj.TrimBox = page.obj.MediaBox
-    profile = pdf.make_stream(output_profile())
+    intent = intent or builtin_intent()
+    profile = pdf.make_stream(intent.profile)
     profile.N = 4
-    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(pikepdf.Dictionary(
+    entries = pikepdf.Dictionary(
         Type=pikepdf.Name.OutputIntent,
         S=pikepdf.Name.GTS_PDFX,
-        OutputConditionIdentifier=pikepdf.String(OUTPUT_INTENT["identifier"]),
-        OutputCondition=pikepdf.String(OUTPUT_INTENT["condition"]),
-        RegistryName=pikepdf.String(OUTPUT_INTENT["registry"]),
-        Info=pikepdf.String(OUTPUT_INTENT["condition"]),
+        OutputConditionIdentifier=pikepdf.String(intent.identifier),
+        OutputCondition=pikepdf.String(intent.condition),
+        Info=pikepdf.String(intent.condition),
         DestOutputProfile=profile,
-    ))])
+    )
+    if intent.registry:
+        entries.RegistryName = pikepdf.String(intent.registry)
+    pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(entries)])
     digest = hashlib.sha256(title.encode())
     for page in pdf.pages:
         for stream in page.obj.get("/Contents", []) if isinstance(

@@ -84,6 +84,14 @@ def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
     return level, matrix
 
 
+def forced_to_low(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
+                  min_module_mm: float = MIN_MODULE_MM) -> bool:
+    """Whether ``payload`` is so long that its code drops to level L (``choose_level``):
+    7 % of the code may be lost instead of M's 15 %, so a scratch or a glare spot on the
+    card is more likely to make it unreadable."""
+    return choose_level(payload, size_mm, quiet, min_module_mm)[0] == "L"
+
+
 def vector_qr(payload: str, size_mm: float, *, ec: str | None = None, dark: str = "#000000",
               light: str = "#ffffff", quiet: int = DRAWN_QUIET,
               min_module_mm: float = MIN_MODULE_MM) -> QrGraphic:

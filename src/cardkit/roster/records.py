@@ -7,10 +7,11 @@ officers, and finding what is wrong with them, is ``validate``'s job.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import Diagnostic
+from ..errors import Diagnostic, field_label
 
 # Column headers as stations write them (Chinese and English), and their field names.
 # Documented in docs/reference.md (generated from this table).
@@ -28,25 +29,110 @@ HEADER_ALIASES = {
     "telephone": "phone", "tel": "phone", "cell": "mobile", "mobile_phone": "mobile",
     "wechat_url": "wechat", "station": "unit",
     "网上公安局": "web.网上公安局", "网上警务室": "web.网上警务室", "卡通形象": "mascot",
-    "吉祥物": "mascot",
+    "吉祥物": "mascot", "警号": "badge", "police_number": "badge",
 }
+# 警号 (the police number, field ``badge``) is also the id of a table without an id column.
+ID_FALLBACK = "badge"
 # Headers offices add that no card field stands for: kept as extra.* (named in one
-# notice) without a did-you-mean, although some are close to a field's name (警号, 编号).
+# notice) without a did-you-mean, although some are close to a field's name (工号, 编号).
 COMMON_EXTRAS = frozenset({
-    "序号", "备注", "性别", "入职日期", "警号", "工号", "出生日期", "民族", "政治面貌", "学历",
+    "序号", "备注", "性别", "入职日期", "工号", "出生日期", "民族", "政治面貌", "学历",
     "身份证号", "年龄", "职级", "警衔", "籍贯", "邮箱", "照片", "部门",
-    "no", "no.", "notes", "remarks", "gender", "email", "badge",
+    "no", "no.", "notes", "remarks", "gender", "email",
 })
+# What separates the parts of a header: alternatives (责任区/辖区) and words in brackets
+# (联系电话（办公）, 移动电话（手机）).
+_PARTS = re.compile(r"[/／\\、,，;；|｜()（）\[\]【】<>《》]+")
+
+
+@dataclass(frozen=True)
+class HeaderMatch:
+    """What a column header stands for (``match_header``)."""
+
+    key: str  # the field key; for a column no field stands for, the header as extra's name
+    parts: bool = False  # matched by one of its parts, not as a whole
+    fields: tuple[str, ...] = ()  # its parts name these different fields: kept as an extra
+    looks_like: tuple[str, str] = ("", "")  # (field, alias) an extra's header contains
+
+
+def match_header(header: object) -> HeaderMatch:
+    """The field a column header stands for.
+
+    The whole header first: an alias or a field name in any case (an exact alias wins).
+    Then its parts, split at alternatives and brackets (``责任区/辖区``, ``联系电话（办公）``,
+    ``移动电话（手机）``): parts that name one field give it; parts that name two fields
+    give none (``fields`` names them, to warn). A header that still names no field but
+    contains an alias (``紧急联系人电话``) ``looks_like`` that field.
+    """
+    text = header_text(header)
+    whole = _exact(text)
+    if whole:
+        return HeaderMatch(whole)
+    plain = text.lower().replace(" ", "_")
+    parts = [part for part in _PARTS.split(text) if part.strip()]
+    if len(parts) > 1:
+        found: list[str] = []
+        for part in parts:
+            key = _exact(part)
+            if key and key not in found:
+                found.append(key)
+        if set(found) == {"id", ID_FALLBACK}:  # 编号/警号: the police number, the id too
+            return HeaderMatch(ID_FALLBACK, parts=True)
+        if len(found) == 1:
+            return HeaderMatch(found[0], parts=True)
+        if found:
+            return HeaderMatch(plain, fields=tuple(found))
+    return HeaderMatch(plain, looks_like=_contained(text))
 
 
 def column_name(header: object) -> str:
-    """The field a column header stands for: an alias or a field name in any case."""
-    text = header_text(header)
+    """The field a column header stands for: an alias or a field name in any case, or the
+    field its parts name (``match_header``)."""
+    return match_header(header).key
+
+
+def _exact(text: str) -> str:
+    """The field ``text`` names as a whole: an alias (spaces ignored) or a field's key."""
+    text = text.strip()
     packed = "".join(text.split())  # 姓 名, 手机　号 (spaces Excel users pad headers with)
     if packed in HEADER_ALIASES:
         return HEADER_ALIASES[packed]
-    text = text.lower().replace(" ", "_")
-    return HEADER_ALIASES.get(text, text)
+    lowered = text.lower().replace(" ", "_")
+    if lowered in HEADER_ALIASES:
+        return HEADER_ALIASES[lowered]
+    return lowered if is_field_column(lowered) else ""
+
+
+def _contained(text: str) -> tuple[str, str]:
+    """(field, alias) of the longest Chinese alias inside ``text``, or ("", "")."""
+    if text in COMMON_EXTRAS:
+        return "", ""
+    best = ("", "")
+    for alias, key in HEADER_ALIASES.items():
+        if len(alias) >= 2 and not alias.isascii() and alias in text and len(alias) > len(best[1]):
+            best = (key, alias)
+    return best
+
+
+def extra_warning(header: str, file: str, line: int) -> Diagnostic | None:
+    """The warning for a column kept as ``extra.*`` that looks like a field the card prints:
+    its parts name two fields, or it contains a field's name; None for any other column."""
+    from ..i18n import _
+
+    match = match_header(header)
+    if match.fields:
+        message = _("this column names two fields, {first} and {second}, so it is kept as "
+                    "extra.{column} and not printed; title it with one of them, or split it "
+                    "into two columns").format(first=field_label(match.fields[0]),
+                                               second=field_label(match.fields[1]), column=header)
+    elif match.looks_like[0]:
+        field, alias = match.looks_like
+        message = _('this column looks like {field} but is kept as extra.{column}, so the card '
+                    'does not print it; title the column "{alias}" if it is the officer\'s '
+                    "{field}").format(field=field_label(field), column=header, alias=alias)
+    else:
+        return None
+    return Diagnostic(file=file, line=line, field=header, severity="warning", message=message)
 
 
 def header_text(header: object) -> str:
@@ -58,7 +144,7 @@ def header_text(header: object) -> str:
 UNIT_COLUMNS = {"unit": "name", "address": "address", "hotline": "hotline",
                 "website": "website", "weibo": "weibo", "unit_wechat": "wechat",
                 "mascot": "mascot"}
-FIELD_COLUMNS = ("id", "name", "post", "phone", "mobile", "wechat", "area", *UNIT_COLUMNS)
+FIELD_COLUMNS = ("id", "name", "post", "phone", "mobile", "wechat", "area", "badge", *UNIT_COLUMNS)
 
 
 def is_field_column(key: str) -> bool:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from ..errors import Diagnostic, InputError
 from ..i18n import _
 from ..limits import MAX_CARDS
-from .records import RawRecord, RawRoster, column_name, header_text, is_field_column
+from .records import ID_FALLBACK, RawRecord, RawRoster, column_name, header_text, is_field_column
 
 HEADER_SEARCH_ROWS = 10
 # What a roster's sheet may hold, counted before a repeat is expanded (ODS) and as rows are
@@ -35,7 +35,8 @@ class Cell(NamedTuple):
 def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | None, *,  # noqa: C901 (fresh from issue 13b; to split)
                header_required: bool = True) -> RawRoster:
     """Officers from rows of cells: the header is the first of the first ten rows naming
-    both an id and a name column (title rows above it are skipped); row numbers are kept.
+    both an id (or 警号) and a name column (title rows above it are skipped); row numbers
+    are kept. Without an id column, 警号 (``badge``) is the id too.
 
     Without such a row, ``header_required`` refuses the table; otherwise the first
     non-empty row is the header (and validation names what is missing).
@@ -45,7 +46,7 @@ def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | 
     header: tuple[int, list[Cell]] | None = None
     for number, row in rows:
         names = [column_name(c.text) if c.kind == "" and c.text else "" for c in row]
-        if "id" in names and "name" in names:
+        if ("id" in names or ID_FALLBACK in names) and "name" in names:
             header = (number, row)
             break
         looked.append((number, row))
@@ -62,6 +63,7 @@ def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | 
         rows = itertools.chain(looked[looked.index(header) + 1:], rows)
     line, cells = header
     columns, headers, problems = _map_columns(cells, where, line)
+    badge_is_id = "id" not in headers and ID_FALLBACK in headers
     records: list[RawRecord] = []
     for number, row in rows:
         fields: dict[str, str | None] = {}
@@ -70,11 +72,12 @@ def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | 
         for column, cell in zip(columns, row, strict=False):
             if not column:
                 continue
-            fields[column] = cell.text
-            if cell.kind:
-                kinds[column] = cell.kind
-            if cell.shown:
-                readings[column] = cell.shown
+            for key in ("id", column) if badge_is_id and column == ID_FALLBACK else (column,):
+                fields[key] = cell.text
+                if cell.kind:
+                    kinds[key] = cell.kind
+                if cell.shown:
+                    readings[key] = cell.shown
         if len(row) > len(columns) and any(c.text for c in row[len(columns):]):
             fields["(extra cells)"] = ",".join(c.text or "" for c in row[len(columns):])
         if not any(fields.values()):

@@ -16,7 +16,7 @@ from ..i18n import N_, _, ngettext
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
 from ..project import did_you_mean
 from . import phones, textsafety
-from .records import UNIT_COLUMNS, RawRecord, RawRoster, typo_of
+from .records import UNIT_COLUMNS, RawRecord, RawRoster, extra_warning, typo_of
 
 REQUIRED = ("id", "name")
 # Fields holding telephone numbers, with the function that checks and formats each.
@@ -127,10 +127,13 @@ def _column_problems(raw: RawRoster, allowed_extra: set[str]) -> list[Diagnostic
         if name == key or name in allowed_extra:
             continue
         close = typo_of(header)
+        looks = None if close else extra_warning(header, raw.file, raw.header_line)
         if close:
             problems.append(Diagnostic(file=raw.file, line=raw.header_line, field=header,
                                        message=_("unknown column") + _(
                                            ' (did you mean "{choice}"?)').format(choice=close)))
+        elif looks:  # a printed field's name in it: a warning of its own (issue 23)
+            problems.append(looks)
         else:
             extras.append(header)
     if extras:
@@ -371,7 +374,7 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
         phone=values.get("phone", ""), mobile=values.get("mobile", ""),
         wechat=wechat, area=values.get("area", ""), extra=extra,
-        source=Source(record.file, record.line),
+        source=Source(record.file, record.line), badge=values.get("badge", ""),
     )
 
 

@@ -31,7 +31,7 @@ from ..errors import Diagnostic, InputError, UsageError
 from ..i18n import _
 from ..project import did_you_mean
 from ..units import MM
-from .impose import Calibration, Paper, solve_calibration
+from .impose import Calibration, Paper, back_turned, solve_calibration
 
 KEYS = {"dx": (-20.0, 20.0), "dy": (-20.0, 20.0), "rotation": (-5.0, 5.0), "scale": (0.9, 1.1)}
 
@@ -170,7 +170,12 @@ def back_ops(targets: Targets, duplex: str) -> str:
 
 def build_target(paper: Paper, duplex: str, calibration: Calibration | None = None,
                  printer: str | None = None):
-    """The two-page target sheet; the printer's calibration, if any, moves the back."""
+    """The two-page target sheet; the printer's calibration, if any, moves the back.
+
+    The back follows the cards' rule (``impose.back_turned``): on an edge that turns it
+    upside down it is drawn turned 180°, so it is read as a card's back is read, and the
+    readings (and a printer's stored offsets) mean the same on either edge.
+    """
     import pikepdf
 
     targets = targets_for(paper)
@@ -179,8 +184,12 @@ def build_target(paper: Paper, duplex: str, calibration: Calibration | None = No
     pdf = pikepdf.Pdf.new()
     media = [0, 0, round(paper.width * MM, 3), round(paper.height * MM, 3)]
     back = back_ops(targets, duplex)
+    turned = back_turned(paper, duplex)
+    if turned:
+        back = f"q -1 0 0 -1 {paper.width * MM:.3f} {paper.height * MM:.3f} cm\n{back}\nQ"
     if calibration is not None and not calibration.is_identity:
-        matrix = " ".join(f"{v:.6f}" for v in calibration.pdf_matrix(paper))
+        correction = calibration.turned() if turned else calibration
+        matrix = " ".join(f"{v:.6f}" for v in correction.pdf_matrix(paper))
         back = f"q {matrix} cm\n{back}\nQ"
     for ops in (front_ops(targets, duplex, printer), back):
         page = pikepdf.Dictionary(Type=pikepdf.Name.Page, MediaBox=media,

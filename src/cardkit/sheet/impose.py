@@ -225,6 +225,22 @@ def back_slot(layout: SheetLayout, slot: Slot, duplex: str) -> Slot:
     return Slot(slot.index, slot.col, slot.row, trim, bleed)
 
 
+def back_turned(paper: Paper, duplex: str) -> bool:
+    """Whether backs are turned 180° on the back page, so that every card is head to head.
+
+    A card is head to head when its back reads upright after the card is turned over its
+    vertical edge, like a book's page. Turning the sheet over a vertical edge (the long
+    edge of a portrait sheet, the short edge of a landscape one) gives that with the
+    back page upright; turning it over a horizontal edge turns the back upside down, so
+    each back is drawn turned 180° in its slot, and the card is the same product
+    whichever edge the printer turns the sheet on.
+    """
+    if duplex == "none":
+        return False
+    landscape = paper.width > paper.height
+    return (duplex == "long") == landscape
+
+
 def slots_from(layout: SheetLayout, first: int = 1) -> tuple[Slot, ...]:
     """The slots still free on a part-used sheet whose slots before ``first`` are gone.
 
@@ -267,6 +283,15 @@ class Calibration:
     def is_identity(self) -> bool:
         return (abs(self.dx) < EPSILON and abs(self.dy) < EPSILON
                 and abs(self.rotation) < EPSILON and abs(self.scale - 1) < EPSILON)
+
+    def turned(self) -> Calibration:
+        """The same correction for a back page drawn turned 180° (``back_turned``).
+
+        Readings are taken as the back is read, upright; on a page whose backs are
+        turned, that is the page turned about its centre, where a move right is a move
+        left of the page. Rotation and scale are the same either way.
+        """
+        return Calibration(-self.dx, -self.dy, self.rotation, self.scale)
 
     def apply(self, paper: Paper, x: float, y: float) -> tuple[float, float]:
         """Where a point of the back (mm, from the top-left) is printed once corrected."""

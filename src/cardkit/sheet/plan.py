@@ -11,13 +11,24 @@ from dataclasses import dataclass, field
 
 from ..errors import UsageError
 from ..model import Officer
-from .impose import Calibration, Line, SheetLayout, Slot, back_slot, crop_marks, slot_batches, slug_origin
+from .impose import (
+    Calibration,
+    Line,
+    SheetLayout,
+    Slot,
+    back_slot,
+    back_turned,
+    crop_marks,
+    slot_batches,
+    slug_origin,
+)
 
 
 @dataclass
 class Placement:
     face: int  # page index in the rendered faces
     slot: Slot
+    turned: bool = False  # drawn turned 180° in its slot (a back, head to head: back_turned)
 
 
 @dataclass
@@ -37,7 +48,9 @@ def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...
                 slug: Callable[[int, int], str] | None = None) -> list[SheetPage]:
     """Pages of sheets: each sheet of fronts followed by its sheet of backs.
 
-    The first sheet starts at slot ``first`` (a part-used sheet); ``calibration``
+    The first sheet starts at slot ``first`` (a part-used sheet); backs are turned 180°
+    when the sheet turns over a horizontal edge (``back_turned``), so cards are head to
+    head on either edge; ``calibration`` (read on the back as it is read, upright)
     moves the back pages only; ``slug(n, m)`` gives the
     slug line of sheet n of m, printed on the side printed first.
     """
@@ -47,8 +60,9 @@ def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...
     except ValueError as exc:  # --first beyond the sheet's slots
         raise UsageError(str(exc)) from None
     transform = None
+    turned = back_turned(layout.paper, duplex)
     if calibration is not None and not calibration.is_identity:
-        transform = calibration.pdf_matrix(layout.paper)
+        transform = (calibration.turned() if turned else calibration).pdf_matrix(layout.paper)
     start = 0
     for number, slots in enumerate(batches, start=1):
         batch = cards[start:start + len(slots)]
@@ -56,8 +70,9 @@ def plan_sheets(layout: SheetLayout, cards: list[Officer], sides: tuple[str, ...
         for side in sides:
             placements = []
             for slot, officer in zip(slots, batch, strict=False):
-                target = back_slot(layout, slot, duplex) if side == "back" else slot
-                placements.append(Placement(index[(officer.id, side)], target))
+                back = side == "back"
+                target = back_slot(layout, slot, duplex) if back else slot
+                placements.append(Placement(index[(officer.id, side)], target, back and turned))
             # Marks go on the side printed first; cutting is done from that side.
             with_marks = marks and side == sides[0]
             page_marks = crop_marks([p.slot for p in placements], layout.paper) if with_marks else []

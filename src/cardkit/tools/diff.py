@@ -15,7 +15,7 @@ BLOCK_LABELS = {
     "unit": "单位", "name": "姓名", "post": "职务", "area": "辖区", "phone": "电话",
     "mobile": "手机", "address": "地址", "hotline": "值班电话", "promise": "服务承诺",
     "qr": "二维码", "mascot": "卡通形象", "website": "网站", "advice": "民警叮咛",
-    "tips": "安全防范提示", "web": "网上公安网址", "fraud_tips": "反诈提示",
+    "tips": "安全防范提示", "web": "网上公安网址", "fraud_tips": "反诈提示", "badge": "警号",
 }
 SIDE_LABELS = {"front": "正面", "back": "背面"}
 _MISSING = object()

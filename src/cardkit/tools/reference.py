@@ -30,6 +30,8 @@ OFFICER_DOCS = {
     "mobile": N_("mobile number (11 digits, printed 3-4-4)"),
     "wechat": N_("URL inside the officer's WeChat QR code, or the path of a screenshot of it"),
     "area": N_("area served (辖区), e.g. a village or community"),
+    "badge": N_("the police number (警号); the id too when the table has no 编号 column; "
+                "a generation shows it with the block badge"),
 }
 UNIT_DOCS = {
     "name": N_("name of the station or bureau printed on the card"),
@@ -56,9 +58,13 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str
 
 
 def _headers_for(field: str) -> str:
-    from ..roster.records import HEADER_ALIASES
+    from ..roster.records import HEADER_ALIASES, ID_FALLBACK
 
     names = [header for header, target in HEADER_ALIASES.items() if target == field and header]
+    if field == "id":  # 警号 stands in for a missing id column
+        names += [_("{header} (when there is no 编号 column)").format(header=header)
+                  for header, target in HEADER_ALIASES.items() if target == ID_FALLBACK
+                  and not header.isascii()]
     return "、".join(names) if names else "—"
 
 
@@ -144,6 +150,10 @@ def _rosters() -> list[str]:
         "### " + _("Officer fields"),
         "",
         _("A CSV or XLSX column may be headed by the field name or by any of its Chinese names."),
+        _("A header with alternatives or words in brackets (`责任区/辖区`, `联系电话（办公）`,"),
+        _("`移动电话（手机）`) is matched by its parts; a header that is an alias as a whole wins."),
+        _("Parts that name two fields, or a header that contains a field's name but is none"),
+        _("(`紧急联系人电话`), keep the column as `extra.*` with a warning naming the field."),
         "",
     ]
     out += _table((_("field"), _("required"), _("Chinese column headers"), _("meaning")), [
