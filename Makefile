@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 GENERATIONS := 2002 2006 2012 2022
 
-.PHONY: demo test system venv lint bench clean i18n
+.PHONY: demo test test-differential system venv lint bench clean i18n
 
 venv: $(VENV)/.installed
 
@@ -27,6 +27,10 @@ demo: system venv
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
 test: system venv
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The differential test's whole all-pairs set (issue 21), not only the sample make test runs.
+test-differential: system venv
+	CARDKIT_DIFFERENTIAL=full $(BIN)/python -m pytest -q tests/render/test_differential.py
 
 bench: venv  # N = 10, 1000, 10000 beside a plain-WeasyPrint baseline; see bench/README.md
 	$(BIN)/python bench/bench.py

@@ -18,7 +18,7 @@ _._moveTo, _._lineTo, _._curveToOne, _._closePath
 _.flags
 # PDF dictionary keys written as pikepdf attributes
 _.BBox, _.docinfo, _.TrimBox, _.N, _.OutputIntents, _.Type, _.Subtype, _.Length, _.Length1
-_.Encoding, _.ToUnicode, _.ColorSpace
+_.Encoding, _.ToUnicode, _.ColorSpace, _.ViewerPreferences, _.RegistryName
 # read by tests/unit/test_internals.py
 SUPPORTED
 # keys of TypedDicts (what `cardkit stocks --json` writes)
