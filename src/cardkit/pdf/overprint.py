@@ -92,95 +92,116 @@ def _scale(ctm: tuple) -> float:
     return (abs(ctm[0] * ctm[3] - ctm[1] * ctm[2])) ** 0.5
 
 
-def rewrite(instructions: list) -> tuple[list, bool]:  # noqa: C901 (one pass over a content stream: graphics state, colours and paint in step; to split)
+def rewrite(instructions: list) -> tuple[list, bool]:
     """The instructions with overprint switched on and off where needed; changed or not."""
-    import pikepdf
-
-    out: list = []
-    stack: list[_State] = []
-    state = _State()
-    current: bool | None = None  # overprint as set in this stream (None: as inherited)
-    stack_op: list[bool | None] = []
-    path_start: int | None = None
-    points: list[tuple[float, float]] = []
-    changed = False
-
-    def switch(want: bool, at: int) -> None:
-        nonlocal current, changed
-        if current is want:
-            return
-        out.insert(at, pikepdf.ContentStreamInstruction([pikepdf.Name(ON if want else OFF)],
-                                                        pikepdf.Operator("gs")))
-        current = want
-        changed = True
-
+    rewriter = _Rewriter()
     for item in instructions:
+        rewriter.step(item)
+    return rewriter.out, rewriter.changed
+
+
+class _Rewriter:
+    """One pass over a content stream: the graphics state, colours and paint kept in step,
+    and overprint switched where a painting operator needs it on or off."""
+
+    def __init__(self) -> None:
+        self.out: list = []
+        self.stack: list[tuple[_State, bool | None]] = []
+        self.state = _State()
+        self.current: bool | None = None  # overprint as set in this stream (None: inherited)
+        self.path_start: int | None = None
+        self.points: list[tuple[float, float]] = []
+        self.changed = False
+
+    def switch(self, want: bool, at: int) -> None:
+        import pikepdf
+
+        if self.current is want:
+            return
+        self.out.insert(at, pikepdf.ContentStreamInstruction([pikepdf.Name(ON if want else OFF)],
+                                                             pikepdf.Operator("gs")))
+        self.current = want
+        self.changed = True
+
+    def step(self, item: Any) -> None:
         operands, operator = item.operands, str(item.operator)
         # a name among the operands (a pattern's) is NaN: never pure K, never a thin rule
         values = [float(v) if _numeric(v) else math.nan for v in operands]
         if operator in _PATH:
-            if path_start is None:
-                path_start = len(out)
-                points = []
-            if operator == "re":
-                x, y, w, h = values
-                points += [(x, y), (x + w, y + h)]
-            elif operator in ("m", "l"):
-                points.append((values[0], values[1]))
-            elif operator in ("c", "v", "y"):
-                points += [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
-            out.append(item)
-            continue
-        if operator in _FILL | _STROKE | _BOTH:
-            if operator in _FILL:
-                want = _is_k(state.fill) and _path_width_mm(points, state.ctm, state.clip) <= THIN_MM
-            elif operator in _STROKE:
-                want = _is_k(state.stroke) and state.width * _scale(state.ctm) * PT_MM <= THIN_MM
-            else:
-                want = False
-            switch(want, path_start if path_start is not None else len(out))
-            path_start = None
+            self._path(operator, values)
+        elif operator in _FILL | _STROKE | _BOTH:
+            self._paint(operator)
         elif operator in ("W", "W*"):
-            if points:
-                state.clip = _intersect(state.clip, _bbox(points, state.ctm))
-            out.append(item)
-            continue
+            if self.points:
+                self.state.clip = _intersect(self.state.clip, _bbox(self.points, self.state.ctm))
         elif operator == "n":
-            path_start = None
+            self.path_start = None
         elif operator in _TEXT:
-            switch(_is_k(state.fill), len(out))
+            self.switch(_is_k(self.state.fill), len(self.out))
         elif operator in ("sh", "Do", "INLINE IMAGE"):
-            switch(False, len(out))
-        elif operator == "gs" and str(operands[0]) in (ON, OFF):  # already rewritten
-            current = str(operands[0]) == ON
+            self.switch(False, len(self.out))
+        else:
+            self._state(operator, operands, values)
+        self.out.append(item)
+
+    def _path(self, operator: str, values: list[float]) -> None:
+        if self.path_start is None:
+            self.path_start = len(self.out)
+            self.points = []
+        if operator == "re":
+            x, y, w, h = values
+            self.points += [(x, y), (x + w, y + h)]
+        elif operator in ("m", "l"):
+            self.points.append((values[0], values[1]))
+        elif operator in ("c", "v", "y"):
+            self.points += [(values[i], values[i + 1]) for i in range(0, len(values), 2)]
+
+    def _paint(self, operator: str) -> None:
+        state = self.state
+        if operator in _FILL:
+            want = _is_k(state.fill) and _path_width_mm(self.points, state.ctm,
+                                                         state.clip) <= THIN_MM
+        elif operator in _STROKE:
+            want = _is_k(state.stroke) and state.width * _scale(state.ctm) * PT_MM <= THIN_MM
+        else:
+            want = False
+        self.switch(want, self.path_start if self.path_start is not None else len(self.out))
+        self.path_start = None
+
+    def _state(self, operator: str, operands: Any, values: list[float]) -> None:
+        state = self.state
+        if operator == "gs" and str(operands[0]) in (ON, OFF):  # already rewritten
+            self.current = str(operands[0]) == ON
         elif operator == "q":
-            stack.append(state.copy())
-            stack_op.append(current)
-        elif operator == "Q" and stack:
-            state = stack.pop()
-            current = stack_op.pop()
+            self.stack.append((state.copy(), self.current))
+        elif operator == "Q" and self.stack:
+            self.state, self.current = self.stack.pop()
         elif operator == "cm":
             state.ctm = _multiply(tuple(values), state.ctm)
         elif operator == "w":
             state.width = values[0]
-        elif operator == "cs":
-            state.fill_space, state.fill = str(operands[0]), None
-        elif operator == "CS":
-            state.stroke_space, state.stroke = str(operands[0]), None
-        elif operator in ("sc", "scn"):
-            state.fill = tuple(values) if state.fill_space == "/DeviceCMYK" else None
-        elif operator in ("SC", "SCN"):
-            state.stroke = tuple(values) if state.stroke_space == "/DeviceCMYK" else None
-        elif operator == "k":
-            state.fill_space, state.fill = "/DeviceCMYK", tuple(values)
-        elif operator == "K":
-            state.stroke_space, state.stroke = "/DeviceCMYK", tuple(values)
-        elif operator in ("g", "rg"):
-            state.fill = None
-        elif operator in ("G", "RG"):
-            state.stroke = None
-        out.append(item)
-    return out, changed
+        else:
+            _colour(state, operator, operands, values)
+
+
+def _colour(state: _State, operator: str, operands: Any, values: list[float]) -> None:
+    """A colour operator's effect on the fill or stroke colour (pure CMYK kept, else None)."""
+    if operator == "cs":
+        state.fill_space, state.fill = str(operands[0]), None
+    elif operator == "CS":
+        state.stroke_space, state.stroke = str(operands[0]), None
+    elif operator in ("sc", "scn"):
+        state.fill = tuple(values) if state.fill_space == "/DeviceCMYK" else None
+    elif operator in ("SC", "SCN"):
+        state.stroke = tuple(values) if state.stroke_space == "/DeviceCMYK" else None
+    elif operator == "k":
+        state.fill_space, state.fill = "/DeviceCMYK", tuple(values)
+    elif operator == "K":
+        state.stroke_space, state.stroke = "/DeviceCMYK", tuple(values)
+    elif operator in ("g", "rg"):
+        state.fill = None
+    elif operator in ("G", "RG"):
+        state.stroke = None
 
 
 def _numeric(value: Any) -> bool:

@@ -18,57 +18,77 @@ from .records import RawRecord, RawRoster
 MAX_FILE_BYTES = 64 * 2**20
 
 
-def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:  # noqa: C901 (one branch per format; to a table)
+def read_roster(path: str | Path, sheet: str | None = None) -> RawRoster:
     """Read a roster file by its extension (or, for ``-``, standard input, by its content).
 
     ``sheet`` names the worksheet of an XLSX, XLS or ODS roster (default: the first one).
     """
-    from . import csv_roster, ods_roster, xls_roster, xlsx_roster, yaml_roster
-
     if str(path) == "-":
-        if _is_terminal(sys.stdin):  # nobody would ever type a roster: refuse instead of waiting
-            from ..errors import UsageError
-
-            raise UsageError(_("--roster -: standard input is a terminal; pipe or redirect the "
-                               "roster (< roster.csv)"))
-        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise InputError("<stdin>: " + _("{size} MiB, more than a roster can be ({limit} "
-                                             "MiB)").format(size=f"> {MAX_FILE_BYTES // 2**20}",
-                                                            limit=MAX_FILE_BYTES // 2**20))
-        root = Path.cwd()
-        if data.startswith(b"PK\x03\x04") and ods_roster.is_ods(data):
-            return ods_roster.read_ods_roster(data, name="<stdin>", root=root, sheet=sheet)
-        if data.startswith(b"PK\x03\x04"):
-            return xlsx_roster.read_xlsx_roster(data, name="<stdin>", root=root, sheet=sheet)
-        if data.startswith(xls_roster.OLE_MAGIC):
-            return xls_roster.read_xls_roster(data, name="<stdin>", root=root, sheet=sheet)
-        _no_sheet(sheet, "<stdin>")
-        if _looks_like_yaml(data):
-            return yaml_roster.read_yaml_roster(data, name="<stdin>", root=root)
-        return csv_roster.read_csv_roster(data, name="<stdin>", root=root)
+        return _read_stdin(sheet)
     path = Path(path)
     if not path.is_file():
         raise InputError(_("roster {path} not found").format(path=repr(str(path))))
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return xlsx_roster.read_xlsx_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
-                                            root=path.parent, sheet=sheet)
-    if suffix == ".ods":
-        return ods_roster.read_ods_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
-                                          root=path.parent, sheet=sheet)
-    if suffix == ".xls":
-        return xls_roster.read_xls_roster(_bounded_read(path, xls_roster.MAX_WORKBOOK_BYTES),
-                                          name=str(path), root=path.parent, sheet=sheet)
-    _no_sheet(sheet, str(path))
-    if suffix in (".yaml", ".yml"):
+    kind = _BY_SUFFIX.get(suffix)
+    if kind is None:
+        raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv, .xlsx, .xls "
+                           "or .ods").format(path=repr(str(path)), suffix=suffix or _("(none)")))
+    if kind == "yaml":
+        from . import yaml_roster
+
+        _no_sheet(sheet, str(path))
         return yaml_roster.read_yaml_roster(path, name=str(path), root=path.parent)
-    if suffix in (".csv", ".txt", ".tsv"):
-        return csv_roster.read_csv_roster(_bounded_read(path, MAX_FILE_BYTES), name=str(path),
-                                          root=path.parent)
-    raise InputError(_("roster {path}: unknown format {suffix}; use .yaml, .csv, .xlsx, .xls "
-                       "or .ods").format(
-        path=repr(str(path)), suffix=suffix or _("(none)")))
+    if kind == "xls":
+        from . import xls_roster
+
+        data = _bounded_read(path, xls_roster.MAX_WORKBOOK_BYTES)
+    else:
+        data = _bounded_read(path, MAX_FILE_BYTES)
+    return _read_kind(kind, data, str(path), path.parent, sheet)
+
+
+# a roster file's format by its extension
+_BY_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".ods": "ods", ".xls": "xls", ".yaml": "yaml",
+              ".yml": "yaml", ".csv": "csv", ".txt": "csv", ".tsv": "csv"}
+
+
+def _read_kind(kind: str, data: bytes, name: str, root: Path, sheet: str | None) -> RawRoster:
+    """The bytes of a roster of ``kind`` (xlsx, ods, xls, yaml, csv) read by its reader."""
+    from . import csv_roster, ods_roster, xls_roster, xlsx_roster, yaml_roster
+
+    if kind == "xlsx":
+        return xlsx_roster.read_xlsx_roster(data, name=name, root=root, sheet=sheet)
+    if kind == "ods":
+        return ods_roster.read_ods_roster(data, name=name, root=root, sheet=sheet)
+    if kind == "xls":
+        return xls_roster.read_xls_roster(data, name=name, root=root, sheet=sheet)
+    _no_sheet(sheet, name)
+    if kind == "yaml":
+        return yaml_roster.read_yaml_roster(data, name=name, root=root)
+    return csv_roster.read_csv_roster(data, name=name, root=root)
+
+
+def _read_stdin(sheet: str | None) -> RawRoster:
+    """A roster on standard input, its format told by its content."""
+    from . import ods_roster, xls_roster
+
+    if _is_terminal(sys.stdin):  # nobody would ever type a roster: refuse instead of waiting
+        from ..errors import UsageError
+
+        raise UsageError(_("--roster -: standard input is a terminal; pipe or redirect the "
+                           "roster (< roster.csv)"))
+    data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError("<stdin>: " + _("{size} MiB, more than a roster can be ({limit} "
+                                         "MiB)").format(size=f"> {MAX_FILE_BYTES // 2**20}",
+                                                        limit=MAX_FILE_BYTES // 2**20))
+    if data.startswith(b"PK\x03\x04"):
+        kind = "ods" if ods_roster.is_ods(data) else "xlsx"
+    elif data.startswith(xls_roster.OLE_MAGIC):
+        kind = "xls"
+    else:
+        kind = "yaml" if _looks_like_yaml(data) else "csv"
+    return _read_kind(kind, data, "<stdin>", Path.cwd(), sheet)
 
 
 def read_data(data: Mapping[str, Any] | Iterable[object], name: str = "<roster>") -> RawRoster:

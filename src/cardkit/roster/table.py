@@ -32,7 +32,7 @@ class Cell(NamedTuple):
     shown: str = ""  # the number as the spreadsheet shows it, when that is not the text
 
 
-def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | None, *,  # noqa: C901 (fresh from issue 13b; to split)
+def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | None, *,
                header_required: bool = True) -> RawRoster:
     """Officers from rows of cells: the header is the first of the first ten rows naming
     both an id (or 警号) and a name column (title rows above it are skipped); row numbers
@@ -42,50 +42,57 @@ def read_table(rows: Iterable[tuple[int, list[Cell]]], where: str, root: Path | 
     non-empty row is the header (and validation names what is missing).
     """
     rows = bounded(rows, where)
-    looked: list[tuple[int, list[Cell]]] = []
-    header: tuple[int, list[Cell]] | None = None
-    for number, row in rows:
-        names = [column_name(c.text) if c.kind == "" and c.text else "" for c in row]
-        if ("id" in names or ID_FALLBACK in names) and "name" in names:
-            header = (number, row)
-            break
-        looked.append((number, row))
-        if len(looked) >= HEADER_SEARCH_ROWS:
-            break
-    if header is None:
-        filled = [item for item in looked if any(c.text for c in item[1])]
-        if header_required or not filled:
-            if not header_required:
-                raise InputError(f"{where}: " + _("empty file"))
-            raise InputError(f"{where}: " + _("no header row with id and name columns (编号, 姓名) "
-                                              "in the first {rows} rows").format(rows=HEADER_SEARCH_ROWS))
-        header = filled[0]
-        rows = itertools.chain(looked[looked.index(header) + 1:], rows)
+    header, rows = _header(rows, where, header_required)
     line, cells = header
     columns, headers, problems = _map_columns(cells, where, line)
     badge_is_id = "id" not in headers and ID_FALLBACK in headers
-    records: list[RawRecord] = []
-    for number, row in rows:
-        fields: dict[str, str | None] = {}
-        kinds: dict[str, str] = {}
-        readings: dict[str, str] = {}
-        for column, cell in zip(columns, row, strict=False):
-            if not column:
-                continue
-            for key in ("id", column) if badge_is_id and column == ID_FALLBACK else (column,):
-                fields[key] = cell.text
-                if cell.kind:
-                    kinds[key] = cell.kind
-                if cell.shown:
-                    readings[key] = cell.shown
-        if len(row) > len(columns) and any(c.text for c in row[len(columns):]):
-            fields["(extra cells)"] = ",".join(c.text or "" for c in row[len(columns):])
-        if not any(fields.values()):
-            continue
-        records.append(RawRecord(fields=fields, file=where, line=number, kinds=kinds,
-                                 readings=readings))
+    records = [record for number, row in rows
+               if (record := _record(number, row, columns, badge_is_id, where)) is not None]
     return RawRoster(file=where, records=records, root=root, header_line=line, headers=headers,
                      problems=problems)
+
+
+def _header(rows: Iterator[tuple[int, list[Cell]]], where: str, header_required: bool
+            ) -> tuple[tuple[int, list[Cell]], Iterator[tuple[int, list[Cell]]]]:
+    """The header row, and the rows after it."""
+    looked: list[tuple[int, list[Cell]]] = []
+    for number, row in rows:
+        names = [column_name(c.text) if c.kind == "" and c.text else "" for c in row]
+        if ("id" in names or ID_FALLBACK in names) and "name" in names:
+            return (number, row), rows
+        looked.append((number, row))
+        if len(looked) >= HEADER_SEARCH_ROWS:
+            break
+    filled = [item for item in looked if any(c.text for c in item[1])]
+    if header_required or not filled:
+        if not header_required:
+            raise InputError(f"{where}: " + _("empty file"))
+        raise InputError(f"{where}: " + _("no header row with id and name columns (编号, 姓名) "
+                                          "in the first {rows} rows").format(rows=HEADER_SEARCH_ROWS))
+    header = filled[0]
+    return header, itertools.chain(looked[looked.index(header) + 1:], rows)
+
+
+def _record(number: int, row: list[Cell], columns: list[str], badge_is_id: bool,
+            where: str) -> RawRecord | None:
+    """A row's fields by column, or None for a row with nothing in it."""
+    fields: dict[str, str | None] = {}
+    kinds: dict[str, str] = {}
+    readings: dict[str, str] = {}
+    for column, cell in zip(columns, row, strict=False):
+        if not column:
+            continue
+        for key in ("id", column) if badge_is_id and column == ID_FALLBACK else (column,):
+            fields[key] = cell.text
+            if cell.kind:
+                kinds[key] = cell.kind
+            if cell.shown:
+                readings[key] = cell.shown
+    if len(row) > len(columns) and any(c.text for c in row[len(columns):]):
+        fields["(extra cells)"] = ",".join(c.text or "" for c in row[len(columns):])
+    if not any(fields.values()):
+        return None
+    return RawRecord(fields=fields, file=where, line=number, kinds=kinds, readings=readings)
 
 
 class Tally:

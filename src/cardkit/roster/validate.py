@@ -27,7 +27,7 @@ TEXT_FIX = N_("format the column as Text, or start the entry with an apostrophe:
 URL_FIELDS = ("website", "weibo")  # and web.LABEL: printed addresses, http(s) only
 
 
-def build_roster(  # noqa: C901 (the --officer bookkeeping of issue 13b; to split)
+def build_roster(
     raw: RawRoster,
     default_unit: Mapping[str, object] | None = None,
     extra_fields: Iterable[str] = (),
@@ -56,53 +56,15 @@ def build_roster(  # noqa: C901 (the --officer bookkeeping of issue 13b; to spli
     if raw.unit:
         own = _unit_fields(raw.unit, raw.file, raw.unit_lines, problems, check)
         base_unit.update({k: v for k, v in own.items() if v})
-    known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
     allowed_extra = set(extra_fields)
     problems += _column_problems(raw, allowed_extra)
-    wanted = None if only is None else {id_key(i) for i in only}
-    officers: list[Officer] = []
-    first_line: dict[str, int] = {}
-    units: dict[tuple, Unit] = {}
-    others: list[Diagnostic] = []  # problems of officers not chosen by ``only``
-    other_rows: dict[int, int] = {}  # line of any of their fields -> line of their record
-    bad_others: set[int] = set()  # records of officers not chosen that have problems
     if not raw.records:
         problems.append(Diagnostic(file=raw.file, message=_("the roster lists no officers")))
-    for record in raw.records:
-        key = id_key(record.fields.get("id") or "")
-        chosen = wanted is None or key in wanted
-        sink = problems if chosen else others
-        if not chosen:
-            other_rows.update(dict.fromkeys((record.line, *record.lines.values()), record.line))
-        before = len(others)
-        for field_name, reason in (needs or {}).items():
-            if not record.fields.get(field_name):
-                sink.append(_diag(record, field_name, _("missing: {reason}").format(reason=reason)))
-        officer = _build_officer(record, base_unit, known, allowed_extra, units, sink,
-                                 raw.root, check)
-        duplicate = key in first_line
-        if duplicate:
-            sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
-                id=record.fields.get("id"), line=first_line[key])))
-        if any(p.severity == "error" for p in others[before:]):
-            bad_others.add(record.line)
-        if duplicate:
-            continue
-        if key:
-            first_line[key] = record.line
-        if officer is not None and chosen:
-            officers.append(officer)
-    if wanted is not None:
-        moved = [p for p in problems if p.subject.startswith("officer ") and p.line in other_rows]
-        problems = [p for p in problems if p not in moved]
-        count = len(bad_others | {other_rows[p.line] for p in moved})
-        if count:
-            problems.append(Diagnostic(file=raw.file, severity="notice", message=ngettext(
-                "{count} other officer in the roster has problems; only the officers chosen "
-                "are checked and printed (cardkit check lists them all)",
-                "{count} other officers in the roster have problems; only the officers chosen "
-                "are checked and printed (cardkit check lists them all)", count).format(
-                count=count)))
+    rows = _Rows(raw, base_unit, allowed_extra, needs or {}, check,
+                 None if only is None else {id_key(i) for i in only}, problems)
+    officers = [officer for record in raw.records
+                if (officer := rows.officer(record)) is not None]
+    problems = rows.problems_of_the_chosen()
     if any(p.severity == "error" for p in problems):
         raise InputError(_("bad roster"), problems)
     screenshots = (str(r.fields.get("wechat") or "") for r in raw.records)
@@ -110,6 +72,66 @@ def build_roster(  # noqa: C901 (the --officer bookkeeping of issue 13b; to spli
                    if name.lower().endswith(IMAGE_SUFFIXES))
     return Roster(officers=tuple(officers), source=raw.file, root=raw.root, specimen=specimen,
                   inputs=inputs, notes=tuple(sorted(problems)))
+
+
+class _Rows:
+    """The records of a roster checked one by one; with ``wanted`` (``--officer``), the
+    other officers' problems are counted apart instead of failing the job."""
+
+    def __init__(self, raw: RawRoster, base_unit: dict, allowed_extra: set[str],
+                 needs: Mapping[str, str], check: _Checks, wanted: set[str] | None,
+                 problems: list[Diagnostic]) -> None:
+        self.raw, self.base_unit, self.allowed_extra = raw, base_unit, allowed_extra
+        self.needs, self.check, self.wanted, self.problems = needs, check, wanted, problems
+        self.known = set(OFFICER_FIELDS) | set(UNIT_COLUMNS) | {"extra"}
+        self.first_line: dict[str, int] = {}
+        self.units: dict[tuple, Unit] = {}
+        self.others: list[Diagnostic] = []  # problems of officers not chosen by ``wanted``
+        self.other_rows: dict[int, int] = {}  # line of any of their fields -> their record's
+        self.bad_others: set[int] = set()  # records of officers not chosen with problems
+
+    def officer(self, record: RawRecord) -> Officer | None:
+        """The record's officer when it is chosen and not a duplicate; its problems noted."""
+        key = id_key(record.fields.get("id") or "")
+        chosen = self.wanted is None or key in self.wanted
+        sink = self.problems if chosen else self.others
+        if not chosen:
+            self.other_rows.update(dict.fromkeys((record.line, *record.lines.values()),
+                                                 record.line))
+        before = len(self.others)
+        for field_name, reason in self.needs.items():
+            if not record.fields.get(field_name):
+                sink.append(_diag(record, field_name, _("missing: {reason}").format(reason=reason)))
+        officer = _build_officer(record, self.base_unit, self.known, self.allowed_extra,
+                                 self.units, sink, self.raw.root, self.check)
+        duplicate = key in self.first_line
+        if duplicate:
+            sink.append(_diag(record, "id", _('duplicate id "{id}" (first at line {line})').format(
+                id=record.fields.get("id"), line=self.first_line[key])))
+        if any(p.severity == "error" for p in self.others[before:]):
+            self.bad_others.add(record.line)
+        if duplicate:
+            return None
+        if key:
+            self.first_line[key] = record.line
+        return officer if chosen else None
+
+    def problems_of_the_chosen(self) -> list[Diagnostic]:
+        """The problems; with ``wanted``, the others' as one notice with their count."""
+        if self.wanted is None:
+            return self.problems
+        moved = [p for p in self.problems
+                 if p.subject.startswith("officer ") and p.line in self.other_rows]
+        problems = [p for p in self.problems if p not in moved]
+        count = len(self.bad_others | {self.other_rows[p.line] for p in moved})
+        if count:
+            problems.append(Diagnostic(file=self.raw.file, severity="notice", message=ngettext(
+                "{count} other officer in the roster has problems; only the officers chosen "
+                "are checked and printed (cardkit check lists them all)",
+                "{count} other officers in the roster have problems; only the officers chosen "
+                "are checked and printed (cardkit check lists them all)", count).format(
+                count=count)))
+        return problems
 
 
 def id_key(officer_id: str) -> str:
