@@ -380,53 +380,75 @@ def _blocks(gen: Generation, officers: list[Officer], document: Any) -> list[Dia
     return problems
 
 
-def _page_blocks(  # noqa: C901 (one walk of the box tree; to split)
-    gen: Generation, by_id: dict, page_box: Any) -> list[Diagnostic]:
-    laid: dict[int, list[tuple[tuple, str]]] = {}  # id(element) -> its text boxes (rect, text)
-    positioned: list[tuple[tuple, Any]] = []  # (border rect, element) of positioned boxes
-    section = None
-
-    def walk(box: Any) -> None:
-        nonlocal section
-        element = getattr(box, "element", None)
-        if element is not None and section is None and "data-side" in element.attrib:
-            section = element
-        if type(box).__name__ == "AbsolutePlaceholder":
-            inner = placed_box(box)
-            positioned.append((_border_rect(inner), getattr(inner, "element", None)))
-            walk(inner)
-            return
-        if type(box).__name__ == "TextBox":
-            rect = (box.position_x * PX_MM, box.position_y * PX_MM,
-                    (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
-            laid.setdefault(id(element), []).append((rect, box.text))
-            return
-        for child in getattr(box, "children", None) or []:
-            walk(child)
-
-    walk(page_box)
-    if section is None:
+def _page_blocks(gen: Generation, by_id: dict, page_box: Any) -> list[Diagnostic]:
+    face = _FaceBoxes.read(gen, by_id, page_box)
+    if face is None:
         return []
-    officer = by_id.get(section.get("data-officer", ""))
-    side = section.get("data-side", "")
-    parents = {child: parent for parent in section.iter() for child in parent}
+    dropped = face.dropped()
+    problems = [Diagnostic(**face.where(block), message=face.dropped_message(block, found))
+                for block, found in dropped.items()]
+    problems += face.crowding_lists(dropped)
+    problems += _column_gaps(face.section, face.laid, face.where)
+    problems += face.outside_safe(dropped)
+    problems += _into_neighbours(face.section, face.laid, face.positioned, face.parents,
+                                 face.block_of, face.where)
+    return problems
 
-    def block_of(element: Any) -> Any:
+
+class _FaceBoxes:
+    """One laid-out face: its text boxes by element, its positioned boxes, and its blocks."""
+
+    def __init__(self, gen: Generation, by_id: dict, section: Any, laid: dict,
+                 positioned: list[tuple[tuple, Any]]) -> None:
+        self.gen, self.section, self.laid, self.positioned = gen, section, laid, positioned
+        self.officer = by_id.get(section.get("data-officer", ""))
+        self.side = section.get("data-side", "")
+        self.parents = {child: parent for parent in section.iter() for child in parent}
+
+    @classmethod
+    def read(cls, gen: Generation, by_id: dict, page_box: Any) -> _FaceBoxes | None:
+        laid: dict[int, list[tuple[tuple, str]]] = {}  # id(element) -> its text boxes
+        positioned: list[tuple[tuple, Any]] = []  # (border rect, element) of positioned boxes
+        sections: list[Any] = []
+
+        def walk(box: Any) -> None:
+            element = getattr(box, "element", None)
+            if element is not None and not sections and "data-side" in element.attrib:
+                sections.append(element)
+            if type(box).__name__ == "AbsolutePlaceholder":
+                inner = placed_box(box)
+                positioned.append((_border_rect(inner), getattr(inner, "element", None)))
+                walk(inner)
+                return
+            if type(box).__name__ == "TextBox":
+                rect = (box.position_x * PX_MM, box.position_y * PX_MM,
+                        (box.position_x + box.width) * PX_MM,
+                        (box.position_y + box.height) * PX_MM)
+                laid.setdefault(id(element), []).append((rect, box.text))
+                return
+            for child in getattr(box, "children", None) or []:
+                walk(child)
+
+        walk(page_box)
+        return cls(gen, by_id, sections[0], laid, positioned) if sections else None
+
+    def block_of(self, element: Any) -> Any:
         """The block an element belongs to: the nearest with a data-field, else with a class."""
         start = element
         while element is not None and "data-field" not in element.attrib:
-            element = parents.get(element)
+            element = self.parents.get(element)
         if element is not None:
             return element
         found = None  # else the outermost element with a class of its own, under the layout
-        while start is not None and start is not section:
+        while start is not None and start is not self.section:
             if (start.get("class") or "").split()[:1] not in (
                     [], ["safe"], ["columns"], ["main"], ["side"], ["specimen-content"]):
                 found = start
-            start = parents.get(start)
+            start = self.parents.get(start)
         return found
 
-    def where(block: Any) -> dict:
+    def where(self, block: Any) -> dict:
+        gen, officer, side = self.gen, self.officer, self.side
         field = block.get("data-field") if block is not None else ""
         if block is not None and not field:  # a block without a data-field: name its class
             return {"file": f"generations/{gen.id}.yaml", "subject": f"{side} face",
@@ -438,67 +460,74 @@ def _page_blocks(  # noqa: C901 (one walk of the box tree; to split)
         file, line = gen.locate(key) if key else (f"generations/{gen.id}.yaml", 0)
         return {"file": file, "line": line, "subject": f"{side} face", "field": key}
 
-    problems = []
-    dropped: dict[Any, list[tuple[str, str]]] = {}
-    for element in section.iter():
-        if not isinstance(element.tag, str) or element.tag.startswith("{"):
-            continue  # SVG and other foreign content: no text of ours
-        own = (element.text or "") + "".join(child.tail or "" for child in element)
-        wanted = len("".join(own.split()))
-        printed = len("".join("".join(t.split()) for _r, t in laid.get(id(element), [])))
-        if wanted and printed < wanted:
-            dropped.setdefault(block_of(element), []).append(
-                (element.tag, " ".join(own.split())))
-    policies = gen.data.get("fit") or {}
-    for block, found in dropped.items():
+    def dropped(self) -> dict[Any, list[tuple[str, str]]]:
+        """Text of the face that no box prints, by block: (tag, text) of each element."""
+        dropped: dict[Any, list[tuple[str, str]]] = {}
+        for element in self.section.iter():
+            if not isinstance(element.tag, str) or element.tag.startswith("{"):
+                continue  # SVG and other foreign content: no text of ours
+            own = (element.text or "") + "".join(child.tail or "" for child in element)
+            wanted = len("".join(own.split()))
+            printed = len("".join("".join(t.split()) for _r, t in self.laid.get(id(element), [])))
+            if wanted and printed < wanted:
+                dropped.setdefault(self.block_of(element), []).append(
+                    (element.tag, " ".join(own.split())))
+        return dropped
+
+    def dropped_message(self, block: Any, found: list[tuple[str, str]]) -> str:
         items = len(list(block.iter("li"))) if block is not None else 0
         lines = [t for tag, t in found if tag == "li"]
         texts = [t for _tag, t in found]
         lost = ", ".join(f'"{t}"' for t in (lines or texts)[:3]) \
             + (" ..." if len(lines or texts) > 3 else "")
-        if lines:
-            policy = policies.get(block.get("data-field", "")) or {}
-            hint = _("even at the fit: policy's min_pt {pt}").format(pt=policy["min_pt"]) \
-                if policy.get("min_pt") else _("give the generation a fit: policy (min_pt) for it")
-            message = _("{lost} of {items} lines are not printed ({texts}): there is no room "
-                        "for them on the card ({hint}); shorten the list").format(
-                lost=len(lines), items=items, texts=lost, hint=hint)
-        else:
-            message = _("{texts} is not printed: there is no room for it on the card").format(
+        if not lines:
+            return _("{texts} is not printed: there is no room for it on the card").format(
                 texts=lost)
-        problems.append(Diagnostic(**where(block), message=message))
-    lists = [b for b in section.iter() if b.get("data-field") in LIST_FIELDS]
-    others = [b for b in dropped if b is None or b.get("data-field") not in LIST_FIELDS]
-    if others and lists:  # say which list took their room
+        policy = (self.gen.data.get("fit") or {}).get(block.get("data-field", "")) or {}
+        hint = _("even at the fit: policy's min_pt {pt}").format(pt=policy["min_pt"]) \
+            if policy.get("min_pt") else _("give the generation a fit: policy (min_pt) for it")
+        return _("{lost} of {items} lines are not printed ({texts}): there is no room "
+                 "for them on the card ({hint}); shorten the list").format(
+            lost=len(lines), items=items, texts=lost, hint=hint)
+
+    def crowding_lists(self, dropped: dict) -> list[Diagnostic]:
+        """When other blocks lost their text and lists are on the face: which list took it."""
+        lists = [b for b in self.section.iter() if b.get("data-field") in LIST_FIELDS]
+        others = [b for b in dropped if b is None or b.get("data-field") not in LIST_FIELDS]
+        if not (others and lists):
+            return []
         names = ", ".join(sorted({(b.get("data-field") or b.get("class", "?").split()[0])
                                   if b is not None else "?" for b in others}))
         rows = {b: len(list(b.iter("li"))) for b in lists}
-        for block in [max(lists, key=lambda b: rows[b])]:
-            rects = [r for li in block.iter("li") for e in li.iter() for r, _t in laid.get(id(e), [])]
-            columns = len({round(r[0], 1) for r in rects})
-            problems.append(Diagnostic(**where(block), message=ngettext(
-                "{lines} lines in {columns} column leave no room for {names} below them; "
-                "shorten the list or lower its fit: min_pt",
-                "{lines} lines in {columns} columns leave no room for {names} below them; "
-                "shorten the list or lower its fit: min_pt", columns).format(
-                lines=len(list(block.iter("li"))), columns=columns, names=names)))
-    problems += _column_gaps(section, laid, where)
-    card = gen.card
-    safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
-    outside: set[int] = set()
-    for element in section.iter():
-        for rect, text in laid.get(id(element), []):
-            slack = 0.18 * (rect[3] - rect[1])
-            amount = _beyond((rect[0], rect[1] + slack, rect[2], rect[3] - slack), safe)
-            block = block_of(element)
-            if amount > TOLERANCE_MM and id(block) not in outside and block not in dropped:
-                outside.add(id(block))
-                problems.append(Diagnostic(**where(block), message=_(
-                    '"{text}" is printed {mm} mm outside the safe area (within {safe} mm of the '
-                    "trim it may be cut off)").format(text=text.strip(), mm=f"{amount:.1f}",
-                                                      safe=f"{card.safe:g}")))
-    problems += _into_neighbours(section, laid, positioned, parents, block_of, where)
-    return problems
+        block = max(lists, key=lambda b: rows[b])
+        rects = [r for li in block.iter("li") for e in li.iter()
+                 for r, _t in self.laid.get(id(e), [])]
+        columns = len({round(r[0], 1) for r in rects})
+        return [Diagnostic(**self.where(block), message=ngettext(
+            "{lines} lines in {columns} column leave no room for {names} below them; "
+            "shorten the list or lower its fit: min_pt",
+            "{lines} lines in {columns} columns leave no room for {names} below them; "
+            "shorten the list or lower its fit: min_pt", columns).format(
+            lines=len(list(block.iter("li"))), columns=columns, names=names))]
+
+    def outside_safe(self, dropped: dict) -> list[Diagnostic]:
+        """Text printed beyond the safe area, once per block."""
+        card = self.gen.card
+        safe = (card.safe, card.safe, card.width - card.safe, card.height - card.safe)
+        outside: set[int] = set()
+        problems = []
+        for element in self.section.iter():
+            for rect, text in self.laid.get(id(element), []):
+                slack = 0.18 * (rect[3] - rect[1])
+                amount = _beyond((rect[0], rect[1] + slack, rect[2], rect[3] - slack), safe)
+                block = self.block_of(element)
+                if amount > TOLERANCE_MM and id(block) not in outside and block not in dropped:
+                    outside.add(id(block))
+                    problems.append(Diagnostic(**self.where(block), message=_(
+                        '"{text}" is printed {mm} mm outside the safe area (within {safe} mm of '
+                        "the trim it may be cut off)").format(text=text.strip(), mm=f"{amount:.1f}",
+                                                             safe=f"{card.safe:g}")))
+        return problems
 
 
 def _column_gaps(section: Any, laid: dict, where: Any) -> list[Diagnostic]:
