@@ -17,8 +17,8 @@ UNITS = (
 )
 HEADER = ["编号", "姓名", "职务", "电话", "手机", "微信", "辖区", "单位", "地址", "值班电话",
           "网上公安局", "网上警务室", "卡通形象"]
-# The placeholders (example.gov.cn, 0772-0000000) pass because the repository's cardkit.yaml
-# marks its rosters specimen: true; elsewhere, run with such a cardkit.yaml too.
+# The placeholders (example.gov.cn, 0772-0000000) pass because write_roster puts a
+# cardkit.yaml saying specimen: true beside the roster (it applies to that folder's rosters).
 WEB = ("https://wsgaj.example.gov.cn", "https://jwsh.example.gov.cn", "螺警官")
 
 
@@ -43,6 +43,10 @@ def write_roster(n: int, path: Path, seed: int = 2022) -> Path:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         writer.writerows(officers(n, seed))
+    marker = path.parent / "cardkit.yaml"
+    if not marker.exists():
+        marker.write_text("specimen: true  # fictional officers, placeholder numbers\n",
+                          encoding="utf-8")
     return path
 
 

@@ -13,7 +13,7 @@ from .design import generations
 from .errors import Diagnostic, InputError, PreflightError, UsageError
 from .i18n import _, ngettext
 from .model import Generation, Officer, Roster
-from .project import Project
+from .project import Project, specimen_marker
 from .resources import builtin_dir
 from .sheet.impose import DUPLEX_EDGES, parse_paper
 
@@ -81,10 +81,14 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
         qr = None
         if gen.qr_field is not None:
             qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
+        marker = None if raw.specimen else specimen_marker(
+            project, None if _in_memory(roster) else roster_path(project, roster))  # type: ignore[arg-type]
         result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
                               needs=generation_needs(gen),
-                              specimen=project.config.get("specimen") is True, qr=qr,
+                              specimen=marker is not None, qr=qr,
                               only=officer_ids or None)
+        if result.specimen:
+            result = replace(result, specimen_by=str(marker or raw.file))
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
         missing = [i for i in officer_ids if id_key(i) not in known]
@@ -200,8 +204,9 @@ def specimen_notice(roster: Roster) -> Diagnostic | None:
     if not roster.specimen:
         return None
     return Diagnostic(file=str(roster.source), severity="notice", message=_(
-        "printed specimens: the roster is marked specimen: true, so its placeholders are "
-        "allowed and every card carries a 样张 / SPECIMEN mark"))
+        "printed specimens: {file} marks the roster specimen: true, so its placeholders are "
+        "allowed and every card carries a 样张 / SPECIMEN mark").format(
+        file=roster.specimen_by or roster.source))
 
 
 @dataclass

@@ -94,6 +94,7 @@ class Roster:
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
     inputs: tuple[Path, ...] = ()  # files read besides the roster: its QR screenshots
     specimen: bool = False  # marked specimen: true: placeholders allowed, cards marked 样张
+    specimen_by: str = ""  # the file that marks it so (the roster itself, or a cardkit.yaml)
     notes: tuple[Diagnostic, ...] = ()  # warnings and notices that do not stop the job
 
 

@@ -17,8 +17,8 @@ from conftest import EXAMPLE_ROSTER, REPO
 from pdfcheck import page_texts
 
 MARK = "样张·SPECIMEN·样张·SPECIMEN"
-NOTICE = ("notice: {roster}: printed specimens: the roster is marked specimen: true, so its "
-          "placeholders are allowed and every card carries a 样张 / SPECIMEN mark")
+NOTICE = ("notice: {roster}: printed specimens: {roster} marks the roster specimen: true, so "
+          "its placeholders are allowed and every card carries a 样张 / SPECIMEN mark")
 DETAILS = ("吴明", "社区民警", "柳州市柳东新区示例大道1号")  # LD001's name, post; the address
 PT_MM = 25.4 / 72
 

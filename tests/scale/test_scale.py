@@ -194,12 +194,12 @@ def test_progress_bar_draws_only_on_a_terminal():
 
 def test_print_in_a_pipe_shows_no_progress(roster, tmp_path):
     """stderr is not a terminal here: only the one summary line (after the specimen notice:
-    the bench roster is printed under the repository's cardkit.yaml, specimen: true)."""
+    the bench roster's folder has a cardkit.yaml saying specimen: true)."""
     result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
                       str(tmp_path / "p.pdf")])
     assert result.err_lines == [
-        f"notice: {roster}: printed specimens: the roster is marked specimen: true, so its "
-        "placeholders are allowed and every card carries a 样张 / SPECIMEN mark",
+        f"notice: {roster}: printed specimens: {roster.parent / 'cardkit.yaml'} marks the roster "
+        "specimen: true, so its placeholders are allowed and every card carries a 样张 / SPECIMEN mark",
         f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
 
 
