@@ -394,7 +394,8 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         from .sheet.papers import gutter_note
 
         details = [note for note in [gutter_note(project, gen.card, options.paper, options.stock,
-                                                 options.margin, options.gutter)] if note]
+                                                 options.margin, options.gutter, gen=gen,
+                                                 printer=options.printer)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
                          inputs=own_inputs(project, gen.chain,
@@ -440,7 +441,8 @@ def compose(project: Project, options: PrintOptions, gen: Generation, roster: Ro
         from .sheet.plan import plan_sheets
 
         layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
-                                            options.margin, options.gutter)
+                                            options.margin, options.gutter, gen=gen,
+                                            printer=options.printer)
         marks = options.marks or ("none" if sheet_setup.uses_stock(
             project, options.paper, options.stock) else "crop")
         checksum = sheet_setup.roster_checksum(roster.officers)
@@ -644,7 +646,8 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
                 from .sheet import papers
 
                 papers.resolve_layout(project, gen.card, options.paper, options.stock,
-                                      options.margin, options.gutter)
+                                      options.margin, options.gutter, gen=gen,
+                                      printer=options.printer)
         except InputError as exc:
             problems += exc.diagnostics or [Diagnostic(message=exc.message)]
     return problems

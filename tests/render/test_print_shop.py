@@ -327,14 +327,16 @@ def test_stock_layouts_match_their_golden_facts(gen, stock):
 # ---------------------------------------------------------------- 6. the A4 gutter
 
 def test_the_a4_sheet_says_why_its_cards_abut_under_v(shop, tmp_path):
+    """A white design (2002) abuts; one whose background bleeds gets gutters
+    (tests/unit/test_bleed_sheet.py)."""
     out = tmp_path / "a4.pdf"
-    quiet = run_cli(["--project", str(shop), "print", "--gen", "2022", "-o", str(out)])
+    quiet = run_cli(["--project", str(shop), "print", "--gen", "2002", "-o", str(out)])
     assert quiet.code == 0 and not any("abut" in line for line in quiet.err_lines)
-    verbose = run_cli(["-v", "--project", str(shop), "print", "--gen", "2022", "-o", str(out)])
+    verbose = run_cli(["-v", "--project", str(shop), "print", "--gen", "2002", "-o", str(out)])
     assert ("A4: 10 cards a sheet; the rows abut, as a 4 mm gutter for the bleed would cost a "
             "card: neighbours share one cut and bleed into each other (--gutter 4 gives every "
             "card its full 2 mm bleed, 8 cards a sheet)") in verbose.err_lines
-    gutter = run_cli(["-v", "--project", str(shop), "print", "--gen", "2022", "--gutter", "4",
+    gutter = run_cli(["-v", "--project", str(shop), "print", "--gen", "2002", "--gutter", "4",
                       "-o", str(out)])
     assert not any("abut" in line for line in gutter.err_lines)
     cards = _golden.sheet_slots(out, 90, 54, 2)[0]["cards_mm"]
