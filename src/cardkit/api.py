@@ -347,7 +347,7 @@ def print_cards(project: Project, options: PrintOptions) -> PrintResult:
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:
         result = _print_roster(project, options, gen, roster)
-    result.notes = notes
+    result.notes = [*notes, *result.notes]  # the job's, then preflight's warnings
     return result
 
 
@@ -385,7 +385,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         project, gen, roster.officers, sides, extra_roots, check=check_faces, jobs=options.jobs,
         progress=options.progress,
         limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
-    if problems:
+    if any(p.fails(strict=options.strict) for p in problems):  # a warning fails under --strict
         raise PreflightError(_("preflight failed"), problems)
     cards = [o for o in roster.officers for _ in range(options.copies)]
     pdf, sheets, layout = compose(project, options, gen, roster, faces, sides)
@@ -417,7 +417,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=options.layout, pdf=data if options.output is None else None,
                        stamped=getattr(faces, "stamped", 0), laid_out=getattr(faces, "refused", {}),
-                       details=details)
+                       details=details, notes=list(problems))
 
 
 def compose(project: Project, options: PrintOptions, gen: Generation, roster: Roster, faces,
@@ -490,6 +490,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     laid_out: dict[str, int] = {}
     ledgers = []
     details: list[str] = []
+    warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
     try:
         parts = []
@@ -510,6 +511,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             if options.report:
                 ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
             details = details or result.details  # the first part's (the sheet is the same)
+            warned += [n for n in result.notes if n not in warned]
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
@@ -526,7 +528,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
         shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
                        layout=options.layout, stamped=stamped, laid_out=laid_out,
-                       details=details)
+                       details=details, notes=warned)
 
 
 def _guard_outputs(project: Project, options: PrintOptions) -> None:

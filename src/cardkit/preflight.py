@@ -39,6 +39,7 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
         told = {(p.subject, p.field) for p in problems}  # one line per field and face
         problems += [p for p in _blocks(gen, officers, faces.document)
                      if (p.subject, p.field) not in told]
+        problems += small_type_inks(gen, faces.document)
     # text that overflows may run over a code's margin: that is one problem, already told
     overflowing = {p.subject for p in problems if p.subject}
     problems += _qr_codes(gen, officers, faces, overflowing)
@@ -466,6 +467,58 @@ def _border_rect(box: Any) -> tuple[float, float, float, float]:
         return (0.0, 0.0, 0.0, 0.0)
     x, y = box.border_box_x() * PX_MM, box.border_box_y() * PX_MM
     return (x, y, x + box.border_width() * PX_MM, y + box.border_height() * PX_MM)
+
+
+# ---------------------------------------------------------------- small type in one ink
+
+ONE_INK_UNDER_PT = 8.0  # text under this size printed with two or more process inks blurs
+
+
+def small_type_inks(gen: Generation, document: Any,
+                    under_pt: float = ONE_INK_UNDER_PT) -> list[Diagnostic]:
+    """CMYK output: text under ``ONE_INK_UNDER_PT`` painted with more than one process ink
+    (C45 M25 K50, say) shows colour fringes when an offset press is a hair out of register.
+    One warning per face, block and size; RGB text is not looked at (RGB output)."""
+    found: dict[tuple[str, str, float], list[str]] = {}
+    for page in document.pages:
+        _small_type_walk(page._page_box, "", "", found, under_pt)
+    problems = []
+    for (side, block, pt), colours in sorted(found.items()):
+        problems.append(Diagnostic(
+            file=f"generations/{gen.id}.yaml", subject=f"{side} face", field=block,
+            severity="warning", message=_(
+                "text at {pt} pt is printed in {inks} ({colour}): under {limit} pt, type of "
+                "more than one ink blurs when the press is a hair out of register; give it one "
+                "ink or a K tint in colors_cmyk").format(
+                pt=f"{pt:g}", inks=colours[0], colour=colours[1], limit=f"{under_pt:g}")))
+    return problems
+
+
+def _small_type_walk(box: Any, side: str, block: str,
+                     found: dict[tuple[str, str, float], list[str]], under_pt: float) -> None:
+    element = getattr(box, "element", None)
+    if element is not None:
+        side = element.get("data-side") or side
+        named = element.get("data-field") or (element.get("class") or "").split()[:1]
+        if named and named not in (["face"], ["safe"], ["columns"], ["main"], ["side"],
+                                   ["specimen-content"]):
+            block = named if isinstance(named, str) else named[0]
+    if type(box).__name__ == "AbsolutePlaceholder":
+        box = box._box
+    if type(box).__name__ == "TextBox" and box.text.strip():
+        color = box.style["color"]
+        coordinates = getattr(color, "coordinates", ()) if getattr(color, "space", "") == \
+            "device-cmyk" else ()
+        inks = [name for name, value in zip("CMYK", coordinates, strict=False) if value > 0.005]
+        pt = round(float(box.style["font_size"]) * 0.75, 1)
+        if len(inks) > 1 and pt < under_pt - 1e-6:
+            found.setdefault((side, block, pt), [
+                ngettext("{count} ink", "{count} inks", len(inks)).format(count=len(inks)),
+                " ".join(f"{name}{round(value * 100):g}" for name, value
+                         in zip("CMYK", coordinates, strict=False) if value > 0.005)])
+        return
+    for child in getattr(box, "children", None) or []:
+        _small_type_walk(child, side, block, found, under_pt)
 
 
 # ---------------------------------------------------------------- QR codes

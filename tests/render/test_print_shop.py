@@ -91,7 +91,7 @@ def test_an_image_the_card_does_not_show_is_never_checked(shop, tmp_path):
 def test_a_null_mascot_that_is_still_shown_is_one_located_line(shop, tmp_path):
     result = _print(["--gen", "stillshown", "-o", str(tmp_path / "x.pdf")], shop)
     assert result.code == 1
-    assert result.err_lines == ["error: generations/2022.yaml:21: back.show: "
+    assert result.err_lines == ["error: generations/2022.yaml:22: back.show: "
                                 "mascot is shown but has no mascot: image"]
 
 

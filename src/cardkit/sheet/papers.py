@@ -157,8 +157,8 @@ def bleed_layouts(sheet: Paper, card: CardSize, margin: float | None,
         side = min(s.trim.x for s in tight.slots)
         source = (_("the printer's calibrated margin is {edge} mm") if hard is not None and margin is None
                   else _("--margin {edge}") if known
-                  else _("no printer calibration gives its unprintable margin; office printers' "
-                         "is 4-5 mm (set printers: NAME: margin: in cardkit.yaml)"))
+                  else _("no printer calibration gives its unprintable margin, and office "
+                         "printers' is 4-5 mm: set printers: NAME: margin: in cardkit.yaml"))
         return tight, _(
             "{paper}: the background bleeds, so the cards are cut apart: {cols} x {rows} with "
             "{gutter} mm gutters, {half} mm of bleed each, margins {top} mm top and bottom and "
