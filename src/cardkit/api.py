@@ -395,7 +395,8 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
 
         details = [note for note in [gutter_note(project, gen.card, options.paper, options.stock,
                                                  options.margin, options.gutter, gen=gen,
-                                                 printer=options.printer)] if note]
+                                                 printer=options.printer,
+                                                 slug=options.slug)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
                          inputs=own_inputs(project, gen.chain,
@@ -442,7 +443,7 @@ def compose(project: Project, options: PrintOptions, gen: Generation, roster: Ro
 
         layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
                                             options.margin, options.gutter, gen=gen,
-                                            printer=options.printer)
+                                            printer=options.printer, slug=options.slug)
         marks = options.marks or ("none" if sheet_setup.uses_stock(
             project, options.paper, options.stock) else "crop")
         checksum = sheet_setup.roster_checksum(roster.officers)
@@ -649,7 +650,7 @@ def check(project: Project, gen_id: str, roster: str | Path | None = None,
 
                 papers.resolve_layout(project, gen.card, options.paper, options.stock,
                                       options.margin, options.gutter, gen=gen,
-                                      printer=options.printer)
+                                      printer=options.printer, slug=options.slug)
         except InputError as exc:
             problems += exc.diagnostics or [Diagnostic(message=exc.message)]
     return problems

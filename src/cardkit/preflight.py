@@ -36,6 +36,7 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
     problems = _missing_glyphs(gen, officers, faces)
     if faces.document is not None:
         problems += _overflows(gen, officers, faces)
+        problems += unbreakable_items(gen, faces.document)
         told = {(p.subject, p.field) for p in problems}  # one line per field and face
         problems += [p for p in _blocks(gen, officers, faces.document)
                      if (p.subject, p.field) not in told]
@@ -467,6 +468,51 @@ def _border_rect(box: Any) -> tuple[float, float, float, float]:
         return (0.0, 0.0, 0.0, 0.0)
     x, y = box.border_box_x() * PX_MM, box.border_box_y() * PX_MM
     return (x, y, x + box.border_width() * PX_MM, y + box.border_height() * PX_MM)
+
+
+# ---------------------------------------------------------------- items that never break
+
+def unbreakable_items(gen: Generation, document: Any) -> list[Diagnostic]:
+    """An item that never breaks inside (a label, an item of the promise, a tip: the
+    templates mark them ``class="nobr"`` with the generation key in ``data-key``) but is
+    wider than its line: one error per face and item, naming it and its key."""
+    found: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for page in document.pages:
+        _nobr_walk(page._page_box, "", None, found)
+    problems = []
+    for (side, key, text), (need, room) in sorted(found.items()):
+        file, line = gen.locate(key)
+        problems.append(Diagnostic(file=file, line=line, subject=f"{side} face", field=key,
+                                   message=_(
+            '"{text}" is too long for its line ({need} mm; the line holds {room} mm) and is '
+            "never broken inside; shorten it").format(text=text, need=f"{need:.1f}",
+                                                        room=f"{room:.1f}")))
+    return problems
+
+
+def _nobr_walk(box: Any, side: str, line_box: Any,
+               found: dict[tuple[str, str, str], tuple[float, float]]) -> None:
+    element = getattr(box, "element", None)
+    kind = type(box).__name__
+    if element is not None and element.get("data-side"):
+        side = element.get("data-side")
+    if kind == "AbsolutePlaceholder":
+        box = box._box
+        kind = type(box).__name__
+    if kind not in ("LineBox", "InlineBox", "TextBox") and hasattr(box, "content_box_x"):
+        line_box = box  # the block whose lines the items are set in
+    if kind == "InlineBox" and element is not None and "nobr" in (element.get("class") or "").split() \
+            and element.get("data-key") and line_box is not None:
+        text = " ".join("".join(element.itertext()).split())
+        left = line_box.content_box_x()
+        right = left + line_box.width
+        start, end = box.position_x, box.position_x + box.margin_width()
+        if text and end > right + TOLERANCE_MM / PX_MM:
+            found.setdefault((side, element.get("data-key"), text),
+                             ((end - max(start, left)) * PX_MM, line_box.width * PX_MM))
+        return
+    for child in getattr(box, "children", None) or []:
+        _nobr_walk(child, side, line_box, found)
 
 
 # ---------------------------------------------------------------- small type in one ink

@@ -23,7 +23,7 @@ colors_cmyk:
   background: cmyk(12, 3, 0, 0)
   text: cmyk(0, 0, 0, 100)
   accent: cmyk(100, 60, 0, 10)
-  muted: cmyk(40, 20, 0, 50)
+  muted: cmyk(0, 0, 0, 60)  # small type: a K tint (issue 23: one ink under 9 pt)
   name: cmyk(100, 70, 0, 40)
   band: cmyk(100, 60, 0, 10)
   band_text: cmyk(0, 0, 0, 0)
@@ -35,7 +35,7 @@ colors_cmyk:
   background: cmyk(10, 3, 0, 0)
   text: cmyk(0, 0, 0, 90)
   accent: cmyk(100, 60, 0, 10)
-  muted: cmyk(40, 20, 0, 50)
+  muted: cmyk(0, 0, 0, 60)  # small type: a K tint (issue 23: one ink under 9 pt)
   name: cmyk(100, 70, 0, 40)
   band: cmyk(100, 60, 0, 10)
   band_text: cmyk(0, 0, 0, 0)
@@ -77,8 +77,9 @@ def printed(shop):
         "z-1up": ["--gen", "zdx", "--layout", "cards", "--officer", "LD001"],
         "z-long": ["--gen", "zdx", "--stock", "zweckform-32010", "--first", "4"],
         "z-short": ["--gen", "zdx", "--stock", "zweckform-32010", "--first", "4", "--duplex", "short"],
-        "plain": ["--gen", "dx"],
-        "office": ["--gen", "dx", "--printer", "office", "--slug"],
+        # the butt layout (--gutter 0: 10 cards a sheet), the same with a slug line or not
+        "plain": ["--gen", "dx", "--gutter", "0"],
+        "office": ["--gen", "dx", "--printer", "office", "--slug", "--gutter", "0"],
         "cmyk": ["--gen", "k06", "--color", "cmyk", "--slug"],
         "cmyk-again": ["--gen", "k06", "--color", "cmyk", "--slug"],
         "cmyk-1up": ["--gen", "k06", "--color", "cmyk", "--layout", "cards", "--marks", "crop",

@@ -86,3 +86,8 @@ def test_print_says_which_layout_and_places_the_cards_so(cli, project):
     assert len(last) == 2  # officers 11 and 12: the last sheet's only row keeps its bleed
     assert all(c["clip"][1] + c["clip"][3] == pytest.approx(c["trim"][1] + 54 + 1.5, abs=0.05)
                for c in last)
+
+
+def test_a_slug_line_needs_the_room_of_the_full_bleed_layout(tmp_path):
+    layout = _layout(tmp_path, "2022", slug=True)
+    assert layout.per_sheet == 8 and _grid(layout)[0] == [13.0, 107.0]

@@ -63,18 +63,18 @@ def paper_settings(project) -> dict[str, Any]:
 
 def resolve_layout(project, card: CardSize, paper: str | None = None, stock: str | None = None,
                    margin: float | None = None, gutter: float | None = None, *,
-                   gen=None, printer: str | None = None) -> SheetLayout:
+                   gen=None, printer: str | None = None, slug: bool = False) -> SheetLayout:
     """The sheet layout of a job, flags first, then cardkit.yaml, then A4.
 
     A design whose background runs to the card's edge (``gen``, see ``bleeds_to_edge``)
     gets gutters by default (``bleed_layouts``); ``--gutter 0`` butts the cards instead.
     """
-    return _choose(project, card, paper, stock, margin, gutter, gen, printer)[0]
+    return _choose(project, card, paper, stock, margin, gutter, gen, printer, slug)[0]
 
 
 def _choose(project, card: CardSize, paper: str | None, stock: str | None,
             margin: float | None, gutter: float | None, gen,
-            printer: str | None) -> tuple[SheetLayout, str | None]:
+            printer: str | None, slug: bool = False) -> tuple[SheetLayout, str | None]:
     """The layout and, when cardkit chose gutters for a bleeding design, what -v says."""
     from . import stocks
 
@@ -95,7 +95,7 @@ def _choose(project, card: CardSize, paper: str | None, stock: str | None,
     gutter = gutter if gutter is not None else settings.get("gutter")
     try:
         if gutter is None and gen is not None and card.bleed > 0 and bleeds_to_edge(gen):
-            return bleed_layouts(sheet, card, margin, printer_margin(project, printer))
+            return bleed_layouts(sheet, card, margin, printer_margin(project, printer), slug)
         return grid_layout(sheet, card.width, card.height, card.bleed,
                            min_margin=DEFAULT_MARGIN if margin is None else margin,
                            gutter=gutter), None
@@ -135,10 +135,13 @@ def printer_margin(project, printer: str | None) -> float | None:
 
 
 def bleed_layouts(sheet: Paper, card: CardSize, margin: float | None,
-                  hard: float | None) -> tuple[SheetLayout, str]:
+                  hard: float | None, slug: bool = False) -> tuple[SheetLayout, str]:
     """Gutters for a bleeding design: ``BLEED_GUTTER_MM`` between cards and margins down to
     the printer's unprintable one (A4: 2 x 5, 7.5 mm margins top and bottom) when that
-    holds more cards than gutters of the full bleed (A4: 2 x 4); and what -v says."""
+    holds more cards than gutters of the full bleed (A4: 2 x 4) and, with ``slug``, leaves
+    room for the slug line; and what -v says."""
+    from .impose import slug_origin
+
     known = hard is not None or margin is not None
     edge = margin if margin is not None else hard if hard is not None else ASSUMED_PRINTER_MARGIN_MM
     gutter = min(BLEED_GUTTER_MM, 2 * card.bleed)
@@ -152,7 +155,8 @@ def bleed_layouts(sheet: Paper, card: CardSize, margin: float | None,
         tight = full
     cols = len({s.col for s in tight.slots})
     rows = len({s.row for s in tight.slots})
-    if tight.per_sheet > full.per_sheet:
+    no_slug = slug and slug_origin(tight.slots, sheet) is None
+    if tight.per_sheet > full.per_sheet and not no_slug:
         top = min(s.trim.y for s in tight.slots)
         side = min(s.trim.x for s in tight.slots)
         source = (_("the printer's calibrated margin is {edge} mm") if hard is not None and margin is None
@@ -168,6 +172,13 @@ def bleed_layouts(sheet: Paper, card: CardSize, margin: float | None,
             top=f"{top:.3g}", side=f"{side:.3g}", source=source.format(edge=f"{edge:g}"))
     cols = len({s.col for s in full.slots})
     rows = len({s.row for s in full.slots})
+    if no_slug and tight.per_sheet > full.per_sheet:
+        return full, _(
+            "{paper}: the background bleeds, so the cards are cut apart: {cols} x {rows} with "
+            "{gutter} mm gutters and their full {bleed} mm bleed (3 mm gutters would leave no "
+            "room for the --slug line); --gutter 0 butts the cards").format(
+            paper=sheet.name, cols=cols, rows=rows, gutter=f"{2 * card.bleed:g}",
+            bleed=f"{card.bleed:g}")
     return full, _(
         "{paper}: the background bleeds, so the cards are cut apart: {cols} x {rows} with "
         "{gutter} mm gutters and their full {bleed} mm bleed (3 mm gutters would hold more "
@@ -179,7 +190,7 @@ def bleed_layouts(sheet: Paper, card: CardSize, margin: float | None,
 
 def gutter_note(project, card: CardSize, paper: str | None = None, stock: str | None = None,
                 margin: float | None = None, gutter: float | None = None, *,
-                gen=None, printer: str | None = None) -> str | None:
+                gen=None, printer: str | None = None, slug: bool = False) -> str | None:
     """What -v says of the sheet: the gutters chosen for a bleeding design, or why cards abut
     (a gutter for the bleed would cost a card).
 
@@ -194,7 +205,7 @@ def gutter_note(project, card: CardSize, paper: str | None = None, stock: str | 
         return None
     if gen is not None and bleeds_to_edge(gen):
         try:
-            return _choose(project, card, paper, stock, margin, gutter, gen, printer)[1]
+            return _choose(project, card, paper, stock, margin, gutter, gen, printer, slug)[1]
         except (InputError, UsageError):
             return None
     try:
