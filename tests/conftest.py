@@ -59,14 +59,17 @@ EXAMPLE_ROSTER = REPO / "examples" / "liudong" / "roster.yaml"
 EXAMPLE_CSV = REPO / "examples" / "liudong" / "roster.csv"
 # A cardkit.yaml unit: with everything the built-in generations print of a unit
 # (fictional addresses and numbers), so that a job has no warning for a missing field.
-FULL_UNIT = """unit:
+FULL_UNIT = f"""unit:
   name: 柳州市公安局城关派出所
   address: 柳州市城中区城关路1号
   hotline: "0772-2810110"
-  mascot: 螺警官
+  mascot:
+    name: 螺警官
+    image: {REPO / "examples" / "liudong" / "mascot-snail.svg"}
+    image_cmyk: {REPO / "examples" / "liudong" / "mascot-snail-cmyk.svg"}
   web:
-    - {label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}
-    - {label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}
+    - {{label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}}
+    - {{label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}}
 """
 
 

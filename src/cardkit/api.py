@@ -83,7 +83,7 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
             qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
         marker = None if raw.specimen else specimen_marker(
             project, None if _in_memory(roster) else roster_path(project, roster))  # type: ignore[arg-type]
-        result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+        result = build_roster(raw, project.unit(), gen.data.get("fields", []),
                               needs=generation_needs(gen),
                               specimen=marker is not None, qr=qr,
                               only=officer_ids or None)
@@ -98,7 +98,19 @@ def load_roster(project: Project, gen: Generation, roster: object = None,
         wanted = {id_key(i) for i in officer_ids}
         result = replace(result, officers=tuple(o for o in result.officers
                                                 if id_key(o.id) in wanted))
-    return replace(result, notes=(*result.notes, *card_warnings(gen, result)))
+    result, converted = _unit_mascots(project, gen, result)
+    return replace(result, notes=(*result.notes, *converted, *card_warnings(gen, result)))
+
+
+def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Roster, list]:
+    """The units' mascot drawings checked, and made CMYK for a CMYK job (with its notices)."""
+    from .design import colors, mascot
+
+    roots = [*project.allowed_roots(), *([roster.root] if roster.root else [])]
+    problems = mascot.check(roster, gen, roots)
+    if problems:
+        raise InputError(_("bad roster"), problems)
+    return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (roster, [])
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
@@ -154,7 +166,7 @@ def qr_missing(gen: Generation) -> str:
 
 # The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
 UNIT_COLUMN_NAMES = {"address": "地址", "hotline": "值班电话", "website": "网站", "weibo": "微博",
-                     "mascot": "卡通形象"}
+                     "mascot": "卡通形象", "mascot_image": "mascot_image"}
 
 
 def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
@@ -164,10 +176,14 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
     file = str(roster.source)
     for key in generations.unit_fields(gen):
         lacking = [o for o in roster.officers if not o.unit.value(key)]
+        if key == "mascot_image":  # one warning for a mascot: said of its name when both lack
+            lacking = [o for o in lacking if o.unit.mascot or "mascot" not in
+                       generations.unit_fields(gen)]
         if not lacking:
             continue
         column = key[4:] if key.startswith("web.") else UNIT_COLUMN_NAMES.get(key, key)
         written = (f"web: [{{label: {key[4:]}, url: https://...}}]" if key.startswith("web.")
+                   else "mascot: {name: ..., image: FILE}" if key.startswith("mascot")
                    else f"{key}: ...")
         if len(lacking) == len(roster.officers):
             whose = _("no officer's unit gives it")

@@ -68,12 +68,39 @@ class Project:
     def output_dir(self) -> Path:
         return self.root / str(self.config.get("output") or "out")
 
+    def unit(self) -> Any:
+        """cardkit.yaml's ``unit:`` (None if unset), with the mascot's drawings
+        (``mascot: {image, image_cmyk}``) made absolute: they lie beside cardkit.yaml."""
+        unit = self.config.get("unit")
+        if not isinstance(unit, dict):
+            return unit
+        resolved = _same_kind(unit, unit)
+        mascot = unit.get("mascot")
+        if isinstance(mascot, dict):
+            resolved["mascot"] = _same_kind(mascot, {
+                key: str(self.root.absolute() / str(value))
+                if key in ("image", "image_cmyk") and value else value
+                for key, value in mascot.items()})
+        for key in ("mascot_image", "mascot_image_cmyk"):
+            if unit.get(key):
+                resolved[key] = str(self.root.absolute() / str(unit[key]))
+        return resolved
+
     @property
     def default_roster(self) -> Path | None:
         roster = self.config.get("roster")
         if roster:
             return self.root / str(roster)
         return None
+
+
+def _same_kind(original: dict, values: dict) -> dict:
+    """``values`` in a mapping of the kind of ``original`` (a YAML mapping keeps its lines)."""
+    copy = type(original)(values)
+    for attr in ("lines", "line", "tags"):
+        if hasattr(original, attr):
+            setattr(copy, attr, getattr(original, attr))
+    return copy
 
 
 def open_project(directory: str | Path | None = None) -> Project:

@@ -138,8 +138,9 @@ def web_entries(gen: Generation) -> list[dict[str, str]]:
 def unit_fields(gen: Generation) -> list[str]:
     """The unit fields ``gen`` prints (besides the unit's name), in the order of its faces.
 
-    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the mascot's caption
-    when the generation does not write one itself.
+    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the mascot's name
+    when the generation does not write one itself, and ``mascot_image`` its drawing when the
+    generation draws none (a built-in prints the unit's own mascot only).
     """
     fields: list[str] = []
     for side in ("front", "back"):
@@ -148,8 +149,10 @@ def unit_fields(gen: Generation) -> list[str]:
                 fields.append(UNIT_BLOCKS[block])
             elif block == "web":
                 fields += [e["source"] for e in web_entries(gen) if e["source"]]
-            elif block == "mascot" and not (gen.data.get("mascot") or {}).get("caption"):
-                fields.append("mascot")
+            elif block == "mascot":
+                own = gen.data.get("mascot") or {}
+                fields += [] if own.get("caption") else ["mascot"]
+                fields += [] if own.get("image") else ["mascot_image"]
     return list(dict.fromkeys(fields))
 
 
@@ -262,11 +265,10 @@ def _template_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
 
 
 def _mascot_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
+    # A generation may draw its own mascot (mascot: image:); without one, a card shows the
+    # unit's (unit: mascot: {name, image}), or none: showing the block needs no drawing here.
     mascot = gen.data.get("mascot") or {}
     shown = "mascot" in gen.shows("front") + gen.shows("back")
-    if shown and not mascot.get("image"):
-        yield (("front" if "mascot" in gen.shows("front") else "back", "show"),
-               _("mascot is shown but has no mascot: image"))
     for key in ("image", "image_cmyk"):
         if not (shown and mascot.get(key)):
             continue

@@ -271,6 +271,9 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
         if key == "web":
             fields.update(_web_fields(value, where, problems, check))
             continue
+        if key == "mascot" and isinstance(value, Mapping):  # mascot: {name, image, image_cmyk}
+            fields.update(_mascot_fields(value, where, problems))
+            continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
             problems.append(Diagnostic(**where, message=_(
@@ -290,6 +293,22 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
             message = check.url(fields[key])
             if message:
                 problems.append(Diagnostic(**where, message=message))
+    return fields
+
+
+MASCOT_KEYS = {"name": "mascot", "image": "mascot_image", "image_cmyk": "mascot_image_cmyk"}
+
+
+def _mascot_fields(value: Mapping, where: dict, problems: list[Diagnostic]) -> dict[str, str]:
+    """``mascot: {name: 螺警官, image: snail.svg, image_cmyk: snail-cmyk.svg}`` as unit fields."""
+    fields = {}
+    for key, item in value.items():
+        if key not in MASCOT_KEYS:
+            problems.append(Diagnostic(**{**where, "field": f"mascot.{key}"}, message=_(
+                "unknown key") + did_you_mean(str(key), MASCOT_KEYS) + _(
+                " (mascot: takes name, image and image_cmyk)")))
+        elif item is not None:
+            fields[MASCOT_KEYS[key]] = str(item).strip()
     return fields
 
 
@@ -340,6 +359,9 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     unit_values = _unit_values(record, values, base_unit, problems, check)
     if len(problems) > before:
         return None
+    for key in ("mascot_image", "mascot_image_cmyk"):  # a drawing named in the roster is there
+        if unit_values.get(key):
+            unit_values[key] = str((root or Path.cwd()) / unit_values[key])
     key = tuple(sorted(unit_values.items()))
     unit = units.get(key)
     if unit is None:
