@@ -110,6 +110,8 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
     problems = mascot.check(roster, gen, roots)
     if problems:
         raise InputError(_("bad roster"), problems)
+    # the drawings are the job's own files (its date; never an output's target)
+    roster = replace(roster, inputs=(*roster.inputs, *mascot.drawings(roster, gen)))
     return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (roster, [])
 
 
@@ -166,7 +168,7 @@ def qr_missing(gen: Generation) -> str:
 
 # The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
 UNIT_COLUMN_NAMES = {"address": "地址", "hotline": "值班电话", "website": "网站", "weibo": "微博",
-                     "mascot": "卡通形象", "mascot_image": "mascot_image"}
+                     "mascot": "卡通形象 (its name) and a mascot_image (its drawing)"}
 
 
 def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
@@ -175,15 +177,23 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
     warnings = []
     file = str(roster.source)
     for key in generations.unit_fields(gen):
-        lacking = [o for o in roster.officers if not o.unit.value(key)]
-        if key == "mascot_image":  # one warning for a mascot: said of its name when both lack
-            lacking = [o for o in lacking if o.unit.mascot or "mascot" not in
-                       generations.unit_fields(gen)]
+        needs = generations.mascot_needs(gen) if key == "mascot" else [key]  # name and drawing
+        lacking = [o for o in roster.officers if not all(o.unit.value(k) for k in needs)]
         if not lacking:
+            continue
+        named = sorted({o.unit.mascot for o in lacking if o.unit.mascot}) if key == "mascot" else []
+        if named and "mascot_image" in needs:  # a name without its drawing (mascot: 桂小警)
+            warnings.append(Diagnostic(file=file, subject="unit", field=key, severity="warning",
+                                       message=_(
+                "the unit names its mascot {names} but gives no drawing of it; generation {gen} "
+                "prints a unit's mascot only with its drawing, so the cards leave it off (write "
+                "mascot: {{name: {name}, image: FILE}} under unit: in cardkit.yaml or the roster, "
+                "or fill a mascot_image column with the drawing's file)").format(
+                names=", ".join(named), gen=gen.id, name=named[0])))
             continue
         column = key[4:] if key.startswith("web.") else UNIT_COLUMN_NAMES.get(key, key)
         written = (f"web: [{{label: {key[4:]}, url: https://...}}]" if key.startswith("web.")
-                   else "mascot: {name: ..., image: FILE}" if key.startswith("mascot")
+                   else "mascot: {name: ..., image: FILE}" if key == "mascot"
                    else f"{key}: ...")
         if len(lacking) == len(roster.officers):
             whose = _("no officer's unit gives it")

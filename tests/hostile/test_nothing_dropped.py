@@ -4,11 +4,10 @@ columns keep 2 mm apart; lists are fitted (columns and type size) before preflig
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_ROSTER
+from conftest import copy_example
 from hostile_helpers import no_network, write
 
 from cardkit import api
@@ -37,7 +36,7 @@ LONG = ["电动车上锁，不进楼道充电外出旅游", "关好水电煤气"
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
     return tmp_path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pypdfium2 as pdfium
-from conftest import EXAMPLE_ROSTER
+from conftest import EXAMPLE_ROSTER, copy_example
 
 from cardkit.design.templating import keep_together
 
@@ -59,7 +59,7 @@ def test_keep_together_wraps_labels_and_escapes():
 def _project(tmp_path, generation: str):
     (tmp_path / "generations").mkdir()
     (tmp_path / "generations" / "long.yaml").write_text(generation, encoding="utf-8")
-    (tmp_path / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
+    copy_example(tmp_path / "roster.yaml")
     (tmp_path / "cardkit.yaml").write_text("roster: roster.yaml\n", encoding="utf-8")
     return tmp_path
 

@@ -8,7 +8,7 @@ under 8 pt painted with more than one ink, naming the block and its size.
 from __future__ import annotations
 
 import pytest
-from conftest import EXAMPLE_ROSTER, REPO
+from conftest import EXAMPLE_ROSTER, REPO, copy_example
 
 from cardkit import api
 from cardkit.design import generations
@@ -72,7 +72,7 @@ def test_preflight_warns_of_small_type_in_several_inks_in_cmyk_only(cli, tmp_pat
     (tmp_path / "generations").mkdir()
     (tmp_path / "generations" / "grey.yaml").write_text(
         'extends: "2022"\ncolors_cmyk:\n  muted: cmyk(45, 25, 0, 50)\n', encoding="utf-8")
-    (tmp_path / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
+    copy_example(tmp_path / "roster.yaml")
     (tmp_path / "cardkit.yaml").write_text("roster: roster.yaml\n", encoding="utf-8")
     result = cli(["check", "--gen", "grey", "--color", "cmyk", "--officer", "LD001"],
                  cwd=tmp_path)

@@ -11,7 +11,7 @@ import _golden
 import pikepdf
 import pytest
 from conftest import REPO, project_with, run_cli
-from pdfcheck import boxes_mm, find_text, qr_codes
+from pdfcheck import boxes_mm, find_text, page_texts, qr_codes
 
 from cardkit.pdf.pdfx import rgb_uses
 
@@ -88,11 +88,13 @@ def test_an_image_the_card_does_not_show_is_never_checked(shop, tmp_path):
         assert result.code == 0, result.stderr
 
 
-def test_a_null_mascot_that_is_still_shown_is_one_located_line(shop, tmp_path):
-    result = _print(["--gen", "stillshown", "-o", str(tmp_path / "x.pdf")], shop)
-    assert result.code == 1
-    assert result.err_lines == ["error: generations/2022.yaml:22: back.show: "
-                                "mascot is shown but has no mascot: image"]
+def test_a_shown_mascot_needs_no_drawing_in_the_generation(shop, tmp_path):
+    """Issue 23: the unit supplies its mascot; a generation that shows the block without a
+    drawing of its own is no error (it used to point at generations/2022.yaml:21)."""
+    result = _print(["--gen", "stillshown", "--officer", "LD001", "-o", str(tmp_path / "x.pdf")],
+                    shop)
+    assert result.code == 0, result.stderr
+    assert "螺警官提醒您" in "".join(page_texts(tmp_path / "x.pdf")[1].split())
 
 
 def test_check_color_cmyk_reports_cmyk_problems_without_printing(shop):

@@ -3,7 +3,7 @@ sheets, printer calibration (backs only), slug line, 1-up marks, PDF/X-4 in CMYK
 
 import pikepdf
 import pytest
-from conftest import EXAMPLE_ROSTER, run_cli
+from conftest import EXAMPLE_ROSTER, copy_example, run_cli
 from pdfcheck import boxes_mm, find_text, page_count, page_texts, qr_codes
 
 from cardkit.roster.read import read_roster
@@ -66,7 +66,7 @@ def shop(tmp_path_factory):
         (root / "generations" / name).write_text(text, encoding="utf-8")
     (root / "templates" / "assets").mkdir(parents=True)
     (root / "templates" / "assets" / "snail-cmyk.svg").write_text(CMYK_SNAIL, encoding="utf-8")
-    (root / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
+    copy_example(root / "roster.yaml")
     (root / "cardkit.yaml").write_text(CONFIG, encoding="utf-8")
     return root
 

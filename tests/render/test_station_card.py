@@ -67,9 +67,10 @@ def test_a_station_without_a_mascot_gets_no_snail_and_tips_in_pairs(cli, tmp_pat
     back = page_texts(out)[1]
     assert "螺警官" not in back and "桂小警" not in back and "民警提醒您" in back
     assert "generations/" not in result.stderr  # no built-in file named to the user
-    assert ("warning: r.yaml: unit: mascot_image: no officer's unit gives it; generation 2022 "
-            "prints it, so the cards leave it off (write mascot: {name: ..., image: FILE} under "
-            "unit: in cardkit.yaml or the roster, or fill a mascot_image column)"
+    assert ("warning: r.yaml: unit: mascot: the unit names its mascot 桂小警 but gives no drawing "
+            "of it; generation 2022 prints a unit's mascot only with its drawing, so the cards "
+            "leave it off (write mascot: {name: 桂小警, image: FILE} under unit: in cardkit.yaml "
+            "or the roster, or fill a mascot_image column with the drawing's file)"
             ) in result.err_lines
     found = {tip: find_text(out, 1, tip)[0] for tip in FRAUD}
     rows = sorted({round(f.y, 1) for f in found.values()})

@@ -138,9 +138,8 @@ def web_entries(gen: Generation) -> list[dict[str, str]]:
 def unit_fields(gen: Generation) -> list[str]:
     """The unit fields ``gen`` prints (besides the unit's name), in the order of its faces.
 
-    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the mascot's name
-    when the generation does not write one itself, and ``mascot_image`` its drawing when the
-    generation draws none (a built-in prints the unit's own mascot only).
+    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the unit's mascot
+    (``mascot_needs``: its name and drawing, those the generation does not give itself).
     """
     fields: list[str] = []
     for side in ("front", "back"):
@@ -149,11 +148,18 @@ def unit_fields(gen: Generation) -> list[str]:
                 fields.append(UNIT_BLOCKS[block])
             elif block == "web":
                 fields += [e["source"] for e in web_entries(gen) if e["source"]]
-            elif block == "mascot":
-                own = gen.data.get("mascot") or {}
-                fields += [] if own.get("caption") else ["mascot"]
-                fields += [] if own.get("image") else ["mascot_image"]
+            elif block == "mascot" and mascot_needs(gen):
+                fields.append("mascot")
     return list(dict.fromkeys(fields))
+
+
+def mascot_needs(gen: Generation) -> list[str]:
+    """The unit fields a card of ``gen`` needs to print a mascot: its name (``mascot``)
+    unless the generation captions its own drawing, and its drawing (``mascot_image``)
+    unless the generation draws one (a built-in prints the unit's own mascot only)."""
+    own = gen.data.get("mascot") or {}
+    return [key for key, given in (("mascot", own.get("caption")), ("mascot_image", own.get("image")))
+            if not given]
 
 
 def _locate(layers: list[dict], names: list[str], *path: str) -> tuple[str, int]:

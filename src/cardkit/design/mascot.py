@@ -58,6 +58,14 @@ def check(roster: Roster, gen: Generation, roots: list[Path]) -> list[Diagnostic
     return problems
 
 
+def drawings(roster: Roster, gen: Generation) -> list[Path]:
+    """The files of the mascot drawings the cards of ``gen`` print."""
+    if not shown(gen):
+        return []
+    return [Path(getattr(u, key)) for u in _units(roster) if u.mascot for key in KEYS
+            if getattr(u, key) and not getattr(u, key).startswith("data:")]
+
+
 def for_cmyk(roster: Roster, gen: Generation) -> tuple[Roster, list[Diagnostic]]:
     """The roster with each printed mascot in its CMYK form, and the notices of drawings
     converted; an SVG with RGB colours is refused (InputError), saying what to write."""
