@@ -67,8 +67,9 @@ def copy_example(dest: Path, text: str | None = None) -> Path:
     dest = Path(dest)
     dest.write_text(EXAMPLE_ROSTER.read_text(encoding="utf-8") if text is None else text,
                     encoding="utf-8")
-    for name in EXAMPLE_DRAWINGS:
+    for name in EXAMPLE_DRAWINGS:  # dated 2000-01-01: they never date a test's PDF
         shutil.copy(EXAMPLE_ROSTER.parent / name, dest.parent / name)
+        os.utime(dest.parent / name, (946684800, 946684800))
     return dest
 # A cardkit.yaml unit: with everything the built-in generations print of a unit
 # (fictional addresses and numbers), so that a job has no warning for a missing field.
