@@ -4,7 +4,6 @@ nothing fetched, no sandbox escape, and every refusal is one line naming what wa
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import pytest
@@ -36,11 +35,8 @@ def stylesheet(site: Path, css: str) -> None:
 
 
 def mascot(site: Path, image: str, gen: str = "m") -> str:
-    """A generation drawing its own mascot; the roster's unit gives none (a unit's own wins)."""
     write(site / "generations" / f"{gen}.yaml",
           f'extends: "2022"\nmascot:\n  image: "{image}"\n  caption: 螺警官\n')
-    roster = (site / "roster.yaml").read_text(encoding="utf-8")
-    write(site / "roster.yaml", re.sub(r"\n  mascot:\n(    .*\n)+", "\n", roster))
     return gen
 
 
