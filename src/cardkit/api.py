@@ -112,7 +112,7 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
         raise InputError(_("bad roster"), problems)
     # the drawings are the job's own files (its date; never an output's target)
     roster = replace(roster, inputs=(*roster.inputs, *mascot.drawings(roster, gen)))
-    return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (roster, [])
+    return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (mascot.inline(roster, gen), [])
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),

@@ -141,3 +141,15 @@ def test_a_spreadsheet_names_the_caption_and_the_drawing_in_columns(cli, tmp_pat
     assert result.code == 1
     assert any(": unit: mascot.image: " in line and "none.svg: no such file" in line
                for line in result.err_lines), result.stderr
+
+
+def test_a_drawing_beside_a_roster_outside_the_project_is_printed(cli, tmp_path):
+    elsewhere = tmp_path / "rosters"
+    elsewhere.mkdir()
+    shutil.copy(SNAIL, elsewhere / "gui.svg")
+    _roster(elsewhere, "  mascot: {name: 桂小警, image: gui.svg}\n")
+    project = tmp_path / "project"
+    project.mkdir()
+    result, out = _print(cli, project, "--roster", str(elsewhere / "r.yaml"))
+    assert result.code == 0, result.stderr
+    assert "桂小警提醒您" in re.sub(r"\s", "", page_texts(out)[1])

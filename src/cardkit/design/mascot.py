@@ -24,6 +24,7 @@ from ..model import Generation, Roster, Unit
 SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 OUTPUT_PROFILE = Path(__file__).resolve().parent.parent / "data" / "icc" / "cardkit-fogra39l.icc"
 KEYS = {"mascot_image": "mascot.image", "mascot_image_cmyk": "mascot.image_cmyk"}
+MAX_BYTES = 4 * 1024 * 1024  # a drawing travels inside every card face that shows it
 
 
 def shown(gen: Generation) -> bool:
@@ -49,6 +50,9 @@ def check(roster: Roster, gen: Generation, roots: list[Path]) -> list[Diagnostic
             elif not path.is_file():
                 message = _("{file}: no such file (a mascot's drawing is named relative to "
                             "the file that names it)").format(file=image)
+            elif path.stat().st_size > MAX_BYTES:
+                message = _("{file}: larger than {size} MiB; a card's drawing needs far "
+                            "less").format(file=image, size=MAX_BYTES // 2**20)
             elif not any(path.resolve().is_relative_to(r.resolve()) for r in roots):
                 message = _("{file}: outside the project's folder and the roster's; put the "
                             "drawing beside the roster or cardkit.yaml").format(file=image)
@@ -91,7 +95,7 @@ def for_cmyk(roster: Roster, gen: Generation) -> tuple[Roster, list[Diagnostic]]
                     "mascot: {{image_cmyk: FILE}} under unit: in cardkit.yaml or the roster "
                     "(or a mascot_image_cmyk column)").format(file=path.name, problem=problem)))
                 continue
-            done[id(unit)] = dataclasses.replace(unit, mascot_image=str(path))
+            done[id(unit)] = dataclasses.replace(unit, mascot_image=data_url(path))
             continue
         url, converted = _cmyk_raster(path, _background(gen))
         done[id(unit)] = dataclasses.replace(unit, mascot_image=url)
@@ -105,6 +109,27 @@ def for_cmyk(roster: Roster, gen: Generation) -> tuple[Roster, list[Diagnostic]]
     officers = tuple(dataclasses.replace(o, unit=done[id(o.unit)]) if id(o.unit) in done else o
                      for o in roster.officers)
     return dataclasses.replace(roster, officers=officers), notes
+
+
+def inline(roster: Roster, gen: Generation) -> Roster:
+    """The roster with each printed mascot drawing carried in its card as a data: URL (read
+    once here: a layout never reads a unit's file, whichever folder it lies in)."""
+    if not shown(gen):
+        return roster
+    done = {id(u): dataclasses.replace(u, mascot_image=data_url(Path(u.mascot_image)))
+            for u in _units(roster)
+            if u.mascot and u.mascot_image and not u.mascot_image.startswith("data:")}
+    officers = tuple(dataclasses.replace(o, unit=done[id(o.unit)]) if id(o.unit) in done else o
+                     for o in roster.officers)
+    return dataclasses.replace(roster, officers=officers)
+
+
+MIME = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+
+
+def data_url(path: Path) -> str:
+    return f"data:{MIME[path.suffix.lower()]};base64," + base64.b64encode(
+        path.read_bytes()).decode("ascii")
 
 
 def _units(roster: Roster) -> list[Unit]:
