@@ -23,7 +23,8 @@ CONFIG_KEYS = {  # setting -> what it is for (shown with _())
     "output": N_("output folder for `print` (default: out)"),
     "paper": N_("default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)"),
     "unit": N_("unit fields that rows of a CSV/XLSX roster leave out"),
-    "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale)"),
+    "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale) and unprintable "
+                   "margin (margin, mm: whether a sheet of bleeding cards gets 2 x 5 on A4)"),
     "limits": N_("caps on rendering one chunk of officers: render_seconds, render_memory_mib"),
     "qr_hosts": N_("hosts a QR payload may use besides those its generation's qr.hosts lists"),
     "specimen": N_("true: every roster file in this folder and the folders below it is a "
