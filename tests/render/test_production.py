@@ -266,8 +266,8 @@ def test_rgb_colours_and_images_are_refused_in_cmyk_mode(shop):
     lines = result.err_lines
     assert ("error: generations/rgb22.yaml:3: colors.stripe: RGB colour #e3f0fb cannot be printed "
             "with --color cmyk: give colors_cmyk.stripe as cmyk(c, m, y, k)") in lines
-    assert any(line.startswith("error: generations/2022.yaml:") and "mascot.image" in line
-               and "mascot-snail.svg is RGB" in line for line in lines)
+    # (the built-in 2022 draws no mascot since issue 23: nothing points at a built-in file)
+    assert not any("generations/2022.yaml" in line for line in lines), lines
     assert not (shop / "never.pdf").exists()
 
 
