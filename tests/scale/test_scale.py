@@ -116,7 +116,7 @@ def test_parts_merge_into_the_same_document(printed):
 
 
 def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path, names):
-    changed = tmp_path / "roster.csv"
+    changed = roster.parent / "roster-changed.csv"  # beside it: its cardkit.yaml and drawings
     changed.write_text(roster.read_text(encoding="utf-8").replace(
         f"BK000007,{names['BK000007']},", "BK000007,欧阳改名,"), encoding="utf-8")
     report = tmp_path / "one.json"
@@ -124,7 +124,7 @@ def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path
     result = run_cli(["print", "--gen", "2022", "--roster", str(changed), "-o",
                       str(tmp_path / "c.pdf"), "--changed-since", str(report)])
     assert result.code == 0, result.stderr
-    notice, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml), as any print
+    notice, wrote = result.err_lines  # a specimen (its folder's cardkit.yaml), as any print
     assert notice.startswith(f"notice: {changed}: printed specimens")
     assert wrote == f"wrote {tmp_path / 'c.pdf'}: 1 cards, 1 sheets, 2 pages"
     assert "欧阳改名" in page_texts(tmp_path / "c.pdf")[0]
