@@ -151,3 +151,16 @@ def test_a_block_without_a_field_outside_the_safe_area_is_a_finding(cli, site):
     assert result.code == 1
     assert any(line.startswith('error: generations/2002.yaml: back face: hotline: "夜间急事')
                and "mm outside the safe area" in line for line in result.err_lines), result.stderr
+
+
+def test_tip_columns_that_fit_but_touch_are_a_finding(cli, site):
+    """Items that fit their columns but sit closer than 2 mm apart (a project stylesheet)."""
+    twelve = ["电动车上锁不进楼道充电宝", "外出旅游关好水电煤气阀", "陌生人敲门先问清楚再开"]
+    tips_generation(site, "close", "2012", twelve)
+    write(site / "templates" / "card.css", '{% include "!builtin/card.css" %}\n'
+          ".tips li { width: 33.3% !important; margin-right: 0 !important; }\n")
+    result = cli(["check", "--gen", "close"], cwd=site)
+    assert result.code == 1
+    assert any(line.startswith("error: generations/close.yaml:5: back face: tips.lines: "
+                               f'"{twelve[0]}" and "{twelve[1]}" are printed ')
+               for line in result.err_lines), result.stderr
