@@ -57,16 +57,33 @@ def ambient_env(**extra: str) -> dict[str, str]:
     return env
 EXAMPLE_ROSTER = REPO / "examples" / "liudong" / "roster.yaml"
 EXAMPLE_CSV = REPO / "examples" / "liudong" / "roster.csv"
+# The Liudong example's own mascot drawings, which its rosters name (beside them).
+EXAMPLE_DRAWINGS = ("mascot-snail.svg", "mascot-snail-cmyk.svg")
+
+
+def copy_example(dest: Path, text: str | None = None) -> Path:
+    """Write the example roster (or ``text``, an edited copy of it) to ``dest``, with the
+    mascot drawings it names beside it, as a station copying the example would."""
+    dest = Path(dest)
+    dest.write_text(EXAMPLE_ROSTER.read_text(encoding="utf-8") if text is None else text,
+                    encoding="utf-8")
+    for name in EXAMPLE_DRAWINGS:  # dated 2000-01-01: they never date a test's PDF
+        shutil.copy(EXAMPLE_ROSTER.parent / name, dest.parent / name)
+        os.utime(dest.parent / name, (946684800, 946684800))
+    return dest
 # A cardkit.yaml unit: with everything the built-in generations print of a unit
 # (fictional addresses and numbers), so that a job has no warning for a missing field.
-FULL_UNIT = """unit:
+FULL_UNIT = f"""unit:
   name: 柳州市公安局城关派出所
   address: 柳州市城中区城关路1号
   hotline: "0772-2810110"
-  mascot: 螺警官
+  mascot:
+    name: 螺警官
+    image: {REPO / "examples" / "liudong" / "mascot-snail.svg"}
+    image_cmyk: {REPO / "examples" / "liudong" / "mascot-snail-cmyk.svg"}
   web:
-    - {label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}
-    - {label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}
+    - {{label: 网上公安局, url: "https://wsgaj.chengguan-pcs.cn/"}}
+    - {{label: 网上警务室, url: "https://jwsh.chengguan-pcs.cn/"}}
 """
 
 
@@ -89,7 +106,7 @@ def project_with(root: Path, generations: dict[str, str],
     (root / "generations").mkdir(parents=True, exist_ok=True)
     for name, text in generations.items():
         (root / "generations" / name).write_text(text, encoding="utf-8")
-    (root / "roster.yaml").write_bytes(EXAMPLE_ROSTER.read_bytes())
+    copy_example(root / "roster.yaml")
     (root / "cardkit.yaml").write_text(config, encoding="utf-8")
     return root
 
@@ -141,7 +158,7 @@ def _english_messages(monkeypatch):
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """An empty project folder with a copy of the example roster as its default."""
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     (tmp_path / "cardkit.yaml").write_text("roster: roster.yaml\n", encoding="utf-8")
     return tmp_path
 

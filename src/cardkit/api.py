@@ -16,7 +16,7 @@ from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightE
 from .i18n import _, ngettext
 from .jobstate import current, new_job
 from .model import Generation, Officer, Roster
-from .project import Project
+from .project import Project, specimen_marker
 from .resources import builtin_dir
 from .sheet.impose import DUPLEX_EDGES, parse_paper
 
@@ -85,16 +85,20 @@ def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
     qr = None
     if gen.qr_field is not None:
         qr = QrRule(field=gen.qr_field, hosts=tuple(generations.qr_hosts(gen, project)))
+    marker = None if raw.specimen or not (roster is None or isinstance(roster, str | Path)) \
+        else specimen_marker(project, roster_path(project, roster))
     try:
-        result = build_roster(raw, project.config.get("unit"), gen.data.get("fields", []),
+        result = build_roster(raw, project.unit(), gen.data.get("fields", []),
                               needs=generation_needs(gen),
-                              specimen=project.config.get("specimen") is True, qr=qr,
+                              specimen=marker is not None, qr=qr,
                               only=officer_ids or None)
     except InputError as exc:  # said with each officer's name beside the id
         rows = {(r.file, line): person for r, person in zip(raw.records, people, strict=True)
                 for line in (r.line, *r.lines.values())}
         exc.diagnostics = sorted(named(exc.diagnostics, dict(reversed(people)), rows))
         raise
+    if result.specimen:
+        result = replace(result, specimen_by=str(marker or raw.file))
     every_id = [officer_id for officer_id, _name in people]
     if officer_ids:
         known = {id_key(o.id) for o in result.officers}
@@ -107,13 +111,28 @@ def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
         wanted = {id_key(i) for i in officer_ids}
         result = replace(result, officers=tuple(o for o in result.officers
                                                 if id_key(o.id) in wanted))
-    return replace(result, notes=tuple(named((*result.notes, *card_warnings(gen, result)),
+    result, converted = _unit_mascots(project, gen, result)
+    return replace(result, notes=tuple(named((*result.notes, *converted,
+                                              *card_warnings(gen, result)),
                                              officer_names(result))))
 
 
 def officer_names(roster: Roster) -> dict[str, str]:
     """Each officer's id -> name, to say both in messages (``errors.named``)."""
     return {o.id: o.name for o in roster.officers}
+
+
+def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Roster, list]:
+    """The units' mascot drawings checked, and made CMYK for a CMYK job (with its notices)."""
+    from .design import colors, mascot
+
+    roots = [*project.allowed_roots(), *([roster.root] if roster.root else [])]
+    problems = mascot.check(roster, gen, roots)
+    if problems:
+        raise InputError(_("bad roster"), problems)
+    # the drawings are the job's own files (its date; never an output's target)
+    roster = replace(roster, inputs=(*roster.inputs, *mascot.drawings(roster, gen)))
+    return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (mascot.inline(roster, gen), [])
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
@@ -169,7 +188,7 @@ def qr_missing(gen: Generation) -> str:
 
 # The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
 UNIT_COLUMN_NAMES = {"address": "地址", "hotline": "值班电话", "website": "网站", "weibo": "微博",
-                     "mascot": "卡通形象"}
+                     "mascot": "卡通形象 (its name) and a mascot_image (its drawing)"}
 
 
 def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
@@ -178,11 +197,23 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
     warnings = []
     file = str(roster.source)
     for key in generations.unit_fields(gen):
-        lacking = [o for o in roster.officers if not o.unit.value(key)]
+        needs = generations.mascot_needs(gen) if key == "mascot" else [key]  # name and drawing
+        lacking = [o for o in roster.officers if not all(o.unit.value(k) for k in needs)]
         if not lacking:
+            continue
+        named = sorted({o.unit.mascot for o in lacking if o.unit.mascot}) if key == "mascot" else []
+        if named and "mascot_image" in needs:  # a name without its drawing (mascot: 桂小警)
+            warnings.append(Diagnostic(file=file, subject="unit", field=key, severity="warning",
+                                       message=_(
+                "the unit names its mascot {names} but gives no drawing of it; generation {gen} "
+                "prints a unit's mascot only with its drawing, so the cards leave it off (write "
+                "mascot: {{name: {name}, image: FILE}} under unit: in cardkit.yaml or the roster, "
+                "or fill a mascot_image column with the drawing's file)").format(
+                names=", ".join(named), gen=gen.id, name=named[0])))
             continue
         column = key[4:] if key.startswith("web.") else UNIT_COLUMN_NAMES.get(key, key)
         written = (f"web: [{{label: {key[4:]}, url: https://...}}]" if key.startswith("web.")
+                   else "mascot: {name: ..., image: FILE}" if key == "mascot"
                    else f"{key}: ...")
         if len(lacking) == len(roster.officers):
             whose = _("no officer's unit gives it")
@@ -240,8 +271,9 @@ def specimen_notice(roster: Roster) -> Diagnostic | None:
     if not roster.specimen:
         return None
     return Diagnostic(file=str(roster.source), severity="notice", message=_(
-        "printed specimens: the roster is marked specimen: true, so its placeholders are "
-        "allowed and every card carries a 样张 / SPECIMEN mark"))
+        "printed specimens: {file} marks the roster specimen: true, so its placeholders are "
+        "allowed and every card carries a 样张 / SPECIMEN mark").format(
+        file=roster.specimen_by or roster.source))
 
 
 def with_field_docs(cls: type) -> type:
@@ -501,7 +533,7 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
         result = _print_in_parts(project, options, gen, roster)  # too big for one PDF in memory
     else:
         result = _print_roster(project, options, gen, roster)
-    result.notes = notes
+    result.notes = [*notes, *result.notes]  # the job's, then preflight's warnings
     result.officers = roster.officers
     return result
 
@@ -540,7 +572,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         project, gen, roster.officers, sides, extra_roots, check=check_faces, jobs=options.jobs,
         progress=options.progress,
         limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
-    if problems:
+    if any(p.fails(strict=options.strict) for p in problems):  # a warning fails under --strict
         raise PreflightError(_("preflight failed"), named(problems, officer_names(roster)))
     # what the layouts read (an @imported stylesheet, a font, an image) joins the job's record:
     # no output may replace it, and the ledger keeps its bytes for --changed-since
@@ -554,7 +586,9 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
         from .sheet.papers import gutter_note
 
         details = [note for note in [gutter_note(project, gen.card, options.paper, options.stock,
-                                                 options.margin, options.gutter)] if note]
+                                                 options.margin, options.gutter, gen=gen,
+                                                 printer=options.printer,
+                                                 slug=options.slug)] if note]
     data = pdfout.finish(pdf, title=f"{gen.title}", subject=f"{len(cards)} cards",
                          pdfx=options.color == "cmyk",
                          duplex=options.duplex if options.sides == "both" else "none",
@@ -579,7 +613,7 @@ def _print_roster(project: Project, options: PrintOptions, gen: Generation,
     return PrintResult(output=written, cards=len(cards), pages=page_count, sheets=sheets,
                        layout=_layout(options), pdf=data if options.output is None else None,
                        stamped=faces.stamped, laid_out=faces.refused,
-                       details=details)
+                       details=details, notes=list(named(problems, officer_names(roster))))
 
 
 def compose(project: Project, options: PrintOptions, gen: Generation, roster: Roster, faces,
@@ -603,7 +637,8 @@ def compose(project: Project, options: PrintOptions, gen: Generation, roster: Ro
         from .sheet.plan import plan_sheets
 
         layout = sheet_setup.resolve_layout(project, card, options.paper, options.stock,
-                                            options.margin, options.gutter)
+                                            options.margin, options.gutter, gen=gen,
+                                            printer=options.printer, slug=options.slug)
         marks = options.marks or ("none" if sheet_setup.uses_stock(
             project, options.paper, options.stock) else "crop")
         checksum = sheet_setup.roster_checksum(roster.officers)
@@ -652,6 +687,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     laid_out: dict[str, int] = {}
     ledgers = []
     details: list[str] = []
+    warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
     try:
         parts = []
@@ -672,6 +708,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             if options.report:
                 ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
             details = details or result.details  # the first part's (the sheet is the same)
+            warned += [n for n in result.notes if n not in warned]
             cards += result.cards
             pages += result.pages
             sheets += result.sheets
@@ -689,7 +726,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
         shutil.rmtree(tmp, ignore_errors=True)
     return PrintResult(output=written, cards=cards, pages=pages, sheets=sheets,
                        layout=_layout(options), stamped=stamped, laid_out=laid_out,
-                       details=details)
+                       details=details, notes=warned)
 
 
 def _layout(options: PrintOptions) -> str:
@@ -907,7 +944,8 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
                 from .sheet import papers
 
                 papers.resolve_layout(project, gen.card, options.paper, options.stock,
-                                      options.margin, options.gutter)
+                                      options.margin, options.gutter, gen=gen,
+                                      printer=options.printer, slug=options.slug)
         except InputError as exc:
             problems += exc.diagnostics or [Diagnostic(message=exc.message)]
     return problems

@@ -26,6 +26,7 @@ from .internals import page_box, placed_box
 from .units import PX_MM
 
 LIST_FIELDS = ("fraud_tips", "tips")
+PAIRED = "fraud_tips"  # a list whose lines go in pairs: rows of an even number of columns
 GAP_MM = 2.0  # between two columns of a list, at the least
 MAX_COLUMNS = 4
 STEP_PT = 0.1
@@ -149,7 +150,10 @@ def _columns(probe: _Probe, sizes: dict[str, float]) -> int:
         fits = int((probe.width + GAP_MM) // (wide + GAP_MM)) if wide > 0 else MAX_COLUMNS
         columns = min(columns, max(1, fits))
     most = max(probe.counts.values())
-    return max(1, min(columns, most))
+    columns = max(1, min(columns, most))
+    if PAIRED in probe.counts and columns > 2 and columns % 2:
+        columns -= 1  # the fraud tips come in pairs: 2 + 2, never 3 + 1 (an odd count: the last alone)
+    return columns
 
 
 def _measure(renderer: Any, html: str) -> _Probe | None:

@@ -10,7 +10,8 @@ from typing import Any
 from .errors import Diagnostic
 
 OFFICER_FIELDS = ("id", "name", "post", "phone", "mobile", "wechat", "area", "badge")
-UNIT_FIELDS = ("name", "address", "hotline", "website", "weibo", "wechat", "web", "mascot")
+UNIT_FIELDS = ("name", "address", "hotline", "website", "weibo", "wechat", "web", "mascot",
+               "mascot_image", "mascot_image_cmyk")
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,11 @@ class Unit:
     weibo: str = ""
     wechat: str = ""
     web: tuple[tuple[str, str], ...] = ()  # (label, url): 网上公安局, 网上警务室, ...
-    mascot: str = ""  # the caption under the generation's mascot, e.g. 螺警官
+    mascot: str = ""  # the mascot's name, printed under its drawing, e.g. 螺警官
+    # The unit's own mascot drawing (SVG, PNG or JPEG): a file path, resolved against the file
+    # that names it, or a data: URL (a drawing converted for CMYK output); and its CMYK version.
+    mascot_image: str = ""
+    mascot_image_cmyk: str = ""
     specimen: bool = False  # from a roster marked specimen: true (cards carry 样张 / SPECIMEN)
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -46,6 +51,8 @@ class Unit:
             "wechat": self.wechat,
             "web": [{"label": label, "url": url} for label, url in self.web],
             "mascot": self.mascot,
+            # the drawing a card prints: only a mascot with both its name and its drawing
+            "mascot_url": _url(self.mascot_image) if self.mascot and self.mascot_image else "",
             "specimen": self.specimen,
             "extra": dict(self.extra),
         }
@@ -55,6 +62,10 @@ class Unit:
         if key.startswith("web."):
             return next((url for label, url in self.web if label == key[4:]), "")
         return str(getattr(self, key, "") or "")
+
+
+def _url(image: str) -> str:
+    return image if image.startswith("data:") else Path(image).absolute().as_uri()
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,6 +107,7 @@ class Roster:
     root: Path | None = None  # the roster's folder (QR screenshots are read from here)
     inputs: tuple[Path, ...] = ()  # files read besides the roster: its QR screenshots
     specimen: bool = False  # marked specimen: true: placeholders allowed, cards marked 样张
+    specimen_by: str = ""  # the file that marks it so (the roster itself, or a cardkit.yaml)
     notes: tuple[Diagnostic, ...] = ()  # warnings and notices that do not stop the job
 
 

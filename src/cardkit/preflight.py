@@ -40,9 +40,11 @@ def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> lis
     problems = _missing_glyphs(gen, officers, faces)
     if faces.document is not None:
         problems += _overflows(gen, officers, faces)
+        problems += unbreakable_items(gen, faces.document)
         told = {(p.subject, p.field) for p in problems}  # one line per field and face
         problems += [p for p in _blocks(gen, officers, faces.document)
                      if (p.subject, p.field) not in told]
+        problems += small_type_inks(gen, faces.document)
     # text that overflows may run over a code's margin: that is one problem, already told
     overflowing = {p.subject for p in problems if p.subject}
     problems += _qr_codes(gen, officers, faces, overflowing)
@@ -603,6 +605,103 @@ def _border_rect(box: Any) -> tuple[float, float, float, float]:
         return (0.0, 0.0, 0.0, 0.0)
     x, y = box.border_box_x() * PX_MM, box.border_box_y() * PX_MM
     return (x, y, x + box.border_width() * PX_MM, y + box.border_height() * PX_MM)
+
+
+# ---------------------------------------------------------------- items that never break
+
+def unbreakable_items(gen: Generation, document: Any) -> list[Diagnostic]:
+    """An item that never breaks inside (a label, an item of the promise, a tip: the
+    templates mark them ``class="nobr"`` with the generation key in ``data-key``) but is
+    wider than its line: one error per face and item, naming it and its key."""
+    found: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for page in document.pages:
+        _nobr_walk(page_box(page), "", None, found)
+    problems = []
+    for (side, key, text), (need, room) in sorted(found.items()):
+        file, line = gen.locate(key)
+        problems.append(Diagnostic(file=file, line=line, subject=f"{side} face", field=key,
+                                   message=_(
+            '"{text}" is too long for its line ({need} mm; the line holds {room} mm) and is '
+            "never broken inside; shorten it").format(text=text, need=f"{need:.1f}",
+                                                        room=f"{room:.1f}")))
+    return problems
+
+
+def _nobr_walk(box: Any, side: str, line_box: Any,
+               found: dict[tuple[str, str, str], tuple[float, float]]) -> None:
+    element = getattr(box, "element", None)
+    kind = type(box).__name__
+    if element is not None and element.get("data-side"):
+        side = element.get("data-side")
+    if kind == "AbsolutePlaceholder":
+        box = placed_box(box)
+        kind = type(box).__name__
+    if kind not in ("LineBox", "InlineBox", "TextBox") and hasattr(box, "content_box_x"):
+        line_box = box  # the block whose lines the items are set in
+    if kind == "InlineBox" and element is not None and "nobr" in (element.get("class") or "").split() \
+            and element.get("data-key") and line_box is not None:
+        text = " ".join("".join(element.itertext()).split())
+        left = line_box.content_box_x()
+        right = left + line_box.width
+        start, end = box.position_x, box.position_x + box.margin_width()
+        if text and end > right + TOLERANCE_MM / PX_MM:
+            found.setdefault((side, element.get("data-key"), text),
+                             ((end - max(start, left)) * PX_MM, line_box.width * PX_MM))
+        return
+    for child in getattr(box, "children", None) or []:
+        _nobr_walk(child, side, line_box, found)
+
+
+# ---------------------------------------------------------------- small type in one ink
+
+ONE_INK_UNDER_PT = 8.0  # text under this size printed with two or more process inks blurs
+
+
+def small_type_inks(gen: Generation, document: Any,
+                    under_pt: float = ONE_INK_UNDER_PT) -> list[Diagnostic]:
+    """CMYK output: text under ``ONE_INK_UNDER_PT`` painted with more than one process ink
+    (C45 M25 K50, say) shows colour fringes when an offset press is a hair out of register.
+    One warning per face, block and size; RGB text is not looked at (RGB output)."""
+    found: dict[tuple[str, str, float], list[str]] = {}
+    for page in document.pages:
+        _small_type_walk(page_box(page), "", "", found, under_pt)
+    problems = []
+    for (side, block, pt), colours in sorted(found.items()):
+        problems.append(Diagnostic(
+            file=f"generations/{gen.id}.yaml", subject=f"{side} face", field=block,
+            severity="warning", message=_(
+                "text at {pt} pt is printed in {inks} ({colour}): under {limit} pt, type of "
+                "more than one ink blurs when the press is a hair out of register; give it one "
+                "ink or a K tint in colors_cmyk").format(
+                pt=f"{pt:g}", inks=colours[0], colour=colours[1], limit=f"{under_pt:g}")))
+    return problems
+
+
+def _small_type_walk(box: Any, side: str, block: str,
+                     found: dict[tuple[str, str, float], list[str]], under_pt: float) -> None:
+    element = getattr(box, "element", None)
+    if element is not None:
+        side = element.get("data-side") or side
+        named = element.get("data-field") or (element.get("class") or "").split()[:1]
+        if named and named not in (["face"], ["safe"], ["columns"], ["main"], ["side"],
+                                   ["specimen-content"]):
+            block = named if isinstance(named, str) else named[0]
+    if type(box).__name__ == "AbsolutePlaceholder":
+        box = placed_box(box)
+    if type(box).__name__ == "TextBox" and box.text.strip():
+        color = box.style["color"]
+        coordinates = getattr(color, "coordinates", ()) if getattr(color, "space", "") == \
+            "device-cmyk" else ()
+        inks = [name for name, value in zip("CMYK", coordinates, strict=False) if value > 0.005]
+        pt = round(float(box.style["font_size"]) * 0.75, 1)
+        if len(inks) > 1 and pt < under_pt - 1e-6:
+            found.setdefault((side, block, pt), [
+                ngettext("{count} ink", "{count} inks", len(inks)).format(count=len(inks)),
+                " ".join(f"{name}{round(value * 100):g}" for name, value
+                         in zip("CMYK", coordinates, strict=False) if value > 0.005)])
+        return
+    for child in getattr(box, "children", None) or []:
+        _small_type_walk(child, side, block, found, under_pt)
 
 
 # ---------------------------------------------------------------- QR codes

@@ -23,11 +23,13 @@ CONFIG_KEYS = {  # setting -> what it is for (shown with _())
     "output": N_("output folder for `print` (default: out)"),
     "paper": N_("default paper for sheet layout (A4, A3, SRA3, Letter or WxHmm)"),
     "unit": N_("unit fields that rows of a CSV/XLSX roster leave out"),
-    "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale)"),
+    "printers": N_("per-printer duplex calibration (dx, dy, rotation, scale) and unprintable "
+                   "margin (margin, mm: whether a sheet of bleeding cards gets 2 x 5 on A4)"),
     "limits": N_("caps on rendering one chunk of officers: render_seconds, render_memory_mib"),
     "qr_hosts": N_("hosts a QR payload may use besides those its generation's qr.hosts lists"),
-    "specimen": N_("true: every roster of this folder is a specimen (placeholders allowed, "
-                   "cards marked 样张 / SPECIMEN), for a spreadsheet that cannot say so itself"),
+    "specimen": N_("true: every roster file in this folder and the folders below it is a "
+                   "specimen (placeholders allowed, cards marked 样张 / SPECIMEN), for a "
+                   "spreadsheet that cannot say so itself"),
     "preset": N_("print preset every print of the project uses (shop: cards, CMYK, 3 mm bleed, "
                  "crop marks)"),
     "layout": N_("default print layout: sheet or cards"),
@@ -67,12 +69,39 @@ class Project:
     def output_dir(self) -> Path:
         return self.root / str(self.config.get("output") or "out")
 
+    def unit(self) -> Any:
+        """cardkit.yaml's ``unit:`` (None if unset), with the mascot's drawings
+        (``mascot: {image, image_cmyk}``) made absolute: they lie beside cardkit.yaml."""
+        unit = self.config.get("unit")
+        if not isinstance(unit, dict):
+            return unit
+        resolved = _same_kind(unit, unit)
+        mascot = unit.get("mascot")
+        if isinstance(mascot, dict):
+            resolved["mascot"] = _same_kind(mascot, {
+                key: str(self.root.absolute() / str(value))
+                if key in ("image", "image_cmyk") and value else value
+                for key, value in mascot.items()})
+        for key in ("mascot_image", "mascot_image_cmyk"):
+            if unit.get(key):
+                resolved[key] = str(self.root.absolute() / str(unit[key]))
+        return resolved
+
     @property
     def default_roster(self) -> Path | None:
         roster = self.config.get("roster")
         if roster:
             return self.root / str(roster)
         return None
+
+
+def _same_kind(original: dict, values: dict) -> dict:
+    """``values`` in a mapping of the kind of ``original`` (a YAML mapping keeps its lines)."""
+    copy = type(original)(values)
+    for attr in ("lines", "line", "tags"):
+        if hasattr(original, attr):
+            setattr(copy, attr, getattr(original, attr))
+    return copy
 
 
 def open_project(directory: str | Path | None = None) -> Project:
@@ -112,6 +141,50 @@ def open_project(directory: str | Path | None = None) -> Project:
     if problems:
         raise InputError(_("bad settings"), problems)
     return Project(root=root, config=dict(data), config_path=config_path)
+
+
+def specimen_marker(project: Project, roster_file: str | Path | None) -> Path | None:
+    """The cardkit.yaml whose ``specimen: true`` makes the roster a specimen, or None.
+
+    ``specimen:`` applies only to roster files inside that cardkit.yaml's own folder tree:
+    the nearest cardkit.yaml at or above the roster's folder that sets it decides (a
+    ``specimen: false`` there ends the search). A roster from standard input or from memory
+    is taken to be in the project's folder.
+    """
+    start = project.root if roster_file is None or str(roster_file) == "-" \
+        else Path(roster_file).parent
+    own = project.config_path.resolve() if project.config_path is not None else None
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        config = candidate / CONFIG_NAME
+        if own is not None and config == own:
+            value = project.config.get("specimen")
+            config = project.config_path  # type: ignore[assignment]  # as the user named it
+        elif config.is_file():
+            value = _specimen_setting(config)
+        else:
+            continue
+        if value is not None:
+            return shown_path(config) if value is True else None
+    return None
+
+
+def _specimen_setting(config: Path) -> bool | None:
+    """The ``specimen:`` of another folder's cardkit.yaml (None: unset or unreadable)."""
+    try:
+        data = yamlio.load(config, name=str(config), strings=False)
+    except Exception:  # a file of some other folder: what it cannot say, it does not say
+        return None
+    value = data.get("specimen") if isinstance(data, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def shown_path(path: Path) -> Path:
+    """``path`` as a message names it: relative to the current folder when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path.resolve()
 
 
 def did_you_mean(word: str, choices: Any) -> str:

@@ -9,8 +9,8 @@ import pytest
 from conftest import EXAMPLE_CSV, EXAMPLE_ROSTER, REPO
 from pdfcheck import page_count, page_texts, qr_codes
 
-SPECIMEN_NOTICE = ("notice: {roster}: printed specimens: the roster is marked specimen: true, "
-                   "so its placeholders are allowed and every card carries a 样张 / SPECIMEN mark")
+SPECIMEN_NOTICE = ("notice: {roster}: printed specimens: {roster} marks the roster specimen: "
+                   "true, so its placeholders are allowed and every card carries a 样张 / SPECIMEN mark")
 
 
 def test_print_with_no_other_argument_writes_out_cards_2022(cli, project):

@@ -3,11 +3,10 @@ output and loops, on the time and memory of a chunk, and on a generation's list 
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
-from conftest import EXAMPLE_ROSTER
+from conftest import copy_example
 from hostile_helpers import no_network, write
 from jinja2.sandbox import SecurityError
 
@@ -73,7 +72,7 @@ def test_nested_loops_that_print_nothing_stop_at_the_iteration_cap():
 
 @pytest.fixture
 def site(tmp_path):
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
     return tmp_path
 

@@ -4,11 +4,10 @@ nothing fetched, no sandbox escape, and every refusal is one line naming what wa
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_ROSTER
+from conftest import copy_example
 from hostile_helpers import no_network, write
 from pdfcheck import page_texts
 
@@ -21,7 +20,7 @@ OUTSIDE = "file:///etc/hostname"
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A project folder with the example roster and room for templates and generations."""
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
     return tmp_path
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_ROSTER, REPO
+from conftest import EXAMPLE_ROSTER, REPO, copy_example
 from hostile_helpers import no_network, roster_yaml, write
 
 pytestmark = pytest.mark.usefixtures("no_network")
@@ -98,7 +98,7 @@ def site(tmp_path: Path) -> Path:
     """A project with its own roster, generation, template, asset and screenshot."""
     from PIL import Image
 
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
     write(tmp_path / "generations" / "site.yaml", 'extends: "2002"\n')
     write(tmp_path / "templates" / "assets" / "seal.svg",

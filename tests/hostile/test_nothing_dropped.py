@@ -4,11 +4,10 @@ columns keep 2 mm apart; lists are fitted (columns and type size) before preflig
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_ROSTER
+from conftest import copy_example
 from hostile_helpers import no_network, write
 
 from cardkit import api
@@ -37,7 +36,7 @@ LONG = ["电动车上锁，不进楼道充电外出旅游", "关好水电煤气"
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
     return tmp_path
 
@@ -65,7 +64,7 @@ def tip_items(faces) -> dict[str, list[tuple[float, float, float, float, float]]
         if element is not None and element.get("data-field") in ("tips", "fraud_tips"):
             owner = element.get("data-field")
         if owner and type(box).__name__ == "TextBox" and element is not None \
-                and element.tag == "li":
+                and element.tag in ("li", "span"):  # a tip: its li, or the li's unbroken span
             found.setdefault(owner, []).append((
                 box.position_x * PX_MM, box.position_y * PX_MM,
                 (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM,
@@ -97,7 +96,7 @@ def test_twenty_tips_are_refused_naming_the_list_and_what_lost_its_room(cli, sit
             "no room for hotline, specimen, web below them; shorten the list or lower its fit: min_pt"
             in result.err_lines)
     assert any(line.startswith("error: generations/t20.yaml: back face: hotline: "
-                               '"报警求助 值班电话", "110"') and "is not printed" in line
+                               '"报警求助", "110"') and "is not printed" in line
                for line in result.err_lines), result.stderr
     printed = cli(["print", "--gen", "t20", "-o", "out.pdf"], cwd=site)
     assert printed.code == 1 and not (site / "out.pdf").exists()
@@ -138,9 +137,9 @@ def test_tip_columns_closer_than_2_mm_are_a_finding(cli, site):
           ".tips li { width: 33.3% !important; margin-right: 0 !important; }\n")
     result = cli(["check", "--gen", "long"], cwd=site)
     assert result.code == 1
+    # (a tip never breaks inside since issue 23: in a column too narrow for it, that is said)
     assert any(line.startswith("error: generations/long.yaml:5: back face: tips.lines: "
-                               '"电动车上锁，不进楼道充电外出旅游" and "关好水电煤气" '
-                               "are printed 0.0 mm apart")
+                               '"电动车上锁，不进楼道充电外出旅游" is too long for its line')
                for line in result.err_lines), result.stderr
 
 
@@ -152,3 +151,16 @@ def test_a_block_without_a_field_outside_the_safe_area_is_a_finding(cli, site):
     assert result.code == 1
     assert any(line.startswith('error: generations/2002.yaml: back face: hotline: "夜间急事')
                and "mm outside the safe area" in line for line in result.err_lines), result.stderr
+
+
+def test_tip_columns_that_fit_but_touch_are_a_finding(cli, site):
+    """Items that fit their columns but sit closer than 2 mm apart (a project stylesheet)."""
+    twelve = ["电动车上锁不进楼道充电宝", "外出旅游关好水电煤气阀", "陌生人敲门先问清楚再开"]
+    tips_generation(site, "close", "2012", twelve)
+    write(site / "templates" / "card.css", '{% include "!builtin/card.css" %}\n'
+          ".tips li { width: 33.3% !important; margin-right: 0 !important; }\n")
+    result = cli(["check", "--gen", "close"], cwd=site)
+    assert result.code == 1
+    assert any(line.startswith("error: generations/close.yaml:5: back face: tips.lines: "
+                               f'"{twelve[0]}" and "{twelve[1]}" are printed ')
+               for line in result.err_lines), result.stderr

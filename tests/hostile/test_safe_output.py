@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_ROSTER, run_cli
+from conftest import EXAMPLE_ROSTER, copy_example, run_cli
 from hostile_helpers import no_network, write
 
 pytestmark = pytest.mark.usefixtures("no_network")
@@ -135,7 +134,7 @@ INPUTS_TIME = 1700000000  # 2023-11-14T22:13:20Z: the same inputs, copied with t
 
 
 def _print_in(folder: Path, **env: str) -> bytes:
-    shutil.copy(EXAMPLE_ROSTER, folder / "roster.yaml")
+    copy_example(folder / "roster.yaml")
     write(folder / "templates" / "assets" / "seal.svg",
           '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
           '<circle cx="5" cy="5" r="4" fill="#c01c28"/></svg>')

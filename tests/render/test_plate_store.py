@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from conftest import EXAMPLE_ROSTER
+from conftest import copy_example
 
 from cardkit.render.faces import FaceRenderer
 from cardkit.render.stamp import store
@@ -27,7 +27,7 @@ def project(tmp_path, monkeypatch):
         'extends: "2022"\nmascot:\n  image: mine.svg\n', encoding="utf-8")
     (site / "templates" / "assets" / "mine.svg").write_text(SVG.format(color="#c00000"),
                                                             encoding="utf-8")
-    shutil.copy(EXAMPLE_ROSTER, site / "roster.yaml")
+    copy_example(site / "roster.yaml")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     monkeypatch.delenv("CARDKIT_CACHE", raising=False)

@@ -11,7 +11,7 @@ import _golden
 import pikepdf
 import pytest
 from conftest import REPO, project_with, run_cli
-from pdfcheck import boxes_mm, find_text, qr_codes
+from pdfcheck import boxes_mm, find_text, page_texts, qr_codes
 
 from cardkit.pdf.pdfx import rgb_uses
 
@@ -88,11 +88,13 @@ def test_an_image_the_card_does_not_show_is_never_checked(shop, tmp_path):
         assert result.code == 0, result.stderr
 
 
-def test_a_null_mascot_that_is_still_shown_is_one_located_line(shop, tmp_path):
-    result = _print(["--gen", "stillshown", "-o", str(tmp_path / "x.pdf")], shop)
-    assert result.code == 1
-    assert result.err_lines == ["error: generations/2022.yaml:21: back.show: "
-                                "mascot is shown but has no mascot: image"]
+def test_a_shown_mascot_needs_no_drawing_in_the_generation(shop, tmp_path):
+    """Issue 23: the unit supplies its mascot; a generation that shows the block without a
+    drawing of its own is no error (it used to point at generations/2022.yaml:21)."""
+    result = _print(["--gen", "stillshown", "--officer", "LD001", "-o", str(tmp_path / "x.pdf")],
+                    shop)
+    assert result.code == 0, result.stderr
+    assert "螺警官提醒您" in "".join(page_texts(tmp_path / "x.pdf")[1].split())
 
 
 def test_check_color_cmyk_reports_cmyk_problems_without_printing(shop):
@@ -327,14 +329,16 @@ def test_stock_layouts_match_their_golden_facts(gen, stock):
 # ---------------------------------------------------------------- 6. the A4 gutter
 
 def test_the_a4_sheet_says_why_its_cards_abut_under_v(shop, tmp_path):
+    """A white design (2002) abuts; one whose background bleeds gets gutters
+    (tests/unit/test_bleed_sheet.py)."""
     out = tmp_path / "a4.pdf"
-    quiet = run_cli(["--project", str(shop), "print", "--gen", "2022", "-o", str(out)])
+    quiet = run_cli(["--project", str(shop), "print", "--gen", "2002", "-o", str(out)])
     assert quiet.code == 0 and not any("abut" in line for line in quiet.err_lines)
-    verbose = run_cli(["-v", "--project", str(shop), "print", "--gen", "2022", "-o", str(out)])
+    verbose = run_cli(["-v", "--project", str(shop), "print", "--gen", "2002", "-o", str(out)])
     assert ("A4: 10 cards a sheet; the rows abut, as a 4 mm gutter for the bleed would cost a "
             "card: neighbours share one cut and bleed into each other (--gutter 4 gives every "
             "card its full 2 mm bleed, 8 cards a sheet)") in verbose.err_lines
-    gutter = run_cli(["-v", "--project", str(shop), "print", "--gen", "2022", "--gutter", "4",
+    gutter = run_cli(["-v", "--project", str(shop), "print", "--gen", "2002", "--gutter", "4",
                       "-o", str(out)])
     assert not any("abut" in line for line in gutter.err_lines)
     cards = _golden.sheet_slots(out, 90, 54, 2)[0]["cards_mm"]

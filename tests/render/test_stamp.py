@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import EXAMPLE_ROSTER, REPO
+from conftest import EXAMPLE_ROSTER, REPO, copy_example
 
 DPI = 300
 MAX_PIXELS = 0.001
@@ -137,10 +137,9 @@ def test_fit_cases_go_the_full_way_and_look_the_same(cli, monkeypatch, tmp_path)
     text = EXAMPLE_ROSTER.read_text(encoding="utf-8").replace("name: 吴明", f"name: {LONG_NAME}")
     text = text.replace("  name: 柳州市公安局柳东派出所",
                         "  name: 柳州市公安局柳东新区分局柳东派出所第二警务室")
-    (tmp_path / "long-unit.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "long-name.yaml").write_text(
-        EXAMPLE_ROSTER.read_text(encoding="utf-8").replace("name: 吴明", f"name: {LONG_NAME}"),
-        encoding="utf-8")
+    copy_example(tmp_path / "long-unit.yaml", text)
+    copy_example(tmp_path / "long-name.yaml",
+                 EXAMPLE_ROSTER.read_text(encoding="utf-8").replace("name: 吴明", f"name: {LONG_NAME}"))
     for roster, expected in (("long-name.yaml", 11), ("long-unit.yaml", 0)):
         args = ["--gen", "fit", "--roster", roster]
         laid, _, _ = _print(cli, monkeypatch, tmp_path, roster, args, cwd=tmp_path, stamp=False)

@@ -27,7 +27,8 @@ officers:
     name: 李秀英
     mobile: "13912345678"
 """
-FULL_UNIT = """\
+SNAIL = REPO / "examples" / "liudong" / "mascot-snail.svg"
+FULL_UNIT = f"""\
 unit:
   address: 城关镇人民路8号
   hotline: "0534-2811110"
@@ -36,7 +37,7 @@ unit:
       url: https://gaj.chengguan-county.cn/wsgaj
     - label: 网上警务室
       url: https://gaj.chengguan-county.cn/jws
-  mascot: 小城警官
+  mascot: {{name: 小城警官, image: {SNAIL}}}
 """
 
 
@@ -79,8 +80,9 @@ def test_missing_unit_fields_leave_their_blocks_off_with_one_warning_each(cli, t
     assert result.err_lines == [
         f"{where}: address: no officer's unit gives it; {tail} address: ... under unit: in "
         "cardkit.yaml or the roster, or fill a 地址 column)",
-        f"{where}: mascot: no officer's unit gives it; {tail} mascot: ... under unit: in "
-        "cardkit.yaml or the roster, or fill a 卡通形象 column)",
+        f"{where}: mascot: no officer's unit gives it; {tail} mascot: {{name: ..., image: "
+        "FILE} under unit: in cardkit.yaml or the roster, or fill a 卡通形象 (its name) and a "
+        "mascot_image (its drawing) column)",
         f"{where}: web.网上公安局: no officer's unit gives it; {tail} web: [{{label: 网上公安局, "
         "url: https://...}] under unit: in cardkit.yaml or the roster, or fill a 网上公安局 column)",
         f"{where}: web.网上警务室: no officer's unit gives it; {tail} web: [{{label: 网上警务室, "

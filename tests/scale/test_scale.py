@@ -116,7 +116,7 @@ def test_parts_merge_into_the_same_document(printed):
 
 
 def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path, names):
-    changed = tmp_path / "roster.csv"
+    changed = roster.parent / "roster-changed.csv"  # beside it: its cardkit.yaml and drawings
     changed.write_text(roster.read_text(encoding="utf-8").replace(
         f"BK000007,{names['BK000007']},", "BK000007,欧阳改名,"), encoding="utf-8")
     report = tmp_path / "one.json"
@@ -124,7 +124,7 @@ def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path
     result = run_cli(["print", "--gen", "2022", "--roster", str(changed), "-o",
                       str(tmp_path / "c.pdf"), "--changed-since", str(report)])
     assert result.code == 0, result.stderr
-    notice, count, wrote = result.err_lines  # a specimen (the repository's cardkit.yaml)
+    notice, count, wrote = result.err_lines  # a specimen (its folder's cardkit.yaml)
     assert notice.startswith(f"notice: {changed}: printed specimens")
     assert count == f"1 officer's card changed since {report}"  # who it printed (issue 23)
     assert wrote == f"wrote {tmp_path / 'c.pdf'}: 1 card, 1 sheet, 2 pages"
@@ -195,12 +195,12 @@ def test_progress_bar_draws_only_on_a_terminal():
 
 def test_print_in_a_pipe_shows_no_progress(roster, tmp_path):
     """stderr is not a terminal here: only the one summary line (after the specimen notice:
-    the bench roster is printed under the repository's cardkit.yaml, specimen: true)."""
+    the bench roster's folder has a cardkit.yaml saying specimen: true)."""
     result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
                       str(tmp_path / "p.pdf")])
     assert result.err_lines == [
-        f"notice: {roster}: printed specimens: the roster is marked specimen: true, so its "
-        "placeholders are allowed and every card carries a 样张 / SPECIMEN mark",
+        f"notice: {roster}: printed specimens: {roster.parent / 'cardkit.yaml'} marks the roster "
+        "specimen: true, so its placeholders are allowed and every card carries a 样张 / SPECIMEN mark",
         f"wrote {tmp_path / 'p.pdf'}: {N} cards, 3 sheets, 6 pages"]
 
 

@@ -16,7 +16,7 @@ def test_example_yaml_and_csv_rosters_agree(tmp_path):
     from conftest import EXAMPLE_CSV, EXAMPLE_ROSTER
 
     yaml_roster = load(EXAMPLE_ROSTER)
-    # The CSV cannot say specimen: true itself; the repository's cardkit.yaml says it.
+    # The CSV cannot say specimen: true itself; examples/liudong/cardkit.yaml says it.
     csv_roster = build_roster(read_roster(EXAMPLE_CSV), None, specimen=True)
     assert yaml_roster.specimen and csv_roster.specimen
     assert len(yaml_roster.officers) >= 12

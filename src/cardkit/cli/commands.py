@@ -195,7 +195,9 @@ JOB_OPTIONS = [
     click.option("--margin", type=click.FloatRange(0, 50), metavar="MM",
                  help="Paper margin kept free at every edge (default 10, or paper.margin)."),
     click.option("--gutter", type=click.FloatRange(0, 50), metavar="MM",
-                 help="Gap between cards (default: twice the bleed when it costs no card)."),
+                 help="Gap between cards; 0 butts them (default: 3 mm when the background bleeds "
+                      "and the printer's margin allows, else twice the bleed when it costs no "
+                      "card)."),
     click.option("--color", type=click.Choice(["rgb", "cmyk"]),
                  help="rgb (default), or cmyk: PDF/X-4 with an output intent; colours from "
                       "colors_cmyk, black type overprinting."),

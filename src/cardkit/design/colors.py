@@ -110,6 +110,11 @@ def cmyk_generation(gen: Generation, project) -> Generation:
     return cmyk
 
 
+def is_cmyk(gen: Generation) -> bool:
+    """Whether ``gen`` is a CMYK job's generation (``cmyk_generation`` made it)."""
+    return any(str(v).startswith("device-cmyk(") for v in (gen.data.get("colors") or {}).values())
+
+
 _SVG_COLOR = re.compile(
     r"""(?:fill|stroke|stop-color|flood-color|lighting-color|color)\s*[:=]\s*["']?\s*"""
     r"""(#[0-9a-fA-F]{3,8}\b|rgba?\([^)]*\)|hsla?\([^)]*\)|[a-zA-Z]+)""")

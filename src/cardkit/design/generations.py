@@ -139,8 +139,8 @@ def web_entries(gen: Generation) -> list[dict[str, str]]:
 def unit_fields(gen: Generation) -> list[str]:
     """The unit fields ``gen`` prints (besides the unit's name), in the order of its faces.
 
-    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the mascot's caption
-    when the generation does not write one itself.
+    ``web.LABEL`` is the unit's web address of that label; ``mascot`` the unit's mascot
+    (``mascot_needs``: its name and drawing, those the generation does not give itself).
     """
     fields: list[str] = []
     for side in ("front", "back"):
@@ -149,9 +149,18 @@ def unit_fields(gen: Generation) -> list[str]:
                 fields.append(UNIT_BLOCKS[block])
             elif block == "web":
                 fields += [e["source"] for e in web_entries(gen) if e["source"]]
-            elif block == "mascot" and not (gen.data.get("mascot") or {}).get("caption"):
+            elif block == "mascot" and mascot_needs(gen):
                 fields.append("mascot")
     return list(dict.fromkeys(fields))
+
+
+def mascot_needs(gen: Generation) -> list[str]:
+    """The unit fields a card of ``gen`` needs to print a mascot: its name (``mascot``)
+    unless the generation captions its own drawing, and its drawing (``mascot_image``)
+    unless the generation draws one (a built-in prints the unit's own mascot only)."""
+    own = gen.data.get("mascot") or {}
+    return [key for key, given in (("mascot", own.get("caption")), ("mascot_image", own.get("image")))
+            if not given]
 
 
 def _locate(layers: list[yamlio.YDict], names: list[str], *path: str) -> tuple[str, int]:
@@ -263,11 +272,10 @@ def _template_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
 
 
 def _mascot_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
+    # A generation may draw its own mascot (mascot: image:); without one, a card shows the
+    # unit's (unit: mascot: {name, image}), or none: showing the block needs no drawing here.
     mascot = gen.data.get("mascot") or {}
     shown = "mascot" in gen.shows("front") + gen.shows("back")
-    if shown and not mascot.get("image"):
-        yield (("front" if "mascot" in gen.shows("front") else "back", "show"),
-               _("mascot is shown but has no mascot: image"))
     for key in ("image", "image_cmyk"):
         if not (shown and mascot.get(key)):
             continue

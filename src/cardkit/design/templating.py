@@ -32,7 +32,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..errors import InputError
 from ..i18n import _
@@ -307,7 +307,30 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
                  "urlize", "string", "list", "batch", "slice"):
         env.filters[name] = _checked_filter(name, env.filters[name])
     env.filters["css_fonts"] = css_fonts
+    env.filters["keep_together"] = keep_together
     return env
+
+
+def keep_together(text: object, *sources: object) -> Markup:
+    """``text`` escaped, with every label of ``sources`` in it kept on one line.
+
+    The labels are the ``label`` of each entry of a list of mappings (the generation's and
+    the unit's ``web:``) and the ``label_*`` values of a ``texts:`` mapping: CJK line
+    breaking may break between any two characters, and 网上公安局 must not print as 网 / 上公安局.
+    """
+    words: set[str] = set()
+    for source in sources:
+        if isinstance(source, dict):
+            words.update(str(v) for k, v in source.items() if str(k).startswith("label_") and v)
+        elif isinstance(source, list | tuple):
+            words.update(str(e.get("label")) for e in source if isinstance(e, dict) and e.get("label"))
+    escaped = str(escape(str(text or "")))
+    found = sorted((w for w in words if len(w) > 1 and str(escape(w)) in escaped), key=len,
+                   reverse=True)
+    if not found:
+        return Markup(escaped)
+    pattern = re.compile("|".join(re.escape(str(escape(w))) for w in found))
+    return Markup(pattern.sub(lambda m: f'<span class="nobr">{m[0]}</span>', escaped))
 
 
 def css_fonts(families: list[str]) -> Markup:

@@ -143,7 +143,8 @@ def header_text(header: object) -> str:
 # the unit's web address of that label, e.g. a 网上公安局 column).
 UNIT_COLUMNS = {"unit": "name", "address": "address", "hotline": "hotline",
                 "website": "website", "weibo": "weibo", "unit_wechat": "wechat",
-                "mascot": "mascot"}
+                "mascot": "mascot", "mascot_image": "mascot_image",
+                "mascot_image_cmyk": "mascot_image_cmyk"}
 FIELD_COLUMNS = ("id", "name", "post", "phone", "mobile", "wechat", "area", "badge", *UNIT_COLUMNS)
 
 

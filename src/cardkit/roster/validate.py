@@ -311,6 +311,9 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
         if key == "web":
             fields.update(_web_fields(value, where, problems, check))
             continue
+        if key == "mascot" and isinstance(value, Mapping):  # mascot: {name, image, image_cmyk}
+            fields.update(_mascot_fields(value, where, problems))
+            continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             # cardkit.yaml is read with YAML's types: 07722812345 is already a number here
             problems.append(Diagnostic(**where, message=_(
@@ -332,6 +335,23 @@ def _unit_fields(source: Mapping[str, object], file: str, lines: Mapping[str, in
             message = check.url(fields[key])
             if message:
                 problems.append(Diagnostic(**where, message=message))
+    return fields
+
+
+MASCOT_KEYS = {"name": "mascot", "image": "mascot_image", "image_cmyk": "mascot_image_cmyk"}
+
+
+def _mascot_fields(value: Mapping, where: Where, problems: list[Diagnostic]) -> dict[str, str]:
+    """``mascot: {name: 螺警官, image: snail.svg, image_cmyk: snail-cmyk.svg}`` as unit fields."""
+    fields = {}
+    for key, item in value.items():
+        if key not in MASCOT_KEYS:
+            at: Where = {**where, "field": f"mascot.{key}"}
+            problems.append(Diagnostic(**at, message=_(
+                "unknown key") + did_you_mean(str(key), MASCOT_KEYS) + _(
+                " (mascot: takes name, image and image_cmyk)")))
+        elif item is not None:
+            fields[MASCOT_KEYS[key]] = str(item).strip()
     return fields
 
 
@@ -384,6 +404,9 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
     unit_values = _unit_values(record, values, base_unit, problems, check)
     if any(p.severity == "error" for p in problems[before:]):
         return None
+    for drawing in ("mascot_image", "mascot_image_cmyk"):  # a drawing named in the roster is there
+        if unit_values.get(drawing):
+            unit_values[drawing] = str((root or Path.cwd()) / unit_values[drawing])
     key = tuple(sorted(unit_values.items()))
     unit = units.get(key)
     if unit is None:
@@ -391,7 +414,9 @@ def _build_officer(record: RawRecord, base_unit: dict[str, str], known: set[str]
         text = {k: unit_values.get(k, "") for k in UNIT_FIELDS if k != "web"}
         unit = units[key] = Unit(name=text["name"], address=text["address"], hotline=text["hotline"],
                                  website=text["website"], weibo=text["weibo"], wechat=text["wechat"],
-                                 mascot=text["mascot"], web=web, specimen=check.specimen)
+                                 mascot=text["mascot"], mascot_image=text["mascot_image"],
+                                 mascot_image_cmyk=text["mascot_image_cmyk"], web=web,
+                                 specimen=check.specimen)
     return Officer(
         id=values["id"], name=values["name"], unit=unit, post=values.get("post", ""),
         phone=values.get("phone", ""), mobile=values.get("mobile", ""),

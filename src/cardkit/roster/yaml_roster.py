@@ -51,7 +51,8 @@ def read_yaml_roster(source: Path | bytes, *, name: str, root: Path) -> RawRoste
     unit_fields: dict[str, object] | None = None
     unit_lines = {}
     if unit is not None:
-        unit_fields = {k: v if k == "web" and isinstance(v, yamlio.YList) else _text(v)
+        unit_fields = {k: v if (k == "web" and isinstance(v, yamlio.YList))
+                       or (k == "mascot" and isinstance(v, yamlio.YDict)) else _text(v)
                        for k, v in unit.items()}
         unit_lines = dict(unit.lines)
     return RawRoster(file=name, records=records, unit=unit_fields, unit_lines=unit_lines, root=root,

@@ -18,6 +18,7 @@ Stored in ``cardkit.yaml``::
         dy: -0.5
         rotation: 0.1
         scale: 1.0
+        margin: 5      # its unprintable margin (mm): how close to the edge it prints
 
 and applied to the backs of a print job with ``--printer office-mfp``.
 """
@@ -33,7 +34,8 @@ from ..project import did_you_mean
 from ..units import MM
 from .impose import Calibration, Paper, back_turned, solve_calibration
 
-KEYS = {"dx": (-20.0, 20.0), "dy": (-20.0, 20.0), "rotation": (-5.0, 5.0), "scale": (0.9, 1.1)}
+KEYS = {"dx": (-20.0, 20.0), "dy": (-20.0, 20.0), "rotation": (-5.0, 5.0), "scale": (0.9, 1.1),
+        "margin": (0.0, 30.0)}  # margin: the printer's unprintable margin, mm (sheet layout)
 
 
 def printer_calibration(project, name: str) -> Calibration:
@@ -58,7 +60,7 @@ def printer_calibration(project, name: str) -> Calibration:
         if key not in KEYS:
             problems.append(Diagnostic(file=where, line=line, field=f"printers.{name}.{key}",
                                        message=_("unknown key") + did_you_mean(key, KEYS)
-                                       + _(" (takes dx, dy, rotation, scale)")))
+                                       + _(" (takes dx, dy, rotation, scale, margin)")))
             continue
         low, high = KEYS[key]
         try:
@@ -73,7 +75,15 @@ def printer_calibration(project, name: str) -> Calibration:
         values[key] = number
     if problems:
         raise InputError(_("bad printer calibration"), problems)
+    values.pop("margin", None)  # the sheet's layout reads it (papers.printer_margin)
     return Calibration(**values)
+
+
+def printer_settings(project, name: str) -> dict:
+    """The entry of printer ``name`` in cardkit.yaml as written (check it first with
+    ``printer_calibration``)."""
+    entry = (project.config.get("printers") or {}).get(name)
+    return dict(entry) if isinstance(entry, dict) else {}
 
 
 @dataclass(frozen=True)

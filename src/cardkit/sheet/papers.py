@@ -6,7 +6,7 @@ The paper comes from ``--paper`` / ``--stock`` or from ``cardkit.yaml``::
     paper:
       size: 320x450mm         # A4, A3, SRA3, Letter or WxHmm
       margin: 8               # mm kept free at every edge (default 10)
-      gutter: 4               # mm between cards (default: twice the bleed when it costs no card)
+      gutter: 4               # mm between cards; 0 butts them (default: see bleed_layouts)
       stock: cn-a4-90x54-2x5  # a pre-cut sheet instead of size/margin/gutter
 
 Command-line flags win over the file.
@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import InputError, UsageError
 from ..i18n import _
 from ..model import CardSize, Officer
-from .impose import DEFAULT_MARGIN, SheetLayout, grid_layout, parse_paper
+from .impose import DEFAULT_MARGIN, Paper, SheetLayout, grid_layout, parse_paper
 
 PAPER_KEYS = ("size", "margin", "gutter", "stock")
 STOCK_TOLERANCE_MM = 6.0  # a fluid design is laid out at a stock's card size this close to its own
@@ -62,8 +62,20 @@ def paper_settings(project) -> dict[str, Any]:
 
 
 def resolve_layout(project, card: CardSize, paper: str | None = None, stock: str | None = None,
-                   margin: float | None = None, gutter: float | None = None) -> SheetLayout:
-    """The sheet layout of a job, flags first, then cardkit.yaml, then A4."""
+                   margin: float | None = None, gutter: float | None = None, *,
+                   gen=None, printer: str | None = None, slug: bool = False) -> SheetLayout:
+    """The sheet layout of a job, flags first, then cardkit.yaml, then A4.
+
+    A design whose background runs to the card's edge (``gen``, see ``bleeds_to_edge``)
+    gets gutters by default (``bleed_layouts``); ``--gutter 0`` butts the cards instead.
+    """
+    return _choose(project, card, paper, stock, margin, gutter, gen, printer, slug)[0]
+
+
+def _choose(project, card: CardSize, paper: str | None, stock: str | None,
+            margin: float | None, gutter: float | None, gen,
+            printer: str | None, slug: bool = False) -> tuple[SheetLayout, str | None]:
+    """The layout and, when cardkit chose gutters for a bleeding design, what -v says."""
     from . import stocks
 
     settings = paper_settings(project)
@@ -73,24 +85,114 @@ def resolve_layout(project, card: CardSize, paper: str | None = None, stock: str
         if paper is not None or margin is not None or gutter is not None:
             raise UsageError(_("--stock sets the paper, margins and gutters: "
                                "leave out --paper, --margin and --gutter"))
-        return stocks.find_stock(stock, project.root).layout(card.width, card.height, card.bleed)
+        return stocks.find_stock(stock, project.root).layout(card.width, card.height, card.bleed), None
     name = paper or settings.get("size") or "A4"
     try:
         sheet = parse_paper(str(name))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    margin = margin if margin is not None else settings.get("margin", DEFAULT_MARGIN)
+    margin = margin if margin is not None else settings.get("margin")
     gutter = gutter if gutter is not None else settings.get("gutter")
     try:
+        if gutter is None and gen is not None and card.bleed > 0 and bleeds_to_edge(gen):
+            return bleed_layouts(sheet, card, margin, printer_margin(project, printer), slug)
         return grid_layout(sheet, card.width, card.height, card.bleed,
-                           min_margin=margin, gutter=gutter)
+                           min_margin=DEFAULT_MARGIN if margin is None else margin,
+                           gutter=gutter), None
     except ValueError as exc:
         raise InputError(str(exc)) from None
 
 
+# A design whose background bleeds is cut apart: cards get gutters so a cut a hair off
+# never shows the neighbour's band. 3 mm gutters leave 1.5 mm of bleed to each card.
+BLEED_GUTTER_MM = 3.0
+# An office printer's unprintable margin when no --printer calibration gives one (4-5 mm).
+ASSUMED_PRINTER_MARGIN_MM = 5.0
+
+
+def bleeds_to_edge(gen) -> bool:
+    """Whether the design's background runs to the card's edge: a background or band colour
+    (drawn into the bleed by the card's stylesheet) other than white."""
+    colors = gen.data.get("colors") or {}
+    return any(_inked(colors.get(key)) for key in ("background", "band"))
+
+
+def _inked(color: object) -> bool:
+    text = str(color or "").strip().lower().replace(" ", "")
+    return bool(text) and text not in ("#fff", "#ffffff", "white", "transparent", "none",
+                                       "cmyk(0,0,0,0)", "device-cmyk(0000)")
+
+
+def printer_margin(project, printer: str | None) -> float | None:
+    """The unprintable margin (mm) calibrated for ``printer`` in cardkit.yaml, if any."""
+    if printer is None:
+        return None
+    from .calibrate import printer_calibration, printer_settings
+
+    printer_calibration(project, printer)  # checks the entry (an unknown printer is a usage error)
+    value = printer_settings(project, printer).get("margin")
+    return None if value is None else float(value)
+
+
+def bleed_layouts(sheet: Paper, card: CardSize, margin: float | None,
+                  hard: float | None, slug: bool = False) -> tuple[SheetLayout, str]:
+    """Gutters for a bleeding design: ``BLEED_GUTTER_MM`` between cards and margins down to
+    the printer's unprintable one (A4: 2 x 5, 7.5 mm margins top and bottom) when that
+    holds more cards than gutters of the full bleed (A4: 2 x 4) and, with ``slug``, leaves
+    room for the slug line; and what -v says."""
+    from .impose import slug_origin
+
+    known = hard is not None or margin is not None
+    edge = margin if margin is not None else hard if hard is not None else ASSUMED_PRINTER_MARGIN_MM
+    gutter = min(BLEED_GUTTER_MM, 2 * card.bleed)
+    full = grid_layout(sheet, card.width, card.height, card.bleed,
+                       min_margin=DEFAULT_MARGIN if margin is None else margin,
+                       gutter=2 * card.bleed)
+    try:
+        tight = grid_layout(sheet, card.width, card.height, card.bleed, min_margin=edge,
+                            gutter=gutter)
+    except ValueError:
+        tight = full
+    cols = len({s.col for s in tight.slots})
+    rows = len({s.row for s in tight.slots})
+    no_slug = slug and slug_origin(tight.slots, sheet) is None
+    if tight.per_sheet > full.per_sheet and not no_slug:
+        top = min(s.trim.y for s in tight.slots)
+        side = min(s.trim.x for s in tight.slots)
+        source = (_("the printer's calibrated margin is {edge} mm") if hard is not None and margin is None
+                  else _("--margin {edge}") if known
+                  else _("no printer calibration gives its unprintable margin, and office "
+                         "printers' is 4-5 mm: set printers: NAME: margin: in cardkit.yaml"))
+        return tight, _(
+            "{paper}: the background bleeds, so the cards are cut apart: {cols} x {rows} with "
+            "{gutter} mm gutters, {half} mm of bleed each, margins {top} mm top and bottom and "
+            "{side} mm at the sides, for a printer whose unprintable margin is at most {top} mm "
+            "({source}); --gutter 0 butts the cards").format(
+            paper=sheet.name, cols=cols, rows=rows, gutter=f"{gutter:g}", half=f"{gutter / 2:g}",
+            top=f"{top:.3g}", side=f"{side:.3g}", source=source.format(edge=f"{edge:g}"))
+    cols = len({s.col for s in full.slots})
+    rows = len({s.row for s in full.slots})
+    if no_slug and tight.per_sheet > full.per_sheet:
+        return full, _(
+            "{paper}: the background bleeds, so the cards are cut apart: {cols} x {rows} with "
+            "{gutter} mm gutters and their full {bleed} mm bleed (3 mm gutters would leave no "
+            "room for the --slug line); --gutter 0 butts the cards").format(
+            paper=sheet.name, cols=cols, rows=rows, gutter=f"{2 * card.bleed:g}",
+            bleed=f"{card.bleed:g}")
+    return full, _(
+        "{paper}: the background bleeds, so the cards are cut apart: {cols} x {rows} with "
+        "{gutter} mm gutters and their full {bleed} mm bleed (3 mm gutters would hold more "
+        "cards only with margins narrower than the printer's {edge} mm); --gutter 0 butts the "
+        "cards").format(
+        paper=sheet.name, cols=cols, rows=rows, gutter=f"{2 * card.bleed:g}",
+        bleed=f"{card.bleed:g}", edge=f"{edge:g}")
+
+
 def gutter_note(project, card: CardSize, paper: str | None = None, stock: str | None = None,
-                margin: float | None = None, gutter: float | None = None) -> str | None:
-    """Why cards abut on this paper (said under -v): a gutter for the bleed would cost a card.
+                margin: float | None = None, gutter: float | None = None, *,
+                gen=None, printer: str | None = None, slug: bool = False) -> str | None:
+    """What -v says of the sheet: the gutters chosen for a bleeding design, or why cards abut
+    (a gutter for the bleed would cost a card).
 
     Only when cardkit chose the gutter (no ``--gutter``, no ``paper.gutter``, no stock).
     """
@@ -101,6 +203,11 @@ def gutter_note(project, card: CardSize, paper: str | None = None, stock: str | 
         return None
     if gutter is not None or settings.get("gutter") is not None:
         return None
+    if gen is not None and bleeds_to_edge(gen):
+        try:
+            return _choose(project, card, paper, stock, margin, gutter, gen, printer, slug)[1]
+        except (InputError, UsageError):
+            return None
     try:
         sheet = parse_paper(str(paper or settings.get("size") or "A4"))
     except ValueError:

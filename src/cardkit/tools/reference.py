@@ -43,7 +43,12 @@ UNIT_DOCS = {
     "web": N_("the unit's web addresses as a list of {label, url} (网上公安局, 网上警务室); a "
               "generation prints those whose label its web: names; in a CSV/XLSX row, a column "
               "headed by the label (网上公安局) or `web.LABEL`"),
-    "mascot": N_("the name of the mascot printed under the generation's drawing (螺警官)"),
+    "mascot": N_("the unit's own mascot, printed only with its name and drawing: in YAML "
+                 "{name, image, image_cmyk} (image: an SVG, PNG or JPEG beside the file that "
+                 "names it); in a CSV/XLSX row, the name (卡通形象) and the mascot_image columns"),
+    "mascot_image": N_("the mascot's drawing (a spreadsheet's column; in YAML mascot: image:)"),
+    "mascot_image_cmyk": N_("the mascot's drawing in device-cmyk colours, for --color cmyk "
+                            "(in YAML mascot: image_cmyk:)"),
 }
 REFERENCE_PATHS = {"en": Path("docs") / "reference.md", "zh": Path("docs") / "reference.zh-CN.md"}
 

@@ -44,7 +44,8 @@ unit:
       url: https://wsgaj.example.gov.cn
     - label: 网上警务室
       url: https://jwsh.example.gov.cn
-  mascot: 螺警官  # 卡通形象的名字，印在 2022 版背面的形象下方
+  # 本单位自己的卡通形象（名字和图片，图片放在名单旁边），印在 2022 版背面；没有就不印：
+  # mascot: {name: 城关小警, image: mascot.svg}
 officers:
   - id: CG001
     name: 张卫东
