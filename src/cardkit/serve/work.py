@@ -117,8 +117,7 @@ def _previews(project, params: dict[str, Any], progress) -> dict[str, Any]:
     printed = api.print_cards(project, api.PrintOptions(
         gen=gen_id, roster=roster, layout="cards", marks="none", color="rgb", jobs=1,
         progress=progress, output=PREVIEW_PDF))
-    gen = generations.load(project, gen_id)
-    loaded = api.load_roster(project, gen, roster)
+    loaded = api.load_roster(project, generations.load(project, gen_id), roster)
     officers = [{"id": o.id, "name": o.name} for o in loaded.officers]
     folder = Path(PREVIEW_DIR)
     folder.mkdir(exist_ok=True)
@@ -127,8 +126,13 @@ def _previews(project, params: dict[str, Any], progress) -> dict[str, Any]:
     Path(PREVIEW_PDF).unlink()
     changed = None
     ledger = latest_ledger(Path(params["station"]), gen_id)
-    if ledger is not None:
-        changed = [o.id for o in select(project, gen, loaded, changed_since=ledger).officers]
+    if ledger is not None:  # digests of the generation as that print made it (CMYK for the shop)
+        from ..presets import resolve
+
+        kind = ledger.stem.rpartition("-")[2]
+        printed_gen = api.job_generation(project, resolve(project, api.PrintOptions(
+            gen=gen_id, **KINDS.get(kind, KINDS["office"])[2])))[0]
+        changed = [o.id for o in select(project, printed_gen, loaded, changed_since=ledger).officers]
     return {"officers": officers, "pages": printed.pages, "changed": changed,
             "notes": [_scrub_dict(n.as_dict(), params) for n in printed.notes]}
 
@@ -138,7 +142,7 @@ def latest_ledger(station: Path, gen_id: str) -> Path | None:
     folder = station / LEDGERS
     if not folder.is_dir():
         return None
-    found = sorted(folder.glob(f"{gen_id}-*.json"))
+    found = sorted(folder.glob(f"{gen_id}-*.json"), key=lambda p: (p.stat().st_mtime_ns, p.name))
     return found[-1] if found else None
 
 
