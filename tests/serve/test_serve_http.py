@@ -232,3 +232,32 @@ def test_a_station_sees_only_its_own_folder(tmp_path, serve_factory):
     assert alice.get(job_b).status_code == 404
     assert "城关派出所" in alice.get("/settings").text
     assert "柳东派出所" in bob.get("/settings").text
+
+
+def test_the_unit_form_refuses_a_placeholder_and_saves_keeping_the_comments(tmp_path, serve_factory):
+    home = station(tmp_path / "s")
+    served = serve_factory(["--project", "s"], tmp_path)
+    client = Browserless(served.url)
+    form = client.get("/settings").text
+    assert 'value="柳州市公安局城关派出所"' in form and 'value="https://wsgaj.chengguan-pcs.cn/"' in form
+    before = (home / "cardkit.yaml").read_text(encoding="utf-8")
+    values = {"name": "柳州市公安局城关派出所", "address": "柳州市城中区城关路1号",
+              "hotline": "0772-0000000", "mascot": "", "web_label_0": "网上公安局",
+              "web_url_0": "https://wsgaj.example.gov.cn/"}
+    refused = client.post("/settings", values)
+    assert refused.status_code == 400
+    reasons = dict(re.findall(r'data-for="(\w+)">([^<]+)<', refused.text))
+    assert "placeholder number" in reasons["hotline"]
+    assert "placeholder host" in reasons["web0"]
+    assert (home / "cardkit.yaml").read_text(encoding="utf-8") == before
+    values.update(hotline="0772-2810119", web_url_0="https://wsgaj.chengguan-pcs.cn/",
+                  web_label_1="网上警务室", web_url_1="https://jwsh.chengguan-pcs.cn/")
+    saved = client.post("/settings", values)
+    assert saved.status_code == 200 and 'id="saved"' in saved.text
+    after = (home / "cardkit.yaml").read_text(encoding="utf-8")
+    assert after.startswith("# the station's own settings\noutput: out\n")
+    assert 'hotline: "0772-2810119"' in after and "mascot" not in after
+    from cardkit.project import open_project
+
+    unit = open_project(home).config["unit"]
+    assert unit["hotline"] == "0772-2810119" and len(unit["web"]) == 2
