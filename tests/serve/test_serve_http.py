@@ -84,6 +84,20 @@ def test_every_response_is_guarded(tmp_path, serve_factory):
     assert client.get("/").status_code == 200
 
 
+def test_the_page_speaks_the_browser_s_language_or_the_switch_s(tmp_path, serve_factory):
+    station(tmp_path / "s")
+    served = serve_factory(["--project", "s"], tmp_path)
+    chinese = Browserless(served.url, lang="zh-CN,zh;q=0.9,en;q=0.8")
+    assert "把花名册" in chinese.get("/").text and 'lang="zh-CN"' in chinese.get("/").text
+    refused = chinese.post("/upload", files=[("files", ("r.zip", b"garbage"))])
+    assert "不是可读的 zip 文件" in refused.text
+    english = Browserless(served.url, lang="en-GB,fr;q=0.5")
+    assert "Drop the roster" in english.get("/").text
+    english.get("/lang?to=zh&next=/settings")  # the switch: a cookie, then back to the page
+    assert "单位名称" in english.get("/settings").text
+    assert english.client.get("/lang?to=zh&next=//evil.example/").url.path == "/"
+
+
 def test_a_bomb_in_a_spreadsheet_affects_only_its_job(tmp_path, serve_factory):
     station(tmp_path / "s")
     served = serve_factory(["--project", "s"], tmp_path)
