@@ -23,6 +23,7 @@ if not (CHROMIUM and DRIVER):
     pytest.skip("chromium and chromium-driver are not installed (sh scripts/system-deps.sh --browser "
                 "installs them; make test does)", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -51,7 +52,9 @@ def browser(tmp_path):
 
 
 def wait_for(driver, test, timeout: float = 60):
-    return WebDriverWait(driver, timeout, poll_frequency=0.2).until(lambda d: test(d))
+    """``test(driver)`` once true; the page may reload meanwhile (it follows its job)."""
+    return WebDriverWait(driver, timeout, poll_frequency=0.2,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(test)
 
 
 def upload(driver, files: list[Path]) -> None:
@@ -86,6 +89,10 @@ def test_flow_1_two_bad_rows_then_previews_and_the_cli_s_pdf(tmp_path, serve_fac
     assert "CG001 吴明" in rows[0].text and "0772-12" in rows[0].text
     assert "CG003 韦建国" in rows[1].text and "mobile" in rows[1].text
     assert browser.find_elements(By.ID, "errors-stand") and not browser.find_elements(By.ID, "make-office")
+    if SCREENSHOTS:  # with the designs' pictures, made once per server in a worker
+        wait_for(browser, lambda d: all(d.execute_script("return arguments[0].naturalWidth", i) > 0
+                                       for i in d.find_elements(By.CSS_SELECTOR, "img[data-thumb]")))
+        shot(browser, "serve-problems-en.png")
 
     (files / "roster.csv").write_bytes(roster_csv())  # fixed, dropped again
     upload(browser, [files / "roster.csv"])
@@ -111,10 +118,14 @@ def test_flow_1_two_bad_rows_then_previews_and_the_cli_s_pdf(tmp_path, serve_fac
         browser.execute_script("window.scrollTo(0, 0)")
         shot(browser, "serve-en.png")
         browser.get(served.url + "/lang?to=zh&next=" + browser.current_url.split(served.url)[1])
-        for face in browser.find_elements(By.CSS_SELECTOR, "#cards img.face"):
+        # the problems are said again in Chinese: the page follows the job until it is done
+        wait_for(browser, lambda d: job_settled(d) and "警告" in d.page_source)
+        faces = browser.find_elements(By.CSS_SELECTOR, "#cards img.face")
+        for face in faces:
             browser.execute_script("arguments[0].scrollIntoView()", face)
+        wait_for(browser, lambda d: all(d.execute_script("return arguments[0].naturalWidth", f) > 100
+                                       for f in faces))
         browser.execute_script("window.scrollTo(0, 0)")
-        time.sleep(0.5)
         shot(browser, "serve-zh.png")
 
 

@@ -327,6 +327,9 @@ async def job_page(request: Request) -> Response:
     job = get_job(v, request.path_params["job"])
     runner = v.server.runner
     runner.want_thumbnails()
+    if job.lang != v.lang and job.state == "done" and job.analysis:
+        job.lang = v.lang  # the problems are said in the language of the page: said again
+        runner.start(job, "analyse", {"station": str(v.station.folder)})
     analysis = job.analysis or {}
     rows = problem_rows(analysis.get("problems", []), analysis.get("names", {}))
     officers = analysis.get("officers") or []

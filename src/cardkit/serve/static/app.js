@@ -41,7 +41,7 @@ function follow() {
   if (!section) { return; }
   var state = section.getAttribute("data-state");
   var version = section.getAttribute("data-version");
-  var thumbsMissing = document.querySelector("img[data-thumb]") !== null;
+  var thumbsMissing = document.querySelector("img[data-src]") !== null;
   var thumbsAt = null;
   var poll = function () {
     fetch("/job/" + section.getAttribute("data-job") + "/state", {credentials: "same-origin"})
@@ -58,8 +58,9 @@ function follow() {
         var place = document.getElementById("place");
         if (place && s.place) { place.textContent = place.textContent.replace(/\d+/, s.place); }
         if (thumbsMissing && thumbsAt !== "done" && s.thumbs === "done") {
-          document.querySelectorAll("img[data-thumb]").forEach(function (img) {
-            img.src = img.src.split("?")[0] + "?" + Date.now();
+          document.querySelectorAll("img[data-src]").forEach(function (img) {
+            img.src = img.getAttribute("data-src");
+            img.removeAttribute("data-src");
           });
         }
         thumbsAt = s.thumbs;
