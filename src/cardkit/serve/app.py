@@ -38,6 +38,8 @@ MAX_UPLOAD_BYTES = 64 * 1024 * 1024  # one request's body: the roster, its scree
 SESSION_COOKIE = "cardkit_session"
 LANG_COOKIE = "cardkit_lang"
 SESSION_SECONDS = 12 * 3600
+MAX_SESSIONS = 10_000  # the oldest go first
+MAX_JOBS_PER_STATION = 30  # the least recently used idle job goes when a station has more
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 DEFAULT_GEN = "2022"
@@ -166,6 +168,8 @@ def _new_session(server: Server, station: Station) -> str:
     now = time.time()
     for old in [k for k, (_s, t) in server.sessions.items() if now - t > SESSION_SECONDS]:
         del server.sessions[old]
+    while len(server.sessions) >= MAX_SESSIONS:  # dicts keep their order: the oldest first
+        del server.sessions[next(iter(server.sessions))]
     session = secrets.token_urlsafe(32)
     server.sessions[session] = (station.key, now)
     return session
@@ -280,6 +284,10 @@ async def upload(request: Request) -> Response:
         if isinstance(item, UploadFile) and item.filename:
             files.append((item.filename, await item.read()))
     runner = v.server.runner
+    own = sorted((j for j in runner.jobs.values() if j.station == station.key and j.state != "running"),
+                 key=lambda j: j.used)
+    for old in own[:max(0, len(own) + 1 - MAX_JOBS_PER_STATION)]:
+        runner.delete(old)
     job = runner.new_job(station.key, roster="", gen=_default_gen(v), lang=v.lang)
     try:
         saved = save(job.folder, files)
