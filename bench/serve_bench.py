@@ -5,7 +5,8 @@ Starts `cardkit serve` on a fresh station folder, then runs JOBS uploads one aft
 check and previews, make the office PDF, download it, say "done". It prints, every few
 jobs, the server's own RSS and the PSS of its whole process tree (the forkserver and any
 worker alive), and at the end the time per job (median and slowest) and the growth of the
-server's memory from the first jobs to the last: bounded memory means no growth.
+server's memory from the first jobs to the last (bounded memory means no growth) and the
+peak PSS of the process tree while workers run.
 
     .venv/bin/python bench/serve_bench.py [--jobs 50] [--officers 10] [--parallel 2]
 
@@ -104,6 +105,14 @@ def main() -> None:
             times: list[float] = []
             memory: list[tuple[int, int, int]] = []
             lock = threading.Lock()
+            peak = [0]
+            running = threading.Event()
+
+            def sample() -> None:  # the tree's PSS while workers run, every 50 ms
+                while not running.wait(0.05):
+                    peak[0] = max(peak[0], _tree_rss(server.pid)[1])
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
             started = time.perf_counter()
             for first in range(0, args.jobs, args.parallel):
                 batch = range(first, min(args.jobs, first + args.parallel))
@@ -119,6 +128,7 @@ def main() -> None:
                     print(f"after {done:3d} jobs: server RSS {memory[-1][1] / 2**20:6.1f} MiB, "
                           f"tree PSS {memory[-1][2] / 2**20:6.1f} MiB", flush=True)
             wall = time.perf_counter() - started
+            running.set()
         finally:
             server.terminate()
             server.wait(30)
@@ -128,7 +138,8 @@ def main() -> None:
     early = statistics.mean(m[1] for m in memory[:3])
     late = statistics.mean(m[1] for m in memory[-3:])
     print(f"server RSS: first jobs {early / 2**20:.1f} MiB, last jobs {late / 2**20:.1f} MiB "
-          f"(growth {(late - early) / 2**20:+.1f} MiB); server exit status {server.returncode}")
+          f"(growth {(late - early) / 2**20:+.1f} MiB); peak PSS of the server's process tree "
+          f"{peak[0] / 2**20:.1f} MiB; server exit status {server.returncode}")
 
 
 def _record(url: str, number: int, officers: int, times: list[float], lock: threading.Lock) -> None:

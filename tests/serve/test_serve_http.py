@@ -15,11 +15,31 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from serve_helpers import EPOCH, Browserless, bad_roster_csv, roster_csv, serve_factory_fixture, station  # noqa: F401 (a fixture)
+from serve_helpers import (  # noqa: F401 (a fixture)
+    EPOCH,
+    Browserless,
+    bad_roster_csv,
+    roster_csv,
+    serve_factory_fixture,
+    start,
+    station,
+)
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One station's server for the tests that need nothing else of it (a server costs a
+    start and a warm-up of its workers): (server, the station's folder, the folder it runs in)."""
+    folder = tmp_path_factory.mktemp("shared")
+    home = station(folder / "s")
+    served = start(["--project", "s"], folder, env={"SOURCE_DATE_EPOCH": EPOCH})
+    yield served, home, folder
+    served.stop(signal.SIGTERM)
 
 
 def _server_roots() -> set[str]:
@@ -47,9 +67,8 @@ def test_stops_with_the_contract_status_and_leaves_nothing(tmp_path, serve_facto
     assert "Traceback" not in err
 
 
-def test_every_response_is_guarded(tmp_path, serve_factory):
-    station(tmp_path / "s")
-    served = serve_factory(["--project", "s"], tmp_path)
+def test_every_response_is_guarded(tmp_path, shared):
+    served, home, _folder = shared
     client = Browserless(served.url)
     page = client.get("/")
     assert "script-src 'self'" in page.headers["content-security-policy"]
@@ -80,13 +99,12 @@ def test_every_response_is_guarded(tmp_path, serve_factory):
                        ("../../etc/passwd.csv", b"x"), ("notes.exe", b"MZ")]:
         answer = client.post("/upload", files=[("files", (name, data))])
         assert answer.status_code in (200, 400), name
-        assert str(tmp_path) not in answer.text and "Traceback" not in answer.text
+        assert str(home.parent) not in answer.text and "Traceback" not in answer.text
     assert client.get("/").status_code == 200
 
 
-def test_the_page_speaks_the_browser_s_language_or_the_switch_s(tmp_path, serve_factory):
-    station(tmp_path / "s")
-    served = serve_factory(["--project", "s"], tmp_path)
+def test_the_page_speaks_the_browser_s_language_or_the_switch_s(tmp_path, shared):
+    served, home, _folder = shared
     chinese = Browserless(served.url, lang="zh-CN,zh;q=0.9,en;q=0.8")
     assert "把花名册" in chinese.get("/").text and 'lang="zh-CN"' in chinese.get("/").text
     refused = chinese.post("/upload", files=[("files", ("r.zip", b"garbage"))])
@@ -98,9 +116,8 @@ def test_the_page_speaks_the_browser_s_language_or_the_switch_s(tmp_path, serve_
     assert english.client.get("/lang?to=zh&next=//evil.example/").url.path == "/"
 
 
-def test_a_bomb_in_a_spreadsheet_affects_only_its_job(tmp_path, serve_factory):
-    station(tmp_path / "s")
-    served = serve_factory(["--project", "s"], tmp_path)
+def test_a_bomb_in_a_spreadsheet_affects_only_its_job(tmp_path, shared):
+    served, home, _folder = shared
     client = Browserless(served.url)
     import io
     import zipfile
@@ -114,15 +131,14 @@ def test_a_bomb_in_a_spreadsheet_affects_only_its_job(tmp_path, serve_factory):
                 member.write(chunk)
     job = client.upload([("roster.xlsx", bomb.getvalue())])
     page = client.get(job).text
-    assert "Traceback" not in page and str(tmp_path) not in page
+    assert "Traceback" not in page and str(home.parent) not in page
     assert "Print shop" not in page  # nothing printable
     good = client.upload([("roster.csv", roster_csv(count=1))])
     assert "吴明" in client.get(good).text
 
 
-def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, serve_factory):
-    home = station(tmp_path / "s")
-    served = serve_factory(["--project", "s"], tmp_path, env={"SOURCE_DATE_EPOCH": EPOCH})
+def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, shared):
+    served, home, _folder = shared
     client = Browserless(served.url)
     job = client.upload([("roster.csv", bad_roster_csv())])
     page = client.get(job).text
@@ -161,7 +177,7 @@ def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, serve
         assert done.returncode == 0, done.stderr
         assert pdf.content == out.read_bytes(), kind
     ledger = client.client.get(f"{job}/file/shop.json").json()
-    assert ledger["roster"] == "roster.csv" and str(tmp_path) not in json.dumps(ledger)
+    assert ledger["roster"] == "roster.csv" and str(home.parent) not in json.dumps(ledger)
     assert sorted(ledger["digests"]) == ["CG001", "CG002", "CG003"]
     # the station keeps its ledgers: an officer changed since is ticked for the reprint
     assert len(list((home / "ledgers").glob("2022-*.json"))) == 2
@@ -176,9 +192,8 @@ def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, serve
         f"cardkit-serve-{os.getuid()}/run-*/jobs/*"))) == folder_count - 1
 
 
-def test_eight_stations_uploading_at_once_each_get_their_own_officers(tmp_path, serve_factory):
-    station(tmp_path / "s")
-    served = serve_factory(["--project", "s"], tmp_path)
+def test_eight_stations_uploading_at_once_each_get_their_own_officers(tmp_path, shared):
+    served, home, _folder = shared
     results: dict[int, str] = {}
 
     def one(number: int) -> None:
@@ -213,7 +228,7 @@ def test_a_job_cancelled_while_working_or_waiting_leaves_nothing(tmp_path, serve
     assert "place 1 in the queue" in client.get(second).text
     client.post(second + "/cancel")
     while client.client.get(first + "/state").json()["state"] == "queued":
-        pass
+        time.sleep(0.05)
     client.post(first + "/cancel")
     for job in (first, second):
         assert client.wait(job)["state"] == "cancelled"
@@ -248,9 +263,8 @@ def test_a_station_sees_only_its_own_folder(tmp_path, serve_factory):
     assert "柳东派出所" in bob.get("/settings").text
 
 
-def test_the_unit_form_refuses_a_placeholder_and_saves_keeping_the_comments(tmp_path, serve_factory):
-    home = station(tmp_path / "s")
-    served = serve_factory(["--project", "s"], tmp_path)
+def test_the_unit_form_refuses_a_placeholder_and_saves_keeping_the_comments(tmp_path, shared):
+    served, home, _folder = shared
     client = Browserless(served.url)
     form = client.get("/settings").text
     assert 'value="柳州市公安局城关派出所"' in form and 'value="https://wsgaj.chengguan-pcs.cn/"' in form

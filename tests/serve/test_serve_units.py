@@ -9,10 +9,10 @@ import pytest
 
 pytest.importorskip("starlette")
 
+from cardkit.serve.results import problem_rows, split_fix  # noqa: E402
 from cardkit.serve.stations import is_loopback  # noqa: E402
 from cardkit.serve.texts import TEXTS, Texts, choose_language, translation  # noqa: E402
 from cardkit.serve.uploads import UploadRefused, clean_name, save  # noqa: E402
-from cardkit.serve.work import problem_rows, split_fix  # noqa: E402
 
 
 @pytest.mark.parametrize("host, loopback", [("127.0.0.1", True), ("localhost", True), ("::1", True),

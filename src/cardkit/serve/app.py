@@ -327,7 +327,7 @@ def get_job(v: Visit, job_id: str) -> joblib.Job:
 
 
 async def job_page(request: Request) -> Response:
-    from .work import KINDS, problem_rows
+    from .results import KINDS, problem_rows
 
     v = visit(request)
     if v.station is None:
@@ -352,7 +352,7 @@ async def job_page(request: Request) -> Response:
 
 
 def _failure(v: Visit, result: dict[str, Any]) -> dict[str, Any]:
-    from .work import problem_rows
+    from .results import problem_rows
 
     if result.get("timeout"):
         return {"text": v.t.timeout, "rows": []}
@@ -371,7 +371,7 @@ async def job_state(request: Request) -> Response:
 
 
 async def job_action(request: Request) -> Response:
-    from .work import KINDS
+    from .results import KINDS
 
     v = visit(request)
     job = get_job(v, request.path_params["job"])
@@ -409,7 +409,7 @@ async def job_action(request: Request) -> Response:
 
 
 async def job_file(request: Request) -> Response:
-    from .work import KINDS
+    from .results import KINDS
 
     v = visit(request)
     job = get_job(v, request.path_params["job"])

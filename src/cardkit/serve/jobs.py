@@ -188,12 +188,12 @@ class Runner:
         self._finish(job, job.ticket is not ticket, task, params, result)
 
     async def _in_process(self, job: Job, task: str, params: dict[str, Any]) -> dict[str, Any]:
-        from . import work
+        from . import entry
 
         folder = job.folder if task != "thumbnails" else self.thumbs
         for name in ("result.json", "progress.json"):
             (folder / name).unlink(missing_ok=True)
-        process = self._context.Process(target=work.run, args=(task, str(folder), params),
+        process = self._context.Process(target=entry.run, args=(task, str(folder), params),
                                         daemon=True)
         process.start()
         job.process = process
@@ -237,7 +237,7 @@ class Runner:
         """What an unfinished task may have left: its outputs and temporary files."""
         folder = job.folder
         if task == "print":
-            from .work import KINDS
+            from .results import KINDS
 
             job.printed.pop(params["kind"], None)
             for name in KINDS[params["kind"]][:2]:

@@ -19,19 +19,24 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-# Imported here so that the forkserver loads them once and every task starts warm.
-from .. import api, i18n
+# Imported here so that the forkserver loads them once and every task starts warm (jobs.py
+# preloads this module; the server process itself names only entry.run).
+import pypdfium2  # noqa: F401
+import weasyprint  # noqa: F401
+
+from .. import api, i18n, preflight, report  # noqa: F401
 from ..errors import CardkitError, group_rows
+from ..pdf import assemble  # noqa: F401
 from ..project import open_project
+from ..render import batch, faces  # noqa: F401
+from ..roster import read, validate  # noqa: F401
+from ..tools import preview  # noqa: F401
+from .results import KINDS
 
 PREVIEW_DPI = 110  # pixels per inch of the card previews: a 90 mm card is ~390 px wide
 PREVIEW_PDF = "preview.pdf"
 PREVIEW_DIR = "preview"
 LEDGERS = "ledgers"  # in the station's folder: the ledgers of every print made by the page
-KINDS = {  # download kind -> (file, ledger, print options)
-    "office": ("office.pdf", "office-ledger.json", {"layout": "sheet", "paper": "A4"}),
-    "shop": ("shop.pdf", "shop-ledger.json", {"preset": "shop"}),
-}
 
 
 def run(task: str, folder: str, params: dict[str, Any]) -> None:
@@ -198,36 +203,4 @@ TASKS: dict[str, Callable[[dict[str, Any], Callable[[int, int], None]], dict[str
     "unit": unit_settings}
 
 
-def problem_rows(problems: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
-    """The diagnostics as the page's table: row, officer id and name, field, what, how to fix."""
-    rows = []
-    for problem in problems:
-        subject = str(problem.get("subject", ""))
-        officer_id = subject[len("officer "):] if subject.startswith("officer ") else ""
-        what, fix = split_fix(str(problem.get("message", "")))
-        rows.append({"severity": problem.get("severity", "error"), "line": problem.get("line") or "",
-                     "rows": problem.get("rows") or [], "file": problem.get("file", ""),
-                     "subject": subject, "officer": officer_id,
-                     "name": names.get(officer_id, ""), "field": problem.get("field", ""),
-                     "what": what, "fix": fix})
-    return rows
-
-
-def split_fix(message: str) -> tuple[str, str]:
-    """(what is wrong, how to fix it): cardkit's messages end with the fix in brackets."""
-    if not message.endswith((")", "）")):
-        return message, ""
-    depth = 0
-    for at in range(len(message) - 1, -1, -1):
-        if message[at] in ")）":
-            depth += 1
-        elif message[at] in "(（":
-            depth -= 1
-            if depth == 0:
-                if at == 0:
-                    break
-                return message[:at].rstrip(" ;；"), message[at + 1:-1].strip()
-    return message, ""
-
-
-__all__ = ["KINDS", "latest_ledger", "problem_rows", "run", "split_fix"]
+__all__ = ["latest_ledger", "run"]
