@@ -11,8 +11,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -137,7 +135,7 @@ def test_a_bomb_in_a_spreadsheet_affects_only_its_job(tmp_path, shared):
     assert "吴明" in client.get(good).text
 
 
-def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, shared):
+def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, shared, monkeypatch):
     served, home, _folder = shared
     client = Browserless(served.url)
     job = client.upload([("roster.csv", bad_roster_csv())])
@@ -170,11 +168,10 @@ def test_problems_by_row_are_check_json_and_the_pdfs_are_print_s(tmp_path, share
         pdf = client.client.get(f"{job}/file/{kind}.pdf")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         out = tmp_path / "cli" / f"{kind}.pdf"
-        env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-        done = subprocess.run([sys.executable, "-m", "cardkit", "--project", str(home), "print",
-                               "--gen", "2022", "--roster", "roster.csv", "-o", str(out), *flags],
-                              cwd=tmp_path / "cli", env=env, capture_output=True, text=True)
-        assert done.returncode == 0, done.stderr
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        done = run_cli(["--project", str(home), "print", "--gen", "2022", "--roster", "roster.csv",
+                        "-o", str(out), *flags], cwd=tmp_path / "cli")
+        assert done.code == 0, done.stderr
         assert pdf.content == out.read_bytes(), kind
     ledger = client.client.get(f"{job}/file/shop.json").json()
     assert ledger["roster"] == "roster.csv" and str(home.parent) not in json.dumps(ledger)
