@@ -8,8 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -60,34 +61,36 @@ class Served:
     process: subprocess.Popen
     url: str
     port: int
-    lines: list[str] = field(default_factory=list)
+    log: Path  # the server's stderr (a file: a pipe nobody reads would fill and stop it)
 
     def stop(self, sig: int = signal.SIGINT) -> tuple[int, str]:
+        """Stop the server with ``sig``: its exit status and what it wrote on stderr."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
         try:
-            _out, err = self.process.communicate(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-            _out, err = self.process.communicate()
-        return self.process.returncode, err
+            self.process.wait()
+        return self.process.returncode, self.log.read_text(encoding="utf-8", errors="replace")
 
 
 def start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Served:
     port = free_port()
     environ = dict(os.environ)
     environ.update(env or {})
-    process = subprocess.Popen([sys.executable, "-m", "cardkit", "serve", "--port", str(port), *args],
-                               cwd=cwd, env=environ, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    log = Path(tempfile.mkstemp(prefix="cardkit-serve-test-", suffix=".log")[1])
+    with log.open("w") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "cardkit", "serve", "--port", str(port), *args],
+                                   cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError("the server stopped: " + process.stderr.read())
+            raise AssertionError("the server stopped: " + log.read_text(encoding="utf-8"))
         try:
             if httpx.get(url + "/static/app.css", timeout=2).status_code == 200:
-                return Served(process, url, port)
+                return Served(process, url, port, log)
         except httpx.HTTPError:
             time.sleep(0.1)
     process.kill()
@@ -105,6 +108,7 @@ def serve_factory_fixture():
     yield make
     for server in servers:
         server.stop(signal.SIGTERM)
+        server.log.unlink(missing_ok=True)
 
 
 class Browserless:

@@ -37,7 +37,10 @@ def shared(tmp_path_factory):
     home = station(folder / "s")
     served = start(["--project", "s"], folder, env={"SOURCE_DATE_EPOCH": EPOCH})
     yield served, home, folder
-    served.stop(signal.SIGTERM)
+    _code, log = served.stop(signal.SIGTERM)
+    served.log.unlink(missing_ok=True)
+    for personal in ("吴明", "韦建国", "0772-28", "1390770", "roster.csv"):  # names, numbers, files
+        assert personal not in log
 
 
 def _server_roots() -> set[str]:
@@ -63,6 +66,7 @@ def test_stops_with_the_contract_status_and_leaves_nothing(tmp_path, serve_facto
     assert code == status, err
     assert root not in _server_roots()
     assert "Traceback" not in err
+    assert "吴明" not in err and "0772-2800001" not in err  # the log holds no officer's data
 
 
 def test_every_response_is_guarded(tmp_path, shared):
