@@ -424,7 +424,7 @@ async def job_file(request: Request) -> Response:
     if kind not in job.printed or part not in ("pdf", "json") or job.state == "running":
         raise HTTPException(404)
     name = KINDS[kind][0] if part == "pdf" else KINDS[kind][1]
-    stem = Path(job.roster).stem
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(job.roster).stem)
     download = f"cards-{job.gen}-{stem}-{kind}.{part}" if part == "pdf" \
         else f"ledger-{job.gen}-{stem}-{kind}.json"
     return FileResponse(job.folder / name, filename=download,

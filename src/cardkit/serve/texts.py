@@ -59,6 +59,7 @@ TEXTS = {
     "field": N_("Field"),
     "what": N_("What is wrong"),
     "fix": N_("How to fix it"),
+    "fix_row": N_("correct {field} on row {row} of {file}, then drop the file again"),
     "error": N_("Error"),
     "warning": N_("Warning"),
     "notice": N_("Notice"),
