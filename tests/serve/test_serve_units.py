@@ -46,10 +46,13 @@ def test_the_fix_is_told_apart_from_what_is_wrong():
         '"0772-0000000": a placeholder number (all zeros), not a real one',
         "write the real value; only a roster marked specimen: true may hold placeholders")
     assert split_fix('"1390": not a valid mobile number') == ('"1390": not a valid mobile number', "")
+    reason = "empty: these 3 officers' cards are printed without their QR code (qr: missing: omit)"
+    assert split_fix(reason) == (reason, "")  # a reason, not a fix
     assert split_fix("名字太长（改短，或换行）") == ("名字太长", "改短，或换行")
     rows = problem_rows([{"severity": "error", "file": "r.csv", "line": 4, "subject": "officer CG3",
-                          "field": "mobile", "message": "bad (fix it)"}], {"CG3": "韦建国"})
-    assert rows[0]["officer"] == "CG3" and rows[0]["name"] == "韦建国" and rows[0]["fix"] == "fix it"
+                          "field": "mobile", "message": "bad (use eleven digits)"}], {"CG3": "韦建国"})
+    assert rows[0]["officer"] == "CG3" and rows[0]["name"] == "韦建国"
+    assert rows[0]["fix"] == "use eleven digits"
 
 
 @pytest.mark.parametrize("name, safe", [("roster.csv", "roster.csv"), ("qr/LD001.png", "qr/LD001.png"),

@@ -28,8 +28,17 @@ def problem_rows(problems: list[dict[str, Any]], names: dict[str, str]) -> list[
     return rows
 
 
+# The first word of a fix in brackets (cardkit's messages end with one, or with a reason).
+FIX_WORDS = ("write", "use", "put", "crop", "give", "fill", "make", "add", "remove", "print",
+             "shorten", "split", "choose", "set", "rename", "correct", "save", "keep", "drop",
+             "type", "export", "move", "lower", "raise", "install", "run", "quote", "delete",
+             "请", "写", "用", "改", "把", "在", "去掉", "删", "加", "填", "裁", "换", "缩短", "拆")
+
+
 def split_fix(message: str) -> tuple[str, str]:
-    """(what is wrong, how to fix it): cardkit's messages end with the fix in brackets."""
+    """(what is wrong, how to fix it): a message ending in brackets that start with a fix
+    (``(write the real value)``, ``（改短）``) gives that fix; any other bracket is a reason
+    and stays with what is wrong."""
     if not message.endswith((")", "）")):
         return message, ""
     depth = 0
@@ -41,5 +50,8 @@ def split_fix(message: str) -> tuple[str, str]:
             if depth == 0:
                 if at == 0:
                     break
-                return message[:at].rstrip(" ;；"), message[at + 1:-1].strip()
+                fix = message[at + 1:-1].strip()
+                if not fix.lower().startswith(FIX_WORDS):
+                    break
+                return message[:at].rstrip(" ;；"), fix
     return message, ""
