@@ -100,6 +100,7 @@ class Runner:
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["cardkit.serve.work"])
         self._tasks: set[asyncio.Task] = set()
+        self._processes: set[Any] = set()  # every worker alive, a job's or not
         self.thumbs: Path = root / "thumbs"
         self.thumbs_state = "none"
 
@@ -196,6 +197,7 @@ class Runner:
         process = self._context.Process(target=entry.run, args=(task, str(folder), params),
                                         daemon=True)
         process.start()
+        self._processes.add(process)
         job.process = process
         deadline = time.monotonic() + self.task_seconds
         while process.is_alive():
@@ -203,10 +205,12 @@ class Runner:
             job.progress = _read_progress(folder) or job.progress
             if time.monotonic() > deadline:
                 process.kill()
-                await asyncio.sleep(0.05)
+                process.join(timeout=5)
+                self._processes.discard(process)
                 job.process = None
                 return {"ok": False, "timeout": True, "problems": []}
         process.join()
+        self._processes.discard(process)
         job.process = None
         try:
             return json.loads((folder / "result.json").read_text(encoding="utf-8"))
@@ -279,11 +283,14 @@ class Runner:
         self._spawn(make())
 
     async def shutdown(self) -> None:
+        """Stop every worker (a job's, the pictures', a settings check) and wait for it."""
         for job in list(self.jobs.values()):
             self.stop(job)
-        for job in list(self.jobs.values()):
-            if job.process is not None:
-                job.process.join(timeout=5)
+        for process in list(self._processes):
+            if process.is_alive():
+                process.kill()
+        for process in list(self._processes):
+            process.join(timeout=5)
         for task in list(self._tasks):
             task.cancel()
 
