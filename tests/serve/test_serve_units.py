@@ -83,3 +83,27 @@ def test_a_zip_is_unpacked_within_its_caps(tmp_path):
     with pytest.raises(UploadRefused):
         (tmp_path / "c").mkdir()
         save(tmp_path / "c", [("a.csv", b"x"), ("b.csv", b"y")])  # two rosters
+
+
+def test_a_task_past_its_time_is_stopped_and_leaves_nothing(tmp_path):
+    import asyncio
+
+    from serve_helpers import roster_csv, station
+
+    from cardkit.serve.jobs import Runner
+
+    async def run():
+        (tmp_path / "root").mkdir()
+        runner = Runner(tmp_path / "root", workers=1, task_seconds=0.3)
+        runner._context.set_forkserver_preload([])  # the task is stopped long before it would need it
+        job = runner.new_job("s", roster="roster.csv", gen="2022", lang="en")
+        (job.folder / "roster.csv").write_bytes(roster_csv(count=20))
+        runner.start(job, "analyse", {"station": str(station(tmp_path / "s"))})
+        while job.state in ("queued", "running"):
+            await asyncio.sleep(0.05)
+        await runner.shutdown()
+        return job
+
+    job = asyncio.run(run())
+    assert job.state == "failed" and job.last == {"ok": False, "timeout": True, "problems": []}
+    assert sorted(p.name for p in job.folder.iterdir()) == ["roster.csv"]

@@ -506,10 +506,12 @@ def create_app(server: Server) -> Starlette:
                 await asyncio.sleep(60)
                 server.runner.sweep_idle()
         task = asyncio.get_running_loop().create_task(sweep())
+        warm = asyncio.get_running_loop().create_task(server.runner.warm_up())
         try:
             yield
         finally:
             task.cancel()
+            warm.cancel()
             await server.runner.shutdown()
 
     routes = [

@@ -196,7 +196,8 @@ class Runner:
             (folder / name).unlink(missing_ok=True)
         process = self._context.Process(target=entry.run, args=(task, str(folder), params),
                                         daemon=True)
-        process.start()
+        # the first start waits for the forkserver to import the render engine: not in the loop
+        await asyncio.get_running_loop().run_in_executor(None, process.start)
         self._processes.add(process)
         job.process = process
         deadline = time.monotonic() + self.task_seconds
@@ -267,6 +268,12 @@ class Runner:
             shutil.rmtree(holder.folder, ignore_errors=True)
 
     # --- generation pictures ------------------------------------------------------------
+
+    async def warm_up(self) -> None:
+        """Start the forkserver (it imports the render engine once) before the first upload."""
+        from multiprocessing import forkserver
+
+        await asyncio.get_running_loop().run_in_executor(None, forkserver.ensure_running)
 
     def want_thumbnails(self) -> None:
         """Front and back of each built-in generation, made once per server in a worker."""
