@@ -200,6 +200,16 @@ class Runner:
         await asyncio.get_running_loop().run_in_executor(None, process.start)
         self._processes.add(process)
         job.process = process
+        try:
+            return await self._result(job, process, folder)
+        finally:  # the task's bookkeeping: not left in the job's folder
+            self._processes.discard(process)
+            job.process = None
+            for name in ("result.json", "progress.json"):
+                (folder / name).unlink(missing_ok=True)
+
+    async def _result(self, job: Job, process, folder: Path) -> dict[str, Any]:
+        """Follow ``process`` to its end (or its time limit); what it wrote as its result."""
         deadline = time.monotonic() + self.task_seconds
         while process.is_alive():
             await asyncio.sleep(0.1)
@@ -207,12 +217,8 @@ class Runner:
             if time.monotonic() > deadline:
                 process.kill()
                 process.join(timeout=5)
-                self._processes.discard(process)
-                job.process = None
                 return {"ok": False, "timeout": True, "problems": []}
         process.join()
-        self._processes.discard(process)
-        job.process = None
         try:
             return json.loads((folder / "result.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
