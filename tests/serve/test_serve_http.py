@@ -290,3 +290,29 @@ def test_the_unit_form_refuses_a_placeholder_and_saves_keeping_the_comments(tmp_
 
     unit = open_project(home).config["unit"]
     assert unit["hotline"] == "0772-2810119" and len(unit["web"]) == 2
+
+
+def test_a_zip_of_the_roster_and_its_qr_screenshots(tmp_path, shared):
+    import io
+    import zipfile
+
+    import segno
+
+    served, home, _folder = shared
+    picture = io.BytesIO()
+    segno.make("https://u.wechat.com/EXAMPLE001", error="m").save(picture, kind="png", scale=8, border=4)
+    rows = roster_csv(count=1).decode().splitlines()
+    csv = f"{rows[0]},微信\n{rows[1]},qr/吴明.png\n"
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("名单/roster.csv", csv)
+        z.writestr("名单/qr/吴明.png", picture.getvalue())
+    client = Browserless(served.url)
+    page = client.get(client.upload([("名单.zip", archive.getvalue())])).text
+    assert "wechat" not in page.split('id="problems"')[-1].split("</table>")[0]  # the code was read
+    assert page.count('class="face"') == 2 and 'id="make-shop"' in page
+    missing = io.BytesIO()
+    with zipfile.ZipFile(missing, "w") as z:
+        z.writestr("roster.csv", csv)  # names a screenshot the zip does not hold
+    page = client.get(client.upload([("bad.zip", missing.getvalue())])).text
+    assert 'data-severity="error"' in page and "qr/吴明.png" in page and str(home.parent) not in page
