@@ -81,6 +81,9 @@ def test_every_response_is_guarded(tmp_path, shared):
     refused = client.client.post("/upload", files=[("files", ("r.csv", roster_csv()))])
     assert refused.status_code == 403
     assert client.client.post("/settings", data={"csrf": "0" * 64, "name": "x"}).status_code == 403
+    # a form posted from another site is refused, the login form too
+    assert client.client.post("/login", data={"token": "x"},
+                              headers={"Origin": "https://evil.example"}).status_code == 403
     # DNS rebinding: a loopback server answers loopback names only
     assert client.client.get("/", headers={"Host": "cards.example.com"}).status_code == 421
     # the upload cap is named, refused before the body is read
@@ -238,6 +241,21 @@ def test_a_job_cancelled_while_working_or_waiting_leaves_nothing(tmp_path, serve
     folders = Path(tempfile.gettempdir()).glob(f"cardkit-serve-{os.getuid()}/run-{served.process.pid}/jobs/*")
     for folder in folders:
         assert sorted(p.name for p in folder.iterdir()) == ["roster.csv"], folder
+
+
+def test_a_token_of_its_own_auto_is_printed_once_and_asked_for(tmp_path, serve_factory):
+    station(tmp_path / "s")
+    served = serve_factory(["--project", "s", "--token", "auto"], tmp_path)
+    client = Browserless(served.url)
+    assert client.get("/").url.path == "/login"
+    assert client.client.post("/upload", files=[("files", ("r.csv", roster_csv()))]).status_code == 401
+    code, err = served.stop(signal.SIGTERM)
+    [token] = re.findall(r"token: (\S+) \(type it on the login page", err)
+    assert err.count(token) == 1 and code == 143
+    again = serve_factory(["--project", "s", "--token", token], tmp_path)
+    client = Browserless(again.url)
+    assert client.login("wrong" * 4).status_code == 403
+    assert client.login(token).url.path == "/" and "Drop the roster" in client.get("/").text
 
 
 def test_a_station_sees_only_its_own_folder(tmp_path, serve_factory):

@@ -94,6 +94,10 @@ class Guard:
         if is_loopback(self.server.host) and not _loopback_host(headers.get("host", "")):
             await Response("unknown host", status_code=421, media_type="text/plain")(scope, receive, send)
             return
+        if scope.get("method") == "POST" and not _same_origin(headers):  # login CSRF, too
+            await Response("cross-site request", status_code=403, media_type="text/plain")(
+                scope, receive, send)
+            return
         length = headers.get("content-length", "0")
         if not length.isdigit() or int(length) > self.server.max_upload:
             scope["cardkit.too_big"] = True
@@ -118,6 +122,15 @@ class Guard:
             await send(message)
 
         await self.app(scope, counted, secured)
+
+
+def _same_origin(headers: dict[str, str]) -> bool:
+    """Whether a POST comes from the page itself: its Origin (sent by browsers) names the
+    Host it is sent to; no Origin (a script, an old browser) relies on the CSRF token."""
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    return origin.partition("://")[2].rstrip("/") == headers.get("host", "")
 
 
 def _loopback_host(host: str) -> bool:
