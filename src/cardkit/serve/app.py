@@ -115,7 +115,7 @@ class Guard:
             if message["type"] == "http.response.start":
                 extra = [(b"content-security-policy", CSP.encode()),
                          (b"x-content-type-options", b"nosniff"),
-                         (b"referrer-policy", b"no-referrer"),
+                         (b"referrer-policy", b"same-origin"),  # no-referrer would make Origin "null"
                          (b"x-frame-options", b"DENY"),
                          (b"cache-control", b"no-store")]
                 message["headers"] = [*message.get("headers", []), *extra]
