@@ -334,3 +334,17 @@ def test_a_zip_of_the_roster_and_its_qr_screenshots(tmp_path, shared):
         z.writestr("roster.csv", csv)  # names a screenshot the zip does not hold
     page = client.get(client.upload([("bad.zip", missing.getvalue())])).text
     assert 'data-severity="error"' in page and "qr/吴明.png" in page and str(home.parent) not in page
+
+
+def test_a_station_s_own_design_is_offered_without_a_picture(tmp_path, shared):
+    served, home, _folder = shared
+    (home / "generations").mkdir()
+    (home / "generations" / "local.yaml").write_text('extends: "2022"\n', encoding="utf-8")
+    try:
+        client = Browserless(served.url)
+        page = client.get(client.upload([("roster.csv", roster_csv(count=1))])).text
+        assert 'name="gen" value="local"' in page and 'name="gen" value="2006"' in page
+        assert "/thumbs/2006-front.png" in page and "/thumbs/local-" not in page
+    finally:
+        (home / "generations" / "local.yaml").unlink()
+        (home / "generations").rmdir()

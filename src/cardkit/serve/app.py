@@ -327,8 +327,16 @@ def _generations(station: Station | None) -> list[str]:
     try:
         found = generations.available(Project(root=station.folder))
     except Exception:  # noqa: BLE001 (a station's broken folder: the built-ins only)
-        found = generations.available(Project(root=Path("/nonexistent")))
+        return _builtin_generations()
     return sorted(found)
+
+
+def _builtin_generations() -> list[str]:
+    """The package's own generations: those the designs' pictures show."""
+    from ..design import generations
+    from ..project import Project
+
+    return sorted(generations.available(Project(root=Path("/nonexistent"))))
 
 
 def get_job(v: Visit, job_id: str) -> joblib.Job:
@@ -361,6 +369,7 @@ async def job_page(request: Request) -> Response:
     return page(v, "job.html", job=job, rows=rows, officers=officers, changed=changed,
                 ok=analysis.get("ok", False), place=runner.place(job), failure=failure,
                 gens=_generations(v.station), thumbs=runner.thumbs_state,
+                pictured=_builtin_generations(),
                 kinds=list(KINDS), printed=job.printed, roster=job.roster)
 
 
