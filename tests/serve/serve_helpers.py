@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import signal
@@ -33,6 +34,37 @@ def roster_csv(prefix: str = "CG", count: int = 3, names: list[str] | None = Non
     names = names or NAMES
     rows = [HEADER] + [officer_row(prefix, i + 1, names[i % len(names)]) for i in range(count)]
     return ("\n".join(rows) + "\n").encode("utf-8")
+
+
+def roster_file(kind: str, prefix: str, names: list[str]) -> tuple[str, bytes]:
+    """(file name, bytes) of a roster of one officer per name, as a clerk's spreadsheet
+    program or text editor writes it: csv, xlsx, xls or yaml."""
+    rows = [line.split(",") for line in roster_csv(prefix, len(names), names).decode().splitlines()]
+    if kind == "csv":
+        return "名单.csv", roster_csv(prefix, len(names), names)
+    if kind == "yaml":
+        keys = ["id", "name", "post", "phone", "mobile", "area"]
+        officers = "".join("  - {" + ", ".join(f'{k}: "{v}"' for k, v in zip(keys, row, strict=True))
+                           + "}\n" for row in rows[1:])
+        return "roster.yaml", ("officers:\n" + officers).encode("utf-8")
+    out = io.BytesIO()
+    if kind == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.save(out)
+        return "民警名单.xlsx", out.getvalue()
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("名单")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(out)
+    return "roster.xls", out.getvalue()
 
 
 def bad_roster_csv() -> bytes:

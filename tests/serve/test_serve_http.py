@@ -23,6 +23,7 @@ from serve_helpers import (  # noqa: F401 (a fixture)
     Browserless,
     bad_roster_csv,
     roster_csv,
+    roster_file,
     serve_factory_fixture,
     start,
     station,
@@ -203,7 +204,8 @@ def test_eight_stations_uploading_at_once_each_get_their_own_officers(tmp_path, 
     def one(number: int) -> None:
         client = Browserless(served.url)
         name = ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"][number] + "警官"
-        job = client.upload([("roster.csv", roster_csv(prefix=f"S{number}X", count=1, names=[name]))])
+        kind = ("csv", "xlsx", "xls", "yaml")[number % 4]  # every format a clerk may drop
+        job = client.upload([roster_file(kind, f"S{number}X", [name])])
         results[number] = client.get(job).text
 
     threads = [threading.Thread(target=one, args=(n,)) for n in range(8)]
@@ -215,6 +217,7 @@ def test_eight_stations_uploading_at_once_each_get_their_own_officers(tmp_path, 
     for number, page in results.items():
         ids = set(re.findall(r'name="officer" value="([^"]+)"', page))
         assert ids == {f"S{number}X001"}, (number, ids)
+        assert ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛"][number] + "警官" in page
         others = [f"S{n}X001" for n in range(8) if n != number]
         assert not any(other in page for other in others)
 
