@@ -4,18 +4,23 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 GENERATIONS := 2002 2006 2012 2022
 
-.PHONY: demo test test-differential system venv lint bench clean i18n
+.PHONY: demo test test-differential serve system browser venv lint bench clean i18n
 
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,serve]'
 	touch $@
 
 system:
 	@sh scripts/system-deps.sh
+
+# The browser tests (tests/serve, marked browser) drive Debian's chromium: make test installs
+# it, make demo does not.
+browser:
+	@sh scripts/system-deps.sh --browser
 
 demo: system venv
 	@for gen in $(GENERATIONS); do \
@@ -25,12 +30,16 @@ demo: system venv
 
 # Under any locale; .ci/run runs it under zh_CN.UTF-8, then the locale-sensitive tests under C:
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
-test: system venv
+test: system browser venv
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The differential test's whole all-pairs set (issue 21), not only the sample make test runs.
 test-differential: system venv
 	CARDKIT_DIFFERENTIAL=full $(BIN)/python -m pytest -q tests/render/test_differential.py
+
+# The station's web page on http://127.0.0.1:8000 (Ctrl-C stops it); see README "cardkit serve".
+serve: system venv
+	$(BIN)/cardkit serve $(SERVE_ARGS)
 
 bench: venv  # N = 10, 1000, 10000 beside a plain-WeasyPrint baseline; see bench/README.md
 	$(BIN)/python bench/bench.py

@@ -3,8 +3,14 @@
 #   fonts-noto-cjk       Chinese glyphs (without it every character prints as a box)
 #   libharfbuzz-subset0  fast font subsetting (WeasyPrint is ten times slower without it)
 #   ghostscript          the test suite reads CMYK separations back with gs (tiffsep)
+# With --browser (make test, not make demo) it checks only the browser tests' packages:
+#   chromium chromium-driver   Debian's browser and its matching driver, for Selenium
 set -u
 missing=""
+if [ "${1:-}" = "--browser" ]; then
+  command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+  command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
+else
 if ! fc-list ':lang=zh' family 2>/dev/null | grep -q 'Noto Sans CJK SC'; then
   missing="$missing fonts-noto-cjk"
 fi
@@ -13,6 +19,7 @@ if ! ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0'; then
 fi
 if ! command -v gs >/dev/null 2>&1; then
   missing="$missing ghostscript"
+fi
 fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -33,7 +33,7 @@ def layer_of(module: str) -> str:
         return "api"
     if head in ("cli", "__main__"):
         return "cli"
-    if head == "tools":
+    if head in ("tools", "serve"):  # serve: the web page, a command built on the API
         return "tools"
     return "stage"  # every other module, STAGES and any new one, until it is placed
 

@@ -628,6 +628,28 @@ def calibrate_cmd(ctx: Context, output: str | None, paper: str | None, duplex: s
                        "against the light").format(file=written, duplex=duplex))
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; any but the loopback needs --token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the browser.")
+@click.option("--token", metavar="VALUE|auto",
+              help="Token the login page asks for; auto makes one and prints it once.")
+@click.option("--stations", "stations_dir", metavar="DIR",
+              help="Serve each subfolder of DIR as a station, with the token in its folder.")
+@click.option("--workers", type=click.IntRange(min=1), metavar="N",
+              help="Jobs worked on at once; the others wait their turn (default: cores, at most 4).")
+@pass_ctx
+def serve_cmd(ctx: Context, host: str, port: int, open_browser: bool, token: str | None,
+              stations_dir: str | None, workers: int | None) -> None:
+    """Serve the station's web page: drop a roster, see its problems and cards, download PDFs."""
+    from ..serve import serve
+
+    serve(ctx.project_dir, stations_dir, host=host, port=port, open_browser=open_browser,
+          token=token, workers=workers, say=lambda line: click.echo(line, err=True))
+
+
 _accept_global_options(cli)
 
 
