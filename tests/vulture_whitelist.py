@@ -3,10 +3,11 @@ see: by click, Jinja, fontTools, pikepdf (PDF dictionary keys set as attributes)
 extraction, or the tests. tests/unit/test_lint.py runs vulture with this file."""
 # ruff: noqa: B018, F821
 # click commands, registered by their decorators
-list_cmd, show_cmd, print_cmd, check_cmd, preview_cmd, samples_cmd, exhibit_cmd, diff_cmd
+serve_cmd, list_cmd, show_cmd, print_cmd, check_cmd, preview_cmd, samples_cmd, exhibit_cmd, diff_cmd
 init_cmd, new_cmd, stocks_cmd, calibrate_cmd
 _.term_len  # click's formatting hook (cli/cjkwrap.py)
 _._original  # kept to restore a patched library function (cli/libs.py)
+_.preserve_quotes  # ruamel.yaml's setting (serve/unitform.py)
 # Babel: an extractor's signature, and messages marked only to be extracted
 extract_help, comment_tags, fileobj, keywords
 MESSAGES, PLURALS, STOCK_DESCRIPTIONS, YAML_PROBLEMS

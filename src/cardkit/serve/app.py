@@ -188,7 +188,7 @@ def _new_session(server: Server, station: Station) -> str:
     return session
 
 
-def page(v: Visit, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def page(v: Visit, name: str, status: int = 200, **context: Any) -> Response:
     env: Environment = v.request.app.state.templates
     html = env.get_template(name).render(t=v.t, lang=v.lang, csrf=v.csrf if v.session else "",
                                          station=v.station, path=v.request.url.path,
@@ -203,7 +203,7 @@ def finish(v: Visit, response: Response) -> Response:
     return response
 
 
-def message(v: Visit, text: str, status: int) -> HTMLResponse:
+def message(v: Visit, text: str, status: int) -> Response:
     return page(v, "message.html", status=status, text=text)
 
 

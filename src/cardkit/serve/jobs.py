@@ -26,7 +26,6 @@ from typing import Any
 LOG = logging.getLogger("cardkit.serve")
 IDLE_SECONDS = 3600  # a job is deleted an hour after its last use
 TASK_SECONDS = 900  # a task running longer is stopped
-OUTPUTS = ("office.pdf", "office-ledger.json", "shop.pdf", "shop-ledger.json")
 
 
 @dataclass(eq=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-KINDS = {  # download kind -> (file, ledger, print options)
+KINDS: dict[str, tuple[str, str, dict[str, Any]]] = {  # kind -> (file, ledger, print options)
     "office": ("office.pdf", "office-ledger.json", {"layout": "sheet", "paper": "A4"}),
     "shop": ("shop.pdf", "shop-ledger.json", {"preset": "shop"}),
 }

@@ -99,7 +99,7 @@ def _unpack(folder: Path, data: bytes, count: int) -> list[str]:
     if sum(m.file_size for m in members) > MAX_UNPACKED:
         raise UploadRefused(N_("the zip unpacks to more than {limit} MiB"),
             limit=MAX_UNPACKED // 2**20)
-    written = []
+    written: list[str] = []
     total = 0
     for member in members:
         if member.filename.startswith("__MACOSX/"):
