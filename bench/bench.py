@@ -155,7 +155,7 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         runs.append(run)
     wall = statistics.median(r["wall_s"] for r in runs)
     size = runs[-1]["pdf_bytes"]
-    stamped = re.search(r"^(\d+) officers stamped", runs[-1]["stderr"], re.M)
+    stamped = re.search(r"^(\d+) officers?'s? cards? (?:were|was) filled", runs[-1]["stderr"], re.M)
     return {
         "tool": tool, "officers": n, "cards": n, "runs": len(runs),
         "wall_s": round(wall, 3), "wall_s_all": [round(r["wall_s"], 3) for r in runs],

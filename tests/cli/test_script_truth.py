@@ -172,7 +172,8 @@ PRINTERS = "roster: roster.yaml\nprinters:\n  office-mfp: {dx: 0.5, dy: -0.3, ro
     (["--gen", "2022", "--stock", "avery-c32011-1"],
      'unknown stock \'avery-c32011-1\' (did you mean "avery-c32011-10"?)'),
     (["--gen", "2022", "--paper", "a44"], '(did you mean "A4"?)'),
-    (["--gen", "2022", "--officer", "LD0004"], 'no officer with id LD0004 (did you mean "LD004"?)'),
+    (["--gen", "2022", "--officer", "LD0004"],
+     '--officer LD0004: no officer has this id or name (did you mean "LD004"?)'),
 ])
 def test_an_unknown_name_is_a_usage_error_with_a_did_you_mean(cli, site, command, args, hint):
     result = cli([command, *args, "-o" if command == "print" else "--json",

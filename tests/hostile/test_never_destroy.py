@@ -532,7 +532,7 @@ def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_pa
     write(tmp_path / "cards.pdf", EARLIER)
     proc = start_big_job(tmp_path, PART="16", CHUNK="4")
     try:
-        assert proc.stderr.readline() == b"STAGE layout\n"
+        assert first_stage(proc) == b"STAGE layout\n"
         deadline = time.monotonic() + 60
         workers: set[int] = set()
         while len(workers) < 2 and time.monotonic() < deadline:
@@ -571,7 +571,7 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(tmp_path, delay):
     write(tmp_path / "cards.pdf", EARLIER)
     env = {"CARDKIT_CACHE": "0"} if delay < 1 else {"CARDKIT_STAMP": "0"}
     proc = start_big_job(tmp_path, CHUNK="10", **env)
-    assert proc.stderr.readline() == b"STAGE layout\n"
+    assert first_stage(proc) == b"STAGE layout\n"
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to every process of the job
     _, err = proc.communicate(timeout=60)
@@ -692,3 +692,11 @@ def test_a_job_of_absurdly_many_copies_is_refused_before_any_layout(tmp_path):
         f"than one job's limit of {MAX_CARDS}; print fewer copies, or split the roster with --shard"]
     assert b"STAGE layout" not in result.stderr  # refused before a single face was laid out
     assert listing(tmp_path) == ["big.yaml"]
+
+
+def first_stage(proc) -> bytes:
+    """The first ``STAGE`` line the job announces (warnings about the roster may come first)."""
+    while True:
+        line = proc.stderr.readline()
+        if not line or line.startswith(b"STAGE "):
+            return line

@@ -52,7 +52,7 @@ def test_an_optional_field_read_as_null_is_a_warning(tmp_path):
     roster = load(tmp_path, "r.yaml", roster_yaml(OFFICER + "\npost: NULL"))
     assert roster.officers[0].post == ""
     warned = [n.format() for n in roster.notes if n.field == "post"]
-    assert warned == [f"warning: {tmp_path / 'r.yaml'}:8: officer H1: post: YAML reads the word "
+    assert warned == [f"warning: {tmp_path / 'r.yaml'}:8: officer H1 吴明: post: YAML reads the word "
                       f'NULL as empty (null), so post is left empty; if NULL is the value, put it '
                       f'in quotes: post: "NULL"']
 
@@ -101,7 +101,7 @@ def test_a_screenshot_is_accepted_by_its_content_not_its_name(tmp_path, name, ma
     write(tmp_path / name, make())
     text = roster_yaml(OFFICER.replace("https://u.wechat.com/H1", name))
     lines = problems(tmp_path, "r.yaml", text)
-    assert lines == [f'error: {tmp_path / "r.yaml"}:7: officer H1: wechat: "{name}": not a PNG, '
+    assert lines == [f'error: {tmp_path / "r.yaml"}:7: officer H1 吴明: wechat: "{name}": not a PNG, '
                      "JPEG or WebP image, whatever its name says; save the screenshot of the "
                      "officer's WeChat QR code as PNG or JPEG"]
 
@@ -163,7 +163,7 @@ def test_a_lost_character_in_a_post_area_address_or_unit_is_an_error_too(tmp_pat
     text = ",".join(row) + "\n" + ",".join(row.values()) + "\n"
     lines = problems(tmp_path, "r.csv", text.encode("utf-8"))
     assert len(lines) == 1 and lines[0].startswith(
-        f'error: {tmp_path / "r.csv"}:2: officer A1: {field}: "{value}": a "?" or "\ufffd" stands '
+        f'error: {tmp_path / "r.csv"}:2: officer A1 吴明: {field}: "{value}": a "?" or "\ufffd" stands '
         "where a character was: the file lost characters"), lines
 
 

@@ -248,7 +248,8 @@ def test_an_xlsx_whose_dimension_claims_the_whole_sheet_is_read_in_seconds(tmp_p
     write(tmp_path / "dim.xlsx", _rewritten_xlsx(out.getvalue(), lambda xml: re.sub(
         rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', xml)))
     line = one_error(check_in_a_box(tmp_path, "dim.xlsx"))
-    assert line == 'error: dim.xlsx[Sheet]:1048576: officer A2: mobile: "12": not a valid mobile number'
+    assert line == ('error: dim.xlsx[Sheet]:1048576: officer A2 覃晓红: mobile: "12": '
+                    'not a valid mobile number')
 
 
 def test_an_xlsx_row_with_a_cell_past_column_256_is_refused_before_it_is_expanded(tmp_path):

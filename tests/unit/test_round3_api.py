@@ -44,8 +44,8 @@ def test_officer_objects_built_by_hand_are_validated_as_rows_are(project):
     with pytest.raises(InputError) as caught:
         load(project, [good, bad_number, foreign_qr])
     lines = [d.format() for d in caught.value.diagnostics]
-    assert 'error: <roster>:2: officer T004: mobile: "12": not a valid mobile number' in lines
-    assert any(line.startswith("error: <roster>:3: officer T005: wechat: ")
+    assert 'error: <roster>:2: officer T004 覃晓红: mobile: "12": not a valid mobile number' in lines
+    assert any(line.startswith("error: <roster>:3: officer T005 陆海: wechat: ")
                and "phish.example.net" in line for line in lines), lines
     roster = load(project, [good])  # as rows: the number written the way people read it
     assert roster.officers[0].mobile == "139 1234 5673" and roster.officers[0].unit.name == UNIT
@@ -84,7 +84,7 @@ def test_str_of_an_input_error_says_the_first_problem_and_how_many_more(project)
             {**OFFICER, "id": "T003", "name": ""}]
     with pytest.raises(InputError) as caught:
         load(project, rows)
-    assert str(caught.value) == ('bad roster: <roster>:1: officer T001: mobile: "12": not a '
+    assert str(caught.value) == ('bad roster: <roster>:1: officer T001 吴明: mobile: "12": not a '
                                  "valid mobile number (and 2 more problems)")
     one = InputError("bad roster", [Diagnostic(file="r.csv", line=3, message="oops")])
     assert str(one) == "bad roster: r.csv:3: oops"
