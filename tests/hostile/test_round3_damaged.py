@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from conftest import EXAMPLE_ROSTER
+from conftest import copy_example
 from hostile_helpers import no_network, write
 
 from cardkit.design import templating
@@ -18,7 +16,7 @@ DEEP = 100_000
 
 @pytest.fixture
 def site(tmp_path):
-    shutil.copy(EXAMPLE_ROSTER, tmp_path / "roster.yaml")
+    copy_example(tmp_path / "roster.yaml")
     write(tmp_path / "cardkit.yaml", "roster: roster.yaml\n")
     return tmp_path
 
