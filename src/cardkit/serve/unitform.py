@@ -6,6 +6,13 @@ unless the station is a specimen). They are saved with ruamel.yaml's round trip,
 keeps the rest of the file, its order and its comments (a line-level edit could not do a
 ``web:`` list safely); the new file is read back by cardkit's own reader
 (``project.open_project``) before it replaces the old one, atomically (``outputs.write_file``).
+
+The mascot is its name and its drawing (``unit: mascot: {name, image, image_cmyk}``). An
+uploaded drawing is checked by its content (``drawing.check``), never by its name, and saved
+as ``assets/mascot.svg|png|jpg`` in the station's folder; a new drawing drops the old
+``image_cmyk`` (the CMYK version of the drawing it replaces). "No mascot" removes the name and
+the drawing from cardkit.yaml and deletes the drawing files the form itself wrote (those in
+``assets/``); a drawing named by hand elsewhere is left where it is.
 """
 
 from __future__ import annotations
@@ -15,12 +22,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..design.mascot import MAX_BYTES as MAX_DRAWING_BYTES
+from ..design.mascot import MIME, SUFFIXES
 from ..errors import CardkitError, InputError
 from ..i18n import _
 from ..project import CONFIG_NAME, open_project
 
-TEXT_FIELDS = ("name", "address", "hotline", "mascot")
+TEXT_FIELDS = ("name", "address", "hotline", "mascot")  # mascot: the mascot's name
 WEB_ROWS = 4  # label + URL rows the form shows
+ASSETS = "assets"  # the station's folder where the form saves the mascot's drawing
+DRAWING_STEM = "mascot"
 
 
 @dataclass
@@ -28,6 +39,10 @@ class UnitForm:
     values: dict[str, str] = field(default_factory=dict)
     web: list[tuple[str, str]] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)  # form field -> reasons
+    image: str = ""  # the mascot's drawing as cardkit.yaml names it (relative to the project)
+    image_cmyk: str = ""
+    upload: tuple[str, bytes] | None = None  # a new drawing: (the uploaded name, its bytes)
+    none: bool = False  # "no mascot": name and drawing removed
 
     def rows(self) -> list[tuple[str, str]]:
         return (self.web + [("", "")] * WEB_ROWS)[:max(WEB_ROWS, len(self.web) + 1)]
@@ -41,16 +56,51 @@ def read(station: Path) -> UnitForm:
         return UnitForm()
     unit = project.config.get("unit") or {}
     form = UnitForm(values={k: "" if unit.get(k) is None else str(unit.get(k)) for k in TEXT_FIELDS})
+    mascot = unit.get("mascot")
+    if isinstance(mascot, dict):
+        form.values["mascot"] = str(mascot.get("name") or "")
+        form.image = str(mascot.get("image") or "")
+        form.image_cmyk = str(mascot.get("image_cmyk") or "")
     for entry in unit.get("web") or []:
         if isinstance(entry, dict):
             form.web.append((str(entry.get("label") or ""), str(entry.get("url") or "")))
     return form
 
 
-def from_request(data: dict[str, str], web: list[tuple[str, str]]) -> UnitForm:
+def drawing_file(station: Path) -> Path | None:
+    """The mascot's drawing cardkit.yaml names, when it is one a card may print (an SVG,
+    PNG or JPEG within the cap, in a folder a render may read): for the form's preview."""
+    try:
+        project = open_project(station)
+        mascot = (project.unit() or {}).get("mascot")
+    except (CardkitError, AttributeError):
+        return None
+    image = mascot.get("image") if isinstance(mascot, dict) else None
+    if not image:
+        return None
+    path = Path(str(image)).resolve()
+    if path.suffix.lower() not in SUFFIXES or not path.is_file() \
+            or path.stat().st_size > MAX_DRAWING_BYTES \
+            or not any(path.is_relative_to(root) for root in project.allowed_roots()):
+        return None
+    return path
+
+
+def from_request(data: dict[str, str], web: list[tuple[str, str]],
+                 upload: tuple[str, bytes] | None = None, none: bool = False) -> UnitForm:
     values = {k: str(data.get(k) or "").strip() for k in TEXT_FIELDS}
     rows = [(label.strip(), url.strip()) for label, url in web if label.strip() or url.strip()]
-    return UnitForm(values=values, web=rows)
+    if none:
+        values["mascot"], upload = "", None
+    return UnitForm(values=values, web=rows, upload=upload, none=none)
+
+
+def with_current_drawing(station: Path, form: UnitForm) -> UnitForm:
+    """``form`` with the drawing cardkit.yaml names now (kept unless replaced or removed)."""
+    if not form.none:
+        current = read(station)
+        form.image, form.image_cmyk = current.image, current.image_cmyk
+    return form
 
 
 def check(station: Path, form: UnitForm) -> None:
@@ -63,6 +113,14 @@ def check(station: Path, form: UnitForm) -> None:
         specimen = open_project(station).config.get("specimen") is True
     except CardkitError:
         pass
+    from .drawing import check as check_drawing
+
+    if form.upload is not None:
+        kind, problem = check_drawing(form.upload[1])
+        if problem:
+            form.problems.setdefault("mascot_image", []).append(problem)
+        else:
+            form.image, form.image_cmyk = f"{ASSETS}/{DRAWING_STEM}{kind}", ""
     unit = _unit(form)
     problems = []
     try:
@@ -81,15 +139,31 @@ def check(station: Path, form: UnitForm) -> None:
             name = f"web{labels.index(label)}" if label in labels else "web0"
         elif name.startswith("web["):
             name = f"web{int(name[4:-1]) - 1}"
+        elif name.startswith("mascot."):
+            name = "mascot" if name == "mascot.name" else "mascot_image"
         form.problems.setdefault(name, []).append(problem.message)
 
 
 def _unit(form: UnitForm) -> dict[str, object]:
     unit: dict[str, object] = {k: v for k, v in form.values.items() if v}
+    mascot = _mascot(form)
+    if mascot is not None:
+        unit["mascot"] = mascot
     web = [{"label": label, "url": url} for label, url in form.web if label and url]
     if web:
         unit["web"] = web
     return unit
+
+
+def _mascot(form: UnitForm) -> str | dict[str, str] | None:
+    """``mascot:`` as the form makes it: its name alone, ``{name, image, image_cmyk}``, or none."""
+    if form.none:
+        return None
+    name = form.values.get("mascot", "")
+    if not form.image:
+        return name or None
+    return {k: v for k, v in (("name", name), ("image", form.image),
+                              ("image_cmyk", form.image_cmyk)) if v}
 
 
 def save(station: Path, form: UnitForm) -> None:
@@ -97,7 +171,7 @@ def save(station: Path, form: UnitForm) -> None:
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    from ..outputs import write_file
+    from ..outputs import write_file, write_together
 
     path = station / CONFIG_NAME
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -112,10 +186,21 @@ def save(station: Path, form: UnitForm) -> None:
         unit = CommentedMap()
         data["unit"] = unit
     for key, value in form.values.items():
+        if key == "mascot":
+            continue
         if value:
             unit[key] = value
         elif key in unit:
             del unit[key]
+    mascot = _mascot(form)
+    if isinstance(mascot, dict):
+        entry = CommentedMap(mascot)
+        entry.fa.set_flow_style()
+        unit["mascot"] = entry
+    elif mascot:
+        unit["mascot"] = mascot
+    elif "mascot" in unit:
+        del unit["mascot"]
     web = CommentedSeq()
     for label, url in form.web:
         entry = CommentedMap([("label", label), ("url", url)])
@@ -131,4 +216,13 @@ def save(station: Path, form: UnitForm) -> None:
     with tempfile.TemporaryDirectory(prefix="cardkit-unit-") as folder:  # read back as cardkit will
         (Path(folder) / CONFIG_NAME).write_bytes(new)
         open_project(folder)
-    write_file(path, new)
+    drawing = None
+    if form.upload is not None and form.image.startswith(f"{ASSETS}/"):
+        drawing = station / form.image
+        write_together((drawing, form.upload[1], "mascot_image"), (path, new, CONFIG_NAME))
+    else:
+        write_file(path, new)
+    if form.none or drawing is not None:  # the form's own drawings no longer named
+        for old in (station / ASSETS).glob(f"{DRAWING_STEM}.*"):
+            if old != drawing and old.suffix in MIME:
+                old.unlink(missing_ok=True)
