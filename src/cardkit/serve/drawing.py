@@ -45,9 +45,12 @@ def _raster(data: bytes, kind: str) -> str | None:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=(kind,)) as image:
                 image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+    except UnidentifiedImageError:  # its message names the buffer: said in words instead
+        return _("not a readable {kind} image: the file is damaged or cut short").format(
+            kind=kind)
+    except (OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        return _("not a readable image ({reason})").format(reason=exc)
+        return _("not a readable {kind} image ({reason})").format(kind=kind, reason=exc)
     return None
 
 
