@@ -24,6 +24,12 @@ def _reasons(html: str) -> dict[str, str]:
     return dict(re.findall(r'data-for="(\w+)">([^<]+)<', html))
 
 
+def _mascot(home: Path) -> object:
+    from cardkit.project import open_project
+
+    return open_project(home).config["unit"].get("mascot")
+
+
 def _values(**extra: str) -> dict[str, str]:
     return {"name": "柳州市公安局城关派出所", "address": "柳州市城中区城关路1号",
             "hotline": "0772-2810110", "web_label_0": "网上公安局",
@@ -72,7 +78,8 @@ def test_the_mascot_s_drawing_is_uploaded_printed_refused_and_removed(tmp_path, 
     text = (home / "cardkit.yaml").read_text(encoding="utf-8")
     assert text.startswith("# the station's own settings\noutput: out\n")
     assert "# our mascot, drawn by the school" in text
-    assert "mascot: {name: 城关小警, image: assets/mascot.svg}" in text  # image_cmyk: the old one's
+    assert "  mascot:\n    name: 城关小警\n    image: assets/mascot.svg\n  web:" in text  # its style kept
+    assert _mascot(home) == {"name": "城关小警", "image": "assets/mascot.svg"}  # image_cmyk: the old one's
     assert (home / "assets" / "mascot.svg").read_bytes() == DRAWING
     assert 'id="mascot-preview"' in saved.text
     assert client.client.get("/settings/mascot").content == DRAWING
@@ -98,14 +105,13 @@ def test_the_mascot_s_drawing_is_uploaded_printed_refused_and_removed(tmp_path, 
     # a name changed alone keeps the drawing
     renamed = client.post("/settings", _values(mascot="城关警官"))
     assert renamed.status_code == 200
-    assert "mascot: {name: 城关警官, image: assets/mascot.svg}" in \
-        (home / "cardkit.yaml").read_text(encoding="utf-8")
+    assert _mascot(home) == {"name": "城关警官", "image": "assets/mascot.svg"}
 
     # none: name and drawing gone from cardkit.yaml, the form's own file deleted
     removed = client.post("/settings", _values(mascot="城关警官", mascot_none="1"))
     assert removed.status_code == 200 and 'id="mascot-preview"' not in removed.text
     text = (home / "cardkit.yaml").read_text(encoding="utf-8")
-    assert "mascot" not in text.replace("# our mascot", "")
+    assert "mascot" not in text.replace("# our mascot", "") and _mascot(home) is None
     assert not (home / "assets" / "mascot.svg").exists()
     assert client.client.get("/settings/mascot").status_code == 404
     back, green = _printed_back(home, tmp_path)
@@ -131,9 +137,9 @@ def test_a_drawing_that_reaches_outside_itself_is_refused(svg):
 
 
 def test_a_drawing_that_holds_everything_it_shows_is_kept():
-    from cardkit.serve.drawing import check
-
     from conftest import REPO
+
+    from cardkit.serve.drawing import check
 
     assert check((REPO / "examples" / "liudong" / "mascot-snail.svg").read_bytes()) == (".svg", None)
     inner = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'

@@ -21,6 +21,7 @@ import io
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..design.mascot import MAX_BYTES as MAX_DRAWING_BYTES
 from ..design.mascot import MIME, SUFFIXES
@@ -113,14 +114,7 @@ def check(station: Path, form: UnitForm) -> None:
         specimen = open_project(station).config.get("specimen") is True
     except CardkitError:
         pass
-    from .drawing import check as check_drawing
-
-    if form.upload is not None:
-        kind, problem = check_drawing(form.upload[1])
-        if problem:
-            form.problems.setdefault("mascot_image", []).append(problem)
-        else:
-            form.image, form.image_cmyk = f"{ASSETS}/{DRAWING_STEM}{kind}", ""
+    _check_upload(form)
     unit = _unit(form)
     problems = []
     try:
@@ -142,6 +136,19 @@ def check(station: Path, form: UnitForm) -> None:
         elif name.startswith("mascot."):
             name = "mascot" if name == "mascot.name" else "mascot_image"
         form.problems.setdefault(name, []).append(problem.message)
+
+
+def _check_upload(form: UnitForm) -> None:
+    """An uploaded drawing, checked by its content: named as it will be saved, or refused."""
+    from .drawing import check as check_drawing
+
+    if form.upload is None:
+        return
+    kind, refused = check_drawing(form.upload[1])
+    if refused:
+        form.problems.setdefault("mascot_image", []).append(refused)
+    else:  # a new drawing: the old one's CMYK version no longer fits
+        form.image, form.image_cmyk = f"{ASSETS}/{DRAWING_STEM}{kind}", ""
 
 
 def _unit(form: UnitForm) -> dict[str, object]:
@@ -171,8 +178,6 @@ def save(station: Path, form: UnitForm) -> None:
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    from ..outputs import write_file, write_together
-
     path = station / CONFIG_NAME
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
     yaml = YAML()
@@ -185,22 +190,14 @@ def save(station: Path, form: UnitForm) -> None:
     if not isinstance(unit, CommentedMap):
         unit = CommentedMap()
         data["unit"] = unit
-    for key, value in form.values.items():
-        if key == "mascot":
-            continue
+    mascot = _mascot(form)
+    if isinstance(mascot, dict):
+        mascot = _mapping(unit.get("mascot"), mascot)
+    for key, value in [*form.values.items(), ("mascot", mascot)]:
         if value:
             unit[key] = value
         elif key in unit:
             del unit[key]
-    mascot = _mascot(form)
-    if isinstance(mascot, dict):
-        entry = CommentedMap(mascot)
-        entry.fa.set_flow_style()
-        unit["mascot"] = entry
-    elif mascot:
-        unit["mascot"] = mascot
-    elif "mascot" in unit:
-        del unit["mascot"]
     web = CommentedSeq()
     for label, url in form.web:
         entry = CommentedMap([("label", label), ("url", url)])
@@ -216,13 +213,37 @@ def save(station: Path, form: UnitForm) -> None:
     with tempfile.TemporaryDirectory(prefix="cardkit-unit-") as folder:  # read back as cardkit will
         (Path(folder) / CONFIG_NAME).write_bytes(new)
         open_project(folder)
+    _write(station, form, new)
+
+
+def _mapping(old: object, values: dict[str, str]) -> Any:
+    """``mascot:`` as ``values``: the file's own mapping updated where it has one (its style
+    and comments kept), else a new one in flow style (``{name: …, image: …}``)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if not isinstance(old, CommentedMap):
+        new = CommentedMap(values)
+        new.fa.set_flow_style()
+        return new
+    for key in [k for k in old if k not in values]:
+        del old[key]
+    old.update(values)
+    return old
+
+
+def _write(station: Path, form: UnitForm, config: bytes) -> None:
+    """cardkit.yaml and the uploaded drawing, together; then the form's own drawings that
+    cardkit.yaml no longer names are deleted."""
+    from ..outputs import write_file, write_together
+
+    path = station / CONFIG_NAME
     drawing = None
     if form.upload is not None and form.image.startswith(f"{ASSETS}/"):
         drawing = station / form.image
-        write_together((drawing, form.upload[1], "mascot_image"), (path, new, CONFIG_NAME))
+        write_together((drawing, form.upload[1], "mascot_image"), (path, config, CONFIG_NAME))
     else:
-        write_file(path, new)
-    if form.none or drawing is not None:  # the form's own drawings no longer named
+        write_file(path, config)
+    if form.none or drawing is not None:
         for old in (station / ASSETS).glob(f"{DRAWING_STEM}.*"):
             if old != drawing and old.suffix in MIME:
                 old.unlink(missing_ok=True)
