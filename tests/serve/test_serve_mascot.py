@@ -136,6 +136,19 @@ def test_a_drawing_that_reaches_outside_itself_is_refused(svg):
     assert problem, svg
 
 
+def test_a_drawing_of_too_many_pixels_is_refused_before_it_is_read():
+    import io
+
+    from PIL import Image
+
+    from cardkit.serve.drawing import check
+
+    out = io.BytesIO()
+    Image.new("1", (5000, 4000)).save(out, format="PNG")
+    assert check(out.getvalue()) == (".png", "5000 × 4000 pixels; a card's drawing needs far "
+                                             "fewer (at most 16 million)")
+
+
 def test_a_drawing_that_holds_everything_it_shows_is_kept():
     from conftest import REPO
 

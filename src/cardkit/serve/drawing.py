@@ -21,6 +21,7 @@ JPEG = b"\xff\xd8\xff"
 SVG_NS = "{http://www.w3.org/2000/svg}"
 LINK_ATTRIBUTES = ("href", "src")
 INNER = re.compile(r"#|data:image/(png|jpeg);", re.I)  # what a drawing may point to
+MAX_PIXELS = 16_000_000  # 4000 x 4000: a 20 mm drawing at 5000 dpi; more is a bomb, not a drawing
 URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.I)
 
 
@@ -44,6 +45,11 @@ def _raster(data: bytes, kind: str) -> str | None:
         with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=(kind,)) as image:
+                width, height = image.size  # from the header: checked before a pixel is read
+                if width * height > MAX_PIXELS:
+                    return _("{width} × {height} pixels; a card's drawing needs far fewer (at "
+                             "most {limit} million)").format(width=width, height=height,
+                                                            limit=MAX_PIXELS // 10**6)
                 image.load()
     except UnidentifiedImageError:  # its message names the buffer: said in words instead
         return _("not a readable {kind} image: the file is damaged or cut short").format(
@@ -66,7 +72,7 @@ def _svg(data: bytes) -> str | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return not_an_image
-    if "<svg" not in text[:4096]:
+    if "<svg" not in text:
         return not_an_image
     try:
         root = fromstring(text.encode("utf-8"), forbid_dtd=True)
