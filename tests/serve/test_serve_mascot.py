@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import REPO, run_cli
 from serve_helpers import (  # noqa: F401 (a fixture)
     Browserless,
     roster_csv,
@@ -82,6 +82,7 @@ def test_the_mascot_s_drawing_is_uploaded_printed_refused_and_removed(tmp_path, 
     assert _mascot(home) == {"name": "城关小警", "image": "assets/mascot.svg"}  # image_cmyk: the old one's
     assert (home / "assets" / "mascot.svg").read_bytes() == DRAWING
     assert 'id="mascot-preview"' in saved.text
+    assert 'id="mascot-rgb"' in saved.text and 'id="mascot-rgb"' not in form  # the snail has its CMYK
     assert client.client.get("/settings/mascot").content == DRAWING
     back, green = _printed_back(home, tmp_path)
     assert "城关小警" in back and green > 50
@@ -101,6 +102,13 @@ def test_the_mascot_s_drawing_is_uploaded_printed_refused_and_removed(tmp_path, 
         assert (home / "cardkit.yaml").read_text(encoding="utf-8") == before
         assert (home / "assets" / "mascot.svg").read_bytes() == DRAWING
         assert sorted(p.name for p in (home / "assets").iterdir()) == ["mascot.svg"]
+
+    # a drawing in CMYK colours: no word about the print shop
+    cmyk = (REPO / "examples" / "liudong" / "mascot-snail-cmyk.svg").read_bytes()
+    again = client.post("/settings", _values(mascot="城关小警"),
+                        files={"mascot_image": ("snail.svg", cmyk, "image/svg+xml")})
+    assert again.status_code == 200 and 'id="mascot-rgb"' not in again.text
+    assert (home / "assets" / "mascot.svg").read_bytes() == cmyk
 
     # a name changed alone keeps the drawing
     renamed = client.post("/settings", _values(mascot="城关警官"))

@@ -506,6 +506,7 @@ def _drawing_context(station: Station) -> dict[str, Any]:
     path = unitform.drawing_file(station.folder)
     stat = path.stat() if path else None
     return {"drawing_mib": unitform.MAX_DRAWING_BYTES // 2**20, "drawing": path is not None,
+            "drawing_rgb": path is not None and unitform.rgb_only(station.folder, path),
             "version": f"{stat.st_mtime_ns:x}{stat.st_size:x}" if stat else "0"}
 
 

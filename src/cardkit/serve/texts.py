@@ -42,6 +42,9 @@ TEXTS = {
     "mascot_no_drawing": N_("No drawing yet: a card prints the mascot only with its drawing."),
     "mascot_none": N_("No mascot (removes its name and drawing)"),
     "mascot_current": N_("The mascot's drawing now"),
+    "mascot_rgb": N_("This SVG's colours are RGB: the office printer's PDF prints it, but the "
+                     "print shop's CMYK PDF needs an SVG in device-cmyk(c m y k) colours, or a "
+                     "PNG or JPEG (converted for the press)."),
     "save": N_("Save"),
     "saved": N_("Saved."),
     "not_saved": N_("Not saved: see the reasons beside the fields."),

@@ -87,6 +87,15 @@ def drawing_file(station: Path) -> Path | None:
     return path
 
 
+def rgb_only(station: Path, drawing: Path) -> bool:
+    """Whether ``drawing`` is an RGB SVG without its CMYK version (``image_cmyk``): the
+    print shop's CMYK PDF refuses it (a PNG or JPEG is converted, an SVG printed as it is)."""
+    from ..design.colors import rgb_in_image
+
+    return drawing.suffix.lower() == ".svg" and not read(station).image_cmyk \
+        and rgb_in_image(drawing) is not None
+
+
 def from_request(data: dict[str, str], web: list[tuple[str, str]],
                  upload: tuple[str, bytes] | None = None, none: bool = False) -> UnitForm:
     values = {k: str(data.get(k) or "").strip() for k in TEXT_FIELDS}
