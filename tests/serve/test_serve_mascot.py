@@ -167,3 +167,25 @@ def test_a_drawing_that_holds_everything_it_shows_is_kept():
              b'<defs><linearGradient id="g"/></defs><rect fill="url(#g)"/><use xlink:href="#g"/>'
              b'<image href="data:image/png;base64,iVBORw0KGgo="/></svg>')
     assert check(inner) == (".svg", None)
+
+
+def test_a_mascot_written_flat_is_read_and_saved_as_one_mapping(tmp_path):
+    from cardkit.serve import unitform
+
+    home = station(tmp_path / "s", unit="unit:\n  name: 柳州市公安局柳东派出所\n  mascot: 螺警官\n"
+                                          "  mascot_image: snail.svg  # drawn by hand\n")
+    (home / "snail.svg").write_bytes(DRAWING)
+    form = unitform.read(home)
+    assert (form.values["mascot"], form.image) == ("螺警官", "snail.svg")
+    assert unitform.drawing_file(home) == (home / "snail.svg").resolve()
+    kept = unitform.with_current_drawing(home, unitform.from_request(
+        {"name": "柳州市公安局柳东派出所", "mascot": "螺警官"}, []))
+    unitform.check(home, kept)
+    assert not kept.problems
+    unitform.save(home, kept)
+    assert _mascot(home) == {"name": "螺警官", "image": "snail.svg"}
+    assert "mascot_image" not in (home / "cardkit.yaml").read_text(encoding="utf-8")
+    gone = unitform.from_request({"name": "柳州市公安局柳东派出所", "mascot": "螺警官"}, [], none=True)
+    unitform.check(home, unitform.with_current_drawing(home, gone))
+    unitform.save(home, gone)
+    assert _mascot(home) is None and (home / "snail.svg").exists()  # not the form's own file: left

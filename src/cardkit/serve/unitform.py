@@ -60,8 +60,9 @@ def read(station: Path) -> UnitForm:
     mascot = unit.get("mascot")
     if isinstance(mascot, dict):
         form.values["mascot"] = str(mascot.get("name") or "")
-        form.image = str(mascot.get("image") or "")
-        form.image_cmyk = str(mascot.get("image_cmyk") or "")
+    nested = mascot if isinstance(mascot, dict) else {}
+    for key in ("image", "image_cmyk"):  # mascot: {image: …} or the flat mascot_image: …
+        setattr(form, key, str(nested.get(key) or unit.get(f"mascot_{key}") or ""))
     for entry in unit.get("web") or []:
         if isinstance(entry, dict):
             form.web.append((str(entry.get("label") or ""), str(entry.get("url") or "")))
@@ -73,10 +74,11 @@ def drawing_file(station: Path) -> Path | None:
     PNG or JPEG within the cap, in a folder a render may read): for the form's preview."""
     try:
         project = open_project(station)
-        mascot = (project.unit() or {}).get("mascot")
+        unit = project.unit() or {}
+        mascot = unit.get("mascot")
     except (CardkitError, AttributeError):
         return None
-    image = mascot.get("image") if isinstance(mascot, dict) else None
+    image = (mascot.get("image") if isinstance(mascot, dict) else None) or unit.get("mascot_image")
     if not image:
         return None
     path = Path(str(image)).resolve()
@@ -202,7 +204,8 @@ def save(station: Path, form: UnitForm) -> None:
     mascot = _mascot(form)
     if isinstance(mascot, dict):
         mascot = _mapping(unit.get("mascot"), mascot)
-    for key, value in [*form.values.items(), ("mascot", mascot)]:
+    flat = [("mascot_image", ""), ("mascot_image_cmyk", "")]  # said in mascot: {…} instead
+    for key, value in [*form.values.items(), ("mascot", mascot), *flat]:
         if value:
             unit[key] = value
         elif key in unit:
