@@ -58,7 +58,9 @@ def wait_for(driver, test, timeout: float = 60):
 
 
 def upload(driver, files: list[Path]) -> None:
-    box = driver.find_elements(By.CSS_SELECTOR, "form.drop input[type=file]")[-1]
+    boxes = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.drop input[type=file]"),
+                     30)  # the page a click (log in) leads to may still be loading
+    box = boxes[-1]
     box.send_keys("\n".join(str(f) for f in files))
     box.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "button").click()
 
