@@ -58,7 +58,9 @@ def wait_for(driver, test, timeout: float = 60):
 
 
 def upload(driver, files: list[Path]) -> None:
-    box = driver.find_elements(By.CSS_SELECTOR, "form.drop input[type=file]")[-1]
+    boxes = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form.drop input[type=file]"),
+                     30)  # the page a click (log in) leads to may still be loading
+    box = boxes[-1]
     box.send_keys("\n".join(str(f) for f in files))
     box.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, "button").click()
 
@@ -148,6 +150,19 @@ def test_flow_2_the_unit_form_refuses_a_placeholder_then_saves(tmp_path, serve_f
     wait_for(browser, lambda d: d.find_elements(By.ID, "saved"))
     text = (home / "cardkit.yaml").read_text(encoding="utf-8")
     assert "https://wsgaj.chengguan-pcs.cn/new" in text and text.startswith("# the station's own settings")
+    # the mascot's drawing: chosen in the browser, saved, shown as the form's preview
+    drawing = tmp_path / "城关小警.svg"
+    drawing.write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+                       '<circle cx="5" cy="5" r="4" fill="#1b4f8c"/></svg>', encoding="utf-8")
+    name = browser.find_element(By.ID, "mascot")
+    name.clear()
+    name.send_keys("城关小警")
+    browser.find_element(By.ID, "mascot_image").send_keys(str(drawing))
+    browser.find_element(By.ID, "save").click()
+    wait_for(browser, lambda d: d.find_elements(By.ID, "saved"))
+    assert (home / "assets" / "mascot.svg").read_bytes() == drawing.read_bytes()
+    preview = browser.find_element(By.ID, "mascot-preview")
+    assert browser.execute_script("return arguments[0].naturalWidth", preview) > 0
     if SCREENSHOTS:
         shot(browser, "serve-settings-en.png")
 

@@ -292,7 +292,7 @@ def test_the_unit_form_refuses_a_placeholder_and_saves_keeping_the_comments(tmp_
     assert 'value="柳州市公安局城关派出所"' in form and 'value="https://wsgaj.chengguan-pcs.cn/"' in form
     before = (home / "cardkit.yaml").read_text(encoding="utf-8")
     values = {"name": "柳州市公安局城关派出所", "address": "柳州市城中区城关路1号",
-              "hotline": "0772-0000000", "mascot": "", "web_label_0": "网上公安局",
+              "hotline": "0772-0000000", "mascot": "", "mascot_none": "1", "web_label_0": "网上公安局",
               "web_url_0": "https://wsgaj.example.gov.cn/"}
     refused = client.post("/settings", values)
     assert refused.status_code == 400

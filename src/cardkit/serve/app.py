@@ -473,21 +473,55 @@ async def settings(request: Request) -> Response:
         return RedirectResponse("/login", status_code=303)
     station = v.station
     if request.method == "GET":
-        return page(v, "settings.html", form=unitform.read(station.folder), saved=None)
+        return page(v, "settings.html", form=unitform.read(station.folder), saved=None,
+                    **_drawing_context(station))
     form = await checked_form(v)
     values = {k: str(form.get(k, "")) for k in unitform.TEXT_FIELDS}
     web = [(str(form.get(f"web_label_{i}", "")), str(form.get(f"web_url_{i}", "")))
            for i in range(12)]
+    drawing = form.get("mascot_image")
+    upload = None
+    if isinstance(drawing, UploadFile) and drawing.filename:  # read no more than the cap + 1
+        upload = (drawing.filename, await drawing.read(unitform.MAX_DRAWING_BYTES + 1))
+    none = form.get("mascot_none") == "1"
     result = await v.server.runner.call("unit", {
         "station": str(station.folder), "lang": v.lang, "values": values,
-        "web": unitform.from_request(values, web).web, "save": True})
-    shown = unitform.from_request(values, web)
+        "web": unitform.from_request(values, web).web, "upload": upload, "none": none,
+        "save": True})
+    shown = unitform.with_current_drawing(station.folder,
+                                          unitform.from_request(values, web, none=none))
     shown.problems = result.get("problems") or {}
     if not result.get("ok") and not shown.problems:
         shown.problems = {"name": [result.get("message") or v.t.internal]}
     LOG.info("unit settings %s", "saved" if result.get("ok") else "refused")
     return page(v, "settings.html", status=200 if result.get("ok") else 400, form=shown,
-                saved=bool(result.get("ok")))
+                saved=bool(result.get("ok")), **_drawing_context(station))
+
+
+def _drawing_context(station: Station) -> dict[str, Any]:
+    """The mascot field's cap, and a version of its preview's address that changes with the
+    drawing (a new upload shows, though the address stays)."""
+    from . import unitform
+
+    path = unitform.drawing_file(station.folder)
+    stat = path.stat() if path else None
+    return {"drawing_mib": unitform.MAX_DRAWING_BYTES // 2**20, "drawing": path is not None,
+            "drawing_rgb": path is not None and unitform.rgb_only(station.folder, path),
+            "version": f"{stat.st_mtime_ns:x}{stat.st_size:x}" if stat else "0"}
+
+
+async def mascot_drawing(request: Request) -> Response:
+    """The station's mascot drawing, for the form's preview (as its own sandboxed document)."""
+    from . import unitform
+
+    v = visit(request)
+    station = need_station(v)
+    path = unitform.drawing_file(station.folder)
+    if path is None:
+        raise HTTPException(404)
+    return FileResponse(path, media_type=unitform.MIME[path.suffix.lower()],
+                        headers={"content-security-policy": "default-src 'none'; "
+                                 "style-src 'unsafe-inline'; sandbox"})
 
 
 # --- errors ----------------------------------------------------------------------------
@@ -543,6 +577,7 @@ def create_app(server: Server) -> Starlette:
         Route("/lang", language),
         Route("/upload", upload, methods=["POST"]),
         Route("/settings", settings, methods=["GET", "POST"]),
+        Route("/settings/mascot", mascot_drawing),
         Route("/job/{job}", job_page),
         Route("/job/{job}/state", job_state),
         Route("/job/{job}/file/{what}", job_file),

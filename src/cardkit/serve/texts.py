@@ -35,7 +35,16 @@ TEXTS = {
     "web": N_("Web addresses"),
     "web_label": N_("Label"),
     "web_url": N_("URL"),
-    "mascot": N_("Mascot's name (empty: no mascot)"),
+    "mascot_title": N_("Mascot"),
+    "mascot": N_("Mascot's name"),
+    "mascot_image": N_("Its drawing: an SVG, PNG or JPEG file of at most {mib} MiB"),
+    "mascot_keep": N_("Choose no file to keep the drawing shown."),
+    "mascot_no_drawing": N_("No drawing yet: a card prints the mascot only with its drawing."),
+    "mascot_none": N_("No mascot (removes its name and drawing)"),
+    "mascot_current": N_("The mascot's drawing now"),
+    "mascot_rgb": N_("This SVG's colours are RGB: the office printer's PDF prints it, but the "
+                     "print shop's CMYK PDF needs an SVG in device-cmyk(c m y k) colours, or a "
+                     "PNG or JPEG (converted for the press)."),
     "save": N_("Save"),
     "saved": N_("Saved."),
     "not_saved": N_("Not saved: see the reasons beside the fields."),

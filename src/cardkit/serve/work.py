@@ -189,8 +189,11 @@ def unit_settings(params: dict[str, Any], progress: Callable[[int, int], None]) 
     from . import unitform
 
     station = Path(params["station"])
-    form = unitform.from_request(params["values"], [(str(a), str(b)) for a, b in params["web"]])
-    unitform.check(station, form)
+    upload = params.get("upload")
+    form = unitform.from_request(params["values"], [(str(a), str(b)) for a, b in params["web"]],
+                                 upload=(str(upload[0]), bytes(upload[1])) if upload else None,
+                                 none=bool(params.get("none")))
+    unitform.check(station, unitform.with_current_drawing(station, form))
     problems = {k: [_scrub(m, params) for m in v] for k, v in form.problems.items()}
     if problems or not params.get("save"):
         return {"ok": not problems, "problems": problems}
