@@ -130,8 +130,13 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
     problems = mascot.check(roster, gen, roots)
     if problems:
         raise InputError(_("bad roster"), problems)
-    # the drawings are the job's own files (its date; never an output's target)
-    roster = replace(roster, inputs=(*roster.inputs, *mascot.drawings(roster, gen)))
+    # the drawings are the job's own files (its date; never an output's target), and shape the
+    # cards: kept in the ledger by their bytes (the officers' digests leave them out)
+    drawings = mascot.drawings(roster, gen)
+    roster = replace(roster, inputs=(*roster.inputs, *drawings))
+    from . import outputs
+
+    outputs.record_design(drawings, _("the unit's mascot drawing"))
     return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (mascot.inline(roster, gen), [])
 
 

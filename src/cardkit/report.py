@@ -49,10 +49,16 @@ def design_digest(project: Project, gen: Generation) -> str:
     return digest.hexdigest()
 
 
+# A unit's mascot drawing is a file (or, once read for the job, its bytes in a data: URL that
+# differs between RGB and CMYK jobs): the ledger keeps it among the design files by its bytes.
+_DRAWING_KEYS = ("mascot_url",)
+
+
 def card_digest(design: str, officer: Officer) -> str:
-    """Checksum of one officer's card content: the design plus the officer's and unit's fields."""
-    return _sha256(design.encode() + _canonical(
-        {"officer": officer.as_context(), "unit": officer.unit.as_context()}))
+    """Checksum of one officer's card content: the design plus the officer's and unit's fields
+    (the unit's mascot drawing by its name: its bytes are a design file)."""
+    unit = {k: v for k, v in officer.unit.as_context().items() if k not in _DRAWING_KEYS}
+    return _sha256(design.encode() + _canonical({"officer": officer.as_context(), "unit": unit}))
 
 
 def input_checksums(project: Project, gen: Generation, roster_file: str | Path | None,
@@ -89,7 +95,7 @@ def select(project: Project, gen: Generation, roster: Roster,
         previous = read_report(changed_since)
         design = design_digest(project, gen)
         before = previous.get("digests", {})
-        if not _design_files_changed(project, previous):
+        if not _design_files_changed(project, previous, roster.root):
             officers = [o for o in officers if before.get(o.id) != card_digest(design, o)]
     if shard:
         start, stop = shard_span(len(officers), *parse_shard(shard))
@@ -119,30 +125,48 @@ def read_report(path: str | Path) -> dict:
     return data
 
 
-def _shown_files(project: Project, files: Mapping[str, str]) -> dict[str, str]:
-    """The design files as the ledger names them: relative to the project when inside it;
+ROSTER_FOLDER = "roster:"  # a design file beside the roster, wherever the roster lies now
+
+
+def _shown_files(project: Project, files: Mapping[str, str],
+                 roster_root: Path | None = None) -> dict[str, str]:
+    """The design files as the ledger names them: relative to the project when inside it,
+    ``roster:NAME`` when beside the roster (a service saves each upload in a new folder);
     cardkit's own files are left out (cardkit's version stands for them)."""
     from .resources import package_roots
 
     own = [Path(p).resolve() for p in package_roots()]
     root = project.root.resolve()
+    beside = roster_root.resolve() if roster_root is not None else None
     shown = {}
     for path, digest in sorted(files.items()):
         real = Path(path)
         if any(real.is_relative_to(folder) for folder in own):
             continue
-        shown[str(real.relative_to(root)) if real.is_relative_to(root) else str(real)] = digest
+        if real.is_relative_to(root):
+            shown[str(real.relative_to(root))] = digest
+        elif beside is not None and real.is_relative_to(beside):
+            shown[ROSTER_FOLDER + str(real.relative_to(beside))] = digest
+        else:
+            shown[str(real)] = digest
     return shown
 
 
-def _design_files_changed(project: Project, previous: dict) -> bool:
+def _design_files_changed(project: Project, previous: dict, roster_root: Path | None) -> bool:
     """Whether a file that shaped the previous job's cards has other bytes now (or is gone)."""
     from .digests import file_digest
 
     files = previous.get("design_files") or {}
     if not isinstance(files, dict):
         return True
-    return any(file_digest(project.root / name) != digest for name, digest in files.items())
+    for name, digest in files.items():
+        if str(name).startswith(ROSTER_FOLDER):
+            path = (roster_root or Path.cwd()) / str(name)[len(ROSTER_FOLDER):]
+        else:
+            path = project.root / str(name)
+        if file_digest(path) != digest:
+            return True
+    return False
 
 
 # --- writing the ledger ------------------------------------------------------------------
@@ -192,7 +216,7 @@ def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Off
         "counts": {"officers": len(entries), "cards": len(cards), "sheets": sheets,
                    "pages": pages, "distinct_faces": faces, "per_sheet": per_sheet},
         "inputs": input_checksums(project, gen, roster_file, design),
-        "design_files": _shown_files(project, design_files or {}),
+        "design_files": _shown_files(project, design_files or {}, roster.root),
         "digests": {officer_id: e["digest"] for officer_id, e in entries.items()},
         "officers": list(entries.values()),
     }

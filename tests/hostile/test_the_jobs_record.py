@@ -96,3 +96,31 @@ def test_a_change_to_a_file_the_layout_read_prints_every_officer_again(cli, proj
                  "--changed-since", "a.json"], cwd=project)
     assert again.code == 0, again.stderr
     assert "wrote c.pdf: 3 cards" in again.stderr
+
+
+def test_a_redrawn_mascot_prints_every_officer_again_wherever_the_roster_lies(cli, tmp_path,
+                                                                              monkeypatch):
+    """The unit's drawing is a design file of the ledger, named beside the roster: a roster
+    copied to a new folder with the same drawing changes nothing, a redrawn one everything."""
+    from conftest import EXAMPLE_DRAWINGS, copy_example
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    first = tmp_path / "a"
+    first.mkdir()
+    copy_example(first / "roster.yaml")
+    done = cli(["print", "--gen", "2022", "--roster", str(first / "roster.yaml"), "-o",
+                str(tmp_path / "a.pdf"), "--report", str(tmp_path / "a.json")])
+    assert done.code == 0, done.stderr
+    again = tmp_path / "b"
+    again.mkdir()
+    copy_example(again / "roster.yaml")
+    same = cli(["print", "--gen", "2022", "--roster", str(again / "roster.yaml"), "-o",
+                str(tmp_path / "b.pdf"), "--changed-since", str(tmp_path / "a.json")])
+    assert same.code == 0 and not (tmp_path / "b.pdf").exists(), same.stderr
+    drawing = again / EXAMPLE_DRAWINGS[0]
+    drawing.write_text(drawing.read_text(encoding="utf-8").replace("<svg", "<svg data-x='1'", 1),
+                       encoding="utf-8")
+    redrawn = cli(["print", "--gen", "2022", "--roster", str(again / "roster.yaml"), "-o",
+                   str(tmp_path / "c.pdf"), "--changed-since", str(tmp_path / "a.json")])
+    assert redrawn.code == 0, redrawn.stderr
+    assert (tmp_path / "c.pdf").exists()

@@ -200,7 +200,7 @@ def test_a_roster_in_another_folder_finds_the_plates(cli, project, layouts, tmp_
     for number in range(2):
         upload = tmp_path / f"upload-{number}"
         upload.mkdir()
-        shutil.copy(project / "roster.yaml", upload / "roster.yaml")
+        copy_example(upload / "roster.yaml")
         layouts.clear()
         target = upload / "cards.pdf"
         result = cli(["print", "--gen", "site", "--roster", str(upload / "roster.yaml"),
