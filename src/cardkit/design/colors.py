@@ -113,7 +113,7 @@ def cmyk_generation(gen: Generation, project) -> Generation:
 
 def is_cmyk(gen: Generation) -> bool:
     """Whether ``gen`` is a CMYK job's generation (``cmyk_generation`` made it)."""
-    return any(str(v).startswith("device-cmyk(") for v in (gen.data.get("colors") or {}).values())
+    return any(str(v).startswith("device-cmyk(") for v in gen.colors.values())
 
 
 _SVG_COLOR = re.compile(

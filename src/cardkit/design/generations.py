@@ -128,7 +128,7 @@ def merge(base: Any, override: Any) -> Any:
 
 def qr_hosts(gen: Generation, project: Project | None = None) -> list[str]:
     """Hosts (and scheme:// forms) a QR payload of ``gen`` may use, the project's included."""
-    hosts = [str(h) for h in (gen.data.get("qr") or {}).get("hosts") or []]
+    hosts = list(gen.qr.hosts)
     extra = (project.config.get("qr_hosts") if project is not None else None) or []
     return list(dict.fromkeys([*hosts, *(str(h) for h in extra)]))
 
@@ -271,9 +271,8 @@ def _qr_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
 
 
 def _template_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
-    for key, default in (("front", "front.html"), ("back", "back.html"),
-                         ("stylesheet", "card.css")):
-        template = str((gen.data.get("templates") or {}).get(key, default))
+    for key in ("front", "back", "stylesheet"):
+        template = getattr(gen.templates, key)
         candidates = [d / gen.id / template for d in template_dirs] + \
                      [d / template for d in template_dirs]
         if not any(p.is_file() for p in candidates):
