@@ -37,6 +37,7 @@ def list_generations(project: Project) -> list[dict[str, Any]]:
 def show_generation(project: Project, gen_id: str) -> str:
     """The fully resolved generation as YAML text."""
     gen = generations.load(project, gen_id)
+    # every key as resolved (gen.data), not only those the typed sections read
     data = {"id": gen.id, "extends": gen.base, "chain": list(gen.chain), **gen.data}
     return yamlio.dump(data)
 
