@@ -37,6 +37,7 @@ def list_generations(project: Project) -> list[dict[str, Any]]:
 def show_generation(project: Project, gen_id: str) -> str:
     """The fully resolved generation as YAML text."""
     gen = generations.load(project, gen_id)
+    # every key as resolved (gen.data), not only those the typed sections read
     data = {"id": gen.id, "extends": gen.base, "chain": list(gen.chain), **gen.data}
     return yamlio.dump(data)
 
@@ -88,7 +89,7 @@ def load_roster(project: Project, gen: Generation, roster: RosterSource = None,
     marker = None if raw.specimen or not (roster is None or isinstance(roster, str | Path)) \
         else specimen_marker(project, roster_path(project, roster))
     try:
-        result = build_roster(raw, project.unit(), gen.data.get("fields", []),
+        result = build_roster(raw, project.unit(), gen.fields,
                               needs=generation_needs(gen),
                               specimen=marker is not None, qr=qr,
                               only=officer_ids or None)
@@ -188,7 +189,7 @@ def generation_needs(gen: Generation) -> dict[str, str]:
 
 def qr_missing(gen: Generation) -> str:
     """What a card does when the officer's QR field is empty: omit (default) or error."""
-    return str((gen.data.get("qr") or {}).get("missing") or "omit")
+    return gen.qr.missing
 
 
 # The roster column (Chinese, as the guide names it) of each unit field, for the warnings.
@@ -247,10 +248,9 @@ def qr_level_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
     correction level L (a WeChat link with ``&from=...`` after it, say)."""
     from .render.qr import forced_to_low
 
-    settings = gen.data.get("qr") or {}
-    if gen.qr_field is None or settings.get("ec"):  # a level the design chose is its own
+    if gen.qr_field is None or gen.qr.ec:  # a level the design chose is its own
         return []
-    size = float(settings.get("size_mm", 18))
+    size = gen.qr.size_mm
     warnings = []
     for officer in roster.officers:
         payload = str(officer.as_context().get(gen.qr_field) or "")
@@ -863,8 +863,7 @@ def _check_intent_options(options: PrintOptions) -> None:
 
 
 def _with_bleed(gen: Generation, bleed: float) -> Generation:
-    data = generations.merge(dict(gen.data), {"card": {"bleed_mm": bleed}})
-    return dataclasses.replace(gen, data=data)
+    return generations.revised(gen, {"card": {"bleed_mm": bleed}})
 
 
 @_nesting_refused

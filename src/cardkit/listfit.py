@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .internals import page_box, placed_box
+from .model import FitPolicy
 from .units import PX_MM
 
 LIST_FIELDS = ("fraud_tips", "tips")
@@ -108,8 +109,8 @@ def _make_plan(renderer: Any, html: str) -> Plan | None:
     probe = _measure(renderer, apply(html, None, probe=True))
     if probe is None or not probe.widest:
         return None
-    policies = renderer.gen.data.get("fit") or {}
-    floors = {f: float((policies.get(f) or {}).get("min_pt", probe.pt[f])) for f in probe.widest}
+    policies = renderer.gen.fit
+    floors = {f: _floor(policies.get(f), probe.pt[f]) for f in probe.widest}
     scale = 1.0
     chosen = None
     for _round in range(3):
@@ -121,6 +122,11 @@ def _make_plan(renderer: Any, html: str) -> Plan | None:
         used = probe.room() + check.bottom - check.limit
         scale *= max(0.5, probe.room() / max(0.1, used + 0.1))
     return chosen
+
+
+def _floor(policy: FitPolicy | None, size: float) -> float:
+    """The smallest size a list may take: its fit: policy's min_pt, else its own size."""
+    return policy.floor(size) if policy is not None else float(size)
 
 
 def _can_shrink(found: Plan, floors: dict[str, float]) -> bool:

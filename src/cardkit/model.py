@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import Diagnostic
 
@@ -123,14 +123,111 @@ class CardSize:
     height: float = 54.0
     bleed: float = 2.0
     safe: float = 3.0
+    fixed: bool = False  # card.fixed: the size is kept on a stock whose cards differ
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class ReadOnly(Mapping[K, V]):
+    """A mapping nobody can change after it is made (unlike ``MappingProxyType``, it pickles,
+    so a generation goes to worker processes as it is)."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> None:
+        self._items: dict[K, V] = dict(items)
+
+    def __getitem__(self, key: K) -> V:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"ReadOnly({self._items!r})"
+
+
+@dataclass(frozen=True)
+class QrSettings:
+    """A generation's ``qr:`` section, defaults filled in."""
+
+    field: str = "wechat"  # the officer field holding the payload
+    size_mm: float = 18.0
+    ec: str | None = None  # the error correction the design chose, as written; None: per payload
+    min_module_mm: float = MIN_MODULE_MM  # the smallest module preflight accepts (>= 0.4 mm)
+    missing: str = "omit"  # an officer whose field is empty: omit (warned) or error (refused)
+    hosts: tuple[str, ...] = ()  # hosts and scheme:// forms the payload may use
+
+
+@dataclass(frozen=True)
+class FitPolicy:
+    """One field's ``fit:`` policy: shrink down to ``min_pt``, wrap onto ``max_lines``."""
+
+    min_pt: float | None = None  # as written (7 or 6.5); None: the field may not shrink
+    max_lines: int = 1
+
+    def floor(self, size: float) -> float:
+        """The smallest size the field may take, ``size`` when no min_pt is given."""
+        return float(self.min_pt if self.min_pt is not None else size)
+
+
+@dataclass(frozen=True)
+class TemplateNames:
+    """A generation's ``templates:``: the files of its faces and stylesheet."""
+
+    front: str = "front.html"
+    back: str = "back.html"
+    stylesheet: str = "card.css"
+
+
+@dataclass(frozen=True)
+class MascotSection:
+    """A generation's own ``mascot:`` drawing and its caption ("" where it gives none)."""
+
+    image: str = ""
+    caption: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Sections:
+    """A generation's resolved YAML and the typed, read-only sections read from it.
+
+    Made only by ``design.sections.build``: outside ``design/`` code reads these sections,
+    never the YAML mapping (``data``), which stays for design/ and for what serialises the
+    whole generation (the ledger's digests, the plate key, ``cardkit show`` and ``diff``).
+    """
+
+    data: Mapping[str, Any]  # the resolved YAML mapping (without ``extends``)
+    title: str
+    year: int | float | str | None  # as written; ``Generation.year`` reads it as a number
+    summary: str
+    card: CardSize
+    shows: Mapping[str, tuple[str, ...]]  # side -> the blocks it shows, in order
+    qr: QrSettings
+    colors: Mapping[str, str]
+    fonts: Mapping[str, tuple[str, ...]]  # body, heading, ...: font families, first choice first
+    fit: Mapping[str, FitPolicy | None]  # printed field -> its policy; None: none (``name: null``)
+    templates: TemplateNames
+    mascot: MascotSection
+    fields: tuple[str, ...]  # extra officer fields the templates use
+    printed_texts: tuple[tuple[str, str], ...]  # (key path, text) of every text the card prints
 
 
 @dataclass(frozen=True, eq=False)
 class Generation:
-    """A named, dated card design, with ``extends:`` already resolved."""
+    """A named, dated card design, with ``extends:`` already resolved.
+
+    Its sections are typed and read-only (``qr``, ``colors``, ``fonts``, ``fit``, ...);
+    ``design.generations`` makes a generation (``load``) and a changed copy (``revised``).
+    """
 
     id: str
-    data: Mapping[str, Any]  # the resolved YAML mapping (without ``extends``)
+    sections: Sections
     chain: tuple[str, ...]  # this generation first, then its ancestors
     path: Path | None = None
     # "tips.lines" -> (file, line) of the generation in the chain that sets it (keys two deep)
@@ -144,13 +241,22 @@ class Generation:
         return self.where.get(head, (f"generations/{self.id}.yaml", 0))
 
     @property
+    def data(self) -> Mapping[str, Any]:
+        """The resolved YAML mapping: for design/ and for serialising the whole generation."""
+        return self.sections.data
+
+    @property
     def title(self) -> str:
-        return str(self.data.get("title", self.id))
+        return self.sections.title
 
     @property
     def year(self) -> int | None:
-        year = self.data.get("year")
+        year = self.sections.year
         return int(year) if year is not None else None
+
+    @property
+    def summary(self) -> str:
+        return self.sections.summary
 
     @property
     def base(self) -> str | None:
@@ -158,18 +264,42 @@ class Generation:
 
     @property
     def card(self) -> CardSize:
-        card = self.data.get("card", {})
-        return CardSize(
-            width=float(card.get("width_mm", 90)),
-            height=float(card.get("height_mm", 54)),
-            bleed=float(card.get("bleed_mm", 2)),
-            safe=float(card.get("safe_mm", 3)),
-        )
+        return self.sections.card
 
     def shows(self, side: str) -> list[str]:
-        face = self.data.get(side)
-        show = face.get("show") if isinstance(face, dict) else None
-        return list(show) if isinstance(show, list) else []
+        return list(self.sections.shows.get(side, ()))
+
+    @property
+    def qr(self) -> QrSettings:
+        return self.sections.qr
+
+    @property
+    def colors(self) -> Mapping[str, str]:
+        return self.sections.colors
+
+    @property
+    def fonts(self) -> Mapping[str, tuple[str, ...]]:
+        return self.sections.fonts
+
+    @property
+    def fit(self) -> Mapping[str, FitPolicy | None]:
+        return self.sections.fit
+
+    @property
+    def templates(self) -> TemplateNames:
+        return self.sections.templates
+
+    @property
+    def mascot(self) -> MascotSection:
+        return self.sections.mascot
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.sections.fields
+
+    @property
+    def printed_texts(self) -> tuple[tuple[str, str], ...]:
+        return self.sections.printed_texts
 
     @property
     def qr_field(self) -> str | None:
@@ -179,16 +309,12 @@ class Generation:
         """
         if "qr" not in self.shows("front") + self.shows("back"):
             return None
-        return str((self.data.get("qr") or {}).get("field", "wechat"))
+        return self.qr.field
 
     @property
     def qr_min_module_mm(self) -> float:
         """The smallest QR module preflight accepts (``qr.min_module_mm``, default 0.5 mm)."""
-        value = (self.data.get("qr") or {}).get("min_module_mm", MIN_MODULE_MM)
-        try:
-            return max(HARD_MIN_MODULE_MM, float(value))
-        except (TypeError, ValueError):  # the generation's check reports it
-            return MIN_MODULE_MM
+        return self.qr.min_module_mm
 
     @property
     def qr_side(self) -> str | None:

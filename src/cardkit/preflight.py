@@ -69,7 +69,7 @@ def _missing_glyphs(gen: Generation, officers: list[Officer], faces: FaceSet) ->
                 reported.update(missing)
                 problems.append(Diagnostic(**where, message=glyph_message(missing, families)))
             problems += [Diagnostic(**where, message=m) for m in lone_marks(value, lists, coverage)]
-    for field, value in _generation_texts(gen.data):
+    for field, value in gen.printed_texts:
         missing = _missing_chars(value, coverage, faces)
         if missing:
             reported.update(missing)
@@ -189,10 +189,9 @@ def _has(family: str, point: int) -> bool:
 def _font_lists(gen: Generation) -> dict[tuple[str, ...], list[str]]:
     """The generation's font lists, each once, with the keys that give it (``body``,
     ``heading``)."""
-    fonts = gen.data.get("fonts") or {}
     lists: dict[tuple[str, ...], list[str]] = {}
     for key in ("body", "heading"):
-        wanted = tuple(str(f) for f in fonts.get(key) or [])
+        wanted = gen.fonts.get(key, ())
         if wanted:
             lists.setdefault(wanted, []).append(key)
     return lists
@@ -209,21 +208,6 @@ def _selects_variant(value: str, index: int, coverage: frozenset[int]) -> bool:
     if not any(low <= point <= high for low, high in _VARIATION_SELECTORS):
         return False
     return index > 0 and ord(value[index - 1]) in coverage
-
-
-def _generation_texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """Every printed text of a generation, with its key path (texts.promise, tips.lines...)."""
-    skip = {"colors", "fonts", "templates", "card", "fit", "extends", "summary", "year",
-            "fields", "show", "image", "field", "ec", "size_mm", "url"}
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key not in skip:
-                yield from _generation_texts(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(data, list):
-        for item in data:
-            yield from _generation_texts(item, path)
-    elif isinstance(data, str) and path not in ("title",):
-        yield path, data
 
 
 def _texts(officer: Officer) -> Iterator[tuple[str, str]]:
@@ -264,12 +248,11 @@ def glyph_message(chars: Sequence[str], families: Sequence[str]) -> str:
 
 
 def _configured_families(gen: Generation) -> list[str]:
-    fonts = gen.data.get("fonts") or {}
     families: list[str] = []
     for key in ("body", "heading"):
-        for family in fonts.get(key) or []:
+        for family in gen.fonts.get(key, ()):
             if family not in families:
-                families.append(str(family))
+                families.append(family)
     return families
 
 
@@ -322,11 +305,11 @@ def _fc(command: list[str]) -> list[str]:
 
 def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
     by_id = {o.id: o for o in officers}
-    policies = gen.data.get("fit") or {}
+    policies = gen.fit
     problems = []
     for box in measure(gen, faces.document):
         policy = policies.get(box.field) if box.field not in LIST_FIELDS else None
-        max_lines = int((policy or {}).get("max_lines", 1))
+        max_lines = policy.max_lines if policy is not None else 1
         officer = by_id.get(box.officer)
         if policy and box.lines > max_lines:
             how = _("takes {lines} lines at {pt} pt; the fit: policy allows {max_lines}").format(
@@ -340,7 +323,8 @@ def _overflows(gen: Generation, officers: list[Officer], faces: FaceSet) -> list
                     "overflows {where} by {mm} mm even at {pt} pt on {lines} lines "
                     "(fit: min_pt {min_pt}, max_lines {max_lines})", box.lines).format(
                     where=where, mm=f"{box.overflow:.1f}", pt=f"{box.font_pt:.1f}",
-                    lines=box.lines, min_pt=policy.get("min_pt", "-"), max_lines=max_lines)
+                    lines=box.lines, min_pt="-" if policy.min_pt is None else policy.min_pt,
+                    max_lines=max_lines)
             else:
                 how = _("overflows {where} by {mm} mm; shorten it, or give the generation a fit: "
                         "policy for {field}").format(where=where, mm=f"{box.overflow:.1f}",
@@ -485,9 +469,10 @@ class _FaceBoxes:
         if not lines:
             return _("{texts} is not printed: there is no room for it on the card").format(
                 texts=lost)
-        policy = (self.gen.data.get("fit") or {}).get(block.get("data-field", "")) or {}
-        hint = _("even at the fit: policy's min_pt {pt}").format(pt=policy["min_pt"]) \
-            if policy.get("min_pt") else _("give the generation a fit: policy (min_pt) for it")
+        policy = self.gen.fit.get(block.get("data-field", ""))
+        hint = _("even at the fit: policy's min_pt {pt}").format(pt=policy.min_pt) \
+            if policy is not None and policy.min_pt \
+            else _("give the generation a fit: policy (min_pt) for it")
         return _("{lost} of {items} lines are not printed ({texts}): there is no room "
                  "for them on the card ({hint}); shorten the list").format(
             lost=len(lines), items=items, texts=lost, hint=hint)

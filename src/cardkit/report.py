@@ -41,6 +41,7 @@ def design_digest(project: Project, gen: Generation) -> str:
 
     digest = hashlib.sha256()
     digest.update(f"cardkit {__version__}\n".encode())
+    # the whole resolved YAML (gen.data, not the typed sections): any key may shape a card
     digest.update(_canonical({"id": gen.id, "data": gen.data}))
     for folder in project.layers("templates"):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
@@ -63,7 +64,7 @@ def card_digest(design: str, officer: Officer) -> str:
 
 def input_checksums(project: Project, gen: Generation, roster_file: str | Path | None,
                     design: str) -> dict[str, str]:
-    sums = {"design": design, "generation": _sha256(_canonical(gen.data))}
+    sums = {"design": design, "generation": _sha256(_canonical(gen.data))}  # all of it, as above
     if roster_file is not None and str(roster_file) != "-" and Path(roster_file).is_file():
         sums["roster"] = _sha256(Path(roster_file).read_bytes())
     return sums

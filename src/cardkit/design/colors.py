@@ -27,6 +27,7 @@ from typing import Any
 from ..errors import Diagnostic, InputError
 from ..i18n import _
 from ..model import Generation
+from . import sections
 
 _CMYK = re.compile(
     r"^\s*cmyk\(\s*(\d+(?:\.\d+)?)%?\s*,\s*(\d+(?:\.\d+)?)%?\s*,\s*(\d+(?:\.\d+)?)%?\s*,"
@@ -103,7 +104,7 @@ def cmyk_generation(gen: Generation, project) -> Generation:
         data["mascot"] = {**mascot, "image": mascot["image_cmyk"]}
     elif isinstance(mascot, dict):
         data["mascot"] = {k: v for k, v in mascot.items() if k != "image_cmyk"}
-    cmyk = dataclasses.replace(gen, data=data)
+    cmyk = dataclasses.replace(gen, sections=sections.build(gen.id, data))
     problems.extend(_image_problems(cmyk, project))
     if problems:
         raise InputError(_("RGB in a CMYK job"), problems)
@@ -112,7 +113,7 @@ def cmyk_generation(gen: Generation, project) -> Generation:
 
 def is_cmyk(gen: Generation) -> bool:
     """Whether ``gen`` is a CMYK job's generation (``cmyk_generation`` made it)."""
-    return any(str(v).startswith("device-cmyk(") for v in (gen.data.get("colors") or {}).values())
+    return any(str(v).startswith("device-cmyk(") for v in gen.colors.values())
 
 
 _SVG_COLOR = re.compile(

@@ -6,7 +6,8 @@ resolved values that depend on each other (sizes, blocks, files that must exist)
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..i18n import _
 from ..limits import MAX_FIELDS, MAX_LIST_ITEMS
 from ..model import HARD_MIN_MODULE_MM, MIN_MODULE_MM, Generation
 from ..project import Project, did_you_mean
+from . import sections
 from .schema import blocks, check_layer
 
 # Blocks that print a unit field, and the field.
@@ -41,13 +43,23 @@ def load(project: Project, gen_id: str) -> Generation:
     resolved: dict[str, Any] = {}
     for layer in reversed(layers):
         resolved = merge(resolved, {k: v for k, v in layer.items() if k != "extends"})
-    generation = Generation(id=str(gen_id), data=yamlio.plain(resolved), chain=tuple(chain),
-                            path=files[str(gen_id)], where=_where(layers, chain))
-    if not problems:  # values of the merged result, located in the file that set them
-        problems += _check_values(generation, project, layers, [_label(c) for c in chain])
+    if problems:
+        raise InputError(_("bad generation"), problems)
+    data = yamlio.plain(resolved)
+    generation = Generation(id=str(gen_id), sections=sections.build(str(gen_id), data),
+                            chain=tuple(chain), path=files[str(gen_id)], where=_where(layers, chain))
+    # values of the merged result, located in the file that set them
+    problems = _check_values(generation, project, layers, [_label(c) for c in chain])
     if problems:
         raise InputError(_("bad generation"), problems)
     return generation
+
+
+def revised(gen: Generation, changes: Mapping[str, Any]) -> Generation:
+    """``gen`` with ``changes`` merged into its YAML (``{"card": {"bleed_mm": 0}}``) and its
+    sections read again: the one way to make a changed copy of a generation."""
+    data = merge(dict(gen.data), dict(changes))
+    return dataclasses.replace(gen, sections=sections.build(gen.id, data))
 
 
 def _read_chain(files: dict[str, Path],
@@ -116,7 +128,7 @@ def merge(base: Any, override: Any) -> Any:
 
 def qr_hosts(gen: Generation, project: Project | None = None) -> list[str]:
     """Hosts (and scheme:// forms) a QR payload of ``gen`` may use, the project's included."""
-    hosts = [str(h) for h in (gen.data.get("qr") or {}).get("hosts") or []]
+    hosts = list(gen.qr.hosts)
     extra = (project.config.get("qr_hosts") if project is not None else None) or []
     return list(dict.fromkeys([*hosts, *(str(h) for h in extra)]))
 
@@ -158,9 +170,8 @@ def mascot_needs(gen: Generation) -> list[str]:
     """The unit fields a card of ``gen`` needs to print a mascot: its name (``mascot``)
     unless the generation captions its own drawing, and its drawing (``mascot_image``)
     unless the generation draws one (a built-in prints the unit's own mascot only)."""
-    own = gen.data.get("mascot") or {}
-    return [key for key, given in (("mascot", own.get("caption")), ("mascot_image", own.get("image")))
-            if not given]
+    own = gen.mascot
+    return [key for key, given in (("mascot", own.caption), ("mascot_image", own.image)) if not given]
 
 
 def _locate(layers: list[yamlio.YDict], names: list[str], *path: str) -> tuple[str, int]:
@@ -260,9 +271,8 @@ def _qr_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
 
 
 def _template_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
-    for key, default in (("front", "front.html"), ("back", "back.html"),
-                         ("stylesheet", "card.css")):
-        template = str((gen.data.get("templates") or {}).get(key, default))
+    for key in ("front", "back", "stylesheet"):
+        template = getattr(gen.templates, key)
         candidates = [d / gen.id / template for d in template_dirs] + \
                      [d / template for d in template_dirs]
         if not any(p.is_file() for p in candidates):

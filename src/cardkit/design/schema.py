@@ -27,7 +27,9 @@ Kinds: ``Anything``, ``Millimetres``, ``Choice``, ``Colour``, ``FontList``,
 Option), ``FitPolicies``. A new kind is a small class with ``check`` (yield the
 problems of a value) and ``takes`` (what it says in the reference). Checks that
 need the whole resolved generation (sizes against the card, files that must
-exist) live in ``generations._check_values``. Then ``make i18n`` (translate the new
+exist) live in ``generations._check_values``. When code outside ``design/`` needs the
+value, read it into the typed sections (``sections.build``, ``model.Sections``): nothing
+outside ``design/`` reads the YAML itself. Then ``make i18n`` (translate the new
 documentation in cardkit.po) and ``python -m cardkit.tools.reference --write``.
 """
 

@@ -37,6 +37,7 @@ from markupsafe import Markup, escape
 from ..errors import InputError
 from ..i18n import _
 from ..limits import MAX_OUTPUT_CHARS
+from ..model import Generation
 from ..resources import builtin_dir
 
 _CSS_IDENT = re.compile(r"^[\w \-]+$")
@@ -286,6 +287,27 @@ class CardEnvironment(ImmutableSandboxedEnvironment):
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
             raise SecurityError(_("a template may not raise to the power {power}").format(power=right))
         return super().call_binop(context, operator, left, right)
+
+
+def generation_context(gen: Generation) -> dict[str, Any]:
+    """What a card's templates read of ``gen``: ``gen`` (every key the schema declares, None
+    where unset), ``colors``, ``fonts`` and ``texts``, as the YAML writes them. Templates (a
+    project's own too) may read any key, so they get the YAML's mappings, not the sections."""
+    from .schema import OPTIONS
+
+    data = gen.data
+    return {
+        "gen": {"id": gen.id, **{key: data.get(key) for key in OPTIONS}},
+        "colors": data.get("colors", {}),
+        "fonts": data.get("fonts", {}),
+        "texts": data.get("texts", {}),
+    }
+
+
+def face_context(gen: Generation, side: str) -> Any:
+    """The ``face`` a template of ``side`` reads: ``front:`` or ``back:`` as written (its
+    title, show and any key of the template's own)."""
+    return gen.data.get(side, {})
 
 
 def make_environment(template_dirs: list[Path]) -> jinja2.Environment:

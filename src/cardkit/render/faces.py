@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..design.templating import make_environment
+from ..design.templating import face_context, generation_context, make_environment
 from ..errors import FetchRefused, InputError
 from ..i18n import _
 from ..model import Generation, Officer
@@ -51,11 +51,11 @@ class FaceRenderer:
         dirs = project.layers("templates")
         self.template_dirs = dirs
         self.env = make_environment(dirs)
-        templates = generation.data.get("templates", {})
-        self.front_template = self._get(templates.get("front", "front.html"))
-        self.back_template = self._get(templates.get("back", "back.html"))
+        templates = generation.templates
+        self.front_template = self._get(templates.front)
+        self.back_template = self._get(templates.back)
         self.document_template = self._get("document.html")
-        self.stylesheet = self._get(templates.get("stylesheet", "card.css"))
+        self.stylesheet = self._get(templates.stylesheet)
         self.base_context = self._base_context()
         # every file a layout read (assets, fonts): path -> size, mtime, inode, for the plate store
         self.files_read: dict[str, tuple[int, int, int]] = {}
@@ -103,37 +103,30 @@ class FaceRenderer:
                          + _("asset {name} not found in templates/assets/").format(name=repr(name)))
 
     def _base_context(self) -> dict[str, Any]:
-        data = self.gen.data
-        mascot = data.get("mascot") or None
+        image = self.gen.mascot.image
         shown = "mascot" in self.gen.shows("front") + self.gen.shows("back")
-        mascot_url = (self.asset_url(mascot["image"])
-                      if shown and mascot and mascot.get("image") else "")
+        mascot_url = self.asset_url(image) if shown and image else ""
         from ..design.generations import web_entries
-        from ..design.schema import OPTIONS
 
         self.web = web_entries(self.gen)
         return {
-            "gen": {"id": self.gen.id, **{key: data.get(key) for key in OPTIONS}},
+            **generation_context(self.gen),  # gen, colors, fonts, texts
             "card": self.gen.card,
-            "colors": data.get("colors", {}),
-            "fonts": data.get("fonts", {}),
-            "texts": data.get("texts", {}),
             "mascot_url": mascot_url,
             # light the card keeps around the code (the caption's gap): enough for the
             # biggest modules this size can have, so every officer's face lays out alike
-            "qr_clear_mm": round(largest_clear_mm(float((data.get("qr") or {}).get("size_mm", 18))), 2),
+            "qr_clear_mm": round(largest_clear_mm(self.gen.qr.size_mm), 2),
         }
 
     def qr_for(self, officer: Officer) -> QrGraphic | None:
-        settings = self.gen.data.get("qr") or {}
+        settings = self.gen.qr
         if self.gen.qr_field is None:
             return None
         payload = officer.as_context().get(self.gen.qr_field, "")
         if not payload:
             return None
-        colors = self.gen.data.get("colors", {})
-        return vector_qr(str(payload), float(settings.get("size_mm", 18)),
-                         ec=str(settings["ec"]) if settings.get("ec") else None,
+        colors = self.gen.colors
+        return vector_qr(str(payload), settings.size_mm, ec=settings.ec,
                          dark=colors.get("qr", "#000000"), light=colors.get("qr_light", "#ffffff"),
                          min_module_mm=self.gen.qr_min_module_mm)
 
@@ -143,7 +136,7 @@ class FaceRenderer:
             **self.base_context,
             "side": side,
             "show": self.gen.shows(side),
-            "face": self.gen.data.get(side, {}),
+            "face": face_context(self.gen, side),
             "officer": officer.as_context(),
             "unit": officer.unit.as_context(),
             "web": [{"label": e["label"], "url": e["url"] or officer.unit.value(e["source"])}
@@ -185,7 +178,7 @@ class FaceRenderer:
         faces = [listfit.plan(self, html, face_key(html)) if listfit.has_lists(html) else html
                  for html in faces]
         document, pdf, warnings = self.layout(faces, extra_roots)
-        if self.gen.data.get("fit"):  # shrink/wrap fields that overflow (generation's fit:)
+        if self.gen.fit:  # shrink/wrap fields that overflow (generation's fit:)
             from .fit import fit_faces
 
             faces, document, pdf, warnings = fit_faces(self, faces, (document, pdf, warnings),

@@ -19,7 +19,7 @@ def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Seque
     is left for ``check_faces`` to report.
     """
     gen = renderer.gen
-    policies = gen.data.get("fit") or {}
+    policies = gen.fit
     document = layout[0]
     faces = list(faces)
     applied: dict[tuple[int, str], tuple[float, bool]] = {}
@@ -31,8 +31,8 @@ def fit_faces(renderer: Any, faces: list[str], layout: tuple, extra_roots: Seque
             if not policy or box.field in LIST_FIELDS:  # lists: listfit plans their size
                 continue
             key = (box.page, box.field)
-            min_pt = float(policy.get("min_pt", box.font_pt))
-            max_lines = int(policy.get("max_lines", 1))
+            min_pt = policy.floor(box.font_pt)
+            max_lines = policy.max_lines
             if box.overflow <= TOLERANCE_MM:
                 size, wrap = applied.get(key, (box.font_pt, False))
                 if box.lines > max_lines and size > min_pt:  # fits, but on too many lines

@@ -14,7 +14,6 @@ Command-line flags win over the file.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
@@ -113,8 +112,7 @@ ASSUMED_PRINTER_MARGIN_MM = 5.0
 def bleeds_to_edge(gen) -> bool:
     """Whether the design's background runs to the card's edge: a background or band colour
     (drawn into the bleed by the card's stylesheet) other than white."""
-    colors = gen.data.get("colors") or {}
-    return any(_inked(colors.get(key)) for key in ("background", "band"))
+    return any(_inked(gen.colors.get(key)) for key in ("background", "band"))
 
 
 def _inked(color: object) -> bool:
@@ -254,16 +252,15 @@ def fit_to_stock(project, gen, paper: str | None = None, stock: str | None = Non
     width, height = round(found.card_w, 2), round(found.card_h, 2)
     sizes = {"stock": found.id, "cards": f"{round(width, 1):g}x{round(height, 1):g}",
              "gen": gen.id, "size": f"{card.width:g}x{card.height:g}"}
-    if (gen.data.get("card") or {}).get("fixed"):
+    if card.fixed:
         file, line = _card_line(project, gen)
         raise InputError(f"{file}:{line}: card.fixed: " + _(
             "generation {gen} is fixed at {size} mm; stock {stock} has {cards} mm cards "
             "(choose a stock of that size, or drop card.fixed)").format(**sizes))
-    data = generations.merge(dict(gen.data), {"card": {"width_mm": width, "height_mm": height}})
     notice = Diagnostic(severity="notice", subject=f"generation {gen.id}", message=_(
         "laid out at {cards} mm, the card size of stock {stock} (designed for {size} mm); "
         "preflight checks that everything fits").format(**sizes))
-    return dataclasses.replace(gen, data=data), notice
+    return generations.revised(gen, {"card": {"width_mm": width, "height_mm": height}}), notice
 
 
 def _card_line(project, gen) -> tuple[str, int]:

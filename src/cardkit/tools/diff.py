@@ -76,7 +76,7 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
 def compare(project: Project, gen_a: str, gen_b: str) -> list[Change]:
     first = generations.load(project, gen_a)
     second = generations.load(project, gen_b)
-    return changes(dict(first.data), dict(second.data))
+    return changes(dict(first.data), dict(second.data))  # every resolved key, not the sections
 
 
 def block_changes(before: Any | None, after: Any) -> list[str]:

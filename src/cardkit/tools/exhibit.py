@@ -154,7 +154,7 @@ def _poster_background(project: Project, paper: Any, columns: list[dict[str, Any
             "base": c["gen"].base, "x": c["x"], "width": c["width"], "head_y": c["head_y"],
             "frames": c["frames"], "text_y": c["text_y"],
             "previous": c["previous"].id if c["previous"] is not None else "",
-            "summary": str(c["gen"].data.get("summary", "")),
+            "summary": c["gen"].summary,
             "block_lines": block_changes(c["previous"], c["gen"]),
         } for c in columns],
     }

@@ -70,8 +70,7 @@ def write_samples(project: Project, out_dir: str | Path | None = None,
                 files[side] = f"{stem}-{side}.png"
                 write_png(image, folder / files[side], dpi)
             result.generations.append(GenerationSamples(
-                id=gen.id, title=gen.title, year=gen.year,
-                summary=str(gen.data.get("summary", "")), files=files))
+                id=gen.id, title=gen.title, year=gen.year, summary=gen.summary, files=files))
             continue
         files = {"sheet": f"{stem}-sheet.pdf", "cards": f"{stem}-1up.pdf"}
         print_cards(project, PrintOptions(gen=gen_id, roster=roster, layout="sheet",
@@ -84,8 +83,7 @@ def write_samples(project: Project, out_dir: str | Path | None = None,
             files[side] = f"{stem}-{side}.png"
             write_png(image, folder / files[side], dpi)
         result.generations.append(GenerationSamples(
-            id=gen.id, title=gen.title, year=gen.year,
-            summary=str(gen.data.get("summary", "")), files=files))
+            id=gen.id, title=gen.title, year=gen.year, summary=gen.summary, files=files))
     if not png_only:
         write_file(folder / "index.html", index_html(result.generations).encode("utf-8"))
     return result

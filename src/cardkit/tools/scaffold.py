@@ -99,7 +99,7 @@ def generation_text(gen_id: str, base: generations.Generation, year: int | None 
         f'extends: "{base.id}"',
         f"summary: {json.dumps(f'在 {base.id} 版基础上的本单位版本', ensure_ascii=False)}",
     ]
-    colors = base.data.get("colors") or {}
+    colors = base.colors
     if colors:
         lines.append("# colors:  # " + _("the base's colours; uncomment and change what differs"))
         lines += [f'#   {key}: "{value}"' for key, value in colors.items()]

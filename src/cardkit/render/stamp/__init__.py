@@ -100,7 +100,8 @@ def _look(job: Any) -> str:
     import json
 
     renderer = job.renderer
-    data = json.dumps(job.gen.data, sort_keys=True, default=str)  # QR colours, preflight's rules
+    # the whole generation, serialised (QR colours, preflight's rules): its raw data is allowed
+    data = json.dumps(job.gen.data, sort_keys=True, default=str)
     return hashlib.sha256("\x00".join([renderer.document_html([]), data]).encode()).hexdigest()
 
 
@@ -185,7 +186,7 @@ def _problems(job: Any, officers: list, document: Any = None, pdf: bytes = b"",
 def _qr_colors(renderer: Any) -> tuple[str, str]:
     import tinycss2.color5
 
-    colors = renderer.gen.data.get("colors", {})
+    colors = renderer.gen.colors
     dark = tinycss2.color5.parse_color(str(colors.get("qr", "#000000")))
     light = tinycss2.color5.parse_color(str(colors.get("qr_light", "#ffffff")))
     for color in (dark, light):
@@ -242,7 +243,7 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
                              index={(officer.id, side): 0},
                              qr_codes={officer.id: qr} if with_code else {})
         if problems:  # the officer's own fields or code: try the next officer's
-            qr_field = (job.gen.data.get("qr") or {}).get("field", "wechat")
+            qr_field = job.gen.qr.field
             raise plates.Refused(PROBLEMS, officer=all(
                 p.field in (*face.fields, qr_field) for p in problems))
         if plate.qr_rect is not None:
@@ -347,7 +348,7 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
             document.close()
         if qr.payload in payloads:
             return []
-        field_name = (gen.data.get("qr") or {}).get("field", "wechat")
+        field_name = gen.qr.field
         return [Diagnostic(file=officer.source.file, line=officer.source.line,
                            subject=f"officer {officer.id}", field=field_name, message=_(
                                "the printed QR code does not decode back to its payload "
