@@ -30,8 +30,9 @@ demo: system venv
 
 # Under any locale; .ci/run runs it under zh_CN.UTF-8, then the locale-sensitive tests under C:
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
+# The tests run on every core (pytest-xdist): about 5 minutes on two cores.
 test: system browser venv
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS)
 
 # The differential test's whole all-pairs set (issue 21), not only the sample make test runs.
 test-differential: system venv

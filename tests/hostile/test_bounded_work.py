@@ -109,7 +109,8 @@ def test_the_time_limit_from_cardkit_yaml_and_generous_defaults(cli, site, monke
     assert result.code == 1 and "took longer than 0.05 s" in result.stderr
 
 
-def test_a_chunk_past_the_memory_limit_is_stopped_with_the_limit_named(cli, site):
+def test_a_chunk_past_the_memory_limit_is_stopped_with_the_limit_named(cli, site, monkeypatch):
+    monkeypatch.setenv("CARDKIT_CACHE", "0")  # laid out here: kept plates would grow nothing
     result = cli(["check", "--gen", "2022", "--memory-limit", "1", "--jobs", "1"], cwd=site)
     assert result.code == 1
     assert "past the limit of 1 MiB (limits: render_memory_mib" in result.stderr
@@ -165,6 +166,7 @@ def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
         return layout(self, faces, extra_roots, **options)
 
     monkeypatch.setattr(FaceRenderer, "layout", counting)
+    monkeypatch.setenv("CARDKIT_CACHE", "0")  # counted here: no plate kept by another test
     monkeypatch.setenv("CARDKIT_STAMP", "0")  # every officer laid out by WeasyPrint
     result = cli(["check", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1"], cwd=site)
     assert result.code == 0, result.stderr

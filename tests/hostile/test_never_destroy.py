@@ -530,7 +530,7 @@ def ctrl_c_as_in_a_terminal() -> None:
 def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_path):
     roster_of(tmp_path, 40)
     write(tmp_path / "cards.pdf", EARLIER)
-    proc = start_big_job(tmp_path, PART="16", CHUNK="4")
+    proc = start_big_job(tmp_path, PART="16", CHUNK="4", CARDKIT_CACHE="0")  # laid out here
     try:
         assert first_stage(proc) == b"STAGE layout\n"
         deadline = time.monotonic() + 60

@@ -244,7 +244,7 @@ def test_sigterm_unwinds_like_ctrl_c_with_exit_143(tmp_path):
     big_roster(tmp_path)
     write(tmp_path / "cards.pdf", EARLIER)
     proc = start(tmp_path, ["print", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1",
-                            "-o", "cards.pdf"])
+                            "-o", "cards.pdf"], CARDKIT_STAMP="0")  # laid out: long enough
     assert first_stage(proc) == b"STAGE layout\n"
     time.sleep(0.5)
     os.kill(proc.pid, signal.SIGTERM)  # a scheduler stopping the job: the process only

@@ -292,8 +292,13 @@ def evict(root: Path) -> None:
 
 
 def _touch(path: Path) -> None:
+    """Mark an entry used now, to the nanosecond (a file system's own clock may be coarser
+    than the time between two jobs' uses: the least recently used must still go first)."""
+    import time
+
+    now = time.time_ns()
     try:
-        os.utime(path)
+        os.utime(path, ns=(now, now))
     except OSError:
         pass
 
