@@ -66,12 +66,10 @@ class FaceRenderer:
         ``attr(data-officer)``): then every officer's face is their own, never shared with
         another officer's nor stamped on a shared plate. Read once per renderer."""
         if self._own_faces is None:
-            from ..design.fetcher import RootedFetcher
             from .stylesheets import read
 
-            fetcher = RootedFetcher(list(self.project.allowed_roots()))
-            sheets = read(self.document_html([]), self.template_dirs[0].as_uri() + "/", fetcher)
-            self.files_read.update(fetcher.read)
+            sheets = read(self.document_html([]), self.template_dirs[0].as_uri() + "/",
+                          list(self.project.allowed_roots()))
             self._own_faces = sheets.select_officers
         return self._own_faces
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -110,8 +111,11 @@ def vector_qr(payload: str, size_mm: float, *, ec: str | None = None, dark: str 
                      error_correction=ec, matrix=matrix, dark=dark, light=light, quiet=quiet)
 
 
+@functools.lru_cache(maxsize=4096)
 def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:
-    """The code's modules, row by row (1 = dark), smallest version for ``ec``."""
+    """The code's modules, row by row (1 = dark), smallest version for ``ec``. Remembered by
+    payload and level (bounded; the same for every thread and job): the roster's check of
+    the levels, the layout and the stamper encode each code once, not once each."""
     import zxingcpp
 
     code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode, ec_level=ec.upper())

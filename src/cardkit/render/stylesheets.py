@@ -7,15 +7,16 @@ Read before anything is laid out, for two things:
   neither sharing a face nor stamping on a shared plate is exact;
 * the files the design reads, for the job's record (no output may replace them).
 
-Files are fetched through the job's ``RootedFetcher``, so the rules of what a render may
-read are the ones WeasyPrint's own fetches obey.
+Only ``file:`` URLs inside the folders a render may read are followed (the rules of
+``design.fetcher.RootedFetcher``, which WeasyPrint's own fetches obey and which reports what
+is refused); this reader needs no WeasyPrint, so a job whose plates are kept never starts it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 from urllib.parse import urljoin
 
 MAX_IMPORTS = 64  # stylesheets followed at the most (a loop of @imports ends here)
@@ -34,7 +35,7 @@ class Stylesheets:
         return any(_OFFICER.search(text) for text in self.texts)
 
 
-def read(document_html: str, base_url: str, fetcher: Any) -> Stylesheets:
+def read(document_html: str, base_url: str, roots: list[Path]) -> Stylesheets:
     """The ``<style>`` blocks of ``document_html`` and every stylesheet they ``@import``."""
     import tinycss2
 
@@ -55,15 +56,27 @@ def read(document_html: str, base_url: str, fetcher: Any) -> Stylesheets:
             if url in seen:
                 continue
             seen.add(url)
-            try:
-                response = fetcher.fetch(url)
-            except Exception:  # noqa: BLE001 (WeasyPrint's own fetch reports it, located)
+            body = _file_of(url, roots)
+            if body is None:  # refused or missing: WeasyPrint's own fetch reports it, located
                 continue
-            body = response.read()
-            text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else str(body)
             found.files.append(url)
-            queue.append((text, url))
+            queue.append((body.decode("utf-8", errors="replace"), url))
     return found
+
+
+def _file_of(url: str, roots: list[Path]) -> bytes | None:
+    """The bytes of a ``file:`` URL inside ``roots`` (symlinks followed), else None."""
+    from urllib.parse import unquote, urlsplit
+
+    from ..digests import regular_bytes
+
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    if not any(path.is_relative_to(Path(root).resolve()) for root in roots):
+        return None
+    return regular_bytes(path)
 
 
 def officer_markers(html: str) -> bool:
