@@ -85,11 +85,24 @@ def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
     return level, matrix
 
 
+# Bytes a QR code of each version (1 to 40) holds at level M in byte mode (ISO/IEC 18004,
+# table 7); numeric and alphanumeric modes hold more, so a payload within this fits any mode.
+BYTES_AT_M = (14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504,
+              560, 624, 666, 711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538,
+              1628, 1722, 1809, 1911, 1989, 2099, 2213, 2331)
+
+
 def forced_to_low(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
                   min_module_mm: float = MIN_MODULE_MM) -> bool:
     """Whether ``payload`` is so long that its code drops to level L (``choose_level``):
     7 % of the code may be lost instead of M's 15 %, so a scratch or a glare spot on the
-    card is more likely to make it unreadable."""
+    card is more likely to make it unreadable. A payload that fits level M at the largest
+    version whose modules are big enough is never forced, and is not encoded to say so (a
+    roster of 160,000 officers is checked before any layout)."""
+    largest = max((v for v in range(1, 41)
+                   if size_mm / (4 * v + 17 + 2 * quiet) >= min_module_mm), default=0)
+    if largest and len(payload.encode("utf-8")) + 3 <= BYTES_AT_M[largest - 1]:
+        return False  # (+3: the mode and count bits, and ECI, at the most)
     return choose_level(payload, size_mm, quiet, min_module_mm)[0] == "L"
 
 
