@@ -272,7 +272,7 @@ def sweep(folder: Path, name: str) -> None:
         match = _LEFT.match(entry.name)
         if not match or match["name"] != name or match["machine"] != machine:
             continue
-        if _alive(int(match["pid"])):
+        if process_alive(int(match["pid"])):
             continue
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -283,7 +283,8 @@ def sweep(folder: Path, name: str) -> None:
             pass
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (this one included): a folder it owns is not swept."""
     if pid == os.getpid():
         return True
     try:
@@ -575,6 +576,6 @@ def write_json(value, **dumps) -> None:
     write_stdout(text.encode("utf-8"))
 
 
-__all__ = ["OutputError", "Pending", "check_target", "commit", "forget_inputs", "protect",
-           "protect_project", "silence_stdout", "sweep", "temporary_folder", "write_file", "write_json",
-           "write_stdout", "write_together"]
+__all__ = ["OutputError", "Pending", "check_target", "commit", "forget_inputs", "process_alive",
+           "protect", "protect_project", "silence_stdout", "sweep", "temporary_folder", "write_file",
+           "write_json", "write_stdout", "write_together"]

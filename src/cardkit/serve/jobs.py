@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..outputs import process_alive
+
 LOG = logging.getLogger("cardkit.serve")
 IDLE_SECONDS = 3600  # a job is deleted an hour after its last use
 TASK_SECONDS = 900  # a task running longer is stopped
@@ -66,22 +68,12 @@ def server_root() -> Path:
         raise OSError(f"{base.name}: not a private folder of this user")
     for old in base.glob("run-*"):
         pid = old.name[4:]
-        if not pid.isdigit() or not _alive(int(pid)):
+        if not pid.isdigit() or not process_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     root = base / f"run-{os.getpid()}"
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(mode=0o700)
     return root
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Runner:
