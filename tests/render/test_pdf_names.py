@@ -88,3 +88,25 @@ def test_no_colour_space_is_declared_that_nothing_paints(site):
                 data = b"".join(p.read_bytes() for p in parts)
             used = {"/" + m.decode() for m in re.findall(rb"/([^\s/\[\]()<>{}%]+)", data)}
             assert set(spaces.keys()) <= used, set(spaces.keys()) - used
+
+
+def test_a_colour_space_a_form_without_resources_paints_is_kept():
+    """A form that has no resources of its own paints with its page's: what it names stays,
+    what nothing names goes."""
+    import pikepdf
+
+    from cardkit.render.stamp.writer import drop_unpainted_color_spaces
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    form = pdf.make_stream(b"/CS0 cs 1 0 0 sc 0 0 10 10 re f", Type=pikepdf.Name.XObject,
+                           Subtype=pikepdf.Name.Form, BBox=[0, 0, 10, 10])
+    profile = pdf.make_stream(b"profile", N=3)
+    page = pdf.pages[0].obj
+    page.Resources = pikepdf.Dictionary(
+        XObject=pikepdf.Dictionary(F0=form),
+        ColorSpace=pikepdf.Dictionary(CS0=pikepdf.Array([pikepdf.Name.ICCBased, profile]),
+                                      CS1=pikepdf.Name.DeviceRGB))
+    page.Contents = pdf.make_stream(b"/F0 Do")
+    drop_unpainted_color_spaces(pdf)
+    assert sorted(pdf.pages[0].obj.Resources.ColorSpace.keys()) == ["/CS0"]

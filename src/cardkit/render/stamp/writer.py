@@ -534,6 +534,10 @@ def drop_unpainted_color_spaces(pdf: Any) -> None:
             parts = list(content) if isinstance(content, pikepdf.Array) else [content]
             data = b"\n".join(p.read_bytes() for p in parts if p is not None)
         named = {"/" + n.decode("latin-1") for n in _RESOURCE_NAME.findall(data)}
+        for form in (resources.get("/XObject") or {}).values():  # a form that has no resources
+            if isinstance(form, pikepdf.Stream) and "/Resources" not in form:  # uses these
+                named |= {"/" + n.decode("latin-1")
+                          for n in _RESOURCE_NAME.findall(form.read_bytes())}
         kept = {k: v for k, v in spaces.items() if k in named}
         if len(kept) == len(spaces):
             continue
