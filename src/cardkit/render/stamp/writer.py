@@ -535,7 +535,8 @@ def drop_unpainted_color_spaces(pdf: Any) -> None:
             data = b"\n".join(p.read_bytes() for p in parts if p is not None)
         named = {"/" + n.decode("latin-1") for n in _RESOURCE_NAME.findall(data)}
         for form in (resources.get("/XObject") or {}).values():  # a form that has no resources
-            if isinstance(form, pikepdf.Stream) and "/Resources" not in form:  # uses these
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form" \
+                    and "/Resources" not in form:  # paints with these
                 named |= {"/" + n.decode("latin-1")
                           for n in _RESOURCE_NAME.findall(form.read_bytes())}
         kept = {k: v for k, v in spaces.items() if k in named}
