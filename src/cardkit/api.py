@@ -226,7 +226,10 @@ def card_warnings(gen: Generation, roster: Roster) -> list[Diagnostic]:
         else:
             whose = _("the unit of {count} officers ({ids}) does not give it").format(
                 count=len(lacking), ids=_id_list(lacking))
-        warnings.append(Diagnostic(file=file, subject="unit", field=key, severity="warning",
+        # a unit without a mascot is a station's choice (issue 23): said, never a warning that
+        # --strict would fail on
+        severity = "notice" if key == "mascot" else "warning"
+        warnings.append(Diagnostic(file=file, subject="unit", field=key, severity=severity,
                                    message=_(
             "{whose}; generation {gen} prints it, so the cards leave it off (write "
             "{written} under unit: in cardkit.yaml or the roster, or fill a {column} column)"

@@ -80,7 +80,7 @@ def test_missing_unit_fields_leave_their_blocks_off_with_one_warning_each(cli, t
     assert result.err_lines == [
         f"{where}: address: no officer's unit gives it; {tail} address: ... under unit: in "
         "cardkit.yaml or the roster, or fill a 地址 column)",
-        f"{where}: mascot: no officer's unit gives it; {tail} mascot: {{name: ..., image: "
+        f"notice: r.yaml: unit: mascot: no officer's unit gives it; {tail} mascot: {{name: ..., image: "
         "FILE} under unit: in cardkit.yaml or the roster, or fill a 卡通形象 (its name) and a "
         "mascot_image (its drawing) column)",
         f"{where}: web.网上公安局: no officer's unit gives it; {tail} web: [{{label: 网上公安局, "
@@ -240,3 +240,19 @@ def test_a_unit_field_missing_for_some_rows_names_those_officers(cli, tmp_path):
         "generation 2006 prints it, so the cards leave it off (write address: ... under unit: "
         "in cardkit.yaml or the roster, or fill a 地址 column)",
         "ok: generation 2006: no errors (1 warning; --strict fails it)"]
+
+
+def test_a_station_without_a_mascot_prints_under_strict(cli, tmp_path):
+    """No mascot is a station's choice: a notice, which --strict does not fail on."""
+    from conftest import FULL_UNIT
+
+    unit = "".join(line + "\n" for line in FULL_UNIT.splitlines()
+                   if not any(key in line for key in ("mascot", "    name:", "image")))
+    (tmp_path / "cardkit.yaml").write_text(unit, encoding="utf-8")
+    rows = "id,name,mobile,wechat\nCG1,吴明,13907710001,https://u.wechat.com/CG1\n"
+    (tmp_path / "r.csv").write_text(rows, encoding="utf-8")
+    result = cli(["print", "--gen", "2022", "--roster", "r.csv", "--strict", "--layout", "cards",
+                  "-o", "c.pdf"], cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert [line.split(":")[0] for line in result.err_lines[:-1]] == ["notice"]
+    assert "民警提醒您" in page_texts(tmp_path / "c.pdf")[1]
