@@ -68,7 +68,40 @@ def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
                  min_module_mm: float = MIN_MODULE_MM) -> tuple[str, tuple[bytes, ...]]:
     """Error correction for ``payload`` and its matrix: the smallest version at level M,
     raised to Q or H when that costs no module size, or level L when M's modules would
-    fall under ``min_module_mm``: the biggest modules first, then the most correction."""
+    fall under ``min_module_mm``: the biggest modules first, then the most correction.
+
+    A payload the encoder writes in byte mode (``byte_versions``) is encoded once, at the
+    level its versions say; any other is encoded at each level it is tried at.
+    """
+    versions = byte_versions(payload)
+    if versions is not None and versions["M"] is not None:
+        level = _level_of(versions, size_mm, quiet, min_module_mm)
+        matrix = qr_matrix(payload, level)
+        if len(matrix) == 4 * versions[level] + 17:  # the encoder agreed: one encoding
+            return level, matrix
+    return _tried_level(payload, size_mm, quiet, min_module_mm)
+
+
+def _level_of(versions: dict[str, int | None], size_mm: float, quiet: int,
+              min_module_mm: float) -> str:
+    """``choose_level``'s rule, from each level's version."""
+    at_m = versions["M"]
+    assert at_m is not None
+    if size_mm / (4 * at_m + 17 + 2 * quiet) < min_module_mm:
+        at_l = versions["L"]
+        if at_l is not None and at_l < at_m:
+            return "L"
+    level = "M"
+    for higher in ("Q", "H"):
+        if versions[higher] != at_m:
+            break
+        level = higher
+    return level
+
+
+def _tried_level(payload: str, size_mm: float, quiet: int,
+                 min_module_mm: float) -> tuple[str, tuple[bytes, ...]]:
+    """``choose_level`` by encoding the payload at each level it considers."""
     level, matrix = "M", qr_matrix(payload, "M")
     if size_mm / (len(matrix) + 2 * quiet) < min_module_mm:
         smaller = qr_matrix(payload, "L")
@@ -83,6 +116,37 @@ def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
             break
         level, matrix = higher, candidate
     return level, matrix
+
+
+# Data codewords of a QR code of each version (1 to 40) at each level (ISO/IEC 18004, table 7)
+DATA_CODEWORDS = {
+    "L": (19, 34, 55, 80, 108, 136, 156, 194, 232, 274, 324, 370, 428, 461, 523, 589, 647, 721,
+          795, 861, 932, 1006, 1094, 1174, 1276, 1370, 1468, 1531, 1631, 1735, 1843, 1955, 2071,
+          2191, 2306, 2434, 2566, 2702, 2812, 2956),
+    "M": (16, 28, 44, 64, 86, 108, 124, 154, 182, 216, 254, 290, 334, 365, 415, 453, 507, 563,
+          627, 669, 714, 782, 860, 914, 1000, 1062, 1128, 1193, 1267, 1373, 1455, 1541, 1631,
+          1725, 1812, 1914, 1992, 2102, 2216, 2334),
+    "Q": (13, 22, 34, 48, 62, 76, 88, 110, 132, 154, 180, 206, 244, 261, 295, 325, 367, 397, 445,
+          485, 512, 568, 614, 664, 718, 754, 808, 871, 911, 985, 1033, 1115, 1171, 1231, 1286,
+          1354, 1426, 1502, 1582, 1666),
+    "H": (9, 16, 26, 36, 46, 60, 66, 86, 100, 122, 140, 158, 180, 197, 223, 253, 283, 313, 341,
+          385, 406, 442, 464, 514, 538, 596, 628, 661, 701, 745, 793, 845, 901, 961, 986, 1054,
+          1096, 1142, 1222, 1276),
+}
+_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
+
+
+def byte_versions(payload: str) -> dict[str, int | None] | None:
+    """The smallest version of ``payload``'s code at each level (None: it does not fit), when
+    the encoder must write it as one byte-mode segment without ECI: printable ASCII with a
+    character outside the alphanumeric set (a lowercase letter, as in every web link).
+    Otherwise None: numeric, alphanumeric and other text take modes this does not count."""
+    if not (payload.isascii() and payload.isprintable()) or _ALPHANUMERIC.issuperset(payload):
+        return None
+    bits = 8 * len(payload)
+    return {level: next((v for v, words in enumerate(codewords, 1)
+                         if 4 + (8 if v < 10 else 16) + bits <= 8 * words), None)
+            for level, codewords in DATA_CODEWORDS.items()}
 
 
 # Bytes a QR code of each version (1 to 40) holds at level M in byte mode (ISO/IEC 18004,

@@ -1,0 +1,57 @@
+"""A web link's QR level is chosen from the capacity table and encoded once; the level and
+the matrix are those of encoding it at every level tried (issue 21, item 7: speed)."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from cardkit.render import qr
+
+_URL_CHARS = string.ascii_letters + string.digits + "-._~:/?#[]@!$&'()*+,;=%"
+
+
+def _links(seed: int = 21) -> list[str]:
+    rnd = random.Random(seed)
+    lengths = [*range(1, 300), *range(300, 2400, 53)]
+    return [("https://u.wechat.com/" + "".join(rnd.choice(_URL_CHARS) for _ in range(n)))[:n]
+            for n in lengths]
+
+
+@pytest.mark.parametrize("size_mm, min_module_mm", [(20, 0.3), (12, 0.25), (25, 0.5), (8, 0.2)])
+def test_the_table_picks_the_level_and_matrix_that_trying_every_level_picks(size_mm, min_module_mm):
+    compared = 0
+    for link in _links():
+        if qr.byte_versions(link) is None:  # "h", "ht": not byte mode, tried the long way
+            continue
+        try:
+            tried = qr._tried_level(link, size_mm, 2, min_module_mm)
+        except Exception as exc:  # too long for any version: both refuse it alike
+            with pytest.raises(type(exc)):
+                qr.choose_level(link, size_mm, 2, min_module_mm)
+            continue
+        assert qr.choose_level(link, size_mm, 2, min_module_mm) == tried, len(link)
+        compared += 1
+    assert compared > 300
+
+
+def test_a_web_link_is_encoded_once(monkeypatch):
+    calls: list[str] = []
+    encode = qr.qr_matrix.__wrapped__
+
+    def counted(payload: str, ec: str = "M"):
+        calls.append(ec)
+        return encode(payload, ec)
+
+    monkeypatch.setattr(qr, "qr_matrix", counted)
+    level, matrix = qr.choose_level("https://u.wechat.com/MFx1Ab2cD3eF4gH5iJ6kL7m", 20)
+    assert calls == [level] and len(matrix) == 4 * ((len(matrix) - 17) // 4) + 17
+
+
+@pytest.mark.parametrize("payload", ["13912345678", "HTTPS://U.WECHAT.COM/ABC", "微信 王明",
+                                     "tab\there"])
+def test_other_modes_are_not_counted_by_the_byte_table(payload):
+    assert qr.byte_versions(payload) is None
+    assert qr.choose_level(payload, 20) == qr._tried_level(payload, 20, 2, qr.MIN_MODULE_MM)
