@@ -78,3 +78,19 @@ def test_a_stylesheet_that_recurses_past_the_stack_is_one_line(cli, site):
           css + "\n.face { width: " + "calc(" * 3000 + "1px" + ")" * 3000 + "; }\n")
     result = cli(["check", "--gen", "2022", "--jobs", "1"], cwd=site)
     refused(result, "nested too deeply to lay out")
+
+
+@pytest.mark.parametrize("deep, refused_too", [(100, False), (101, True)])
+def test_the_nesting_limit_holds_at_its_edge_with_text_and_closed_tags_around(deep, refused_too):
+    """Pages with few opening tags skip the scan (they cannot nest deeper than they have
+    tags); at the edge the count is still exact."""
+    from cardkit.design.templating import CardEnvironment, render
+    from cardkit.errors import InputError
+
+    source = "<p>a</p>" * 50 + "<div>" * deep + "x" + "</div>" * deep + "<br>" * 30
+    template = CardEnvironment().from_string(source)
+    if refused_too:
+        with pytest.raises(InputError, match=f"nests elements {deep} deep"):
+            render(template, {})
+    else:
+        assert render(template, {}) == source

@@ -189,6 +189,8 @@ def render(template: Any, context: dict[str, Any], allowance: int = 0) -> str:
     finally:
         _BUDGET.chars, _BUDGET.iterations, _BUDGET.allowance = saved
     html = "".join(pieces)
+    if html.count("<") - html.count("</") <= MAX_NESTING:  # nests no deeper than its opening tags
+        return html
     depth = nesting(html)
     if depth > MAX_NESTING:
         raise InputError(f"{template.filename or template.name}: " + _(
