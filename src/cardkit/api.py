@@ -568,18 +568,36 @@ def job_generation(project: Project, options: PrintOptions) -> tuple[Generation,
 def _print_roster(project: Project, options: PrintOptions, gen: Generation,
                   roster: Roster) -> PrintResult:
     """One PDF of ``roster``: render and preflight the faces, lay out, write."""
-    from . import limits, outputs, report
-    from .pdf import assemble as pdfout
-    from .preflight import check_faces
-    from .render import batch
+    with _chunk_run(project, options, gen, roster) as run:
+        faces, problems = run.collect(run.queue(0, len(roster.officers)))
+    return _write_roster(project, options, gen, roster, faces, problems)
+
+
+def _sides(options: PrintOptions) -> tuple[str, ...]:
     from .render.faces import SIDES
 
-    sides = SIDES if options.sides == "both" else (options.sides,)
-    extra_roots = [roster.root] if roster.root else []
-    faces, problems = batch.render_checked(
-        project, gen, roster.officers, sides, extra_roots, check=check_faces, jobs=options.jobs,
-        progress=options.progress,
+    return tuple(SIDES) if options.sides == "both" else (options.sides,)
+
+
+def _chunk_run(project: Project, options: PrintOptions, gen: Generation, roster: Roster):
+    """The workers that render ``roster``'s faces and preflight them (``batch.ChunkRun``)."""
+    from . import limits
+    from .preflight import check_faces
+    from .render import batch
+
+    return batch.ChunkRun(
+        project, gen, roster.officers, _sides(options), [roster.root] if roster.root else [],
+        check=check_faces, jobs=options.jobs, progress=options.progress,
         limits=limits.from_settings(project.config, options.time_limit, options.memory_limit))
+
+
+def _write_roster(project: Project, options: PrintOptions, gen: Generation, roster: Roster,
+                  faces: Any, problems: list[Diagnostic]) -> PrintResult:
+    """The PDF of ``roster`` from its rendered ``faces``, checked by preflight first."""
+    from . import outputs, report
+    from .pdf import assemble as pdfout
+
+    sides = _sides(options)
     if any(p.fails(strict=options.strict) for p in problems):  # a warning fails under --strict
         raise PreflightError(_("preflight failed"), named(problems, officer_names(roster)))
     # what the layouts read (an @imported stylesheet, a font, an image) joins the job's record:
@@ -697,32 +715,40 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     details: list[str] = []
     warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
+    starts = range(0, total, PART)
     try:
         parts = []
-        for number, start in enumerate(range(0, total, PART)):
-            part = replace(roster, officers=roster.officers[start:start + PART])
-            changes: dict[str, Any] = {"output": str(tmp / f"part-{number:05d}.pdf"),
-                       "progress": _offset(options.progress, start, total),
-                       "changed_since": None, "shard": None,
-                       "report": str(tmp / f"part-{number:05d}.json") if options.report
-                       else None}
-            if number:
-                changes["first"] = 1  # only the first part starts on a part-used sheet
-            try:
-                result = _print_roster(project, dataclasses.replace(options, **changes), gen, part)
-            except outputs.OutputError as exc:  # the disk filled up under a part: say the output
-                raise outputs.failed(output, exc) from None
-            parts.append(Path(changes["output"]))
-            if options.report:
-                ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
-            details = details or result.details  # the first part's (the sheet is the same)
-            warned += [n for n in result.notes if n not in warned]
-            cards += result.cards
-            pages += result.pages
-            sheets += result.sheets
-            stamped += result.stamped
-            for why, count in result.laid_out.items():
-                laid_out[why] = laid_out.get(why, 0) + count
+        with _chunk_run(project, options, gen, roster) as run:  # one set of workers
+            # two parts queued ahead: the workers render the next while this writes one
+            queued = [run.queue(start, min(start + PART, total)) for start in starts[:2]]
+            for number, start in enumerate(starts):
+                part = replace(roster, officers=roster.officers[start:start + PART])
+                changes: dict[str, Any] = {"output": str(tmp / f"part-{number:05d}.pdf"),
+                           "changed_since": None, "shard": None,
+                           "report": str(tmp / f"part-{number:05d}.json") if options.report
+                           else None}
+                if number:
+                    changes["first"] = 1  # only the first part starts on a part-used sheet
+                faces, problems = run.collect(queued.pop(0))
+                if number + 2 < len(starts):  # the workers go on with the part after the next
+                    ahead = starts[number + 2]
+                    queued.append(run.queue(ahead, min(ahead + PART, total)))
+                try:
+                    result = _write_roster(project, dataclasses.replace(options, **changes), gen,
+                                           part, faces, problems)
+                except outputs.OutputError as exc:  # the disk filled up under a part: the output
+                    raise outputs.failed(output, exc) from None
+                parts.append(Path(changes["output"]))
+                if options.report:
+                    ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
+                details = details or result.details  # the first part's (the sheet is the same)
+                warned += [n for n in result.notes if n not in warned]
+                cards += result.cards
+                pages += result.pages
+                sheets += result.sheets
+                stamped += result.stamped
+                for why, count in result.laid_out.items():
+                    laid_out[why] = laid_out.get(why, 0) + count
         writes: list[tuple[str | Path, outputs.Content, str]] = [
             (output, merged(parts, f"{cards} cards"), "-o")]
         if options.report:  # the PDF and its ledger succeed or fail together
@@ -762,14 +788,6 @@ def _guard_outputs(project: Project, options: PrintOptions) -> None:
                           "--output-intent")  # the shop's profile: in the ledger too
     outputs.check_target(options.output, "-o")
     outputs.check_target(options.report, "--report", others=[("-o", options.output)])
-
-
-def _offset(progress: Callable[[int, int], None] | None, base: int,
-            total: int) -> Callable[[int, int], None] | None:
-    """A part's progress as progress of the whole job."""
-    if progress is None:
-        return None
-    return lambda done, _part_total: progress(base + done, total)
 
 
 def _calibration(project: Project, printer: str | None):

@@ -115,6 +115,29 @@ def test_parts_merge_into_the_same_document(printed):
     assert joined["counts"]["sheets"] == 3 and joined["counts"]["pages"] == 6
 
 
+def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkeypatch):
+    """The workers render the next part while the parent writes the last: one pool for the
+    three parts, and the same cards as the job in one piece."""
+    from concurrent import futures
+
+    pools = []
+
+    class Counted(futures.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs.get("max_workers"))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(futures, "ProcessPoolExecutor", Counted)
+    monkeypatch.setattr(batch, "CHUNK", 4)
+    monkeypatch.setattr(api, "PART", 10)
+    out = tmp_path / "parts.pdf"
+    result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "--jobs", "2",
+                      "-o", str(out)])
+    assert result.code == 0, result.stderr
+    assert pools == [2]
+    assert page_texts(out) == page_texts(printed["one"])
+
+
 def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path, names):
     changed = roster.parent / "roster-changed.csv"  # beside it: its cardkit.yaml and drawings
     changed.write_text(roster.read_text(encoding="utf-8").replace(

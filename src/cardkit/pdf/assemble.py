@@ -37,6 +37,7 @@ class _FaceForms:
         self.src = _open_faces(face_pdf)
         self.dst = dst
         self.forms: dict[int, object] = {}
+        self.origins: dict[int, tuple[float, float]] = {}
 
     def form(self, face: int):
         import pikepdf
@@ -50,9 +51,11 @@ class _FaceForms:
 
     def trim_origin(self, face: int) -> tuple[float, float]:
         """Lower-left corner of the face's TrimBox in its own coordinates (pt)."""
-        page = self.src.pages[face]
-        box = page.obj.get("/TrimBox", page.obj.MediaBox)
-        return float(box[0]), float(box[1])
+        if face not in self.origins:
+            page = self.src.pages[face]
+            box = page.obj.get("/TrimBox", page.obj.MediaBox)
+            self.origins[face] = float(box[0]), float(box[1])
+        return self.origins[face]
 
 
 def build_cards(face_pdf: bytes, sequence: Sequence[int], card_w: float, card_h: float,

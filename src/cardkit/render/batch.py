@@ -112,56 +112,97 @@ def render_checked(project: Project, gen: Generation, officers: Sequence[Officer
     found, so memory does not grow with the roster; the FaceSet returned is then empty.
     ``limits`` (limits.Limits) caps the time and memory of each chunk.
     """
-    from . import stamp
-
-    job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
-               keep_faces=keep_faces, limits=limits, prune=prune_resources)
-    if stamp.enabled():
-        stamp.prepare(job)  # plates of earlier parts, inherited by the workers
-    chunk = chunk or CHUNK
-    spans = [(s, min(s + chunk, len(officers))) for s in range(0, len(officers), chunk)] or [(0, 0)]
-    jobs = max(1, min(jobs or default_jobs(), len(spans))) if can_fork() else 1
-    results: list[ChunkResult] = []
-
-    def collect(result: ChunkResult) -> None:
-        if result.shared:
-            stamp.keep(job, result.shared)
-            result.shared = {}
-        if result.fonts:  # for one font per face when the parts are concatenated
-            stamp.writer.remember(result.fonts)
-        results.append(result)
-        if progress:
-            progress(sum(stop - start for start, stop in spans[:len(results)]), len(officers))
-
-    _run_chunks(job, spans, jobs, collect)
-    return _face_set(results, keep_faces)
+    with ChunkRun(project, gen, officers, sides, extra_roots, check=check, jobs=jobs,
+                  progress=progress, chunk=chunk, keep_faces=keep_faces, limits=limits) as run:
+        return run.collect(run.queue(0, len(officers)))
 
 
-def _run_chunks(job: _Job, spans: list[tuple[int, int]], jobs: int,
-                collect: Callable[[ChunkResult], None]) -> None:
-    """Each span rendered in this thread (``jobs`` 1) or by forked workers, collected in order."""
-    if jobs == 1:
-        for span in spans:
-            collect(_render_chunk_of(job, span))
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+@dataclass
+class Queued:
+    """Officers ``spans`` of a run, handed to its workers (``futures``) or left for the
+    calling thread to render when collected (no workers)."""
 
-    from ..jobstate import current
+    spans: list[tuple[int, int]]
+    futures: list[Any] | None = None
 
-    pool = None
-    try:
-        context = multiprocessing.get_context(START_METHOD)
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                                   initializer=_worker_started,
-                                   initargs=(os.getpid(), job, current()))
-        for result in pool.map(_render_chunk, spans):
-            collect(result)
-        pool.shutdown()
-    except BaseException:  # an error, Ctrl-C: nothing more to render, workers stopped now
-        if pool is not None:
-            _stop_workers(pool)
-        raise
+
+class ChunkRun:
+    """One job's officers rendered chunk by chunk, by one set of workers for the whole job.
+
+    A big job (``api._print_in_parts``) queues its parts ahead: the workers render the next
+    part while this process imposes and writes the last one, and they are forked once, with
+    their renderer, plates and fonts, not once a part. Use it as a context manager: leaving
+    it on an error or Ctrl-C stops the workers at once.
+    """
+
+    def __init__(self, project: Project, gen: Generation, officers: Sequence[Officer],
+                 sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
+                 jobs: int | None = None, progress: Progress | None = None,
+                 chunk: int | None = None, keep_faces: bool = True, limits: Any = None) -> None:
+        from . import stamp
+
+        self.job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
+                        keep_faces=keep_faces, limits=limits, prune=prune_resources)
+        if stamp.enabled():
+            stamp.prepare(self.job)  # plates of earlier jobs' parts, inherited by the workers
+        self.chunk = chunk or CHUNK
+        self.progress = progress
+        self.done = 0  # officers collected so far, for ``progress``
+        chunks = max(1, -(-len(officers) // self.chunk))
+        self.jobs = max(1, min(jobs or default_jobs(), chunks)) if can_fork() else 1
+        self.pool: Any = None
+
+    def queue(self, start: int, stop: int) -> Queued:
+        """Hand officers ``start`` to ``stop`` to the workers (they start at once)."""
+        spans = [(s, min(s + self.chunk, stop)) for s in range(start, stop, self.chunk)] \
+            or [(start, start)]
+        if self.jobs == 1:
+            return Queued(spans)
+        return Queued(spans, [self._workers().submit(_render_chunk, span) for span in spans])
+
+    def collect(self, queued: Queued) -> tuple[FaceSet, list[Diagnostic]]:
+        """The faces and problems of ``queued``, in order, once its chunks are rendered."""
+        from . import stamp
+
+        results: list[ChunkResult] = []
+        for number, span in enumerate(queued.spans):
+            result = (queued.futures[number].result() if queued.futures is not None
+                      else _render_chunk_of(self.job, span))
+            if result.shared:
+                stamp.keep(self.job, result.shared)
+                result.shared = {}
+            if result.fonts:  # for one font per face when the parts are concatenated
+                stamp.writer.remember(result.fonts)
+            results.append(result)
+            self.done += span[1] - span[0]
+            if self.progress:
+                self.progress(self.done, len(self.job.officers))
+        return _face_set(results, self.job.keep_faces)
+
+    def _workers(self) -> Any:
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            from ..jobstate import current
+
+            # forked at the first submit, all at once, before the pool starts its thread
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.jobs, mp_context=multiprocessing.get_context(START_METHOD),
+                initializer=_worker_started, initargs=(os.getpid(), self.job, current()))
+        return self.pool
+
+    def __enter__(self) -> ChunkRun:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        if self.pool is None:
+            return
+        if kind is None:
+            self.pool.shutdown()
+        else:  # an error, Ctrl-C: nothing more to render, workers stopped now
+            _stop_workers(self.pool)
+        self.pool = None
 
 
 def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, list[Diagnostic]]:
