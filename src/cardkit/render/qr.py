@@ -76,8 +76,8 @@ def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
     versions = byte_versions(payload)
     if versions is not None and versions["M"] is not None:
         level = _level_of(versions, size_mm, quiet, min_module_mm)
-        matrix = qr_matrix(payload, level)
-        if len(matrix) == 4 * versions[level] + 17:  # the encoder agreed: one encoding
+        matrix, version = qr_matrix(payload, level), versions[level]
+        if version is not None and len(matrix) == 4 * version + 17:  # the encoder agreed
             return level, matrix
     return _tried_level(payload, size_mm, quiet, min_module_mm)
 
