@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,8 +139,7 @@ class FaceRenderer:
             "unit": officer.unit.as_context(),
             "web": [{"label": e["label"], "url": e["url"] or officer.unit.value(e["source"])}
                     for e in self.web if e["url"] or officer.unit.value(e["source"])],
-            "qr": {"svg": Markup(qr.svg), "payload": qr.payload,
-                   "module_mm": qr.module_mm} if qr else None,
+            "qr": QrContext(qr) if qr else None,
         }
         html = _render_template(template, context)
         if self.own_faces() or officer_markers(html):  # the face is this officer's alone
@@ -227,6 +226,30 @@ def _refuse_attachments(document: Any) -> None:
 
 
 _DATA_OFFICER = re.compile(r' data-officer="[^"]*"')
+
+
+class QrContext(Mapping):
+    """``qr`` as a template sees it: ``svg``, ``payload``, ``module_mm``. The SVG is drawn
+    when a template prints it (a back without the code never does), once."""
+
+    def __init__(self, qr: Any) -> None:
+        self.qr = qr
+        self.drawn: Markup | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "svg":
+            if self.drawn is None:
+                self.drawn = Markup(self.qr.svg)
+            return self.drawn
+        if key in ("payload", "module_mm"):
+            return getattr(self.qr, key)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("svg", "payload", "module_mm"))
+
+    def __len__(self) -> int:
+        return 3
 
 
 def face_key(html: str) -> str:
