@@ -667,7 +667,7 @@ def compose(project: Project, options: PrintOptions, gen: Generation, roster: Ro
                                             printer=options.printer, slug=options.slug)
         marks = options.marks or ("none" if sheet_setup.uses_stock(
             project, options.paper, options.stock) else "crop")
-        checksum = sheet_setup.roster_checksum(roster.officers)
+        checksum = sheet_setup.roster_checksum(roster.officers) if options.slug else ""
         pages = plan_sheets(
             layout, cards, sides, faces.index, options.duplex, marks=marks == "crop",
             first=options.first, calibration=_calibration(project, options.printer),

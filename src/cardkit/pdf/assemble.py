@@ -35,6 +35,7 @@ class _FaceForms:
 
     def __init__(self, face_pdf: bytes, dst) -> None:
         self.src = _open_faces(face_pdf)
+        self.pages = list(self.src.pages)  # once: pikepdf finds a page by number in O(pages)
         self.dst = dst
         self.forms: dict[int, object] = {}
         self.origins: dict[int, tuple[float, float]] = {}
@@ -43,7 +44,7 @@ class _FaceForms:
         import pikepdf
 
         if face not in self.forms:
-            page = pikepdf.Page(self.src.pages[face])
+            page = pikepdf.Page(self.pages[face])
             form = page.as_form_xobject()
             form.BBox = page.obj.MediaBox  # qpdf uses the TrimBox, which would cut the bleed
             self.forms[face] = self.dst.copy_foreign(form)
@@ -52,7 +53,7 @@ class _FaceForms:
     def trim_origin(self, face: int) -> tuple[float, float]:
         """Lower-left corner of the face's TrimBox in its own coordinates (pt)."""
         if face not in self.origins:
-            page = self.src.pages[face]
+            page = self.pages[face]
             box = page.obj.get("/TrimBox", page.obj.MediaBox)
             self.origins[face] = float(box[0]), float(box[1])
         return self.origins[face]
