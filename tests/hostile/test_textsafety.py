@@ -1,6 +1,8 @@
 """The decisions of cardkit.textsafety, one line each: refused, removed, folded or kept."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cardkit.roster.textsafety import MAX_FIELD_CHARS, clean
 
@@ -41,3 +43,18 @@ def test_refused_with_a_reason_and_a_clean_text_for_later_checks(value, shown, r
     text, problem = clean(value)
     assert text == shown
     assert problem is not None and reason in problem
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7f), max_size=240))
+def test_plain_ascii_is_cleaned_as_any_text_is(value):
+    """Printable ASCII takes a short way through ``clean``; it ends where the long way does."""
+    import unicodedata
+
+    from cardkit.roster import textsafety
+
+    folded = textsafety._BREAKS.sub(textsafety._fold, textsafety._NOT_TEXT.sub("", value))
+    text, problem = textsafety.clean(value)
+    assert text == unicodedata.normalize("NFC", folded.strip(" "))
+    assert problem == textsafety._problem(value)
+    assert (problem is None) == (len(value) <= textsafety.MAX_FIELD_CHARS
+                                 and textsafety._CONTROL.search(value) is None)

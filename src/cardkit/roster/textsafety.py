@@ -67,6 +67,8 @@ def clean(value: str) -> tuple[str, str | None]:
     The text returned is always safe to go on (controls removed, line breaks
     folded), so later checks of the same value can still say what else is wrong.
     """
+    if value.isascii() and value.isprintable():  # nothing to remove, fold or compose
+        return value.strip(" "), _problem(value) if len(value) > MAX_FIELD_CHARS else None
     problem = _problem(value)
     text = _NOT_TEXT.sub("", value)
     text = _BREAKS.sub(_fold, text).strip(" ")
@@ -112,6 +114,8 @@ def _problem(value: str) -> str | None:
     if len(value) > MAX_FIELD_CHARS:
         return _("{length} characters long; a card field has at most {limit}").format(
             length=len(value), limit=MAX_FIELD_CHARS)
+    if value.isascii():  # no combining marks
+        return None
     run = 0
     for index, char in enumerate(value):
         run = run + 1 if unicodedata.combining(char) else 0
