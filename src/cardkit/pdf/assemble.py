@@ -18,6 +18,7 @@ from ..pdfsave import save
 from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
 from ..sheet.plan import SheetPage
 from ..units import MM
+from .pagetree import set_pages
 
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
 LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: a PDF date has four digits for the year
@@ -87,6 +88,7 @@ def build_cards(face_pdf: bytes, sequence: Sequence[int], card_w: float, card_h:
         page_paper = Paper("card", card_w + 2 * outer, card_h + 2 * outer)
         slot = Slot(0, 0, 0, Rect(outer, outer, card_w, card_h), (bleed,) * 4)
         mark_ops = "\n" + _mark_ops(crop_marks([slot], page_paper), page_paper.height)
+    pages = []
     for face in sequence:
         ox, oy = faces.trim_origin(face)
         content = dst.make_stream(
@@ -94,12 +96,12 @@ def build_cards(face_pdf: bytes, sequence: Sequence[int], card_w: float, card_h:
              f"{(card_h + 2 * bleed) * MM:.3f} re W n "
              f"1 0 0 1 {outer * MM - ox:.3f} {outer * MM - oy:.3f} cm /F{face} Do Q"
              + mark_ops).encode())
-        page = pikepdf.Dictionary(
+        pages.append(pikepdf.Dictionary(
             Type=pikepdf.Name.Page, MediaBox=media, BleedBox=bleed_box, TrimBox=trim,
             Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary({f"/F{face}": faces.form(face)})),
             Contents=content,
-        )
-        dst.pages.append(pikepdf.Page(page))
+        ))
+    set_pages(dst, pages)
     return dst
 
 
@@ -110,6 +112,7 @@ def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
     dst = pikepdf.Pdf.new()
     faces = _FaceForms(face_pdf, dst)
     width_pt, height_pt = paper.width * MM, paper.height * MM
+    sheets = []
     for page in pages:
         ops: list[str] = []
         xobjects = pikepdf.Dictionary()
@@ -141,13 +144,13 @@ def build_sheets(face_pdf: bytes, paper: Paper, pages: Sequence[SheetPage]):
             matrix = " ".join(f"{v:.6f}" for v in page.transform)
             ops = [f"q {matrix} cm", *ops, "Q"]
         content = dst.make_stream("\n".join(ops).encode("ascii"))
-        page_obj = pikepdf.Dictionary(
+        sheets.append(pikepdf.Dictionary(
             Type=pikepdf.Name.Page,
             MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
             Resources=pikepdf.Dictionary(XObject=xobjects),
             Contents=content,
-        )
-        dst.pages.append(pikepdf.Page(page_obj))
+        ))
+    set_pages(dst, sheets)
     return dst
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
+from ..pdf.pagetree import set_pages
 from ..pdfsave import save
 from ..project import Project
 from .faces import FaceSet
@@ -340,19 +341,21 @@ def merge_chunks(results: Sequence[ChunkResult]):
     warnings: list[str] = []
     problems: list[Diagnostic] = []
     sources = []
+    pages: list[Any] = []  # the faces, each once
     for result in results:
         src = pikepdf.Pdf.open(io.BytesIO(result.pdf))
         sources.append(src)
         local: dict[int, int] = {}
-        for number, key in enumerate(result.keys):
+        for number, (key, page) in enumerate(zip(result.keys, src.pages, strict=True)):
             if key not in seen:
-                seen[key] = len(dst.pages)
-                dst.pages.append(src.pages[number])
+                seen[key] = len(pages)
+                pages.append(page)
             local[number] = seen[key]
         index.update({k: local[v] for k, v in result.index.items()})
         qr_codes.update(result.qr_codes)
         warnings += [w for w in result.glyph_warnings if w not in warnings]
         problems += result.problems
+    set_pages(dst, pages)
     if any(result.fonts for result in results):
         from .stamp.writer import merge_fonts
 
