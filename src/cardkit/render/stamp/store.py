@@ -72,14 +72,10 @@ def environment() -> str:
     if "hash" in _ENVIRONMENT:
         return _ENVIRONMENT["hash"]
     import sys
-    from importlib import metadata
 
     parts = [f"python {sys.version}"]
-    for name in LIBRARIES:
-        try:
-            parts.append(f"{name} {metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{name} -")
+    installed = installed_versions()
+    parts += [f"{name} {installed.get(_normalized(name), '-')}" for name in LIBRARIES]
     parts += _native_versions()
     for name in ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT", "FC_LANG",
                  "XDG_DATA_HOME", "XDG_CONFIG_HOME", "PANGOCAIRO_BACKEND", "LD_LIBRARY_PATH",
@@ -104,6 +100,34 @@ def environment() -> str:
     parts.append(f"code {code.hexdigest()}")
     _ENVIRONMENT["hash"] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return _ENVIRONMENT["hash"]
+
+
+def installed_versions() -> dict[str, str]:
+    """Every installed distribution's version by its normalised name, read from the names of
+    the ``.dist-info`` folders on ``sys.path`` (``name-version.dist-info``, as installers
+    write them, PEP 427/491): what ``importlib.metadata.version`` answers, without parsing
+    each METADATA file (30 ms of a warm ten-officer job). The first found on the path wins,
+    as at import."""
+    import sys
+
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info") and "-" in folder:
+                name, _, version = folder[:-len(".dist-info")].partition("-")
+                found.setdefault(_normalized(name), version)
+    return found
+
+
+def _normalized(name: str) -> str:
+    """A distribution's name as PEP 503 compares them."""
+    import re
+
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _native_versions() -> list[str]:
