@@ -13,6 +13,8 @@ extract_help, comment_tags, fileobj, keywords
 MESSAGES, PLURALS, STOCK_DESCRIPTIONS, YAML_PROBLEMS
 # Jinja's sandbox and loader interfaces (design/templating.py)
 _.get_source, intercepted_binops, sized, counted, __self
+# Jinja's bytecode cache interface (render/templatecode.py)
+_.get_cache_key, _.dump_bytecode
 # fontTools' pen interface (render/glyphs.py)
 _._moveTo, _._lineTo, _._curveToOne, _._closePath
 # HarfBuzz subsetting options (render/stamp/writer.py)
@@ -20,6 +22,7 @@ _.flags
 # PDF dictionary keys written as pikepdf attributes
 _.BBox, _.docinfo, _.TrimBox, _.N, _.OutputIntents, _.Type, _.Subtype, _.Length, _.Length1
 _.Encoding, _.ToUnicode, _.ColorSpace, _.ViewerPreferences, _.RegistryName
+_.Parent, _.Count
 # read by tests/unit/test_internals.py
 SUPPORTED
 # keys of TypedDicts (what `cardkit stocks --json` writes)

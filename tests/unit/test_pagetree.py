@@ -1,4 +1,4 @@
-"""pdf.pagetree.set_pages: a new document's pages in one step, in order, each object once."""
+"""pagetree.set_pages: a new document's pages in one step, in order, each object once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import io
 import pikepdf
 import pytest
 
-from cardkit.pdf.pagetree import set_pages
+from cardkit.pagetree import set_pages
 
 
 def _source(texts: list[str]) -> pikepdf.Pdf:

@@ -312,7 +312,10 @@ def face_context(gen: Generation, side: str) -> Any:
     return gen.data.get(side, {})
 
 
-def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
+def make_environment(template_dirs: list[Path],
+                     bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """The sandbox for ``template_dirs`` (then the built-in templates); ``bytecode_cache``
+    keeps what it compiles between runs (``render.templatecode``)."""
     loader = jinja2.ChoiceLoader([
         jinja2.PrefixLoader({"!builtin": RootedLoader([builtin_dir("templates")])}, delimiter="/"),
         RootedLoader(template_dirs),
@@ -326,6 +329,7 @@ def make_environment(template_dirs: list[Path]) -> jinja2.Environment:
         # a job prints from the templates as it found them: a file saved half-way through a
         # job does not change its last cards (and no file is looked at again per card)
         auto_reload=False,
+        bytecode_cache=bytecode_cache,
     )
     for name in ("center", "indent", "wordwrap", "format", "replace", "join", "truncate",
                  "urlize", "string", "list", "batch", "slice"):

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..pagetree import set_pages
 from ..pdfsave import save
 from ..sheet.impose import MARK_WIDTH_PT, Line, Paper
 from ..sheet.plan import SheetPage
 from ..units import MM
-from .pagetree import set_pages
 
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, when SOURCE_DATE_EPOCH is not set
 LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: a PDF date has four digits for the year

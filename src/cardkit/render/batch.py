@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
-from ..pdf.pagetree import set_pages
+from ..pagetree import set_pages
 from ..pdfsave import save
 from ..project import Project
 from .faces import FaceSet
@@ -196,7 +196,7 @@ class ChunkRun:
     def __enter__(self) -> ChunkRun:
         return self
 
-    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+    def __exit__(self, kind: Any, *_error: Any) -> None:
         if self.pool is None:
             return
         if kind is None:

@@ -23,6 +23,7 @@ from ..model import Generation, Officer
 from ..project import Project
 from .qr import QrGraphic, largest_clear_mm, vector_qr
 from .stylesheets import officer_markers
+from .templatecode import code_cache
 
 SIDES = ("front", "back")
 
@@ -50,7 +51,7 @@ class FaceRenderer:
         self.gen = generation
         dirs = project.layers("templates")
         self.template_dirs = dirs
-        self.env = make_environment(dirs)
+        self.env = make_environment(dirs, code_cache())  # compiled templates kept
         templates = generation.templates
         self.front_template = self._get(templates.front)
         self.back_template = self._get(templates.back)
