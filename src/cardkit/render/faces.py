@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..design.templating import face_context, generation_context, make_environment
 from ..errors import FetchRefused, InputError
 from ..i18n import _
 from ..model import Generation, Officer
 from ..project import Project
+from ..resources import builtin_dir
 from .qr import QrGraphic, largest_clear_mm, vector_qr
 from .stylesheets import officer_markers
 from .templatecode import code_cache
@@ -61,6 +62,8 @@ class FaceRenderer:
         # every file a layout read (assets, fonts): path -> size, mtime, inode, for the plate store
         self.files_read: dict[str, tuple[int, int, int]] = {}
         self._own_faces: bool | None = None
+        self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
+        self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
 
     def own_faces(self) -> bool:
         """Whether the design's stylesheets name the officer's id (``[data-officer=A2]``,
@@ -130,6 +133,38 @@ class FaceRenderer:
                          min_module_mm=self.gen.qr_min_module_mm)
 
     def face_html(self, officer: Officer, side: str, qr: QrGraphic | None) -> str:
+        shared = self._unit_faces.get((side, officer.unit)) if self._same_for_unit(side) else None
+        if shared is not None:  # the unit's face, with this officer's id in data-officer
+            html = shared[0] + str(escape(officer.id)) + shared[1]
+        else:
+            html = self._rendered(officer, side, qr)
+            if self._same_for_unit(side):
+                cut = _around_officer_id(html, officer.id)
+                if cut is not None:
+                    self._unit_faces[(side, officer.unit)] = cut
+        if self.own_faces() or officer_markers(html):  # the face is this officer's alone
+            html = _DATA_OFFICER.sub(lambda m: f'{m[0]} data-own-face="{m[0][15:-1]}"', html, 1)
+        return html
+
+    def _same_for_unit(self, side: str) -> bool:
+        """Whether ``side`` prints the same for every officer of a unit, but for the id in
+        ``data-officer``: the built-in back template with no template of the project's own
+        (``BUILTIN_READING_OFFICER`` says which built-in templates read the officer or the
+        code; a test keeps it true), showing none of the officer's blocks. Such a face is
+        rendered once per unit, not once per officer."""
+        if side not in self._same_sides:
+            template = self.front_template if side == "front" else self.back_template
+            builtin = builtin_dir("templates").resolve()
+            self._same_sides[side] = (
+                template.filename is not None
+                and Path(template.filename).resolve() == builtin / "back.html"
+                and not any(next(folder.rglob("*.html"), None) for folder in self.template_dirs
+                            if folder.resolve() != builtin)
+                and not {f"blocks/{block}.html" for block in self.gen.shows(side)}
+                & BUILTIN_READING_OFFICER)
+        return self._same_sides[side]
+
+    def _rendered(self, officer: Officer, side: str, qr: QrGraphic | None) -> str:
         template = self.front_template if side == "front" else self.back_template
         context = {
             **self.base_context,
@@ -142,10 +177,7 @@ class FaceRenderer:
                     for e in self.web if e["url"] or officer.unit.value(e["source"])],
             "qr": QrContext(qr) if qr else None,
         }
-        html = _render_template(template, context)
-        if self.own_faces() or officer_markers(html):  # the face is this officer's alone
-            html = _DATA_OFFICER.sub(lambda m: f'{m[0]} data-own-face="{m[0][15:-1]}"', html, 1)
-        return html
+        return _render_template(template, context)
 
     def document_html(self, faces: Sequence[str]) -> str:
         css = _render_template(self.stylesheet, self.base_context)
@@ -227,6 +259,22 @@ def _refuse_attachments(document: Any) -> None:
 
 
 _DATA_OFFICER = re.compile(r' data-officer="[^"]*"')
+
+# The built-in templates that read ``officer`` or ``qr`` (base.html reads only officer.id, for
+# data-officer): tests/unit/test_unit_faces.py reads every built-in template to keep it true.
+BUILTIN_READING_OFFICER = frozenset({
+    "front.html", "blocks/area.html", "blocks/badge.html", "blocks/mobile.html",
+    "blocks/name.html", "blocks/phone.html", "blocks/qr.html"})
+
+
+def _around_officer_id(html: str, officer_id: str) -> tuple[str, str] | None:
+    """``html`` before and after the officer's id in its one ``data-officer`` attribute."""
+    value = str(escape(officer_id))
+    attribute = ' data-officer="'
+    if html.count(attribute) != 1 or f'{attribute}{value}"' not in html:
+        return None
+    start = html.index(attribute) + len(attribute)
+    return html[:start], html[start + len(value):]
 
 
 class QrContext(Mapping):
