@@ -17,6 +17,16 @@ __all__ = ["no_network"]
 UNIT = "柳州市公安局柳东派出所"
 
 
+
+def matrix_image(matrix, scale: int):
+    """A code's matrix as a PIL image with its quiet zone (``qr.matrix_pixels``)."""
+    from PIL import Image
+
+    from cardkit.render.qr import matrix_pixels
+
+    pixels = matrix_pixels(matrix, scale)
+    return Image.frombytes("L", (pixels.shape[1], pixels.shape[0]), pixels.tobytes())
+
 def load(folder, name: str, data: str | bytes, gen: str = "2022"):
     """Read and validate the roster file ``name`` in ``folder`` (no layout)."""
     roster = write(folder / name, data)
@@ -82,7 +92,7 @@ def _fits_with_a_qr_code(payload: str) -> bytes:
     """A FITS image (astronomy's format, which Pillow reads) holding a readable QR code."""
     from PIL import Image
 
-    from cardkit.render.qr import matrix_image, qr_matrix
+    from cardkit.render.qr import qr_matrix
 
     image = matrix_image(qr_matrix(payload), scale=4)
     cards = ["SIMPLE  = " + "T".rjust(20), "BITPIX  = " + "8".rjust(20),
@@ -108,7 +118,7 @@ def test_a_screenshot_is_accepted_by_its_content_not_its_name(tmp_path, name, ma
 
 @pytest.mark.parametrize("kind", ["PNG", "JPEG", "WEBP"])
 def test_png_jpeg_and_webp_screenshots_are_read(tmp_path, kind):
-    from cardkit.render.qr import matrix_image, qr_matrix
+    from cardkit.render.qr import qr_matrix
 
     payload = f"https://u.wechat.com/{kind}"
     name = f"qr-{kind.lower()}.png"  # the name does not matter, the content does

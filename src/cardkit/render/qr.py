@@ -203,18 +203,25 @@ def qr_matrix(payload: str, ec: str = "M") -> tuple[bytes, ...]:
     return tuple(pixels[r * n:(r + 1) * n] for r in range(n))
 
 
-def matrix_image(matrix: tuple[bytes, ...], scale: int = 2) -> Any:
-    """A PIL image of the code with its quiet zone, to decode it from its own matrix."""
-    from PIL import Image, ImageOps
+def matrix_pixels(matrix: tuple[bytes, ...], scale: int = 2) -> memoryview:
+    """The code with its quiet zone as grey pixels (``scale`` a module, rows of bytes), to
+    decode it from its own matrix: a buffer zxing-cpp reads, without PIL."""
+    import itertools
 
-    n = len(matrix)
-    image = Image.frombytes("L", (n, n), b"".join(matrix).translate(_GREY))
-    image = ImageOps.expand(image, border=QUIET_ZONE, fill=255)
-    return image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+    side = (len(matrix) + 2 * QUIET_ZONE) * scale
+    light = b"\xff" * side
+    margin = b"\xff" * (QUIET_ZONE * scale)
+    rows = [light] * (QUIET_ZONE * scale)
+    for modules in matrix:
+        grey = modules.translate(_GREY)
+        wide = bytes(itertools.chain.from_iterable(zip(*[grey] * scale, strict=True)))
+        rows += [margin + wide + margin] * scale
+    rows += [light] * (QUIET_ZONE * scale)
+    return memoryview(b"".join(rows)).cast("B", (side, side))
 
 
 def decode(image: Any) -> list[str]:
-    """Payloads of every QR code found in a PIL image."""
+    """Payloads of every QR code found in an image (PIL, or a buffer of grey pixels)."""
     import zxingcpp
 
     results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))

@@ -370,9 +370,9 @@ class _Outline:
 
 def _qr_reads(qr: Any) -> bool:
     """The code decodes from its own matrix, and its modules are big enough to print."""
-    from ..qr import MIN_MODULE_MM, decode, matrix_image
+    from ..qr import MIN_MODULE_MM, decode, matrix_pixels
 
-    return qr.module_mm >= MIN_MODULE_MM - 1e-9 and qr.payload in decode(matrix_image(qr.matrix))
+    return qr.module_mm >= MIN_MODULE_MM - 1e-9 and qr.payload in decode(matrix_pixels(qr.matrix))
 
 
 def _page_only(job: Any, renderer: Any, html: str) -> Any:
