@@ -3,6 +3,7 @@ the matrix are those of encoding it at every level tried (issue 21, item 7: spee
 
 from __future__ import annotations
 
+import io
 import random
 import string
 
@@ -55,3 +56,25 @@ def test_a_web_link_is_encoded_once(monkeypatch):
 def test_other_modes_are_not_counted_by_the_byte_table(payload):
     assert qr.byte_versions(payload) is None
     assert qr.choose_level(payload, 20) == qr._tried_level(payload, 20, 2, qr.MIN_MODULE_MM)
+
+
+@pytest.mark.parametrize("width", [64, 63])  # a row of 63 grey pixels is padded to 64 bytes
+def test_a_rendered_page_decodes_from_its_grey_pixels_without_pil(width):
+    import pikepdf
+    import pypdfium2 as pdfium
+
+    link = "https://u.wechat.com/MFx1Ab2cD3eF4gH5iJ6kL7m"
+    matrix = qr.qr_matrix(link, "M")
+    modules = len(matrix) + 8
+    pdf = pikepdf.Pdf.new()
+    page = pdf.add_blank_page(page_size=(width, width))
+    unit = width / modules
+    ops = [f"{(x + 4) * unit:.3f} {(modules - 5 - y) * unit:.3f} {unit:.3f} {unit:.3f} re"
+           for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark]
+    page.Contents = pdf.make_stream(("0 g " + " ".join(ops) + " f").encode())
+    out = io.BytesIO()
+    pdf.save(out)
+    bitmap = pdfium.PdfDocument(out.getvalue())[0].render(scale=6, grayscale=True)
+    pixels = qr.grey_pixels(bitmap)
+    assert pixels.shape == (bitmap.height, bitmap.width)
+    assert qr.decode(pixels) == [link]

@@ -220,6 +220,18 @@ def matrix_pixels(matrix: tuple[bytes, ...], scale: int = 2) -> memoryview:
     return memoryview(b"".join(rows)).cast("B", (side, side))
 
 
+def grey_pixels(bitmap: Any) -> memoryview:
+    """A pypdfium2 bitmap rendered with ``grayscale=True`` as rows of grey pixels (its rows'
+    padding cut), a buffer zxing-cpp reads without PIL."""
+    if bitmap.n_channels != 1:
+        raise ValueError("grey_pixels takes a bitmap rendered with grayscale=True")
+    width, height, stride = bitmap.width, bitmap.height, bitmap.stride
+    raw = memoryview(bitmap.buffer).cast("B")
+    if stride != width:
+        raw = memoryview(b"".join(raw[row * stride:row * stride + width] for row in range(height)))
+    return raw.cast("B", (height, width))
+
+
 def decode(image: Any) -> list[str]:
     """Payloads of every QR code found in an image (PIL, or a buffer of grey pixels)."""
     import zxingcpp

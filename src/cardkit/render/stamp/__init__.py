@@ -332,7 +332,7 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
     import pypdfium2 as pdfium
 
     from ...i18n import _
-    from ..qr import decode
+    from ..qr import decode, grey_pixels
 
     for plan in planned:
         officer, qr = plan.officer, plan.qr
@@ -342,7 +342,7 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
         document = pdfium.PdfDocument(pdf)
         try:
             page = document[index[(officer.id, side)]]
-            payloads = decode(page.render(scale=SAMPLE_DPI / 72, grayscale=True).to_pil())
+            payloads = decode(grey_pixels(page.render(scale=SAMPLE_DPI / 72, grayscale=True)))
             page.close()
         finally:
             document.close()
