@@ -58,7 +58,7 @@ def test_other_modes_are_not_counted_by_the_byte_table(payload):
     assert qr.choose_level(payload, 20) == qr._tried_level(payload, 20, 2, qr.MIN_MODULE_MM)
 
 
-@pytest.mark.parametrize("width", [64, 63])  # a row of 63 grey pixels is padded to 64 bytes
+@pytest.mark.parametrize("width", [64, 63])
 def test_a_rendered_page_decodes_from_its_grey_pixels_without_pil(width):
     import pikepdf
     import pypdfium2 as pdfium
@@ -78,3 +78,14 @@ def test_a_rendered_page_decodes_from_its_grey_pixels_without_pil(width):
     pixels = qr.grey_pixels(bitmap)
     assert pixels.shape == (bitmap.height, bitmap.width)
     assert qr.decode(pixels) == [link]
+
+
+def test_grey_pixels_cut_the_padding_of_each_row():
+    import ctypes
+    from types import SimpleNamespace
+
+    buffer = (ctypes.c_ubyte * 8)(1, 2, 3, 99, 4, 5, 6, 99)
+    bitmap = SimpleNamespace(n_channels=1, width=3, height=2, stride=4, buffer=buffer)
+    assert qr.grey_pixels(bitmap).tolist() == [[1, 2, 3], [4, 5, 6]]
+    with pytest.raises(ValueError):
+        qr.grey_pixels(SimpleNamespace(n_channels=3, width=1, height=1, stride=3, buffer=buffer))
