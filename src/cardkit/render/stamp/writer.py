@@ -56,6 +56,7 @@ class Stamp:
 
 
 _DARK_RUN = re.compile(b"\x01+")
+_NUMBERS = tuple(str(n) for n in range(256))  # module counts of a code (177 + quiet zones)
 
 
 def qr_ops(rect: tuple[float, float, float, float], matrix: tuple[bytes, ...], dark: str,
@@ -67,8 +68,11 @@ def qr_ops(rect: tuple[float, float, float, float], matrix: tuple[bytes, ...], d
     x, y, w, _h = rect
     ops = [f"q 1 0 0 1 {num(x)} {num(y)} cm {num(w / total)} 0 0 {num(w / total)} 0 0 cm",
            f"{light} 0 0 {total} {total} re f {dark}"]
-    ops += [f"{run.start() + quiet} {y + quiet} {run.end() - run.start()} 1 re"
-            for y, row in enumerate(matrix) for run in _DARK_RUN.finditer(row)]
+    for y, row in enumerate(matrix):  # numbers from a table: a code has about 300 runs
+        at_y = " " + _NUMBERS[y + quiet] + " "
+        for run in _DARK_RUN.finditer(row):
+            start, end = run.span()
+            ops.append(_NUMBERS[start + quiet] + at_y + _NUMBERS[end - start] + " 1 re")
     ops.append("f Q")
     return "\n".join(ops)
 
