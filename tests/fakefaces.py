@@ -2,7 +2,7 @@
 
 Tests whose point is what happens around the faces (chunks, their order, shared backs across
 chunks, workers, parts, shards, the ledger, --changed-since, limits) hand it to the jobs they
-run (``fake_faces``) instead of laying hundreds of real cards out; the real rendering keeps an
+run (``using``, or the ``fake_faces`` fixture of conftest.py) instead of laying hundreds of real cards out; the real rendering keeps an
 end-to-end test of its own wherever it is the point (tests/render/test_stamp.py).
 
 Each face is one page of the card's size with its bleed (TrimBox inside), its words written
@@ -89,9 +89,3 @@ def using(source: FakeFaces | None = None) -> Iterator[FakeFaces]:
         patch.setattr(batch, "face_source", lambda: source)
         yield source
 
-
-@pytest.fixture
-def fake_faces() -> Iterator[FakeFaces]:
-    """Jobs started in this test make their faces with a FakeFaces."""
-    with using() as source:
-        yield source
