@@ -1,9 +1,10 @@
 """A fake face source (render/facesource.py): trivial face pages made at once, no WeasyPrint.
 
 Tests whose point is what happens around the faces (chunks, their order, shared backs across
-chunks, workers, parts, shards, the ledger, --changed-since, limits) hand it to the jobs they
-run (``using``, or the ``fake_faces`` fixture of conftest.py) instead of laying hundreds of real cards out; the real rendering keeps an
-end-to-end test of its own wherever it is the point (tests/render/test_stamp.py).
+chunks, workers, parts, shards, the ledger, --changed-since, interruptions) hand it to the jobs
+they run (``using``, or conftest.py's ``fake_faces`` fixture) instead of laying hundreds of
+real cards out; the real rendering keeps an end-to-end test of its own wherever it is the
+point (tests/render/test_stamp.py).
 
 Each face is one page of the card's size with its bleed (TrimBox inside), its words written
 in Helvetica so that the PDF reads back: a front says ``front <officer id>``, a back says
@@ -34,9 +35,11 @@ def face_words(officer, side: str) -> str:
 @dataclass(frozen=True)
 class FakeFaces:
     """A FaceSource whose faces are one line of text each. ``slow`` (seconds per chunk) makes
-    a chunk take its time, for limits and Ctrl-C."""
+    a chunk take its time, for limits and interruptions; ``announce`` writes ``STAGE layout``
+    on stderr as each chunk starts (tests/hostile/test_never_destroy.py waits for it)."""
 
     slow: float = 0.0
+    announce: bool = False
 
     def prepare(self, job: Job) -> None:
         pass
@@ -44,6 +47,11 @@ class FakeFaces:
     def render_chunk(self, job: Job, span: tuple[int, int]) -> ChunkResult:
         import pikepdf
 
+        if self.announce:
+            import sys
+
+            sys.stderr.write("STAGE layout\n")
+            sys.stderr.flush()
         if self.slow:
             import time
 
