@@ -64,10 +64,21 @@ class FaceSource(Protocol):
 
 
 @dataclass
+class Workspace:
+    """What the process rendering a job's chunks keeps between them: the renderer and the
+    stamper's plates (``stamp._Cache``) and store (``stamp.store.Store``). Made with the job,
+    filled by ``FaceSource.prepare`` in the process that started it; each forked worker
+    has its own copy from then on."""
+
+    renderer: FaceRenderer | None = None  # made where the chunks are rendered
+    stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
+    stamp_store: Any = None  # stamp.store.Store: plates kept between runs
+
+
+@dataclass(frozen=True)
 class Job:
-    """What a chunk is rendered from (the job, fixed when it starts) and what the process
-    rendering it keeps between its chunks (the renderer, plates: each forked worker has its
-    own copy)."""
+    """What a chunk is rendered from: the job, fixed when it starts (handed to the workers
+    by the fork), and ``work``, what the process rendering it keeps between its chunks."""
 
     project: Project
     gen: Generation
@@ -79,17 +90,15 @@ class Job:
     limits: Limits | None = None  # time and memory cap of each chunk
     prune: Callable[[bytes], bytes] | None = None  # prune_resources, handed to the stamper
     source: FaceSource = field(kw_only=True)  # how the faces are made (batch.face_source)
-    renderer: FaceRenderer | None = None  # made where the chunks are rendered
-    stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
-    stamp_store: Any = None  # stamp.store.Store: plates kept between runs
+    work: Workspace = field(default_factory=Workspace, compare=False, repr=False)
 
     def face_renderer(self) -> FaceRenderer:
         """The process's renderer of the job's faces, made the first time it is needed."""
-        if self.renderer is None:
+        if self.work.renderer is None:
             from .faces import FaceRenderer
 
-            self.renderer = FaceRenderer(self.project, self.gen)
-        return self.renderer
+            self.work.renderer = FaceRenderer(self.project, self.gen)
+        return self.work.renderer
 
 
 def page_keys(faces: Sequence[str]) -> list[str]:

@@ -86,12 +86,10 @@ class _Cache:
     details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
 
 
-def _cache(job: Any) -> _Cache:
-    cache = getattr(job, "stamp_cache", None)
-    if cache is None:
-        cache = _Cache()
-        job.stamp_cache = cache
-    return cache
+def _cache(job: Job) -> _Cache:
+    if job.work.stamp_cache is None:
+        job.work.stamp_cache = _Cache()
+    return job.work.stamp_cache
 
 
 # --- plates outlive the workers that built them -------------------------------------------
@@ -118,13 +116,13 @@ def _sent() -> dict[str, Any]:
     return current().sent
 
 
-def _look(job: Any) -> str:
+def _look(job: Job) -> str:
     """What a plate depends on beyond its skeleton: the stylesheet and document around the
     faces and the generation's data. Never the folders: the files a layout read are checked
     by their bytes (``store``), wherever the roster lies."""
     import json
 
-    renderer = job.renderer
+    renderer = job.face_renderer()
     # the whole generation, serialised (QR colours, preflight's rules): its raw data is allowed
     data = json.dumps(job.gen.data, sort_keys=True, default=str)
     return hashlib.sha256("\x00".join([renderer.document_html([]), data]).encode()).hexdigest()
@@ -139,14 +137,14 @@ def prepare(job: Job) -> None:
     job.face_renderer()
     look = _look(job)
     kept = _kept().setdefault(look, _Cache())
-    job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
-    job.stamp_store = store.Store(look, _roots(job))
+    job.work.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
+    job.work.stamp_store = store.Store(look, _roots(job))
 
 
-def _store(job: Any) -> store.Store:
-    if getattr(job, "stamp_store", None) is None:
-        job.stamp_store = store.Store(_look(job), _roots(job))
-    return job.stamp_store
+def _store(job: Job) -> store.Store:
+    if job.work.stamp_store is None:
+        job.work.stamp_store = store.Store(_look(job), _roots(job))
+    return job.work.stamp_store
 
 
 def _inherited(cache: _Cache) -> None:
