@@ -122,7 +122,8 @@ def test_parts_merge_into_the_same_document(printed):
     assert joined["counts"]["sheets"] == 3 and joined["counts"]["pages"] == 6
 
 
-def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkeypatch):
+def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkeypatch,
+                                               fake_faces):
     """The workers render the next part while the parent writes the last: one pool for the
     three parts, and the same cards as the job in one piece."""
     from concurrent import futures
