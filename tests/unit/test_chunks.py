@@ -56,8 +56,20 @@ def test_chunks_come_back_in_roster_order_with_backs_shared_across_them(job):
 
 
 def test_any_number_of_workers_gives_the_same_faces(job):
-    one, _ = _render(job, chunk=4, jobs=1)
-    two, _ = _render(job, chunk=4, jobs=2)
+    import os
+
+    class Where(FakeFaces):
+        """Each chunk says which process rendered it (among the files it read)."""
+
+        def render_chunk(self, job, span):
+            result = super().render_chunk(job, span)
+            result.files_read = {f"pid {os.getpid()}": (0, 0, 0)}
+            return result
+
+    one, _ = _render(job, Where(), chunk=4, jobs=1)
+    two, _ = _render(job, Where(), chunk=4, jobs=2)
+    assert set(one.files_read) == {f"pid {os.getpid()}"}
+    assert two.files_read and f"pid {os.getpid()}" not in two.files_read  # in workers
     assert one.pdf == two.pdf and one.index == two.index
 
 
