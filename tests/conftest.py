@@ -156,6 +156,16 @@ def _english_messages(monkeypatch):
 
 
 @pytest.fixture
+def fake_faces():
+    """Jobs started in this test make their faces with the fake face source (tests/fakefaces.py:
+    a line of text per face, no layout), in forked workers too."""
+    import fakefaces
+
+    with fakefaces.using() as source:
+        yield source
+
+
+@pytest.fixture
 def project(tmp_path: Path) -> Path:
     """An empty project folder with a copy of the example roster as its default."""
     copy_example(tmp_path / "roster.yaml")

@@ -34,10 +34,13 @@ __all__ = ["no_network"]
 EARLIER = b"%PDF-1.7 the earlier file, which must survive\n"
 ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "LANGUAGE": "", "PYTHONPATH": str(REPO / "src")}
 ONE = ["--gen", "2002", "--roster", str(EXAMPLE_ROSTER), "--officer", "LD001"]
+FAKE = {"FAKE_FACES": str(REPO / "tests")}  # the wrapper's jobs make fake faces (below)
 
 # cardkit as its console script runs it, with a big job's part and chunk sizes made small
-# (PART/CHUNK in the environment), SIGXFSZ ignored (a file-size limit then makes write()
-# fail with EFBIG, as a full disk fails with ENOSPC) and each stage announced on stderr.
+# (PART/CHUNK in the environment), its faces made by the fake face source where the layout is
+# not the point (FAKE_FACES: tests/fakefaces.py; SLOW: seconds per chunk), SIGXFSZ ignored (a
+# file-size limit then makes write() fail with EFBIG, as a full disk fails with ENOSPC) and
+# each stage announced on stderr.
 WRAPPER = """\
 import os, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -48,7 +51,13 @@ if os.environ.get("PART"):
     api.PART = int(os.environ["PART"])
 if os.environ.get("CHUNK"):
     batch.CHUNK = int(os.environ["CHUNK"])
-if os.environ.get("ANNOUNCE"):
+if os.environ.get("FAKE_FACES"):  # faces from tests/fakefaces.py, each chunk taking its time
+    sys.path.insert(0, os.environ["FAKE_FACES"])
+    import fakefaces
+    source = fakefaces.FakeFaces(slow=float(os.environ.get("SLOW", "0")),
+                                 announce=bool(os.environ.get("ANNOUNCE")))
+    batch.face_source = lambda: source
+elif os.environ.get("ANNOUNCE"):
     layout = render.FaceRenderer.layout
     def announced(self, *args, **kwargs):
         sys.stderr.write("STAGE layout\\n"); sys.stderr.flush()
@@ -312,7 +321,8 @@ def test_when_the_second_move_fails_the_first_is_rolled_back(tmp_path, monkeypat
 # --------------------------------------------------------------------------------------------
 # 4. The same mode whatever the job's size
 
-def test_a_job_in_parts_gets_the_same_mode_as_a_small_one(cli, tmp_path, monkeypatch):
+def test_a_job_in_parts_gets_the_same_mode_as_a_small_one(cli, tmp_path, monkeypatch,
+                                                          fake_faces):
     from cardkit import api
 
     monkeypatch.setattr(api, "PART", 8)
@@ -530,7 +540,7 @@ def ctrl_c_as_in_a_terminal() -> None:
 def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_path):
     roster_of(tmp_path, 40)
     write(tmp_path / "cards.pdf", EARLIER)
-    proc = start_big_job(tmp_path, PART="16", CHUNK="4", CARDKIT_CACHE="0")  # laid out here
+    proc = start_big_job(tmp_path, PART="16", CHUNK="4", **FAKE, SLOW="0.5")
     try:
         assert first_stage(proc) == b"STAGE layout\n"
         deadline = time.monotonic() + 60
@@ -558,7 +568,7 @@ def test_kill_9_of_a_big_job_leaves_no_workers_and_the_next_run_cleans_up(tmp_pa
     write(tmp_path / (stale + ".part"), b"%PDF- half")
     write(tmp_path / (stale + ".old.part"), EARLIER)
     result = run(tmp_path, ["-q", "print", "--gen", "2002", "--roster", "big.yaml", "--jobs", "2",
-                            "-o", "cards.pdf"], PART="16", CHUNK="4")
+                            "-o", "cards.pdf"], PART="16", CHUNK="4", **FAKE)
     assert result.returncode == 0, result.stderr
     assert listing(tmp_path) == ["big.yaml", "cards.pdf"]  # the stale parts folder etc. are gone
 

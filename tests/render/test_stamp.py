@@ -223,11 +223,12 @@ def test_a_template_the_reader_cannot_reproduce_is_laid_out(cli, monkeypatch, tm
     _compare(laid, stamped)
 
 
-def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkeypatch, tmp_path):
+def test_parts_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkeypatch, tmp_path):
     """130 officers in parts of 60 (three parts, each with its own plates and fonts),
     sheets, a report: the same pages and the same ledger as with every officer laid out;
     the parts' stamped fonts become one per face for the job, and the plates' fonts are
-    not repeated by every part; a shard of the stamped job is the same shard."""
+    not repeated by every part. (A shard is chosen before any face is made, whichever way:
+    tests/scale/test_scale.py, on the fake face source.)"""
     import importlib.util
     import json
 
@@ -263,15 +264,6 @@ def test_parts_shards_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkey
     for ledger in (laid_ledger, stamped_ledger):
         ledger.pop("output", None)
     assert laid_ledger == stamped_ledger
-    shard = tmp_path / "shard.pdf"
-    result = cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", "2/3", "-o",
-                  str(shard)])
-    assert result.code == 0, result.stderr
-    monkeypatch.setenv("CARDKIT_STAMP", "0")
-    laid_shard = tmp_path / "laid-shard.pdf"
-    result = cli(["print", "--gen", "2022", "--roster", str(roster), "--shard", "2/3", "-o",
-                  str(laid_shard)])
-    assert page_texts(shard) == page_texts(laid_shard)
 
 
 def test_a_latin_font_first_stamps_latin_names_only(cli, monkeypatch, tmp_path):

@@ -1,5 +1,9 @@
 """Big jobs: chunks and workers, parts merged on disk, the ledger, --changed-since, --shard,
-the progress bar, and a smoke run of the benchmark. Rosters are fictional (bench/roster.py)."""
+the progress bar, and a smoke run of the benchmark. Rosters are fictional (bench/roster.py).
+
+Their point is what happens around the faces, so most jobs here make their faces with the fake
+face source (tests/fakefaces.py: a line of text per face, no layout); the stamped and laid-out
+faces across chunks, workers, parts and shards are tests/render/test_stamp.py's."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import fakefaces
 import pytest
 from conftest import REPO, run_cli
 from pdfcheck import find_text, page_count, page_texts
@@ -39,29 +44,31 @@ def names(roster) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def fronts(names) -> dict[str, str]:
+    """What each officer's fake front reads (tests/fakefaces.py), by officer id."""
+    return {officer_id: f"front {officer_id}" for officer_id in names}
+
+
+@pytest.fixture(scope="module")
 def printed(roster, tmp_path_factory):
-    """The same job three ways: one chunk in-process, chunks of 4 on 2 workers, parts of 10."""
+    """The same job three ways: one chunk in-process, chunks of 4 on 2 workers, parts of 10
+    (faces from the fake source)."""
     out = tmp_path_factory.mktemp("out")
-    runs = {}
     base = ["print", "--gen", "2022", "--roster", str(roster)]
-    result = run_cli([*base, "--jobs", "1", "-o", str(out / "one.pdf"),
-                      "--report", str(out / "one.json")])
-    assert result.code == 0, result.stderr
-    runs["one"] = out / "one.pdf"
-    saved = batch.CHUNK, api.PART
-    try:
-        batch.CHUNK = 4
-        result = run_cli([*base, "--jobs", "2", "-o", str(out / "chunks.pdf")])
-        assert result.code == 0, result.stderr
-        runs["chunks"] = out / "chunks.pdf"
-        api.PART = 10
-        result = run_cli([*base, "-o", str(out / "parts.pdf"), "--report", str(out / "parts.json")])
-        assert result.code == 0, result.stderr
-        runs["parts"] = out / "parts.pdf"
-    finally:
-        batch.CHUNK, api.PART = saved
-    runs["one.json"] = json.loads((out / "one.json").read_text(encoding="utf-8"))
-    runs["parts.json"] = json.loads((out / "parts.json").read_text(encoding="utf-8"))
+    ways = {"one": ["--jobs", "1", "--report", str(out / "one.json")],
+            "chunks": ["--jobs", "2"],  # chunks of 4
+            "parts": ["--report", str(out / "parts.json")]}  # chunks of 4 in parts of 10
+    with fakefaces.using(), pytest.MonkeyPatch.context() as patch:
+        for way, args in ways.items():
+            if way == "chunks":
+                patch.setattr(batch, "CHUNK", 4)
+            if way == "parts":
+                patch.setattr(api, "PART", 10)
+            result = run_cli([*base, *args, "-o", str(out / f"{way}.pdf")])
+            assert result.code == 0, result.stderr
+    runs = {way: out / f"{way}.pdf" for way in ways}
+    for way in ("one", "parts"):
+        runs[f"{way}.json"] = json.loads((out / f"{way}.json").read_text(encoding="utf-8"))
     return runs
 
 
@@ -82,7 +89,7 @@ def test_backs_are_shared_across_chunks(printed):
     assert printed["one.json"]["counts"]["distinct_faces"] == N + 3
 
 
-def test_ledger_puts_each_officer_where_the_pdf_has_it(printed, names):
+def test_ledger_puts_each_officer_where_the_pdf_has_it(printed, fronts):
     ledger = printed["one.json"]
     assert ledger["format"] == "cardkit-report/1"
     assert ledger["counts"] == {"officers": N, "cards": N, "sheets": 3, "pages": 6,
@@ -94,7 +101,7 @@ def test_ledger_puts_each_officer_where_the_pdf_has_it(printed, names):
         assert copy["pages"]["back"] == copy["pages"]["front"] + 1 == 2 * copy["sheet"]
         by_page.setdefault(copy["pages"]["front"], {})[copy["slot"]] = entry["id"]
     for page, slots in by_page.items():
-        order = _names_in_reading_order(printed["one"], page - 1, names)
+        order = _names_in_reading_order(printed["one"], page - 1, fronts)
         assert order == [slots[s] for s in sorted(slots)], page
     assert ledger["officers"][12]["copies"] == [
         {"sheet": 2, "slot": 3, "pages": {"front": 3, "back": 4}}]
@@ -115,7 +122,8 @@ def test_parts_merge_into_the_same_document(printed):
     assert joined["counts"]["sheets"] == 3 and joined["counts"]["pages"] == 6
 
 
-def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkeypatch):
+def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkeypatch,
+                                               fake_faces):
     """The workers render the next part while the parent writes the last: one pool for the
     three parts, and the same cards as the job in one piece."""
     from concurrent import futures
@@ -139,6 +147,8 @@ def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkey
 
 
 def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path, names):
+    """The report of a job (of fake faces: an officer's digest does not depend on how the faces
+    were made), and the real job printing only the officer whose name changed."""
     changed = roster.parent / "roster-changed.csv"  # beside it: its cardkit.yaml and drawings
     changed.write_text(roster.read_text(encoding="utf-8").replace(
         f"BK000007,{names['BK000007']},", "BK000007,欧阳改名,"), encoding="utf-8")
@@ -170,7 +180,7 @@ def test_changed_since_refuses_what_is_not_a_report(roster, tmp_path):
         f'error: {bogus}: not a cardkit report (expected "format": "cardkit-report/1")']
 
 
-def test_shards_split_the_roster_once_and_in_order(roster, tmp_path):
+def test_shards_split_the_roster_once_and_in_order(roster, tmp_path, fake_faces):
     seen = []
     for i in (1, 2, 3):
         report = tmp_path / f"s{i}.json"
@@ -216,7 +226,7 @@ def test_progress_bar_draws_only_on_a_terminal():
     assert stream.getvalue().endswith("\n")
 
 
-def test_print_in_a_pipe_shows_no_progress(roster, tmp_path):
+def test_print_in_a_pipe_shows_no_progress(roster, tmp_path, fake_faces):
     """stderr is not a terminal here: only the one summary line (after the specimen notice:
     the bench roster's folder has a cardkit.yaml saying specimen: true)."""
     result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "-o",
@@ -250,7 +260,7 @@ def test_bench_smoke(tmp_path):
     assert "cards/s" in done.stdout and "cardkit --help" in done.stdout
 
 
-def test_verbose_explains_and_quiet_silences(roster, tmp_path):
+def test_verbose_explains_and_quiet_silences(roster, tmp_path, fake_faces):
     out = tmp_path / "v.pdf"
     loud = run_cli(["-v", "print", "--gen", "2022", "--roster", str(roster), "--jobs", "1",
                     "--shard", "1/3", "-o", str(out)])

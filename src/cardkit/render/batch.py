@@ -16,9 +16,9 @@ import io
 import os
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import Diagnostic
 from ..model import Generation, Officer
@@ -26,53 +26,22 @@ from ..pagetree import set_pages
 from ..pdfsave import save
 from ..project import Project
 from .faces import FaceSet
-
-if TYPE_CHECKING:
-    from ..limits import Limits
-    from .faces import FaceRenderer
+from .facesource import Check, ChunkResult, FaceSource, Job
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
 
 Progress = Callable[[int, int], None]  # (cards done, cards in all)
-Check = Callable[..., list[Diagnostic]]  # (gen, officers, faces) -> problems: preflight.check_faces
 
 
-@dataclass
-class ChunkResult:
-    """What a worker sends back: pruned face pages and what preflight found."""
-
-    start: int
-    pdf: bytes
-    keys: list[str]  # per page: digest of the face's HTML, to share faces across chunks
-    index: dict[tuple[str, str], int]
-    qr_codes: dict
-    glyph_warnings: list[str]
-    problems: list[Diagnostic] = field(default_factory=list)
-    stamped: int = 0  # officers stamped on a plate (render.stamp), the rest laid out
-    refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out
-    shared: dict = field(default_factory=dict)  # plates the worker made (stamp.keep)
-    fonts: dict = field(default_factory=dict)  # stamped fonts, for one per face (stamp.writer)
-    files_read: dict = field(default_factory=dict)  # files the layouts read (the job's record)
+_Job = Job  # what a chunk is rendered from (facesource.Job)
 
 
-@dataclass
-class _Job:
-    """What a chunk is rendered from (the job, fixed when it starts) and what the process
-    rendering it keeps between its chunks (the renderer, plates: each forked worker has its
-    own copy)."""
+def face_source() -> FaceSource:
+    """How a job's faces are made, chosen once per job (``stamp.face_source``: stamped, or
+    laid out under ``CARDKIT_STAMP=0``); a test hands jobs a fake source here."""
+    from . import stamp
 
-    project: Project
-    gen: Generation
-    officers: Sequence[Officer]
-    sides: tuple[str, ...]
-    extra_roots: tuple[Path, ...]
-    check: Check
-    keep_faces: bool = True  # False for `check`: only the problems come back
-    limits: Limits | None = None  # time and memory cap of each chunk
-    prune: Callable[[bytes], bytes] | None = None  # prune_resources, handed to the stamper
-    renderer: FaceRenderer | None = None  # made where the chunks are rendered
-    stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
-    stamp_store: Any = None  # stamp.store.Store: plates kept between runs
+    return stamp.face_source()
 
 
 # In a worker process only: the one job it works for, handed over by the fork (never pickled;
@@ -140,12 +109,10 @@ class ChunkRun:
                  sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
                  jobs: int | None = None, progress: Progress | None = None,
                  chunk: int | None = None, keep_faces: bool = True, limits: Any = None) -> None:
-        from . import stamp
-
         self.job = _Job(project, gen, officers, tuple(sides), tuple(extra_roots), check,
-                        keep_faces=keep_faces, limits=limits, prune=prune_resources)
-        if stamp.enabled():
-            stamp.prepare(self.job)  # plates of earlier jobs' parts, inherited by the workers
+                        keep_faces=keep_faces, limits=limits, prune=prune_resources,
+                        source=face_source())
+        self.job.source.prepare(self.job)  # e.g. plates of earlier jobs, inherited by the workers
         self.chunk = chunk or CHUNK
         self.progress = progress
         self.done = 0  # officers collected so far, for ``progress``
@@ -163,17 +130,11 @@ class ChunkRun:
 
     def collect(self, queued: Queued) -> tuple[FaceSet, list[Diagnostic]]:
         """The faces and problems of ``queued``, in order, once its chunks are rendered."""
-        from . import stamp
-
         results: list[ChunkResult] = []
         for number, span in enumerate(queued.spans):
             result = (queued.futures[number].result() if queued.futures is not None
                       else _render_chunk_of(self.job, span))
-            if result.shared:
-                stamp.keep(self.job, result.shared)
-                result.shared = {}
-            if result.fonts:  # for one font per face when the parts are concatenated
-                stamp.writer.remember(result.fonts)
+            self.job.source.keep(self.job, result)
             results.append(result)
             self.done += span[1] - span[0]
             if self.progress:
@@ -292,37 +253,18 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
 
 
 def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
-    """Lay out and preflight the officers ``span`` of ``job``."""
+    """The officers ``span`` of ``job``, made by the job's face source and preflighted,
+    within the job's limits."""
     from ..i18n import _
     from ..limits import capped
-    from . import stamp
-    from .faces import FaceRenderer, face_key
 
     start, stop = span
     what = _("rendering officers {first} to {last}").format(first=start + 1, last=stop)
-    if stamp.enabled():  # lay out once per plate, stamp every officer who fits
-        with capped(job.limits, what):
-            result = ChunkResult(**stamp.render_chunk(job, span))
-        if not job.keep_faces:  # check: only what preflight found
-            result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}
-        assert job.renderer is not None, "render_chunk lays out with the job's renderer"
-        result.files_read = dict(job.renderer.files_read)
-        return result
     with capped(job.limits, what):
-        if job.renderer is None:
-            job.renderer = FaceRenderer(job.project, job.gen)
-        officers = list(job.officers[start:stop])
-        faces = job.renderer.render(officers, job.sides, job.extra_roots)
-        problems = job.check(job.gen, officers, faces)
-    files_read = dict(job.renderer.files_read)
-    if not job.keep_faces:
-        return ChunkResult(start=start, pdf=b"", keys=[], index={}, qr_codes={},
-                           glyph_warnings=[], problems=problems, files_read=files_read)
-    keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in faces.faces]
-    return ChunkResult(start=start, pdf=prune_resources(faces.pdf), keys=keys, index=faces.index,
-                       qr_codes=faces.qr_codes, glyph_warnings=faces.glyph_warnings,
-                       problems=problems, refused={stamp.TURNED_OFF: len(officers)},
-                       files_read=files_read)
+        result = job.source.render_chunk(job, span)
+    if not job.keep_faces:  # check: only what preflight found
+        result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}
+    return result
 
 
 def merge_chunks(results: Sequence[ChunkResult]):

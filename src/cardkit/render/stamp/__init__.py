@@ -24,6 +24,7 @@ from typing import Any
 from ... import listfit
 from ...errors import Diagnostic
 from ...i18n import N_
+from ..facesource import ChunkResult, FaceSource, Job, LaidOut, page_keys
 from . import plates, shaping, store, writer
 
 # Why an officer was laid out in full (counted under -v)
@@ -51,6 +52,30 @@ def enabled() -> bool:
     return os.environ.get("CARDKIT_STAMP", "1") != "0"
 
 
+def face_source() -> FaceSource:
+    """A job's face source: stamped, or every face laid out under ``CARDKIT_STAMP=0``."""
+    return Stamped() if enabled() else LaidOut(why=TURNED_OFF)
+
+
+@dataclass(frozen=True)
+class Stamped:
+    """The face source that lays each plate out once and stamps every officer who fits it
+    (``facesource.FaceSource``); the others are laid out in full."""
+
+    def prepare(self, job: Job) -> None:
+        prepare(job)  # plates of earlier parts, inherited by the workers
+
+    def render_chunk(self, job: Job, span: tuple[int, int]) -> ChunkResult:
+        return render_chunk(job, span)
+
+    def keep(self, job: Job, result: ChunkResult) -> None:
+        if result.shared:
+            keep(job, result.shared)
+            result.shared = {}
+        if result.fonts:  # for one font per face when the parts are concatenated
+            writer.remember(result.fonts)
+
+
 @dataclass
 class _Cache:
     """Per worker process: plates and plate-only faces, by skeleton."""
@@ -61,12 +86,10 @@ class _Cache:
     details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
 
 
-def _cache(job: Any) -> _Cache:
-    cache = getattr(job, "stamp_cache", None)
-    if cache is None:
-        cache = _Cache()
-        job.stamp_cache = cache
-    return cache
+def _cache(job: Job) -> _Cache:
+    if job.work.stamp_cache is None:
+        job.work.stamp_cache = _Cache()
+    return job.work.stamp_cache
 
 
 # --- plates outlive the workers that built them -------------------------------------------
@@ -93,13 +116,13 @@ def _sent() -> dict[str, Any]:
     return current().sent
 
 
-def _look(job: Any) -> str:
+def _look(job: Job) -> str:
     """What a plate depends on beyond its skeleton: the stylesheet and document around the
     faces and the generation's data. Never the folders: the files a layout read are checked
     by their bytes (``store``), wherever the roster lies."""
     import json
 
-    renderer = job.renderer
+    renderer = job.face_renderer()
     # the whole generation, serialised (QR colours, preflight's rules): its raw data is allowed
     data = json.dumps(job.gen.data, sort_keys=True, default=str)
     return hashlib.sha256("\x00".join([renderer.document_html([]), data]).encode()).hexdigest()
@@ -109,22 +132,19 @@ def _roots(job: Any) -> list:
     return [*job.project.allowed_roots(), *job.extra_roots]
 
 
-def prepare(job: Any) -> None:
+def prepare(job: Job) -> None:
     """In the parent, before the workers fork: the renderer, and the plates kept so far."""
-    from ..faces import FaceRenderer
-
-    if job.renderer is None:
-        job.renderer = FaceRenderer(job.project, job.gen)
+    job.face_renderer()
     look = _look(job)
     kept = _kept().setdefault(look, _Cache())
-    job.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
-    job.stamp_store = store.Store(look, _roots(job))
+    job.work.stamp_cache = _Cache(plates=dict(kept.plates), pages=dict(kept.pages))
+    job.work.stamp_store = store.Store(look, _roots(job))
 
 
-def _store(job: Any) -> store.Store:
-    if getattr(job, "stamp_store", None) is None:
-        job.stamp_store = store.Store(_look(job), _roots(job))
-    return job.stamp_store
+def _store(job: Job) -> store.Store:
+    if job.work.stamp_store is None:
+        job.work.stamp_store = store.Store(_look(job), _roots(job))
+    return job.work.stamp_store
 
 
 def _inherited(cache: _Cache) -> None:
@@ -499,14 +519,12 @@ def _laid_out(job: Any, renderer: Any, rest: list) -> tuple[Any, list, dict, dic
     (pikepdf document, page keys, index, QR codes, glyph warnings, problems)."""
     import pikepdf
 
-    from ..faces import face_key
-
     if not rest:
         return pikepdf.Pdf.new(), [], {}, {}, [], []
     laid = renderer.render(rest, job.sides, job.extra_roots)
     problems = job.check(job.gen, rest, laid)
     pdf = pikepdf.Pdf.open(io.BytesIO(job.prune(laid.pdf)))
-    keys = [hashlib.sha256(face_key(html).encode()).hexdigest() for html in laid.faces]
+    keys = page_keys(laid.faces)
     return pdf, keys, dict(laid.index), dict(laid.qr_codes), list(laid.glyph_warnings), problems
 
 
@@ -536,16 +554,13 @@ def _add_pages(pdf: Any, out: writer.Writer, planned: list[Planned], keys: list[
     return sources
 
 
-def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
-    """Worker: stamp the officers of ``span`` that can be, lay out the rest; the fields of
-    batch's ChunkResult. ``job`` is batch's: its ``check`` (preflight) and ``prune``
-    (``batch.prune_resources``) are handed in, so this module imports neither."""
+def render_chunk(job: Job, span: tuple[int, int]) -> ChunkResult:
+    """Worker: stamp the officers of ``span`` that can be, lay out the rest. ``job`` is
+    batch's: its ``check`` (preflight) and ``prune`` (``batch.prune_resources``) are handed
+    in, so this module imports neither."""
     from ...pdfsave import save
-    from ..faces import FaceRenderer
 
-    if job.renderer is None:
-        job.renderer = FaceRenderer(job.project, job.gen)
-    renderer = job.renderer
+    renderer = job.face_renderer()
     cache = _cache(job)
     _inherited(cache)
     start, stop = span
@@ -570,8 +585,9 @@ def render_chunk(job: Any, span: tuple[int, int]) -> dict[str, Any]:
     for src in sources:
         src.close()
     problems += _sample_decodes(job.gen, planned, index, data)
-    result = {"start": start, "pdf": data, "keys": keys, "index": index, "qr_codes": qr_codes,
-              "glyph_warnings": warnings, "problems": problems, "stamped": len(planned),
-              "refused": dict(cache.refused), "shared": _shared(cache), "fonts": out.font_info()}
+    result = ChunkResult(start=start, pdf=data, keys=keys, index=index, qr_codes=qr_codes,
+                         glyph_warnings=warnings, problems=problems, stamped=len(planned),
+                         refused=dict(cache.refused), shared=_shared(cache),
+                         fonts=out.font_info(), files_read=dict(renderer.files_read))
     cache.refused.clear()
     return result
