@@ -11,7 +11,9 @@ Worker processes are forked by the job that owns them and start with a copy of
 its state (``render.batch``): they belong to that one job.
 
 What is kept across jobs on purpose is keyed by content and bounded: the plate
-store on disk (``render.stamp.store``) and the glyph check's character maps.
+store on disk (``render.stamp.store``), the glyph check's character maps (by font file) and
+compiled templates (by source). What the machine answers (which font a family name finds)
+is asked again by every job.
 Nothing mutable that belongs to a job stays at module level.
 """
 
@@ -52,6 +54,10 @@ class JobState:
     """In a worker process: what it inherited from the job or already sent back."""
     face_fonts: dict[str, Any] = field(default_factory=dict)
     """The stamped fonts of every part, for one font per face (``render.stamp.writer``)."""
+    machine: dict[str, Any] = field(default_factory=dict)
+    """What the job asked of the machine, once: fontconfig's answers (preflight), the plate
+    store's key of the installed libraries and fonts. Per job, so a font installed while a
+    service runs is seen by its next job."""
 
 
 _CURRENT: ContextVar[JobState | None] = ContextVar("cardkit_job", default=None)

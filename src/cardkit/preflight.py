@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
@@ -23,6 +22,7 @@ from typing import Any
 from .errors import Diagnostic, Where
 from .i18n import _, ngettext
 from .internals import page_box, placed_box
+from .jobstate import current
 from .listfit import LIST_FIELDS
 from .model import Generation, Officer
 from .render.faces import FaceSet
@@ -256,20 +256,31 @@ def _configured_families(gen: Generation) -> list[str]:
     return families
 
 
-@functools.lru_cache(maxsize=32)
 def _coverage(families: tuple[str, ...]) -> frozenset[int] | None:
-    """Code points the families' regular faces map, or None when none can be read."""
-    found = [points for points in map(_family_coverage, families) if points is not None]
-    return frozenset().union(*found) if found else None
+    """Code points the families' regular faces map, or None when none can be read (once
+    per job, as ``_family_coverage``)."""
+    answers = current().machine.setdefault("coverage", {})
+    if families not in answers:
+        found = [points for points in map(_family_coverage, families) if points is not None]
+        answers[families] = frozenset().union(*found) if found else None
+    return answers[families]
 
 
-@functools.lru_cache(maxsize=64)
 def _family_coverage(family: str) -> frozenset[int] | None:
     """Code points the family's regular face maps, or None when fontconfig has no readable
     font of that family (by any of its names, case and spaces ignored, as Pango matches).
 
-    Kept for the process: the job asks before its workers start (``missing_fonts``), and
-    they inherit the answer."""
+    Asked once per job (``jobstate``): the job asks before its workers start
+    (``missing_fonts``), and they inherit the answer; the next job asks fontconfig again
+    (a font installed while a service runs is found). The character map itself is kept by
+    font file (``fontcache.code_points``)."""
+    answers = current().machine.setdefault("family_coverage", {})
+    if family not in answers:
+        answers[family] = _asked_coverage(family)
+    return answers[family]
+
+
+def _asked_coverage(family: str) -> frozenset[int] | None:
     from .render.fontcache import code_points
 
     escaped = re.sub(r"([\\:,=-])", r"\\\1", family)
@@ -286,11 +297,15 @@ def _family_coverage(family: str) -> frozenset[int] | None:
     return None
 
 
-@functools.lru_cache(maxsize=512)
 def installed_fonts_with(code_point: int) -> list[str]:
-    """Families of installed fonts (fontconfig) that have a glyph for ``code_point``."""
-    lines = _fc(["fc-list", f":charset={code_point:x}", "family"])
-    return sorted({line.split(",")[0].strip() for line in lines if line.strip()})
+    """Families of installed fonts (fontconfig) that have a glyph for ``code_point``, asked
+    once per job."""
+    answers = current().machine.setdefault("fonts_with", {})
+    if code_point not in answers:
+        lines = _fc(["fc-list", f":charset={code_point:x}", "family"])
+        answers[code_point] = sorted({line.split(",")[0].strip() for line in lines
+                                      if line.strip()})
+    return list(answers[code_point])
 
 
 def _fc(command: list[str]) -> list[str]:

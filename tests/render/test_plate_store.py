@@ -123,16 +123,19 @@ def test_a_font_installed_for_the_user_makes_new_plates(tmp_path, monkeypatch):
     every entry's name) follows the font folders."""
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("XDG_DATA_HOME", raising=False)
-    monkeypatch.setattr(store, "_ENVIRONMENT", {})
-    before = store.environment()
+    from cardkit.jobstate import new_job
+
+    with new_job():  # the environment is looked at once per job
+        before = store.environment()
     fonts = tmp_path / ".local" / "share" / "fonts" / "station"
     fonts.mkdir(parents=True)
-    monkeypatch.setattr(store, "_ENVIRONMENT", {})
-    with_folder = store.environment()
+    with new_job():
+        with_folder = store.environment()
     (fonts / "a.otf").write_bytes(b"OTTO")
     os.utime(fonts, ns=(0, fonts.stat().st_mtime_ns + 1_000_000_000))
-    monkeypatch.setattr(store, "_ENVIRONMENT", {})
-    with_font = store.environment()
+    with new_job():
+        with_font = store.environment()
+        assert store.environment() == with_font
     assert len({before, with_folder, with_font}) == 3
 
 

@@ -59,18 +59,23 @@ USER_FONT_FOLDERS = (".fonts", ".local/share/fonts")
 LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
              "uharfbuzz", "pikepdf", "zxing-cpp", "fonttools", "Pillow")
 
-_ENVIRONMENT: dict[str, str] = {}
-
-
 def folder() -> Path | None:
     root = cache_root()
     return root / "plates" if root else None
 
 
 def environment() -> str:
-    """What every layout depends on outside the job (see the module's doc), as a hash."""
-    if "hash" in _ENVIRONMENT:
-        return _ENVIRONMENT["hash"]
+    """What every layout depends on outside the job (see the module's doc), as a hash:
+    looked at once per job (``jobstate``: a service's next job sees a font installed since)."""
+    from ...jobstate import current
+
+    machine = current().machine
+    if "environment" not in machine:
+        machine["environment"] = _environment()
+    return machine["environment"]
+
+
+def _environment() -> str:
     import sys
 
     parts = [f"python {sys.version}"]
@@ -98,8 +103,7 @@ def environment() -> str:
     for source in sorted(package.rglob("*.py")):
         code.update(source.read_bytes())
     parts.append(f"code {code.hexdigest()}")
-    _ENVIRONMENT["hash"] = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return _ENVIRONMENT["hash"]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def installed_versions() -> dict[str, str]:
