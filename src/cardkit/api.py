@@ -686,7 +686,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     import shutil
 
     from . import outputs, report
-    from .render.batch import merged
+    from .pdf.concat import merged
 
     assert options.output is not None, "_print_job prints in parts only to a file"
     output = Path(options.output)

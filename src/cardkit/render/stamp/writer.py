@@ -175,7 +175,7 @@ FontInfo = dict[str, tuple[str, dict[int, str], dict[int, int]]]  # BaseFont -> 
 
 def remember(info: FontInfo) -> None:
     """In the parent: every stamped font the job's chunks and parts embed (``jobstate``).
-    The parts of a big job are concatenated by ``batch.merged``, which puts one font per face
+    The parts of a big job are concatenated by ``pdf.concat``, which puts one font per face
     in place of them all (``job_fonts``)."""
     from ...jobstate import current
 
