@@ -697,6 +697,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     details: list[str] = []
     warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
+    current().in_parts = True  # fonts subset once, when the parts are merged
     try:
         parts = []
         for number, start in enumerate(range(0, total, PART)):

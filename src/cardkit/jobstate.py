@@ -52,6 +52,9 @@ class JobState:
     """In a worker process: what it inherited from the job or already sent back."""
     face_fonts: dict[str, Any] = field(default_factory=dict)
     """The stamped fonts of every part, for one font per face (``render.stamp.writer``)."""
+    in_parts: bool = False
+    """The job is printed in parts (``api``): each face's font file is subset once, when the
+    parts are concatenated (``pdf.concat``), not in every part."""
 
 
 _CURRENT: ContextVar[JobState | None] = ContextVar("cardkit_job", default=None)

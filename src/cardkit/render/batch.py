@@ -284,11 +284,14 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
 
 
 def merge_chunks(results: Sequence[ChunkResult]):
-    """One face PDF from the chunks, in order; a face already seen is not added again."""
+    """One face PDF from the chunks, in order; a face already seen is not added again. The
+    stamped fonts of every chunk become one per face, and each face's fonts one file subset
+    to all their glyphs (``stamp.writer.merge_fonts``: the chunks' stamped fonts carry no
+    file), but in a part of a big job, whose fonts are subset when the parts are merged."""
     import pikepdf
 
     results = sorted(results, key=lambda r: r.start)
-    if len(results) == 1:
+    if len(results) == 1 and not results[0].fonts:  # nothing to merge, no font to embed
         only = results[0]
         return (only.pdf, dict(only.index), dict(only.qr_codes), list(only.glyph_warnings),
                 list(only.problems))
@@ -312,10 +315,10 @@ def merge_chunks(results: Sequence[ChunkResult]):
         qr_codes.update(result.qr_codes)
         warnings += [w for w in result.glyph_warnings if w not in warnings]
         problems += result.problems
-    if any(result.fonts for result in results):
-        from .stamp.writer import merge_fonts
+    from ..jobstate import current
+    from .stamp.writer import merge_fonts
 
-        merge_fonts(dst, [result.fonts for result in results])
+    merge_fonts(dst, [result.fonts for result in results], embed=not current().in_parts)
     return save(dst), index, qr_codes, warnings, sorted(set(problems))
 
 
