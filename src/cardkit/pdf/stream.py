@@ -16,7 +16,10 @@ import hashlib
 from decimal import Decimal
 from typing import IO, Any
 
+import pikepdf  # imported with this module only: ``concat`` imports it when a job is merged
+
 ObjGen = tuple[int, int]  # an object's number and generation in its source document
+_DICTIONARIES = (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream)
 
 HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 
@@ -96,45 +99,60 @@ class Copier:
         """``obj`` (a direct value, or the value of an indirect one) as PDF source with its
         references renumbered; ``replace`` gives a dictionary's entries their own source (or
         drops those whose source is empty)."""
-        import pikepdf
+        if replace is not None:
+            return self._dictionary(obj, replace)
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:  # its value, not a reference
+            if obj._type_code in _DICTIONARIES:
+                return self._dictionary(obj, {})
+            if obj._type_code == pikepdf.ObjectType.array:
+                return self._array(obj)
+            return obj.unparse(resolved=True)  # a name, a string
+        return self._value(obj)
 
-        if isinstance(obj, pikepdf.Object):
-            kind = obj._type_code
-            if kind in (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream):
-                return self._dictionary(obj, replace or {})
-            if kind == pikepdf.ObjectType.array:
-                return b"[" + b" ".join(self._value(item) for item in obj.as_list()) + b"]"
-            return obj.unparse()  # a name, a string, an operator
-        return _scalar(obj)
+    def _value(self, value: Any) -> bytes:
+        kind = type(value)
+        if kind is int:
+            return b"%d" % value
+        if kind is Decimal:  # a real keeps every digit it was written with
+            return format(value, "f").encode()
+        if kind is bool:
+            return b"true" if value else b"false"
+        if value is None:
+            return b"null"
+        if value.is_indirect:
+            return b"%d 0 R" % self.number(value)
+        code = value._type_code
+        if code in _DICTIONARIES:
+            return self._dictionary(value, {})
+        if code == pikepdf.ObjectType.array:
+            return self._array(value)
+        return value.unparse()  # a name, a string
 
-    def _value(self, obj: Any) -> bytes:
-        if isinstance(obj, bool | int | Decimal) or obj is None:
-            return _scalar(obj)
-        if obj.is_indirect:
-            return b"%d 0 R" % self.number(obj)
-        return self.unparse(obj)
+    def _array(self, obj: Any) -> bytes:
+        value = self._value
+        return b"[" + b" ".join([value(item) for item in obj.as_list()]) + b"]"
 
     def _dictionary(self, obj: Any, replace: dict[str, bytes]) -> bytes:
-        items = [self._name(key) + b" " + (replace[key] if key in replace else self._value(value))
-                 for key, value in obj.items()
-                 if key not in replace or replace[key]]
-        items += [self._name(key) + b" " + value for key, value in replace.items()
-                  if value and key not in obj]
+        value, names = self._value, self._names
+        if replace:
+            items = [self._name(key) + b" " + (replace[key] if key in replace else value(item))
+                     for key, item in obj.items() if replace.get(key, True)]
+            items += [self._name(key) + b" " + source for key, source in replace.items()
+                      if source and key not in obj]
+        else:
+            items = [(names.get(key) or self._name(key)) + b" " + value(item)
+                     for key, item in obj.items()]
         return b"<<" + b" ".join(items) + b">>"
 
     def _name(self, key: str) -> bytes:
         name = self._names.get(key)
         if name is None:
-            import pikepdf
-
             name = self._names[key] = pikepdf.Name(key).unparse()
         return name
 
     def write(self, obj: Any, replace: dict[str, bytes] | None = None) -> int:
         """Write the indirect ``obj`` now (``replace`` as for ``unparse``), and return its
         number; what it refers to is queued (``flush``)."""
-        import pikepdf
-
         number = self.number(obj)
         if isinstance(obj, pikepdf.Stream):
             raw = obj.read_raw_bytes()
@@ -150,17 +168,3 @@ class Copier:
             obj = self.pending.pop()
             if self.mapping[obj.objgen] not in self.out.offsets:  # not written by ``write``
                 self.write(obj)
-
-
-def _scalar(value: Any) -> bytes:
-    """A number, boolean or null as PDF source (pikepdf hands them over as Python values;
-    a real keeps every digit it was written with)."""
-    if value is None:
-        return b"null"
-    if isinstance(value, bool):
-        return b"true" if value else b"false"
-    if isinstance(value, int):
-        return b"%d" % value
-    if isinstance(value, Decimal):
-        return format(value, "f").encode()
-    raise TypeError(f"not a PDF value: {value!r}")

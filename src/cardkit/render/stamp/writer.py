@@ -291,6 +291,8 @@ def merge_fonts(pdf: Any, infos: list[FontInfo], embed: bool = True) -> None:
                 fonts[name] = merged[face_key]
     if embed:
         embed_face_files(pdf)
+    else:  # a plate's fonts, carried by every chunk that stamped on it, once
+        share_font_files(pdf)
 
 
 def pdf_font_name(key: str) -> str:
