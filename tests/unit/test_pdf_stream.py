@@ -142,7 +142,8 @@ def test_parts_concatenate_into_one_document(tmp_path: Path):
         src.docinfo = src.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("2022"),
                                                            Subject=pikepdf.String("part")))
         parts.append(tmp_path / f"part-{number}.pdf")
-        src.save(parts[-1], object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        src.save(parts[-1], object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 min_version="1.6")
     handle = io.BytesIO()
     concatenate(parts, handle, "6 cards")
     data = handle.getvalue()
@@ -153,3 +154,4 @@ def test_parts_concatenate_into_one_document(tmp_path: Path):
     assert len({p.Resources.XObject.F.objgen for p in pdf.pages}) == 3  # one form a part
     assert pdf.Root.ViewerPreferences.Duplex == pikepdf.Name.DuplexFlipLongEdge
     assert (str(pdf.docinfo.Title), str(pdf.docinfo.Subject)) == ("2022", "6 cards")
+    assert pdf.pdf_version == "1.6" and data.startswith(b"%PDF-1.6\n")  # the parts' own

@@ -36,7 +36,6 @@ class _JobFonts:
     by_base: dict[str, str]  # BaseFont of a stamped font -> its face key
     document: Any  # stamp.writer.job_fonts's: the fonts and files to copy at the end
     tags: dict[str, str]
-    entries: dict[str, str]  # face key -> /FontFile2 or /FontFile3, as its file is embedded
     font: dict[str, int] = field(default_factory=dict)
     file: dict[str, int] = field(default_factory=dict)
     by_bytes: dict[str, int] = field(default_factory=dict)
@@ -46,7 +45,8 @@ def concatenate(parts: Sequence[Path], handle: IO[bytes], subject: str) -> None:
     """Write the pages of ``parts``, in order, as one PDF to ``handle``."""
     import pikepdf
 
-    out = Writer(handle)
+    with pikepdf.open(parts[0]) as first:  # the parts' version (1.6 for PDF/X-4), not more
+        out = Writer(handle, first.pdf_version)
     catalog, pages, info = out.allocate(), out.allocate(), out.allocate()
     kids: list[int] = []
     catalog_extra = b""
@@ -97,10 +97,9 @@ def _job_fonts(parts: Sequence[Path]) -> _JobFonts:
             for key, found in writer.face_glyphs(src)[0].items():
                 glyphs.setdefault(key, set()).update(found)
     by_base, document = writer.job_fonts(glyphs)
-    files = {key: document.Root.CardkitFiles[writer.font_name(key)] for key in glyphs}
-    return _JobFonts(glyphs, by_base, document,
-                     {key: writer.subset_tag(f.read_raw_bytes()) for key, f in files.items()},
-                     {key: writer.file_entry(f) for key, f in files.items()})
+    tags = {key: writer.subset_tag(document.Root.CardkitFiles[writer.font_name(key)]
+                                   .read_raw_bytes()) for key in glyphs}
+    return _JobFonts(glyphs, by_base, document, tags)
 
 
 def _share_fonts(src: Any, out: Writer, fonts: _JobFonts) -> tuple[dict[ObjGen, int], list[Any]]:
@@ -130,9 +129,6 @@ def _share_fonts(src: Any, out: Writer, fonts: _JobFonts) -> tuple[dict[ObjGen, 
             mapping[obj.objgen] = number(fonts.font, fonts.by_base[str(obj.BaseFont)])
         elif face is not None and face in fonts.glyphs:
             descriptor = obj.FontDescriptor
-            if writer.LATER in descriptor:  # a stamped font's file still to come: the face's
-                del descriptor[writer.LATER]
-                descriptor[fonts.entries[face]] = src.make_stream(b"")  # numbered below
             for entry in _FILES:
                 if isinstance(descriptor.get(entry), pikepdf.Stream):
                     mapping[descriptor[entry].objgen] = number(fonts.file, face)
@@ -140,7 +136,8 @@ def _share_fonts(src: Any, out: Writer, fonts: _JobFonts) -> tuple[dict[ObjGen, 
             descriptor.FontName = obj.BaseFont = name
             if obj.objgen in parents:
                 parents[obj.objgen].BaseFont = name
-    # a stamped font whose file is still to come, of a face that shares none: its own
+    # a stamped font whose file is still to come (``writer.LATER``) that is not the job's one
+    # stamped font of its face (``by_base`` names every one the parts' merges made): its own
     writer.embed_own_files(src, [obj for obj in found if obj.get("/Subtype") == "/Type0"
                                  and obj.objgen not in mapping])
     new_files: list[Any] = []

@@ -21,21 +21,18 @@ import pikepdf  # imported with this module only: ``concat`` imports it when a j
 ObjGen = tuple[int, int]  # an object's number and generation in its source document
 _DICTIONARIES = (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream)
 
-HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
-
-
 class Writer:
     """Numbered objects written to ``handle`` as they come; ``finish`` writes the
     cross-reference table and the trailer. The file id is a digest of the bytes written, so
-    the same objects give the same file."""
+    the same objects give the same file. ``version`` is the PDF version of the header."""
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], version: str = "1.7") -> None:
         self.handle = handle
         self.offset = 0
         self.offsets: dict[int, int] = {}
         self.digest = hashlib.sha256()
         self.count = 1  # object 0 is the head of the free list
-        self._write(HEADER)
+        self._write(b"%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n" % version.encode("ascii"))
 
     def _write(self, data: bytes) -> None:
         self.handle.write(data)
