@@ -36,6 +36,7 @@ class _JobFonts:
     by_base: dict[str, str]  # BaseFont of a stamped font -> its face key
     document: Any  # stamp.writer.job_fonts's: the fonts and files to copy at the end
     tags: dict[str, str]
+    entries: dict[str, str]  # face key -> /FontFile2 or /FontFile3, as its file is embedded
     font: dict[str, int] = field(default_factory=dict)
     file: dict[str, int] = field(default_factory=dict)
     by_bytes: dict[str, int] = field(default_factory=dict)
@@ -97,9 +98,10 @@ def _job_fonts(parts: Sequence[Path]) -> _JobFonts:
             for key, found in writer.face_glyphs(src)[0].items():
                 glyphs.setdefault(key, set()).update(found)
     by_base, document = writer.job_fonts(glyphs)
-    tags = {key: writer.subset_tag(document.Root.CardkitFiles[writer.font_name(key)]
-                                   .read_raw_bytes()) for key in glyphs}
-    return _JobFonts(glyphs, by_base, document, tags)
+    files = {key: document.Root.CardkitFiles[writer.font_name(key)] for key in glyphs}
+    return _JobFonts(glyphs, by_base, document,
+                     {key: writer.subset_tag(f.read_raw_bytes()) for key, f in files.items()},
+                     {key: writer.file_entry(f) for key, f in files.items()})
 
 
 def _share_fonts(src: Any, out: Writer, fonts: _JobFonts) -> tuple[dict[ObjGen, int], list[Any]]:
@@ -129,6 +131,9 @@ def _share_fonts(src: Any, out: Writer, fonts: _JobFonts) -> tuple[dict[ObjGen, 
             mapping[obj.objgen] = number(fonts.font, fonts.by_base[str(obj.BaseFont)])
         elif face is not None and face in fonts.glyphs:
             descriptor = obj.FontDescriptor
+            if writer.LATER in descriptor:  # the part left its program to the job's file
+                del descriptor[writer.LATER]
+                descriptor[fonts.entries[face]] = src.make_stream(b"")  # numbered below
             for entry in _FILES:
                 if isinstance(descriptor.get(entry), pikepdf.Stream):
                     mapping[descriptor[entry].objgen] = number(fonts.file, face)

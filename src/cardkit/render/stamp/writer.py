@@ -270,8 +270,9 @@ def merge_fonts(pdf: Any, infos: list[FontInfo], embed: bool = True) -> None:
     """The chunks of a job (or part) as one document (``batch.merge_chunks``): each face's
     stamped fonts become one, and with ``embed`` every font of a face draws from one file
     subset once to every glyph of the document (``embed_face_files``; glyph ids are kept, so
-    the pages' ``TJ`` arrays stay as they are). Without, the stamped fonts' files are still
-    to come (a part of a big job: ``pdf.concat`` subsets each face once for the job)."""
+    the pages' ``TJ`` arrays stay as they are). Without, the files of those fonts are to
+    come (a part of a big job: ``pdf.concat`` subsets each face once for the job:
+    ``defer_face_files``)."""
     import pikepdf
 
     faces = {f.key: f for f in _faces()}
@@ -291,8 +292,8 @@ def merge_fonts(pdf: Any, infos: list[FontInfo], embed: bool = True) -> None:
                 fonts[name] = merged[face_key]
     if embed:
         embed_face_files(pdf)
-    else:  # a plate's fonts, carried by every chunk that stamped on it, once
-        share_font_files(pdf)
+    else:
+        defer_face_files(pdf)
 
 
 def pdf_font_name(key: str) -> str:
@@ -370,6 +371,22 @@ def embed_face_files(pdf: Any) -> None:
     # the stamped fonts are the pages' own (those of the chunks they replaced are not)
     embed_own_files(pdf, [font for page in pdf.pages for font in
                           (page.obj.get("/Resources", {}).get("/Font") or {}).values()])
+    share_font_files(pdf)
+
+
+def defer_face_files(pdf: Any) -> None:
+    """A part of a big job: the fonts of a face that ``embed_face_files`` would give one file
+    drop their program (WeasyPrint's subsets), and name the face whose file comes when the
+    parts are merged (``LATER``: ``pdf.concat`` subsets it once for the job). Other font
+    files with the same bytes become one."""
+    import pikepdf
+
+    for key, found in face_glyphs(pdf)[1].items():
+        for descriptor in found:
+            for entry in ("/FontFile", "/FontFile2", "/FontFile3"):
+                if entry in descriptor:
+                    del descriptor[entry]
+            descriptor[LATER] = pikepdf.String(key)
     share_font_files(pdf)
 
 
