@@ -704,7 +704,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     import shutil
 
     from . import outputs, report
-    from .render.batch import merged
+    from .pdf.concat import merged
 
     assert options.output is not None, "_print_job prints in parts only to a file"
     output = Path(options.output)
@@ -716,6 +716,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
     starts = range(0, total, PART)
+    current().in_parts = True  # fonts subset once, when the parts are merged
     try:
         parts = []
         with _chunk_run(project, options, gen, roster) as run:  # one set of workers

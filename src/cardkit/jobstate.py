@@ -58,6 +58,9 @@ class JobState:
     """What the job asked of the machine, once: fontconfig's answers (preflight), the plate
     store's key of the installed libraries and fonts. Per job, so a font installed while a
     service runs is seen by its next job."""
+    in_parts: bool = False
+    """The job is printed in parts (``api``): each face's font file is subset once, when the
+    parts are concatenated (``pdf.concat``), not in every part."""
 
 
 _CURRENT: ContextVar[JobState | None] = ContextVar("cardkit_job", default=None)

@@ -419,7 +419,7 @@ def test_a_full_disk_keeps_the_earlier_file_and_leaves_no_temporary(tmp_path):
 def test_a_full_disk_while_writing_or_merging_parts(tmp_path, room):
     roster_of(tmp_path, 48)
     write(tmp_path / "cards.pdf", EARLIER)
-    # A part (8 officers) is about 310 KB, the merged file 385 KB (one font file for all
+    # A part (8 officers) is about 235 KB, the merged file 380 KB (one font file for all
     # six parts): the first limit stops the first part, the second the merge.
     result = run(tmp_path, ["print", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1",
                             "-o", "cards.pdf"], fsize=room, PART="8")

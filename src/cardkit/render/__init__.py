@@ -1,4 +1,4 @@
 """Faces laid out by WeasyPrint: ``faces`` (one officer's front and back), ``batch`` (chunks in
-parallel; a big job's parts merged on disk), ``measure`` and ``fit`` (text boxes, the ``fit:``
+parallel, merged into one face PDF), ``measure`` and ``fit`` (text boxes, the ``fit:``
 policy), ``qr``, ``fontcache`` and ``glyphs`` (text as outlines), ``stamp`` (a plate laid out
 once, every officer stamped on it)."""

@@ -11,7 +11,6 @@ once. Chunk boundaries do not depend on ``jobs``: any ``--jobs`` gives the same 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -268,11 +267,14 @@ def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
 
 
 def merge_chunks(results: Sequence[ChunkResult]):
-    """One face PDF from the chunks, in order; a face already seen is not added again."""
+    """One face PDF from the chunks, in order; a face already seen is not added again. The
+    stamped fonts of every chunk become one per face, and each face's fonts one file subset
+    to all their glyphs (``stamp.writer.merge_fonts``: the chunks' stamped fonts carry no
+    file), but in a part of a big job, whose fonts are subset when the parts are merged."""
     import pikepdf
 
     results = sorted(results, key=lambda r: r.start)
-    if len(results) == 1:
+    if len(results) == 1 and not results[0].fonts:  # nothing to merge, no font to embed
         only = results[0]
         return (only.pdf, dict(only.index), dict(only.qr_codes), list(only.glyph_warnings),
                 list(only.problems))
@@ -298,10 +300,10 @@ def merge_chunks(results: Sequence[ChunkResult]):
         warnings += [w for w in result.glyph_warnings if w not in warnings]
         problems += result.problems
     set_pages(dst, pages)
-    if any(result.fonts for result in results):
-        from .stamp.writer import merge_fonts
+    from ..jobstate import current
+    from .stamp.writer import merge_fonts
 
-        merge_fonts(dst, [result.fonts for result in results])
+    merge_fonts(dst, [result.fonts for result in results], embed=not current().in_parts)
     return save(dst), index, qr_codes, warnings, sorted(set(problems))
 
 
@@ -338,227 +340,3 @@ def prune_resources(pdf_bytes: bytes) -> bytes:
                 own[key] = value
         page.obj.Resources = own
     return save(pdf)
-
-
-# --- parts: jobs too big for one PDF in memory (api.print_cards cuts them) ------------
-
-def merged(parts: Sequence[Path], subject: str) -> Callable[[object], None]:
-    """A writer of the part PDFs concatenated, streaming (``outputs`` makes it atomic).
-
-    One part is open at a time: its objects are renumbered and written out, then it
-    is closed, so memory does not grow with the job (a pikepdf merge held every
-    part's objects until the end: about 15 MiB per 1,000 cards). Catalog entries
-    of the first part (an output intent, say) and its document info are kept: they
-    already name the generation.
-    """
-    return lambda handle: _concat(parts, handle, subject)
-
-
-def _job_glyphs(parts: Sequence[Path]) -> dict[str, set[int]]:
-    """Every glyph of each face the parts' fonts use (``stamp.writer.face_glyphs``)."""
-    import pikepdf
-
-    from .stamp import writer
-
-    glyphs: dict[str, set[int]] = {}
-    for path in parts:
-        with pikepdf.Pdf.open(path) as src:
-            for key, found in writer.face_glyphs(src)[0].items():
-                glyphs.setdefault(key, set()).update(found)
-    return glyphs
-
-
-def _share_fonts(src, out, mapping, todo, by_base, shared) -> None:
-    """Before a part is copied: its stamped fonts become the job's one font per face, its
-    fonts of a known face draw from the job's one file of that face (both written at the
-    end: ``shared``, face key -> number, under "font" and "file"), and a font file an
-    earlier part wrote with the same bytes (another font's) is not written again."""
-    import pikepdf
-
-    from .stamp import writer
-
-    by_name = writer.faces_by_name()
-
-    def number(kind: str, key: str) -> int:
-        if key not in shared[kind]:
-            shared[kind][key] = out.allocate()
-        return shared[kind][key]
-
-    fonts = [obj for obj in src.objects if isinstance(obj, pikepdf.Dictionary)
-             and obj.get("/Type") in ("/Font", "/FontDescriptor")]
-    parents = {obj.DescendantFonts[0].objgen: obj for obj in fonts
-               if obj.get("/Subtype") == "/Type0" and obj.get("/DescendantFonts")}
-    for obj in fonts:  # first the fonts, so a file they take over is never queued on its own
-        face = writer.face_of_cid_font(obj, by_name)
-        if obj.get("/Subtype") == "/Type0" and str(obj.get("/BaseFont", "")) in by_base:
-            mapping[obj.objgen] = number("font", by_base[str(obj.BaseFont)])
-        elif face is not None and face in shared["glyphs"]:
-            descriptor = obj.FontDescriptor
-            for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
-                if isinstance(descriptor.get(entry), pikepdf.Stream):
-                    mapping[descriptor[entry].objgen] = number("file", face)
-            # it draws from the job's file of its face now: named after that program
-            name = pikepdf.Name(writer.retagged(str(descriptor.FontName), shared["tags"][face]))
-            descriptor.FontName = obj.BaseFont = name
-            if obj.objgen in parents:
-                parents[obj.objgen].BaseFont = name
-    for obj in fonts:
-        if obj.get("/Type") == "/FontDescriptor":
-            _file_once(obj, out, mapping, todo, shared["bytes"])
-
-
-def _file_once(descriptor, out, mapping, todo, numbers: dict[str, int]) -> None:
-    """A font file with the bytes of one an earlier part wrote is that one."""
-    import pikepdf
-
-    for entry in ("/FontFile2", "/FontFile3", "/FontFile"):
-        stream = descriptor.get(entry)
-        if not isinstance(stream, pikepdf.Stream) or stream.objgen in mapping:
-            continue
-        digest = hashlib.sha256(stream.read_raw_bytes() + repr(sorted(
-            (k, str(v)) for k, v in stream.stream_dict.items() if k != "/Length")).encode()
-        ).hexdigest()
-        if digest not in numbers:
-            numbers[digest] = out.allocate()
-            todo.append(stream.objgen)  # written with this part
-        mapping[stream.objgen] = numbers[digest]
-
-
-def _copy_objects(src, out, mapping, todo, renumber) -> None:
-    """Write the objects ``todo`` lists, and those they lead to, under their new numbers."""
-    import pikepdf
-
-    while todo:
-        key = todo.pop()
-        obj = src.get_object(key)
-        if isinstance(obj, pikepdf.Stream):
-            raw = obj.read_raw_bytes()
-            obj.stream_dict.Length = len(raw)
-            out.object(mapping[key], renumber(obj.stream_dict.unparse(resolved=True)), raw)
-        else:
-            out.object(mapping[key], renumber(obj.unparse(resolved=True)))
-
-
-def _write_job_fonts(fonts, out, shared) -> None:
-    """The job's one font and one font file per face (``stamp.writer.job_fonts``), under the
-    numbers the parts' pages already refer to."""
-    from .stamp import writer
-
-    mapping: dict[tuple[int, int], int] = {}
-    todo: list[tuple[int, int]] = []
-    for key in shared["font"]:  # a stamped font draws from its face's file
-        if key not in shared["file"]:
-            shared["file"][key] = out.allocate()
-    with fonts:
-        for kind, where in (("font", fonts.Root.CardkitFonts), ("file", fonts.Root.CardkitFiles)):
-            for key, number in shared[kind].items():
-                obj = where[writer.font_name(key)]
-                mapping[obj.objgen] = number
-                todo.append(obj.objgen)
-        _copy_objects(fonts, out, mapping, todo, _renumbering(out, mapping, todo))
-
-
-def _renumbering(out, mapping: dict[tuple[int, int], int], todo: list[tuple[int, int]]):
-    """Rewrites the references of an object's source: each object gets a new number the first
-    time it is met, and is listed in ``todo`` to be copied."""
-
-    def renumber(data: bytes) -> bytes:
-        def sub(match: re.Match) -> bytes:
-            if match[3] is None:
-                return match[0]
-            key = (int(match[3]), int(match[4]))
-            if key not in mapping:
-                mapping[key] = out.allocate()
-                todo.append(key)
-            return b"%d 0 R" % mapping[key]
-        return _TOKEN.sub(sub, data)
-
-    return renumber
-
-
-_TOKEN = re.compile(rb"(\((?:[^()\\]|\\.)*\))|(<[0-9A-Fa-f\s]*>)|(\d+) (\d+) R\b")
-_CATALOG, _PAGES, _INFO = 1, 2, 3
-
-
-class _Writer:
-    """A PDF written object by object, with a classic cross-reference table."""
-
-    def __init__(self, handle) -> None:
-        self.handle = handle
-        self.offset = 0
-        self.offsets: dict[int, int] = {}
-        self.digest = hashlib.sha256()
-        self.next = _INFO + 1
-        self.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-
-    def write(self, data: bytes) -> None:
-        self.handle.write(data)
-        self.digest.update(data)
-        self.offset += len(data)
-
-    def allocate(self) -> int:
-        self.next += 1
-        return self.next - 1
-
-    def object(self, number: int, body: bytes, stream: bytes | None = None) -> None:
-        self.offsets[number] = self.offset
-        self.write(b"%d 0 obj\n" % number + body)
-        if stream is not None:
-            self.write(b"\nstream\n" + stream + b"\nendstream")
-        self.write(b"\nendobj\n")
-
-    def finish(self) -> None:
-        size = self.next
-        start = self.offset
-        rows = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-        rows += [b"%010d 00000 n \n" % self.offsets[n] for n in range(1, size)]
-        file_id = self.digest.hexdigest()[:32].encode()
-        rows.append(b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
-                    b"startxref\n%d\n%%%%EOF\n" % (size, _CATALOG, _INFO, file_id, file_id, start))
-        self.handle.write(b"".join(rows))
-
-
-def _concat(parts: Sequence[Path], handle, subject: str) -> None:
-    import pikepdf
-
-    from .stamp import writer
-
-    out = _Writer(handle)
-    kids: list[int] = []
-    catalog_extra = b""
-    info = b"<< >>"
-    glyphs = _job_glyphs(parts)
-    by_base, fonts = writer.job_fonts(glyphs)
-    # face key -> object number of the job's one stamped font ("font") and one font file
-    # ("file") of the face; a font file's digest -> its number ("bytes")
-    shared: dict = {"glyphs": glyphs, "font": {}, "file": {}, "bytes": {},
-                    "tags": {key: writer.subset_tag(fonts.Root.CardkitFiles[
-                        writer.font_name(key)].read_raw_bytes()) for key in glyphs}}
-    for number, path in enumerate(parts):
-        with pikepdf.Pdf.open(path) as src:
-            mapping: dict[tuple[int, int], int] = {}
-            todo: list[tuple[int, int]] = []
-            _share_fonts(src, out, mapping, todo, by_base, shared)
-            renumber = _renumbering(out, mapping, todo)
-
-            if number == 0:
-                extra = {k: v for k, v in src.Root.items() if k not in ("/Pages", "/Type")}
-                catalog_extra = renumber(pikepdf.Dictionary(extra).unparse(resolved=True))[2:-2] if extra \
-                    else b""
-                if src.trailer.get("/Info") is not None:
-                    fields = dict(src.trailer.Info.items())
-                    fields["/Subject"] = pikepdf.String(subject)
-                    info = renumber(pikepdf.Dictionary(fields).unparse(resolved=True))
-            for page in src.pages:
-                obj = page.obj
-                del obj["/Parent"]
-                kid = out.allocate()
-                kids.append(kid)
-                out.object(kid, b"<< /Parent %d 0 R " % _PAGES + renumber(obj.unparse(resolved=True))[2:])
-            _copy_objects(src, out, mapping, todo, renumber)
-    _write_job_fonts(fonts, out, shared)
-    out.object(_PAGES, b"<< /Type /Pages /Count %d /Kids [%s] >>"
-               % (len(kids), b" ".join(b"%d 0 R" % k for k in kids)))
-    out.object(_CATALOG, b"<< /Type /Catalog /Pages %d 0 R %s>>" % (_PAGES, catalog_extra))
-    out.object(_INFO, info)
-    out.finish()

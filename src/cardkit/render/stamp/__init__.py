@@ -298,7 +298,7 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     out = pikepdf.Pdf.new()
     w = writer.Writer(out)
     w.page(stamp)
-    w.finish()
+    w.finish(embed=True)
     images = []
     for data, index in ((save(out), 0), (plate.checked, 0)):
         doc = pdfium.PdfDocument(data)
@@ -578,8 +578,7 @@ def render_chunk(job: Job, span: tuple[int, int]) -> ChunkResult:
     problems += _problems(job, [p.officer for p in planned])  # the glyph check of their values
     out = writer.Writer(pdf)
     sources = _add_pages(pdf, out, planned, keys, index, qr_codes)
-    out.finish()
-    writer.share_face_files(pdf)  # one file a face for the plates, backs and stamped text
+    out.finish()  # fonts without files: each face's is subset once, when the chunks are merged
     data = save(pdf)
     pdf.close()  # pikepdf's objects sit in reference cycles: free them now, not at some GC
     for src in sources:

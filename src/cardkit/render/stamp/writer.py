@@ -1,5 +1,11 @@
 """Stamped faces as PDF pages: the plate as a form XObject, the slot text as glyphs of
-fonts subset once for the chunk, the QR code as rectangles straight from its matrix."""
+Type 0 fonts, the QR code as rectangles straight from its matrix.
+
+Fonts are subset once, at the end: a chunk's stamped fonts list their glyphs (``/W``, the
+text map) but carry no font program yet, only the face they need (``/CardkitFace`` on the
+descriptor: ``LATER``); when the chunks are merged into the job's faces (or a big job's
+parts into its file) each face gets one file subset to the union of every glyph of every
+font of that face (``embed_face_files``, ``job_fonts``)."""
 
 from __future__ import annotations
 
@@ -78,7 +84,7 @@ def qr_ops(rect: tuple[float, float, float, float], matrix: tuple[bytes, ...], d
 
 
 class Writer:
-    """Appends stamped faces to one pikepdf document; ``finish`` embeds the fonts."""
+    """Appends stamped faces to one pikepdf document; ``finish`` fills in the fonts."""
 
     def __init__(self, pdf: Any) -> None:
         self.pdf = pdf
@@ -162,11 +168,14 @@ class Writer:
                                  **{k[1:]: v for k, v in boxes.items()})
         self.pdf.pages.append(pikepdf.Page(obj))
 
-    def finish(self) -> None:
-        """Subset each font once, to the glyphs of every page written, and fill its dictionary."""
+    def finish(self, embed: bool = False) -> None:
+        """Fill each font's dictionary with the glyphs of every page written; with ``embed``
+        its file subset to them, else a font file to come (``LATER``: the chunk's fonts are
+        subset once the job's glyphs are known)."""
         for key, (_name, font, used) in self.fonts.items():
             face = next(f for f in _faces() if f.key == key)
-            _fill_font(self.pdf, font, face, used, self.widths[key])
+            stream = font_file(self.pdf, face, set(used)) if embed else None
+            _fill_font(self.pdf, font, face, used, self.widths[key], stream)
 
     def font_info(self) -> dict[str, tuple[str, dict[int, str], dict[int, int]]]:
         """After ``finish``: each font's BaseFont -> (face key, glyphs used, their widths), for
@@ -179,7 +188,7 @@ FontInfo = dict[str, tuple[str, dict[int, str], dict[int, int]]]  # BaseFont -> 
 
 def remember(info: FontInfo) -> None:
     """In the parent: every stamped font the job's chunks and parts embed (``jobstate``).
-    The parts of a big job are concatenated by ``batch.merged``, which puts one font per face
+    The parts of a big job are concatenated by ``pdf.concat``, which puts one font per face
     in place of them all (``job_fonts``)."""
     from ...jobstate import current
 
@@ -261,19 +270,21 @@ def font_name(key: str) -> str:
     return "/" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def merge_fonts(pdf: Any, infos: list[FontInfo]) -> None:
-    """The chunks of a part as one document (``batch.merge_chunks``): each face's stamped
-    fonts become one, subset once to every glyph of the part (glyph ids are kept, so the
-    pages' ``TJ`` arrays stay as they are), and copies of the same font file (a plate's
-    fonts, carried by every chunk) become one stream."""
+def merge_fonts(pdf: Any, infos: list[FontInfo], embed: bool = True) -> None:
+    """The chunks of a job (or part) as one document (``batch.merge_chunks``): each face's
+    stamped fonts become one, and with ``embed`` every font of a face draws from one file
+    subset once to every glyph of the document (``embed_face_files``; glyph ids are kept, so
+    the pages' ``TJ`` arrays stay as they are). Without, the files of those fonts are to
+    come (a part of a big job: ``pdf.concat`` subsets each face once for the job:
+    ``defer_face_files``)."""
     import pikepdf
 
     faces = {f.key: f for f in _faces()}
     by_base, used, widths = _union(infos)
     merged: dict[str, Any] = {}
-    for key in sorted(used):
+    for key in sorted(used):  # their file comes with the face's (``embed_face_files``)
         merged[key] = pdf.make_indirect(pikepdf.Dictionary())
-        _fill_font(pdf, merged[key], faces[key], used[key], widths[key])
+        _fill_font(pdf, merged[key], faces[key], used[key], widths[key], None)
     remember({str(font.BaseFont): (key, used[key], widths[key]) for key, font in merged.items()})
     for page in pdf.pages:
         fonts = page.obj.get("/Resources", {}).get("/Font")
@@ -283,7 +294,10 @@ def merge_fonts(pdf: Any, infos: list[FontInfo]) -> None:
             face_key = by_base.get(str(font.get("/BaseFont", "")))
             if face_key is not None:
                 fonts[name] = merged[face_key]
-    share_face_files(pdf)
+    if embed:
+        embed_face_files(pdf)
+    else:
+        defer_face_files(pdf)
 
 
 def pdf_font_name(key: str) -> str:
@@ -342,20 +356,63 @@ def file_entry(stream: Any) -> str:
     return "/FontFile3" if stream.get("/Subtype") == "/OpenType" else "/FontFile2"
 
 
-def share_face_files(pdf: Any) -> None:
+def embed_face_files(pdf: Any) -> None:
     """Every font of a face (the plates' and backs' as WeasyPrint embedded them, the stamped
     text's) draws from one file subset to all their glyphs: glyph ids are kept, so each
-    font keeps its own widths and text map. Other font files with the same bytes become one."""
+    font keeps its own widths and text map. A stamped font whose face shares no file (its
+    name is not the face's alone: ``faces_by_name``) gets a file subset to its own glyphs.
+    Other font files with the same bytes become one."""
+
     glyphs, descriptors = face_glyphs(pdf)
     faces = {f.key: f for f in _faces()}
     for key in sorted(glyphs):
         stream = font_file(pdf, faces[key], glyphs[key])
         for descriptor in descriptors[key]:
-            for entry in ("/FontFile", "/FontFile2", "/FontFile3"):
+            for entry in ("/FontFile", "/FontFile2", "/FontFile3", LATER):
                 if entry in descriptor:
                     del descriptor[entry]
             descriptor[file_entry(stream)] = stream
+    # the stamped fonts are the pages' own (those of the chunks they replaced are not)
+    embed_own_files(pdf, [font for page in pdf.pages for font in
+                          (page.obj.get("/Resources", {}).get("/Font") or {}).values()])
     share_font_files(pdf)
+
+
+def defer_face_files(pdf: Any) -> None:
+    """A part of a big job: the fonts of a face that ``embed_face_files`` would give one file
+    drop their program (WeasyPrint's subsets), and name the face whose file comes when the
+    parts are merged (``LATER``: ``pdf.concat`` subsets it once for the job). Other font
+    files with the same bytes become one."""
+    import pikepdf
+
+    for key, found in face_glyphs(pdf)[1].items():
+        for descriptor in found:
+            for entry in ("/FontFile", "/FontFile2", "/FontFile3"):
+                if entry in descriptor:
+                    del descriptor[entry]
+            descriptor[LATER] = pikepdf.String(key)
+    share_font_files(pdf)
+
+
+def embed_own_files(pdf: Any, fonts: list[Any]) -> None:
+    """Those of ``fonts`` (Type 0 fonts) whose file is still to come (``LATER``) get their
+    face subset to their own glyphs, and are named after it."""
+    import pikepdf
+
+    faces = {f.key: f for f in _faces()}
+    for font in fonts:
+        cid_font = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+        descriptor = cid_font.get("/FontDescriptor")
+        if descriptor is None or LATER not in descriptor:
+            continue
+        stream = font_file(pdf, faces[str(descriptor[LATER])], _glyphs_of(cid_font.W))
+        del descriptor[LATER]
+        descriptor[file_entry(stream)] = stream
+        name = pikepdf.Name(retagged(str(descriptor.FontName), subset_tag(stream.read_raw_bytes())))
+        descriptor.FontName = cid_font.BaseFont = font.BaseFont = name
+
+
+LATER = "/CardkitFace"  # a font descriptor's face, whose file comes at the end
 
 
 def share_font_files(pdf: Any) -> None:
@@ -401,25 +458,30 @@ def subset(face: shaping.FontFace, glyphs: set[int]) -> bytes:
 
 def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str],
                pdf_widths: dict[int, int], stream: Any = None) -> None:
-    """``font`` made the Type 0 font of ``used`` (glyph -> text), its file ``stream`` or
-    ``face`` subset to those glyphs."""
+    """``font`` made the Type 0 font of ``used`` (glyph -> text) drawing from the font file
+    ``stream``, or from one to come (``None``: ``LATER``)."""
     import pikepdf
 
-    stream = font_file(pdf, face, set(used)) if stream is None else stream
     # named after the face (Pango's description: "Noto Sans CJK SC Bold"), as WeasyPrint names
-    # it, with the tag of the program it embeds (``subset_tag``)
-    base = pikepdf.Name("/" + subset_tag(stream.read_raw_bytes()) + "+" + pdf_font_name(face.key))
+    # it, with the tag of the program it embeds (``subset_tag``), or until there is one, of
+    # the face and glyphs it will embed
+    program = stream.read_raw_bytes() if stream is not None \
+        else f"{face.key}\x00{sorted(used)}".encode()
+    base = pikepdf.Name("/" + subset_tag(program) + "+" + pdf_font_name(face.key))
     hb_font = face.font(face.upem)
     extents = hb_font.get_font_extents("ltr")
     ascent = round(extents.ascender * 1000 / face.upem)
     descent = round(extents.descender * 1000 / face.upem)
     widths = {g: pdf_widths[g] for g in sorted(used)}
-    cff = file_entry(stream) == "/FontFile3"
+    cff = bool({"CFF ", "CFF2"} & set(getattr(face.hb_face, "table_tags", ())))  # OpenType
     descriptor = pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.FontDescriptor, FontName=base, FontFamily=pikepdf.String(face.family),
         Flags=4, FontBBox=[0, descent, max(widths.values(), default=0), ascent], ItalicAngle=0,
-        Ascent=ascent, Descent=descent, CapHeight=ascent, StemV=80, StemH=80,
-        **{file_entry(stream)[1:]: stream}))
+        Ascent=ascent, Descent=descent, CapHeight=ascent, StemV=80, StemH=80))
+    if stream is None:
+        descriptor[LATER] = pikepdf.String(face.key)
+    else:
+        descriptor[file_entry(stream)] = stream
     w_array: list = []
     for glyph in sorted(widths):
         if glyph - 1 not in widths:

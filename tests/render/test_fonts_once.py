@@ -1,0 +1,95 @@
+"""Fonts are subset once, at the end (issue 21, item 4): a job of many chunks, and a job
+printed in parts, subset each face's font file once, from the union of its glyphs, and
+every font of the output is embedded."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+from conftest import FULL_UNIT
+
+NAMES = ["吴明", "覃晓红", "韦建国", "黄丽", "蓝海燕", "莫志刚", "梁文"]
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setenv("CARDKIT_CACHE", "0")
+    (tmp_path / "cardkit.yaml").write_text(FULL_UNIT, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def subsets(monkeypatch) -> Counter:
+    """Face key -> how many times its font was subset for the output (the plate check's
+    own page, rasterised once per plate, is not the output)."""
+    from cardkit.render import stamp
+    from cardkit.render.stamp import writer
+
+    counted: Counter = Counter()
+    checking = []
+    subset, check = writer.subset, stamp._check_against_weasyprint
+
+    def counting_subset(face, glyphs):
+        if not checking:
+            counted[face.key] += 1
+        return subset(face, glyphs)
+
+    def not_counted(*args):
+        checking.append(True)
+        try:
+            return check(*args)
+        finally:
+            checking.pop()
+
+    monkeypatch.setattr(writer, "subset", counting_subset)
+    monkeypatch.setattr(stamp, "_check_against_weasyprint", not_counted)
+    return counted
+
+
+def _print(site, **options) -> bytes:
+    from cardkit import open_project
+    from cardkit.api import PrintOptions, print_cards
+
+    roster = [{"id": f"N{n}", "name": name, "post": "社区民警", "mobile": f"1390771{n:04d}",
+               "phone": f"0772-28{n:05d}", "wechat": f"https://u.wechat.com/N{n}",
+               "area": "城关社区"} for n, name in enumerate(NAMES, 1)]
+    return print_cards(open_project(site), PrintOptions(gen="2022", roster=roster, jobs=1,
+                                                        **options)).pdf
+
+
+def _every_font_embedded(pdf: bytes) -> int:
+    import pikepdf
+
+    from cardkit.render.stamp.writer import LATER
+
+    count = 0
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        for obj in doc.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+                assert LATER not in obj
+                assert any(isinstance(obj.get(e), pikepdf.Stream)
+                           for e in ("/FontFile2", "/FontFile3", "/FontFile")), obj.FontName
+                count += 1
+    return count
+
+
+def test_a_job_of_many_chunks_subsets_each_face_once(site, monkeypatch, subsets):
+    from cardkit.render import batch
+
+    monkeypatch.setattr(batch, "CHUNK", 2)  # four chunks
+    pdf = _print(site)
+    assert subsets and set(subsets.values()) == {1}, subsets
+    assert _every_font_embedded(pdf)
+
+
+def test_a_job_in_parts_subsets_each_face_once(site, monkeypatch, subsets):
+    from cardkit import api
+
+    monkeypatch.setattr(api, "PART", 3)  # three parts
+    out = site / "parts.pdf"
+    _print(site, output=str(out))
+    assert subsets and set(subsets.values()) == {1}, subsets
+    assert _every_font_embedded(out.read_bytes())
