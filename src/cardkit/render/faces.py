@@ -173,6 +173,8 @@ class FaceRenderer:
                 index[(officer.id, side)] = seen[key]
         from .. import listfit
 
+        listfit.plan_all(self, [(html, face_key(html)) for html in faces
+                                if listfit.has_lists(html)])  # measured together
         faces = [listfit.plan(self, html, face_key(html)) if listfit.has_lists(html) else html
                  for html in faces]
         document, pdf, warnings = self.layout(faces, extra_roots)

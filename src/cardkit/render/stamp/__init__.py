@@ -391,24 +391,31 @@ def _page_only(job: Any, renderer: Any, html: str) -> Any:
     return key, cache.pages[key]
 
 
-def _planned(job: Any, renderer: Any, html: str) -> str:
-    """``html`` with its tip lists in columns (``listfit``), the plan kept like a plate."""
+def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> None:
+    """Tip lists in columns (``listfit``) for every face of ``faces`` that has them: a plan
+    kept like a plate, or all the missing ones planned together."""
     from ..faces import face_key
 
-    key = face_key(html)
     plans = renderer.__dict__.setdefault("_list_plans", {})
-    if key in plans:
-        return listfit.plan(renderer, html, key)
-    name = hashlib.sha256(key.encode()).hexdigest()
-    found, plan = _store(job).get("plan", name, renderer.files_read)
-    if found:
-        plans[key] = plan
-        return listfit.plan(renderer, html, key)
-    html = listfit.plan(renderer, html, key)
-    face = plates.cut(html)
-    if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
-        _store(job).put("plan", name, plans[key], renderer.files_read)
-    return html
+    missing: dict[str, str] = {}  # face key -> html
+    for html in faces:
+        key = face_key(html)
+        if key in plans or key in missing or not listfit.has_lists(html):
+            continue
+        found, plan = _store(job).get("plan", _plan_name(key), renderer.files_read)
+        if found:
+            plans[key] = plan
+        else:
+            missing[key] = html
+    listfit.plan_all(renderer, [(html, key) for key, html in missing.items()])
+    for key, html in missing.items():
+        face = plates.cut(listfit.plan(renderer, html, key))
+        if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
+            _store(job).put("plan", _plan_name(key), plans[key], renderer.files_read)
+
+
+def _plan_name(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 @_collected
@@ -448,16 +455,24 @@ class Planned:
 def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict[str, int]]:
     """Every officer's faces cut into skeleton and slots, and how many officers of the chunk
     share each skeleton."""
+    from ..faces import face_key
+
     cuts = []
     shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
+    drafts = []
     for officer in officers:
         qr = renderer.qr_for(officer) if qr_printed else None
+        # the code's outline only: its modules are stamped
+        drafts.append((officer, qr, [(side, renderer.face_html(officer, side, _Outline(qr) if qr
+                                                              else None)) for side in job.sides]))
+    # tip lists in columns, as the full path plans them: the chunk's faces planned together
+    _plan_lists(job, renderer, [html for _o, _q, sides in drafts for _s, html in sides])
+    for officer, qr, drafted in drafts:
         sides = []
-        for side in job.sides:  # the code's outline only: its modules are stamped
-            html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
-            if listfit.has_lists(html):  # tip lists in columns, as the full path plans them
-                html = _planned(job, renderer, html)
+        for side, html in drafted:
+            if listfit.has_lists(html):
+                html = listfit.plan(renderer, html, face_key(html))
             face = plates.cut(html)
             sides.append((side, html, face))
             if face is not None and (face.fields or face.qr_svg):
