@@ -59,6 +59,9 @@ class _Cache:
     pages: dict[str, Any] = field(default_factory=dict)  # key -> (pdf bytes) | str
     refused: dict[str, int] = field(default_factory=dict)  # why -> officers
     details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
+    # (plate key, officer id) -> why that officer's values were refused, when the plate was
+    # laid out ahead of the officer's turn (``_lay_out_new``)
+    tried: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def _cache(job: Any) -> _Cache:
@@ -196,45 +199,44 @@ def _qr_colors(renderer: Any) -> tuple[str, str]:
     return writer.color_op(dark), writer.color_op(light)
 
 
-def _collected(function):
+def _collect() -> None:
     """WeasyPrint's box trees are reference cycles: a plate's layout (about 100 MB) is freed
-    by the cyclic collector, which would run only much later; collect it right away."""
-    import functools
+    by the cyclic collector, which would run only much later; collect it right away (once a
+    layout is done with, not per face laid out on it)."""
     import gc
 
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.collect()
-
-    return wrapper
+    gc.collect()
 
 
-def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) -> Any:
-    """The face's plate, built and checked the first time it is met; a str says why not."""
+def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
+           laid: Any = None) -> Any:
+    """The face's plate, built and checked the first time it is met; a str says why not.
+    ``laid``: its pages laid out already (``_lay_out_new``)."""
     cache = _cache(job)
     key = _key(face.skeleton)
     if key in cache.plates:
         return cache.plates[key]
+    tried = cache.tried.pop((key, officer.id), None)
+    if tried is not None:
+        return tried
     found, plate = _store(job).get("plate", key, renderer.files_read)
     if found:
         cache.plates[key] = plate
         return plate
-    plate = _new_plate(job, renderer, face, officer, qr, cache, key)
+    plate = _new_plate(job, renderer, face, officer, qr, cache, key, laid)
+    if laid is None:
+        _collect()
     if not isinstance(plate, str):
         _store(job).put("plate", key, plate, renderer.files_read,
                         fonts=tuple({slot.face.key: slot.face for slot in plate.slots}.values()))
     return plate
 
 
-@_collected
 def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any, cache: _Cache,
-               key: str) -> Any:
+               key: str, laid: Any = None) -> Any:
     try:
         with_code = qr is not None and bool(face.qr_svg)
-        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune)
+        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune, laid)
         document = plate.__dict__.pop("document")
         # the first officer's full preflight on page A, QR code (size, contrast, decode-back)
         # included: anything wrong and the plate is not used with these values
@@ -375,20 +377,100 @@ def _qr_reads(qr: Any) -> bool:
     return qr.module_mm >= MIN_MODULE_MM - 1e-9 and qr.payload in decode(matrix_image(qr.matrix))
 
 
-def _page_only(job: Any, renderer: Any, html: str) -> Any:
-    """A face without slots (the back, usually): laid out once per worker, as today."""
-    from ..faces import face_key
-
+def _page_only(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
+    """A face without slots (the back, usually): laid out once per worker, as today.
+    ``laid``: its page laid out already (``_lay_out_new``)."""
     cache = _cache(job)
-    key = hashlib.sha256(face_key(html).encode()).hexdigest()
+    key = _page_key(html)
     if key not in cache.pages:
         found, page = _store(job).get("page", key, renderer.files_read)
         if not found:
-            page = _whole_page(job, renderer, html)
+            page = _whole_page(job, renderer, html, laid)
+            if laid is None:
+                _collect()
             if not isinstance(page, str):
                 _store(job).put("page", key, page, renderer.files_read)
         cache.pages[key] = page
     return key, cache.pages[key]
+
+
+def _page_key(html: str) -> str:
+    from ..faces import face_key
+
+    return hashlib.sha256(face_key(html).encode()).hexdigest()
+
+
+def _wanted(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) -> list:
+    """The plates (face, first officer, code) and whole pages (HTML) the chunk will lay out,
+    in ``_plan``'s order; those the store keeps are taken from it, as ``_plan`` would."""
+    cache = _cache(job)
+    wanted: list[tuple[str, Any]] = []  # ("plate", (face, officer, qr)) | ("page", html)
+    seen: set[str] = set()
+    for cut in cuts:
+        if cut.qr is not None and not _qr_reads(cut.qr):
+            continue
+        for _side, html, face in cut.sides:
+            if face is None or OWN_MARK in html:
+                break
+            page = not face.fields and not face.qr_svg
+            if not page and shared[face.skeleton] < MIN_SHARE:
+                break
+            key = _page_key(html) if page else _key(face.skeleton)
+            kept = cache.pages if page else cache.plates
+            if key in seen or key in kept:
+                continue
+            seen.add(key)
+            found, value = _store(job).get("page" if page else "plate", key, renderer.files_read)
+            if found:
+                kept[key] = value
+            else:
+                wanted.append(("page", html) if page else ("plate", (face, cut.officer, cut.qr)))
+    return wanted
+
+
+def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) -> None:
+    """The plates and whole pages the chunk will ask for first (``_plan``'s order, as if
+    every face before them stamps), laid out together: a WeasyPrint document costs far
+    more than a page of it. Each is then written and checked on its own, as when it is
+    laid out alone (``Laid.pages``), so its bytes do not depend on the others. Anything
+    unusual about the shared layout (a warning, a page too many, an error) and nothing is
+    kept from it: the faces are laid out one by one when asked for, as before."""
+    from ...errors import CardkitError
+
+    cache = _cache(job)
+    wanted = _wanted(job, renderer, cuts, shared)
+    if len(wanted) < 2:
+        return  # one face: laid out when asked for
+    faces: list[str] = []
+    spans = []
+    for kind, item in wanted:
+        if kind == "plate":
+            face, _officer, qr = item
+            with_code = qr is not None and bool(face.qr_svg)
+            pages = plates.pages(face, qr.svg if with_code else "")
+        else:
+            pages = [item]
+        spans.append(range(len(faces), len(faces) + len(pages)))
+        faces += pages
+    try:
+        laid = renderer.lay_out(faces, job.extra_roots)
+    except CardkitError:
+        return  # said again, face by face, when the faces are asked for
+    if laid.warnings or len(laid.document.pages) != len(faces):
+        return
+    try:
+        for (kind, item), span in zip(wanted, spans, strict=True):
+            if kind == "plate":
+                face, officer, qr = item
+                plate = _plate(job, renderer, face, officer, qr, laid.pages(span))
+                key = _key(face.skeleton)
+                if isinstance(plate, str) and key not in cache.plates:  # the officer's values
+                    cache.tried[(key, officer.id)] = plate
+            else:
+                _page_only(job, renderer, item, laid.pages(span))
+    finally:
+        del laid
+        _collect()
 
 
 def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> None:
@@ -418,9 +500,12 @@ def _plan_name(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-@_collected
-def _whole_page(job: Any, renderer: Any, html: str) -> Any:
-    document, pdf, warnings = renderer.layout([html], job.extra_roots)
+def _whole_page(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
+    if laid is None:
+        document, pdf, warnings = renderer.layout([html], job.extra_roots)
+    else:
+        document = laid.document
+        pdf, warnings = renderer.written(laid)
     if _problems(job, [], document, pdf, warnings=warnings):
         return PROBLEMS
     return job.prune(pdf)
@@ -478,6 +563,7 @@ def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict
             if face is not None and (face.fields or face.qr_svg):
                 shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
         cuts.append(Cut(officer, qr, sides))
+    _lay_out_new(job, renderer, cuts, shared)
     return cuts, shared
 
 

@@ -4,7 +4,8 @@ A face's HTML is cut into a skeleton and slots: every ``<span data-field=F>text<
 of an officer field (the unit's fields stay in the plate) and the QR code's SVG. Faces
 with the same skeleton (the same generation, unit, side, size, and the same fields
 present: an empty field, a code left off or a template branch gives another skeleton)
-share a plate. A plate is laid out once, in one WeasyPrint document of three pages:
+share a plate. A plate is laid out once, on four pages of a WeasyPrint document (with the
+other plates a chunk needs: ``stamp._lay_out_new``):
 
 * A: the first officer's own values, QR code included;
 * B: sentinel values (each slot one character shorter, or doubled), no QR code;
@@ -339,19 +340,31 @@ def _qr_rect(page_box: Any) -> tuple[float, float, float, float] | None:
     return found[0] if len(found) == 1 else None
 
 
-def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any) -> Plate:
-    """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
-    cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
-    ``prune_resources``: batch's, giving each page only the resources it names."""
-
+def pages(face: Face, qr_svg: str) -> list[str]:
+    """The four pages a plate is laid out on (see ``build``)."""
     a_values = face.values
     b_values = tuple(sentinel(v) for v in a_values)
     hollow = empty_svg(face.qr_svg) if face.qr_svg else ""
-    pages = [fill(face, a_values, qr_svg, hidden=False),
-             fill(face, b_values, hollow, hidden=False),
-             fill(face, a_values, hollow, hidden=True),
-             fill(face, a_values, hollow, hidden=False)]
-    document, pdf, warnings = renderer.layout(pages)
+    return [fill(face, a_values, qr_svg, hidden=False),
+            fill(face, b_values, hollow, hidden=False),
+            fill(face, a_values, hollow, hidden=True),
+            fill(face, a_values, hollow, hidden=False)]
+
+
+def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any,
+          laid: Any = None) -> Plate:
+    """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
+    cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
+    ``prune_resources``: batch's, giving each page only the resources it names; ``laid``:
+    the four ``pages`` already laid out (render.faces.Laid), with other faces' pages."""
+
+    a_values = face.values
+    b_values = tuple(sentinel(v) for v in a_values)
+    if laid is None:
+        laid = renderer.lay_out(pages(face, qr_svg))
+        renderer.check_pages(laid, 4)
+    document = laid.document
+    pdf, warnings = renderer.written(laid)
     if warnings:
         raise Refused("WeasyPrint warned about glyphs", officer=True)
     a_rows, a_skip = _read(document.pages[0], face, a_values)
@@ -382,9 +395,9 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
              for row, (gap, first) in zip(a_rows, geometry, strict=True)]
     checked = prune_resources(pdf)
     cut, top, hidden = _cut(checked, slots)
-    # the plate laid out alone: its bytes (fonts subset to its own text) do not depend on
-    # the officer it was read with, so neither does the output
-    _document, alone, _warnings = renderer.layout([pages[2]])
+    # the plate written alone: its bytes (fonts subset to its own text) do not depend on the
+    # officer it was read with, so neither does the output
+    alone, _warnings = renderer.written(laid.pages([2]))
     alone = prune_resources(alone)
     if _stream(alone, 0) != hidden:
         raise Refused("the plate laid out alone is drawn differently")
