@@ -151,9 +151,14 @@ class Plate:
     document: Any = None  # the weasyprint Document of those pages, for the plate's preflight
 
 
-def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
+def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]]
+               ) -> tuple[shaping.FontFace, float]:
+    """The face and size of a Pango font; ``seen``: those met already in this document (the
+    font file is read once, not for every slot of every page)."""
     from ...internals import font_file
 
+    if pango_font in seen:
+        return seen[pango_font]
     key, family, data, index, size = font_file(pango_font)
     fonts = shaping.font_faces()
     face = fonts.get(key)
@@ -161,6 +166,7 @@ def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
         face = fonts[key] = shaping.FontFace(key=key, data=data, index=index, family=family)
     elif face.data != data or face.index != index:  # one name, two files: not ours to tell apart
         raise Refused(f"two font files are both called {key}")
+    seen[pango_font] = face, size
     return face, size
 
 
@@ -178,10 +184,11 @@ def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
     return font, glyphs
 
 
-def _slot_font(box: Any, name: str) -> tuple[shaping.FontFace, float, list[tuple[int, int, int]]]:
+def _slot_font(box: Any, name: str, seen: dict[Any, tuple[shaping.FontFace, float]]
+               ) -> tuple[shaping.FontFace, float, list[tuple[int, int, int]]]:
     """The face, size and glyphs WeasyPrint set a slot's text box in."""
     pango_font, glyphs = _pango_glyphs(box)
-    font, size = _font_face(pango_font)
+    font, size = _font_face(pango_font, seen)
     if not font.plain:  # WeasyPrint embeds an instance of it, the stamper would not
         raise Refused(f"{name}: set in a variable or colour font ({font.family})")
     return font, size, glyphs
@@ -256,7 +263,8 @@ def _plain_style(name: str, box: Any, value: str) -> None:
         raise Refused(f"{name}: {changed[0].replace('_', '-')} {style[changed[0]]}")
 
 
-def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], tuple]:
+def _read(page: Any, face: Face, values: tuple[str, ...],
+          seen: dict[Any, tuple[shaping.FontFace, float]]) -> tuple[list[dict], tuple]:
     """Slot facts from one laid-out page, each checked against the shaping model."""
     rows = []
     skip: set[int] = set()
@@ -265,7 +273,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
                                                face.fields, values, strict=True):
         style = box.style
         _plain_style(name, box, value)
-        font, size, glyphs = _slot_font(box, name)
+        font, size, glyphs = _slot_font(box, name, seen)
         families = style["font_family"]
         if not families or str(families[0]).lower() != font.family.lower():
             # only the first family's font is sure to draw every character it has
@@ -367,11 +375,12 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
     pdf, warnings = renderer.written(laid)
     if warnings:
         raise Refused("WeasyPrint warned about glyphs", officer=True)
-    a_rows, a_skip = _read(document.pages[0], face, a_values)
-    b_rows, b_skip = _read(document.pages[1], face, b_values)
+    seen: dict[Any, tuple[shaping.FontFace, float]] = {}  # Pango font -> face, size
+    a_rows, a_skip = _read(document.pages[0], face, a_values, seen)
+    b_rows, b_skip = _read(document.pages[1], face, b_values, seen)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[1]), b_skip):
         raise Refused("the face's other boxes move when a slot's text changes")
-    _plate_rows, plate_skip = _read(document.pages[2], face, a_values)
+    _plate_rows, plate_skip = _read(document.pages[2], face, a_values, seen)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[2]),
                                                                    plate_skip):
         raise Refused("hiding the slots moved the face")
