@@ -211,7 +211,8 @@ def _collect() -> None:
 def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
            laid: Any = None) -> Any:
     """The face's plate, built and checked the first time it is met; a str says why not.
-    ``laid``: its pages laid out already (``_lay_out_new``)."""
+    ``laid``: its pages laid out and written already (``_lay_out_new``): a Laid and the
+    written PDF with the number of its first page."""
     cache = _cache(job)
     key = _key(face.skeleton)
     if key in cache.plates:
@@ -236,7 +237,8 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
                key: str, laid: Any = None) -> Any:
     try:
         with_code = qr is not None and bool(face.qr_svg)
-        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune, laid)
+        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune,
+                             *(laid or (None, None)))
         document = plate.__dict__.pop("document")
         # the first officer's full preflight on page A, QR code (size, contrast, decode-back)
         # included: anything wrong and the plate is not used with these values
@@ -379,7 +381,7 @@ def _qr_reads(qr: Any) -> bool:
 
 def _page_only(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
     """A face without slots (the back, usually): laid out once per worker, as today.
-    ``laid``: its page laid out already (``_lay_out_new``)."""
+    ``laid``: its page laid out and written already (``_lay_out_new``), as for ``_plate``."""
     cache = _cache(job)
     key = _page_key(html)
     if key not in cache.pages:
@@ -432,9 +434,12 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
     """The plates and whole pages the chunk will ask for first (``_plan``'s order, as if
     every face before them stamps), laid out together: a WeasyPrint document costs far
     more than a page of it. Each is then written and checked on its own, as when it is
-    laid out alone (``Laid.pages``), so its bytes do not depend on the others. Anything
-    unusual about the shared layout (a warning, a page too many, an error) and nothing is
-    kept from it: the faces are laid out one by one when asked for, as before."""
+    laid out alone (``Laid.pages``) and taken out of the one PDF written (``alone``), so its
+    bytes do not depend on the others. Anything unusual about the shared layout (a warning,
+    a page too many, an error) and nothing is kept from it: the faces are laid out one by
+    one when asked for."""
+    import pikepdf
+
     from ...errors import CardkitError
 
     cache = _cache(job)
@@ -454,21 +459,27 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
         faces += pages
     try:
         laid = renderer.lay_out(faces, job.extra_roots)
+        if laid.warnings or len(laid.document.pages) != len(faces):
+            return
+        pdf, warnings = renderer.written(laid)
     except CardkitError:
         return  # said again, face by face, when the faces are asked for
-    if laid.warnings or len(laid.document.pages) != len(faces):
+    if warnings:  # whose, the pages written one by one will tell
         return
+    src = pikepdf.Pdf.open(io.BytesIO(pdf))
     try:
         for (kind, item), span in zip(wanted, spans, strict=True):
+            done = (laid.pages(span), (src, span[0]))
             if kind == "plate":
                 face, officer, qr = item
-                plate = _plate(job, renderer, face, officer, qr, laid.pages(span))
+                plate = _plate(job, renderer, face, officer, qr, done)
                 key = _key(face.skeleton)
                 if isinstance(plate, str) and key not in cache.plates:  # the officer's values
                     cache.tried[(key, officer.id)] = plate
             else:
-                _page_only(job, renderer, item, laid.pages(span))
+                _page_only(job, renderer, item, done)
     finally:
+        src.close()
         del laid
         _collect()
 
@@ -501,14 +512,28 @@ def _plan_name(key: str) -> str:
 
 
 def _whole_page(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
+    """The face laid out and written as a page of its own (``alone.page``), or why not."""
+    import pikepdf
+
+    from . import alone
+
     if laid is None:
         document, pdf, warnings = renderer.layout([html], job.extra_roots)
+        with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
+            page = alone.page(src, 0, known_only=False)
     else:
-        document = laid.document
-        pdf, warnings = renderer.written(laid)
-    if _problems(job, [], document, pdf, warnings=warnings):
+        (own, (src, number)), warnings = laid, []
+        document = own.document
+        page = alone.page(src, number)
+        if page is None:  # a font whose file would stay the document's: written alone
+            pdf, warnings = renderer.written(own)
+            with pikepdf.Pdf.open(io.BytesIO(pdf)) as single:
+                page = alone.page(single, 0, known_only=False)
+    if page is None:
+        return NOT_READ
+    if _problems(job, [], document, page, warnings=warnings):
         return PROBLEMS
-    return job.prune(pdf)
+    return job.prune(page)
 
 
 @dataclass(frozen=True)

@@ -360,21 +360,43 @@ def pages(face: Face, qr_svg: str) -> list[str]:
 
 
 def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any,
-          laid: Any = None) -> Plate:
+          laid: Any = None, written: tuple[Any, int] | None = None) -> Plate:
     """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
     cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
     ``prune_resources``: batch's, giving each page only the resources it names; ``laid``:
-    the four ``pages`` already laid out (render.faces.Laid), with other faces' pages."""
+    the four ``pages`` already laid out (render.faces.Laid) and ``written``: the pikepdf
+    PDF they were written in, with other faces' pages, and the number of page A in it."""
+    import io
+
+    import pikepdf
 
     a_values = face.values
     b_values = tuple(sentinel(v) for v in a_values)
     if laid is None:
         laid = renderer.lay_out(pages(face, qr_svg))
         renderer.check_pages(laid, 4)
+    own = None
+    if written is None:
+        pdf, warnings = renderer.written(laid)
+        if warnings:
+            raise Refused("WeasyPrint warned about glyphs", officer=True)
+        own = pikepdf.Pdf.open(io.BytesIO(pdf))
+        written = (own, 0)
+    try:
+        return _built(renderer, key, face, laid, written, prune_resources, (a_values, b_values))
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, int],
+           prune_resources: Any, values: tuple[tuple[str, ...], tuple[str, ...]]) -> Plate:
+    """``build``'s reading and checking of the laid-out and written pages."""
+    from . import alone as own_page
+
     document = laid.document
-    pdf, warnings = renderer.written(laid)
-    if warnings:
-        raise Refused("WeasyPrint warned about glyphs", officer=True)
+    a_values, b_values = values
+    src, page_a = written
     seen: dict[Any, tuple[shaping.FontFace, float]] = {}  # Pango font -> face, size
     a_rows, a_skip = _read(document.pages[0], face, a_values, seen)
     b_rows, b_skip = _read(document.pages[1], face, b_values, seen)
@@ -402,11 +424,14 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
                   letter_spacing=row["spacing"], language=row["lang"], color=row["color"],
                   x=row["x"], baseline=row["baseline"], gap=gap, limit=row["limit"], first=first)
              for row, (gap, first) in zip(a_rows, geometry, strict=True)]
-    checked = prune_resources(pdf)
+    checked = prune_resources(own_page.pages(src, range(page_a, page_a + 4)))
     cut, top, hidden = _cut(checked, slots)
-    # the plate written alone: its bytes (fonts subset to its own text) do not depend on the
-    # officer it was read with, so neither does the output
-    alone, _warnings = renderer.written(laid.pages([2]))
+    # the plate as a PDF of its own: its bytes (fonts listing its own text) depend neither on
+    # the officer it was read with nor on the other faces written with it, so neither does
+    # the output
+    alone = own_page.page(src, page_a + 2)
+    if alone is None:  # written alone, then taken apart the same way
+        alone = _written_alone(renderer, laid.pages([2]))
     alone = prune_resources(alone)
     if _stream(alone, 0) != hidden:
         raise Refused("the plate laid out alone is drawn differently")
@@ -414,6 +439,23 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
     plate.checked = checked  # A, B, the plate, A with a hollow code: for the pixel check
     plate.document = document  # for the plate's preflight, dropped after it
     return plate
+
+
+def _written_alone(renderer: Any, laid: Any) -> bytes:
+    """The one page of ``laid`` written by itself, as ``alone.page`` gives it (its fonts are
+    its own then, whatever face they are of)."""
+    import io
+
+    import pikepdf
+
+    from . import alone as own_page
+
+    pdf, _warnings = renderer.written(laid)
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
+        found = own_page.page(src, 0, known_only=False)
+    if found is None:
+        raise Refused("the plate's page is not one the stamper takes apart")
+    return found
 
 
 _TOP = re.compile(rb"^\s*1 0 0 -1 0 (-?[\d.]+) cm")
