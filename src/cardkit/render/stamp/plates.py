@@ -151,12 +151,14 @@ class Plate:
     document: Any = None  # the weasyprint Document of those pages, for the plate's preflight
 
 
-def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]]
+def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]] | None = None
                ) -> tuple[shaping.FontFace, float]:
     """The face and size of a Pango font; ``seen``: those met already in this document (the
     font file is read once, not for every slot of every page)."""
     from ...internals import font_file
 
+    if seen is None:
+        seen = {}
     if pango_font in seen:
         return seen[pango_font]
     key, family, data, index, size = font_file(pango_font)
