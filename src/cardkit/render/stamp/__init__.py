@@ -229,7 +229,9 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
         _collect()
     if not isinstance(plate, str):
         _store(job).put("plate", key, plate, renderer.files_read,
-                        fonts=tuple({slot.face.key: slot.face for slot in plate.slots}.values()))
+                        fonts=tuple({face.key: face for face in (*[slot.face for slot in
+                                                                    plate.slots],
+                                                                   *plate.faces)}.values()))
     return plate
 
 
@@ -387,11 +389,11 @@ def _page_only(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
     if key not in cache.pages:
         found, page = _store(job).get("page", key, renderer.files_read)
         if not found:
-            page = _whole_page(job, renderer, html, laid)
+            page, faces = _whole_page(job, renderer, html, laid)
             if laid is None:
                 _collect()
             if not isinstance(page, str):
-                _store(job).put("page", key, page, renderer.files_read)
+                _store(job).put("page", key, page, renderer.files_read, fonts=faces)
         cache.pages[key] = page
     return key, cache.pages[key]
 
@@ -511,29 +513,32 @@ def _plan_name(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _whole_page(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
-    """The face laid out and written as a page of its own (``alone.page``), or why not."""
+def _whole_page(job: Any, renderer: Any, html: str, laid: Any = None) -> tuple[Any, tuple]:
+    """The face laid out and written as a page of its own (``alone.page``), or why not; and
+    the faces of its text (``plates.page_faces``)."""
     import pikepdf
 
     from . import alone
 
     if laid is None:
         document, pdf, warnings = renderer.layout([html], job.extra_roots)
+        faces = plates.page_faces(document.pages[0])
         with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
             page = alone.page(src, 0, known_only=False)
     else:
         (own, (src, number)), warnings = laid, []
         document = own.document
+        faces = plates.page_faces(document.pages[0])
         page = alone.page(src, number)
         if page is None:  # a font whose file would stay the document's: written alone
             pdf, warnings = renderer.written(own)
             with pikepdf.Pdf.open(io.BytesIO(pdf)) as single:
                 page = alone.page(single, 0, known_only=False)
     if page is None:
-        return NOT_READ
+        return NOT_READ, faces
     if _problems(job, [], document, page, warnings=warnings):
-        return PROBLEMS
-    return job.prune(page)
+        return PROBLEMS, faces
+    return job.prune(page), faces
 
 
 @dataclass(frozen=True)

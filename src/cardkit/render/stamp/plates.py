@@ -149,6 +149,7 @@ class Plate:
     # while the plate is checked (stamp._new_plate removes both, so a kept plate has neither):
     checked: bytes = b""  # A, B, the plate, A with a hollow code: for the pixel check
     document: Any = None  # the weasyprint Document of those pages, for the plate's preflight
+    faces: tuple = ()  # shaping.FontFace of every text on the plate (``page_faces``)
 
 
 def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]] | None = None
@@ -170,6 +171,31 @@ def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]] 
         raise Refused(f"two font files are both called {key}")
     seen[pango_font] = face, size
     return face, size
+
+
+def page_faces(page: Any) -> tuple[shaping.FontFace, ...]:
+    """The faces of the text a laid-out page draws (each text box's first run), known from
+    then on (``shaping.font_faces``): ``writer.share_face_files`` gives each one file. A
+    page's faces are known whenever the page is used, laid out now or kept (the store keeps
+    them with it), so which fonts get one file never depends on the cache."""
+    from ...internals import first_line_run
+
+    seen: dict[Any, tuple[shaping.FontFace, float]] = {}
+    found: dict[str, shaping.FontFace] = {}
+    stack = [page_box(page)]
+    while stack:
+        box = stack.pop()
+        if type(box).__name__ == "TextBox" and box.text:
+            pango_font = first_line_run(box)[0]
+            if pango_font is not None:
+                try:
+                    face = _font_face(pango_font, seen)[0]
+                except Refused:
+                    continue  # one name, two files: that font keeps a file of its own
+                found[face.key] = face
+            continue
+        stack.extend(getattr(box, "children", None) or [])
+    return tuple(found[key] for key in sorted(found))
 
 
 def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
@@ -426,6 +452,7 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
                   letter_spacing=row["spacing"], language=row["lang"], color=row["color"],
                   x=row["x"], baseline=row["baseline"], gap=gap, limit=row["limit"], first=first)
              for row, (gap, first) in zip(a_rows, geometry, strict=True)]
+    faces = page_faces(document.pages[2])  # known before the plate is taken out
     checked = prune_resources(own_page.pages(src, range(page_a, page_a + 4)))
     cut, top, hidden = _cut(checked, slots)
     # the plate as a PDF of its own: its bytes (fonts listing its own text) depend neither on
@@ -437,7 +464,8 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
     alone = prune_resources(alone)
     if _stream(alone, 0) != hidden:
         raise Refused("the plate laid out alone is drawn differently")
-    plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top)
+    plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top,
+                  faces=faces)
     plate.checked = checked  # A, B, the plate, A with a hollow code: for the pixel check
     plate.document = document  # for the plate's preflight, dropped after it
     return plate
