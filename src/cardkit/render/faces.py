@@ -187,16 +187,24 @@ class FaceRenderer:
                        glyph_warnings=warnings, document=document)
 
     def layout(self, faces: Sequence[str], extra_roots: Sequence[Path] = (),
-               write: bool = True) -> tuple:
+               write: bool = True, laid_only: bool = False) -> Any:
         """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings).
-        ``write=False``: measured only, no PDF made (its bytes are ``b""``)."""
-        laid = self.lay_out(faces, extra_roots)
+        ``write=False``: measured only, no PDF made (its bytes are ``b""``). ``laid_only``:
+        the ``Laid`` document as it is, unchecked and unwritten (``lay_out``). Every
+        WeasyPrint layout of cardkit's goes through here, once."""
+        laid = self._laid(faces, extra_roots)
+        if laid_only:
+            return laid
         pdf, warnings = self.written(laid) if write else (b"", self.glyph_warnings(laid.warnings))
         self.check_pages(laid, len(faces))
         return laid.document, pdf, warnings
 
     def lay_out(self, faces: Sequence[str], extra_roots: Sequence[Path] = ()) -> Laid:
         """``faces`` laid out in one WeasyPrint document, a page each (not written yet)."""
+        laid: Laid = self.layout(faces, extra_roots, write=False, laid_only=True)
+        return laid
+
+    def _laid(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
 
