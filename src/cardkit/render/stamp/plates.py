@@ -178,7 +178,7 @@ def page_faces(page: Any) -> tuple[shaping.FontFace, ...]:
     then on (``shaping.font_faces``): ``writer.share_face_files`` gives each one file. A
     page's faces are known whenever the page is used, laid out now or kept (the store keeps
     them with it), so which fonts get one file never depends on the cache."""
-    from ...internals import first_line_run
+    from ...internals import first_line_run, font_key
 
     seen: dict[Any, tuple[shaping.FontFace, float]] = {}
     found: dict[str, shaping.FontFace] = {}
@@ -187,7 +187,8 @@ def page_faces(page: Any) -> tuple[shaping.FontFace, ...]:
         box = stack.pop()
         if type(box).__name__ == "TextBox" and box.text:
             pango_font = first_line_run(box)[0]
-            if pango_font is not None:
+            # one description, one file in a document: each file is read once
+            if pango_font is not None and font_key(pango_font) not in found:
                 try:
                     face = _font_face(pango_font, seen)[0]
                 except Refused:
