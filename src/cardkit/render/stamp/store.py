@@ -153,6 +153,8 @@ class Store:
             self.root = None
         self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
         self.roots = [Path(r).resolve() for r in roots or []]
+        # id(face) -> (face, where its bytes are found again): each font hashed once a job
+        self._placed: dict[int, tuple[shaping.FontFace, tuple]] = {}
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -209,6 +211,14 @@ class Store:
             data = _own(self.root / "fonts" / f"{digest}.font")
         return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
 
+    def _placed_font(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]
+                     ) -> tuple:
+        """``_font_place``, once per face a job (the face is kept, so its id stays its own)."""
+        known = self._placed.get(id(face))
+        if known is None:
+            known = self._placed[id(face)] = (face, self._font_place(face, files))
+        return known[1]
+
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
         """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
         one a layout read) that holds exactly them, else a copy in the cache."""
@@ -236,7 +246,7 @@ class Store:
             path = self._path(kind, key)
             if path.exists():
                 return
-            entry_fonts = {face.key: (self._font_place(face, files), face.index, face.family)
+            entry_fonts = {face.key: (self._placed_font(face, files), face.index, face.family)
                            for face in fonts}
             digests = {p: file_digest(p) for p in files}
             if None in digests.values():  # a file gone while the job ran: nothing to vouch for
