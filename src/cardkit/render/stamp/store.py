@@ -153,8 +153,8 @@ class Store:
             self.root = None
         self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
         self.roots = [Path(r).resolve() for r in roots or []]
-        # id(face) -> (face, where its bytes are found again): each font hashed once a job
-        self._placed: dict[int, tuple[shaping.FontFace, tuple]] = {}
+        # id(face) -> (face, the SHA-256 of its bytes): each font hashed once a job
+        self._digests: dict[int, tuple[shaping.FontFace, str]] = {}
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -211,12 +211,12 @@ class Store:
             data = _own(self.root / "fonts" / f"{digest}.font")
         return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
 
-    def _placed_font(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]
-                     ) -> tuple:
-        """``_font_place``, once per face a job (the face is kept, so its id stays its own)."""
-        known = self._placed.get(id(face))
+    def _digest(self, face: shaping.FontFace) -> str:
+        """The SHA-256 of the face's bytes, once a job (the face is kept with it, so its id
+        stays its own)."""
+        known = self._digests.get(id(face))
         if known is None:
-            known = self._placed[id(face)] = (face, self._font_place(face, files))
+            known = self._digests[id(face)] = (face, hashlib.sha256(face.data).hexdigest())
         return known[1]
 
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
@@ -224,7 +224,7 @@ class Store:
         one a layout read) that holds exactly them, else a copy in the cache."""
         from ...outputs import write_file
 
-        digest = hashlib.sha256(face.data).hexdigest()
+        digest = self._digest(face)
         path = _installed_file(face.data, files)
         if path is not None:
             return ("file", path, digest)
@@ -246,7 +246,7 @@ class Store:
             path = self._path(kind, key)
             if path.exists():
                 return
-            entry_fonts = {face.key: (self._placed_font(face, files), face.index, face.family)
+            entry_fonts = {face.key: (self._font_place(face, files), face.index, face.family)
                            for face in fonts}
             digests = {p: file_digest(p) for p in files}
             if None in digests.values():  # a file gone while the job ran: nothing to vouch for
