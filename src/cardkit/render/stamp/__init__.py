@@ -259,7 +259,7 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         if stamp is None:
             raise plates.Refused("the officer does not stamp onto their own plate", officer=True)
         _check_against_weasyprint(plate, stamp, qr)
-        del plate.checked  # 4 pages with their fonts: not needed any more
+        del plate.checked  # 3 pages with their fonts: not needed any more
     except plates.Refused as exc:
         cache.details[key] = str(exc)
         why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
@@ -463,7 +463,10 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
         laid = renderer.lay_out(faces, job.extra_roots)
         if laid.warnings or len(laid.document.pages) != len(faces):
             return
-        pdf, warnings = renderer.written(laid)
+        # every page but the plates' B (read from its boxes, never drawn)
+        drawn = [n for (kind, _item), span in zip(wanted, spans, strict=True)
+                 for n in ([span[i] for i in plates.WRITTEN] if kind == "plate" else span)]
+        pdf, warnings = renderer.written(laid.pages(drawn))
     except CardkitError:
         return  # said again, face by face, when the faces are asked for
     if warnings:  # whose, the pages written one by one will tell
@@ -471,7 +474,7 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
     src = pikepdf.Pdf.open(io.BytesIO(pdf))
     try:
         for (kind, item), span in zip(wanted, spans, strict=True):
-            done = (laid.pages(span), (src, span[0]))
+            done = (laid.pages(span), (src, drawn.index(span[0])))
             if kind == "plate":
                 face, officer, qr = item
                 plate = _plate(job, renderer, face, officer, qr, done)

@@ -147,7 +147,7 @@ class Plate:
     qr_light: str = ""
     qr_quiet: int = 4
     # while the plate is checked (stamp._new_plate removes both, so a kept plate has neither):
-    checked: bytes = b""  # A, B, the plate, A with a hollow code: for the pixel check
+    checked: bytes = b""  # A, the plate, A with a hollow code: for the pixel check
     document: Any = None  # the weasyprint Document of those pages, for the plate's preflight
     faces: tuple = ()  # shaping.FontFace of every text on the plate (``page_faces``)
 
@@ -377,6 +377,9 @@ def _qr_rect(page_box: Any) -> tuple[float, float, float, float] | None:
     return found[0] if len(found) == 1 else None
 
 
+WRITTEN = (0, 2, 3)  # the pages of ``pages`` a plate needs written: B is only measured
+
+
 def pages(face: Face, qr_svg: str) -> list[str]:
     """The four pages a plate is laid out on (see ``build``)."""
     a_values = face.values
@@ -394,7 +397,8 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
     cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
     ``prune_resources``: batch's, giving each page only the resources it names; ``laid``:
     the four ``pages`` already laid out (render.faces.Laid) and ``written``: the pikepdf
-    PDF they were written in, with other faces' pages, and the number of page A in it."""
+    PDF they were written in (A, the plate and A without its code: B is read from its
+    boxes, never drawn), with other faces' pages, and the number of page A in it."""
     import io
 
     import pikepdf
@@ -406,7 +410,7 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
         renderer.check_pages(laid, 4)
     own = None
     if written is None:
-        pdf, warnings = renderer.written(laid)
+        pdf, warnings = renderer.written(laid.pages(WRITTEN))
         if warnings:
             raise Refused("WeasyPrint warned about glyphs", officer=True)
         own = pikepdf.Pdf.open(io.BytesIO(pdf))
@@ -454,12 +458,12 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
                   x=row["x"], baseline=row["baseline"], gap=gap, limit=row["limit"], first=first)
              for row, (gap, first) in zip(a_rows, geometry, strict=True)]
     faces = page_faces(document.pages[2])  # known before the plate is taken out
-    checked = prune_resources(own_page.pages(src, range(page_a, page_a + 4)))
+    checked = prune_resources(own_page.pages(src, range(page_a, page_a + len(WRITTEN))))
     cut, top, hidden = _cut(checked, slots)
     # the plate as a PDF of its own: its bytes (fonts listing its own text) depend neither on
     # the officer it was read with nor on the other faces written with it, so neither does
     # the output
-    alone = own_page.page(src, page_a + 2)
+    alone = own_page.page(src, page_a + 1)
     if alone is None:  # written alone, then taken apart the same way
         alone = _written_alone(renderer, laid.pages([2]))
     alone = prune_resources(alone)
@@ -467,7 +471,7 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
         raise Refused("the plate laid out alone is drawn differently")
     plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top,
                   faces=faces)
-    plate.checked = checked  # A, B, the plate, A with a hollow code: for the pixel check
+    plate.checked = checked  # A, the plate, A with a hollow code: for the pixel check
     plate.document = document  # for the plate's preflight, dropped after it
     return plate
 
@@ -506,7 +510,7 @@ def _stream(pdf: bytes, number: int) -> bytes:
 def _cut(pdf: bytes, slots: list[Slot]) -> tuple[Any, float, bytes]:
     """The plate page cut where A draws its slots; the top of WeasyPrint's page matrix."""
 
-    streams = [_stream(pdf, 2), _stream(pdf, 3)]
+    streams = [_stream(pdf, 1), _stream(pdf, 2)]
     match = _TOP.match(streams[0])
     if match is None:
         raise Refused("the plate page does not start as WeasyPrint's pages do")
