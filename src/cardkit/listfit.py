@@ -125,27 +125,28 @@ def plan_all(renderer: Any, faces: list[tuple[str, str]]) -> None:
     probes = dict(zip(keys, _measure_all(renderer, [apply(todo[k], None, probe=True)
                                                    for k in keys]), strict=True))
     chosen: dict[str, Plan | None] = {k: None for k in keys}
+    measured: dict[str, _Probe] = {}
     floors: dict[str, dict[str, float]] = {}
     scales: dict[str, float] = {}
-    active = []
     for key in keys:
         probe = probes[key]
         if probe is None or not probe.widest:
             continue
         policies = renderer.gen.fit
+        measured[key] = probe
         floors[key] = {f: _floor(policies.get(f), probe.pt[f]) for f in probe.widest}
         scales[key] = 1.0
-        active.append(key)
+    active = list(measured)
     for _round in range(3):
         if not active:
             break
         for key in active:
-            chosen[key] = _search(probes[key], floors[key], scales[key])
+            chosen[key] = _search(measured[key], floors[key], scales[key])
         checks = _measure_all(renderer, [apply(todo[k], chosen[k]) for k in active])
         again = []
         for key, check in zip(active, checks, strict=True):
-            probe, found = probes[key], chosen[key]
-            assert probe is not None and found is not None
+            probe, found = measured[key], chosen[key]
+            assert found is not None
             if check is None or check.bottom <= check.limit + 0.05 \
                     or not _can_shrink(found, floors[key]):
                 continue

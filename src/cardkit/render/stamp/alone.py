@@ -211,7 +211,7 @@ def _font(out: Any, font: Any, glyphs: set[int], by_name: dict[str, str],
     new_descriptor.FontBBox = [0, bbox[1], max(kept.values(), key=float, default=0), bbox[3]]
     new_descriptor.Flags = flags
     new_cid = pikepdf.Dictionary({k: v for k, v in cid.items()})
-    new_cid.W = w_array
+    new_cid["/W"] = w_array
     new_cid.FontDescriptor = out.make_indirect(new_descriptor)
     new_font = pikepdf.Dictionary({k: v for k, v in font.items()})
     new_font.DescendantFonts = [out.make_indirect(new_cid)]
