@@ -71,6 +71,13 @@ def test_ten_officers_of_three_units_are_laid_out_in_three_documents(cli, tmp_pa
     counted["writes"].clear()
     assert run("warm") == cold  # kept plates and pages: nothing laid out, the same bytes
     assert counted["layouts"] == [] and counted["writes"] == []
+    # a layout of at most five pages: a plate and its back each, and still the same bytes
+    from cardkit.render import stamp
+
+    monkeypatch.setattr(stamp, "SHARED_PAGES", 5)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another cache"))
+    assert run("small") == cold
+    assert counted["layouts"] == [3, 3, 5, 5, 5]
 
 
 PAGES = """<style>@page {{ size: 60mm 30mm; margin: 0 }} section {{ break-after: page }}

@@ -40,6 +40,9 @@ OWN_FACE = N_("the design's stylesheet names officers (data-officer): each card 
 # own text in the plate (every officer a plate of their own) is laid out, not a plate
 # (five WeasyPrint pages and a cache entry) per officer.
 MIN_SHARE = 2
+# Pages of one shared layout of a chunk's new plates and whole pages at the most (a plate
+# takes four): about six plates and their backs, so memory does not grow with the units
+SHARED_PAGES = 32
 
 OWN_MARK = ' data-own-face="'  # render.faces marks a face that is one officer's alone
 PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
@@ -439,24 +442,40 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
     laid out alone (``Laid.pages``) and taken out of the one PDF written (``alone``), so its
     bytes do not depend on the others. Anything unusual about the shared layout (a warning,
     a page too many, an error) and nothing is kept from it: the faces are laid out one by
-    one when asked for."""
+    one when asked for. At most ``SHARED_PAGES`` pages a layout: a layout's box trees stay
+    in memory until its faces are read."""
+    wanted = [(kind, item, _pages_of(kind, item))
+              for kind, item in _wanted(job, renderer, cuts, shared)]
+    group: list[tuple[str, Any, list[str]]] = []
+    for entry in wanted:
+        if group and sum(len(g[2]) for g in group) + len(entry[2]) > SHARED_PAGES:
+            _lay_out_group(job, renderer, group)
+            group = []
+        group.append(entry)
+    _lay_out_group(job, renderer, group)
+
+
+def _pages_of(kind: str, item: Any) -> list[str]:
+    """The pages a wanted plate or whole page is laid out on."""
+    if kind != "plate":
+        return [item]
+    face, _officer, qr = item
+    with_code = qr is not None and bool(face.qr_svg)
+    return plates.pages(face, qr.svg if with_code else "")
+
+
+def _lay_out_group(job: Any, renderer: Any, wanted: list[tuple[str, Any, list[str]]]) -> None:
+    """``_lay_out_new`` for some of the chunk's wanted faces: one layout, one PDF."""
     import pikepdf
 
     from ...errors import CardkitError
 
-    cache = _cache(job)
-    wanted = _wanted(job, renderer, cuts, shared)
     if len(wanted) < 2:
         return  # one face: laid out when asked for
+    cache = _cache(job)
     faces: list[str] = []
     spans = []
-    for kind, item in wanted:
-        if kind == "plate":
-            face, _officer, qr = item
-            with_code = qr is not None and bool(face.qr_svg)
-            pages = plates.pages(face, qr.svg if with_code else "")
-        else:
-            pages = [item]
+    for _kind, _item, pages in wanted:
         spans.append(range(len(faces), len(faces) + len(pages)))
         faces += pages
     try:
@@ -464,7 +483,7 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
         if laid.warnings or len(laid.document.pages) != len(faces):
             return
         # every page but the plates' B (read from its boxes, never drawn)
-        drawn = [n for (kind, _item), span in zip(wanted, spans, strict=True)
+        drawn = [n for (kind, _item, _pages), span in zip(wanted, spans, strict=True)
                  for n in ([span[i] for i in plates.WRITTEN] if kind == "plate" else span)]
         pdf, warnings = renderer.written(laid.pages(drawn))
     except CardkitError:
@@ -473,7 +492,7 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
         return
     src = pikepdf.Pdf.open(io.BytesIO(pdf))
     try:
-        for (kind, item), span in zip(wanted, spans, strict=True):
+        for (kind, item, _pages), span in zip(wanted, spans, strict=True):
             done = (laid.pages(span), (src, drawn.index(span[0])))
             if kind == "plate":
                 face, officer, qr = item
