@@ -409,24 +409,28 @@ def _page_key(html: str) -> str:
 
 def _wanted(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) -> list:
     """The plates (face, first officer, code) and whole pages (HTML) the chunk will lay out,
-    in ``_plan``'s order; those the store keeps are taken from it, as ``_plan`` would."""
+    in ``_plan``'s order; those the store keeps are taken from it, as ``_plan`` would. (An
+    officer whose code will not read is not foreseen: the plate is tried with them, and
+    refused for their values, the next officer's are tried when asked for.)"""
     cache = _cache(job)
     wanted: list[tuple[str, Any]] = []  # ("plate", (face, officer, qr)) | ("page", html)
-    seen: set[str] = set()
+    met: set[str] = set()  # skeletons and page HTML looked at (most officers share them)
     for cut in cuts:
-        if cut.qr is not None and not _qr_reads(cut.qr):
-            continue
         for _side, html, face in cut.sides:
             if face is None or OWN_MARK in html:
                 break
             page = not face.fields and not face.qr_svg
             if not page and shared[face.skeleton] < MIN_SHARE:
                 break
+            look = html if page else face.skeleton
+            if look in met:
+                continue
+            met.add(look)
             key = _page_key(html) if page else _key(face.skeleton)
             kept = cache.pages if page else cache.plates
-            if key in seen or key in kept:
+            if key in met or key in kept:  # another officer's page (ids aside) or kept
                 continue
-            seen.add(key)
+            met.add(key)
             found, value = _store(job).get("page" if page else "plate", key, renderer.files_read)
             if found:
                 kept[key] = value
@@ -508,16 +512,19 @@ def _lay_out_group(job: Any, renderer: Any, wanted: list[tuple[str, Any, list[st
         _collect()
 
 
-def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> None:
+def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> list[str | None]:
     """Tip lists in columns (``listfit``) for every face of ``faces`` that has them: a plan
-    kept like a plate, or all the missing ones planned together."""
+    kept like a plate, or all the missing ones planned together. The faces' keys
+    (``face_key``; None for a face without lists)."""
     from ..faces import face_key
 
     plans = renderer.__dict__.setdefault("_list_plans", {})
     missing: dict[str, str] = {}  # face key -> html
+    keys: list[str | None] = []
     for html in faces:
-        key = face_key(html)
-        if key in plans or key in missing or not listfit.has_lists(html):
+        key = face_key(html) if listfit.has_lists(html) else None
+        keys.append(key)
+        if key is None or key in plans or key in missing:
             continue
         found, plan = _store(job).get("plan", _plan_name(key), renderer.files_read)
         if found:
@@ -529,6 +536,7 @@ def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> None:
         face = plates.cut(listfit.plan(renderer, html, key))
         if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
             _store(job).put("plan", _plan_name(key), plans[key], renderer.files_read)
+    return keys
 
 
 def _plan_name(key: str) -> str:
@@ -592,8 +600,6 @@ class Planned:
 def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict[str, int]]:
     """Every officer's faces cut into skeleton and slots, and how many officers of the chunk
     share each skeleton."""
-    from ..faces import face_key
-
     cuts = []
     shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
@@ -604,12 +610,14 @@ def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict
         drafts.append((officer, qr, [(side, renderer.face_html(officer, side, _Outline(qr) if qr
                                                               else None)) for side in job.sides]))
     # tip lists in columns, as the full path plans them: the chunk's faces planned together
-    _plan_lists(job, renderer, [html for _o, _q, sides in drafts for _s, html in sides])
+    keys = iter(_plan_lists(job, renderer, [html for _o, _q, sides in drafts
+                                            for _s, html in sides]))
     for officer, qr, drafted in drafts:
         sides = []
         for side, html in drafted:
-            if listfit.has_lists(html):
-                html = listfit.plan(renderer, html, face_key(html))
+            key = next(keys)
+            if key is not None:
+                html = listfit.plan(renderer, html, key)
             face = plates.cut(html)
             sides.append((side, html, face))
             if face is not None and (face.fields or face.qr_svg):
