@@ -78,6 +78,16 @@ def font_file(pango_font: Any) -> tuple[str, str, bytes, int, float]:
     return key, family, get_hb_object_data(hb_face), harfbuzz.hb_face_get_index(hb_face), size
 
 
+def font_key(pango_font: Any) -> str:
+    """``font_file``'s first item alone (Pango's description without size), without reading
+    the font file."""
+    from weasyprint.text.ffi import ffi, pango
+    from weasyprint.text.fonts import get_pango_font_key
+
+    _hash, description, _size = get_pango_font_key(pango_font)
+    return str(ffi.string(pango.pango_font_description_to_string(description)).decode())
+
+
 def missing() -> list[str]:
     """The internals this WeasyPrint does not have, as ``module.attribute``."""
     import importlib

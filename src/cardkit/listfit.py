@@ -12,7 +12,8 @@ more columns and so fewer rows. The plan is checked on a layout of the face alon
 tightened if needed; what still does not fit is for preflight to report (nothing is
 dropped silently: see ``preflight._blocks``).
 
-A plan depends only on the face's HTML, so a shared back is planned once per process.
+A plan depends only on the face's HTML, so a shared back is planned once per process;
+the faces of a chunk are planned together (``plan_all``), in as few layouts as can be.
 """
 
 from __future__ import annotations
@@ -98,30 +99,63 @@ def plan(renderer: Any, html: str, key: str) -> str:
 
     ``key`` says which faces share a plan (their HTML less the officer: render.faces.face_key).
     """
-    cache = renderer.__dict__.setdefault("_list_plans", {})
-    if key not in cache:
-        cache[key] = _make_plan(renderer, html)
-    found = cache[key]
+    plan_all(renderer, [(html, key)])
+    found = _plans(renderer)[key]
     return apply(html, found) if found is not None else html
 
 
-def _make_plan(renderer: Any, html: str) -> Plan | None:
-    probe = _measure(renderer, apply(html, None, probe=True))
-    if probe is None or not probe.widest:
-        return None
-    policies = renderer.gen.fit
-    floors = {f: _floor(policies.get(f), probe.pt[f]) for f in probe.widest}
-    scale = 1.0
-    chosen = None
+def _plans(renderer: Any) -> dict[str, Plan | None]:
+    plans: dict[str, Plan | None] = renderer.__dict__.setdefault("_list_plans", {})
+    return plans
+
+
+def plan_all(renderer: Any, faces: list[tuple[str, str]]) -> None:
+    """Plan the lists of every face ``(html, key)`` not planned yet. The faces are measured
+    together, one layout for all their probes and one for each round of checks: a
+    WeasyPrint document costs far more than a page of it, and a face is laid out on its
+    own page, so each plan is what measuring its face alone gives."""
+    plans = _plans(renderer)
+    todo: dict[str, str] = {}
+    for html, key in faces:
+        if key not in plans and key not in todo:
+            todo[key] = html
+    if not todo:
+        return
+    keys = list(todo)
+    probes = dict(zip(keys, _measure_all(renderer, [apply(todo[k], None, probe=True)
+                                                   for k in keys]), strict=True))
+    chosen: dict[str, Plan | None] = {k: None for k in keys}
+    measured: dict[str, _Probe] = {}
+    floors: dict[str, dict[str, float]] = {}
+    scales: dict[str, float] = {}
+    for key in keys:
+        probe = probes[key]
+        if probe is None or not probe.widest:
+            continue
+        policies = renderer.gen.fit
+        measured[key] = probe
+        floors[key] = {f: _floor(policies.get(f), probe.pt[f]) for f in probe.widest}
+        scales[key] = 1.0
+    active = list(measured)
     for _round in range(3):
-        chosen = _search(probe, floors, scale)
-        check = _measure(renderer, apply(html, chosen))
-        if check is None or check.bottom <= check.limit + 0.05 or not _can_shrink(chosen, floors):
+        if not active:
             break
-        # The layout came out taller than planned: plan for proportionally less room.
-        used = probe.room() + check.bottom - check.limit
-        scale *= max(0.5, probe.room() / max(0.1, used + 0.1))
-    return chosen
+        for key in active:
+            chosen[key] = _search(measured[key], floors[key], scales[key])
+        checks = _measure_all(renderer, [apply(todo[k], chosen[k]) for k in active])
+        again = []
+        for key, check in zip(active, checks, strict=True):
+            probe, found = measured[key], chosen[key]
+            assert found is not None
+            if check is None or check.bottom <= check.limit + 0.05 \
+                    or not _can_shrink(found, floors[key]):
+                continue
+            # The layout came out taller than planned: plan for proportionally less room.
+            used = probe.room() + check.bottom - check.limit
+            scales[key] *= max(0.5, probe.room() / max(0.1, used + 0.1))
+            again.append(key)
+        active = again
+    plans.update(chosen)
 
 
 def _floor(policy: FitPolicy | None, size: float) -> float:
@@ -162,12 +196,18 @@ def _columns(probe: _Probe, sizes: dict[str, float]) -> int:
     return columns
 
 
-def _measure(renderer: Any, html: str) -> _Probe | None:
-    """Lay ``html`` out alone and measure its lists, the flow they are in and the free space."""
-    document = renderer.layout([html], write=False)[0]
+def _measure_all(renderer: Any, pages: list[str]) -> list[_Probe | None]:
+    """Lay ``pages`` out, each on a page of one document, and measure each (``_measure``)."""
+    document = renderer.layout(pages, write=False)[0]
+    return [_measure(renderer, page) for page in document.pages]
+
+
+def _measure(renderer: Any, page: Any) -> _Probe | None:
+    """Measure a face laid out alone on ``page``: its lists, the flow they are in and the
+    free space."""
     card = renderer.gen.card
     walk = _ListWalk()
-    walk.walk(page_box(document.pages[0]), None, False, [])
+    walk.walk(page_box(page), None, False, [])
     found = walk.found
     if not found or not walk.flow:
         return None

@@ -172,10 +172,10 @@ def test_check_lays_out_in_prints_chunks(monkeypatch, site, cli):
     assert result.code == 0, result.stderr
     assert len(sizes) == 2 and max(sizes) <= batch.CHUNK + 1  # fronts + the shared back
     sizes.clear()
-    monkeypatch.setenv("CARDKIT_STAMP", "1")  # a plate (4 pages, then alone), the back, stamps
+    monkeypatch.setenv("CARDKIT_STAMP", "1")  # the plate's 4 pages and the back, laid out
     result = cli(["check", "--gen", "2002", "--roster", "big.yaml", "--jobs", "1"], cwd=site)
-    assert result.code == 0, result.stderr
-    assert sizes == [4, 1, 1]
+    assert result.code == 0, result.stderr  # together; then stamps
+    assert sizes == [5]
 
 
 @pytest.mark.parametrize("extra, refused", [(limits.MAX_COLUMNS - 5, False),

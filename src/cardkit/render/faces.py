@@ -205,6 +205,8 @@ class FaceRenderer:
                 index[(officer.id, side)] = seen[key]
         from .. import listfit
 
+        listfit.plan_all(self, [(html, face_key(html)) for html in faces
+                                if listfit.has_lists(html)])  # measured together
         faces = [listfit.plan(self, html, face_key(html)) if listfit.has_lists(html) else html
                  for html in faces]
         document, pdf, warnings = self.layout(faces, extra_roots)
@@ -217,9 +219,24 @@ class FaceRenderer:
                        glyph_warnings=warnings, document=document)
 
     def layout(self, faces: Sequence[str], extra_roots: Sequence[Path] = (),
-               write: bool = True) -> tuple:
+               write: bool = True, laid_only: bool = False) -> Any:
         """Lay out ``faces`` with WeasyPrint; return (document, pdf bytes, glyph warnings).
-        ``write=False``: measured only, no PDF made (its bytes are ``b""``)."""
+        ``write=False``: measured only, no PDF made (its bytes are ``b""``). ``laid_only``:
+        the ``Laid`` document as it is, unchecked and unwritten (``lay_out``). Every
+        WeasyPrint layout of cardkit's goes through here, once."""
+        laid = self._laid(faces, extra_roots)
+        if laid_only:
+            return laid
+        pdf, warnings = self.written(laid) if write else (b"", self.glyph_warnings(laid.warnings))
+        self.check_pages(laid, len(faces))
+        return laid.document, pdf, warnings
+
+    def lay_out(self, faces: Sequence[str], extra_roots: Sequence[Path] = ()) -> Laid:
+        """``faces`` laid out in one WeasyPrint document, a page each (not written yet)."""
+        laid: Laid = self.layout(faces, extra_roots, write=False, laid_only=True)
+        return laid
+
+    def _laid(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
 
@@ -232,19 +249,50 @@ class FaceRenderer:
             document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
                 font_config=FontConfiguration(), presentational_hints=False)
             _refuse_attachments(document)
-            pdf = document.write_pdf(uncompressed_pdf=False) if write else b""
         self.files_read.update(fetcher.read)
+        return Laid(document, warnings, fetcher)
+
+    def written(self, laid: Laid) -> tuple[bytes, list[str]]:
+        """The PDF of ``laid`` and the glyph warnings of its layout and writing; a broken
+        image is an error."""
+        from ..design.fetcher import refusals_are_errors
+
+        with refusals_are_errors(laid.fetcher), _captured_weasyprint_warnings() as warnings:
+            pdf = laid.document.write_pdf(uncompressed_pdf=False)
+        self.files_read.update(laid.fetcher.read)
+        return pdf, self.glyph_warnings([*laid.warnings, *warnings])
+
+    def glyph_warnings(self, warnings: list[str]) -> list[str]:
         holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
         if holes:  # a broken image would leave a hole in the card
             raise InputError(f"generation {self.gen.id}: " + _(
                 "{problem}; the card would have a hole there").format(problem=holes[0].rstrip(": ")))
-        if len(document.pages) != len(faces):
+        return [w for w in warnings if "glyph" in w.lower()]
+
+    def check_pages(self, laid: Laid, faces: int) -> None:
+        """A face laid out on more than its one page overflows its card: an error."""
+        if len(laid.document.pages) != faces:
             raise InputError(
                 f"generation {self.gen.id}: " + _("{faces} faces laid out on {pages} pages; a face "
                                                   "overflows its card").format(
-                    faces=len(faces), pages=len(document.pages))
+                    faces=faces, pages=len(laid.document.pages))
             )
-        return document, pdf, [w for w in warnings if "glyph" in w.lower()]
+
+
+@dataclass
+class Laid:
+    """Faces laid out by WeasyPrint, a page each, not written yet: the document, the
+    warnings WeasyPrint gave while laying it out, and the fetcher that read its files."""
+
+    document: Any
+    warnings: list[str]
+    fetcher: Any
+
+    def pages(self, numbers: Sequence[int]) -> Laid:
+        """Some of the pages, as a document of their own (WeasyPrint's ``Document.copy``:
+        written, it is what laying those faces out alone writes)."""
+        return Laid(self.document.copy([self.document.pages[n] for n in numbers]), [],
+                    self.fetcher)
 
 
 def _refuse_attachments(document: Any) -> None:

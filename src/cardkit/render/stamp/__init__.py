@@ -41,6 +41,9 @@ OWN_FACE = N_("the design's stylesheet names officers (data-officer): each card 
 # own text in the plate (every officer a plate of their own) is laid out, not a plate
 # (five WeasyPrint pages and a cache entry) per officer.
 MIN_SHARE = 2
+# Pages of one shared layout of a chunk's new plates and whole pages at the most (a plate
+# takes four): about six plates and their backs, so memory does not grow with the units
+SHARED_PAGES = 32
 
 OWN_MARK = ' data-own-face="'  # render.faces marks a face that is one officer's alone
 PIXEL_DPI = 150  # the plate's own check: stamped A against WeasyPrint's A
@@ -84,6 +87,9 @@ class _Cache:
     pages: dict[str, Any] = field(default_factory=dict)  # key -> (pdf bytes) | str
     refused: dict[str, int] = field(default_factory=dict)  # why -> officers
     details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
+    # (plate key, officer id) -> why that officer's values were refused, when the plate was
+    # laid out ahead of the officer's turn (``_lay_out_new``)
+    tried: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def _cache(job: Job) -> _Cache:
@@ -216,45 +222,48 @@ def _qr_colors(renderer: Any) -> tuple[str, str]:
     return writer.color_op(dark), writer.color_op(light)
 
 
-def _collected(function):
+def _collect() -> None:
     """WeasyPrint's box trees are reference cycles: a plate's layout (about 100 MB) is freed
-    by the cyclic collector, which would run only much later; collect it right away."""
-    import functools
+    by the cyclic collector, which would run only much later; collect it right away (once a
+    layout is done with, not per face laid out on it)."""
     import gc
 
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        finally:
-            gc.collect()
-
-    return wrapper
+    gc.collect()
 
 
-def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any) -> Any:
-    """The face's plate, built and checked the first time it is met; a str says why not."""
+def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
+           laid: Any = None) -> Any:
+    """The face's plate, built and checked the first time it is met; a str says why not.
+    ``laid``: its pages laid out and written already (``_lay_out_new``): a Laid and the
+    written PDF with the number of its first page."""
     cache = _cache(job)
     key = _key(face.skeleton)
     if key in cache.plates:
         return cache.plates[key]
+    tried = cache.tried.pop((key, officer.id), None)
+    if tried is not None:
+        return tried
     found, plate = _store(job).get("plate", key, renderer.files_read)
     if found:
         cache.plates[key] = plate
         return plate
-    plate = _new_plate(job, renderer, face, officer, qr, cache, key)
+    plate = _new_plate(job, renderer, face, officer, qr, cache, key, laid)
+    if laid is None:
+        _collect()
     if not isinstance(plate, str):
         _store(job).put("plate", key, plate, renderer.files_read,
-                        fonts=tuple({slot.face.key: slot.face for slot in plate.slots}.values()))
+                        fonts=tuple({face.key: face for face in (*[slot.face for slot in
+                                                                    plate.slots],
+                                                                   *plate.faces)}.values()))
     return plate
 
 
-@_collected
 def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any, cache: _Cache,
-               key: str) -> Any:
+               key: str, laid: Any = None) -> Any:
     try:
         with_code = qr is not None and bool(face.qr_svg)
-        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune)
+        plate = plates.build(renderer, key, face, qr.svg if with_code else "", job.prune,
+                             *(laid or (None, None)))
         document = plate.__dict__.pop("document")
         # the first officer's full preflight on page A, QR code (size, contrast, decode-back)
         # included: anything wrong and the plate is not used with these values
@@ -273,7 +282,7 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         if stamp is None:
             raise plates.Refused("the officer does not stamp onto their own plate", officer=True)
         _check_against_weasyprint(plate, stamp, qr)
-        del plate.checked  # 4 pages with their fonts: not needed any more
+        del plate.checked  # 3 pages with their fonts: not needed any more
     except plates.Refused as exc:
         cache.details[key] = str(exc)
         why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
@@ -395,48 +404,191 @@ def _qr_reads(qr: Any) -> bool:
     return qr.module_mm >= MIN_MODULE_MM - 1e-9 and qr.payload in decode(matrix_pixels(qr.matrix))
 
 
-def _page_only(job: Any, renderer: Any, html: str) -> Any:
-    """A face without slots (the back, usually): laid out once per worker, as today."""
-    from ..faces import face_key
-
+def _page_only(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
+    """A face without slots (the back, usually): laid out once per worker, as today.
+    ``laid``: its page laid out and written already (``_lay_out_new``), as for ``_plate``."""
     cache = _cache(job)
-    key = hashlib.sha256(face_key(html).encode()).hexdigest()
+    key = _page_key(html)
     if key not in cache.pages:
         found, page = _store(job).get("page", key, renderer.files_read)
         if not found:
-            page = _whole_page(job, renderer, html)
+            page, faces = _whole_page(job, renderer, html, laid)
+            if laid is None:
+                _collect()
             if not isinstance(page, str):
-                _store(job).put("page", key, page, renderer.files_read)
+                _store(job).put("page", key, page, renderer.files_read, fonts=faces)
         cache.pages[key] = page
     return key, cache.pages[key]
 
 
-def _planned(job: Any, renderer: Any, html: str) -> str:
-    """``html`` with its tip lists in columns (``listfit``), the plan kept like a plate."""
+def _page_key(html: str) -> str:
     from ..faces import face_key
 
-    key = face_key(html)
+    return hashlib.sha256(face_key(html).encode()).hexdigest()
+
+
+def _wanted(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) -> list:
+    """The plates (face, first officer, code) and whole pages (HTML) the chunk will lay out,
+    in ``_plan``'s order; those the store keeps are taken from it, as ``_plan`` would. (An
+    officer whose code will not read is not foreseen: the plate is tried with them, and
+    refused for their values, the next officer's are tried when asked for.)"""
+    cache = _cache(job)
+    wanted: list[tuple[str, Any]] = []  # ("plate", (face, officer, qr)) | ("page", html)
+    met: set[str] = set()  # skeletons and page HTML looked at (most officers share them)
+    for cut in cuts:
+        for _side, html, face in cut.sides:
+            if face is None or OWN_MARK in html:
+                break
+            page = not face.fields and not face.qr_svg
+            if not page and shared[face.skeleton] < MIN_SHARE:
+                break
+            look = html if page else face.skeleton
+            if look in met:
+                continue
+            met.add(look)
+            key = _page_key(html) if page else _key(face.skeleton)
+            kept = cache.pages if page else cache.plates
+            if key in met or key in kept:  # another officer's page (ids aside) or kept
+                continue
+            met.add(key)
+            found, value = _store(job).get("page" if page else "plate", key, renderer.files_read)
+            if found:
+                kept[key] = value
+            else:
+                wanted.append(("page", html) if page else ("plate", (face, cut.officer, cut.qr)))
+    return wanted
+
+
+def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) -> None:
+    """The plates and whole pages the chunk will ask for first (``_plan``'s order, as if
+    every face before them stamps), laid out together: a WeasyPrint document costs far
+    more than a page of it. Each is then written and checked on its own, as when it is
+    laid out alone (``Laid.pages``) and taken out of the one PDF written (``alone``), so its
+    bytes do not depend on the others. Anything unusual about the shared layout (a warning,
+    a page too many, an error) and nothing is kept from it: the faces are laid out one by
+    one when asked for. At most ``SHARED_PAGES`` pages a layout: a layout's box trees stay
+    in memory until its faces are read."""
+    wanted = [(kind, item, _pages_of(kind, item))
+              for kind, item in _wanted(job, renderer, cuts, shared)]
+    group: list[tuple[str, Any, list[str]]] = []
+    for entry in wanted:
+        if group and sum(len(g[2]) for g in group) + len(entry[2]) > SHARED_PAGES:
+            _lay_out_group(job, renderer, group)
+            group = []
+        group.append(entry)
+    _lay_out_group(job, renderer, group)
+
+
+def _pages_of(kind: str, item: Any) -> list[str]:
+    """The pages a wanted plate or whole page is laid out on."""
+    if kind != "plate":
+        return [item]
+    face, _officer, qr = item
+    with_code = qr is not None and bool(face.qr_svg)
+    return plates.pages(face, qr.svg if with_code else "")
+
+
+def _lay_out_group(job: Any, renderer: Any, wanted: list[tuple[str, Any, list[str]]]) -> None:
+    """``_lay_out_new`` for some of the chunk's wanted faces: one layout, one PDF."""
+    import pikepdf
+
+    from ...errors import CardkitError
+
+    if len(wanted) < 2:
+        return  # one face: laid out when asked for
+    cache = _cache(job)
+    faces: list[str] = []
+    spans = []
+    for _kind, _item, pages in wanted:
+        spans.append(range(len(faces), len(faces) + len(pages)))
+        faces += pages
+    try:
+        laid = renderer.lay_out(faces, job.extra_roots)
+        if laid.warnings or len(laid.document.pages) != len(faces):
+            return
+        # every page but the plates' B (read from its boxes, never drawn)
+        drawn = [n for (kind, _item, _pages), span in zip(wanted, spans, strict=True)
+                 for n in ([span[i] for i in plates.WRITTEN] if kind == "plate" else span)]
+        pdf, warnings = renderer.written(laid.pages(drawn))
+    except CardkitError:
+        return  # said again, face by face, when the faces are asked for
+    if warnings:  # whose, the pages written one by one will tell
+        return
+    src = pikepdf.Pdf.open(io.BytesIO(pdf))
+    try:
+        for (kind, item, _pages), span in zip(wanted, spans, strict=True):
+            done = (laid.pages(span), (src, drawn.index(span[0])))
+            if kind == "plate":
+                face, officer, qr = item
+                plate = _plate(job, renderer, face, officer, qr, done)
+                key = _key(face.skeleton)
+                if isinstance(plate, str) and key not in cache.plates:  # the officer's values
+                    cache.tried[(key, officer.id)] = plate
+            else:
+                _page_only(job, renderer, item, done)
+    finally:
+        src.close()
+        del laid
+        _collect()
+
+
+def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> list[str | None]:
+    """Tip lists in columns (``listfit``) for every face of ``faces`` that has them: a plan
+    kept like a plate, or all the missing ones planned together. The faces' keys
+    (``face_key``; None for a face without lists)."""
+    from ..faces import face_key
+
     plans = renderer.__dict__.setdefault("_list_plans", {})
-    if key in plans:
-        return listfit.plan(renderer, html, key)
-    name = hashlib.sha256(key.encode()).hexdigest()
-    found, plan = _store(job).get("plan", name, renderer.files_read)
-    if found:
-        plans[key] = plan
-        return listfit.plan(renderer, html, key)
-    html = listfit.plan(renderer, html, key)
-    face = plates.cut(html)
-    if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
-        _store(job).put("plan", name, plans[key], renderer.files_read)
-    return html
+    missing: dict[str, str] = {}  # face key -> html
+    keys: list[str | None] = []
+    for html in faces:
+        key = face_key(html) if listfit.has_lists(html) else None
+        keys.append(key)
+        if key is None or key in plans or key in missing:
+            continue
+        found, plan = _store(job).get("plan", _plan_name(key), renderer.files_read)
+        if found:
+            plans[key] = plan
+        else:
+            missing[key] = html
+    listfit.plan_all(renderer, [(html, key) for key, html in missing.items()])
+    for key, html in missing.items():
+        face = plates.cut(listfit.plan(renderer, html, key))
+        if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
+            _store(job).put("plan", _plan_name(key), plans[key], renderer.files_read)
+    return keys
 
 
-@_collected
-def _whole_page(job: Any, renderer: Any, html: str) -> Any:
-    document, pdf, warnings = renderer.layout([html], job.extra_roots)
-    if _problems(job, [], document, pdf, warnings=warnings):
-        return PROBLEMS
-    return job.prune(pdf)
+def _plan_name(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _whole_page(job: Any, renderer: Any, html: str, laid: Any = None) -> tuple[Any, tuple]:
+    """The face laid out and written as a page of its own (``alone.page``), or why not; and
+    the faces of its text (``plates.page_faces``)."""
+    import pikepdf
+
+    from . import alone
+
+    if laid is None:
+        document, pdf, warnings = renderer.layout([html], job.extra_roots)
+        faces = plates.page_faces(document.pages[0])
+        with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
+            page = alone.page(src, 0, known_only=False)
+    else:
+        (own, (src, number)), warnings = laid, []
+        document = own.document
+        faces = plates.page_faces(document.pages[0])
+        page = alone.page(src, number)
+        if page is None:  # a font whose file would stay the document's: written alone
+            pdf, warnings = renderer.written(own)
+            with pikepdf.Pdf.open(io.BytesIO(pdf)) as single:
+                page = alone.page(single, 0, known_only=False)
+    if page is None:
+        return NOT_READ, faces
+    if _problems(job, [], document, page, warnings=warnings):
+        return PROBLEMS, faces
+    return job.prune(page), faces
 
 
 @dataclass(frozen=True)
@@ -471,18 +623,27 @@ def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict
     cuts = []
     shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
     qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
+    drafts = []
     for officer in officers:
         qr = renderer.qr_for(officer) if qr_printed else None
+        # the code's outline only: its modules are stamped
+        drafts.append((officer, qr, [(side, renderer.face_html(officer, side, _Outline(qr) if qr
+                                                              else None)) for side in job.sides]))
+    # tip lists in columns, as the full path plans them: the chunk's faces planned together
+    keys = iter(_plan_lists(job, renderer, [html for _o, _q, sides in drafts
+                                            for _s, html in sides]))
+    for officer, qr, drafted in drafts:
         sides = []
-        for side in job.sides:  # the code's outline only: its modules are stamped
-            html = renderer.face_html(officer, side, _Outline(qr) if qr else None)
-            if listfit.has_lists(html):  # tip lists in columns, as the full path plans them
-                html = _planned(job, renderer, html)
+        for side, html in drafted:
+            key = next(keys)
+            if key is not None:
+                html = listfit.plan(renderer, html, key)
             face = plates.cut(html)
             sides.append((side, html, face))
             if face is not None and (face.fields or face.qr_svg):
                 shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
         cuts.append(Cut(officer, qr, sides))
+    _lay_out_new(job, renderer, cuts, shared)
     return cuts, shared
 
 

@@ -4,7 +4,8 @@ A face's HTML is cut into a skeleton and slots: every ``<span data-field=F>text<
 of an officer field (the unit's fields stay in the plate) and the QR code's SVG. Faces
 with the same skeleton (the same generation, unit, side, size, and the same fields
 present: an empty field, a code left off or a template branch gives another skeleton)
-share a plate. A plate is laid out once, in one WeasyPrint document of three pages:
+share a plate. A plate is laid out once, on four pages of a WeasyPrint document (with the
+other plates a chunk needs: ``stamp._lay_out_new``):
 
 * A: the first officer's own values, QR code included;
 * B: sentinel values (each slot one character shorter, or doubled), no QR code;
@@ -146,13 +147,21 @@ class Plate:
     qr_light: str = ""
     qr_quiet: int = 4
     # while the plate is checked (stamp._new_plate removes both, so a kept plate has neither):
-    checked: bytes = b""  # A, B, the plate, A with a hollow code: for the pixel check
+    checked: bytes = b""  # A, the plate, A with a hollow code: for the pixel check
     document: Any = None  # the weasyprint Document of those pages, for the plate's preflight
+    faces: tuple = ()  # shaping.FontFace of every text on the plate (``page_faces``)
 
 
-def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
+def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]] | None = None
+               ) -> tuple[shaping.FontFace, float]:
+    """The face and size of a Pango font; ``seen``: those met already in this document (the
+    font file is read once, not for every slot of every page)."""
     from ...internals import font_file
 
+    if seen is None:
+        seen = {}
+    if pango_font in seen:
+        return seen[pango_font]
     key, family, data, index, size = font_file(pango_font)
     fonts = shaping.font_faces()
     face = fonts.get(key)
@@ -160,7 +169,34 @@ def _font_face(pango_font: Any) -> tuple[shaping.FontFace, float]:
         face = fonts[key] = shaping.FontFace(key=key, data=data, index=index, family=family)
     elif face.data != data or face.index != index:  # one name, two files: not ours to tell apart
         raise Refused(f"two font files are both called {key}")
+    seen[pango_font] = face, size
     return face, size
+
+
+def page_faces(page: Any) -> tuple[shaping.FontFace, ...]:
+    """The faces of the text a laid-out page draws (each text box's first run), known from
+    then on (``shaping.font_faces``): ``writer.share_face_files`` gives each one file. A
+    page's faces are known whenever the page is used, laid out now or kept (the store keeps
+    them with it), so which fonts get one file never depends on the cache."""
+    from ...internals import first_line_run, font_key
+
+    seen: dict[Any, tuple[shaping.FontFace, float]] = {}
+    found: dict[str, shaping.FontFace] = {}
+    stack = [page_box(page)]
+    while stack:
+        box = stack.pop()
+        if type(box).__name__ == "TextBox" and box.text:
+            pango_font = first_line_run(box)[0]
+            # one description, one file in a document: each file is read once
+            if pango_font is not None and font_key(pango_font) not in found:
+                try:
+                    face = _font_face(pango_font, seen)[0]
+                except Refused:
+                    continue  # one name, two files: that font keeps a file of its own
+                found[face.key] = face
+            continue
+        stack.extend(getattr(box, "children", None) or [])
+    return tuple(found[key] for key in sorted(found))
 
 
 def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
@@ -177,10 +213,11 @@ def _pango_glyphs(box: Any) -> tuple[Any, list[tuple[int, int, int]]]:
     return font, glyphs
 
 
-def _slot_font(box: Any, name: str) -> tuple[shaping.FontFace, float, list[tuple[int, int, int]]]:
+def _slot_font(box: Any, name: str, seen: dict[Any, tuple[shaping.FontFace, float]]
+               ) -> tuple[shaping.FontFace, float, list[tuple[int, int, int]]]:
     """The face, size and glyphs WeasyPrint set a slot's text box in."""
     pango_font, glyphs = _pango_glyphs(box)
-    font, size = _font_face(pango_font)
+    font, size = _font_face(pango_font, seen)
     if not font.plain:  # WeasyPrint embeds an instance of it, the stamper would not
         raise Refused(f"{name}: set in a variable or colour font ({font.family})")
     return font, size, glyphs
@@ -255,7 +292,8 @@ def _plain_style(name: str, box: Any, value: str) -> None:
         raise Refused(f"{name}: {changed[0].replace('_', '-')} {style[changed[0]]}")
 
 
-def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], tuple]:
+def _read(page: Any, face: Face, values: tuple[str, ...],
+          seen: dict[Any, tuple[shaping.FontFace, float]]) -> tuple[list[dict], tuple]:
     """Slot facts from one laid-out page, each checked against the shaping model."""
     rows = []
     skip: set[int] = set()
@@ -264,7 +302,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...]) -> tuple[list[dict], t
                                                face.fields, values, strict=True):
         style = box.style
         _plain_style(name, box, value)
-        font, size, glyphs = _slot_font(box, name)
+        font, size, glyphs = _slot_font(box, name, seen)
         families = style["font_family"]
         if not families or str(families[0]).lower() != font.family.lower():
             # only the first family's font is sure to draw every character it has
@@ -339,26 +377,65 @@ def _qr_rect(page_box: Any) -> tuple[float, float, float, float] | None:
     return found[0] if len(found) == 1 else None
 
 
-def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any) -> Plate:
-    """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
-    cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
-    ``prune_resources``: batch's, giving each page only the resources it names."""
+WRITTEN = (0, 2, 3)  # the pages of ``pages`` a plate needs written: B is only measured
 
+
+def pages(face: Face, qr_svg: str) -> list[str]:
+    """The four pages a plate is laid out on (see ``build``)."""
     a_values = face.values
     b_values = tuple(sentinel(v) for v in a_values)
     hollow = empty_svg(face.qr_svg) if face.qr_svg else ""
-    pages = [fill(face, a_values, qr_svg, hidden=False),
-             fill(face, b_values, hollow, hidden=False),
-             fill(face, a_values, hollow, hidden=True),
-             fill(face, a_values, hollow, hidden=False)]
-    document, pdf, warnings = renderer.layout(pages)
-    if warnings:
-        raise Refused("WeasyPrint warned about glyphs", officer=True)
-    a_rows, a_skip = _read(document.pages[0], face, a_values)
-    b_rows, b_skip = _read(document.pages[1], face, b_values)
+    return [fill(face, a_values, qr_svg, hidden=False),
+            fill(face, b_values, hollow, hidden=False),
+            fill(face, a_values, hollow, hidden=True),
+            fill(face, a_values, hollow, hidden=False)]
+
+
+def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any,
+          laid: Any = None, written: tuple[Any, int] | None = None) -> Plate:
+    """Lay the plate out (A, B, plate, A without its code) and read it; ``Refused`` when it
+    cannot be stamped. ``qr_svg``: the first officer's code, drawn on A for the pixel check;
+    ``prune_resources``: batch's, giving each page only the resources it names; ``laid``:
+    the four ``pages`` already laid out (render.faces.Laid) and ``written``: the pikepdf
+    PDF they were written in (A, the plate and A without its code: B is read from its
+    boxes, never drawn), with other faces' pages, and the number of page A in it."""
+    import io
+
+    import pikepdf
+
+    a_values = face.values
+    b_values = tuple(sentinel(v) for v in a_values)
+    if laid is None:
+        laid = renderer.lay_out(pages(face, qr_svg))
+        renderer.check_pages(laid, 4)
+    own = None
+    if written is None:
+        pdf, warnings = renderer.written(laid.pages(WRITTEN))
+        if warnings:
+            raise Refused("WeasyPrint warned about glyphs", officer=True)
+        own = pikepdf.Pdf.open(io.BytesIO(pdf))
+        written = (own, 0)
+    try:
+        return _built(renderer, key, face, laid, written, prune_resources, (a_values, b_values))
+    finally:
+        if own is not None:
+            own.close()
+
+
+def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, int],
+           prune_resources: Any, values: tuple[tuple[str, ...], tuple[str, ...]]) -> Plate:
+    """``build``'s reading and checking of the laid-out and written pages."""
+    from . import alone as own_page
+
+    document = laid.document
+    a_values, b_values = values
+    src, page_a = written
+    seen: dict[Any, tuple[shaping.FontFace, float]] = {}  # Pango font -> face, size
+    a_rows, a_skip = _read(document.pages[0], face, a_values, seen)
+    b_rows, b_skip = _read(document.pages[1], face, b_values, seen)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[1]), b_skip):
         raise Refused("the face's other boxes move when a slot's text changes")
-    _plate_rows, plate_skip = _read(document.pages[2], face, a_values)
+    _plate_rows, plate_skip = _read(document.pages[2], face, a_values, seen)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[2]),
                                                                    plate_skip):
         raise Refused("hiding the slots moved the face")
@@ -380,18 +457,40 @@ def build(renderer: Any, key: str, face: Face, qr_svg: str, prune_resources: Any
                   letter_spacing=row["spacing"], language=row["lang"], color=row["color"],
                   x=row["x"], baseline=row["baseline"], gap=gap, limit=row["limit"], first=first)
              for row, (gap, first) in zip(a_rows, geometry, strict=True)]
-    checked = prune_resources(pdf)
+    faces = page_faces(document.pages[2])  # known before the plate is taken out
+    checked = prune_resources(own_page.pages(src, range(page_a, page_a + len(WRITTEN))))
     cut, top, hidden = _cut(checked, slots)
-    # the plate laid out alone: its bytes (fonts subset to its own text) do not depend on
-    # the officer it was read with, so neither does the output
-    _document, alone, _warnings = renderer.layout([pages[2]])
+    # the plate as a PDF of its own: its bytes (fonts listing its own text) depend neither on
+    # the officer it was read with nor on the other faces written with it, so neither does
+    # the output
+    alone = own_page.page(src, page_a + 1)
+    if alone is None:  # written alone, then taken apart the same way
+        alone = _written_alone(renderer, laid.pages([2]))
     alone = prune_resources(alone)
     if _stream(alone, 0) != hidden:
         raise Refused("the plate laid out alone is drawn differently")
-    plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top)
-    plate.checked = checked  # A, B, the plate, A with a hollow code: for the pixel check
+    plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top,
+                  faces=faces)
+    plate.checked = checked  # A, the plate, A with a hollow code: for the pixel check
     plate.document = document  # for the plate's preflight, dropped after it
     return plate
+
+
+def _written_alone(renderer: Any, laid: Any) -> bytes:
+    """The one page of ``laid`` written by itself, as ``alone.page`` gives it (its fonts are
+    its own then, whatever face they are of)."""
+    import io
+
+    import pikepdf
+
+    from . import alone as own_page
+
+    pdf, _warnings = renderer.written(laid)
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
+        found = own_page.page(src, 0, known_only=False)
+    if found is None:
+        raise Refused("the plate's page is not one the stamper takes apart")
+    return found
 
 
 _TOP = re.compile(rb"^\s*1 0 0 -1 0 (-?[\d.]+) cm")
@@ -411,7 +510,7 @@ def _stream(pdf: bytes, number: int) -> bytes:
 def _cut(pdf: bytes, slots: list[Slot]) -> tuple[Any, float, bytes]:
     """The plate page cut where A draws its slots; the top of WeasyPrint's page matrix."""
 
-    streams = [_stream(pdf, 2), _stream(pdf, 3)]
+    streams = [_stream(pdf, 1), _stream(pdf, 2)]
     match = _TOP.match(streams[0])
     if match is None:
         raise Refused("the plate page does not start as WeasyPrint's pages do")

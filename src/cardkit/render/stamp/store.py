@@ -181,6 +181,8 @@ class Store:
             self.root = None
         self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
         self.roots = [Path(r).resolve() for r in roots or []]
+        # id(face) -> (face, the SHA-256 of its bytes): each font hashed once a job
+        self._digests: dict[int, tuple[shaping.FontFace, str]] = {}
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -237,12 +239,20 @@ class Store:
             data = _own(self.root / "fonts" / f"{digest}.font")
         return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
 
+    def _digest(self, face: shaping.FontFace) -> str:
+        """The SHA-256 of the face's bytes, once a job (the face is kept with it, so its id
+        stays its own)."""
+        known = self._digests.get(id(face))
+        if known is None:
+            known = self._digests[id(face)] = (face, hashlib.sha256(face.data).hexdigest())
+        return known[1]
+
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
         """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
         one a layout read) that holds exactly them, else a copy in the cache."""
         from ...outputs import write_file
 
-        digest = hashlib.sha256(face.data).hexdigest()
+        digest = self._digest(face)
         path = _installed_file(face.data, files)
         if path is not None:
             return ("file", path, digest)
