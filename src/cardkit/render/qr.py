@@ -222,14 +222,17 @@ def matrix_pixels(matrix: tuple[bytes, ...], scale: int = 2) -> memoryview:
 
 def grey_pixels(bitmap: Any) -> memoryview:
     """A pypdfium2 bitmap rendered with ``grayscale=True`` as rows of grey pixels (its rows'
-    padding cut), a buffer zxing-cpp reads without PIL."""
+    padding cut), a buffer zxing-cpp reads without PIL. The pixels are copied: the bitmap's
+    own memory is pdfium's, freed when the bitmap object goes."""
     if bitmap.n_channels != 1:
         raise ValueError("grey_pixels takes a bitmap rendered with grayscale=True")
     width, height, stride = bitmap.width, bitmap.height, bitmap.stride
     raw = memoryview(bitmap.buffer).cast("B")
-    if stride != width:
-        raw = memoryview(b"".join(raw[row * stride:row * stride + width] for row in range(height)))
-    return raw.cast("B", (height, width))
+    if stride == width:
+        pixels = raw.tobytes()
+    else:
+        pixels = b"".join(raw[row * stride:row * stride + width] for row in range(height))
+    return memoryview(pixels).cast("B", (height, width))
 
 
 def decode(image: Any) -> list[str]:

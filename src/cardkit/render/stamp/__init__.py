@@ -371,7 +371,9 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
         document = pdfium.PdfDocument(pdf)
         try:
             page = document[index[(officer.id, side)]]
-            payloads = decode(grey_pixels(page.render(scale=SAMPLE_DPI / 72, grayscale=True)))
+            bitmap = page.render(scale=SAMPLE_DPI / 72, grayscale=True)
+            payloads = decode(grey_pixels(bitmap))
+            bitmap.close()
             page.close()
         finally:
             document.close()
