@@ -25,6 +25,7 @@ from .internals import page_box, placed_box
 from .jobstate import current
 from .listfit import LIST_FIELDS
 from .model import Generation, Officer
+from .pdfiumlock import one_at_a_time
 from .render.faces import FaceSet
 from .render.measure import TOLERANCE_MM, _beyond, measure
 from .render.qr import QUIET_ZONE, decode
@@ -714,7 +715,8 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
     if not faces.qr_codes:
         return problems
     rects = _qr_rects(faces.document) if faces.document is not None else {}
-    pdf = pdfium.PdfDocument(faces.pdf)
+    with one_at_a_time():
+        pdf = pdfium.PdfDocument(faces.pdf)
     try:
         checked: dict[int, tuple[list[str], float | None, str | None]] = {}
         floor = gen.qr_min_module_mm
@@ -737,9 +739,12 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
             if page_index is None:  # --sides back: the code's face is not printed
                 continue
             if page_index not in checked:
-                page = pdf[page_index]
-                image = page.render(scale=DECODE_DPI / 72).to_pil()
-                page.close()
+                with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
+                    page = pdf[page_index]
+                    bitmap = page.render(scale=DECODE_DPI / 72)
+                    image = bitmap.to_pil().copy()
+                    bitmap.close()
+                    page.close()
                 contrast = crowded = None
                 if page_index in rects:
                     contrast = symbol_contrast(image, rects[page_index], faces.document, page_index)
@@ -760,7 +765,8 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
                     "the printed QR code does not decode back to its payload "
                     "(read: {read})").format(read=payloads or _("nothing"))))
     finally:
-        pdf.close()
+        with one_at_a_time():
+            pdf.close()
     return problems
 
 

@@ -19,7 +19,7 @@ PACKAGE = Path(cardkit.__file__).resolve().parent
 
 # Layers, lowest first. A module may import its own layer and the layers below it.
 BASE = {"_version", "digests", "errors", "i18n", "jobstate", "model", "outputs", "pagetree",
-        "pdfsave", "project", "resources", "units", "urlrules", "yamlio"}
+        "pdfiumlock", "pdfsave", "project", "resources", "units", "urlrules", "yamlio"}
 STAGES = {"roster", "design", "render", "sheet", "pdf", "preflight", "report"}
 LAYERS = {"base": 0, "stage": 1, "api": 2, "tools": 3, "cli": 4}
 

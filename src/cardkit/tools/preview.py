@@ -49,19 +49,23 @@ def render_pages(pdf: bytes | Path, pages: list[int] | None = None, dpi: int = D
     """PIL images (RGB) of ``pages`` (all when None), cut to the TrimBox when ``trim``."""
     import pypdfium2 as pdfium
 
-    document = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
-    try:
-        indices = range(len(document)) if pages is None else pages
-        images = []
-        for index in indices:
-            page = document[index]
-            crop = trim_crop(page) if trim else (0, 0, 0, 0)
-            bitmap = page.render(scale=dpi / 72, crop=crop, may_draw_forms=False)
-            images.append(bitmap.to_pil().convert("RGB"))
-            page.close()
-        return images
-    finally:
-        document.close()
+    from ..pdfiumlock import one_at_a_time
+
+    with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
+        document = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else str(pdf))
+        try:
+            indices = range(len(document)) if pages is None else pages
+            images = []
+            for index in indices:
+                page = document[index]
+                crop = trim_crop(page) if trim else (0, 0, 0, 0)
+                bitmap = page.render(scale=dpi / 72, crop=crop, may_draw_forms=False)
+                images.append(bitmap.to_pil().convert("RGB"))
+                bitmap.close()
+                page.close()
+            return images
+        finally:
+            document.close()
 
 
 def png_bytes(image: Any, dpi: int = DEFAULT_DPI) -> bytes:

@@ -301,6 +301,7 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     import pikepdf
     import pypdfium2 as pdfium
 
+    from ...pdfiumlock import one_at_a_time
     from ...pdfsave import save
     from ..qr import decode
 
@@ -310,13 +311,16 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     w.finish(embed=True)
     images = []
     for data, index in ((save(out), 0), (plate.checked, 0)):
-        doc = pdfium.PdfDocument(data)
-        try:
-            page = doc[index]
-            images.append(page.render(scale=PIXEL_DPI / 72, grayscale=True).to_pil())
-            page.close()
-        finally:
-            doc.close()
+        with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
+            doc = pdfium.PdfDocument(data)
+            try:
+                page = doc[index]
+                bitmap = page.render(scale=PIXEL_DPI / 72, grayscale=True)
+                images.append(bitmap.to_pil().copy())
+                bitmap.close()
+                page.close()
+            finally:
+                doc.close()
     stamped, laid_out = images
     if stamped.size != laid_out.size:
         raise plates.Refused("the stamped page is not the size of the laid-out one")
@@ -361,6 +365,7 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
     import pypdfium2 as pdfium
 
     from ...i18n import _
+    from ...pdfiumlock import one_at_a_time
     from ..qr import decode, grey_pixels
 
     for plan in planned:
@@ -368,15 +373,17 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
         if qr is None:
             continue
         side = gen.qr_side or "front"
-        document = pdfium.PdfDocument(pdf)
-        try:
-            page = document[index[(officer.id, side)]]
-            bitmap = page.render(scale=SAMPLE_DPI / 72, grayscale=True)
-            payloads = decode(grey_pixels(bitmap))
-            bitmap.close()
-            page.close()
-        finally:
-            document.close()
+        with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
+            document = pdfium.PdfDocument(pdf)
+            try:
+                page = document[index[(officer.id, side)]]
+                bitmap = page.render(scale=SAMPLE_DPI / 72, grayscale=True)
+                pixels = grey_pixels(bitmap)
+                bitmap.close()
+                page.close()
+            finally:
+                document.close()
+        payloads = decode(pixels)
         if qr.payload in payloads:
             return []
         field_name = gen.qr.field
