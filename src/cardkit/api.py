@@ -705,6 +705,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
 
     from . import outputs, report
     from .pdf.concat import merged
+    from .render.batch import RENEW_PARTS
 
     assert options.output is not None, "_print_job prints in parts only to a file"
     output = Path(options.output)
@@ -731,8 +732,12 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
                 if number:
                     changes["first"] = 1  # only the first part starts on a part-used sheet
                 faces, problems = run.collect(queued.pop(0))
-                if number + 2 < len(starts):  # the workers go on with the part after the next
-                    ahead = starts[number + 2]
+                if not queued and number + 1 < len(starts):  # fresh workers (batch.RENEW_PARTS)
+                    run.renew()
+                    queued = [run.queue(at, min(at + PART, total))
+                              for at in starts[number + 1:number + 3]]
+                elif number + 2 < len(starts) and (number + 2) % RENEW_PARTS:
+                    ahead = starts[number + 2]  # the workers go on with the part after the next
                     queued.append(run.queue(ahead, min(ahead + PART, total)))
                 try:
                     result = _write_roster(project, dataclasses.replace(options, **changes), gen,

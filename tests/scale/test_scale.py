@@ -122,10 +122,12 @@ def test_parts_merge_into_the_same_document(printed):
     assert joined["counts"]["sheets"] == 3 and joined["counts"]["pages"] == 6
 
 
-def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkeypatch,
-                                               fake_faces):
+@pytest.mark.parametrize("renew, forked", [(8, [2]), (2, [2, 2])])
+def test_a_job_in_parts_forks_its_workers_once_per_renewal(printed, roster, tmp_path,
+                                                           monkeypatch, fake_faces, renew, forked):
     """The workers render the next part while the parent writes the last: one pool for the
-    three parts, and the same cards as the job in one piece."""
+    three parts, or a fresh one every ``RENEW_PARTS`` parts (their memory), and the same cards
+    as the job in one piece."""
     from concurrent import futures
 
     pools = []
@@ -138,11 +140,12 @@ def test_a_job_in_parts_forks_its_workers_once(printed, roster, tmp_path, monkey
     monkeypatch.setattr(futures, "ProcessPoolExecutor", Counted)
     monkeypatch.setattr(batch, "CHUNK", 4)
     monkeypatch.setattr(api, "PART", 10)
+    monkeypatch.setattr(batch, "RENEW_PARTS", renew)
     out = tmp_path / "parts.pdf"
     result = run_cli(["print", "--gen", "2022", "--roster", str(roster), "--jobs", "2",
                       "-o", str(out)])
     assert result.code == 0, result.stderr
-    assert pools == [2]
+    assert pools == forked
     assert page_texts(out) == page_texts(printed["one"])
 
 

@@ -47,3 +47,34 @@ def test_a_font_installed_while_a_service_runs_is_found_by_its_next_job(monkeypa
     monkeypatch.setattr(preflight, "_asked_coverage", lambda family: frozenset({0x738B}))
     with new_job():
         assert preflight.missing_fonts(gen) == []
+
+
+def test_an_installed_font_file_is_hashed_once_then_known_by_its_inode_and_times(
+        tmp_path, monkeypatch):
+    """A warm job reads a kept plate's font from its installed file without hashing 16 MiB
+    again; an edit in place that keeps size and modification time is still seen."""
+    import hashlib
+    import os
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CARDKIT_CACHE", raising=False)
+    font = tmp_path / "station.otf"
+    font.write_bytes(b"OTTO" + bytes(range(256)) * 64)
+    digest = hashlib.sha256(font.read_bytes()).hexdigest()
+    assert store.Store("look")._installed_bytes(str(font), digest) == font.read_bytes()
+    assert (tmp_path / "cache" / "cardkit" / "plates" / "fonts" / "known.json").is_file()
+
+    class Unhashable:
+        def __init__(self, *args):
+            raise AssertionError("hashed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store.hashlib, "sha256", Unhashable)
+        assert store.Store("look")._installed_bytes(str(font), digest) == font.read_bytes()
+    assert store.Store("look")._installed_bytes(str(font), "0" * 64) is None
+
+    before = font.stat()
+    with font.open("r+b") as handle:  # same size, same modification time, other bytes
+        handle.write(b"XXXX")
+    os.utime(font, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert store.Store("look")._installed_bytes(str(font), digest) is None

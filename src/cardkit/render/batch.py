@@ -28,6 +28,7 @@ from .faces import FaceSet
 from .facesource import Check, ChunkResult, FaceSource, Job
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
+RENEW_PARTS = 8  # parts of a big job one set of workers renders (ChunkRun.renew)
 
 Progress = Callable[[int, int], None]  # (cards done, cards in all)
 
@@ -139,6 +140,17 @@ class ChunkRun:
             if self.progress:
                 self.progress(self.done, len(self.job.officers))
         return _face_set(results, self.job.keep_faces)
+
+    def renew(self) -> None:
+        """Fresh workers from the next ``queue`` on, once everything queued is collected: a
+        worker's memory grows with what it has rendered (the allocator keeps what it freed),
+        so a big job forks new ones every ``RENEW_PARTS`` parts. The old ones are stopped
+        first, so the fork is again from a process of one thread."""
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+            if not can_fork():  # another thread of the caller's: lay out in this one
+                self.jobs = 1
 
     def _workers(self) -> Any:
         if self.pool is None:

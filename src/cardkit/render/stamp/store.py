@@ -54,6 +54,7 @@ from . import codec, shaping
 
 VERSION = 3
 DEFAULT_MB = 256  # the store's size cap (CARDKIT_CACHE_MB), evicting the least recently used
+KNOWN_FILES = 256  # installed font files whose digest the store remembers (fonts/known.json)
 FONT_FOLDERS = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts")
 USER_FONT_FOLDERS = (".fonts", ".local/share/fonts")
 LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
@@ -164,6 +165,16 @@ def _stat(path: str) -> tuple[int, int, int]:
     return (found.st_size, found.st_mtime_ns, found.st_ino)
 
 
+def _ident(path: str) -> tuple[int, int, int, int, int] | None:
+    """What tells a file's bytes changed without reading them: device, inode, size,
+    modification and change time."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
 def _mtime(path: str) -> int:
     try:
         return os.stat(path).st_mtime_ns
@@ -183,6 +194,7 @@ class Store:
         self.roots = [Path(r).resolve() for r in roots or []]
         # id(face) -> (face, the SHA-256 of its bytes): each font hashed once a job
         self._digests: dict[int, tuple[shaping.FontFace, str]] = {}
+        self._known: dict[str, str] | None = None  # installed font files already hashed
 
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
@@ -234,10 +246,57 @@ class Store:
         assert self.root is not None
         kind, place, digest = where
         if kind == "file":
-            data = _regular_bytes(place)
-        else:
-            data = _own(self.root / "fonts" / f"{digest}.font")
+            return self._installed_bytes(place, digest)
+        data = _own(self.root / "fonts" / f"{digest}.font")
         return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
+
+    def _installed_bytes(self, path: str, digest: str) -> bytes | None:
+        """The bytes of the installed font file ``path`` when they are those of ``digest``.
+        A file is hashed once (a CJK font: 16 MiB, 30 ms), then known by its device, inode,
+        size, modification and change time (an edit in place changes the change time) in
+        ``fonts/known.json``, the store's own file (at most ``KNOWN_FILES``)."""
+        before = _ident(path)
+        data = _regular_bytes(path)
+        if before is None or data is None or _ident(path) != before:
+            return None
+        known = self._known_files()
+        key = f"{path}\x00{before}"
+        if known.get(key) == digest:
+            return data
+        if hashlib.sha256(data).hexdigest() != digest:
+            return None
+        known[key] = digest
+        self._keep_known(known)
+        return data
+
+    def _known_files(self) -> dict[str, str]:
+        import json
+
+        assert self.root is not None
+        if self._known is None:
+            raw = _own(self.root / "fonts" / "known.json")
+            try:
+                found = json.loads(raw) if raw else {}
+            except ValueError:
+                found = {}
+            self._known = {k: v for k, v in found.items()
+                           if isinstance(k, str) and isinstance(v, str)} \
+                if isinstance(found, dict) else {}
+        return self._known
+
+    def _keep_known(self, known: dict[str, str]) -> None:
+        import json
+
+        from ...errors import CardkitError
+        from ...outputs import write_file
+
+        assert self.root is not None
+        kept = dict(list(known.items())[-KNOWN_FILES:])
+        try:
+            _folder(self.root / "fonts")
+            write_file(self.root / "fonts" / "known.json", json.dumps(kept).encode())
+        except (OSError, CardkitError):
+            pass
 
     def _digest(self, face: shaping.FontFace) -> str:
         """The SHA-256 of the face's bytes, once a job (the face is kept with it, so its id
