@@ -11,6 +11,7 @@ once. Chunk boundaries do not depend on ``jobs``: any ``--jobs`` gives the same 
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import re
@@ -28,7 +29,7 @@ from .faces import FaceSet
 from .facesource import Check, ChunkResult, FaceSource, Job
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
-RENEW_PARTS = 8  # parts of a big job one set of workers renders (ChunkRun.renew)
+RENEW_PARTS = 32  # parts of a big job one set of workers renders (ChunkRun.renew)
 
 Progress = Callable[[int, int], None]  # (cards done, cards in all)
 
@@ -149,6 +150,7 @@ class ChunkRun:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
+            gc.unfreeze()
             if not can_fork():  # another thread of the caller's: lay out in this one
                 self.jobs = 1
 
@@ -159,6 +161,10 @@ class ChunkRun:
 
             from ..jobstate import current
 
+            # The job's objects (a roster of 160,000 officers) stay shared with the workers only
+            # while nobody writes their pages; the garbage collector's passes in the parent
+            # would, so what exists now is left out of them while the workers live (gc.freeze)
+            gc.freeze()
             # forked at the first submit, all at once, before the pool starts its thread
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=multiprocessing.get_context(START_METHOD),
@@ -176,6 +182,7 @@ class ChunkRun:
         else:  # an error, Ctrl-C: nothing more to render, workers stopped now
             _stop_workers(self.pool)
         self.pool = None
+        gc.unfreeze()
 
 
 def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, list[Diagnostic]]:
