@@ -29,7 +29,7 @@ from .faces import FaceSet
 from .facesource import Check, ChunkResult, FaceSource, Job
 
 CHUNK = 100  # officers per WeasyPrint document (measured: see bench/README.md)
-RENEW_PARTS = 32  # parts of a big job one set of workers renders (ChunkRun.renew)
+RENEW_PARTS = 8  # parts of a big job one set of workers renders (ChunkRun.renew)
 
 Progress = Callable[[int, int], None]  # (cards done, cards in all)
 
