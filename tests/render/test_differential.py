@@ -115,8 +115,11 @@ def _project(root, case: Case):
                     root / "generations" / "lingxian.yaml")
         shutil.copytree(REPO / "examples" / "lingxian" / "templates", root / "templates",
                         dirs_exist_ok=True)
+    css = CSS[case.css]
+    if OPTIONS[case.options].get("color") == "cmyk":  # an RGB colour is refused in a CMYK job
+        css = css.replace("#c00000", "device-cmyk(0 1 1 0.25)")
     (root / "templates" / "diff.css").write_text(
-        '{% include "card.css" %}\n' + CSS[case.css] + "\n", encoding="utf-8")
+        '{% include "card.css" %}\n' + css + "\n", encoding="utf-8")
     (root / "generations" / "diff.yaml").write_text(
         f'extends: "{base}"\ntemplates:\n  stylesheet: diff.css\n', encoding="utf-8")
     (root / "cardkit.yaml").write_text(FULL_UNIT + "qr_hosts: [u.wechat.com]\n", encoding="utf-8")
