@@ -78,3 +78,26 @@ def test_an_installed_font_file_is_hashed_once_then_known_by_its_inode_and_times
         handle.write(b"XXXX")
     os.utime(font, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert store.Store("look")._installed_bytes(str(font), digest) is None
+
+
+def test_the_font_files_fontconfig_lists_are_asked_once_per_job(monkeypatch):
+    import subprocess
+    from types import SimpleNamespace
+
+    from cardkit.jobstate import new_job
+
+    listed = [b"/usr/share/fonts/a.otf\n"]
+    asked = []
+
+    def fc_list(command, **kwargs):
+        asked.append(command[0])
+        return SimpleNamespace(stdout=listed[-1])
+
+    monkeypatch.setattr(subprocess, "run", fc_list)
+    with new_job():
+        assert store._fontconfig_files() == ["/usr/share/fonts/a.otf"]
+        listed.append(b"/usr/share/fonts/a.otf\n/usr/share/fonts/new.otf\n")
+        assert store._fontconfig_files() == ["/usr/share/fonts/a.otf"]  # the job's answer
+    with new_job():  # a font installed since: the next job finds it
+        assert store._fontconfig_files()[-1] == "/usr/share/fonts/new.otf"
+    assert asked == ["fc-list", "fc-list"]

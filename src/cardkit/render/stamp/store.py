@@ -427,12 +427,13 @@ def _bytes_of(path: str) -> bytes:
     return data
 
 
-_FONTCONFIG: list[str] = []
-
-
 def _fontconfig_files() -> list[str]:
-    """The font files fontconfig lists (none when ``fc-list`` cannot be run)."""
-    if not _FONTCONFIG:
+    """The font files fontconfig lists (none when ``fc-list`` cannot be run), asked once per
+    job (``jobstate``: a service's next job sees a font installed since)."""
+    from ...jobstate import current
+
+    machine = current().machine
+    if "font_files" not in machine:
         import subprocess
 
         try:
@@ -440,9 +441,10 @@ def _fontconfig_files() -> list[str]:
                                     timeout=30, check=False).stdout
         except (OSError, subprocess.SubprocessError):
             listed = b""
-        _FONTCONFIG.extend(dict.fromkeys(os.fsdecode(line) for line in listed.splitlines()
-                                         if line.strip()))
-    return _FONTCONFIG
+        machine["font_files"] = list(dict.fromkeys(os.fsdecode(line)
+                                                   for line in listed.splitlines()
+                                                   if line.strip()))
+    return machine["font_files"]
 
 
 def _folder(path: Path) -> None:
