@@ -7,6 +7,7 @@ faces across chunks, workers, parts and shards are tests/render/test_stamp.py's.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import io
 import json
@@ -146,6 +147,7 @@ def test_a_job_in_parts_forks_its_workers_once_per_renewal(printed, roster, tmp_
                       "-o", str(out)])
     assert result.code == 0, result.stderr
     assert pools == forked
+    assert gc.get_freeze_count() == 0  # frozen for the workers' lifetime only
     assert page_texts(out) == page_texts(printed["one"])
 
 

@@ -120,6 +120,7 @@ class ChunkRun:
         chunks = max(1, -(-len(officers) // self.chunk))
         self.jobs = max(1, min(jobs or default_jobs(), chunks)) if can_fork() else 1
         self.pool: Any = None
+        self.frozen_before = 0  # objects a caller had frozen (gc.freeze) before this run did
 
     def queue(self, start: int, stop: int) -> Queued:
         """Hand officers ``start`` to ``stop`` to the workers (they start at once)."""
@@ -150,7 +151,7 @@ class ChunkRun:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
-            gc.unfreeze()
+            self._thaw()
             if not can_fork():  # another thread of the caller's: lay out in this one
                 self.jobs = 1
 
@@ -164,6 +165,7 @@ class ChunkRun:
             # The job's objects (a roster of 160,000 officers) stay shared with the workers only
             # while nobody writes their pages; the garbage collector's passes in the parent
             # would, so what exists now is left out of them while the workers live (gc.freeze)
+            self.frozen_before = gc.get_freeze_count()
             gc.freeze()
             # forked at the first submit, all at once, before the pool starts its thread
             self.pool = ProcessPoolExecutor(
@@ -182,7 +184,12 @@ class ChunkRun:
         else:  # an error, Ctrl-C: nothing more to render, workers stopped now
             _stop_workers(self.pool)
         self.pool = None
-        gc.unfreeze()
+        self._thaw()
+
+    def _thaw(self) -> None:
+        """Undo ``gc.freeze`` unless the caller had frozen objects of its own before."""
+        if not self.frozen_before:
+            gc.unfreeze()
 
 
 def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, list[Diagnostic]]:
