@@ -10,6 +10,7 @@ the internal that changed when a new WeasyPrint moves one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 SUPPORTED = (68, 71)  # WeasyPrint major versions: from the first, below the second
@@ -65,17 +66,42 @@ def first_line_run(box: Any) -> tuple[Any, list[tuple[int, int, int]], bool, boo
         box.pango_layout.deactivate()
 
 
-def font_file(pango_font: Any) -> tuple[str, str, bytes, int, float]:
-    """Pango's description of ``pango_font`` (without size), its family, the bytes and face
-    index of the font file it draws from, and its size in CSS px."""
+@dataclass(frozen=True)
+class PangoFontFile:
+    """What ``font_file`` tells of a Pango font, without copying its file's bytes."""
+
+    key: str  # Pango's description without size
+    family: str
+    index: int  # of the face in its file
+    size: float  # CSS px
+    origin: tuple[int, int]  # address and length of the bytes HarfBuzz holds: one per file
+    hb_face: Any  # HarfBuzz's face (a cffi pointer, alive while Pango's font map is)
+
+    def data(self) -> bytes:
+        """The font file's bytes (a copy: 16 MiB for a CJK collection)."""
+        from weasyprint.text.fonts import get_hb_object_data
+
+        return bytes(get_hb_object_data(self.hb_face))
+
+
+def font_file(pango_font: Any) -> PangoFontFile:
+    """Pango's description of ``pango_font`` (without size), its family, the face index
+    and where the bytes of the font file it draws from lie, and its size in CSS px."""
     from weasyprint.text.ffi import ffi, harfbuzz, pango
-    from weasyprint.text.fonts import get_hb_object_data, get_pango_font_hb_face, get_pango_font_key
+    from weasyprint.text.fonts import get_pango_font_hb_face, get_pango_font_key
 
     _hash, description, size = get_pango_font_key(pango_font)
     key = ffi.string(pango.pango_font_description_to_string(description)).decode()
     family = ffi.string(pango.pango_font_description_get_family(description)).decode()
     hb_face = get_pango_font_hb_face(pango_font)
-    return key, family, get_hb_object_data(hb_face), harfbuzz.hb_face_get_index(hb_face), size
+    blob = harfbuzz.hb_face_reference_blob(hb_face)
+    try:
+        with ffi.new("unsigned int *") as length:
+            address = harfbuzz.hb_blob_get_data(blob, length)
+            origin = (int(ffi.cast("uintptr_t", address)), int(length[0]))
+    finally:
+        harfbuzz.hb_blob_destroy(blob)
+    return PangoFontFile(key, family, harfbuzz.hb_face_get_index(hb_face), size, origin, hb_face)
 
 
 def font_key(pango_font: Any) -> str:

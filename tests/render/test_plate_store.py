@@ -174,7 +174,7 @@ def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
     for key, value in (("installed", "plate A"), ("kept", "plate B")):
         shaping.font_faces().clear()
         assert kept.get("plate", key) == (True, value)
-        assert shaping.font_faces()["Station Sans"].data == data
+        assert shaping.font_faces()["Station Sans"].program() == data
     font.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # the installed file changes
     os.utime(font, ns=(0, font.stat().st_mtime_ns + 1_000_000_000))
     shaping.font_faces().clear()

@@ -1,4 +1,5 @@
-"""The character-map cache: the same answer as fontTools, a changed font read again."""
+"""The character-map cache: HarfBuzz gives the same answer as fontTools, a changed font is
+read again, what is not a font is refused."""
 
 from __future__ import annotations
 
@@ -59,3 +60,20 @@ def test_not_a_font_is_a_value_error(tmp_path, cache):
     bad.write_bytes(b"\x00\x01\x00\x00garbage" * 10)
     with pytest.raises(ValueError, match="not a readable font"):
         fontcache.code_points(str(bad))
+
+
+def test_a_face_the_file_does_not_have_and_a_missing_file(tmp_path, cache):
+    with pytest.raises(ValueError, match="not a readable font"):
+        fontcache.code_points(FONT, 40)  # the collection has ten faces
+    with pytest.raises(OSError):
+        fontcache.code_points(str(tmp_path / "gone.ttf"))
+
+
+@pytest.mark.parametrize("path", ["/usr/share/fonts/type1/urw-base35/P052-Roman.t1"])
+def test_a_type1_font_is_not_read_as_a_font_without_a_map(path, cache):
+    """fontconfig lists Type 1 fonts too; HarfBuzz reads no face from them (an empty map
+    would say the family has no glyph at all): refused, as fontTools refused them."""
+    if not os.path.exists(path):
+        pytest.skip("no Type 1 font installed")
+    with pytest.raises(ValueError, match="not a readable font"):
+        fontcache.code_points(path)

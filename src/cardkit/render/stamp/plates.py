@@ -162,15 +162,21 @@ def _font_face(pango_font: Any, seen: dict[Any, tuple[shaping.FontFace, float]] 
         seen = {}
     if pango_font in seen:
         return seen[pango_font]
-    key, family, data, index, size = font_file(pango_font)
+    found = font_file(pango_font)
     fonts = shaping.font_faces()
-    face = fonts.get(key)
+    face = fonts.get(found.key)
     if face is None:
-        face = fonts[key] = shaping.FontFace(key=key, data=data, index=index, family=family)
-    elif face.data != data or face.index != index:  # one name, two files: not ours to tell apart
-        raise Refused(f"two font files are both called {key}")
-    seen[pango_font] = face, size
-    return face, size
+        face = fonts[found.key] = shaping.FontFace(
+            key=found.key, data=found.data(), index=found.index, family=found.family,
+            origin=found.origin)
+    elif face.index != found.index or (face.origin != found.origin
+                                       and face.program() != found.data()):
+        # one name, two files: not ours to tell apart (the bytes Pango holds are compared
+        # only when they are not the very copy the face was made from)
+        raise Refused(f"two font files are both called {found.key}")
+    face.origin = found.origin  # the same bytes: compared once
+    seen[pango_font] = face, found.size
+    return face, found.size
 
 
 def page_faces(page: Any) -> tuple[shaping.FontFace, ...]:

@@ -20,27 +20,43 @@ NO_LIGATURES = {"liga": False, "clig": False}  # what Pango sets when letter-spa
 UNPLAIN_TABLES = {"fvar", "COLR", "CBDT", "sbix", "SVG "}
 
 
-@dataclass
+@dataclass(eq=False)
 class FontFace:
-    """One font face (file + index), as WeasyPrint's Pango chose it for a slot."""
+    """One font face (file + index), as WeasyPrint's Pango chose it for a slot.
+
+    Its bytes are ``data``, or, for a face the plate store found in an installed font file
+    known to hold them unchanged, that file, ``path``: HarfBuzz maps it (as Pango's
+    FreeType does) instead of a 16 MiB read and copy, and ``program`` reads it only when
+    the bytes themselves are wanted (kept in the store, sent to the parent)."""
 
     key: str  # Pango's description without size: what WeasyPrint keys a PDF font by
     data: bytes
     index: int
     family: str
+    path: str = ""  # the installed file holding exactly the face's bytes, when ``data`` is b""
+    origin: tuple[int, int] = (0, 0)  # address and length of Pango's copy of the bytes
     cmap: frozenset[int] = frozenset()
     hb_face: object = None
 
     def __post_init__(self) -> None:
         import uharfbuzz as hb
 
-        face = self.hb_face = hb.Face(hb.Blob(self.data), self.index)
+        blob = hb.Blob.from_file_path(self.path) if self.path and not self.data \
+            else hb.Blob(self.data)
+        face = self.hb_face = hb.Face(blob, self.index)
         self.cmap = frozenset(face.unicodes)
         self.upem = face.upem
         # what WeasyPrint changes before it embeds a font (a variable font made static, colour
         # glyphs dropped): a plain subset of this file would not draw what it draws
         self.plain = not set(face.table_tags) & UNPLAIN_TABLES
         self._fonts: dict[int, object] = {}
+
+    def program(self) -> bytes:
+        """The font file's bytes (read from ``path`` the first time they are asked for)."""
+        if not self.data and self.path:
+            with open(self.path, "rb") as handle:
+                self.data = handle.read()
+        return self.data
 
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``
         return (_font_face, (self.key,))

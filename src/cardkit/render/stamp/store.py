@@ -220,11 +220,14 @@ class Store:
             fonts = shaping.font_faces()
             for font_key, (where, index, family) in entry["fonts"].items():
                 if font_key not in fonts:
-                    font_data = self._font_data(where)
-                    if font_data is None:
+                    source = self._font_source(where)
+                    if source is None:
                         return False, None
-                    fonts[font_key] = shaping.FontFace(key=font_key, data=font_data,
-                                                       index=index, family=family)
+                    font_data, font_path = source
+                    face = fonts[font_key] = shaping.FontFace(
+                        key=font_key, data=font_data, index=index, family=family,
+                        path=font_path)
+                    self._digests[id(face)] = (face, where[2])
             value = codec.decode(entry["value"], lambda k: fonts[k])
             _touch(path)
             if read is not None:
@@ -240,15 +243,30 @@ class Store:
         real = Path(path).resolve()
         return not self.roots or any(real.is_relative_to(root) for root in self.roots)
 
-    def _font_data(self, where: tuple) -> bytes | None:
-        """A font's bytes: from its installed file while its bytes are unchanged, or the copy
-        kept under the hash of its bytes."""
+    def _font_source(self, where: tuple) -> tuple[bytes, str] | None:
+        """A font's bytes, or the installed file known to hold them unchanged: (b"", path)
+        (``FontFace`` maps it), or the copy kept under the hash of its bytes: (bytes, "")."""
         assert self.root is not None
         kind, place, digest = where
         if kind == "file":
-            return self._installed_bytes(place, digest)
+            if self._known_unchanged(place, digest):
+                return b"", place
+            data = self._installed_bytes(place, digest)
+            return None if data is None else (data, "")
         data = _own(self.root / "fonts" / f"{digest}.font")
-        return data if data is not None and hashlib.sha256(data).hexdigest() == digest else None
+        return (data, "") if data is not None and hashlib.sha256(data).hexdigest() == digest \
+            else None
+
+    def _known_unchanged(self, path: str, digest: str) -> bool:
+        """``path`` is a regular file hashed before to ``digest`` and unchanged since: same
+        device, inode, size, modification and change time (``fonts/known.json``)."""
+        try:
+            found = os.stat(path)
+        except OSError:
+            return False
+        ident = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+        return stat_module.S_ISREG(found.st_mode) \
+            and self._known_files().get(f"{path}\x00{ident}") == digest
 
     def _installed_bytes(self, path: str, digest: str) -> bytes | None:
         """The bytes of the installed font file ``path`` when they are those of ``digest``.
@@ -303,7 +321,7 @@ class Store:
         stays its own)."""
         known = self._digests.get(id(face))
         if known is None:
-            known = self._digests[id(face)] = (face, hashlib.sha256(face.data).hexdigest())
+            known = self._digests[id(face)] = (face, hashlib.sha256(face.program()).hexdigest())
         return known[1]
 
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
@@ -312,14 +330,14 @@ class Store:
         from ...outputs import write_file
 
         digest = self._digest(face)
-        path = _installed_file(face.data, files)
+        path = face.path or _installed_file(face.program(), files)
         if path is not None:
             return ("file", path, digest)
         assert self.root is not None
         target = self.root / "fonts" / f"{digest}.font"
         if not target.exists():
             _folder(target.parent)
-            write_file(target, face.data)
+            write_file(target, face.program())
         return ("copy", "", digest)
 
     def put(self, kind: str, key: str, value: Any, files: dict[str, tuple[int, int, int]],
