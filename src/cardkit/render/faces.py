@@ -64,6 +64,9 @@ class FaceRenderer:
         self._own_faces: bool | None = None
         self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
         self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
+        # WeasyPrint's fonts (Pango's font map, the @font-face files) for every layout of
+        # this renderer: a new one per document loads and shapes the fonts again (30 ms)
+        self._font_config: Any = None
 
     def own_faces(self) -> bool:
         """Whether the design's stylesheets name the officer's id (``[data-officer=A2]``,
@@ -246,8 +249,10 @@ class FaceRenderer:
         html = self.document_html(faces)
         base_url = self.template_dirs[0].as_uri() + "/"
         with refusals_are_errors(fetcher), _captured_weasyprint_warnings() as warnings:
+            if self._font_config is None:
+                self._font_config = FontConfiguration()
             document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                font_config=FontConfiguration(), presentational_hints=False)
+                font_config=self._font_config, presentational_hints=False)
             _refuse_attachments(document)
         self.files_read.update(fetcher.read)
         return Laid(document, warnings, fetcher)
