@@ -162,19 +162,20 @@ def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
     face = shaping.FontFace(key="Station Sans", data=data, index=0, family="Station Sans")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("CARDKIT_CACHE", raising=False)
-    monkeypatch.setattr(store, "_INSTALLED", {})
     shaping.font_faces().clear()
     kept = store.Store("a look")
     monkeypatch.setattr(store, "_fontconfig_files", lambda: [str(font)])
     kept.put("plate", "installed", "plate A", {}, fonts=(face,))
     monkeypatch.setattr(store, "_fontconfig_files", lambda: [])
-    monkeypatch.setattr(store, "_INSTALLED", {})
     kept.put("plate", "kept", "plate B", {}, fonts=(face,))
-    assert len(list((tmp_path / "cache" / "cardkit" / "plates" / "fonts").iterdir())) == 1
-    for key, value in (("installed", "plate A"), ("kept", "plate B")):
+    assert len(list((tmp_path / "cache" / "cardkit" / "plates" / "fonts").glob("*.font"))) == 1
+    for key, value, mapped in (("installed", "plate A", str(font)), ("kept", "plate B", "")):
         shaping.font_faces().clear()
         assert kept.get("plate", key) == (True, value)
-        assert shaping.font_faces()["Station Sans"].program() == data
+        found = shaping.font_faces()["Station Sans"]
+        # the installed file is mapped, its bytes read only when asked for; the copy is read
+        assert found.path == mapped and (found.data == b"") == bool(mapped)
+        assert found.program() == data and found.cmap == face.cmap
     font.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # the installed file changes
     os.utime(font, ns=(0, font.stat().st_mtime_ns + 1_000_000_000))
     shaping.font_faces().clear()

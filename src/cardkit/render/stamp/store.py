@@ -257,6 +257,34 @@ class Store:
         return (data, "") if data is not None and hashlib.sha256(data).hexdigest() == digest \
             else None
 
+    def _installed_file(self, data: bytes, digest: str,
+                        files: dict[str, tuple[int, int, int]]) -> str | None:
+        """The font file (one a layout read, or fontconfig's) whose bytes are ``data`` (of
+        SHA-256 ``digest``): one known unchanged since it was hashed to ``digest``, else one
+        of the same size read and compared (then known: ``fonts/known.json``)."""
+        sized = []
+        for path in dict.fromkeys([*files, *_fontconfig_files()]):
+            try:
+                if os.path.getsize(path) == len(data):
+                    sized.append(path)
+            except OSError:
+                continue
+        for path in sized:
+            if self._known_unchanged(path, digest):
+                return path
+        for path in sized:
+            before = _ident(path)
+            try:
+                if _bytes_of(path) != data or _ident(path) != before:
+                    continue
+            except OSError:
+                continue
+            known = self._known_files()
+            known[f"{path}\x00{before}"] = digest
+            self._keep_known(known)
+            return path
+        return None
+
     def _known_unchanged(self, path: str, digest: str) -> bool:
         """``path`` is a regular file hashed before to ``digest`` and unchanged since: same
         device, inode, size, modification and change time (``fonts/known.json``)."""
@@ -330,7 +358,7 @@ class Store:
         from ...outputs import write_file
 
         digest = self._digest(face)
-        path = face.path or _installed_file(face.program(), files)
+        path = face.path or self._installed_file(face.program(), digest, files)
         if path is not None:
             return ("file", path, digest)
         assert self.root is not None
@@ -416,26 +444,6 @@ def _touch(path: Path) -> None:
         os.utime(path, ns=(now, now))
     except OSError:
         pass
-
-
-_INSTALLED: dict[int, str | None] = {}  # font data size -> the file found for it
-
-
-def _installed_file(data: bytes, files: dict[str, tuple[int, int, int]]) -> str | None:
-    """The font file (fontconfig's list, or one of ``files``) whose bytes are ``data``."""
-    if len(data) in _INSTALLED:
-        found = _INSTALLED[len(data)]
-        if found is not None and _bytes_of(found) == data:
-            return found
-    for path in [*files, *_fontconfig_files()]:
-        try:
-            if os.path.getsize(path) != len(data) or _bytes_of(path) != data:
-                continue
-        except OSError:
-            continue
-        _INSTALLED[len(data)] = path
-        return path
-    return None
 
 
 def _bytes_of(path: str) -> bytes:
