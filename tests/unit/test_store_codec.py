@@ -12,11 +12,15 @@ import struct
 import zlib
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from cardkit.listfit import Plan
 from cardkit.render.stamp import codec, shaping, store
 from cardkit.render.stamp.split import Cut
 
+EXAMPLES = settings(max_examples=150, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40 + os.urandom(50_000) + b"\n%%EOF\n"
 
 
@@ -117,6 +121,52 @@ def test_foreign_files_and_older_entries_are_a_miss():
     kept = zlib.compress(text)
     with pytest.raises(ValueError):  # nested past the recursion limit
         codec.unpack(codec.MAGIC + struct.pack("<II", len(kept), len(text)) + kept + b"x")
+
+
+def _only_value_errors(data: bytes) -> None:
+    """Reading ``data`` gives an entry or a ValueError, nothing else (a font not known: the
+    store's lookup raises KeyError)."""
+    try:
+        codec.unpack(data)[1]({"Sans": _fonts("Sans")}.__getitem__)
+    except ValueError:
+        pass
+
+
+SMALL = codec.pack(
+    {"pdf": PDF[:300], "cut": _value()["cut"], 3: (b"", 1.5)}, {"files": {"/a.svg": "0" * 64}})
+
+
+@EXAMPLES
+@given(st.lists(st.tuples(st.integers(0, len(SMALL) - 1), st.integers(0, 255)), max_size=4),
+       st.integers(0, len(SMALL)), st.binary(max_size=8))
+def test_any_edit_of_an_entry_is_an_entry_or_a_miss(edits, cut, added):
+    data = bytearray(SMALL)
+    for where, byte in edits:
+        data[where] = byte
+    _only_value_errors(bytes(data[:cut]) + added)
+
+
+TAGS = st.sampled_from(["$b", "$t", "$o", "$m", "$font", "$c", "$d", "f", "x", "Sans"])
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.floats()
+                    | st.text(max_size=4) | st.sampled_from(["Cut", "Plan", "Plate", "Slot"]),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.builds(lambda tag, item: {tag: item}, TAGS, inner)
+                    | st.dictionaries(TAGS, inner, min_size=2, max_size=2)
+                    | st.sampled_from([{"$d": "Cut", "f": {"pieces": [], "groups": []}},
+                                       {"$d": "Plan", "f": {}}, {"$b": 0}, {"$b": 1}]),
+                    max_leaves=12)
+
+
+@EXAMPLES
+@given(st.builds(lambda fields: {"$o": fields}, st.dictionaries(st.text(max_size=2), JSON,
+                                                                 max_size=2)) | JSON, JSON)
+@example({"$o": {}}, {"$d": "Cut"})  # KeyError
+@example({"$o": {}}, {"$font": "Serif"})  # KeyError (the store's lookup)
+@example({"$o": []}, 1)  # AttributeError
+@example({"$o": {}}, {"$m": 1})  # TypeError
+def test_any_json_part_is_an_entry_or_a_miss(meta, value):
+    sizes = _json_part(SMALL)[0]["sizes"]  # its own (other sizes: a miss before any shape)
+    _only_value_errors(_with_json(SMALL, {"meta": meta, "value": value, "sizes": sizes}))
 
 
 @pytest.fixture
