@@ -11,7 +11,7 @@ import pytest
 from conftest import copy_example
 
 from cardkit.render.faces import FaceRenderer
-from cardkit.render.stamp import store
+from cardkit.render.stamp import codec, store
 
 SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">'
        '<circle cx="20" cy="20" r="18" fill="{color}"/></svg>\n')
@@ -71,7 +71,7 @@ def _fresh(cli, site, monkeypatch, name):
 def test_a_second_job_on_the_same_design_lays_nothing_out(cli, project, layouts, monkeypatch):
     first = _print(cli, project, "first")
     assert layouts  # plates, the back, the tip lists' plan
-    assert list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.json.z"))
+    assert list((project.parent / "cache" / "cardkit" / "plates").glob("*/*" + codec.SUFFIX))
     layouts.clear()
     second = _print(cli, project, "second")
     assert layouts == []  # everything from the kept plates
@@ -95,7 +95,7 @@ def test_a_changed_asset_is_laid_out_again(cli, project, layouts, monkeypatch):
 @pytest.mark.parametrize("spoil", ["damaged", "foreign"])
 def test_damaged_or_foreign_entries_are_not_used(cli, project, layouts, monkeypatch, spoil):
     first = _print(cli, project, "first")
-    entries = list((project.parent / "cache" / "cardkit" / "plates").glob("*/*.json.z"))
+    entries = list((project.parent / "cache" / "cardkit" / "plates").glob("*/*" + codec.SUFFIX))
     assert entries
     if spoil == "damaged":
         for entry in entries:
@@ -219,6 +219,7 @@ def test_entries_are_data_the_folders_stay_private_and_a_fifo_never_blocks(
     pickles; a FIFO in the place of an entry is passed by, the job does not wait on it."""
     import json
     import stat
+    import struct
     import zlib
 
     old = os.umask(0o002)
@@ -229,9 +230,14 @@ def test_entries_are_data_the_folders_stay_private_and_a_fifo_never_blocks(
     plates = project.parent / "cache" / "cardkit" / "plates"
     for folder in (plates.parent, plates, *[p for p in plates.iterdir() if p.is_dir()]):
         assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder
-    entries = list(plates.glob("*/*.json.z"))
-    for entry in entries:
-        json.loads(zlib.decompress(entry.read_bytes()))  # data, whatever it holds
+    entries = list(plates.glob("*/*" + codec.SUFFIX))
+    for entry in entries:  # a JSON part, whatever it holds, then its bytes objects, raw
+        data = entry.read_bytes()
+        assert data.startswith(codec.MAGIC)
+        start = len(codec.MAGIC) + 8
+        kept, _size = struct.unpack_from("<II", data, len(codec.MAGIC))
+        assert start + kept + sum(json.loads(zlib.decompress(data[start:start + kept]))["sizes"]) \
+            == len(data)
     layouts.clear()
     assert _print(cli, project, "second") == first
     assert layouts == []  # the cache was used under that umask

@@ -28,11 +28,11 @@ prints exactly what a fresh one would (same bytes):
   or one a layout read), unchanged, or else kept once each, by the hash of their bytes.
 
 Only what passed its checks is kept (a refused plate is tried again next time). Entries
-are data, not pickles (``codec``: JSON of known shapes, so reading one runs no code of
-its own), written whole (``outputs.write_file``: concurrent writers each replace the
-entry atomically) and read only when the file is a regular file of the user's own (a FIFO
-or a device put there is never opened for reading and waited on). The folders are made
-0700 whatever the umask. The store is bounded: past ``CARDKIT_CACHE_MB`` (default
+are data, not pickles (``codec``: JSON of known shapes, the bytes they hold appended raw,
+so reading one runs no code of its own), written whole (``outputs.write_file``: concurrent
+writers each replace the entry atomically) and read only when the file is a regular file
+of the user's own (a FIFO or a device put there is never opened for reading and waited
+on). The folders are made 0700 whatever the umask. The store is bounded: past ``CARDKIT_CACHE_MB`` (default
 ``DEFAULT_MB``, 256 MiB) the entries least recently used are removed. A full disk or a
 folder that cannot be written is no cache, never a failed job.
 Delete the folder at any time; it is filled again as jobs need it.
@@ -199,7 +199,7 @@ class Store:
     def _path(self, kind: str, key: str) -> Path:
         assert self.root is not None
         name = hashlib.sha256(f"{self.prefix}\x00{kind}\x00{key}".encode()).hexdigest()
-        return self.root / kind / f"{name}.json.z"
+        return self.root / kind / f"{name}{codec.SUFFIX}"
 
     def get(self, kind: str, key: str,
             read: dict[str, tuple[int, int, int]] | None = None) -> tuple[bool, Any]:
@@ -212,7 +212,7 @@ class Store:
             data = _own(path)
             if data is None:
                 return False, None
-            entry = codec.decode(data, _no_font)
+            entry, value_of = codec.unpack(data)
             files = entry["files"]
             if not all(self._readable(p) and file_digest(p) == digest
                        for p, digest in files.items()):
@@ -228,7 +228,7 @@ class Store:
                         key=font_key, data=font_data, index=index, family=family,
                         path=font_path)
                     self._digests[id(face)] = (face, where[2])
-            value = codec.decode(entry["value"], lambda k: fonts[k])
+            value = value_of(lambda k: fonts[k])
             _touch(path)
             if read is not None:
                 read.update({p: _stat(p) for p in files})
@@ -384,18 +384,13 @@ class Store:
             digests = {p: file_digest(p) for p in files}
             if None in digests.values():  # a file gone while the job ran: nothing to vouch for
                 return
-            entry = {"value": codec.encode(value), "files": digests, "fonts": entry_fonts}
             _folder(path.parent)
-            write_file(path, codec.encode(entry))
+            write_file(path, codec.pack(value, {"files": digests, "fonts": entry_fonts}))
             evict(self.root)
         except LimitExceeded:
             raise
         except Exception:  # noqa: BLE001 (a full disk, a read-only folder, a value not kept)
             pass
-
-
-def _no_font(key: str) -> shaping.FontFace:
-    raise ValueError(f"a font where none belongs ({key})")
 
 
 def cap_bytes() -> int:
