@@ -194,9 +194,14 @@ def test_a_job_of_many_chunks_embeds_each_font_once(cli, monkeypatch, tmp_path):
         rows = list(csv.DictReader(handle))
     texts = page_texts(stamped)
     assert len(texts) == 2 * len(rows)
-    for number, row in enumerate(rows):  # each officer's front in roster order
-        assert row["姓名"] in texts[2 * number] and row["电话"] in texts[2 * number]
-    edges = [1, 100, 101, 200, 201, 250]  # each chunk's first and last officer
+    for number, row in enumerate(rows):  # each officer's front and back, in roster order
+        front, back = texts[2 * number], texts[2 * number + 1]
+        assert all(row[field] in front for field in ("姓名", "职务", "电话", "单位")), number
+        assert row["值班电话"] in back and row["网上公安局"] in back, number
+    units = [n for n in range(2, len(rows) + 1) if rows[n - 1]["单位"] != rows[n - 2]["单位"]]
+    assert len(units) == 2  # the bench roster's three stations, in blocks
+    # each chunk's first and last officer, and the last and first of each station
+    edges = sorted({1, 100, 101, 200, 201, 250, *units, *(n - 1 for n in units)})
     laid, _, _ = _print(cli, monkeypatch, tmp_path, "edges", [
         *args, *[a for n in edges for a in ("--officer", rows[n - 1]["编号"])]], stamp=False)
     with pikepdf.open(stamped) as pdf, pikepdf.new() as picked:
@@ -250,20 +255,23 @@ def test_parts_and_the_ledger_do_not_know_how_a_face_was_made(cli, monkeypatch, 
     from pdfcheck import page_texts
 
     from cardkit import api
+    from cardkit.render import batch
 
     spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     roster = module.write_roster(70, tmp_path / "roster.csv")
     monkeypatch.setattr(api, "PART", 30)
+    monkeypatch.setattr(batch, "CHUNK", 15)  # two chunks a part, for two worker processes
     results = {}
     for stamp in (False, True):
         monkeypatch.setenv("CARDKIT_STAMP", "1" if stamp else "0")
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
         out, ledger = tmp_path / f"{stamp}.pdf", tmp_path / f"{stamp}.json"
         result = cli(["-v", "print", "--gen", "2022", "--roster", str(roster), "-o", str(out),
-                      "--report", str(ledger)])
+                      "--report", str(ledger), "--jobs", "2"])
         assert result.code == 0, result.stderr
+        assert "with 2 worker processes, 15 officers at a time" in result.stderr
         (line,) = [x for x in result.err_lines if "were filled into a layout made once" in x]
         results[stamp] = (out, json.loads(ledger.read_text(encoding="utf-8")), int(line.split()[0]))
     (laid, laid_ledger, none), (stamped, stamped_ledger, count) = results[False], results[True]

@@ -152,3 +152,42 @@ def test_fonts_share_a_file_only_under_a_name_that_is_theirs_alone(monkeypatch):
         plain["Station Sans"].plain = False  # a variable or colour font: WeasyPrint changes it
         job.fonts.update(plain)
         assert writer.faces_by_name() == {}
+
+
+def test_a_mapped_font_goes_to_the_parent_as_the_bytes_it_shaped_with(tmp_path, monkeypatch):
+    """A face the plate store mapped from its installed file shapes with the file's bytes as
+    they were when mapped; a worker sends the parent those bytes (which it subsets), never
+    the path, whose file may have been replaced meanwhile (a font package upgraded)."""
+    import os
+    import pickle
+    import subprocess
+
+    from cardkit.jobstate import new_job
+    from cardkit.render import stamp
+
+    listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
+                            check=False).stdout.decode().split("\n")
+    fonts = sorted((Path(p).stat().st_size, p) for p in listed if p.endswith((".otf", ".ttf")))
+    if len(fonts) < 2:
+        pytest.skip("two OpenType or TrueType fonts are needed")
+    first, second = Path(fonts[0][1]).read_bytes(), Path(fonts[1][1]).read_bytes()
+    installed = tmp_path / "station.ttf"
+    installed.write_bytes(first)
+    face = shaping.FontFace(key="Station Sans", data=b"", index=0, family="Station Sans",
+                            path=str(installed))
+    glyphs = shaping.shape(face, "Station", 12, 0, "en").glyphs
+    upgrade = tmp_path / "upgrade.ttf"
+    upgrade.write_bytes(second)
+    os.replace(upgrade, installed)  # as dpkg installs a new version
+    assert face.program() == first
+    with new_job() as job:
+        job.fonts["Station Sans"] = face
+        job.sent.update(pid=os.getpid(), fonts=set(), plates=set(), pages=set())
+        shared = stamp._shared(stamp._Cache())
+    (data, index, family), = shared["fonts"].values()
+    assert data == first and (index, family) == (0, "Station Sans")
+    monkeypatch.setattr(stamp, "_look", lambda job: "a look")
+    with new_job() as parent:
+        stamp.keep(None, {"fonts": shared["fonts"], "plates": pickle.dumps({}), "pages": {}})
+        kept = parent.fonts["Station Sans"]
+        assert shaping.shape(kept, "Station", 12, 0, "en").glyphs == glyphs

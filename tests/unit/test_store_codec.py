@@ -147,7 +147,7 @@ def test_any_edit_of_an_entry_is_an_entry_or_a_miss(edits, cut, added):
 
 
 TAGS = st.sampled_from(["$b", "$t", "$o", "$m", "$font", "$c", "$d", "f", "x", "Sans"])
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.floats()
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.integers() | st.floats()
                     | st.text(max_size=4) | st.sampled_from(["Cut", "Plan", "Plate", "Slot"]),
                     lambda inner: st.lists(inner, max_size=3)
                     | st.builds(lambda tag, item: {tag: item}, TAGS, inner)
@@ -164,6 +164,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers(-2, 2) | st.floats()
 @example({"$o": {}}, {"$font": "Serif"})  # KeyError (the store's lookup)
 @example({"$o": []}, 1)  # AttributeError
 @example({"$o": {}}, {"$m": 1})  # TypeError
+@example({"$o": {}}, {"$c": ["srgb", [10**400], 1]})  # OverflowError (an int too big for a float)
 def test_any_json_part_is_an_entry_or_a_miss(meta, value):
     sizes = _json_part(SMALL)[0]["sizes"]  # its own (other sizes: a miss before any shape)
     _only_value_errors(_with_json(SMALL, {"meta": meta, "value": value, "sizes": sizes}))

@@ -7,6 +7,7 @@ identical, so a roster of a thousand needs one back page, not a thousand.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -64,9 +65,9 @@ class FaceRenderer:
         self._own_faces: bool | None = None
         self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
         self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
-        # WeasyPrint's fonts (Pango's font map, the @font-face files) for every layout of
-        # this renderer: a new one per document loads and shapes the fonts again (30 ms)
-        self._font_config: Any = None
+        # WeasyPrint's fonts (Pango's font map, the @font-face files) for the layouts of this
+        # renderer in this process (``_font_config``): (pid, FontConfiguration)
+        self._font_configs: tuple[int, Any] | None = None
 
     def own_faces(self) -> bool:
         """Whether the design's stylesheets name the officer's id (``[data-officer=A2]``,
@@ -249,13 +250,27 @@ class FaceRenderer:
         html = self.document_html(faces)
         base_url = self.template_dirs[0].as_uri() + "/"
         with refusals_are_errors(fetcher), _captured_weasyprint_warnings() as warnings:
-            if self._font_config is None:
-                self._font_config = FontConfiguration()
             document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                font_config=self._font_config, presentational_hints=False)
+                font_config=self._font_config(faces, FontConfiguration),
+                presentational_hints=False)
             _refuse_attachments(document)
         self.files_read.update(fetcher.read)
         return Laid(document, warnings, fetcher)
+
+    def _font_config(self, faces: Sequence[str], make: Any) -> Any:
+        """The WeasyPrint font configuration to lay ``faces`` out with: one for every layout
+        of this renderer in this process (a new one per document loads and shapes the fonts
+        again, 30 ms), since the design's stylesheets, which declare its ``@font-face``
+        fonts, are the same for all of them. A face that may declare fonts of its own (an
+        ``@font-face``, or an at-rule with an escape, in a ``<style>`` of its template) gets
+        a configuration of its own: fonts registered for other faces would change what it
+        draws. A forked worker makes its own (the configuration's folder of font files is
+        its process's)."""
+        if any(_MAY_DECLARE_FONTS.search(face) for face in faces):
+            return make()
+        if self._font_configs is None or self._font_configs[0] != os.getpid():
+            self._font_configs = (os.getpid(), make())
+        return self._font_configs[1]
 
     def written(self, laid: Laid) -> tuple[bytes, list[str]]:
         """The PDF of ``laid`` and the glyph warnings of its layout and writing; a broken
@@ -381,6 +396,10 @@ def _render_template(template: Any, context: dict[str, Any], allowance: int = 0)
                 where, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
             tb = tb.tb_next
         raise InputError(f"{where}:{line}: " + _("template: {problem}").format(problem=what)) from None
+
+
+# an @font-face rule, or an at-rule whose name is escaped (``@f\\ont-face``)
+_MAY_DECLARE_FONTS = re.compile(r"@(?:font-face|[\w-]*\\)", re.I)
 
 
 @contextmanager

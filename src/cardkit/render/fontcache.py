@@ -15,7 +15,7 @@ import hashlib
 import os
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2  # 2: read by HarfBuzz (WOFF files refused, a symbol font's F0xx points)
 
 
 def cache_root() -> Path | None:

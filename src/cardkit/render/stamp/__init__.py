@@ -166,7 +166,9 @@ def _shared(cache: _Cache) -> dict[str, Any]:
     import pickle
 
     sent = _sent()
-    fonts = {k: (f.data, f.path, f.index, f.family) for k, f in shaping.font_faces().items()
+    # a face mapped from its installed file goes as the bytes it shapes with, never as the
+    # path: the file may have been replaced since, and the parent subsets what was shaped
+    fonts = {k: (f.program(), f.index, f.family) for k, f in shaping.font_faces().items()
              if k not in sent["fonts"]}
     made = {k: v for k, v in cache.plates.items() if k not in sent["plates"]}
     pages = {k: v for k, v in cache.pages.items() if k not in sent["pages"]}
@@ -184,10 +186,10 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
 
     if not shared:
         return
-    for key, (data, path, index, family) in shared["fonts"].items():
+    for key, (data, index, family) in shared["fonts"].items():
         if key not in shaping.font_faces():
             shaping.font_faces()[key] = shaping.FontFace(key=key, data=data, index=index,
-                                                       family=family, path=path)
+                                                       family=family)
     kept = _kept().setdefault(_look(job), _Cache())
     kept.plates.update(pickle.loads(shared["plates"]))
     kept.pages.update(shared["pages"])

@@ -155,7 +155,7 @@ def _rebuild(tree: Any, blobs: list[bytes], font: Fonts) -> Any:
 
 
 # what a damaged entry can raise while it is read (besides ValueError)
-_DAMAGED = (zlib.error, TypeError, KeyError, AttributeError, RecursionError)
+_DAMAGED = (zlib.error, TypeError, KeyError, AttributeError, RecursionError, OverflowError)
 
 
 def _no_font(key: str) -> shaping.FontFace:

@@ -26,8 +26,10 @@ class FontFace:
 
     Its bytes are ``data``, or, for a face the plate store found in an installed font file
     known to hold them unchanged, that file, ``path``: HarfBuzz maps it (as Pango's
-    FreeType does) instead of a 16 MiB read and copy, and ``program`` reads it only when
-    the bytes themselves are wanted (kept in the store, sent to the parent)."""
+    FreeType does) instead of a 16 MiB read and copy, and ``program`` copies the mapped
+    bytes only when they are wanted (kept in the store, sent to the parent): the very bytes
+    the face shapes with, even if the file is replaced meanwhile. ``origin`` is an address
+    in WeasyPrint's font map, which lives as long as the job's renderer, as the face does."""
 
     key: str  # Pango's description without size: what WeasyPrint keys a PDF font by
     data: bytes
@@ -52,10 +54,10 @@ class FontFace:
         self._fonts: dict[int, object] = {}
 
     def program(self) -> bytes:
-        """The font file's bytes (read from ``path`` the first time they are asked for)."""
+        """The font file's bytes: those HarfBuzz shapes with (copied from the mapping of
+        ``path`` the first time they are asked for)."""
         if not self.data and self.path:
-            with open(self.path, "rb") as handle:
-                self.data = handle.read()
+            self.data = bytes(self.hb_face.blob.data)  # type: ignore[attr-defined]
         return self.data
 
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``

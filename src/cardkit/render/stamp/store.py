@@ -224,9 +224,11 @@ class Store:
                     if source is None:
                         return False, None
                     font_data, font_path = source
-                    face = fonts[font_key] = shaping.FontFace(
-                        key=font_key, data=font_data, index=index, family=family,
-                        path=font_path)
+                    face = shaping.FontFace(key=font_key, data=font_data, index=index,
+                                            family=family, path=font_path)
+                    if font_path and not self._known_unchanged(font_path, where[2]):
+                        return False, None  # replaced while it was being mapped
+                    fonts[font_key] = face
                     self._digests[id(face)] = (face, where[2])
             value = value_of(lambda k: fonts[k])
             _touch(path)
@@ -262,6 +264,8 @@ class Store:
         """The font file (one a layout read, or fontconfig's) whose bytes are ``data`` (of
         SHA-256 ``digest``): one known unchanged since it was hashed to ``digest``, else one
         of the same size read and compared (then known: ``fonts/known.json``)."""
+        if not data:
+            return None
         sized = []
         for path in dict.fromkeys([*files, *_fontconfig_files()]):
             try:
