@@ -183,7 +183,7 @@ def test_a_mapped_font_goes_to_the_parent_as_the_bytes_it_shaped_with(tmp_path, 
     with new_job() as job:
         job.fonts["Station Sans"] = face
         job.sent.update(pid=os.getpid(), fonts=set(), plates=set(), pages=set())
-        shared = stamp._shared(stamp._Cache())
+        shared = pickle.loads(pickle.dumps(stamp._shared(stamp._Cache())))  # to the parent
     (data, index, family), = shared["fonts"].values()
     assert data == first and (index, family) == (0, "Station Sans")
     monkeypatch.setattr(stamp, "_look", lambda job: "a look")

@@ -161,15 +161,25 @@ def _inherited(cache: _Cache) -> None:
                      pages=set(cache.pages))
 
 
+class _SentFont:
+    """A face a worker made, on its way to the parent: pickled as the bytes it shapes with
+    (``FontFace.program``; a face mapped from its installed file goes as those bytes, never
+    as the path, whose file may have been replaced since, and the parent subsets what was
+    shaped), and not copied at all when the chunk's result stays in this process."""
+
+    def __init__(self, face: shaping.FontFace) -> None:
+        self.face = face
+
+    def __reduce__(self) -> tuple[Any, tuple]:
+        return (tuple, ((self.face.program(), self.face.index, self.face.family),))
+
+
 def _shared(cache: _Cache) -> dict[str, Any]:
     """What this worker made that its parent does not have yet."""
     import pickle
 
     sent = _sent()
-    # a face mapped from its installed file goes as the bytes it shapes with, never as the
-    # path: the file may have been replaced since, and the parent subsets what was shaped
-    fonts = {k: (f.program(), f.index, f.family) for k, f in shaping.font_faces().items()
-             if k not in sent["fonts"]}
+    fonts = {k: _SentFont(f) for k, f in shaping.font_faces().items() if k not in sent["fonts"]}
     made = {k: v for k, v in cache.plates.items() if k not in sent["plates"]}
     pages = {k: v for k, v in cache.pages.items() if k not in sent["pages"]}
     sent["fonts"].update(fonts)
@@ -186,10 +196,15 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
 
     if not shared:
         return
-    for key, (data, index, family) in shared["fonts"].items():
-        if key not in shaping.font_faces():
-            shaping.font_faces()[key] = shaping.FontFace(key=key, data=data, index=index,
-                                                       family=family)
+    for key, sent in shared["fonts"].items():
+        if key in shaping.font_faces():
+            continue
+        if isinstance(sent, _SentFont):  # rendered in this process
+            shaping.font_faces()[key] = sent.face
+            continue
+        data, index, family = sent
+        shaping.font_faces()[key] = shaping.FontFace(key=key, data=data, index=index,
+                                                   family=family)
     kept = _kept().setdefault(_look(job), _Cache())
     kept.plates.update(pickle.loads(shared["plates"]))
     kept.pages.update(shared["pages"])
