@@ -156,14 +156,17 @@ def test_fonts_share_a_file_only_under_a_name_that_is_theirs_alone(monkeypatch):
 
 def test_a_mapped_font_goes_to_the_parent_as_the_bytes_it_shaped_with(tmp_path, monkeypatch):
     """A face the plate store mapped from its installed file shapes with the file's bytes as
-    they were when mapped; a worker sends the parent those bytes (which it subsets), never
-    the path, whose file may have been replaced meanwhile (a font package upgraded)."""
+    they were when mapped. A worker sends the parent those bytes, which the parent subsets:
+    while the file still holds exactly them, the parent maps the file too; once it was
+    replaced (a font package upgraded during the job), the parent keeps the bytes sent."""
+    import hashlib
     import os
     import pickle
     import subprocess
 
     from cardkit.jobstate import new_job
     from cardkit.render import stamp
+    from cardkit.render.stamp import store
 
     listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
                             check=False).stdout.decode().split("\n")
@@ -173,21 +176,39 @@ def test_a_mapped_font_goes_to_the_parent_as_the_bytes_it_shaped_with(tmp_path, 
     first, second = Path(fonts[0][1]).read_bytes(), Path(fonts[1][1]).read_bytes()
     installed = tmp_path / "station.ttf"
     installed.write_bytes(first)
-    face = shaping.FontFace(key="Station Sans", data=b"", index=0, family="Station Sans",
-                            path=str(installed))
-    glyphs = shaping.shape(face, "Station", 12, 0, "en").glyphs
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CARDKIT_CACHE", raising=False)
+    kept_store = store.Store("a look")
+    monkeypatch.setattr(stamp, "_store", lambda job: kept_store)
+    monkeypatch.setattr(stamp, "_look", lambda job: "a look")
+    digest = hashlib.sha256(first).hexdigest()
+    kept_store._installed_file(first, digest, {str(installed): (0, 0, 0)})  # known from now on
+
+    def worker_sends() -> tuple[dict, tuple]:
+        face = kept_store.mapped("Station Sans", 0, "Station Sans", str(installed), digest)
+        assert face is not None and face.data == b""  # mapped, not read
+        with new_job() as job:
+            job.fonts["Station Sans"] = face
+            job.sent.update(pid=os.getpid(), fonts=set(), plates=set(), pages=set())
+            shared = pickle.loads(pickle.dumps(stamp._shared(stamp._Cache())))  # to the parent
+        return shared, shaping.shape(face, "Station", 12, 0, "en").glyphs
+
+    def parent_keeps(shared: dict) -> shaping.FontFace:
+        with new_job() as parent:
+            stamp.keep(None, {"fonts": shared["fonts"], "plates": pickle.dumps({}), "pages": {}})
+            return parent.fonts["Station Sans"]
+
+    shared, glyphs = worker_sends()
+    kept = parent_keeps(shared)
+    assert kept.path == str(installed) and kept.data == b"" and kept.digest == digest
+    assert shaping.shape(kept, "Station", 12, 0, "en").glyphs == glyphs
+
+    shared, glyphs = worker_sends()
     upgrade = tmp_path / "upgrade.ttf"
     upgrade.write_bytes(second)
-    os.replace(upgrade, installed)  # as dpkg installs a new version
-    assert face.program() == first
-    with new_job() as job:
-        job.fonts["Station Sans"] = face
-        job.sent.update(pid=os.getpid(), fonts=set(), plates=set(), pages=set())
-        shared = pickle.loads(pickle.dumps(stamp._shared(stamp._Cache())))  # to the parent
-    (data, index, family), = shared["fonts"].values()
-    assert data == first and (index, family) == (0, "Station Sans")
-    monkeypatch.setattr(stamp, "_look", lambda job: "a look")
-    with new_job() as parent:
-        stamp.keep(None, {"fonts": shared["fonts"], "plates": pickle.dumps({}), "pages": {}})
-        kept = parent.fonts["Station Sans"]
-        assert shaping.shape(kept, "Station", 12, 0, "en").glyphs == glyphs
+    os.replace(upgrade, installed)  # as dpkg installs a new version, after the worker shaped
+    (data, *_rest), = shared["fonts"].values()
+    assert data == first  # what the worker shaped with, not the file as it is now
+    kept = parent_keeps(shared)
+    assert kept.path == "" and kept.program() == first
+    assert shaping.shape(kept, "Station", 12, 0, "en").glyphs == glyphs

@@ -171,7 +171,8 @@ class _SentFont:
         self.face = face
 
     def __reduce__(self) -> tuple[Any, tuple]:
-        return (tuple, ((self.face.program(), self.face.index, self.face.family),))
+        face = self.face
+        return (tuple, ((face.program(), face.index, face.family, face.path, face.digest),))
 
 
 def _shared(cache: _Cache) -> dict[str, Any]:
@@ -202,9 +203,16 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
         if isinstance(sent, _SentFont):  # rendered in this process
             shaping.font_faces()[key] = sent.face
             continue
-        data, index, family = sent
-        shaping.font_faces()[key] = shaping.FontFace(key=key, data=data, index=index,
-                                                   family=family)
+        data, index, family, path, digest = sent
+        face = None
+        if path and digest:  # the parent maps the installed file too while it holds exactly
+            # those bytes (the workers it forks later share the mapping); else keeps the bytes
+            if hashlib.sha256(data).hexdigest() == digest:
+                face = _store(job).mapped(key, index, family, path, digest)
+            else:
+                digest = ""
+        shaping.font_faces()[key] = face or shaping.FontFace(key=key, data=data, index=index,
+                                                           family=family, digest=digest)
     kept = _kept().setdefault(_look(job), _Cache())
     kept.plates.update(pickle.loads(shared["plates"]))
     kept.pages.update(shared["pages"])

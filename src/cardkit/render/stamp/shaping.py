@@ -37,6 +37,7 @@ class FontFace:
     family: str
     path: str = ""  # the installed file holding exactly the face's bytes, when ``data`` is b""
     origin: tuple[int, int] = (0, 0)  # address and length of Pango's copy of the bytes
+    digest: str = ""  # the SHA-256 of the bytes, once known (``digest_of``)
     cmap: frozenset[int] = frozenset()
     hb_face: object = None
 
@@ -59,6 +60,14 @@ class FontFace:
         if not self.data and self.path:
             self.data = bytes(self.hb_face.blob.data)  # type: ignore[attr-defined]
         return self.data
+
+    def digest_of(self) -> str:
+        """The SHA-256 of the face's bytes (hashed once)."""
+        if not self.digest:
+            import hashlib
+
+            self.digest = hashlib.sha256(self.program()).hexdigest()
+        return self.digest
 
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``
         return (_font_face, (self.key,))

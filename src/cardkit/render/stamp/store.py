@@ -192,8 +192,6 @@ class Store:
             self.root = None
         self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
         self.roots = [Path(r).resolve() for r in roots or []]
-        # id(face) -> (face, the SHA-256 of its bytes): each font hashed once a job
-        self._digests: dict[int, tuple[shaping.FontFace, str]] = {}
         self._known: dict[str, str] | None = None  # installed font files already hashed
 
     def _path(self, kind: str, key: str) -> Path:
@@ -224,12 +222,13 @@ class Store:
                     if source is None:
                         return False, None
                     font_data, font_path = source
-                    face = shaping.FontFace(key=font_key, data=font_data, index=index,
-                                            family=family, path=font_path)
-                    if font_path and not self._known_unchanged(font_path, where[2]):
+                    face = self.mapped(font_key, index, family, font_path, where[2]) \
+                        if font_path else shaping.FontFace(key=font_key, data=font_data,
+                                                           index=index, family=family,
+                                                           digest=where[2])
+                    if face is None:
                         return False, None  # replaced while it was being mapped
                     fonts[font_key] = face
-                    self._digests[id(face)] = (face, where[2])
             value = value_of(lambda k: fonts[k])
             _touch(path)
             if read is not None:
@@ -348,20 +347,23 @@ class Store:
         except (OSError, CardkitError):
             pass
 
-    def _digest(self, face: shaping.FontFace) -> str:
-        """The SHA-256 of the face's bytes, once a job (the face is kept with it, so its id
-        stays its own)."""
-        known = self._digests.get(id(face))
-        if known is None:
-            known = self._digests[id(face)] = (face, hashlib.sha256(face.program()).hexdigest())
-        return known[1]
+    def mapped(self, key: str, index: int, family: str, path: str,
+               digest: str) -> shaping.FontFace | None:
+        """The face ``index`` of the installed font file ``path``, mapped (``FontFace.path``),
+        when the file is known to hold the bytes of ``digest`` unchanged before and after
+        HarfBuzz maps it; else None."""
+        if not self._known_unchanged(path, digest):
+            return None
+        face = shaping.FontFace(key=key, data=b"", index=index, family=family, path=path,
+                                digest=digest)
+        return face if self._known_unchanged(path, digest) else None
 
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
         """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
         one a layout read) that holds exactly them, else a copy in the cache."""
         from ...outputs import write_file
 
-        digest = self._digest(face)
+        digest = face.digest_of()
         path = face.path or self._installed_file(face.program(), digest, files)
         if path is not None:
             return ("file", path, digest)
