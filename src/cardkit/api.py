@@ -689,6 +689,24 @@ def compose(project: Project, options: PrintOptions, gen: Generation, roster: Ro
     return pdf, sheets, layout
 
 
+def _part_size(project: Project, options: PrintOptions, gen: Generation) -> int:
+    """Officers per part: ``PART``, or on a sheet whose cards do not divide it (a stock of
+    nine, say, or ``--copies``), the largest number below it whose cards fill whole sheets,
+    so that no sheet inside the job is left part empty."""
+    import math
+
+    if options.layout != "sheet":
+        return PART
+    from .sheet import papers as sheet_setup
+
+    per_sheet = sheet_setup.resolve_layout(project, gen.card, options.paper, options.stock,
+                                           options.margin, options.gutter, gen=gen,
+                                           printer=options.printer,
+                                           slug=options.slug).per_sheet
+    officers = per_sheet // math.gcd(per_sheet, options.copies)  # whose cards fill sheets
+    return PART - PART % officers if PART >= officers else PART
+
+
 def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
                     roster: Roster) -> PrintResult:
     """Print ``roster`` in parts of ``PART`` officers, each part to a temporary PDF beside
@@ -696,8 +714,8 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
 
     Memory stays that of one part while rendering; the merge copies pages, whose
     content qpdf reads from the part files as it writes. Every sheet but the last
-    of each part is full: parts hold a multiple of the cards per sheet (unless
-    ``first`` leaves slots empty on the first sheet, when part 1 ends on a part sheet).
+    of each part is full: parts hold a multiple of the cards per sheet (``_part_size``;
+    unless ``first`` leaves slots empty on the first sheet, when part 1 ends on a part sheet).
     """
     import dataclasses
     import json
@@ -716,15 +734,16 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     details: list[str] = []
     warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
-    starts = range(0, total, PART)
+    size = _part_size(project, options, gen)
+    starts = range(0, total, size)
     current().in_parts = True  # fonts subset once, when the parts are merged
     try:
         parts = []
         with _chunk_run(project, options, gen, roster) as run:  # one set of workers
             # two parts queued ahead: the workers render the next while this writes one
-            queued = [run.queue(start, min(start + PART, total)) for start in starts[:2]]
+            queued = [run.queue(start, min(start + size, total)) for start in starts[:2]]
             for number, start in enumerate(starts):
-                part = replace(roster, officers=roster.officers[start:start + PART])
+                part = replace(roster, officers=roster.officers[start:start + size])
                 changes: dict[str, Any] = {"output": str(tmp / f"part-{number:05d}.pdf"),
                            "changed_since": None, "shard": None,
                            "report": str(tmp / f"part-{number:05d}.json") if options.report
@@ -734,11 +753,11 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
                 faces, problems = run.collect(queued.pop(0))
                 if not queued and number + 1 < len(starts):  # fresh workers (batch.RENEW_PARTS)
                     run.renew()
-                    queued = [run.queue(at, min(at + PART, total))
+                    queued = [run.queue(at, min(at + size, total))
                               for at in starts[number + 1:number + 3]]
                 elif number + 2 < len(starts) and (number + 2) % RENEW_PARTS:
                     ahead = starts[number + 2]  # the workers go on with the part after the next
-                    queued.append(run.queue(ahead, min(ahead + PART, total)))
+                    queued.append(run.queue(ahead, min(ahead + size, total)))
                 try:
                     result = _write_roster(project, dataclasses.replace(options, **changes), gen,
                                            part, faces, problems)

@@ -73,7 +73,21 @@ def _every_font_embedded(pdf: bytes) -> int:
                 assert any(isinstance(obj.get(e), pikepdf.Stream)
                            for e in ("/FontFile2", "/FontFile3", "/FontFile")), obj.FontName
                 count += 1
+        opentype = any(isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/OpenType"
+                       for obj in doc.objects)
+        assert doc.pdf_version >= "1.6" or not opentype  # OpenType font files are PDF 1.6
     return count
+
+
+def _pixels(pdf: bytes) -> list[bytes]:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [bytes(page.render(scale=100 / 72, grayscale=True).to_pil().tobytes())
+                for page in document]
+    finally:
+        document.close()
 
 
 def test_a_job_of_many_chunks_subsets_each_face_once(site, monkeypatch, subsets):
@@ -90,6 +104,10 @@ def test_a_job_in_parts_subsets_each_face_once(site, monkeypatch, subsets):
 
     monkeypatch.setattr(api, "PART", 3)  # three parts
     out = site / "parts.pdf"
-    _print(site, output=str(out))
+    _print(site, output=str(out), layout="cards")  # a page a card: parts of 3 fill them
     assert subsets and set(subsets.values()) == {1}, subsets
     assert _every_font_embedded(out.read_bytes())
+    monkeypatch.setattr(api, "PART", 1000)  # the same job in one piece draws the same
+    whole = site / "whole.pdf"
+    _print(site, output=str(whole), layout="cards")
+    assert _pixels(out.read_bytes()) == _pixels(whole.read_bytes())

@@ -335,3 +335,23 @@ def test_a_plate_is_laid_out_once_per_job_not_once_per_part(cli, monkeypatch, tm
                                str(roster), "--jobs", "1"])
     assert count == len(rows) >= 54 and len(stations) == 3
     assert len(built) == len(set(built)) == len(stations)  # each front plate once, not 3 times
+    # two workers, fresh ones after every part: they inherit the plates made before them
+    from cardkit.render import batch
+
+    monkeypatch.setattr(batch, "CHUNK", 10)
+    monkeypatch.setattr(batch, "RENEW_PARTS", 1)
+    monkeypatch.setenv("CARDKIT_CACHE", "0")  # nothing read back from the plate store
+    log = tmp_path / "built.txt"
+
+    def logged(*args):
+        with log.open("a", encoding="utf-8") as handle:  # from every worker process
+            handle.write(args[1] + "\n")
+        return build(*args)
+
+    monkeypatch.setattr(plates, "build", logged)
+    _stamped, count, err = _print(cli, monkeypatch, tmp_path, "renewed", [
+        "--gen", "2022", "--roster", str(roster), "--jobs", "2"])
+    assert count == len(rows) and "with 2 worker processes" in err
+    lines = log.read_text(encoding="utf-8").split()
+    # the first part's two workers may each build a plate; the later parts' build none
+    assert len(set(lines)) == len(stations) and len(lines) <= 2 * len(stations), lines

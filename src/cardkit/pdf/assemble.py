@@ -254,7 +254,20 @@ def finish(pdf, title: str, subject: str = "", pdfx: bool = False,
 
         make_pdfx(pdf, title, date, __version__, intent)
     tidy(pdf)
-    return save(pdf, min_version="1.6" if pdfx else "")
+    return save(pdf, min_version="1.6" if pdfx or embeds_opentype(pdf) else "")
+
+
+def embeds_opentype(pdf) -> bool:
+    """Whether a font of ``pdf`` draws from an OpenType font file (``/FontFile3`` of subtype
+    ``/OpenType``, as a CFF font such as Noto Sans CJK is embedded): PDF 1.6 or later."""
+    import pikepdf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == "/FontDescriptor":
+            program = obj.get("/FontFile3")
+            if isinstance(program, pikepdf.Stream) and program.get("/Subtype") == "/OpenType":
+                return True
+    return False
 
 
 def tidy(pdf) -> None:

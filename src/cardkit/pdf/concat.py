@@ -46,13 +46,16 @@ def concatenate(parts: Sequence[Path], handle: IO[bytes], subject: str) -> None:
     """Write the pages of ``parts``, in order, as one PDF to ``handle``."""
     import pikepdf
 
+    fonts = _job_fonts(parts)
     with pikepdf.open(parts[0]) as first:  # the parts' version (1.6 for PDF/X-4), not more
-        out = Writer(handle, first.pdf_version)
+        version = first.pdf_version
+    if "/FontFile3" in fonts.entries.values():  # the job's OpenType font files: PDF 1.6
+        version = max(version, "1.6")
+    out = Writer(handle, version)
     catalog, pages, info = out.allocate(), out.allocate(), out.allocate()
     kids: list[int] = []
     catalog_extra = b""
     info_body = b"<<>>"
-    fonts = _job_fonts(parts)
     for number, path in enumerate(parts):
         with pikepdf.open(path) as src:
             mapping, new_files = _share_fonts(src, out, fonts)

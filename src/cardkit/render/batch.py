@@ -152,6 +152,7 @@ class ChunkRun:
             self.pool.shutdown()
             self.pool = None
             self._thaw()
+            self.job.source.prepare(self.job)  # what the old ones made, for the next to inherit
             if not can_fork():  # another thread of the caller's: lay out in this one
                 self.jobs = 1
 
