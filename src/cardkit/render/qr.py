@@ -99,7 +99,8 @@ def _bounded_level(payload: str, size_mm: float, quiet: int,
     in_bytes = _byte_table(payload)
     level = "M"
     for higher in ("Q", "H"):
-        if in_bytes[higher] is not None and in_bytes[higher] <= version:
+        fits = in_bytes[higher]
+        if fits is not None and fits <= version:
             level = higher  # fits the version of M, and never a smaller one
         elif _fewest_bits(payload) > 8 * DATA_CODEWORDS[higher][version - 1]:
             break
