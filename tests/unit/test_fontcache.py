@@ -77,3 +77,29 @@ def test_a_type1_font_is_not_read_as_a_font_without_a_map(path, cache):
         pytest.skip("no Type 1 font installed")
     with pytest.raises(ValueError, match="not a readable font"):
         fontcache.code_points(path)
+
+
+def test_a_cache_entry_replaces_a_symlink_at_its_name_and_leaves_nothing_on_failure(
+        tmp_path, monkeypatch):
+    """``write_own``, the writer of every cache entry (character maps, plates, fonts, compiled
+    templates): a symlink at the entry's name is replaced, never written through."""
+    import errno
+
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"the user's own file")
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    entry = folder / "entry"
+    entry.symlink_to(victim)
+    fontcache.write_own(entry, b"entry")
+    assert victim.read_bytes() == b"the user's own file"
+    assert not entry.is_symlink() and entry.read_bytes() == b"entry"
+    assert entry.stat().st_mode & 0o077 == 0
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)  # the disk fills up: an error, nothing left
+    with pytest.raises(OSError):
+        fontcache.write_own(folder / "other", b"x")
+    assert sorted(p.name for p in folder.iterdir()) == ["entry"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cardkit.design import templating
 from cardkit.design.templating import make_environment
 from cardkit.render import templatecode
 
@@ -55,12 +56,11 @@ def test_other_templating_code_does_not_read_the_entries(tmp_path, cache, monkey
     (tmp_path / "card.html").write_text("<p>{{ officer.name }}</p>", encoding="utf-8")
     _render(tmp_path, [])
     made = templatecode.code_cache
+    edited = tmp_path / "templating.py"  # cardkit's templating code, edited
+    edited.write_bytes(Path(templating.__file__).read_bytes() + b"\n# edited\n")
 
     def other_salt(codegen=None):
-        found = made(codegen)
-        assert found is not None
-        found.salt += "-changed"
-        return found
+        return made(edited)
 
     monkeypatch.setattr(templatecode, "code_cache", other_salt)
     compiled: list[str] = []
@@ -68,22 +68,35 @@ def test_other_templating_code_does_not_read_the_entries(tmp_path, cache, monkey
     assert compiled == ["card.html"]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "symlink", "fifo"])
+@pytest.mark.parametrize("damage", ["garbage", "symlink", "fifo", "cut", "flipped"])
 def test_a_damaged_or_foreign_entry_is_a_miss(tmp_path, cache, damage):
     (tmp_path / "card.html").write_text("<p>{{ officer.name }}</p>", encoding="utf-8")
     _render(tmp_path, [])
     (entry,) = cache.iterdir()
-    entry.unlink()
-    if damage == "garbage":
-        entry.write_bytes(b"j2 not marshal data")
-    elif damage == "symlink":
-        elsewhere = tmp_path / "elsewhere.code"
-        elsewhere.write_bytes(b"")
-        entry.symlink_to(elsewhere)
-    else:
-        os.mkfifo(entry)
-    compiled: list[str] = []
-    assert _render(tmp_path, compiled) == "<p>王明</p>" and compiled == ["card.html"]
+    kept = entry.read_bytes()
+    elsewhere = tmp_path / "elsewhere.code"
+    elsewhere.write_bytes(b"")
+    lengths = [len(kept)]
+    if damage == "cut":  # cut short anywhere: in the header, the digest, Jinja's pickle, the code
+        lengths = [*range(1, 120, 7), len(kept) // 2, len(kept) - 1]
+    for length in lengths:
+        entry.unlink()
+        if damage == "garbage":
+            entry.write_bytes(b"j2 not marshal data")
+        elif damage == "symlink":
+            entry.symlink_to(elsewhere)
+        elif damage == "fifo":
+            os.mkfifo(entry)
+        elif damage == "cut":
+            entry.write_bytes(kept[:length])
+        else:  # a bit flipped in the compiled code: would run other code, or crash Python
+            damaged = bytearray(kept)
+            damaged[-40] ^= 0x10
+            entry.write_bytes(bytes(damaged))
+        compiled: list[str] = []
+        assert _render(tmp_path, compiled) == "<p>王明</p>" and compiled == ["card.html"], length
+        assert entry.is_file() and not entry.is_symlink() and entry.read_bytes() == kept
+    assert elsewhere.read_bytes() == b""  # never written through a symlink
 
 
 def test_no_cache_folder_no_entries(tmp_path, monkeypatch):

@@ -117,11 +117,10 @@ def _parse(text: str) -> frozenset[int]:
 def _store(target: Path, points: frozenset[int]) -> None:
     """Whole or not at all, also with parallel workers; no temporary left on a full disk."""
     from ..errors import CardkitError
-    from ..outputs import write_file
 
     try:
         own_folder(target.parent)
-        write_file(target, _ranges(points).encode("ascii"))
+        write_own(target, _ranges(points).encode("ascii"))
     except (OSError, CardkitError):
         pass
 
@@ -145,6 +144,27 @@ def own_folder(path: Path) -> None:
             info = os.lstat(place)
             if info.st_uid == os.getuid() and info.st_mode & 0o077:
                 os.chmod(place, 0o700)
+
+
+def write_own(path: Path, data: bytes) -> None:
+    """Put ``data`` at ``path`` in one of cardkit's cache folders, whole or not at all: written
+    to a new file of this user's (mode 0600) beside it, then renamed over the entry, so a
+    symlink, a FIFO or another user's file found at the entry's name is replaced, never
+    followed or written into; concurrent writers each replace the entry whole. On a full
+    disk nothing is left behind (``OSError``)."""
+    import tempfile
+
+    descriptor, temporary = tempfile.mkstemp(prefix=".new-", dir=path.parent)
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
 
 
 def read_own(path: Path) -> bytes | None:

@@ -9,9 +9,11 @@ the same cardkit templating code (``CardEnvironment`` rewrites every template it
 An entry is Python code that runs when a template renders, so it is read only from
 cardkit's own cache folder (``cache_root()/templates``, mode 0700 whatever the umask),
 only as a regular file of this user's, opened without following a symlink or waiting on
-a FIFO (``fontcache.read_own``). A damaged or foreign entry is a miss; an entry that
-cannot be written is no entry. The folder keeps at most ``MAX_ENTRIES`` files, the
-oldest going first.
+a FIFO (``fontcache.read_own``), and unmarshalled only when it hashes to the digest
+written before it (a file cut short or damaged is a miss, never code run). Entries are
+written by renaming a new file over them (``fontcache.write_own``: a symlink put at an
+entry's name is replaced, not followed); an entry that cannot be written is no entry.
+The folder keeps at most ``MAX_ENTRIES`` files, the oldest going first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import jinja2
 
 MAX_ENTRIES = 512  # about 5 KiB each: a few hundred designs' templates
+MAGIC = b"cardkit-template-code 1\n"  # then the SHA-256 of the code Jinja wrote, then the code
 
 
 class TemplateCodeCache(jinja2.BytecodeCache):
@@ -43,23 +46,27 @@ class TemplateCodeCache(jinja2.BytecodeCache):
         from .fontcache import read_own
 
         data = read_own(self._path(bucket))
-        if data:
-            try:
-                bucket.load_bytecode(io.BytesIO(data))  # a stale or other entry: reset, a miss
-            except (EOFError, ValueError, TypeError):
-                bucket.reset()
+        if not data or not data.startswith(MAGIC):
+            return
+        digest, code = data[len(MAGIC):len(MAGIC) + 32], data[len(MAGIC) + 32:]
+        if hashlib.sha256(code).digest() != digest:  # cut short or damaged: never unmarshalled
+            return
+        try:
+            bucket.load_bytecode(io.BytesIO(code))  # a stale or other entry: reset, a miss
+        except Exception:  # noqa: BLE001 (Jinja's pickle and marshal raise many kinds)
+            bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         from ..errors import CardkitError
-        from ..outputs import write_file
-        from .fontcache import own_folder
+        from .fontcache import own_folder, write_own
 
         data = io.BytesIO()
         bucket.write_bytecode(data)
+        code = data.getvalue()
         try:
             own_folder(self.folder)
             _prune(self.folder)
-            write_file(self._path(bucket), data.getvalue())
+            write_own(self._path(bucket), MAGIC + hashlib.sha256(code).digest() + code)
         except (OSError, CardkitError):
             pass
 

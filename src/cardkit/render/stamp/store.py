@@ -29,7 +29,7 @@ prints exactly what a fresh one would (same bytes):
 
 Only what passed its checks is kept (a refused plate is tried again next time). Entries
 are data, not pickles (``codec``: JSON of known shapes, the bytes they hold appended raw,
-so reading one runs no code of its own), written whole (``outputs.write_file``: concurrent
+so reading one runs no code of its own), written whole (``fontcache.write_own``: concurrent
 writers each replace the entry atomically) and read only when the file is a regular file
 of the user's own (a FIFO or a device put there is never opened for reading and waited
 on). The folders are made 0700 whatever the umask. The store is bounded: past ``CARDKIT_CACHE_MB`` (default
@@ -337,13 +337,13 @@ class Store:
         import json
 
         from ...errors import CardkitError
-        from ...outputs import write_file
+        from ..fontcache import write_own
 
         assert self.root is not None
         kept = dict(list(known.items())[-KNOWN_FILES:])
         try:
             _folder(self.root / "fonts")
-            write_file(self.root / "fonts" / "known.json", json.dumps(kept).encode())
+            write_own(self.root / "fonts" / "known.json", json.dumps(kept).encode())
         except (OSError, CardkitError):
             pass
 
@@ -361,7 +361,7 @@ class Store:
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
         """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
         one a layout read) that holds exactly them, else a copy in the cache."""
-        from ...outputs import write_file
+        from ..fontcache import write_own
 
         digest = face.digest_of()
         path = face.path or self._installed_file(face.program(), digest, files)
@@ -371,7 +371,7 @@ class Store:
         target = self.root / "fonts" / f"{digest}.font"
         if not target.exists():
             _folder(target.parent)
-            write_file(target, face.program())
+            write_own(target, face.program())
         return ("copy", "", digest)
 
     def put(self, kind: str, key: str, value: Any, files: dict[str, tuple[int, int, int]],
@@ -379,7 +379,7 @@ class Store:
         """Keep ``value``, made from ``files`` (path -> size, mtime, inode) and ``fonts``."""
         if self.root is None:
             return
-        from ...outputs import write_file
+        from ..fontcache import write_own
 
         try:
             path = self._path(kind, key)
@@ -391,7 +391,7 @@ class Store:
             if None in digests.values():  # a file gone while the job ran: nothing to vouch for
                 return
             _folder(path.parent)
-            write_file(path, codec.pack(value, {"files": digests, "fonts": entry_fonts}))
+            write_own(path, codec.pack(value, {"files": digests, "fonts": entry_fonts}))
             evict(self.root)
         except LimitExceeded:
             raise
