@@ -741,10 +741,14 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
             if page_index not in checked:
                 with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
                     page = pdf[page_index]
-                    bitmap = page.render(scale=DECODE_DPI / 72)
-                    image = bitmap.to_pil().copy()
-                    bitmap.close()
-                    page.close()
+                    try:
+                        bitmap = page.render(scale=DECODE_DPI / 72)
+                        try:
+                            image = bitmap.to_pil().copy()
+                        finally:
+                            bitmap.close()
+                    finally:
+                        page.close()  # inside the lock, also on an error
                 contrast = crowded = None
                 if page_index in rects:
                     contrast = symbol_contrast(image, rects[page_index], faces.document, page_index)

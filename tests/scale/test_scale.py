@@ -133,9 +133,12 @@ def test_a_job_in_parts_forks_its_workers_once_per_renewal(printed, roster, tmp_
 
     pools = []
 
+    frozen = []  # objects left out of the collector as each pool forks
+
     class Counted(futures.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(kwargs.get("max_workers"))
+            frozen.append(gc.get_freeze_count())
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(futures, "ProcessPoolExecutor", Counted)
@@ -147,8 +150,24 @@ def test_a_job_in_parts_forks_its_workers_once_per_renewal(printed, roster, tmp_
                       "-o", str(out)])
     assert result.code == 0, result.stderr
     assert pools == forked
+    assert all(frozen)  # the parent's objects frozen while workers live
     assert gc.get_freeze_count() == 0  # frozen for the workers' lifetime only
     assert page_texts(out) == page_texts(printed["one"])
+    # a caller that froze objects of its own: cardkit freezes nothing more, thaws nothing
+    gc.freeze()
+    try:
+        mine = gc.get_freeze_count()
+        pools.clear()
+        frozen.clear()
+        again = run_cli(["print", "--gen", "2022", "--roster", str(roster), "--jobs", "2",
+                         "-o", str(tmp_path / "again.pdf")])
+        assert again.code == 0, again.stderr
+        # (the count moves by a few as frozen objects are freed; even this small job on fake
+        # faces has some 400 objects of its own a freeze would take)
+        assert pools == forked and all(abs(count - mine) < 100 for count in frozen), (frozen, mine)
+        assert abs(gc.get_freeze_count() - mine) < 100
+    finally:
+        gc.unfreeze()
 
 
 def test_changed_since_prints_only_the_changed_officer(printed, roster, tmp_path, names):

@@ -167,7 +167,8 @@ class ChunkRun:
             # while nobody writes their pages; the garbage collector's passes in the parent
             # would, so what exists now is left out of them while the workers live (gc.freeze)
             self.frozen_before = gc.get_freeze_count()
-            gc.freeze()
+            if not self.frozen_before:  # a caller's own freeze cannot be undone apart from ours
+                gc.freeze()
             # forked at the first submit, all at once, before the pool starts its thread
             self.pool = ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=multiprocessing.get_context(START_METHOD),
@@ -188,7 +189,9 @@ class ChunkRun:
         self._thaw()
 
     def _thaw(self) -> None:
-        """Undo ``gc.freeze`` unless the caller had frozen objects of its own before."""
+        """Undo ``gc.freeze`` when this run froze (never while a caller had frozen objects of
+        its own: unfreezing would thaw theirs, and freezing more would keep the job's objects
+        out of the collector for good)."""
         if not self.frozen_before:
             gc.unfreeze()
 
