@@ -70,51 +70,20 @@ def choose_level(payload: str, size_mm: float, quiet: int = DRAWN_QUIET,
     raised to Q or H when that costs no module size, or level L when M's modules would
     fall under ``min_module_mm``: the biggest modules first, then the most correction.
 
-    A payload the encoder writes in byte mode (``byte_versions``) is encoded once, at the
-    level its versions say; any other is encoded at each level it is tried at.
+    An ASCII payload is encoded once: the rule is applied to the smallest version each level
+    could take (``least_versions``, a bound on any segmentation the encoder may choose), and
+    when the encoder's version at the level chosen is that bound, so is every version the rule
+    compared (the versions grow from L to H). Otherwise the payload is encoded at each level
+    the rule tries.
     """
-    versions = byte_versions(payload)
-    if versions is not None and versions["M"] is not None:
-        level = _level_of(versions, size_mm, quiet, min_module_mm)
-        matrix, version = qr_matrix(payload, level), versions[level]
-        if version is not None and len(matrix) == 4 * version + 17:  # the encoder agreed
-            return level, matrix
-    elif payload.isascii() and payload.isprintable():  # runs in other modes: M, then bounds
-        bounded = _bounded_level(payload, size_mm, quiet, min_module_mm)
-        if bounded is not None:
-            return bounded
+    if payload.isascii() and payload.isprintable():
+        least = least_versions(payload)
+        if least["M"] is not None:
+            level = _level_of(least, size_mm, quiet, min_module_mm)
+            matrix, version = qr_matrix(payload, level), least[level]
+            if version is not None and len(matrix) == 4 * version + 17:  # the bound held
+                return level, matrix
     return _tried_level(payload, size_mm, quiet, min_module_mm)
-
-
-def _bounded_level(payload: str, size_mm: float, quiet: int,
-                   min_module_mm: float) -> tuple[str, tuple[bytes, ...]] | None:
-    """``choose_level`` for an ASCII payload the encoder may segment, encoded at M and at the
-    level chosen only: Q or H fits M's version for sure when the payload fits it in bytes
-    alone (segments only take fewer bits), and surely not when even ``_fewest_bits`` does
-    not fit; None when M's modules are too small or the bounds do not tell."""
-    matrix = qr_matrix(payload, "M")
-    version = (len(matrix) - 17) // 4
-    if size_mm / (len(matrix) + 2 * quiet) < min_module_mm:
-        return None
-    in_bytes = _byte_table(payload)
-    level = "M"
-    for higher in ("Q", "H"):
-        fits = in_bytes[higher]
-        if fits is not None and fits <= version:
-            level = higher  # fits the version of M, and never a smaller one
-        elif _fewest_bits(payload) > 8 * DATA_CODEWORDS[higher][version - 1]:
-            break
-        else:
-            return None
-    return level, matrix if level == "M" else qr_matrix(payload, level)
-
-
-def _fewest_bits(payload: str) -> float:
-    """At least the bits any segmentation of the ASCII ``payload`` takes: one mode indicator
-    and the shortest count (4 + 8), then each digit at numeric mode's 10/3 bits, each other
-    character of the alphanumeric set at 5.5 and any other at a byte's 8."""
-    return 12 + sum(10 / 3 if c.isdigit() else 5.5 if c in _ALPHANUMERIC else 8
-                    for c in payload)
 
 
 def _level_of(versions: dict[str, int | None], size_mm: float, quiet: int,
@@ -169,30 +138,35 @@ DATA_CODEWORDS = {
           1096, 1142, 1222, 1276),
 }
 _ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
-# A run the encoder may write in a mode of its own, if that takes fewer bits than bytes: four
-# digits (numeric: 4 + 10 + 14 bits against 32) or six characters of the alphanumeric set
-# (4 + 9 + 33 against 48); shorter runs never pay for the mode change, so a payload without
-# either is one byte-mode segment, whose versions the table gives
-_SEGMENTED = re.compile(r"[0-9]{4}|[0-9A-Z $%*+\-./:]{6}")
+# Bits of a segment's count field in numeric, alphanumeric and byte mode, for versions 1-9,
+# 10-26 and 27-40 (ISO/IEC 18004, table 3)
+_COUNT_BITS = ((10, 9, 8), (12, 11, 16), (14, 13, 16))
 
 
-def byte_versions(payload: str) -> dict[str, int | None] | None:
-    """The smallest version of ``payload``'s code at each level (None: it does not fit), when
-    the encoder must write it as one byte-mode segment without ECI: printable ASCII with a
-    character outside the alphanumeric set (a lowercase letter, as in every web link) and no
-    run the encoder would write in another mode (``_SEGMENTED``). Otherwise None: the
-    payload is encoded at each level tried (``choose_level``)."""
-    if not (payload.isascii() and payload.isprintable()) or _ALPHANUMERIC.issuperset(payload) \
-            or _SEGMENTED.search(payload):
-        return None
-    return _byte_table(payload)
+def least_versions(payload: str) -> dict[str, int | None]:
+    """For the printable ASCII ``payload``, the smallest version of its code at each level
+    (None: none holds it) that any split into numeric, alphanumeric and byte segments could
+    take: the fewest bits over every split (a mode indicator and count field per segment; a
+    digit at 10/3 bits, another character of the alphanumeric set at 5.5, any other at 8,
+    never more than the encoder writes), against each version's data codewords."""
+    fewest: dict[int, int] = {}  # in sixths of a bit, so that the sums are exact
+    never = 1 << 40
 
+    def sixths(version: int) -> int:
+        band = 0 if version < 10 else 1 if version < 27 else 2
+        if band not in fewest:
+            heads = [6 * (4 + count) for count in _COUNT_BITS[band]]
+            best = [never] * 3  # ending in numeric, alphanumeric, byte mode
+            for number, char in enumerate(payload):
+                cost = (20 if char.isdigit() else never,
+                        33 if char in _ALPHANUMERIC else never, 48)
+                start = min(best) if number else 0  # a new segment from here
+                best = [min(best[m], start + heads[m]) + cost[m] for m in range(3)]
+            fewest[band] = min(best) if payload else heads[2]
+        return fewest[band]
 
-def _byte_table(payload: str) -> dict[str, int | None]:
-    """The smallest version at each level of the ASCII ``payload`` as one byte-mode segment."""
-    bits = 8 * len(payload)
     return {level: next((v for v, words in enumerate(codewords, 1)
-                         if 4 + (8 if v < 10 else 16) + bits <= 8 * words), None)
+                         if sixths(v) <= 48 * words), None)
             for level, codewords in DATA_CODEWORDS.items()}
 
 
