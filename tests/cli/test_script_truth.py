@@ -208,3 +208,32 @@ def test_the_readme_lists_every_exit_status_and_the_name_rule(readme):
     for status in ("- 0 ", "- 1 ", "- 2 ", "130", "143", "SIGTERM", "head -c 100", "--stock",
                    "--paper", "--printer", "--officer", "did you mean"):
         assert status in section, status
+
+
+# --------------------------------------------------------------------------------------------
+# The console script's end (commands._leave)
+
+def test_the_console_script_runs_exit_hooks_and_flushes_before_it_leaves(tmp_path):
+    """The console script ends without tearing the interpreter down, but what a caller
+    registered with ``atexit`` still runs, and everything written reaches the pipe. An
+    object left for the teardown is never freed (it would be, a tenth of a second after a
+    layout, on Python's own exit)."""
+    program = ("import atexit, sys\n"
+               "class Kept:\n"
+               "    def __del__(self):\n"
+               "        print('torn down', file=sys.stderr)\n"
+               "kept = Kept()\n"
+               "atexit.register(lambda: print('hook ran', file=sys.stderr))\n"
+               "sys.argv = ['cardkit', *sys.argv[1:]]\n"
+               "from cardkit.cli.commands import main\n"
+               "main()\n")
+    listed = subprocess.run([sys.executable, "-c", program, "list"], cwd=tmp_path,
+                            capture_output=True, env={**os.environ, **ENV}, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr.decode().splitlines()[-1] == "hook ran"  # and nothing torn down
+    assert "2022" in listed.stdout.decode()  # the list, written through a pipe, all there
+    refused = subprocess.run([sys.executable, "-c", program, "print", "--gen", "1999"],
+                             cwd=tmp_path, capture_output=True, env={**os.environ, **ENV},
+                             timeout=120)
+    assert refused.returncode == ExitStatus.USAGE_ERROR, refused.stderr
+    assert refused.stderr.decode().splitlines()[-1] == "hook ran"
