@@ -86,6 +86,12 @@ class FakeFaces:
     def keep(self, job: Job, result: ChunkResult) -> None:
         pass
 
+    def ahead(self, job: Job, span: tuple[int, int]) -> None:
+        return None
+
+    def build_ahead(self, job: Job, task: object) -> None:
+        return None
+
 
 @contextmanager
 def using(source: FakeFaces | None = None) -> Iterator[FakeFaces]:

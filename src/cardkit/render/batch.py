@@ -119,6 +119,8 @@ class ChunkRun:
         self.done = 0  # officers collected so far, for ``progress``
         chunks = max(1, -(-len(officers) // self.chunk))
         self.jobs = max(1, min(jobs or default_jobs(), chunks)) if can_fork() else 1
+        # one chunk, and a processor to spare: a helper may take some of its work (``_ahead``)
+        self.spare = chunks == 1 and (jobs or default_jobs()) > 1 and can_fork()
         self.pool: Any = None
         self.frozen_before = 0  # objects a caller had frozen (gc.freeze) before this run did
 
@@ -127,8 +129,18 @@ class ChunkRun:
         spans = [(s, min(s + self.chunk, stop)) for s in range(start, stop, self.chunk)] \
             or [(start, start)]
         if self.jobs == 1:
+            if self.spare and len(spans) == 1:
+                self._ahead(spans[0])
             return Queued(spans)
         return Queued(spans, [self._workers().submit(_render_chunk, span) for span in spans])
+
+    def _ahead(self, span: tuple[int, int]) -> None:
+        """Fork one helper for the work the face source gives it ahead of the chunk ``span``
+        (``FaceSource.ahead``: a design's new plates), done while this process renders."""
+        self.spare = False
+        task = self.job.source.ahead(self.job, span)
+        if task is not None:
+            self.job.work.ahead = (task, self._workers().submit(_build_ahead, span, task))
 
     def collect(self, queued: Queued) -> tuple[FaceSet, list[Diagnostic]]:
         """The faces and problems of ``queued``, in order, once its chunks are rendered."""
@@ -279,6 +291,19 @@ def _stop_workers(pool) -> None:
 def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     """In a worker process: the chunk ``span`` of the job the worker was started for."""
     return _render_chunk_of(_WORKER_JOB[0], span)
+
+
+def _build_ahead(span: tuple[int, int], task: Any) -> Any:
+    """In the helper process: what the face source asked for ahead of the chunk ``span``,
+    within the job's limits."""
+    from ..i18n import _
+    from ..limits import capped
+
+    job = _WORKER_JOB[0]
+    start, stop = span
+    with capped(job.limits, _("rendering officers {first} to {last}").format(first=start + 1,
+                                                                             last=stop)):
+        return job.source.build_ahead(job, task)
 
 
 def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:

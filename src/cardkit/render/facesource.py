@@ -62,6 +62,14 @@ class FaceSource(Protocol):
     def keep(self, job: Job, result: ChunkResult) -> None:
         """A chunk came back: keep what later chunks and parts of the job may reuse."""
 
+    def ahead(self, job: Job, span: tuple[int, int]) -> Any:
+        """Before the job's one chunk is rendered in this process, with a processor to spare:
+        work one helper process may do meanwhile (``build_ahead``), or None. ``render_chunk``
+        finds the helper's future in ``job.work.ahead``."""
+
+    def build_ahead(self, job: Job, task: Any) -> Any:
+        """In the helper: ``task`` done; what to send back to ``render_chunk``."""
+
 
 @dataclass
 class Workspace:
@@ -73,6 +81,7 @@ class Workspace:
     renderer: FaceRenderer | None = None  # made where the chunks are rendered
     stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
     stamp_store: Any = None  # stamp.store.Store: plates kept between runs
+    ahead: Any = None  # (task, future): what a helper does for the lone chunk (FaceSource.ahead)
 
 
 @dataclass(frozen=True)
@@ -135,3 +144,9 @@ class LaidOut:
 
     def keep(self, job: Job, result: ChunkResult) -> None:
         pass
+
+    def ahead(self, job: Job, span: tuple[int, int]) -> None:
+        return None  # every face is laid out by the chunk: nothing to share
+
+    def build_ahead(self, job: Job, task: Any) -> None:
+        return None

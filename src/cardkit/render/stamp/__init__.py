@@ -71,6 +71,12 @@ class Stamped:
     def render_chunk(self, job: Job, span: tuple[int, int]) -> ChunkResult:
         return render_chunk(job, span)
 
+    def ahead(self, job: Job, span: tuple[int, int]) -> Ahead | None:
+        return ahead(job, span)
+
+    def build_ahead(self, job: Job, task: Any) -> Any:
+        return build_ahead(job, task)
+
     def keep(self, job: Job, result: ChunkResult) -> None:
         if result.shared:
             keep(job, result.shared)
@@ -90,6 +96,8 @@ class _Cache:
     # (plate key, officer id) -> why that officer's values were refused, when the plate was
     # laid out ahead of the officer's turn (``_lay_out_new``)
     tried: dict[tuple[str, str], str] = field(default_factory=dict)
+    # span -> each officer's faces as drafted (``_drafts``), made once for ``ahead`` and the chunk
+    drafts: dict[tuple[int, int], list] = field(default_factory=dict)
 
 
 def _cache(job: Job) -> _Cache:
@@ -197,7 +205,15 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
 
     if not shared:
         return
-    for key, sent in shared["fonts"].items():
+    _take_fonts(job, shared["fonts"])
+    kept = _kept().setdefault(_look(job), _Cache())
+    kept.plates.update(pickle.loads(shared["plates"]))
+    kept.pages.update(shared["pages"])
+
+
+def _take_fonts(job: Any, fonts: dict[str, Any]) -> None:
+    """The fonts a worker sent (``_shared``), for the plates that shape with them."""
+    for key, sent in fonts.items():
         if key in shaping.font_faces():
             continue
         if isinstance(sent, _SentFont):  # rendered in this process
@@ -213,9 +229,6 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
                 digest = ""
         shaping.font_faces()[key] = face or shaping.FontFace(key=key, data=data, index=index,
                                                            family=family, digest=digest)
-    kept = _kept().setdefault(_look(job), _Cache())
-    kept.plates.update(pickle.loads(shared["plates"]))
-    kept.pages.update(shared["pages"])
 
 
 def _key(skeleton: str) -> str:
@@ -502,8 +515,12 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
     a page too many, an error) and nothing is kept from it: the faces are laid out one by
     one when asked for. At most ``SHARED_PAGES`` pages a layout: a layout's box trees stay
     in memory until its faces are read."""
-    wanted = [(kind, item, _pages_of(kind, item))
-              for kind, item in _wanted(job, renderer, cuts, shared)]
+    _lay_out_groups(job, renderer, [(kind, item, _pages_of(kind, item))
+                                    for kind, item in _wanted(job, renderer, cuts, shared)])
+
+
+def _lay_out_groups(job: Any, renderer: Any, wanted: list[tuple[str, Any, list[str]]]) -> None:
+    """``wanted`` laid out in layouts of at most ``SHARED_PAGES`` pages (``_lay_out_group``)."""
     group: list[tuple[str, Any, list[str]]] = []
     for entry in wanted:
         if group and sum(len(g[2]) for g in group) + len(entry[2]) > SHARED_PAGES:
@@ -511,6 +528,183 @@ def _lay_out_new(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int
             group = []
         group.append(entry)
     _lay_out_group(job, renderer, group)
+
+
+# --- a helper does some of a lone chunk's new faces meanwhile ------------------------------
+#
+# A small job on a design never printed before is one chunk, rendered in the process that
+# started it, and its new faces are most of its time: a plate is four pages laid out, three
+# written, its first officer preflighted and compared with the stamp; a face with tip lists
+# is planned on two layouts of its own (``listfit``) before it is laid out. With a processor
+# to spare, ``batch`` forks one helper before the chunk starts and hands it a share of that
+# work (``ahead``): the tip lists (planned, and their whole pages laid out) or some plates.
+# The helper does its share (``build_ahead``) while this process builds the rest, then sends
+# back what it made, as a worker sends its plates (``_shared``), and the plans. A plate, a
+# page or a plan does not depend on the process that made it, so neither do the bytes;
+# whatever the helper did not send (it failed, or refused an officer's values) is made here
+# when it is asked for, as without a helper.
+
+# What a new face costs the chunk, in pages laid out (only to share the work out)
+PLATE_COST = 14.0  # four pages laid out, three written, the first officer checked twice
+LISTS_COST = 10.0  # a face with tip lists: its probe, the probe's check, the face written
+PAGE_COST = 4.0  # a whole face laid out and written
+HELPER_COST = 6.0  # the helper's own fonts, its writing, what it sends back
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """A helper's share of the chunk ``span``'s new faces: the faces with tip lists to plan
+    (their HTML, and their whole pages to lay out) and the plates to build ((face, first
+    officer, code) each, as ``_wanted`` lists them)."""
+
+    span: tuple[int, int]
+    lists: tuple[str, ...]
+    plates: tuple[tuple[plates.Face, Any, Any], ...]
+
+    def keys(self) -> set[str]:
+        return {_key(face.skeleton) for face, _officer, _qr in self.plates}
+
+
+def _free_cuts(job: Any, renderer: Any, span: tuple[int, int]
+               ) -> tuple[list[Cut], dict[str, int], dict[str, str]]:
+    """The chunk's faces without tip lists cut as ``_cut_chunk`` cuts them (a face with
+    lists is known only once planned), how many officers share each skeleton, and the faces
+    with lists whose plans are not known yet (face key -> HTML)."""
+    from ..faces import face_key
+
+    cuts = []
+    shared: dict[str, int] = {}
+    lists: dict[str, str] = {}
+    for officer, qr, drafted in _drafts(job, renderer, span):
+        sides = []
+        for side, html in drafted:
+            if listfit.has_lists(html):
+                key = face_key(html)
+                if key not in lists and not _plan_known(job, renderer, key):
+                    lists[key] = html
+                continue
+            face = plates.cut(html)
+            sides.append((side, html, face))
+            if face is not None and (face.fields or face.qr_svg):
+                shared[face.skeleton] = shared.get(face.skeleton, 0) + 1
+        cuts.append(Cut(officer, qr, sides))
+    return cuts, shared, lists
+
+
+def ahead(job: Job, span: tuple[int, int]) -> Ahead | None:
+    """Before the lone chunk ``span`` is rendered in this process: the helper's share of its
+    new faces, the one that ends the chunk soonest, or None when no share would."""
+    renderer = job.face_renderer()
+    cuts, shared, lists = _free_cuts(job, renderer, span)
+    wanted = _wanted(job, renderer, cuts, shared)
+    new = [item for kind, item in wanted if kind == "plate"]
+    pages = PAGE_COST * (len(wanted) - len(new))
+    listed = LISTS_COST * len(lists)
+    best = (pages + listed + PLATE_COST * len(new), False, 0)  # (ends, lists?, plates) alone
+    for with_lists in ([False, True] if lists else [False]):
+        for given in range(len(new) + 1):
+            helper = (listed if with_lists else 0) + PLATE_COST * given
+            if not helper:
+                continue
+            here = pages + (0 if with_lists else listed) + PLATE_COST * (len(new) - given)
+            ends = max(here, helper + HELPER_COST)
+            if ends < best[0]:
+                best = (ends, with_lists, given)
+    _ends, with_lists, given = best
+    if not with_lists and not given:
+        return None
+    import weasyprint  # noqa: F401  (the helper, forked next, starts with it loaded)
+
+    return Ahead(span, tuple(lists.values()) if with_lists else (),
+                 tuple(new[len(new) - given:]))
+
+
+def build_ahead(job: Job, task: Ahead) -> dict[str, Any]:
+    """In the helper: ``task``'s lists planned and plates built; what to send back."""
+    renderer = job.face_renderer()
+    cache = _cache(job)
+    _inherited(cache)
+    wanted: list[tuple[str, Any]] = []
+    planned: list[str] = []
+    for html, key in zip(task.lists, _plan_lists(job, renderer, list(task.lists)), strict=True):
+        if key is None:
+            continue
+        planned.append(key)
+        page = listfit.plan(renderer, html, key)
+        face = plates.cut(page)
+        if face is not None and not face.fields and not face.qr_svg \
+                and OWN_MARK not in page and not _page_known(job, renderer, page):
+            wanted.append(("page", page))
+    wanted += [("plate", item) for item in task.plates]
+    if len(wanted) == 1:
+        _build_one(job, renderer, *wanted[0])
+    else:
+        _lay_out_groups(job, renderer, [(kind, item, _pages_of(kind, item))
+                                        for kind, item in wanted])
+    plans = renderer.__dict__.setdefault("_list_plans", {})
+    return {"made": _shared(cache), "plans": {key: plans[key] for key in planned}}
+
+
+def _meanwhile(job: Job, renderer: Any, span: tuple[int, int], pending: tuple[Ahead, Any]
+               ) -> None:
+    """In the process rendering the chunk, while its helper works: the new plates and whole
+    pages of the faces without lists that are not the helper's, built; then what the helper
+    made, taken in (``_take_ahead``)."""
+    task, future = pending
+    cuts, shared, _lists = _free_cuts(job, renderer, span)
+    helpers = task.keys()
+    wanted = [(kind, item) for kind, item in _wanted(job, renderer, cuts, shared)
+              if not (kind == "plate" and _key(item[0].skeleton) in helpers)]
+    if len(wanted) == 1:  # built now, while the helper works, not once it is done
+        _build_one(job, renderer, *wanted[0])
+    else:
+        _lay_out_groups(job, renderer, [(kind, item, _pages_of(kind, item))
+                                        for kind, item in wanted])
+    _take_ahead(job, renderer, future)
+
+
+def _build_one(job: Any, renderer: Any, kind: str, item: Any) -> None:
+    """One wanted plate or whole page (``_wanted``) laid out by itself and kept."""
+    if kind != "plate":
+        _page_only(job, renderer, item)
+        return
+    face, officer, qr = item
+    plate = _plate(job, renderer, face, officer, qr)
+    key = _key(face.skeleton)
+    if isinstance(plate, str) and key not in _cache(job).plates:  # the officer's values
+        _cache(job).tried[(key, officer.id)] = plate
+
+
+def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
+    """The helper's plans, plates, pages and fonts (``build_ahead``), once it is done."""
+    import pickle
+
+    try:
+        sent = future.result()
+    except Exception:  # noqa: BLE001  (any error again, here, when the face is asked for)
+        return
+    renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
+    made = sent["made"]
+    if not made:
+        return
+    _take_fonts(job, made["fonts"])
+    cache = _cache(job)
+    for key, plate in pickle.loads(made["plates"]).items():
+        cache.plates.setdefault(key, plate)
+    for key, page in made["pages"].items():
+        cache.pages.setdefault(key, page)
+
+
+def _page_known(job: Any, renderer: Any, html: str) -> bool:
+    """Whether the whole page ``html`` is made already: in this process, or kept by the
+    store (then taken from it)."""
+    cache = _cache(job)
+    key = _page_key(html)
+    if key not in cache.pages:
+        found, page = _store(job).get("page", key, renderer.files_read)
+        if found:
+            cache.pages[key] = page
+    return key in cache.pages
 
 
 def _pages_of(kind: str, item: Any) -> list[str]:
@@ -578,19 +772,26 @@ def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> list[str | None]:
     for html in faces:
         key = face_key(html) if listfit.has_lists(html) else None
         keys.append(key)
-        if key is None or key in plans or key in missing:
+        if key is None or key in missing or _plan_known(job, renderer, key):
             continue
-        found, plan = _store(job).get("plan", _plan_name(key), renderer.files_read)
-        if found:
-            plans[key] = plan
-        else:
-            missing[key] = html
+        missing[key] = html
     listfit.plan_all(renderer, [(html, key) for key, html in missing.items()])
     for key, html in missing.items():
         face = plates.cut(listfit.plan(renderer, html, key))
         if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
             _store(job).put("plan", _plan_name(key), plans[key], renderer.files_read)
     return keys
+
+
+def _plan_known(job: Any, renderer: Any, key: str) -> bool:
+    """Whether the list plan of the face ``key`` is known: planned in this process, or kept
+    by the store (then taken from it)."""
+    plans = renderer.__dict__.setdefault("_list_plans", {})
+    if key not in plans:
+        found, plan = _store(job).get("plan", _plan_name(key), renderer.files_read)
+        if found:
+            plans[key] = plan
+    return key in plans
 
 
 def _plan_name(key: str) -> str:
@@ -651,18 +852,31 @@ class Planned:
     qr: Any
 
 
-def _cut_chunk(job: Any, renderer: Any, officers: list) -> tuple[list[Cut], dict[str, int]]:
+def _drafts(job: Any, renderer: Any, span: tuple[int, int]) -> list:
+    """Each officer of ``span`` with their code and their faces' HTML (the code's outline
+    only: its modules are stamped), made once per chunk."""
+    cache = _cache(job)
+    if span not in cache.drafts:
+        qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
+        drafts = []
+        for officer in job.officers[span[0]:span[1]]:
+            qr = renderer.qr_for(officer) if qr_printed else None
+            drafts.append((officer, qr, [(side, renderer.face_html(
+                officer, side, _Outline(qr) if qr else None)) for side in job.sides]))
+        cache.drafts[span] = drafts
+    return cache.drafts[span]
+
+
+def _cut_chunk(job: Any, renderer: Any, span: tuple[int, int]) -> tuple[list[Cut], dict[str, int]]:
     """Every officer's faces cut into skeleton and slots, and how many officers of the chunk
     share each skeleton."""
     cuts = []
     shared: dict[str, int] = {}  # skeleton -> officers of this chunk on that plate
-    qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
-    drafts = []
-    for officer in officers:
-        qr = renderer.qr_for(officer) if qr_printed else None
-        # the code's outline only: its modules are stamped
-        drafts.append((officer, qr, [(side, renderer.face_html(officer, side, _Outline(qr) if qr
-                                                              else None)) for side in job.sides]))
+    drafts = _drafts(job, renderer, span)
+    pending = job.work.ahead
+    if pending is not None:  # a helper's share first: the list plans may be among it
+        job.work.ahead = None
+        _meanwhile(job, renderer, span, pending)
     # tip lists in columns, as the full path plans them: the chunk's faces planned together
     keys = iter(_plan_lists(job, renderer, [html for _o, _q, sides in drafts
                                             for _s, html in sides]))
@@ -759,7 +973,8 @@ def render_chunk(job: Job, span: tuple[int, int]) -> ChunkResult:
     cache = _cache(job)
     _inherited(cache)
     start, stop = span
-    cuts, shared = _cut_chunk(job, renderer, list(job.officers[start:stop]))
+    cuts, shared = _cut_chunk(job, renderer, span)
+    cache.drafts.pop(span, None)
     planned: list[Planned] = []
     rest = []
     for cut in cuts:
