@@ -15,8 +15,10 @@ import os
 import pytest
 from conftest import REPO
 
-from cardkit.render import stamp
+from cardkit.render import batch, stamp
 from cardkit.render.stamp import plates
+
+spare_processor = batch.processor_spare  # as it is, before the fixture below replaces it
 
 
 def _roster(tmp_path, officers: int = 10):
@@ -24,6 +26,22 @@ def _roster(tmp_path, officers: int = 10):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.write_roster(officers, tmp_path / "roster.csv")  # three stations
+
+
+@pytest.fixture(autouse=True)
+def idle_machine(monkeypatch):
+    """A processor is spare whenever more than one process is allowed, whatever the load of
+    the machine running the tests (``batch.processor_spare`` is tested below)."""
+    monkeypatch.setattr(batch, "processor_spare", lambda jobs: jobs != 1)
+
+
+def test_a_helper_needs_an_idle_processor_and_more_than_one_job(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(batch, "default_jobs", lambda: 2)
+    for load, jobs, spare in [(0.3, None, True), (0.3, 2, True), (0.3, 1, False),
+                              (1.6, None, False), (2.5, 2, False)]:
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert spare_processor(jobs) is spare, (load, jobs)
 
 
 @pytest.fixture

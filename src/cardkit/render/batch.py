@@ -71,6 +71,20 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def processor_spare(jobs: int | None) -> bool:
+    """Whether a helper process would have a processor of its own: more than one process is
+    allowed (``jobs``, ``--jobs``), and the machine's load (runnable processes, the last
+    minute's average) leaves one of its processors idle. On a busy machine (print jobs run side
+    by side, a test suite's workers) a helper would only add its own start to the job's work."""
+    if (jobs or default_jobs()) < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not measurable here
+        return True
+    return load < (os.cpu_count() or 1) - 0.5
+
+
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
                    sides: Sequence[str], extra_roots: Sequence[Path] = (), *, check: Check,
                    jobs: int | None = None, progress: Progress | None = None,
@@ -120,7 +134,7 @@ class ChunkRun:
         chunks = max(1, -(-len(officers) // self.chunk))
         self.jobs = max(1, min(jobs or default_jobs(), chunks)) if can_fork() else 1
         # one chunk, and a processor to spare: a helper may take some of its work (``_ahead``)
-        self.spare = chunks == 1 and (jobs or default_jobs()) > 1 and can_fork()
+        self.spare = chunks == 1 and processor_spare(jobs) and can_fork()
         self.pool: Any = None
         self.frozen_before = 0  # objects a caller had frozen (gc.freeze) before this run did
 
