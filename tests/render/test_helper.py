@@ -135,3 +135,21 @@ def test_what_a_failed_helper_did_not_send_is_made_here(cli, monkeypatch, tmp_pa
     assert _print(cli, monkeypatch, tmp_path, "failed", "2002", "2", cache="off") == alone
     built = [line[2] for line in logged() if line[0] == "plate"]
     assert len(built) == len(set(built)) == 3  # all three here, once each
+
+
+def test_the_jobs_time_limit_ends_it_while_its_helper_works(cli, monkeypatch, tmp_path):
+    """The limit trips in the job's process while it waits for a slow helper: the job ends
+    with the limit named, and does not take the limit for the helper's failure."""
+    import time
+
+    def slow(job, task):
+        time.sleep(30)
+
+    monkeypatch.setattr(stamp, "build_ahead", slow)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    started = time.monotonic()
+    result = cli(["print", "--gen", "2002", "--roster", str(_roster(tmp_path)), "--jobs", "2",
+                  "--time-limit", "2.5", "-o", str(tmp_path / "out.pdf")], cwd=REPO)
+    assert result.code == 1, result.stderr
+    assert "took longer than 2.5 s, the limit" in result.stderr
+    assert time.monotonic() - started < 20 and not (tmp_path / "out.pdf").exists()

@@ -549,6 +549,7 @@ PLATE_COST = 14.0  # four pages laid out, three written, the first officer check
 LISTS_COST = 10.0  # a face with tip lists: its probe, the probe's check, the face written
 PAGE_COST = 4.0  # a whole face laid out and written
 HELPER_COST = 6.0  # the helper's own fonts, its writing, what it sends back
+WAIT_STEP = 0.05  # seconds: how long the chunk waits for its helper between two looks
 
 
 @dataclass(frozen=True)
@@ -678,11 +679,19 @@ def _build_one(job: Any, renderer: Any, kind: str, item: Any) -> None:
 def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
     """The helper's plans, plates, pages and fonts (``build_ahead``), once it is done."""
     import pickle
+    from concurrent.futures import CancelledError
 
-    try:
-        sent = future.result()
-    except Exception:  # noqa: BLE001  (any error again, here, when the face is asked for)
+    while True:  # waited for in steps: the job's limits (``limits.capped``) interrupt this
+        try:  # thread between two steps, never inside a wait
+            failed = future.exception(timeout=WAIT_STEP)
+            break
+        except TimeoutError:
+            continue
+        except CancelledError:
+            return
+    if failed is not None:  # the helper's error: its share is made here, when asked for
         return
+    sent = future.result()
     renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
     made = sent["made"]
     if not made:
