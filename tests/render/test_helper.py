@@ -21,11 +21,11 @@ from cardkit.render.stamp import plates
 spare_processor = batch.processor_spare  # as it is, before the fixture below replaces it
 
 
-def _roster(tmp_path, officers: int = 10):
+def _roster(folder, officers: int = 10):
     spec = importlib.util.spec_from_file_location("bench_roster", REPO / "bench" / "roster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.write_roster(officers, tmp_path / "roster.csv")  # three stations
+    return module.write_roster(officers, folder / "roster.csv")  # three stations
 
 
 @pytest.fixture(autouse=True)
@@ -153,3 +153,105 @@ def test_the_jobs_time_limit_ends_it_while_its_helper_works(cli, monkeypatch, tm
     assert result.code == 1, result.stderr
     assert "took longer than 2.5 s, the limit" in result.stderr
     assert time.monotonic() - started < 20 and not (tmp_path / "out.pdf").exists()
+
+
+def _dejavu() -> dict[str, bytes]:
+    from pathlib import Path
+
+    found = {p.name: p for p in Path("/usr/share/fonts").rglob("DejaVu*.ttf")}
+    if not {"DejaVuSans.ttf", "DejaVuSerif.ttf"} <= set(found):
+        pytest.skip("DejaVu Sans and Serif are needed (fonts-dejavu-core)")
+    return {name: found[name].read_bytes() for name in ("DejaVuSans.ttf", "DejaVuSerif.ttf")}
+
+
+def test_a_font_sent_under_a_known_name_with_other_bytes_is_not_taken():
+    """What a helper (or a part's worker) made with a font that has the name of one this
+    process knows but another file is made again here (where one process refuses it)."""
+    from cardkit.jobstate import new_job
+    from cardkit.render.stamp import shaping
+
+    fonts = _dejavu()
+    with new_job():
+        sans = shaping.FontFace(key="CardFont", data=fonts["DejaVuSans.ttf"], index=0,
+                                family="CardFont")
+        shaping.font_faces()["CardFont"] = sans
+
+        def sent(data: bytes, digest: str = "") -> dict:
+            return {"CardFont": (data, 0, "CardFont", "", digest)}
+
+        assert not stamp._fonts_differ(sent(fonts["DejaVuSans.ttf"]))
+        assert stamp._fonts_differ(sent(fonts["DejaVuSerif.ttf"]))
+        assert stamp._fonts_differ({"CardFont": stamp._SentFont(shaping.FontFace(
+            key="CardFont", data=fonts["DejaVuSerif.ttf"], index=0, family="CardFont"))})
+        assert not stamp._fonts_differ({"Other": (fonts["DejaVuSerif.ttf"], 0, "Other", "", "")})
+
+
+def _two_files_one_family(tmp_path, names: list[str]):
+    """A project whose stylesheet gives one family two files (DejaVu Sans for capitals,
+    DejaVu Serif for small letters) and whose roster's names are ``names``."""
+    fonts = _dejavu()
+    project = tmp_path / "project"
+    (project / "templates" / "fonts").mkdir(parents=True, exist_ok=True)
+    for name, data in fonts.items():
+        (project / "templates" / "fonts" / name).write_bytes(data)
+    (project / "templates" / "own.css").write_text(
+        '{% include "card.css" %}\n'
+        '@font-face { font-family: "CardFont"; src: url(fonts/DejaVuSans.ttf); '
+        "unicode-range: U+0041-005A; }\n"
+        '@font-face { font-family: "CardFont"; src: url(fonts/DejaVuSerif.ttf); '
+        "unicode-range: U+0061-007A; }\n"
+        '.name { font-family: "CardFont"; }\n', encoding="utf-8")
+    (project / "generations").mkdir(exist_ok=True)
+    (project / "generations" / "own.yaml").write_text(
+        'extends: "2002"\ntemplates:\n  stylesheet: own.css\n', encoding="utf-8")
+    roster = _roster(project, len(names))
+    header, *rows = roster.read_text(encoding="utf-8").splitlines()
+    rows = [",".join([row.split(",")[0], name, *row.split(",")[2:]])
+            for row, name in zip(rows, names, strict=True)]
+    roster.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    (project / "cardkit.yaml").write_text("specimen: true\nroster: roster.csv\n",
+                                          encoding="utf-8")
+    return project
+
+
+MIXED = ["WUMING", "LIHUA", "ZHANGWEI", "wuming", "lihua", "zhangwei", "chenjing", "yangfan",
+         "zhaolei", "sunli"]  # station 1: capitals (Sans); stations 2 and 3: small letters
+
+
+def _fronts(cli, monkeypatch, project, cache, jobs: str = "1") -> bytes:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    target = project / "out.pdf"
+    result = cli(["print", "--gen", "own", "--layout", "cards", "--sides", "front",
+                  "--jobs", jobs, "-o", str(target)], cwd=project)
+    assert result.code == 0, result.stderr
+    return target.read_bytes()
+
+
+def test_a_design_that_declares_its_fonts_gets_no_helper(cli, monkeypatch, tmp_path, logged):
+    """One family, two files (an @font-face per script): which file a plate gets depends on
+    the order its faces are met in, so the job stays in one process."""
+    project = _two_files_one_family(tmp_path, MIXED)
+    alone = _fronts(cli, monkeypatch, project, tmp_path / "cache-1")
+    assert _fronts(cli, monkeypatch, project, tmp_path / "cache-2", jobs="2") == alone
+    assert not [line for line in logged() if line[0] == "ahead"]
+
+
+def test_a_family_given_two_files_by_unicode_range_is_laid_out(cli, monkeypatch, tmp_path):
+    """A slot's font is the file its first officer's letters came from; another officer's
+    letters may come from the family's other file, under the same name. Such a design is laid
+    out, officer by officer, whatever the cache holds (a plate kept from a job whose first
+    officer had small letters would otherwise stamp capitals from the Serif file)."""
+    cache = tmp_path / "cache"
+    small = _two_files_one_family(tmp_path, MIXED[3:])  # small letters only
+    _fronts(cli, monkeypatch, small, cache)
+    mixed = _two_files_one_family(tmp_path, MIXED)  # the same design, capitals first
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    result = cli(["-v", "print", "--gen", "own", "--layout", "cards", "--sides", "front",
+                  "--jobs", "1", "-o", str(mixed / "kept.pdf")], cwd=mixed)
+    assert result.code == 0, result.stderr
+    assert "0 officers' cards were filled into a layout made once" in result.stderr
+    assert "laid out card by card: 10 (the design gives a font family several files by " \
+        "unicode-range" in result.stderr
+    monkeypatch.setenv("CARDKIT_STAMP", "0")
+    assert (mixed / "kept.pdf").read_bytes() == _fronts(cli, monkeypatch, mixed,
+                                                        tmp_path / "empty")

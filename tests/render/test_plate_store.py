@@ -183,6 +183,31 @@ def test_fonts_are_found_again_in_their_files_or_kept(tmp_path, monkeypatch):
     assert kept.get("plate", "kept") == (True, "plate B")
 
 
+def test_an_entry_made_with_another_file_of_a_known_name_is_a_miss(tmp_path, monkeypatch):
+    """The job knows a face by a name (Pango's description) from one file; an entry made
+    with another file of that name (one family, two files) would be stamped with this job's
+    face: a miss."""
+    from cardkit.render.stamp import shaping
+
+    font = _small_font(tmp_path)
+    data = font.read_bytes()
+    other = data[:-1] + bytes([data[-1] ^ 1])
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CARDKIT_CACHE", raising=False)
+    monkeypatch.setattr(store, "_fontconfig_files", lambda: [])
+    shaping.font_faces().clear()
+    kept = store.Store("a look")
+    made = shaping.FontFace(key="Station Sans", data=other, index=0, family="Station Sans")
+    kept.put("plate", "other file", "plate A", {}, fonts=(made,))
+    shaping.font_faces().clear()
+    shaping.font_faces()["Station Sans"] = shaping.FontFace(
+        key="Station Sans", data=data, index=0, family="Station Sans")
+    assert kept.get("plate", "other file") == (False, None)
+    shaping.font_faces()["Station Sans"] = shaping.FontFace(
+        key="Station Sans", data=other, index=0, family="Station Sans")
+    assert kept.get("plate", "other file") == (True, "plate A")  # the same bytes: found
+
+
 def test_an_edit_that_keeps_size_and_time_is_seen(cli, project, layouts, monkeypatch):
     """A stylesheet asset edited in place with its size and modification time kept: the
     entry is checked by the file's bytes, not its size and time."""

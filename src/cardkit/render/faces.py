@@ -6,10 +6,11 @@ identical, so a roster of a thousand needs one back page, not a thousand.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,6 +273,19 @@ class FaceRenderer:
             self._font_configs = (os.getpid(), make())
         return self._font_configs[1]
 
+    def may_declare_fonts(self, faces: Iterable[str]) -> bool:
+        """Whether the design's stylesheet, or one of ``faces``, may declare fonts of its own
+        (an ``@font-face``, or an at-rule with an escape)."""
+        return any(_MAY_DECLARE_FONTS.search(html)
+                   for html in itertools.chain([self.document_html([])], faces))
+
+    def splits_families(self, faces: Iterable[str]) -> bool:
+        """Whether the design's stylesheet, or one of ``faces``, may give one font family
+        several files (an ``@font-face`` with a ``unicode-range``, or an at-rule with an
+        escape): the file that draws a letter is then Pango's choice, letter by letter."""
+        return any(_SPLITS_FAMILIES.search(html)
+                   for html in itertools.chain([self.document_html([])], faces))
+
     def written(self, laid: Laid) -> tuple[bytes, list[str]]:
         """The PDF of ``laid`` and the glyph warnings of its layout and writing; a broken
         image is an error."""
@@ -400,6 +414,9 @@ def _render_template(template: Any, context: dict[str, Any], allowance: int = 0)
 
 # an @font-face rule, or an at-rule whose name is escaped (``@f\\ont-face``)
 _MAY_DECLARE_FONTS = re.compile(r"@(?:font-face|[\w-]*\\)", re.I)
+# a unicode-range descriptor (of an @font-face), an at-rule whose name is escaped, or an
+# @font-face with an escape in it (a descriptor's name may be escaped too)
+_SPLITS_FAMILIES = re.compile(r"unicode-range|@[\w-]*\\|@font-face[^}]*\\", re.I)
 
 
 @contextmanager

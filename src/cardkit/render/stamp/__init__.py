@@ -35,6 +35,8 @@ QR_CODE = N_("a QR code that does not read from its own matrix")
 TURNED_OFF = N_("stamping turned off (CARDKIT_STAMP=0)")
 FEW = N_("fewer officers than a plate pays for share it in their chunk")
 OWN_FACE = N_("the design's stylesheet names officers (data-officer): each card is its own")
+SPLIT_FAMILY = N_("the design gives a font family several files by unicode-range: which one "
+                  "draws a letter is the layout's choice")
 # Officers of one chunk on one plate before it is laid out and stamped. Counted in the chunk,
 # never from what the cache holds, so the bytes of a job do not depend on the cache. Two,
 # not more: ten officers of three units are stamped, but a template that leaves an officer's
@@ -203,12 +205,32 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
     """In the parent: the plates, faces and fonts a worker made, for the next parts."""
     import pickle
 
-    if not shared:
+    if not shared or _fonts_differ(shared["fonts"]):  # its plates and faces are made again
         return
     _take_fonts(job, shared["fonts"])
     kept = _kept().setdefault(_look(job), _Cache())
     kept.plates.update(pickle.loads(shared["plates"]))
     kept.pages.update(shared["pages"])
+
+
+def _fonts_differ(fonts: dict[str, Any]) -> bool:
+    """Whether a font another process sent (``_shared``) has the name of one this process
+    knows but other bytes (one family given two files, an ``@font-face`` per script): its
+    plates would be stamped with this process's file. Within one process the second file is
+    refused where it is met (``plates._font_face``), and the officers are laid out."""
+    known = shaping.font_faces()
+    for key, sent in fonts.items():
+        face = known.get(key)
+        if face is None:
+            continue
+        if isinstance(sent, _SentFont):  # from this process
+            if sent.face is not face:
+                return True
+            continue
+        data, _index, _family, _path, digest = sent
+        if (digest or hashlib.sha256(data).hexdigest()) != face.digest_of():
+            return True
+    return False
 
 
 def _take_fonts(job: Any, fonts: dict[str, Any]) -> None:
@@ -596,6 +618,10 @@ def ahead(job: Job, span: tuple[int, int]) -> Ahead | None:
     """Before the lone chunk ``span`` is rendered in this process: the helper's share of its
     new faces, the one that ends the chunk soonest, or None when no share would."""
     renderer = job.face_renderer()
+    if renderer.may_declare_fonts(html for _officer, _qr, drafted in _drafts(job, renderer, span)
+                                  for _side, html in drafted):
+        return None  # a family its stylesheet gives two files: which one a plate gets depends
+        # on the order the faces are met in, as in one process
     cuts, shared, lists = _free_cuts(job, renderer, span)
     wanted = _wanted(job, renderer, cuts, shared)
     new = [item for kind, item in wanted if kind == "plate"]
@@ -694,7 +720,7 @@ def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
     sent = future.result()
     renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
     made = sent["made"]
-    if not made:
+    if not made or _fonts_differ(made["fonts"]):  # made here again, as in one process
         return
     _take_fonts(job, made["fonts"])
     cache = _cache(job)
@@ -979,6 +1005,12 @@ def render_chunk(job: Job, span: tuple[int, int]) -> ChunkResult:
     from ...pdfsave import save
 
     renderer = job.face_renderer()
+    if renderer.splits_families(html for _officer, _qr, drafted in _drafts(job, renderer, span)
+                                for _side, html in drafted):
+        # a slot's font is the file its first officer's letters came from: another officer's
+        # may come from another file of the family, under the same name
+        _cache(job).drafts.pop(span, None)
+        return LaidOut(why=SPLIT_FAMILY).render_chunk(job, span)
     cache = _cache(job)
     _inherited(cache)
     start, stop = span

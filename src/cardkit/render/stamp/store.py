@@ -217,6 +217,9 @@ class Store:
                 return False, None
             fonts = shaping.font_faces()
             for font_key, (where, index, family) in entry["fonts"].items():
+                if font_key in fonts and fonts[font_key].digest_of() != where[2]:
+                    return False, None  # made with another file of that name (one family,
+                    # two files): this job's face of the name would stamp it
                 if font_key not in fonts:
                     source = self._font_source(where)
                     if source is None:
