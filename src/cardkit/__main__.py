@@ -1,4 +1,4 @@
-from .cli.commands import main
+from .cli.commands import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -98,12 +98,21 @@ def _rss_bytes() -> int:
         return 0
 
 
+Start = tuple[float, int]  # when a body of work began (monotonic seconds) and the RSS then
+
+
+def started() -> Start:
+    """Now, and this process's memory now: the start of a body of work whose caps are
+    checked in more than one stretch (``capped``'s ``since``)."""
+    return time.monotonic(), _rss_bytes()
+
+
 class _Watch:
     """The caps of one body of work: time since it started, memory grown since then."""
 
-    def __init__(self, limits: Limits, what: str) -> None:
+    def __init__(self, limits: Limits, what: str, since: Start | None = None) -> None:
         self.limits, self.what = limits, what
-        self.start, self.base = time.monotonic(), _rss_bytes()
+        self.start, self.base = since or started()
         self.tripped: list[str] = []
         self.stop = threading.Event()
 
@@ -137,8 +146,10 @@ class _Watch:
 
 
 @contextmanager
-def capped(limits: Limits | None, what: str) -> Iterator[None]:
+def capped(limits: Limits | None, what: str, since: Start | None = None) -> Iterator[None]:
     """Run the body under ``limits``; past one, raise :class:`LimitExceeded` in this thread.
+    ``since`` (``started``): the work began before the body, in an earlier stretch whose
+    time and memory count too.
 
     The watchdog interrupts the rendering thread through a signal handler, so only the
     main thread of a process can be interrupted (cardkit's own workers and the CLI); in
@@ -148,7 +159,7 @@ def capped(limits: Limits | None, what: str) -> Iterator[None]:
     if limits is None:
         yield
         return
-    state = _Watch(limits, what)
+    state = _Watch(limits, what, since)
     main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR2")
     old = None
     watcher = None

@@ -225,8 +225,8 @@ def test_the_console_script_runs_exit_hooks_and_flushes_before_it_leaves(tmp_pat
                "kept = Kept()\n"
                "atexit.register(lambda: print('hook ran', file=sys.stderr))\n"
                "sys.argv = ['cardkit', *sys.argv[1:]]\n"
-               "from cardkit.cli.commands import main\n"
-               "main()\n")
+               "from cardkit.cli import run\n"
+               "run()\n")
     listed = subprocess.run([sys.executable, "-c", program, "list"], cwd=tmp_path,
                             capture_output=True, env={**os.environ, **ENV}, timeout=120)
     assert listed.returncode == 0, listed.stderr

@@ -128,13 +128,17 @@ def test_what_a_failed_helper_did_not_send_is_made_here(cli, monkeypatch, tmp_pa
     alone = _print(cli, monkeypatch, tmp_path, "alone", "2002", "1")
     logged()
 
+    tried = tmp_path / "tried.txt"
+
     def broken(job, task):
+        tried.write_text(str(len(task.plates)), encoding="utf-8")  # the helper got a share
         raise RuntimeError("the helper fell over")
 
     monkeypatch.setattr(stamp, "build_ahead", broken)
     assert _print(cli, monkeypatch, tmp_path, "failed", "2002", "2", cache="off") == alone
     built = [line[2] for line in logged() if line[0] == "plate"]
     assert len(built) == len(set(built)) == 3  # all three here, once each
+    assert tried.read_text(encoding="utf-8") == "2"
 
 
 def test_the_jobs_time_limit_ends_it_while_its_helper_works(cli, monkeypatch, tmp_path):
@@ -255,3 +259,80 @@ def test_a_family_given_two_files_by_unicode_range_is_laid_out(cli, monkeypatch,
     monkeypatch.setenv("CARDKIT_STAMP", "0")
     assert (mixed / "kept.pdf").read_bytes() == _fronts(cli, monkeypatch, mixed,
                                                         tmp_path / "empty")
+
+
+def test_the_time_limit_counts_the_faces_drafted_before_the_helper(cli, monkeypatch, tmp_path):
+    """Finding the helper's share drafts every officer's faces first: that is the chunk's
+    work, under its limit, which then goes on counting from the drafting's start. (The plates
+    are kept from a first job: what is left after the drafting takes less than the limit.)"""
+    from conftest import copy_example
+
+    project = tmp_path / "slow"
+    (project / "templates").mkdir(parents=True)
+    copy_example(project / "roster.yaml")
+    (project / "cardkit.yaml").write_text("roster: roster.yaml\n", encoding="utf-8")
+    (project / "templates" / "front.html").write_text(  # a slow face, under the loop cap
+        '{% extends "!builtin/front.html" %}{% block decoration %}{% for i in range(500) %}'
+        "{% for j in range(1000) %}{% endfor %}{% endfor %}{% endblock %}", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    args = ["print", "--gen", "2002", "--jobs", "2", "-o", str(project / "out.pdf")]
+    assert cli(args, cwd=project).code == 0
+    (project / "out.pdf").unlink()
+    result = cli([*args, "--time-limit", "0.6"], cwd=project)
+    assert result.code == 1, result.stderr
+    assert "took longer than 0.6 s, the limit" in result.stderr
+    assert not (project / "out.pdf").exists()
+
+
+def test_what_the_helper_read_is_in_the_jobs_record(cli, monkeypatch, tmp_path):
+    """An image only the backs draw, read by the helper's layout of them: -o may not replace
+    it, as with the job in one process."""
+    from PIL import Image
+
+    project = tmp_path / "project"
+    (project / "templates").mkdir(parents=True)
+    (project / "generations").mkdir()
+    roster = _roster(project)
+    Image.new("RGB", (20, 20), (230, 240, 255)).save(project / "back-bg.png")
+    original = (project / "back-bg.png").read_bytes()
+    (project / "templates" / "own.css").write_text(
+        '{% include "card.css" %}\n.back-title::before { content: url(../back-bg.png); }\n',
+        encoding="utf-8")
+    (project / "generations" / "own.yaml").write_text(
+        'extends: "2022"\ntemplates:\n  stylesheet: own.css\n', encoding="utf-8")
+    for jobs in ("1", "2"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / f"cache-{jobs}"))
+        result = cli(["print", "--gen", "own", "--roster", str(roster), "--jobs", jobs, "-o",
+                      str(project / "back-bg.png")], cwd=project)
+        assert result.code == 2, (jobs, result.stderr)
+        assert "back-bg.png" in result.stderr
+        assert (project / "back-bg.png").read_bytes() == original
+
+
+def test_workers_stopped_while_one_sends_its_result_leave_no_thread_waiting():
+    """A worker killed in the middle of sending its result (a helper's fonts are tens of
+    megabytes): the pool's thread must not wait for the rest of the message for ever, or
+    the process would hang on its way out after saying what went wrong."""
+    import multiprocessing
+    import struct
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    results = pool._result_queue  # noqa: SLF001
+    try:
+        pool.submit(time.sleep, 60)
+        deadline = time.monotonic() + 30
+        while not pool._processes and time.monotonic() < deadline:  # noqa: SLF001
+            time.sleep(0.01)
+        manager = pool._executor_manager_thread  # noqa: SLF001
+        # a message that says 1,000 bytes and brings 10, as from a worker killed mid-send
+        os.write(results._writer.fileno(), struct.pack("!i", 1000) + b"x" * 10)  # noqa: SLF001
+        time.sleep(0.2)  # the pool's thread is now reading the rest
+        batch._stop_workers(pool)
+        manager.join(10)
+        assert not manager.is_alive()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+        if not results._writer.closed:  # noqa: SLF001  (broken: let the test process end)
+            results._writer.close()  # noqa: SLF001

@@ -668,12 +668,14 @@ def _exit_now(status: int) -> None:
     os._exit(status)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: maps every outcome to the contract's exit statuses."""
+def run() -> None:
+    """The console script's entry (and ``python -m cardkit``'s): ``main``, then the process
+    ends without tearing the interpreter down (``_leave``). A program that calls ``main``
+    itself gets Python's own exit."""
     try:
-        _main(argv)
+        main()
     except SystemExit as exc:
-        if argv is None and isinstance(exc.code, int | None):  # the console script
+        if isinstance(exc.code, int | None):
             _leave(exc.code or 0)
         raise
 
@@ -700,7 +702,8 @@ def _leave(status: int) -> None:
     os._exit(status)
 
 
-def _main(argv: list[str] | None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps every outcome to the contract's exit statuses."""
     make_streams_robust()
     libs.install()
     i18n.setup(sys.argv[1:] if argv is None else argv)

@@ -150,9 +150,15 @@ class ChunkRun:
 
     def _ahead(self, span: tuple[int, int]) -> None:
         """Fork one helper for the work the face source gives it ahead of the chunk ``span``
-        (``FaceSource.ahead``: a design's new plates), done while this process renders."""
+        (``FaceSource.ahead``: a design's new plates), done while this process renders.
+        Finding that work is the chunk's (its faces drafted): it counts toward the chunk's
+        limits, whose watch ends before the fork (a fork is from one thread)."""
+        from ..limits import capped, started
+
         self.spare = False
-        task = self.job.source.ahead(self.job, span)
+        self.job.work.since = since = started()
+        with capped(self.job.limits, _chunk_named(span), since):
+            task = self.job.source.ahead(self.job, span)
         if task is not None:
             self.job.work.ahead = (task, self._workers().submit(_build_ahead, span, task))
 
@@ -287,6 +293,7 @@ def _stop_workers(pool) -> None:
     """Cancel what has not started and end the workers without waiting for their chunks."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
     manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)  # (shutdown forgets them)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         try:
@@ -298,6 +305,15 @@ def _stop_workers(pool) -> None:
             process.join(5)
         except (OSError, ValueError, AssertionError):
             pass
+    # a worker killed while it sent its result leaves the pool's thread reading the rest of
+    # that message, for ever while this process holds the pipe's other end (and Python's exit
+    # would wait for the thread): closed, the read ends
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        try:
+            writer.close()
+        except OSError:
+            pass
     if manager is not None:  # gone before exit: Python 3.11's exit hook races with it otherwise
         manager.join(1)  # ("Exception ignored in: <module 'threading'>", handle is closed)
 
@@ -307,28 +323,31 @@ def _render_chunk(span: tuple[int, int]) -> ChunkResult:
     return _render_chunk_of(_WORKER_JOB[0], span)
 
 
+def _chunk_named(span: tuple[int, int]) -> str:
+    """The chunk ``span`` as a limit's message names it."""
+    from ..i18n import _
+
+    start, stop = span
+    return _("rendering officers {first} to {last}").format(first=start + 1, last=stop)
+
+
 def _build_ahead(span: tuple[int, int], task: Any) -> Any:
     """In the helper process: what the face source asked for ahead of the chunk ``span``,
     within the job's limits."""
-    from ..i18n import _
     from ..limits import capped
 
     job = _WORKER_JOB[0]
-    start, stop = span
-    with capped(job.limits, _("rendering officers {first} to {last}").format(first=start + 1,
-                                                                             last=stop)):
+    with capped(job.limits, _chunk_named(span)):
         return job.source.build_ahead(job, task)
 
 
 def _render_chunk_of(job: _Job, span: tuple[int, int]) -> ChunkResult:
     """The officers ``span`` of ``job``, made by the job's face source and preflighted,
     within the job's limits."""
-    from ..i18n import _
     from ..limits import capped
 
-    start, stop = span
-    what = _("rendering officers {first} to {last}").format(first=start + 1, last=stop)
-    with capped(job.limits, what):
+    since, job.work.since = job.work.since, None  # drafted ahead of the chunk (``_ahead``)
+    with capped(job.limits, _chunk_named(span), since):
         result = job.source.render_chunk(job, span)
     if not job.keep_faces:  # check: only what preflight found
         result.pdf, result.keys, result.index, result.qr_codes = b"", [], {}, {}

@@ -82,6 +82,8 @@ class Workspace:
     stamp_cache: Any = None  # stamp._Cache: plates and whole faces of this process
     stamp_store: Any = None  # stamp.store.Store: plates kept between runs
     ahead: Any = None  # (task, future): what a helper does for the lone chunk (FaceSource.ahead)
+    since: tuple[float, int] | None = None  # limits.started(): the lone chunk's work began
+    # before it was rendered (``batch.ChunkRun._ahead``)
 
 
 @dataclass(frozen=True)

@@ -669,7 +669,10 @@ def build_ahead(job: Job, task: Ahead) -> dict[str, Any]:
         _lay_out_groups(job, renderer, [(kind, item, _pages_of(kind, item))
                                         for kind, item in wanted])
     plans = renderer.__dict__.setdefault("_list_plans", {})
-    return {"made": _shared(cache), "plans": {key: plans[key] for key in planned}}
+    # the files the helper's layouts and store lookups read belong to the job's record (what
+    # -o may not replace, what --changed-since hashes), whatever the job then keeps
+    return {"made": _shared(cache), "plans": {key: plans[key] for key in planned},
+            "tried": dict(cache.tried), "files_read": dict(renderer.files_read)}
 
 
 def _meanwhile(job: Job, renderer: Any, span: tuple[int, int], pending: tuple[Ahead, Any]
@@ -718,12 +721,15 @@ def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
     if failed is not None:  # the helper's error: its share is made here, when asked for
         return
     sent = future.result()
+    renderer.files_read.update(sent["files_read"])
     renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
     made = sent["made"]
     if not made or _fonts_differ(made["fonts"]):  # made here again, as in one process
         return
     _take_fonts(job, made["fonts"])
     cache = _cache(job)
+    for tried, why in sent["tried"].items():  # the officers' values a plate refused
+        cache.tried.setdefault(tried, why)
     for key, plate in pickle.loads(made["plates"]).items():
         cache.plates.setdefault(key, plate)
     for key, page in made["pages"].items():
