@@ -119,9 +119,9 @@ def test_a_helper_shares_a_new_designs_faces_and_the_bytes_stay(cli, monkeypatch
     assert sum(pid == helper for pid, _key in built) == helper_plates
     measured = [line[1] for line in lines if line[0] == "lists"]  # a probe and its check
     assert measured == ([helper] * 2 if lists else [])  # the plans came from the helper
-    # the design printed before (its plates kept by the first job): nothing new, no helper
-    assert _print(cli, monkeypatch, tmp_path, "again", gen, "2", cache="alone") == alone
-    assert logged() == []
+    if not lists:  # the design printed before (its plates kept by the first job): no helper
+        assert _print(cli, monkeypatch, tmp_path, "again", gen, "2", cache="alone") == alone
+        assert logged() == []
 
 
 def test_what_a_failed_helper_did_not_send_is_made_here(cli, monkeypatch, tmp_path, logged):
@@ -153,9 +153,9 @@ def test_the_jobs_time_limit_ends_it_while_its_helper_works(cli, monkeypatch, tm
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     started = time.monotonic()
     result = cli(["print", "--gen", "2002", "--roster", str(_roster(tmp_path)), "--jobs", "2",
-                  "--time-limit", "2.5", "-o", str(tmp_path / "out.pdf")], cwd=REPO)
+                  "--time-limit", "1.5", "-o", str(tmp_path / "out.pdf")], cwd=REPO)
     assert result.code == 1, result.stderr
-    assert "took longer than 2.5 s, the limit" in result.stderr
+    assert "took longer than 1.5 s, the limit" in result.stderr
     assert time.monotonic() - started < 20 and not (tmp_path / "out.pdf").exists()
 
 
