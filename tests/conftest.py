@@ -143,6 +143,17 @@ def cli():
 
 
 @pytest.fixture(autouse=True)
+def _no_helper_process(monkeypatch):
+    """Jobs run in a test fork no helper for a lone chunk (render/batch.py's
+    ``processor_spare`` asks the machine's load, which a test suite's own workers drive): the
+    path a job takes does not depend on what else runs. tests/render/test_helper.py turns
+    the helper on and compares."""
+    from cardkit.render import batch
+
+    monkeypatch.setattr(batch, "processor_spare", lambda jobs: False)
+
+
+@pytest.fixture(autouse=True)
 def _english_messages(monkeypatch):
     """Tests expect English messages whatever the developer's locale (zh tests set their own)."""
     for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
