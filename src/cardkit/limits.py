@@ -172,6 +172,12 @@ def capped(limits: Limits | None, what: str, since: Start | None = None) -> Iter
         reason = None if main else state.over()
         if reason:
             raise LimitExceeded(reason)
+    except Exception as exc:
+        # the limit's exception, raised inside a library that catches what it calls (a
+        # WeasyPrint image fetch turns it into "failed to load image"): the limit is the cause
+        if state.tripped and not isinstance(exc, LimitExceeded):
+            raise LimitExceeded(state.tripped[0]) from exc
+        raise
     finally:
         state.stop.set()
         if watcher is not None:

@@ -223,3 +223,20 @@ def test_a_limit_reached_while_an_asset_is_read_is_the_limit_not_a_refusal(tmp_p
     with pytest.raises(limits.LimitExceeded, match="took longer than 0.05 s"):
         with refusals_are_errors(fetcher):
             HTML(string=f'<img src="{asset.as_uri()}">', url_fetcher=fetcher).render()
+
+
+def test_a_limit_a_library_swallowed_is_still_the_limit():
+    """The limit's exception landing in code that catches what it calls (WeasyPrint's image
+    fetch logs "Failed to load image", and cardkit then reports a hole in the card): the job
+    ends naming the limit, not what the library made of it."""
+    from cardkit.errors import InputError
+    from cardkit.limits import LimitExceeded, Limits, capped
+
+    with pytest.raises(LimitExceeded, match="took longer than 0.05 s"):
+        with capped(Limits(seconds=0.05), "drawing a card"):
+            try:
+                while True:  # until the watchdog interrupts this thread
+                    pass
+            except LimitExceeded:
+                pass  # swallowed, as a library's broad except would
+            raise InputError("Failed to load image: the card would have a hole there")
