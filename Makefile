@@ -30,7 +30,7 @@ demo: system venv
 
 # Under any locale; .ci/run runs it under zh_CN.UTF-8, then the locale-sensitive tests under C:
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
-# The tests run on every core (pytest-xdist): under 4 minutes on two cores (3.5 to 4 measured).
+# The tests run on every core (pytest-xdist): about 4 minutes on two cores (3:57 to 4:32 measured).
 test: system browser venv
 	$(BIN)/python -m pytest -q -n auto $(PYTEST_ARGS)
 

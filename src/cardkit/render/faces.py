@@ -283,7 +283,7 @@ class FaceRenderer:
         """Whether the design's stylesheet, or one of ``faces``, may give one font family
         several files (an ``@font-face`` with a ``unicode-range``, or an at-rule with an
         escape): the file that draws a letter is then Pango's choice, letter by letter."""
-        return any(_SPLITS_FAMILIES.search(html)
+        return any(_MAY_DECLARE_FONTS.search(html) and _SPLITS_FAMILIES.search(html)
                    for html in itertools.chain([self.document_html([])], faces))
 
     def written(self, laid: Laid) -> tuple[bytes, list[str]]:
