@@ -1,9 +1,10 @@
 """Fonts are subset once, at the end (issue 21, item 4): a job of many chunks, and a job
 printed in parts, subset each face's font file once, from the union of its glyphs, and
-every font of the output is embedded."""
+every font of the output is embedded; the plate check subsets none."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections import Counter
 
@@ -49,15 +50,19 @@ def subsets(monkeypatch) -> Counter:
     return counted
 
 
-def _print(site, **options) -> bytes:
+def _job(site, names=NAMES, **options):
     from cardkit import open_project
     from cardkit.api import PrintOptions, print_cards
 
     roster = [{"id": f"N{n}", "name": name, "post": "社区民警", "mobile": f"1390771{n:04d}",
                "phone": f"0772-28{n:05d}", "wechat": f"https://u.wechat.com/N{n}",
-               "area": "城关社区"} for n, name in enumerate(NAMES, 1)]
+               "area": "城关社区"} for n, name in enumerate(names, 1)]
     return print_cards(open_project(site), PrintOptions(gen="2022", roster=roster, jobs=1,
-                                                        **options)).pdf
+                                                        **options))
+
+
+def _print(site, **options) -> bytes:
+    return _job(site, **options).pdf
 
 
 def _every_font_embedded(pdf: bytes) -> int:
@@ -111,3 +116,66 @@ def test_a_job_in_parts_subsets_each_face_once(site, monkeypatch, subsets):
     whole = site / "whole.pdf"
     _print(site, output=str(whole), layout="cards")
     assert _pixels(out.read_bytes()) == _pixels(whole.read_bytes())
+
+
+# The plate check (stamp._check_against_weasyprint): a new plate is used only once its first
+# officer, stamped, looks as WeasyPrint laid them out. Its stamped page draws from the font
+# programs WeasyPrint embedded for the laid-out page (no subset is made for it), and the check
+# stays as strict: a glyph moved, or a glyph WeasyPrint never drew, is a difference.
+
+def _with_text(stamp, number: int, text: str):
+    """``stamp`` with run ``number`` drawing ``text`` where it drew its own."""
+    from cardkit.render.stamp import shaping
+
+    run = stamp.runs[number]
+    slot = run.slot
+    shaped = shaping.shape(slot.face, text, slot.size, slot.letter_spacing, slot.language)
+    runs = list(stamp.runs)
+    runs[number] = dataclasses.replace(run, shaped=shaped, text=text)
+    return dataclasses.replace(stamp, runs=runs)
+
+
+def test_the_check_draws_from_weasyprints_programs_and_still_sees_every_difference(
+        site, monkeypatch):
+    from cardkit.render import stamp
+    from cardkit.render.stamp import plates, writer
+
+    check, subset = stamp._check_against_weasyprint, writer.subset
+    checking: list[bool] = []
+    subsets_for_checks: list[str] = []
+    outcomes: list[tuple[str, str]] = []
+
+    def counting_subset(face, glyphs):
+        if checking:
+            subsets_for_checks.append(face.key)
+        return subset(face, glyphs)
+
+    def tampering_check(plate, good, qr):
+        checking.append(True)
+        try:
+            # the officer's name: two different characters of it, drawn the other way round
+            # (both glyphs are in WeasyPrint's programs), and a character drawn nowhere on the
+            # laid-out page (its glyph is not)
+            number = next(n for n, run in enumerate(good.runs) if len(set(run.text)) > 1)
+            text = good.runs[number].text
+            for what, bad in (("moved", _with_text(good, number, text[::-1])),
+                              ("foreign", _with_text(good, number, "鑫" * len(text)))):
+                try:
+                    check(plate, bad, qr)
+                    outcomes.append((what, "passed"))
+                except plates.Refused as exc:
+                    outcomes.append((what, str(exc)))
+            return check(plate, good, qr)
+        finally:
+            checking.pop()
+
+    monkeypatch.setattr(writer, "subset", counting_subset)
+    monkeypatch.setattr(stamp, "_check_against_weasyprint", tampering_check)
+    result = _job(site, NAMES[:3])
+    assert result.pdf.startswith(b"%PDF")
+    assert outcomes, "no plate was checked"
+    for what, outcome in outcomes:
+        assert outcome.startswith("stamped and laid-out pixels differ"), (what, outcome)
+    # the good stamps passed (every officer was stamped) and no font was subset for a check
+    assert result.stamped == 3, result.laid_out
+    assert subsets_for_checks == []

@@ -38,10 +38,44 @@ def idle_machine(monkeypatch):
 def test_a_helper_needs_an_idle_processor_and_more_than_one_job(monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     monkeypatch.setattr(batch, "default_jobs", lambda: 2)
+    # threads runnable right now besides the asker: the job and its helper need a processor each
+    for others, jobs, spare in [(0, None, True), (0, 2, True), (0, 1, False),
+                                (1, None, False), (3, 2, False)]:
+        monkeypatch.setattr(batch, "runnable_others", lambda others=others: others)
+        # a load average left high by the jobs before is not asked when the moment is known
+        monkeypatch.setattr(os, "getloadavg", lambda: (1.9, 1.9, 1.9))
+        assert spare_processor(jobs) is spare, (others, jobs)
+    # where the moment cannot be read: the last minute's load average
+    monkeypatch.setattr(batch, "runnable_others", lambda: None)
     for load, jobs, spare in [(0.3, None, True), (0.3, 2, True), (0.3, 1, False),
                               (1.6, None, False), (2.5, 2, False)]:
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         assert spare_processor(jobs) is spare, (load, jobs)
+
+
+def test_the_threads_runnable_now_are_read_from_the_kernel():
+    """On Linux ``runnable_others`` reads /proc/loadavg: never negative, and a process kept
+    busy meanwhile is among them while it runs."""
+    import subprocess
+    import sys
+    import time
+
+    if not os.path.exists("/proc/loadavg"):
+        assert batch.runnable_others() is None
+        return
+    idle = batch.runnable_others()
+    assert idle is not None and idle >= 0
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        seen: list[int | None] = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(n and n >= 1 for n in seen):
+            seen.append(batch.runnable_others())
+            time.sleep(0.005)
+        assert any(n and n >= 1 for n in seen), seen
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 @pytest.fixture

@@ -73,16 +73,38 @@ def default_jobs() -> int:
 
 def processor_spare(jobs: int | None) -> bool:
     """Whether a helper process would have a processor of its own: more than one process is
-    allowed (``jobs``, ``--jobs``), and the machine's load (runnable processes, the last
-    minute's average) leaves one of its processors idle. On a busy machine (print jobs run side
-    by side, a test suite's workers) a helper would only add its own start to the job's work."""
+    allowed (``jobs``, ``--jobs``), and no more threads are runnable on the machine right now,
+    besides the one asking, than leave it and a helper a processor each
+    (``runnable_others``). Where that cannot be read, the last minute's load average must
+    leave one processor idle. On a busy machine (print jobs run side by side, a test suite's
+    workers) a helper would only add its own start to the job's work.
+
+    The load average alone is a poor judge: it decays over a minute, so the jobs a shop runs
+    one after another (each its own load, two processes for a second) would keep it over the
+    mark on a two-processor machine whose second processor is idle when the next job starts."""
     if (jobs or default_jobs()) < 2:
         return False
+    cpus = os.cpu_count() or 1
+    others = runnable_others()
+    if others is not None:
+        return others + 2 <= cpus
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not measurable here
         return True
-    return load < (os.cpu_count() or 1) - 0.5
+    return load < cpus - 0.5
+
+
+def runnable_others() -> int | None:
+    """Threads runnable on the machine at this moment besides the one asking (Linux:
+    ``/proc/loadavg``'s fourth field counts them, the asker included); None where it cannot be
+    read."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as handle:
+            running = handle.read().split()[3].split("/")[0]
+        return max(0, int(running) - 1)
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],

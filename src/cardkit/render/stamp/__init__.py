@@ -357,7 +357,11 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
 
 def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     """Rasterise the first officer stamped and as WeasyPrint laid them out (page A): the
-    pixels must agree, and the stamped code must decode back to its payload."""
+    pixels must agree, and the stamped code must decode back to its payload.
+
+    The stamped text draws from the very font programs WeasyPrint embedded for page A (glyph
+    ids kept), not from a subset made for the check: a glyph the stamper drew and WeasyPrint
+    did not is missing from them, so it shows as a difference as surely as a glyph misplaced."""
     import pikepdf
     import pypdfium2 as pdfium
 
@@ -368,9 +372,11 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     out = pikepdf.Pdf.new()
     w = writer.Writer(out)
     w.page(stamp)
-    w.finish(embed=True)
+    with pikepdf.Pdf.open(io.BytesIO(plate.checked)) as laid:
+        w.finish(embed=True, files=writer.face_files(laid, out, set(w.fonts)))
+        stamped_pdf = save(out)  # the programs are copied from ``laid`` as it is saved
     images = []
-    for data, index in ((save(out), 0), (plate.checked, 0)):
+    for data, index in ((stamped_pdf, 0), (plate.checked, 0)):
         with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
             doc = pdfium.PdfDocument(data)
             try:

@@ -168,13 +168,16 @@ class Writer:
                                  **{k[1:]: v for k, v in boxes.items()})
         self.pdf.pages.append(pikepdf.Page(obj))
 
-    def finish(self, embed: bool = False) -> None:
+    def finish(self, embed: bool = False, files: dict[str, Any] | None = None) -> None:
         """Fill each font's dictionary with the glyphs of every page written; with ``embed``
-        its file subset to them, else a font file to come (``LATER``: the chunk's fonts are
-        subset once the job's glyphs are known)."""
+        its file subset to them (or the face's stream in ``files``: ``face_files``), else a
+        font file to come (``LATER``: the chunk's fonts are subset once the job's glyphs are
+        known)."""
+        files = files or {}
         for key, (_name, font, used) in self.fonts.items():
             face = next(f for f in _faces() if f.key == key)
-            stream = font_file(self.pdf, face, set(used)) if embed else None
+            stream = files[key] if key in files \
+                else font_file(self.pdf, face, set(used)) if embed else None
             _fill_font(self.pdf, font, face, used, self.widths[key], stream)
 
     def font_info(self) -> dict[str, tuple[str, dict[int, str], dict[int, int]]]:
@@ -319,6 +322,19 @@ def face_glyphs(pdf: Any) -> tuple[dict[str, set[int]], dict[str, list[Any]]]:
             glyphs.setdefault(key, set()).update(_glyphs_of(obj.get("/W", [])))
             descriptors.setdefault(key, []).append(obj.FontDescriptor)
     return glyphs, descriptors
+
+
+def face_files(src: Any, pdf: Any, keys: set[str]) -> dict[str, Any]:
+    """Per face key of ``keys``: the font file WeasyPrint embedded for that face in ``src``
+    (a subset of it, glyph ids kept), copied into ``pdf`` (read from ``src`` when ``pdf`` is
+    saved)."""
+    found: dict[str, Any] = {}
+    for key, descriptors in face_glyphs(src)[1].items():
+        stream = next((d[e] for d in descriptors for e in ("/FontFile2", "/FontFile3", "/FontFile")
+                       if e in d), None)
+        if key in keys and stream is not None:
+            found[key] = pdf.copy_foreign(stream)
+    return found
 
 
 def _glyphs_of(w_array: Any) -> set[int]:
