@@ -78,6 +78,49 @@ def test_the_threads_runnable_now_are_read_from_the_kernel():
         busy.wait()
 
 
+def test_a_face_goes_to_the_parent_as_its_installed_file_while_that_file_is_unchanged(
+        tmp_path):
+    """A helper's face whose bytes the store found in an installed file
+    (``FontFace.installed``) is sent as that file and its identity, not as its bytes (16 MiB
+    for a CJK font, on the job's critical path); the parent maps the file only while it is
+    still that file, and refuses the helper's work (made again here) once it was replaced. A
+    part's worker sends the bytes (what it stamped is in the output: tests/unit/
+    test_stamp_parts.py)."""
+    import pickle
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from cardkit.jobstate import new_job
+    from cardkit.render.stamp import shaping, store
+
+    listed = subprocess.run(["fc-list", "--format", "%{file}\\n"], capture_output=True,
+                            check=False).stdout.decode().split("\n")
+    fonts = sorted((Path(p).stat().st_size, p) for p in listed if p.endswith((".otf", ".ttf")))
+    if not fonts:
+        pytest.skip("no OpenType or TrueType font installed")
+    font = tmp_path / "installed.ttf"
+    shutil.copyfile(fonts[0][1], font)
+    data = font.read_bytes()
+    face = shaping.FontFace(key="Test Sans", data=data, index=0, family="Test Sans")
+    face.digest_of()
+    face.installed = (str(font), store._ident(str(font)))
+    sent_face = pickle.dumps(stamp._SentFont(face, by_file=True))
+    assert len(sent_face) < 1000 < len(data)  # the file's name, not its bytes
+    assert len(pickle.dumps(stamp._SentFont(face))) > len(data)  # a part's worker: the bytes
+    with new_job() as job:
+        assert stamp._take_fonts(None, {"Test Sans": pickle.loads(sent_face)})
+        taken = job.fonts["Test Sans"]
+        assert (taken.path, taken.data, taken.digest) == (str(font), b"", face.digest)
+        assert taken.cmap == face.cmap and taken.program() == data
+    without = shaping.FontFace(key="Test Sans", data=data, index=0, family="Test Sans")
+    assert len(pickle.dumps(stamp._SentFont(without, by_file=True))) > len(data)  # none known
+    font.write_bytes(data[:-4] + b"\0\0\0\0")  # replaced since the worker found it
+    with new_job() as job:
+        assert not stamp._take_fonts(None, {"Test Sans": pickle.loads(sent_face)})
+        assert "Test Sans" not in job.fonts
+
+
 @pytest.fixture
 def logged(tmp_path, monkeypatch):
     """What each process did: ``ahead PID LISTS PLATES`` when a helper got a share,
@@ -215,7 +258,7 @@ def test_a_font_sent_under_a_known_name_with_other_bytes_is_not_taken():
         shaping.font_faces()["CardFont"] = sans
 
         def sent(data: bytes, digest: str = "") -> dict:
-            return {"CardFont": (data, 0, "CardFont", "", digest)}
+            return {"CardFont": (data, 0, "CardFont", "", digest, None)}
 
         assert not stamp._fonts_differ(sent(fonts["DejaVuSans.ttf"]))
         assert stamp._fonts_differ(sent(fonts["DejaVuSerif.ttf"]))

@@ -175,22 +175,34 @@ class _SentFont:
     """A face a worker made, on its way to the parent: pickled as the bytes it shapes with
     (``FontFace.program``; a face mapped from its installed file goes as those bytes, never
     as the path, whose file may have been replaced since, and the parent subsets what was
-    shaped), and not copied at all when the chunk's result stays in this process."""
+    shaped), and not copied at all when the chunk's result stays in this process.
 
-    def __init__(self, face: shaping.FontFace) -> None:
+    ``by_file``: a helper's faces go as the installed file found to hold exactly their bytes,
+    with that file's identity then (``FontFace.installed``), not as 16 MiB on the job's
+    critical path: the parent maps the file only while it is still that file
+    (``store.mapped_as``), and otherwise makes the helper's share itself (nothing the helper
+    stamped reaches the output, so nothing needs the bytes it shaped with)."""
+
+    def __init__(self, face: shaping.FontFace, by_file: bool = False) -> None:
         self.face = face
+        self.by_file = by_file
 
     def __reduce__(self) -> tuple[Any, tuple]:
         face = self.face
-        return (tuple, ((face.program(), face.index, face.family, face.path, face.digest),))
+        if self.by_file and face.installed is not None and face.digest:
+            path, ident = face.installed
+            return (tuple, ((b"", face.index, face.family, path, face.digest, ident),))
+        return (tuple, ((face.program(), face.index, face.family, face.path, face.digest,
+                         None),))
 
 
-def _shared(cache: _Cache) -> dict[str, Any]:
-    """What this worker made that its parent does not have yet."""
+def _shared(cache: _Cache, by_file: bool = False) -> dict[str, Any]:
+    """What this worker made that its parent does not have yet (``by_file``: ``_SentFont``)."""
     import pickle
 
     sent = _sent()
-    fonts = {k: _SentFont(f) for k, f in shaping.font_faces().items() if k not in sent["fonts"]}
+    fonts = {k: _SentFont(f, by_file) for k, f in shaping.font_faces().items()
+             if k not in sent["fonts"]}
     made = {k: v for k, v in cache.plates.items() if k not in sent["plates"]}
     pages = {k: v for k, v in cache.pages.items() if k not in sent["pages"]}
     sent["fonts"].update(fonts)
@@ -205,9 +217,8 @@ def keep(job: Any, shared: dict[str, Any]) -> None:
     """In the parent: the plates, faces and fonts a worker made, for the next parts."""
     import pickle
 
-    if not shared or _fonts_differ(shared["fonts"]):  # its plates and faces are made again
-        return
-    _take_fonts(job, shared["fonts"])
+    if not shared or _fonts_differ(shared["fonts"]) or not _take_fonts(job, shared["fonts"]):
+        return  # its plates and faces are made again
     kept = _kept().setdefault(_look(job), _Cache())
     kept.plates.update(pickle.loads(shared["plates"]))
     kept.pages.update(shared["pages"])
@@ -227,23 +238,29 @@ def _fonts_differ(fonts: dict[str, Any]) -> bool:
             if sent.face is not face:
                 return True
             continue
-        data, _index, _family, _path, digest = sent
+        data, _index, _family, _path, digest, _ident = sent
         if (digest or hashlib.sha256(data).hexdigest()) != face.digest_of():
             return True
     return False
 
 
-def _take_fonts(job: Any, fonts: dict[str, Any]) -> None:
-    """The fonts a worker sent (``_shared``), for the plates that shape with them."""
+def _take_fonts(job: Any, fonts: dict[str, Any]) -> bool:
+    """The fonts a worker sent (``_shared``), for the plates that shape with them; False when
+    one a helper sent by its installed file is not that file any more (then what the helper
+    made with it is made here)."""
     for key, sent in fonts.items():
         if key in shaping.font_faces():
             continue
         if isinstance(sent, _SentFont):  # rendered in this process
             shaping.font_faces()[key] = sent.face
             continue
-        data, index, family, path, digest = sent
+        data, index, family, path, digest, ident = sent
         face = None
-        if path and digest:  # the parent maps the installed file too while it holds exactly
+        if ident is not None:  # sent by the installed file holding its bytes
+            face = store.mapped_as(key, index, family, path, digest, ident)
+            if face is None:
+                return False
+        elif path and digest:  # the parent maps the installed file too while it holds exactly
             # those bytes (the workers it forks later share the mapping); else keeps the bytes
             if hashlib.sha256(data).hexdigest() == digest:
                 face = _store(job).mapped(key, index, family, path, digest)
@@ -251,6 +268,7 @@ def _take_fonts(job: Any, fonts: dict[str, Any]) -> None:
                 digest = ""
         shaping.font_faces()[key] = face or shaping.FontFace(key=key, data=data, index=index,
                                                            family=family, digest=digest)
+    return True
 
 
 def _key(skeleton: str) -> str:
@@ -677,7 +695,7 @@ def build_ahead(job: Job, task: Ahead) -> dict[str, Any]:
     plans = renderer.__dict__.setdefault("_list_plans", {})
     # the files the helper's layouts and store lookups read belong to the job's record (what
     # -o may not replace, what --changed-since hashes), whatever the job then keeps
-    return {"made": _shared(cache), "plans": {key: plans[key] for key in planned},
+    return {"made": _shared(cache, by_file=True), "plans": {key: plans[key] for key in planned},
             "tried": dict(cache.tried), "files_read": dict(renderer.files_read)}
 
 
@@ -730,9 +748,8 @@ def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
     renderer.files_read.update(sent["files_read"])
     renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
     made = sent["made"]
-    if not made or _fonts_differ(made["fonts"]):  # made here again, as in one process
-        return
-    _take_fonts(job, made["fonts"])
+    if not made or _fonts_differ(made["fonts"]) or not _take_fonts(job, made["fonts"]):
+        return  # made here again, as in one process
     cache = _cache(job)
     for tried, why in sent["tried"].items():  # the officers' values a plate refused
         cache.tried.setdefault(tried, why)

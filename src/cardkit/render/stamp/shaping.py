@@ -38,6 +38,10 @@ class FontFace:
     path: str = ""  # the installed file holding exactly the face's bytes, when ``data`` is b""
     origin: tuple[int, int] = (0, 0)  # address and length of Pango's copy of the bytes
     digest: str = ""  # the SHA-256 of the bytes, once known (``digest_of``)
+    # an installed file found to hold exactly the face's bytes, and its identity then (device,
+    # inode, size, modification and change time): the face goes to another process as that
+    # (``store.mapped_as``), not as its bytes
+    installed: tuple[str, tuple[int, int, int, int, int]] | None = None
     cmap: frozenset[int] = frozenset()
     hb_face: object = None
 

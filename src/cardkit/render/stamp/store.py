@@ -175,6 +175,23 @@ def _ident(path: str) -> tuple[int, int, int, int, int] | None:
     return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
 
+def mapped_as(key: str, index: int, family: str, path: str, digest: str,
+              ident: tuple[int, int, int, int, int]) -> shaping.FontFace | None:
+    """The face ``index`` of the installed font file ``path``, mapped (``FontFace.path``),
+    when the file is still the one found to hold the bytes of ``digest`` (same identity,
+    ``_ident``: device, inode, size, modification and change time) before and after
+    HarfBuzz maps it; else None. A face another process sent by its file
+    (``FontFace.installed``) is taken this way, without its 16 MiB."""
+    if _ident(path) != ident:
+        return None
+    face = shaping.FontFace(key=key, data=b"", index=index, family=family, path=path,
+                            digest=digest)
+    if _ident(path) != ident:
+        return None
+    face.installed = (path, ident)
+    return face
+
+
 def _mtime(path: str) -> int:
     try:
         return os.stat(path).st_mtime_ns
@@ -261,11 +278,12 @@ class Store:
         return (data, "") if data is not None and hashlib.sha256(data).hexdigest() == digest \
             else None
 
-    def _installed_file(self, data: bytes, digest: str,
-                        files: dict[str, tuple[int, int, int]]) -> str | None:
+    def _installed_file(self, data: bytes, digest: str, files: dict[str, tuple[int, int, int]]
+                        ) -> tuple[str, tuple[int, int, int, int, int]] | None:
         """The font file (one a layout read, or fontconfig's) whose bytes are ``data`` (of
-        SHA-256 ``digest``): one known unchanged since it was hashed to ``digest``, else one
-        of the same size read and compared (then known: ``fonts/known.json``)."""
+        SHA-256 ``digest``), with its identity then (``_ident``): one known unchanged since it
+        was hashed to ``digest``, else one of the same size read and compared (then known:
+        ``fonts/known.json``)."""
         if not data:
             return None
         sized = []
@@ -276,31 +294,37 @@ class Store:
             except OSError:
                 continue
         for path in sized:
-            if self._known_unchanged(path, digest):
-                return path
+            ident = self._known_ident(path, digest)
+            if ident is not None:
+                return path, ident
         for path in sized:
             before = _ident(path)
             try:
-                if _bytes_of(path) != data or _ident(path) != before:
+                if before is None or _bytes_of(path) != data or _ident(path) != before:
                     continue
             except OSError:
                 continue
             known = self._known_files()
             known[f"{path}\x00{before}"] = digest
             self._keep_known(known)
-            return path
+            return path, before
         return None
 
     def _known_unchanged(self, path: str, digest: str) -> bool:
         """``path`` is a regular file hashed before to ``digest`` and unchanged since: same
         device, inode, size, modification and change time (``fonts/known.json``)."""
+        return self._known_ident(path, digest) is not None
+
+    def _known_ident(self, path: str, digest: str) -> tuple[int, int, int, int, int] | None:
+        """``_known_unchanged``'s answer: the identity under which ``path`` is known, or None."""
         try:
             found = os.stat(path)
         except OSError:
-            return False
+            return None
         ident = (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
-        return stat_module.S_ISREG(found.st_mode) \
+        known = stat_module.S_ISREG(found.st_mode) \
             and self._known_files().get(f"{path}\x00{ident}") == digest
+        return ident if known else None
 
     def _installed_bytes(self, path: str, digest: str) -> bytes | None:
         """The bytes of the installed font file ``path`` when they are those of ``digest``.
@@ -355,11 +379,8 @@ class Store:
         """The face ``index`` of the installed font file ``path``, mapped (``FontFace.path``),
         when the file is known to hold the bytes of ``digest`` unchanged before and after
         HarfBuzz maps it; else None."""
-        if not self._known_unchanged(path, digest):
-            return None
-        face = shaping.FontFace(key=key, data=b"", index=index, family=family, path=path,
-                                digest=digest)
-        return face if self._known_unchanged(path, digest) else None
+        ident = self._known_ident(path, digest)
+        return None if ident is None else mapped_as(key, index, family, path, digest, ident)
 
     def _font_place(self, face: shaping.FontFace, files: dict[str, tuple[int, int, int]]) -> tuple:
         """Where ``face``'s bytes will be found again: the installed file (fontconfig's, or
@@ -367,9 +388,12 @@ class Store:
         from ..fontcache import write_own
 
         digest = face.digest_of()
-        path = face.path or self._installed_file(face.program(), digest, files)
-        if path is not None:
-            return ("file", path, digest)
+        if face.path:
+            return ("file", face.path, digest)
+        installed = self._installed_file(face.program(), digest, files)
+        if installed is not None:
+            face.installed = installed  # sent to another process by it (``mapped_as``)
+            return ("file", installed[0], digest)
         assert self.root is not None
         target = self.root / "fonts" / f"{digest}.font"
         if not target.exists():
