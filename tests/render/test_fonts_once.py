@@ -154,12 +154,15 @@ def test_the_check_draws_from_weasyprints_programs_and_still_sees_every_differen
         checking.append(True)
         try:
             # the officer's name: two different characters of it, drawn the other way round
-            # (both glyphs are in WeasyPrint's programs), and a character drawn nowhere on the
-            # laid-out page (its glyph is not)
+            # (both glyphs are in WeasyPrint's programs), a character drawn nowhere on the
+            # laid-out page in place of each of its own (its glyph is not), and that character
+            # drawn after the name where WeasyPrint drew nothing (absent from WeasyPrint's
+            # programs it would draw nothing there either: no pixel would differ)
             number = next(n for n, run in enumerate(good.runs) if len(set(run.text)) > 1)
             text = good.runs[number].text
             for what, bad in (("moved", _with_text(good, number, text[::-1])),
-                              ("foreign", _with_text(good, number, "鑫" * len(text)))):
+                              ("foreign", _with_text(good, number, "鑫" * len(text))),
+                              ("added", _with_text(good, number, text + "鑫鑫"))):
                 try:
                     check(plate, bad, qr)
                     outcomes.append((what, "passed"))
@@ -174,8 +177,11 @@ def test_the_check_draws_from_weasyprints_programs_and_still_sees_every_differen
     result = _job(site, NAMES[:3])
     assert result.pdf.startswith(b"%PDF")
     assert outcomes, "no plate was checked"
+    assert [what for what, _outcome in outcomes[:3]] == ["moved", "foreign", "added"]
     for what, outcome in outcomes:
-        assert outcome.startswith("stamped and laid-out pixels differ"), (what, outcome)
+        assert outcome != "passed", (what, outcome)
+        assert outcome.startswith(("stamped and laid-out pixels differ",
+                                   "the stamped text draws a glyph")), (what, outcome)
     # the good stamps passed (every officer was stamped) and no font was subset for a check
     assert result.stamped == 3, result.laid_out
     assert subsets_for_checks == []

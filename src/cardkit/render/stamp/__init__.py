@@ -378,8 +378,9 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     pixels must agree, and the stamped code must decode back to its payload.
 
     The stamped text draws from the very font programs WeasyPrint embedded for page A (glyph
-    ids kept), not from a subset made for the check: a glyph the stamper drew and WeasyPrint
-    did not is missing from them, so it shows as a difference as surely as a glyph misplaced."""
+    ids kept), not from a subset made for the check. A glyph the stamper drew that WeasyPrint
+    did not may be missing from them and draw nothing (no pixel would differ where
+    WeasyPrint drew nothing either): such a stamp is refused before any pixel is compared."""
     import pikepdf
     import pypdfium2 as pdfium
 
@@ -391,7 +392,11 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     w = writer.Writer(out)
     w.page(stamp)
     with pikepdf.Pdf.open(io.BytesIO(plate.checked)) as laid:
-        w.finish(embed=True, files=writer.face_files(laid, out, set(w.fonts)))
+        found = writer.face_files(laid, out, set(w.fonts))
+        if any(not set(w.fonts[key][2]) <= drawn for key, (_file, drawn) in found.items()):
+            # it would draw nothing from WeasyPrint's program: no pixel would tell
+            raise plates.Refused("the stamped text draws a glyph the laid-out one does not")
+        w.finish(embed=True, files={key: file for key, (file, _drawn) in found.items()})
         stamped_pdf = save(out)  # the programs are copied from ``laid`` as it is saved
     images = []
     for data, index in ((stamped_pdf, 0), (plate.checked, 0)):

@@ -324,17 +324,26 @@ def face_glyphs(pdf: Any) -> tuple[dict[str, set[int]], dict[str, list[Any]]]:
     return glyphs, descriptors
 
 
-def face_files(src: Any, pdf: Any, keys: set[str]) -> dict[str, Any]:
+def face_files(src: Any, pdf: Any, keys: set[str]) -> dict[str, tuple[Any, set[int]]]:
     """Per face key of ``keys``: the font file WeasyPrint embedded for that face in ``src``
     (a subset of it, glyph ids kept), copied into ``pdf`` (read from ``src`` when ``pdf`` is
-    saved)."""
-    found: dict[str, Any] = {}
-    for key, descriptors in face_glyphs(src)[1].items():
-        stream = next((d[e] for d in descriptors for e in ("/FontFile2", "/FontFile3", "/FontFile")
-                       if e in d), None)
-        if key in keys and stream is not None:
-            found[key] = pdf.copy_foreign(stream)
-    return found
+    saved), and the glyphs the fonts drawing from that file list (``/W``): what it draws.
+    A glyph not among them may be absent from the file, and draws nothing."""
+    by_name = faces_by_name()
+    chosen: dict[str, Any] = {}
+    drawn: dict[str, set[int]] = {}
+    for obj in src.objects:
+        key = face_of_cid_font(obj, by_name)
+        if key not in keys:
+            continue
+        descriptor = obj.FontDescriptor
+        stream = next((descriptor[e] for e in ("/FontFile2", "/FontFile3", "/FontFile")
+                       if e in descriptor), None)
+        if stream is None:
+            continue
+        if chosen.setdefault(key, stream).objgen == stream.objgen:
+            drawn.setdefault(key, set()).update(_glyphs_of(obj.get("/W", [])))
+    return {key: (pdf.copy_foreign(stream), drawn[key]) for key, stream in chosen.items()}
 
 
 def _glyphs_of(w_array: Any) -> set[int]:
