@@ -116,9 +116,14 @@ def test_a_face_goes_to_the_parent_as_its_installed_file_while_that_file_is_unch
     without = shaping.FontFace(key="Test Sans", data=data, index=0, family="Test Sans")
     assert len(pickle.dumps(stamp._SentFont(without, by_file=True))) > len(data)  # none known
     font.write_bytes(data[:-4] + b"\0\0\0\0")  # replaced since the worker found it
+    other = pickle.loads(pickle.dumps(stamp._SentFont(without, by_file=True)))  # its bytes
+    with new_job() as job:  # all or nothing: the other font sent is not taken either
+        assert not stamp._take_fonts(None, {"Other Sans": other,
+                                            "Test Sans": pickle.loads(sent_face)})
+        assert "Test Sans" not in job.fonts and "Other Sans" not in job.fonts
     with new_job() as job:
-        assert not stamp._take_fonts(None, {"Test Sans": pickle.loads(sent_face)})
-        assert "Test Sans" not in job.fonts
+        assert stamp._take_fonts(None, {"Other Sans": other})
+        assert job.fonts["Other Sans"].program() == data
 
 
 @pytest.fixture
@@ -264,7 +269,7 @@ def test_a_font_sent_under_a_known_name_with_other_bytes_is_not_taken():
         assert stamp._fonts_differ(sent(fonts["DejaVuSerif.ttf"]))
         assert stamp._fonts_differ({"CardFont": stamp._SentFont(shaping.FontFace(
             key="CardFont", data=fonts["DejaVuSerif.ttf"], index=0, family="CardFont"))})
-        assert not stamp._fonts_differ({"Other": (fonts["DejaVuSerif.ttf"], 0, "Other", "", "")})
+        assert not stamp._fonts_differ({"Other": (fonts["DejaVuSerif.ttf"], 0, "Other", "", "", None)})
 
 
 def _two_files_one_family(tmp_path, names: list[str]):

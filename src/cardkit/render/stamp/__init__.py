@@ -245,14 +245,15 @@ def _fonts_differ(fonts: dict[str, Any]) -> bool:
 
 
 def _take_fonts(job: Any, fonts: dict[str, Any]) -> bool:
-    """The fonts a worker sent (``_shared``), for the plates that shape with them; False when
-    one a helper sent by its installed file is not that file any more (then what the helper
-    made with it is made here)."""
+    """The fonts a worker sent (``_shared``), for the plates that shape with them; False, and
+    none taken, when one a helper sent by its installed file is not that file any more (then
+    what the helper made is made here)."""
+    taken: dict[str, shaping.FontFace] = {}
     for key, sent in fonts.items():
         if key in shaping.font_faces():
             continue
         if isinstance(sent, _SentFont):  # rendered in this process
-            shaping.font_faces()[key] = sent.face
+            taken[key] = sent.face
             continue
         data, index, family, path, digest, ident = sent
         face = None
@@ -266,8 +267,9 @@ def _take_fonts(job: Any, fonts: dict[str, Any]) -> bool:
                 face = _store(job).mapped(key, index, family, path, digest)
             else:
                 digest = ""
-        shaping.font_faces()[key] = face or shaping.FontFace(key=key, data=data, index=index,
-                                                           family=family, digest=digest)
+        taken[key] = face or shaping.FontFace(key=key, data=data, index=index, family=family,
+                                              digest=digest)
+    shaping.font_faces().update(taken)
     return True
 
 
@@ -751,10 +753,12 @@ def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
         return
     sent = future.result()
     renderer.files_read.update(sent["files_read"])
-    renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
     made = sent["made"]
-    if not made or _fonts_differ(made["fonts"]) or not _take_fonts(job, made["fonts"]):
-        return  # made here again, as in one process
+    if made and (_fonts_differ(made["fonts"]) or not _take_fonts(job, made["fonts"])):
+        return  # made here again, as in one process (the plans too: measured with its fonts)
+    renderer.__dict__.setdefault("_list_plans", {}).update(sent["plans"])
+    if not made:
+        return
     cache = _cache(job)
     for tried, why in sent["tried"].items():  # the officers' values a plate refused
         cache.tried.setdefault(tried, why)
