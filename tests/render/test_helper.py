@@ -53,6 +53,24 @@ def test_a_helper_needs_an_idle_processor_and_more_than_one_job(monkeypatch):
         assert spare_processor(jobs) is spare, (load, jobs)
 
 
+def test_a_blip_of_another_thread_is_not_a_busy_machine(monkeypatch):
+    """The fewest runnable threads of three readings: a kernel thread's blip at one reading
+    does not cost the job its helper; a process runnable at every reading counts."""
+    import io
+
+    def readings(*running: int):
+        lines = iter(f"0.50 0.40 0.30 {n}/120 4242\n" for n in running)
+        monkeypatch.setattr(batch, "open", lambda *a, **k: io.StringIO(next(lines)),
+                            raising=False)
+
+    readings(2, 1, 2)
+    assert batch.runnable_others() == 0
+    readings(2, 3, 2)
+    assert batch.runnable_others() == 1
+    readings(1, 1)
+    assert batch.runnable_others(samples=2) == 0
+
+
 def test_the_threads_runnable_now_are_read_from_the_kernel():
     """On Linux ``runnable_others`` reads /proc/loadavg: never negative, and a process kept
     busy meanwhile is among them while it runs."""

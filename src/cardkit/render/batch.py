@@ -95,16 +95,24 @@ def processor_spare(jobs: int | None) -> bool:
     return load < cpus - 0.5
 
 
-def runnable_others() -> int | None:
+def runnable_others(samples: int = 3) -> int | None:
     """Threads runnable on the machine at this moment besides the one asking (Linux:
-    ``/proc/loadavg``'s fourth field counts them, the asker included); None where it cannot be
-    read."""
-    try:
-        with open("/proc/loadavg", encoding="ascii") as handle:
-            running = handle.read().split()[3].split("/")[0]
-        return max(0, int(running) - 1)
-    except (OSError, IndexError, ValueError):
-        return None
+    ``/proc/loadavg``'s fourth field counts them, the asker included): the fewest of
+    ``samples`` readings a millisecond apart, so a kernel thread's blip is not taken for a
+    busy machine (a busy process is runnable at every reading); None where it cannot be read."""
+    import time
+
+    found = []
+    for sample in range(samples):
+        if sample:
+            time.sleep(0.001)
+        try:
+            with open("/proc/loadavg", encoding="ascii") as handle:
+                running = handle.read().split()[3].split("/")[0]
+            found.append(max(0, int(running) - 1))
+        except (OSError, IndexError, ValueError):
+            return None
+    return min(found)
 
 
 def render_checked(project: Project, gen: Generation, officers: Sequence[Officer],
