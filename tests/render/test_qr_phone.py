@@ -123,7 +123,16 @@ SMALL = {
 
 @pytest.fixture(scope="module")
 def qr_project(tmp_path_factory):
-    return project_with(tmp_path_factory.mktemp("qrfloor"), SMALL)
+    """The generations above, and the example roster's first two officers: each check lays
+    a new design out, and the QR problems are the same on every row."""
+    import yaml
+
+    project = project_with(tmp_path_factory.mktemp("qrfloor"), SMALL)
+    roster = project / "roster.yaml"
+    data = yaml.safe_load(roster.read_text(encoding="utf-8"))
+    data["officers"] = data["officers"][:2]
+    roster.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return project
 
 
 def _messages(lines):
