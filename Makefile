@@ -32,7 +32,7 @@ demo: system venv
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
 # The tests run on every core (pytest-xdist), a worker taking tests from another's queue once
 # its own is empty (worksteal: no core idles through the last slow tests): under 4 minutes on
-# two cores, the browser flows included (3:52 to 3:58 measured; 4:18 to 4:32 without worksteal).
+# two cores, the browser flows included (3:41 to 3:58 measured; 4:18 to 4:32 without worksteal).
 test: system browser venv
 	$(BIN)/python -m pytest -q -n auto --dist worksteal $(PYTEST_ARGS)
 
