@@ -41,6 +41,7 @@ MAX_FIELDS = 64  # extra officer fields a generation names
 MAX_COLUMNS = 200  # fields (columns) of a roster: a station's sheet has a dozen or two
 MAX_CARDS = 250_000  # cards of one print job (officers x --copies): 160,000 officers fit
 POLL_SECONDS = 0.02
+RESEND_SECONDS = 0.5  # a tripped limit's signal is sent again while the body goes on
 
 
 class LimitExceeded(InputError):
@@ -130,14 +131,22 @@ class _Watch:
         return None
 
     def watch(self) -> None:
-        """The watchdog thread: past a cap, interrupt the main thread with SIGUSR2."""
-        import _thread
-
+        """The watchdog thread: past a cap, send the main thread SIGUSR2, and again every
+        ``RESEND_SECONDS`` until the body ends. A signal, not ``_thread.interrupt_main``
+        (which only sets the flag the interpreter checks between bytecodes): a main thread
+        blocked in a system call (a sleep, a read, a lock's wait) is woken by it (EINTR)
+        and runs the handler, so the limit ends the body then and not when the call
+        returns, if ever. Code that ignores it for a while (C code between system calls)
+        is sent it again."""
+        main = threading.main_thread().ident
         while not self.stop.wait(POLL_SECONDS):
             reason = self.over()
             if reason:
                 self.tripped.append(reason)
-                _thread.interrupt_main(signal.SIGUSR2)
+                while main is not None:
+                    signal.pthread_kill(main, signal.SIGUSR2)
+                    if self.stop.wait(RESEND_SECONDS):
+                        return
                 return
 
     def handler(self, _signum: int, _frame: Any) -> None:

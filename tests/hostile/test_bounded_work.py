@@ -240,3 +240,37 @@ def test_a_limit_a_library_swallowed_is_still_the_limit():
             except LimitExceeded:
                 pass  # swallowed, as a library's broad except would
             raise InputError("Failed to load image: the card would have a hole there")
+
+
+def _held_lock() -> None:
+    import threading
+
+    lock = threading.Lock()
+    lock.acquire()
+    lock.acquire()  # never released: waits for ever
+
+
+def _empty_pipe() -> None:
+    import os
+
+    read, write = os.pipe()
+    try:
+        os.read(read, 1)  # nothing is ever written: waits for ever
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.parametrize("blocked", [lambda: time.sleep(30), _held_lock, _empty_pipe],
+                         ids=["sleep", "lock", "pipe"])
+def test_a_limit_ends_a_body_blocked_in_a_system_call_when_it_trips(blocked):
+    """``--time-limit`` always ends a job: a body blocked in a system call (a sleep, a lock's
+    wait, a read) is woken by the limit's signal, not left until the call returns, if ever
+    (``_thread.interrupt_main`` would only have set a flag for the next bytecode)."""
+    from cardkit.limits import LimitExceeded, Limits, capped
+
+    started = time.monotonic()
+    with pytest.raises(LimitExceeded, match="took longer than 0.2 s"):
+        with capped(Limits(seconds=0.2), "drawing a card"):
+            blocked()
+    assert time.monotonic() - started < 10

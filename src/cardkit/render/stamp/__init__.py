@@ -741,8 +741,8 @@ def _take_ahead(job: Job, renderer: Any, future: Any) -> None:
     import pickle
     from concurrent.futures import CancelledError
 
-    while True:  # waited for in steps: the job's limits (``limits.capped``) interrupt this
-        try:  # thread between two steps, never inside a wait
+    while True:  # waited for in steps: the job's limits (``limits.capped``) signal this
+        try:  # thread, which a wait's end also lets them interrupt, whatever the platform
             failed = future.exception(timeout=WAIT_STEP)
             break
         except TimeoutError:
