@@ -274,3 +274,66 @@ def test_a_limit_ends_a_body_blocked_in_a_system_call_when_it_trips(blocked):
         with capped(Limits(seconds=0.2), "drawing a card"):
             blocked()
     assert time.monotonic() - started < 10
+
+
+# Run in a child process: without the fix, the first leaves a watchdog that signals for ever
+# and the second kills the process with SIGUSR2.
+_SLOW_STEP = """
+import os, signal, sys, threading, time
+from types import SimpleNamespace
+from cardkit import limits
+
+def slow(step, seconds):  # the thread doing ``step`` is descheduled there for ``seconds``
+    def stepped(*args):
+        time.sleep(seconds)
+        return step(*args)
+    return stepped
+
+class SlowToStop(threading.Event):
+    def set(self):
+        if threading.current_thread() is threading.main_thread():
+            time.sleep(0.3)
+        super().set()
+
+limits.RESEND_SECONDS = 0.05
+if sys.argv[1] == "stop":
+    limits.threading = SimpleNamespace(**vars(threading))
+    limits.threading.Event = SlowToStop
+else:
+    limits.signal = SimpleNamespace(**vars(signal))
+    limits.signal.pthread_kill = slow(signal.pthread_kill, 0.3)
+    threading.Timer(0.15, signal.pthread_kill,
+                    (threading.main_thread().ident, signal.SIGINT)).start()
+try:
+    with limits.capped(limits.Limits(seconds=0.05), "drawing a card"):
+        try:
+            time.sleep(0.1 if sys.argv[1] == "interrupt" else 5)
+        except limits.LimitExceeded:
+            pass  # swallowed by a library: the limit is sent again
+    print("ended")
+except limits.LimitExceeded as exc:
+    print("limit:", exc)
+except KeyboardInterrupt:
+    print("interrupted")
+time.sleep(0.3)
+print("handler restored:", signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL)
+print("watchdogs:", sum(t.name == "cardkit-limits" for t in threading.enumerate()))
+"""
+
+
+@pytest.mark.parametrize("case, ends", [("stop", "limit: drawing a card took longer than 0.05 s"),
+                                        ("interrupt", "interrupted")])
+def test_a_resent_limit_or_a_ctrl_c_in_cappeds_own_clean_up_leaves_nothing_behind(case, ends):
+    """The limit's signal is sent again every ``RESEND_SECONDS``: one landing while capped
+    stops its watchdog ("stop": the main thread slow there) must not end that clean-up half
+    way, leaving the handler installed and the watchdog signalling for ever; and Ctrl-C while
+    capped waits for the watchdog ("interrupt": the watchdog slow to send its signal) must
+    not put SIG_DFL back before the watchdog's last signal, which would then kill the
+    process ("User defined signal 2") instead of the Ctrl-C's exit 130."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _SLOW_STEP, case], capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, (run.returncode, run.stderr)
+    assert run.stdout.splitlines() == [ends, "handler restored: True", "watchdogs: 0"], run.stderr
