@@ -116,6 +116,8 @@ class _Watch:
         self.start, self.base = since or started()
         self.tripped: list[str] = []
         self.stop = threading.Event()
+        self.done = threading.Event()  # the watchdog has sent its last signal
+        self.ending = False  # capped is cleaning up: the signal no longer raises
 
     def over(self) -> str | None:
         limits, what = self.limits, self.what
@@ -139,19 +141,42 @@ class _Watch:
         returns, if ever. Code that ignores it for a while (C code between system calls)
         is sent it again."""
         main = threading.main_thread().ident
-        while not self.stop.wait(POLL_SECONDS):
-            reason = self.over()
-            if reason:
-                self.tripped.append(reason)
-                while main is not None:
-                    signal.pthread_kill(main, signal.SIGUSR2)
-                    if self.stop.wait(RESEND_SECONDS):
-                        return
-                return
+        try:
+            while not self.stop.wait(POLL_SECONDS):
+                reason = self.over()
+                if reason:
+                    self.tripped.append(reason)
+                    while main is not None:
+                        signal.pthread_kill(main, signal.SIGUSR2)
+                        if self.stop.wait(RESEND_SECONDS):
+                            return
+                    return
+        finally:
+            self.done.set()
 
     def handler(self, _signum: int, _frame: Any) -> None:
-        if self.tripped:
+        if self.tripped and not self.ending:
             raise LimitExceeded(self.tripped[0])
+
+    def end(self, watcher: threading.Thread, old: Any) -> None:
+        """Stop the watchdog, wait for it, put the old SIGUSR2 handler back: all three, even
+        when Ctrl-C (or SIGTERM's ``Terminated``) lands on the way, which is raised after.
+        The old handler (SIG_DFL: death) goes back only once the watchdog has sent its last
+        signal (``done``; not a join, which returns at once when retried after Ctrl-C cut it
+        short, Python 3.11); and ``ending`` (set before this is called) keeps a resent
+        signal from raising half way through."""
+        interrupted: KeyboardInterrupt | None = None
+        while True:
+            try:
+                self.stop.set()
+                if watcher.ident is not None:  # it runs (a start cut short too): it may send
+                    self.done.wait()
+                signal.signal(signal.SIGUSR2, old)
+                break
+            except KeyboardInterrupt as exc:
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
 
 
 @contextmanager
@@ -170,13 +195,12 @@ def capped(limits: Limits | None, what: str, since: Start | None = None) -> Iter
         return
     state = _Watch(limits, what, since)
     main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR2")
-    old = None
-    watcher = None
-    if main:
-        old = signal.signal(signal.SIGUSR2, state.handler)
-        watcher = threading.Thread(target=state.watch, name="cardkit-limits", daemon=True)
-        watcher.start()
+    watcher = threading.Thread(target=state.watch, name="cardkit-limits", daemon=True) \
+        if main else None
+    old = signal.signal(signal.SIGUSR2, state.handler) if main else None
     try:
+        if watcher is not None:  # in the try: the limit may trip before start returns (since)
+            watcher.start()
         yield
         reason = None if main else state.over()
         if reason:
@@ -188,11 +212,8 @@ def capped(limits: Limits | None, what: str, since: Start | None = None) -> Iter
             raise LimitExceeded(state.tripped[0]) from exc
         raise
     finally:
-        state.stop.set()
+        state.ending = True  # first: a signal landing from here on is the check below's
         if watcher is not None:
-            try:
-                watcher.join()
-            finally:  # also when Ctrl-C lands while joining
-                signal.signal(signal.SIGUSR2, old)
+            state.end(watcher, old)
     if state.tripped:  # tripped as the body ended, before the handler ran
         raise LimitExceeded(state.tripped[0])
