@@ -162,8 +162,8 @@ class _Watch:
         """Stop the watchdog, wait for it, put the old SIGUSR2 handler back: all three, even
         when Ctrl-C (or SIGTERM's ``Terminated``) lands on the way, which is raised after.
         The old handler (SIG_DFL: death) goes back only once the watchdog has sent its last
-        signal (``done``; not a join, which returns at once when retried after Ctrl-C cut it
-        short, Python 3.11); and ``ending`` (set before this is called) keeps a resent
+        signal (``done``: a join returns at once when retried after Ctrl-C cut it short,
+        Python 3.11); and ``ending`` (set before this is called) keeps a resent
         signal from raising half way through."""
         interrupted: KeyboardInterrupt | None = None
         while True:
@@ -171,6 +171,7 @@ class _Watch:
                 self.stop.set()
                 if watcher.ident is not None:  # it runs (a start cut short too): it may send
                     self.done.wait()
+                    watcher.join()  # gone: a fork next is from a process of one thread
                 signal.signal(signal.SIGUSR2, old)
                 break
             except KeyboardInterrupt as exc:
