@@ -353,3 +353,49 @@ def test_a_resent_limit_or_a_ctrl_c_in_cappeds_own_clean_up_leaves_nothing_behin
     assert run.returncode == 0, (run.returncode, run.stderr)
     first, *rest = run.stdout.splitlines() or [""]
     assert [first[:len(ends)], *rest] == [ends, "watchdogs: 0", "handler restored: True"], run.stderr
+
+
+_AS_THE_BODY_ENDS = """
+import contextlib, signal, sys, threading, time
+from cardkit import limits
+
+def as_the_with_statement_leaves(frame, event, arg):
+    # the limit's signal handled where the interpreter checks for it as the with statement
+    # calls capped's __exit__ (its first instruction): the handler gets __exit__'s frame
+    if event == "call" and frame.f_code is contextlib._GeneratorContextManager.__exit__.__code__:
+        sys.settrace(None)
+        signal.getsignal(signal.SIGUSR2)(signal.SIGUSR2, frame)
+
+try:
+    with limits.capped(limits.Limits(seconds=0.05), "drawing a card"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR2})  # held: handled below
+        while not signal.getsignal(signal.SIGUSR2).__self__.tripped:
+            time.sleep(0.01)
+        sys.settrace(as_the_with_statement_leaves)
+    print("ended")
+except limits.LimitExceeded as exc:
+    print("limit:", exc)
+    kept = exc  # as the CLI's exit keeps it (SystemExit's context), with its traceback
+print("watchdogs:", sum(t.name == "cardkit-limits" for t in threading.enumerate()))
+print("handler restored:", signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL)
+"""
+
+
+def test_a_limit_handled_as_the_body_ends_still_ends_the_watch():
+    """The limit's signal can be handled as the with statement calls capped's ``__exit__``,
+    before capped's generator is resumed: raising there would leave capped's clean-up
+    unrun (until the generator is collected), its handler installed and its watchdog
+    signalling every half second into whatever runs next. The handler lets it pass there:
+    capped raises the limit itself once it has ended its watch."""
+    import subprocess
+    import sys
+
+    try:
+        run = subprocess.run([sys.executable, "-c", _AS_THE_BODY_ENDS], capture_output=True,
+                             text=True, timeout=10)
+    except subprocess.TimeoutExpired as exc:  # the watch, ended at exit, waits for ever
+        pytest.fail(f"hung at exit: {exc.stdout!r}")
+    ends = "limit: drawing a card took longer than 0.05 s"
+    first, *rest = run.stdout.splitlines() or [""]
+    assert [first[:len(ends)], *rest] == [ends, "watchdogs: 0", "handler restored: True"], \
+        (run.returncode, run.stdout, run.stderr)
