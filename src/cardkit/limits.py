@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -108,6 +109,10 @@ def started() -> Start:
     return time.monotonic(), _rss_bytes()
 
 
+_ENTERING = frozenset(method.__code__ for method in (  # see _Watch.handler
+    contextlib._GeneratorContextManager.__enter__, contextlib._GeneratorContextManager.__exit__))
+
+
 class _Watch:
     """The caps of one body of work: time since it started, memory grown since then."""
 
@@ -154,8 +159,12 @@ class _Watch:
         finally:
             self.done.set()
 
-    def handler(self, _signum: int, _frame: Any) -> None:
-        if self.tripped and not self.ending:
+    def handler(self, _signum: int, frame: Any) -> None:
+        """Raise the limit in the body. Not as a with statement enters or leaves a
+        ``contextlib`` manager (capped's own ``__exit__`` before it resumes capped, which
+        would leave the watch running for as long as the exception is kept): the signal is
+        sent again, and capped raises the limit itself once its watch has ended."""
+        if self.tripped and not self.ending and getattr(frame, "f_code", None) not in _ENTERING:
             raise LimitExceeded(self.tripped[0])
 
     def end(self, watcher: threading.Thread, old: Any) -> None:
