@@ -13,8 +13,11 @@ owns its memory (a PIL image copied, bytes), and every pdfium object is closed i
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 _PDFIUM = threading.RLock()  # the library's, not a job's: pdfium keeps process-wide state
 
@@ -24,3 +27,28 @@ def one_at_a_time() -> Iterator[None]:
     """Hold pdfium for this thread while the block runs."""
     with _PDFIUM:
         yield
+
+
+def rendered_page(pdf: bytes, index: int, scale: float, take: Callable[[Any], T],
+                  grayscale: bool = False) -> T:
+    """Page ``index`` of the PDF ``pdf`` rendered at ``scale``, as ``take`` makes it of the
+    bitmap (a copy: ``bitmap.to_pil().copy()``, ``qr.grey_pixels``). The bitmap, the page
+    and the document are closed whatever happens on the way: an exception between two of
+    them (a job's limit, say) would leave a page open when its document closes, and pdfium
+    says so on the job's standard error."""
+    import pypdfium2 as pdfium
+
+    with one_at_a_time():
+        document = pdfium.PdfDocument(pdf)
+        try:
+            page = document[index]
+            try:
+                bitmap = page.render(scale=scale, grayscale=grayscale)
+                try:
+                    return take(bitmap)
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+        finally:
+            document.close()

@@ -715,9 +715,10 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
     if not faces.qr_codes:
         return problems
     rects = _qr_rects(faces.document) if faces.document is not None else {}
-    with one_at_a_time():
-        pdf = pdfium.PdfDocument(faces.pdf)
+    pdf = None
     try:
+        with one_at_a_time():  # in the try: a limit landing just after is still closed
+            pdf = pdfium.PdfDocument(faces.pdf)
         checked: dict[int, tuple[list[str], float | None, str | None]] = {}
         floor = gen.qr_min_module_mm
         for officer in officers:
@@ -769,8 +770,9 @@ def _qr_codes(gen: Generation, officers: list[Officer], faces: FaceSet,
                     "the printed QR code does not decode back to its payload "
                     "(read: {read})").format(read=payloads or _("nothing"))))
     finally:
-        with one_at_a_time():
-            pdf.close()
+        if pdf is not None:
+            with one_at_a_time():
+                pdf.close()
     return problems
 
 

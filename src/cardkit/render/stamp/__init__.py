@@ -374,6 +374,9 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
     return plate
 
 
+def _pil_copy(bitmap: Any) -> Any:
+    return bitmap.to_pil().copy()
+
 
 def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     """Rasterise the first officer stamped and as WeasyPrint laid them out (page A): the
@@ -384,9 +387,8 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
     did not may be missing from them and draw nothing (no pixel would differ where
     WeasyPrint drew nothing either): such a stamp is refused before any pixel is compared."""
     import pikepdf
-    import pypdfium2 as pdfium
 
-    from ...pdfiumlock import one_at_a_time
+    from ...pdfiumlock import rendered_page
     from ...pdfsave import save
     from ..qr import decode
 
@@ -400,19 +402,8 @@ def _check_against_weasyprint(plate: Any, stamp: writer.Stamp, qr: Any) -> None:
             raise plates.Refused("the stamped text draws a glyph the laid-out one does not")
         w.finish(embed=True, files={key: file for key, (file, _drawn) in found.items()})
         stamped_pdf = save(out)  # the programs are copied from ``laid`` as it is saved
-    images = []
-    for data, index in ((stamped_pdf, 0), (plate.checked, 0)):
-        with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
-            doc = pdfium.PdfDocument(data)
-            try:
-                page = doc[index]
-                bitmap = page.render(scale=PIXEL_DPI / 72, grayscale=True)
-                images.append(bitmap.to_pil().copy())
-                bitmap.close()
-                page.close()
-            finally:
-                doc.close()
-    stamped, laid_out = images
+    stamped, laid_out = (rendered_page(data, 0, PIXEL_DPI / 72, _pil_copy, grayscale=True)
+                         for data in (stamped_pdf, plate.checked))
     if stamped.size != laid_out.size:
         raise plates.Refused("the stamped page is not the size of the laid-out one")
     from PIL import ImageChops
@@ -453,10 +444,8 @@ def _line_of(plate: Any, number: int) -> int:
 
 def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Diagnostic]:
     """The rasterised decode-back, kept for a sample: the chunk's first stamped code."""
-    import pypdfium2 as pdfium
-
     from ...i18n import _
-    from ...pdfiumlock import one_at_a_time
+    from ...pdfiumlock import rendered_page
     from ..qr import decode, grey_pixels
 
     for plan in planned:
@@ -464,16 +453,8 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
         if qr is None:
             continue
         side = gen.qr_side or "front"
-        with one_at_a_time():  # pdfium is not thread-safe (pdfiumlock)
-            document = pdfium.PdfDocument(pdf)
-            try:
-                page = document[index[(officer.id, side)]]
-                bitmap = page.render(scale=SAMPLE_DPI / 72, grayscale=True)
-                pixels = grey_pixels(bitmap)
-                bitmap.close()
-                page.close()
-            finally:
-                document.close()
+        pixels = rendered_page(pdf, index[(officer.id, side)], SAMPLE_DPI / 72, grey_pixels,
+                               grayscale=True)
         payloads = decode(pixels)
         if qr.payload in payloads:
             return []
