@@ -109,8 +109,12 @@ def started() -> Start:
     return time.monotonic(), _rss_bytes()
 
 
-_ENTERING = frozenset(method.__code__ for method in (  # see _Watch.handler
-    contextlib._GeneratorContextManager.__enter__, contextlib._GeneratorContextManager.__exit__))
+# the code of contextlib's generator-based managers' __enter__ and __exit__ (see
+# _Watch.handler); a private name of the standard library since Python 3.2, looked up
+# defensively: a Python without it gets no exemption rather than an import error
+_MANAGER = getattr(contextlib, "_GeneratorContextManager", None)
+_ENTERING = frozenset(getattr(getattr(_MANAGER, name, None), "__code__", None)
+                      for name in ("__enter__", "__exit__")) - {None}
 
 
 class _Watch:
