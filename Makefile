@@ -31,8 +31,9 @@ demo: system venv
 # Under any locale; .ci/run runs it under zh_CN.UTF-8, then the locale-sensitive tests under C:
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
 # The tests run on every core (pytest-xdist), a worker taking tests from another's queue once
-# its own is empty (worksteal: no core idles through the last slow tests): under 4 minutes on
-# two cores, the browser flows included (3:41 to 3:58 measured; 4:18 to 4:32 without worksteal).
+# its own is empty (worksteal: no core idles through the last slow tests): about 4 minutes on
+# two cores, the browser flows included (3:40 to 4:41 measured as the shared host's load
+# varied; 4:18 to 4:32 without worksteal on a quieter evening).
 test: system browser venv
 	$(BIN)/python -m pytest -q -n auto --dist worksteal $(PYTEST_ARGS)
 
