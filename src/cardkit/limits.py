@@ -117,6 +117,14 @@ _ENTERING = frozenset(getattr(getattr(_MANAGER, name, None), "__code__", None)
                       for name in ("__enter__", "__exit__")) - {None}
 
 
+def _deferred(frame: Any) -> bool:
+    """Whether the limit's signal, handled in ``frame``, waits for the next one (``handler``)."""
+    if getattr(frame, "f_code", None) in _ENTERING:
+        return True
+    module = getattr(frame, "f_globals", {}).get("__name__", "")
+    return isinstance(module, str) and module.split(".")[0] == "pypdfium2"
+
+
 class _Watch:
     """The caps of one body of work: time since it started, memory grown since then."""
 
@@ -166,9 +174,12 @@ class _Watch:
     def handler(self, _signum: int, frame: Any) -> None:
         """Raise the limit in the body. Not as a with statement enters or leaves a
         ``contextlib`` manager (capped's own ``__exit__`` before it resumes capped, which
-        would leave the watch running for as long as the exception is kept): the signal is
-        sent again, and capped raises the limit itself once its watch has ended."""
-        if self.tripped and not self.ending and getattr(frame, "f_code", None) not in _ENTERING:
+        would leave the watch running for as long as the exception is kept), nor inside
+        pypdfium2's own code (a document it opened but had not handed back yet would stay
+        open, and its exit hook says so on standard error, a second line after the job's
+        error): the signal is sent again, and capped raises the limit itself once its watch
+        has ended."""
+        if self.tripped and not self.ending and not _deferred(frame):
             raise LimitExceeded(self.tripped[0])
 
     def end(self, watcher: threading.Thread, old: Any) -> None:

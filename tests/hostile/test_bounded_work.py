@@ -399,3 +399,26 @@ def test_a_limit_handled_as_the_body_ends_still_ends_the_watch():
     first, *rest = run.stdout.splitlines() or [""]
     assert [first[:len(ends)], *rest] == [ends, "watchdogs: 0", "handler restored: True"], \
         (run.returncode, run.stdout, run.stderr)
+
+
+def test_the_limit_waits_for_pypdfium2_to_hand_its_objects_back():
+    """The limit's signal handled inside pypdfium2's own code (a document opened, not yet
+    handed back: left open, pypdfium2's exit hook would say so in a second stderr line) is
+    not raised there: it is sent again, and raised in cardkit's code."""
+    import sys
+
+    from cardkit.limits import LimitExceeded, Limits, _Watch
+
+    watch = _Watch(Limits(seconds=1), "drawing a card")
+    watch.tripped.append("drawing a card took longer than 1 s")
+
+    def frame_of(module: str):
+        space = {"__name__": module, "sys": sys}
+        exec("def here():\n    return sys._getframe()\n", space)
+        return space["here"]()
+
+    watch.handler(0, frame_of("pypdfium2._helpers.document"))  # deferred: no exception
+    with pytest.raises(LimitExceeded):
+        watch.handler(0, frame_of("cardkit.preflight"))
+    with pytest.raises(LimitExceeded):
+        watch.handler(0, frame_of("pypdfium2_lookalike"))
