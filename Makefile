@@ -32,8 +32,8 @@ demo: system venv
 #   LANG=C make test PYTEST_ARGS='-m locale_sensitive'
 # The tests run on every core (pytest-xdist), a worker taking tests from another's queue once
 # its own is empty (worksteal: no core idles through the last slow tests): about 4 minutes on
-# two cores, the browser flows included (3:40 to 4:41 measured as the shared host's load
-# varied; 4:18 to 4:32 without worksteal on a quieter evening).
+# two cores, the browser flows included (3:40 to 5:07 measured in one evening, as the shared
+# host's load and the virtual machine's stolen time varied; 4:18 to 4:32 without worksteal).
 test: system browser venv
 	$(BIN)/python -m pytest -q -n auto --dist worksteal $(PYTEST_ARGS)
 
