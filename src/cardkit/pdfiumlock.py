@@ -34,8 +34,8 @@ def rendered_page(pdf: bytes, index: int, scale: float, take: Callable[[Any], T]
     """Page ``index`` of the PDF ``pdf`` rendered at ``scale``, as ``take`` makes it of the
     bitmap (a copy: ``bitmap.to_pil().copy()``, ``qr.grey_pixels``). The bitmap, the page
     and the document are closed whatever happens on the way: an exception between two of
-    them (a job's limit, say) would leave a page open when its document closes, and pdfium
-    says so on the job's standard error."""
+    them (a job's limit, say) would otherwise leave the document open until pypdfium2's exit
+    hook closes it, saying so on the job's standard error after the job's own error."""
     import pypdfium2 as pdfium
 
     with one_at_a_time():

@@ -69,6 +69,8 @@ def test_a_blip_of_another_thread_is_not_a_busy_machine(monkeypatch):
     assert batch.runnable_others() == 1
     readings(1, 1)
     assert batch.runnable_others(samples=2) == 0
+    readings(1)  # an idle machine is read once (no more readings are there to take)
+    assert batch.runnable_others() == 0
 
 
 def test_the_threads_runnable_now_are_read_from_the_kernel():

@@ -99,7 +99,8 @@ def runnable_others(samples: int = 3) -> int | None:
     """Threads runnable on the machine at this moment besides the one asking (Linux:
     ``/proc/loadavg``'s fourth field counts them, the asker included): the fewest of
     ``samples`` readings a millisecond apart, so a kernel thread's blip is not taken for a
-    busy machine (a busy process is runnable at every reading); None where it cannot be read."""
+    busy machine (a busy process is runnable at every reading); None where it cannot be read.
+    A reading of none ends the count (an idle machine is read once)."""
     import time
 
     found = []
@@ -112,6 +113,8 @@ def runnable_others(samples: int = 3) -> int | None:
             found.append(max(0, int(running) - 1))
         except (OSError, IndexError, ValueError):
             return None
+        if found[-1] == 0:
+            break
     return min(found)
 
 
