@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import signal
 import threading
@@ -220,8 +221,9 @@ def capped(limits: Limits | None, what: str, since: Start | None = None) -> Iter
         return
     state = _Watch(limits, what, since)
     main = threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGUSR2")
-    watcher = threading.Thread(target=state.watch, name="cardkit-limits", daemon=True) \
-        if main else None
+    # the watchdog words the limit's message: in the job's context (the language it speaks)
+    watcher = threading.Thread(target=contextvars.copy_context().run, args=(state.watch,),
+                               name="cardkit-limits", daemon=True) if main else None
     old = signal.signal(signal.SIGUSR2, state.handler) if main else None
     try:
         if watcher is not None:  # in the try: the limit may trip before start returns (since)

@@ -422,3 +422,15 @@ def test_the_limit_waits_for_pypdfium2_to_hand_its_objects_back():
         watch.handler(0, frame_of("cardkit.preflight"))
     with pytest.raises(LimitExceeded):
         watch.handler(0, frame_of("pypdfium2_lookalike"))
+
+
+def test_the_limit_speaks_the_jobs_language():
+    """The watchdog words the limit's message in the job's own language (a Chinese job's
+    limit in Chinese, whatever the process's), not in its thread's default."""
+    from cardkit.i18n import using
+    from cardkit.limits import LimitExceeded, Limits, capped
+
+    with using("zh"), pytest.raises(LimitExceeded) as raised:
+        with capped(Limits(seconds=0.05), "排版第 1 至第 12 位民警"):
+            time.sleep(5)
+    assert str(raised.value).startswith("排版第 1 至第 12 位民警超过时间上限 0.05 秒"), raised.value
