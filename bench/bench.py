@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench.py --sizes 10,1000 --repeat 3
     .venv/bin/python bench/bench.py --huge               # adds N = 160000 (about 50 minutes on 2 cores)
     .venv/bin/python bench/bench.py --command check --sizes 2000 --no-baseline   # `cardkit check`
+    .venv/bin/python bench/bench.py --sizes 10 --paired cold --repeat 15   # cold against baseline, in pairs
 
 Each measurement is a fresh process, timed from its start to its exit (the PDF
 is on disk then). Reported per size: the median wall time of the runs, cards
@@ -172,6 +173,26 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
     }
 
 
+def paired(tool: str, n: int, roster: Path, work: Path, pairs: int, jobs: int | None) -> dict:
+    """``pairs`` runs of ``tool`` and of the baseline, alternating (the first of a pair
+    alternates too), and the median of the per-pair ratios of wall time: on a shared machine
+    whose speed drifts, two runs side by side see the same machine, where two series taken
+    one after the other may not."""
+    tool_runs, base_runs = [], []
+    for number in range(pairs):
+        order = [tool, "baseline"] if number % 2 == 0 else ["baseline", tool]
+        for which in order:
+            row = run_case(which, n, roster, work, 1, jobs)
+            (tool_runs if which == tool else base_runs).append(row["wall_s"])
+    ratios = [a / b for a, b in zip(tool_runs, base_runs, strict=True)]
+    return {"tool": tool, "officers": n, "pairs": pairs,
+            "wall_s": round(statistics.median(tool_runs), 3),
+            "baseline_wall_s": round(statistics.median(base_runs), 3),
+            "ratio_median": round(statistics.median(ratios), 3),
+            "ratio_min": round(min(ratios), 3), "ratio_max": round(max(ratios), 3),
+            "wall_s_all": tool_runs, "baseline_wall_s_all": base_runs}
+
+
 def startup(repeat: int) -> list[dict]:
     rows = []
     for label, args in (("cardkit --help", ["--help"]), ("cardkit list", ["list"])):
@@ -220,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--command", choices=["print", "check"], default="print",
                         help="time `cardkit print` (default) or `cardkit check` (no baseline)")
     parser.add_argument("--json", default=str(HERE / "results.json"), help="where to write JSON")
+    parser.add_argument("--stations", type=int, default=3, choices=[1, 2, 3],
+                        help="stations the roster's officers belong to (default 3, as a "
+                             "bureau's roster; 1: a station's own)")
+    parser.add_argument("--paired", choices=[t for t in TOOLS if t != "baseline"],
+                        help="time this tool and the baseline in alternating pairs, --repeat "
+                             "pairs a size, and give the median of the per-pair ratios")
     parser.add_argument("--workdir", help="rosters and PDFs go here (default: a temp folder)")
     args = parser.parse_args(argv)
 
@@ -231,15 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.workdir or tempfile.mkdtemp(prefix="cardkit-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     CACHE["warm"] = work / "cache"
+    if args.paired:
+        if COMMAND == "check":
+            parser.error("--paired times print against the baseline; check has none")
+        return _main_paired(args, sizes, work)
     if "cardkit" in args.tools.split(","):  # plates kept, as after an earlier job on the design
-        warm_up = measure(cardkit_command(write_roster(10, work / "warm-up.csv"),
-                                          work / "warm-up.pdf", args.jobs), REPO,
-                          {"XDG_CACHE_HOME": str(CACHE["warm"])})
-        if warm_up["status"] != 0:
-            raise SystemExit(f"bench: the warm-up run failed:\n{warm_up['stderr']}")
+        warm_up(work, args.jobs)
     rows = []
     for n in sizes:
-        roster = write_roster(n, work / f"roster-{n}.csv")
+        roster = write_roster(n, work / f"roster-{n}.csv", stations=args.stations)
         repeat = args.repeat if n < 10000 else args.repeat_large
         wanted = [t.strip() for t in args.tools.split(",")]
         tools = [t for t in TOOLS if t in wanted]
@@ -254,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr, flush=True)
     starts = startup(args.repeat)
     result = {
-        "command": COMMAND, "generation": GEN, "layout": "sheet", "duplex": "long",
+        "command": COMMAND, "generation": GEN, "stations": args.stations, "layout": "sheet", "duplex": "long",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform()},
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -267,6 +294,35 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{s['command']}: {s['wall_s']:.3f} s")
     print(f"JSON: {args.json}")
     return 0
+
+
+def _main_paired(args: argparse.Namespace, sizes: list[int], work: Path) -> int:
+    if args.paired == "cardkit":  # plates kept, as after an earlier job on the design
+        warm_up(work, args.jobs)
+    rows = []
+    for n in sizes:
+        roster = write_roster(n, work / f"roster-{n}.csv", stations=args.stations)
+        row = paired(args.paired, n, roster, work, args.repeat, args.jobs)
+        rows.append(row)
+        print(f"bench: {args.paired} N={n}: {row['wall_s']:.2f} s against the baseline's "
+              f"{row['baseline_wall_s']:.2f} s; per pair {row['ratio_median']:.2f} "
+              f"({row['ratio_min']:.2f} to {row['ratio_max']:.2f}, {row['pairs']} pairs)")
+    result = {"command": COMMAND, "generation": GEN, "stations": args.stations,
+              "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "platform": platform.platform()},
+              "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "load_average_after": os.getloadavg(), "paired": rows}
+    Path(args.json).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    print(f"JSON: {args.json}")
+    return 0
+
+
+def warm_up(work: Path, jobs: int | None) -> None:
+    """Ten officers printed first into the warm cache: plates kept, as after an earlier job."""
+    run = measure(cardkit_command(write_roster(10, work / "warm-up.csv"), work / "warm-up.pdf",
+                                  jobs), REPO, {"XDG_CACHE_HOME": str(CACHE["warm"])})
+    if run["status"] != 0:
+        raise SystemExit(f"bench: the warm-up run failed:\n{run['stderr']}")
 
 
 if __name__ == "__main__":

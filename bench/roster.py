@@ -24,11 +24,15 @@ WEB = ("https://wsgaj.example.gov.cn", "https://jwsh.example.gov.cn", "螺警官
 DRAWINGS = Path(__file__).resolve().parent.parent / "examples" / "liudong"
 
 
-def officers(n: int, seed: int = 2022):
-    """``n`` fictional officers as CSV rows, the same for the same ``n`` and ``seed``."""
+def officers(n: int, seed: int = 2022, stations: int = len(UNITS)):
+    """``n`` fictional officers as CSV rows, the same for the same ``n``, ``seed`` and
+    ``stations``: the roster cut into that many stations (1 to 3) in order, as a bureau's
+    roster of several stations is; one is a station's own roster."""
+    if not 1 <= stations <= len(UNITS):
+        raise ValueError(f"stations: 1 to {len(UNITS)}, not {stations}")
     rng = random.Random(seed)
     for i in range(1, n + 1):
-        unit, address, hotline = UNITS[(i - 1) * len(UNITS) // max(n, 1)]
+        unit, address, hotline = UNITS[(i - 1) * stations // max(n, 1)]
         name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
         yield [
             f"BK{i:06d}", name, rng.choice(POSTS),
@@ -38,13 +42,14 @@ def officers(n: int, seed: int = 2022):
         ]
 
 
-def write_roster(n: int, path: Path, seed: int = 2022) -> Path:
-    """Write a CSV roster of ``n`` fictional officers (UTF-8, Chinese headers)."""
+def write_roster(n: int, path: Path, seed: int = 2022, stations: int = len(UNITS)) -> Path:
+    """Write a CSV roster of ``n`` fictional officers of ``stations`` stations (UTF-8,
+    Chinese headers)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
-        writer.writerows(officers(n, seed))
+        writer.writerows(officers(n, seed, stations))
     for name in WEB[3:]:  # the mascot's drawings, which the rows name
         target = path.parent / name
         if not target.exists():
@@ -59,4 +64,6 @@ def write_roster(n: int, path: Path, seed: int = 2022) -> Path:
 if __name__ == "__main__":
     import sys
 
-    write_roster(int(sys.argv[1]), Path(sys.argv[2]))
+    # roster.py N PATH [STATIONS]
+    write_roster(int(sys.argv[1]), Path(sys.argv[2]),
+                 stations=int(sys.argv[3]) if len(sys.argv) > 3 else len(UNITS))
