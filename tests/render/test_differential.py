@@ -6,8 +6,9 @@ officer's pages must match: at 150 dpi at most 0.05 % of the card's pixels diffe
 (anti-aliasing), and the text pypdfium2 extracts is identical.
 
 The cases combine a project's own CSS (text-transform, font-variant-*, font-feature-settings,
-font-kerning, letter-spacing, text-align-last, direction, a selector on one officer), names
-(Latin with ligature pairs, Han, rare Han, mixed scripts, long), the built-in generations
+font-kerning, letter-spacing, text-align-last, direction, a selector on one officer, a
+background, border and outline on the slots), names (Latin with ligature pairs or with an
+apostrophe and a digit, Han, rare Han, mixed scripts, long), the built-in generations
 and lingxian, and the job's options (sides, layout, copies, first, colour). ``make test``
 runs a fixed-seed sample that covers every pair of values of the main dimensions at least
 once in few cases; ``make test-differential`` runs the whole product (slow).
@@ -43,6 +44,9 @@ CSS = {
     "align-last": ".name-line { text-align-last: justify; }",
     "direction": ".name { direction: rtl; unicode-bidi: embed; }",
     "officer-selector": '.face[data-officer="T1"] .name { color: #c00000; }',
+    # painted as wide as the slot's text: a plate would keep its first officer's width
+    "slot-box": ".name { background: #c00000; } "
+                ".post { border: 0.3mm solid #c00000; outline: 0.2mm solid #c00000; }",
 }
 NAMES = {
     "latin": "Tiffany Wolff",
@@ -51,6 +55,8 @@ NAMES = {
     "mixed": "李 Wei",
     "long": "欧阳司马长名字",
     "latin-fi": "Jeff Fiona",
+    # Pango shapes a Latin run of a zh-CN card as English: not Noto CJK's Chinese ' and digits
+    "latin-quote": "O'Brien 2",
 }
 GENERATIONS = ["2002", "2006", "2012", "2022", "lingxian"]
 OPTIONS = {  # PrintOptions, as `--layout cards --sides back` and so on give them
@@ -238,3 +244,30 @@ def test_the_sample_covers_every_pair_of_css_and_generation_over_the_full_run():
     first = cases[:SAMPLE]
     assert {c.gen for c in first} == set(GENERATIONS)
     assert pairwise_sample() == cases  # fixed by its seed
+
+
+def test_a_stamped_officer_is_held_to_the_safe_zone_as_a_laid_out_one(tmp_path, monkeypatch):
+    """A design whose name line runs past the safe zone (a hanging line): an officer whose
+    post would cross the safe zone is laid out, so ``fit:`` shrinks it as alone; one that
+    does not fit even at its smallest size fails preflight, stamped or not."""
+    from cardkit.errors import PreflightError
+
+    root = _project(tmp_path / "project", Case("plain", "latin", "2002", "cards"))
+    (root / "templates" / "diff.css").write_text(
+        '{% include "card.css" %}\n.name-line { margin-right: -12mm; }\n', encoding="utf-8")
+    case = Case("plain", "latin", "2002", "cards")
+    target = {**_officer(1, "Alexandra Wolfenstein", "T1"), "post": "副所长副"}
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 8)]
+    among = _print(root, case, [*crowd, target], stamp=True, monkeypatch=monkeypatch)
+    alone = _print(root, case, [target], stamp=False, monkeypatch=monkeypatch)
+    for offset in range(_count(alone)):
+        a_img, a_text = _page(alone, offset)
+        b_img, b_text = _page(among, 2 * len(crowd) + offset)
+        assert _text(case, b_text) == _text(case, a_text)
+        assert _differing(a_img, b_img) <= MAX_PIXELS, f"page {offset}"
+    too_long = {**target, "id": "T2", "post": "副所长副所"}
+    for stamp in (True, False):
+        with pytest.raises(PreflightError) as failed:
+            _print(root, case, [*crowd, too_long], stamp=stamp, monkeypatch=monkeypatch)
+        assert any("safe zone" in d.message and d.field == "post"
+                   for d in failed.value.diagnostics), failed.value.diagnostics

@@ -10,13 +10,18 @@ import pytest
 from cardkit.render.stamp import plates, shaping, split
 
 SAMPLES = [("吴明", "0.08em"), ("0772-0000001", "0.03em"), ("138 0000 0001", "0.03em"),
-           ("社区民警", "normal"), ("Wu Ming", "0.1em"), ("柳东村3组", "0.02em"), ("A", "1px")]
+           ("社区民警", "normal"), ("Wu Ming", "0.1em"), ("柳东村3组", "0.02em"), ("A", "1px"),
+           # a Latin run of a zh-CN card is shaped as English: the ASCII ' " and digits, not
+           # Noto CJK's Chinese forms, which a Han run keeps
+           ("O'Brien \"Jr\"", "0.08em"), ("Wei 2008", "normal"), ("Li 100%", "0.03em"),
+           ('李"伟"2', "normal")]
 
 
-def _laid_out(text: str, spacing: str, weight: str):
+def _laid_out(text: str, spacing: str, weight: str, lang: str = "zh-CN"):
     from weasyprint import HTML
 
-    html = (f'<html lang="zh-CN"><body style="font-family: Noto Sans CJK SC; font-size: 9.5pt; '
+    lang_attribute = f' lang="{lang}"' if lang else ""
+    html = (f'<html{lang_attribute}><body style="font-family: Noto Sans CJK SC; font-size: 9.5pt; '
             f'font-weight: {weight}"><p><span style="letter-spacing: {spacing}">{text}</span>'
             f'</p></body></html>')
     document = HTML(string=html).render()
@@ -41,6 +46,18 @@ def test_harfbuzz_shapes_as_weasyprint_does(text, spacing, weight):
     assert list(zip(shaped.glyphs, shaped.widths, shaped.offsets, strict=True)) == glyphs
     assert shaped.advance == pytest.approx(box.width, abs=1e-6)
     assert "".join(shaped.texts) == text
+
+
+@pytest.mark.parametrize("lang", ["", "en", "ja", "zh-TW"])
+@pytest.mark.parametrize("text", ["O'Brien 2", '李"伟"2', "0772-2800001"])
+def test_a_run_is_shaped_in_the_language_pango_gives_it(text, lang):
+    """Pango shapes a run whose script its element's language is not written in with the
+    script's sample language, and one without a lang with the locale's: so does the model."""
+    box = _laid_out(text, "normal", "bold", lang)
+    pango_font, glyphs = plates._pango_glyphs(box)
+    face, size = plates._font_face(pango_font)
+    shaped = shaping.shape(face, text, size, 0.0, str(box.style["lang"] or ""))
+    assert list(zip(shaped.glyphs, shaped.widths, shaped.offsets, strict=True)) == glyphs
 
 
 def test_what_the_shaping_model_takes():

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...internals import page_box
+from ...units import PX_MM
 from . import shaping, split
 from .split import Refused
 from .writer import num
@@ -229,12 +230,16 @@ def _slot_font(box: Any, name: str, seen: dict[Any, tuple[shaping.FontFace, floa
     return font, size, glyphs
 
 
-def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, Any]]:
-    """(text box, its line box, the block holding the line) of each slot, in document order."""
-    found: list[tuple[Any, Any, Any]] = []
+def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, float]]:
+    """(text box, its line box, where its text must end) of each slot, in document order.
+
+    A slot's text must end before the content edge of every box around it (as preflight's
+    ``render.measure`` counts them: not the page's, nor html's), or preflight and the ``fit:``
+    policy have something to say about it, which only a layout says."""
+    found: list[tuple[Any, Any, float]] = []
     seen: list[Any] = []
 
-    def walk(box: Any, block: Any, line: Any, slot: Any) -> None:
+    def walk(box: Any, containers: tuple[Any, ...], line: Any, slot: Any) -> None:
         kind = type(box).__name__
         element = getattr(box, "element", None)
         if element is not None and element.tag == "span" and "data-field" in element.attrib \
@@ -243,18 +248,21 @@ def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, 
             slot = element
         if kind == "LineBox":
             line = box
-        elif kind.endswith("BlockBox") or kind.endswith("BlockContainerBox"):
-            block = box
+        elif kind not in ("InlineBox", "TextBox") and hasattr(box, "content_box_x"):
+            containers = (*containers, box)
         if kind == "TextBox" and slot is not None:
             if any(e is slot for e in seen):
                 raise Refused("a slot's text is split into several boxes")
             seen.append(slot)
-            found.append((box, line, block))
+            edges = [c.content_box_x() + (c.width or 0) for c in containers[2:]]
+            if not edges:
+                raise Refused("a slot lies in no box of its own")
+            found.append((box, line, min(edges)))
             return
         for child in getattr(box, "children", None) or []:
-            walk(child, block, line, slot)
+            walk(child, containers, line, slot)
 
-    walk(page_box, None, None, None)
+    walk(page_box, (), None, None)
     if len(found) != len(fields):
         raise Refused("a slot has no text box of its own")
     return found
@@ -299,13 +307,15 @@ def _plain_style(name: str, box: Any, value: str) -> None:
 
 
 def _read(page: Any, face: Face, values: tuple[str, ...],
-          seen: dict[Any, tuple[shaping.FontFace, float]]) -> tuple[list[dict], tuple]:
-    """Slot facts from one laid-out page, each checked against the shaping model."""
+          seen: dict[Any, tuple[shaping.FontFace, float]], safe_right: float) -> tuple[list[dict], tuple]:
+    """Slot facts from one laid-out page, each checked against the shaping model.
+    ``safe_right``: the right edge of the card's safe zone (CSS px): no stamped text goes
+    beyond it (an officer whose text would is laid out: ``fit:`` and preflight judge it)."""
     rows = []
     skip: set[int] = set()
     lines: set[int] = set()
-    for (box, line, block), name, value in zip(_slot_boxes(page_box(page), face.fields),
-                                               face.fields, values, strict=True):
+    for (box, line, edge), name, value in zip(_slot_boxes(page_box(page), face.fields),
+                                              face.fields, values, strict=True):
         style = box.style
         _plain_style(name, box, value)
         font, size, glyphs = _slot_font(box, name, seen)
@@ -324,7 +334,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...],
             raise Refused(f"{name}: HarfBuzz's glyphs differ from WeasyPrint's")
         if abs(shaped.advance - box.width) > EPSILON:
             raise Refused(f"{name}: shaped width differs from the laid-out box")
-        limit = block.content_box_x() + block.width
+        limit = min(edge, safe_right)
         rows.append({"field": name, "box": box, "line": id(line), "font": font, "size": size,
                      "spacing": spacing, "lang": str(style["lang"] or ""), "color": style["color"],
                      "x": box.position_x, "baseline": box.position_y + box.baseline,
@@ -337,9 +347,30 @@ def _read(page: Any, face: Face, values: tuple[str, ...],
                 raise Refused(f"{name}: unicode-bidi or direction on the slot")
             if len(parent.children) != 1:
                 raise Refused(f"{name}: the slot's span holds more than its text")
+            if _paints_itself(parent):  # as wide as the text: the plate keeps A's width
+                raise Refused(f"{name}: the slot's span has a background, border, outline "
+                              "or shadow")
             skip.add(id(parent))
             parent = _parent_of(page_box(page), parent)
     return rows, (skip, lines)
+
+
+_BORDERS = tuple(f"border_{side}_width" for side in ("top", "right", "bottom", "left"))
+
+
+def _paints_itself(box: Any) -> bool:
+    """Whether an inline box paints something of its own around its text, as wide as the
+    text: a background (WeasyPrint leaves ``background`` None when nothing is painted), a
+    border, an outline or a box shadow. (Its margins and padding alone paint nothing: they
+    only move what follows, by as much for every officer, which the line rules hold.)"""
+    if getattr(box, "background", None) is not None:
+        return True
+    if any(getattr(box, edge, 0) for edge in _BORDERS):
+        return True
+    style = box.style
+    if style["outline_style"] != "none" and style["outline_width"]:
+        return True
+    return bool(style["box_shadow"]) and style["box_shadow"] != "none"
 
 
 def _parent_of(root: Any, target: Any) -> Any:
@@ -437,11 +468,13 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
     a_values, b_values = values
     src, page_a = written
     seen: dict[Any, tuple[shaping.FontFace, float]] = {}  # Pango font -> face, size
-    a_rows, a_skip = _read(document.pages[0], face, a_values, seen)
-    b_rows, b_skip = _read(document.pages[1], face, b_values, seen)
+    card = renderer.gen.card
+    safe_right = (card.width - card.safe) / PX_MM
+    a_rows, a_skip = _read(document.pages[0], face, a_values, seen, safe_right)
+    b_rows, b_skip = _read(document.pages[1], face, b_values, seen, safe_right)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[1]), b_skip):
         raise Refused("the face's other boxes move when a slot's text changes")
-    _plate_rows, plate_skip = _read(document.pages[2], face, a_values, seen)
+    _plate_rows, plate_skip = _read(document.pages[2], face, a_values, seen, safe_right)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[2]),
                                                                    plate_skip):
         raise Refused("hiding the slots moved the face")

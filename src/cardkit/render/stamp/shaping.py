@@ -120,14 +120,21 @@ def scale_of(size: float) -> int:
 
 
 def shape(face: FontFace, text: str, size: float, letter_spacing: float, language: str) -> Shaped:
-    """Shape ``text`` as Pango does for one item of one font."""
+    """Shape ``text`` as Pango does for one item of one font, in an element of ``language``
+    (its ``lang``; "" for none)."""
     import uharfbuzz as hb
+
+    from .pangolang import run_language
 
     buf = hb.Buffer()
     buf.add_str(text)
     buf.guess_segment_properties()
-    if language:
-        buf.language = language.lower()
+    # the run's language as Pango derives it: a Latin name in a zh-CN card is shaped as
+    # English (Noto CJK's Chinese ' " and digits are not Pango's there), a Han name as zh-CN
+    script = next((kind for kind in map(_script, text) if kind in ("han", "latin")), "common")
+    shaped_as = run_language(language, script)
+    if shaped_as:
+        buf.language = shaped_as
     spacing = int(letter_spacing * PANGO_SCALE)
     # Pango turns the ligatures off under letter-spacing ("Tiffany" keeps its two f's)
     hb.shape(face.font(scale_of(size)), buf, NO_LIGATURES if spacing else {})
