@@ -271,3 +271,24 @@ def test_a_stamped_officer_is_held_to_the_safe_zone_as_a_laid_out_one(tmp_path, 
             _print(root, case, [*crowd, too_long], stamp=stamp, monkeypatch=monkeypatch)
         assert any("safe zone" in d.message and d.field == "post"
                    for d in failed.value.diagnostics), failed.value.diagnostics
+
+
+def test_the_back_alone_keeps_its_code_when_both_faces_show_it(tmp_path, monkeypatch):
+    """`--sides back` on a design that shows the WeChat code on both faces: the stamped back
+    carries the officer's code (decoded from the page) and looks as laid out alone."""
+    from cardkit.render.qr import decode
+
+    case = Case("plain", "han", "2022", "back-only")
+    root = _project(tmp_path / "project", case)
+    (root / "generations" / "diff.yaml").write_text(
+        'extends: "2022"\ntemplates:\n  stylesheet: diff.css\n'
+        "back:\n  show: [qr, fraud_tips, tips]\n", encoding="utf-8")
+    target = _officer(1, "李伟", "T1")
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 6)]
+    among = _print(root, case, [*crowd, target], stamp=True, monkeypatch=monkeypatch)
+    alone = _print(root, case, [target], stamp=False, monkeypatch=monkeypatch)
+    a_img, a_text = _page(alone, 0)
+    b_img, b_text = _page(among, len(crowd))
+    assert target["wechat"] in decode(b_img)
+    assert _text(case, b_text) == _text(case, a_text)
+    assert _differing(a_img, b_img) <= MAX_PIXELS

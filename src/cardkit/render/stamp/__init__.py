@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -347,7 +348,7 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         document = plate.__dict__.pop("document")
         # the first officer's full preflight on page A, QR code (size, contrast, decode-back)
         # included: anything wrong and the plate is not used with these values
-        side = job.gen.qr_side or "front"
+        side = _side_of(face) or _qr_face(job.gen, job.sides) or "front"
         problems = _problems(job, [officer], document, plate.checked,
                              index={(officer.id, side): 0},
                              qr_codes={officer.id: qr} if with_code else {})
@@ -442,7 +443,21 @@ def _line_of(plate: Any, number: int) -> int:
     return number
 
 
-def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Diagnostic]:
+def _qr_face(gen: Any, sides: tuple[str, ...]) -> str | None:
+    """The first face printed (of ``sides``) that shows the QR code: with ``--sides back``, the
+    back of a design that shows the code on both faces; None when no face printed shows it."""
+    return next((side for side in ("front", "back") if side in sides and "qr" in gen.shows(side)),
+                None)
+
+
+def _side_of(face: plates.Face) -> str | None:
+    """The side a face says it is (``data-side``, as the built-in base template writes it)."""
+    found = re.search(r'\bdata-side="(front|back)"', face.skeleton)
+    return found[1] if found else None
+
+
+def _sample_decodes(gen: Any, sides: tuple[str, ...], planned: list, index: dict,
+                    pdf: bytes) -> list[Diagnostic]:
     """The rasterised decode-back, kept for a sample: the chunk's first stamped code."""
     from ...i18n import _
     from ...pdfiumlock import rendered_page
@@ -452,7 +467,7 @@ def _sample_decodes(gen: Any, planned: list, index: dict, pdf: bytes) -> list[Di
         officer, qr = plan.officer, plan.qr
         if qr is None:
             continue
-        side = gen.qr_side or "front"
+        side = _qr_face(gen, sides) or "front"
         pixels = rendered_page(pdf, index[(officer.id, side)], SAMPLE_DPI / 72, grey_pixels,
                                grayscale=True)
         payloads = decode(pixels)
@@ -911,7 +926,7 @@ def _drafts(job: Any, renderer: Any, span: tuple[int, int]) -> list:
     only: its modules are stamped), made once per chunk."""
     cache = _cache(job)
     if span not in cache.drafts:
-        qr_printed = job.gen.qr_side in job.sides  # `--sides back` on a design with a front code
+        qr_printed = _qr_face(job.gen, job.sides) is not None  # `--sides back`, a front code
         drafts = []
         for officer in job.officers[span[0]:span[1]]:
             qr = renderer.qr_for(officer) if qr_printed else None
@@ -1053,7 +1068,7 @@ def render_chunk(job: Job, span: tuple[int, int]) -> ChunkResult:
     pdf.close()  # pikepdf's objects sit in reference cycles: free them now, not at some GC
     for src in sources:
         src.close()
-    problems += _sample_decodes(job.gen, planned, index, data)
+    problems += _sample_decodes(job.gen, job.sides, planned, index, data)
     result = ChunkResult(start=start, pdf=data, keys=keys, index=index, qr_codes=qr_codes,
                          glyph_warnings=warnings, problems=problems, stamped=len(planned),
                          refused=dict(cache.refused), shared=_shared(cache),
