@@ -77,6 +77,19 @@ def test_a_truncated_entry_or_one_with_bytes_appended_is_a_miss():
         codec.unpack(data + b"\x00")
 
 
+def test_a_bit_flipped_anywhere_in_an_entry_is_a_miss():
+    """A disk's or a copy's damage never reaches a card: qpdf would read a damaged plate PDF
+    and print other text (or fail), so every byte of an entry is checked."""
+    data = codec.pack(_value(), {"files": {}})
+    for position in range(len(codec.MAGIC), len(data), max(1, len(data) // 400)):
+        for bit in (0, 7):
+            damaged = bytearray(data)
+            damaged[position] ^= 1 << bit
+            with pytest.raises(ValueError):
+                codec.unpack(bytes(damaged))[1](_fonts)
+    assert PDF in data and codec.unpack(data)[1](_fonts) == _value()
+
+
 def test_sizes_pointing_past_the_end_are_a_miss():
     data = codec.pack(_value(), {"files": {}})
     start = len(codec.MAGIC)

@@ -7,17 +7,21 @@ is a damaged entry (``ValueError``), which the store treats as a miss.
 
 An entry is one file (``pack``): ``MAGIC``; the size of its JSON part as kept and as read
 (``_HEAD``: two unsigned 32-bit little-endian numbers); the JSON part, zlib-compressed,
-holding the entry's facts about itself (``meta``), its value and the sizes of its bytes
-objects; then those bytes objects one after the other, raw (a plate's PDF is compressed
-already: neither base64 nor zlib again). In the JSON a bytes object is ``{"$b": index}``.
-The sizes must add up to the file's exact size before anything is sliced, so a truncated
-file, one with bytes appended or a foreign one (no ``MAGIC``: also the store's older
-``.json.z`` entries) is a ``ValueError``, never a crash or a long wait.
+holding the entry's facts about itself (``meta``), its value, the sizes of its bytes
+objects and their SHA-256 (``digest``: zlib checks the JSON part, nothing would check a
+PDF, which qpdf reads even with a bit flipped); then those bytes objects one after the
+other, raw (a plate's PDF is compressed already: neither base64 nor zlib again). In the
+JSON a bytes object is ``{"$b": index}``.
+The sizes must add up to the file's exact size before anything is sliced, and the bytes must
+be those hashed, so a truncated or damaged file, one with bytes appended or a foreign one
+(no ``MAGIC``: also the store's older ``.json.z`` entries; an entry without ``digest``) is a
+``ValueError``, never a crash, a long wait or other cards.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import struct
 import zlib
@@ -72,6 +76,7 @@ def pack(value: Any, meta: dict[str, Any]) -> bytes:
 
     tree = {"meta": put(meta), "value": put(value)}
     tree["sizes"] = [len(blob) for blob in blobs]
+    tree["digest"] = _digest(blobs)
     text = json.dumps(tree, separators=(",", ":")).encode()
     if len(text) > JSON_LIMIT:
         raise ValueError("an entry too big to keep")
@@ -108,7 +113,7 @@ def _parts(data: bytes) -> tuple[dict[str, Any], list[bytes]]:
     if len(text) != size or not unpacker.eof or unpacker.unused_data:
         raise ValueError("not an entry of the plate store (its JSON part)")
     tree = json.loads(text)
-    if not isinstance(tree, dict) or set(tree) != {"meta", "value", "sizes"}:
+    if not isinstance(tree, dict) or set(tree) != {"meta", "value", "sizes", "digest"}:
         raise ValueError("not an entry of the plate store")
     sizes = tree["sizes"]
     if not isinstance(sizes, list) or not all(type(n) is int and n >= 0 for n in sizes) \
@@ -118,7 +123,19 @@ def _parts(data: bytes) -> tuple[dict[str, Any], list[bytes]]:
     for length in sizes:
         blobs.append(data[end:end + length])
         end += length
+    if tree["digest"] != _digest(blobs):  # a bit flipped on the disk, a half-copied file
+        raise ValueError("not an entry of the plate store (its bytes are not those kept)")
     return tree, blobs
+
+
+def _digest(blobs: list[bytes]) -> str:
+    """The SHA-256 of an entry's bytes objects, each after its size: the JSON part has zlib's
+    own check, the bytes (a plate's PDF, which qpdf would read even damaged) have this."""
+    digest = hashlib.sha256()
+    for blob in blobs:
+        digest.update(len(blob).to_bytes(8, "little"))
+        digest.update(blob)
+    return digest.hexdigest()
 
 
 def _value(tree: Any, blobs: list[bytes], font: Fonts) -> Any:
