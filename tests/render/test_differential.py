@@ -44,6 +44,12 @@ CSS = {
     "align-last": ".name-line { text-align-last: justify; }",
     "direction": ".name { direction: rtl; unicode-bidi: embed; }",
     "officer-selector": '.face[data-officer="T1"] .name { color: #c00000; }',
+    # the officer's id, spelt with a CSS escape (WeasyPrint reads [data-officer="T1"])
+    "officer-escape": '.face[data-offic\\65 r="T1"] .name { color: #c00000; }',
+    # features a face's @font-face gives it: Pango shapes with them, whatever .name says
+    "font-face-features": '@font-face { font-family: CardFont; src: url(fonts/card.ttc); '
+                          'font-weight: bold; font-feature-settings: "smcp" 1; } '
+                          ".name { font-family: CardFont; }",
     # painted as wide as the slot's text: a plate would keep its first officer's width
     "slot-box": ".name { background: #c00000; } "
                 ".post { border: 0.3mm solid #c00000; outline: 0.2mm solid #c00000; }",
@@ -124,6 +130,13 @@ def _project(root, case: Case):
     css = CSS[case.css]
     if OPTIONS[case.options].get("color") == "cmyk":  # an RGB colour is refused in a CMYK job
         css = css.replace("#c00000", "device-cmyk(0 1 1 0.25)")
+    if "fonts/card.ttc" in css:  # the project's own copy of the installed CJK font
+        import subprocess
+
+        installed = subprocess.run(["fc-match", "-f", "%{file}", "Noto Sans CJK SC:bold"],
+                                   capture_output=True, text=True, check=True).stdout
+        (root / "templates" / "fonts").mkdir()
+        shutil.copyfile(installed, root / "templates" / "fonts" / "card.ttc")
     (root / "templates" / "diff.css").write_text(
         '{% include "card.css" %}\n' + css + "\n", encoding="utf-8")
     (root / "generations" / "diff.yaml").write_text(

@@ -132,8 +132,8 @@ def test_the_sampled_decode_back_reports_a_code_that_does_not_read(tmp_path):
     object.__setattr__(officer, "id", "A1")
     object.__setattr__(officer, "source", type("S", (), {"file": "r.csv", "line": 2})())
     qr = vector_qr("https://u.wechat.com/EXAMPLE", 19)
-    problems = stamp._sample_decodes(gen, [stamp.Planned(officer, [], qr)], {("A1", "front"): 0},
-                                     data.read_bytes())
+    problems = stamp._sample_decodes(gen, ("front", "back"), [stamp.Planned(officer, [], qr)],
+                                     {("A1", "front"): 0}, data.read_bytes())
     assert [p.format() for p in problems] == [
         "error: r.csv:2: officer A1: wechat: the printed QR code does not decode back to its "
         "payload (read: nothing)"]

@@ -64,6 +64,7 @@ class FaceRenderer:
         # every file a layout read (assets, fonts): path -> size, mtime, inode, for the plate store
         self.files_read: dict[str, tuple[int, int, int]] = {}
         self._own_faces: bool | None = None
+        self._featured: frozenset[str] | None = None
         self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
         self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
         # WeasyPrint's fonts (Pango's font map, the @font-face files) for the layouts of this
@@ -75,12 +76,21 @@ class FaceRenderer:
         ``attr(data-officer)``): then every officer's face is their own, never shared with
         another officer's nor stamped on a shared plate. Read once per renderer."""
         if self._own_faces is None:
-            from .stylesheets import read
-
-            sheets = read(self.document_html([]), self.template_dirs[0].as_uri() + "/",
-                          list(self.project.allowed_roots()))
-            self._own_faces = sheets.select_officers
+            self._own_faces = self._stylesheets().select_officers
         return self._own_faces
+
+    def featured_families(self) -> frozenset[str]:
+        """The font families an ``@font-face`` rule of the design gives features of its own
+        (``stylesheets.Stylesheets.featured_families``): a plate does not stamp with them."""
+        if self._featured is None:
+            self._featured = self._stylesheets().featured_families
+        return self._featured
+
+    def _stylesheets(self) -> Any:
+        from .stylesheets import read
+
+        return read(self.document_html([]), self.template_dirs[0].as_uri() + "/",
+                    list(self.project.allowed_roots()))
 
     def _get(self, name: str) -> Any:
         import jinja2

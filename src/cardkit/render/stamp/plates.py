@@ -306,11 +306,22 @@ def _plain_style(name: str, box: Any, value: str) -> None:
         raise Refused(f"{name}: {changed[0].replace('_', '-')} {style[changed[0]]}")
 
 
+@dataclass(frozen=True)
+class _Rules:
+    """What a design says that the plate's reader holds every slot to: the right edge of
+    the card's safe zone (CSS px: no stamped text goes beyond it, an officer whose text would
+    is laid out, and ``fit:`` and preflight judge it), and the font families an
+    ``@font-face`` rule gives features of its own (never stamped: the model shapes with a
+    face's defaults)."""
+
+    safe_right: float
+    featured: frozenset[str]
+
+
 def _read(page: Any, face: Face, values: tuple[str, ...],
-          seen: dict[Any, tuple[shaping.FontFace, float]], safe_right: float) -> tuple[list[dict], tuple]:
-    """Slot facts from one laid-out page, each checked against the shaping model.
-    ``safe_right``: the right edge of the card's safe zone (CSS px): no stamped text goes
-    beyond it (an officer whose text would is laid out: ``fit:`` and preflight judge it)."""
+          seen: dict[Any, tuple[shaping.FontFace, float]], rules: _Rules) -> tuple[list[dict], tuple]:
+    """Slot facts from one laid-out page, each checked against the shaping model and
+    ``rules``."""
     rows = []
     skip: set[int] = set()
     lines: set[int] = set()
@@ -324,6 +335,8 @@ def _read(page: Any, face: Face, values: tuple[str, ...],
             # only the first family's font is sure to draw every character it has
             raise Refused(f"{name}: set in {font.family}, not the first of its font families",
                           officer=True)
+        if str(families[0]).lower() in rules.featured:
+            raise Refused(f"{name}: its @font-face rule gives {families[0]} features of its own")
         if not shaping.stampable_text(value, font.cmap):
             raise Refused(f"{name}: the text is outside what the shaping model covers",
                           officer=True)
@@ -334,7 +347,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...],
             raise Refused(f"{name}: HarfBuzz's glyphs differ from WeasyPrint's")
         if abs(shaped.advance - box.width) > EPSILON:
             raise Refused(f"{name}: shaped width differs from the laid-out box")
-        limit = min(edge, safe_right)
+        limit = min(edge, rules.safe_right)
         rows.append({"field": name, "box": box, "line": id(line), "font": font, "size": size,
                      "spacing": spacing, "lang": str(style["lang"] or ""), "color": style["color"],
                      "x": box.position_x, "baseline": box.position_y + box.baseline,
@@ -469,12 +482,12 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
     src, page_a = written
     seen: dict[Any, tuple[shaping.FontFace, float]] = {}  # Pango font -> face, size
     card = renderer.gen.card
-    safe_right = (card.width - card.safe) / PX_MM
-    a_rows, a_skip = _read(document.pages[0], face, a_values, seen, safe_right)
-    b_rows, b_skip = _read(document.pages[1], face, b_values, seen, safe_right)
+    rules = _Rules((card.width - card.safe) / PX_MM, renderer.featured_families())
+    a_rows, a_skip = _read(document.pages[0], face, a_values, seen, rules)
+    b_rows, b_skip = _read(document.pages[1], face, b_values, seen, rules)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[1]), b_skip):
         raise Refused("the face's other boxes move when a slot's text changes")
-    _plate_rows, plate_skip = _read(document.pages[2], face, a_values, seen, safe_right)
+    _plate_rows, plate_skip = _read(document.pages[2], face, a_values, seen, rules)
     if _geometry(page_box(document.pages[0]), a_skip) != _geometry(page_box(document.pages[2]),
                                                                    plate_skip):
         raise Refused("hiding the slots moved the face")
