@@ -9,7 +9,9 @@ shared by every thread of the process.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
 import os
 import stat
 import threading
@@ -44,14 +46,40 @@ def file_digest(path: str | Path) -> str | None:
     return digest
 
 
+class NotRegularFile(OSError):
+    """A path that is there but is not a regular file: a FIFO, a device, a folder, a socket.
+    Reading one could block for ever (a FIFO waits for a writer) or never end (a device)."""
+
+    def __init__(self, path: str | Path) -> None:
+        from .i18n import _
+
+        super().__init__(errno.EINVAL, _("not a regular file"), str(path))
+
+
+def read_regular(path: str | Path, limit: int | None = None) -> bytes:
+    """A regular file's bytes; with ``limit``, at most ``limit + 1`` of them (so the caller
+    can tell a file that is too big). Never blocks: a FIFO, a device or a folder raises
+    ``NotRegularFile`` before it is read (looked at, then opened without waiting and looked
+    at again); a missing or unreadable file raises the ``OSError`` of ``open``."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotRegularFile(path)
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since it was looked at
+            raise NotRegularFile(path)
+        return handle.read() if limit is None else handle.read(limit + 1)
+
+
 def regular_bytes(path: str | Path) -> bytes | None:
-    """A regular file's bytes, or None: a FIFO, a device or a folder is never read (opened
-    without waiting, then looked at)."""
+    """A regular file's bytes, or None: missing, unreadable, or a FIFO, a device or a folder
+    (never read: see ``read_regular``)."""
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        return read_regular(path)
     except OSError:
         return None
-    with open(descriptor, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return None
-        return handle.read()
+
+
+def value_digest(value: object) -> str:
+    """The SHA-256 of a setting's value (a mapping read from cardkit.yaml), keys in order."""
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False, sort_keys=True,
+                                     default=str).encode()).hexdigest()

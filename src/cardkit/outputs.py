@@ -99,6 +99,18 @@ def record_design(paths: Iterable[str | Path], what: str) -> None:
             files[real] = file_digest(real) or ""
 
 
+SETTING = "cardkit.yaml#"  # a setting that shapes the cards, as the ledger names it
+
+
+def record_setting(name: str, value: object) -> None:
+    """A setting of cardkit.yaml that moves what is printed (a printer's calibration,
+    ``printers.NAME``): kept beside the design files as ``cardkit.yaml#NAME`` with the digest
+    of its value, so that a change to it makes ``--changed-since`` print every officer again."""
+    from .digests import value_digest
+
+    current().layout_files[SETTING + name] = value_digest(value)
+
+
 def _as_shown(path: str | Path) -> str:
     """A path as short as it can be told: relative to the working folder when inside it."""
     text = str(path)

@@ -112,9 +112,9 @@ def open_project(directory: str | Path | None = None) -> Project:
     if not root.is_dir():
         raise InputError(_("project folder {folder} does not exist").format(folder=repr(str(root))))
     config_path = root / CONFIG_NAME
-    if not config_path.is_file():
+    if not config_path.exists():
         return Project(root=root)
-    data = yamlio.load(config_path, name=CONFIG_NAME, strings=False)
+    data = yamlio.load(_config_bytes(config_path), name=CONFIG_NAME, strings=False)
     if data is None:
         return Project(root=root, config={}, config_path=config_path)
     if not isinstance(data, yamlio.YDict):  # how yamlio reads every mapping
@@ -141,6 +141,20 @@ def open_project(directory: str | Path | None = None) -> Project:
     if problems:
         raise InputError(_("bad settings"), problems)
     return Project(root=root, config=dict(data), config_path=config_path)
+
+
+def _config_bytes(config_path: Path) -> bytes:
+    """cardkit.yaml's bytes (a FIFO or a device is refused, never waited on)."""
+    from .digests import NotRegularFile, read_regular
+
+    try:
+        return read_regular(config_path, yamlio.MAX_YAML_BYTES)
+    except NotRegularFile:
+        raise InputError(f"{CONFIG_NAME}: " + _("not a regular file; the project's settings "
+                                                "are a YAML file")) from None
+    except OSError as exc:
+        raise InputError(f"{CONFIG_NAME}: " + _("cannot read: {reason}").format(
+            reason=exc.strerror)) from None
 
 
 def specimen_marker(project: Project, roster_file: str | Path | None) -> Path | None:
@@ -172,7 +186,7 @@ def specimen_marker(project: Project, roster_file: str | Path | None) -> Path | 
 def _specimen_setting(config: Path) -> bool | None:
     """The ``specimen:`` of another folder's cardkit.yaml (None: unset or unreadable)."""
     try:
-        data = yamlio.load(config, name=str(config), strings=False)
+        data = yamlio.load(_config_bytes(config), name=str(config), strings=False)
     except Exception:  # a file of some other folder: what it cannot say, it does not say
         return None
     value = data.get("specimen") if isinstance(data, dict) else None

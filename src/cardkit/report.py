@@ -18,9 +18,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .digests import NotRegularFile, file_digest, read_regular, value_digest
 from .errors import InputError, UsageError
 from .i18n import _
 from .model import Generation, Officer, Roster
+from .outputs import SETTING
 from .project import Project
 
 FORMAT = "cardkit-report/1"
@@ -46,27 +48,42 @@ def design_digest(project: Project, gen: Generation) -> str:
     for folder in project.layers("templates"):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             digest.update(str(path.relative_to(folder)).encode() + b"\0")
-            digest.update(_sha256(path.read_bytes()).encode())
+            digest.update((file_digest(path) or "").encode())  # a FIFO is never read
     return digest.hexdigest()
 
 
-# A unit's mascot drawing is a file (or, once read for the job, its bytes in a data: URL that
-# differs between RGB and CMYK jobs): the ledger keeps it among the design files by its bytes.
-_DRAWING_KEYS = ("mascot_url",)
+def card_digest(design: str, officer: Officer, drawings: dict[str, str] | None = None) -> str:
+    """Checksum of one officer's card content: the design plus the officer's and unit's fields.
 
-
-def card_digest(design: str, officer: Officer) -> str:
-    """Checksum of one officer's card content: the design plus the officer's and unit's fields
-    (the unit's mascot drawing by its name: its bytes are a design file)."""
-    unit = {k: v for k, v in officer.unit.as_context().items() if k not in _DRAWING_KEYS}
+    The unit's mascot drawing counts by its bytes as the job prints them (once read for the
+    job, a data: URL, which differs between RGB and CMYK jobs), never by where the file lies:
+    pointing the mascot at another drawing changes the card, moving the project does not.
+    ``drawings`` remembers each drawing's digest across the officers of one job.
+    """
+    unit = officer.unit.as_context()
+    if unit["mascot_url"]:
+        unit["mascot_url"] = _drawing_digest(officer.unit.mascot_image,
+                                             drawings if drawings is not None else {})
     return _sha256(design.encode() + _canonical({"officer": officer.as_context(), "unit": unit}))
+
+
+def _drawing_digest(image: str, known: dict[str, str]) -> str:
+    """The SHA-256 of a mascot drawing: of its data: URL, or of its file's bytes ("" when
+    there is no regular file to read)."""
+    found = known.get(image)
+    if found is None:
+        found = _sha256(image.encode()) if image.startswith("data:") else file_digest(image) or ""
+        known[image] = found
+    return found
 
 
 def input_checksums(project: Project, gen: Generation, roster_file: str | Path | None,
                     design: str) -> dict[str, str]:
     sums = {"design": design, "generation": _sha256(_canonical(gen.data))}  # all of it, as above
-    if roster_file is not None and str(roster_file) != "-" and Path(roster_file).is_file():
-        sums["roster"] = _sha256(Path(roster_file).read_bytes())
+    roster_sum = file_digest(roster_file) if roster_file is not None and str(roster_file) != "-" \
+        else None
+    if roster_sum:
+        sums["roster"] = roster_sum
     return sums
 
 
@@ -97,7 +114,8 @@ def select(project: Project, gen: Generation, roster: Roster,
         design = design_digest(project, gen)
         before = previous.get("digests", {})
         if not _design_files_changed(project, previous, roster.root):
-            officers = [o for o in officers if before.get(o.id) != card_digest(design, o)]
+            drawings: dict[str, str] = {}
+            officers = [o for o in officers if before.get(o.id) != card_digest(design, o, drawings)]
     if shard:
         start, stop = shard_span(len(officers), *parse_shard(shard))
         officers = officers[start:stop]
@@ -108,9 +126,12 @@ def select(project: Project, gen: Generation, roster: Roster,
 
 def read_report(path: str | Path) -> dict:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         raise InputError(f"{path}: " + _("no such report")) from None
+    except NotRegularFile:
+        raise InputError(f"{path}: " + _("not a regular file; give the ledger file an earlier "
+                                         "--report wrote")) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path}: " + _("not a cardkit report ({reason})").format(reason=exc)) from None
     except RecursionError:  # thousands of nested [ or {: no ledger cardkit writes is so deep
@@ -141,6 +162,9 @@ def _shown_files(project: Project, files: Mapping[str, str],
     beside = roster_root.resolve() if roster_root is not None else None
     shown = {}
     for path, digest in sorted(files.items()):
+        if path.startswith(SETTING):  # a setting of cardkit.yaml, by its name
+            shown[path] = digest
+            continue
         real = Path(path)
         if any(real.is_relative_to(folder) for folder in own):
             continue
@@ -155,12 +179,14 @@ def _shown_files(project: Project, files: Mapping[str, str],
 
 def _design_files_changed(project: Project, previous: dict, roster_root: Path | None) -> bool:
     """Whether a file that shaped the previous job's cards has other bytes now (or is gone)."""
-    from .digests import file_digest
-
     files = previous.get("design_files") or {}
     if not isinstance(files, dict):
         return True
     for name, digest in files.items():
+        if str(name).startswith(SETTING):
+            if _setting_digest(project, str(name)[len(SETTING):]) != digest:
+                return True
+            continue
         if str(name).startswith(ROSTER_FOLDER):
             path = (roster_root or Path.cwd()) / str(name)[len(ROSTER_FOLDER):]
         else:
@@ -168,6 +194,17 @@ def _design_files_changed(project: Project, previous: dict, roster_root: Path | 
         if file_digest(path) != digest:
             return True
     return False
+
+
+def _setting_digest(project: Project, name: str) -> str | None:
+    """The digest of cardkit.yaml's setting ``name`` now (``printers.NAME``: a printer's
+    calibration, as ``outputs.record_setting`` kept it), or None when it is gone."""
+    section, _dot, key = name.partition(".")
+    settings = project.config.get(section)
+    if not isinstance(settings, dict) or key not in settings:
+        return None
+    entry = settings[key] if settings[key] is not None else {}  # "office-hp:" alone: no change
+    return value_digest(dict(entry)) if isinstance(entry, dict) else None
 
 
 # --- writing the ledger ------------------------------------------------------------------
@@ -189,13 +226,14 @@ def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Off
     change to any of them reprints every officer (``select``).
     """
     design = design_digest(project, gen)
+    drawings: dict[str, str] = {}
     entries: dict[str, dict] = {}
     for number, officer in enumerate(cards):
         entry = entries.setdefault(officer.id, {
             "id": officer.id, "name": officer.name, "unit": officer.unit.name,
             "source": f"{officer.source.file}:{officer.source.line}" if officer.source.line
             else officer.source.file,
-            "digest": card_digest(design, officer), "copies": []})
+            "digest": card_digest(design, officer, drawings), "copies": []})
         if layout == "sheet" and per_sheet:
             position = number + first - 1
             sheet, slot = divmod(position, per_sheet)

@@ -55,12 +55,15 @@ def shop_intent(path: str | Path, condition: str | None = None) -> OutputIntent:
 
     from PIL import ImageCms
 
+    from ..digests import NotRegularFile, read_regular
     from ..errors import InputError
 
     where = f"--output-intent {path}"
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_PROFILE_BYTES + 1)
+        data = read_regular(path, MAX_PROFILE_BYTES)  # a FIFO or a device is never waited on
+    except NotRegularFile:
+        raise InputError(f"{where}: " + _("not a regular file; give the ICC profile's own "
+                                          "file")) from None
     except OSError as exc:
         raise InputError(f"{where}: " + _("cannot read the profile ({reason})").format(
             reason=exc.strerror or exc)) from None

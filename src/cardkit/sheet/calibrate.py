@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from ..errors import Diagnostic, InputError, UsageError
 from ..i18n import _
+from ..outputs import record_setting
 from ..project import did_you_mean
 from ..units import MM
 from .impose import Calibration, Paper, back_turned, solve_calibration
@@ -75,6 +76,8 @@ def printer_calibration(project, name: str) -> Calibration:
         values[key] = number
     if problems:
         raise InputError(_("bad printer calibration"), problems)
+    # the entry moves the backs (and, by its margin, the sheet's layout): the ledger keeps it
+    record_setting(f"printers.{name}", dict(entry))
     values.pop("margin", None)  # the sheet's layout reads it (papers.printer_margin)
     return Calibration(**values)
 

@@ -16,11 +16,14 @@ A stock's id is ``brand-part`` in lower case with runs of other characters as
 from __future__ import annotations
 
 import re
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TypedDict
 
+from ..digests import read_regular
 from ..errors import InputError, UsageError
 from ..i18n import N_, _, language
 from ..outputs import record_design
@@ -113,8 +116,8 @@ def read_paper_sizes(folder: Path) -> dict[str, tuple[float, float]]:
     path = folder / "paper-sizes.xml"
     if path.is_file():
         try:
-            root = ET.parse(path).getroot()
-        except ET.ParseError:
+            root = ET.fromstring(read_regular(path))
+        except (ET.ParseError, OSError):
             return sizes
         _strip_ns(root)
         for paper in root.iter("Paper-size"):
@@ -139,7 +142,7 @@ def parse_templates(path: Path, paper_sizes: dict[str, tuple[float, float]] | No
     sizes = paper_sizes or PAPER_SIZES_MM
     problems = problems if problems is not None else []
     try:
-        root = ET.parse(path).getroot()
+        root = ET.fromstring(read_regular(path))  # a FIFO or a device is never waited on
     except (ET.ParseError, OSError) as exc:
         problems.append(f"{path}: not a gLabels template file ({exc})")
         return []
@@ -236,27 +239,50 @@ def search_dirs(project_root: Path | None = None) -> list[Path]:
     return dirs
 
 
-def _load_dir(folder: Path) -> tuple[tuple[Stock, ...], tuple[str, ...]]:
+def _loaded(project_root: Path | None) -> Iterator[tuple[Stock, ...]]:
+    """The stocks of each place searched, in search order (the project's own folder first),
+    each folder read only when the caller gets to it."""
+    own = project_root / "stocks" if project_root is not None else None
+    for folder in search_dirs(project_root):
+        yield _load_dir(folder.resolve(), own=folder == own)[0]
+
+
+def _load_dir(folder: Path, own: bool = False) -> tuple[tuple[Stock, ...], tuple[str, ...]]:
     """The stocks of a folder's XML files, read again whenever one of the files changes (a
-    long-running service sees a stock edited between two jobs)."""
+    long-running service sees a stock edited between two jobs).
+
+    A FIFO, a device or a folder named ``*.xml`` is never read (it could block the job for
+    ever): in the project's own folder (``own``) it is refused, since skipping it could let a
+    built-in stock of the same id take its place unseen; elsewhere it is passed over.
+    """
     files = []
     for path in sorted(folder.glob("*.xml")):
         try:
             info = path.stat()
         except OSError:
             continue
+        if not stat.S_ISREG(info.st_mode):
+            if own:
+                from ..project import shown_path
+
+                raise InputError(f"{shown_path(path)}: " + _(
+                    "not a regular file; the project's stocks folder holds gLabels XML files "
+                    "only (remove it, or put the file itself there)"))
+            continue
         files.append((path.name, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
     return _parse_dir(folder, tuple(files))
 
 
 @lru_cache(maxsize=16)
-def _parse_dir(folder: Path, _files: tuple) -> tuple[tuple[Stock, ...], tuple[str, ...]]:
+def _parse_dir(folder: Path, files: tuple[tuple[str, int, int, int, int], ...],
+               ) -> tuple[tuple[Stock, ...], tuple[str, ...]]:
     sizes = read_paper_sizes(folder)
     problems: list[str] = []
     stocks: list[Stock] = []
-    for path in sorted(folder.glob("*.xml")):
-        if path.name in ("paper-sizes.xml", "categories.xml", "vendors.xml"):
+    for name, *_ident in files:  # the files _load_dir found regular
+        if name in ("paper-sizes.xml", "categories.xml", "vendors.xml"):
             continue
+        path = folder / name
         stocks.extend(parse_templates(path, sizes, problems))
     return tuple(stocks), tuple(problems)
 
@@ -264,9 +290,8 @@ def _parse_dir(folder: Path, _files: tuple) -> tuple[tuple[Stock, ...], tuple[st
 def all_stocks(project_root: Path | None = None, cards_only: bool = True) -> dict[str, Stock]:
     """Every stock known, id -> stock, the first place searched winning."""
     found: dict[str, Stock] = {}
-    for folder in search_dirs(project_root):
-        stocks, _ = _load_dir(folder.resolve())
-        for stock in stocks:
+    for place in _loaded(project_root):
+        for stock in place:
             if cards_only and not stock.is_card:
                 continue
             found.setdefault(stock.id, stock)
@@ -288,8 +313,8 @@ def _find_stock(name: str, project_root: Path | None = None) -> Stock:
     from ..project import did_you_mean
 
     key = _key(name)
-    for folder in search_dirs(project_root):  # an exact id: stop at the first place that has it
-        for stock in _load_dir(folder.resolve())[0]:
+    for place in _loaded(project_root):  # an exact id: the first place that has it wins
+        for stock in place:
             if _key(stock.id) == key:
                 return stock
     stocks = all_stocks(project_root, cards_only=False)
