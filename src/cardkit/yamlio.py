@@ -204,12 +204,10 @@ def load(source: str | bytes | Path, *, name: str = "", strings: bool = True) ->
 def _text_of(source: str | bytes | Path, name: str) -> str:
     """The text of ``source`` (a path, bytes or text), refused when too big, not UTF-8 or with NUL."""
     if isinstance(source, Path):
-        try:
-            size = source.stat().st_size
-            if size > MAX_YAML_BYTES:
-                raise InputError(f"{name}: " + _("file is larger than {size} MiB").format(
-                    size=MAX_YAML_BYTES // 2**20))
-            source = source.read_bytes()
+        from .digests import read_regular
+
+        try:  # never waits on a FIFO or reads a device (a generation file one, say)
+            source = read_regular(source, MAX_YAML_BYTES)
         except OSError as exc:
             raise InputError(f"{name}: " + _("cannot read: {reason}").format(reason=exc.strerror)) from None
     if isinstance(source, bytes):

@@ -122,3 +122,13 @@ def test_a_fifo_as_the_changed_since_ledger_is_refused(cli, station, fake_faces)
     assert ("error: a.json: not a regular file; give the ledger file an earlier --report "
             "wrote") in result.err_lines
     assert not (station / "out.pdf").exists()
+
+
+def test_a_fifo_generation_file_is_refused(cli, station):
+    """A generation file is read by the one YAML reader (``yamlio``), which never waits."""
+    (station / "generations").mkdir(exist_ok=True)
+    with unblocked(station / "generations" / "site.yaml"):
+        result = cli(["print", "--gen", "site", "--jobs", "1", "-o", "out.pdf"], cwd=station)
+    assert result.code == 1, result.stderr
+    assert any("site.yaml" in line and "not a regular file" in line
+               for line in result.err_lines), result.err_lines
