@@ -291,3 +291,31 @@ def test_the_store_is_bounded(tmp_path, monkeypatch):
     assert kept.get("page", "face 1") == (False, None)
     size = sum(p.stat().st_size for p in (tmp_path / "cache").rglob("*") if p.is_file())
     assert size <= 0.05 * 2**20
+
+
+def test_a_roster_prints_the_same_bytes_on_a_plate_another_roster_left(cli, project, monkeypatch):
+    """Names whose last character follows a space ("Wu Ming 2") make a plate of their own
+    as well as any other: stamped on a cold cache as on the plate a Han roster left, so the
+    cache changes no byte (before, such a roster's plate was refused on a cold cache and its
+    officers laid out, while a kept plate stamped them)."""
+    import yaml
+
+    roster = yaml.safe_load((project / "roster.yaml").read_text(encoding="utf-8"))
+    officers = roster["officers"][:3]
+    for number, officer in enumerate(officers, 1):
+        officer["name"] = f"Wu Ming {number}"
+    (project / "latin.yaml").write_text(yaml.safe_dump({**roster, "officers": officers},
+                                                       allow_unicode=True), encoding="utf-8")
+
+    def printed(name):
+        result = cli(["-v", "print", "--gen", "site", "--roster", "latin.yaml", "--jobs", "1",
+                      "-o", f"{name}.pdf"], cwd=project)
+        assert result.code == 0, result.stderr
+        assert any(line.startswith("3 officers' cards were filled into a layout made once")
+                   for line in result.err_lines), result.stderr
+        return (project / f"{name}.pdf").read_bytes()
+
+    cold = printed("cold")
+    shutil.rmtree(project.parent / "cache")
+    _print(cli, project, "han")  # the example roster's Han names leave their plates
+    assert printed("after-han") == cold

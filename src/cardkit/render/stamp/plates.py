@@ -113,7 +113,11 @@ def empty_svg(svg: str) -> str:
 
 
 def sentinel(value: str) -> str:
-    return value[:-1] if len(value) > 1 else value * 2
+    """B's value of a slot: one character shorter (a space left at its end too: B must be
+    text the model takes whoever A is, or the plate would depend on its first officer's
+    name, "Wu Ming 2", and with it on the cache), or doubled."""
+    shorter = value[:-1].rstrip(" ")
+    return shorter if shorter else value * 2
 
 
 
