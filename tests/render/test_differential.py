@@ -50,6 +50,9 @@ CSS = {
     "font-face-features": '@font-face { font-family: CardFont; src: url(fonts/card.ttc); '
                           'font-weight: bold; font-feature-settings: "smcp" 1; } '
                           ".name { font-family: CardFont; }",
+    # positioned slots are painted after the text in flow: the text reads in that order
+    "positioned": ".post { position: relative; top: -0.3mm; } "
+                  ".name-line { position: relative; left: 0.5mm; }",
     # painted as wide as the slot's text: a plate would keep its first officer's width
     "slot-box": ".name { background: #c00000; } "
                 ".post { border: 0.3mm solid #c00000; outline: 0.2mm solid #c00000; }",

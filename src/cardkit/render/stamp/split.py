@@ -136,6 +136,13 @@ def _insertions(lines: list[str], shown: list[str],
             raise Refused("the visible page is not the plate plus the slots' text")
         at = i1
         inserted = shown[j1:j2]
+        # difflib may place an insertion of "BT <slot> ET" after a text object as "ET BT <slot>"
+        # before that object's own ET: the same lines, but inside it. Slid right while it is
+        # in a text object and the same lines would result, it is drawn where WeasyPrint drew
+        # it, after that object (a positioned slot is painted after the text in flow)
+        while states[at][1] and at < len(lines) and inserted and inserted[0] == lines[at]:
+            inserted = [*inserted[1:], lines[at]]
+            at += 1
         if states[at][1]:  # in a text object: move before it
             while at > 0 and _op(lines[at - 1]) != "BT":
                 at -= 1
