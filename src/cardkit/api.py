@@ -416,7 +416,10 @@ class PrintOptions:
     time_limit: float | None = None
     """Seconds a chunk of officers may take to render (default: cardkit.yaml ``limits:``, 600)."""
     memory_limit: float | None = None
-    """MiB rendering a chunk may grow a process by (default: ``limits:``, 4096)."""
+    """MiB rendering a chunk may grow a process by (default: ``limits:``, 4096). It is the
+    process's growth: a job called on a thread of a service counts what the service's other
+    threads allocate meanwhile (jobs included), so a service that needs a memory limit per
+    job runs its jobs in worker processes, as ``cardkit serve`` does."""
     lang: str | None = None
     """Language of the job's messages, ``en`` or ``zh`` (None: the calling thread's, which the
     CLI sets from ``--lang`` or the locale). Two jobs on two threads may speak two languages."""
