@@ -319,3 +319,21 @@ def test_a_roster_prints_the_same_bytes_on_a_plate_another_roster_left(cli, proj
     shutil.rmtree(project.parent / "cache")
     _print(cli, project, "han")  # the example roster's Han names leave their plates
     assert printed("after-han") == cold
+
+
+def test_a_font_added_where_fontconfig_is_configured_to_look_changes_the_key(tmp_path,
+                                                                            monkeypatch):
+    """A folder fontconfig's configuration adds (``<dir>``, here through FONTCONFIG_FILE) is
+    walked like the standard font folders: a font copied there is a new environment, so no
+    plate laid out without it is printed from."""
+    fonts = tmp_path / "more fonts"
+    fonts.mkdir()
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n'
+                    '<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                    f"<dir>{fonts}</dir></fontconfig>\n", encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    before = store._environment()
+    assert store._environment() == before
+    (fonts / "station.ttf").write_bytes(b"\x00\x01\x00\x00")
+    assert store._environment() != before
