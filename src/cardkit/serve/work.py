@@ -137,7 +137,11 @@ def _previews(project, params: dict[str, Any], progress) -> dict[str, Any]:
         kind = ledger.stem.rpartition("-")[2]
         printed_gen = api.job_generation(project, resolve(project, api.PrintOptions(
             gen=gen_id, **KINDS.get(kind, KINDS["office"])[2])))[0]
-        changed = [o.id for o in select(project, printed_gen, loaded, changed_since=ledger).officers]
+        # the roster as that print read it: its units' mascot drawings made CMYK for the shop,
+        # as the ledger's digests count them
+        as_printed = api.load_roster(project, printed_gen, roster)
+        changed = [o.id for o in select(project, printed_gen, as_printed,
+                                        changed_since=ledger).officers]
     return {"officers": officers, "pages": printed.pages, "changed": changed,
             "notes": [_scrub_dict(n.as_dict(), params) for n in printed.notes]}
 
