@@ -90,6 +90,9 @@ def test_a_changed_asset_is_laid_out_again(cli, project, layouts, monkeypatch):
     assert layouts  # the back (it shows the mascot) was laid out again
     assert second != first
     assert second == _fresh(cli, project, monkeypatch, "fresh")
+    layouts.clear()
+    assert _print(cli, project, "third") == second
+    assert layouts == []  # the entry made before the change was replaced, not kept for ever
 
 
 @pytest.mark.parametrize("spoil", ["damaged", "foreign"])
@@ -106,6 +109,10 @@ def test_damaged_or_foreign_entries_are_not_used(cli, project, layouts, monkeypa
     layouts.clear()
     assert _print(cli, project, "second") == first
     assert layouts
+    if spoil == "damaged":  # written again: the next job lays nothing out
+        layouts.clear()
+        assert _print(cli, project, "third") == first
+        assert layouts == []
 
 
 def test_an_unwritable_cache_folder_is_no_cache(cli, project, layouts, tmp_path, monkeypatch):
@@ -337,3 +344,20 @@ def test_a_font_added_where_fontconfig_is_configured_to_look_changes_the_key(tmp
     assert store._environment() == before
     (fonts / "station.ttf").write_bytes(b"\x00\x01\x00\x00")
     assert store._environment() != before
+
+
+def test_an_entry_under_another_entrys_name_is_not_used(cli, project, monkeypatch):
+    """Two kept entries whose files swapped names (a restored backup, a hand-made copy) are
+    misses, not each other's plates: an entry knows the name it was written under."""
+    _print(cli, project, "first")
+    kept = sorted((project.parent / "cache" / "cardkit" / "plates").glob("*/*" + codec.SUFFIX))
+    assert len(kept) >= 2
+    first, second = kept[0], kept[1]
+    first_bytes, second_bytes = first.read_bytes(), second.read_bytes()
+    first.write_bytes(second_bytes)
+    second.write_bytes(first_bytes)
+    kind = first.parent.name
+    entries = store.Store("any look")
+    monkeypatch.setattr(entries, "_path", lambda _kind, _key: first)
+    assert entries.get(kind, "any key") == (False, None)
+    assert not first.exists()  # removed: the next job writes it again

@@ -252,36 +252,26 @@ class Store:
     def get(self, kind: str, key: str,
             read: dict[str, tuple[int, int, int]] | None = None) -> tuple[bool, Any]:
         """(found, value) of the entry ``kind``/``key`` when all it was made from is unchanged;
-        the files its layout read are added to ``read`` (the job's record)."""
+        the files its layout read are added to ``read`` (the job's record). An entry no job
+        can use any more (damaged, under another entry's name, made from files since
+        changed, its font gone) is removed, so that this job's ``put`` writes it again."""
         if self.root is None:
             return False, None
         try:
             path = self._path(kind, key)
-            data = _own(path)
-            if data is None:
+            found = self._entry(path)
+            if found is None:
                 return False, None
-            entry, value_of = codec.unpack(data)
+            entry, value_of = found
             files = entry["files"]
             if not all(self._readable(p) and file_digest(p) == digest
                        for p, digest in files.items()):
+                if all(self._readable(p) for p in files):  # made from files since changed
+                    _remove(path)
                 return False, None
-            fonts = shaping.font_faces()
-            for font_key, (where, index, family) in entry["fonts"].items():
-                if font_key in fonts and fonts[font_key].digest_of() != where[2]:
-                    return False, None  # made with another file of that name (one family,
-                    # two files): this job's face of the name would stamp it
-                if font_key not in fonts:
-                    source = self._font_source(where)
-                    if source is None:
-                        return False, None
-                    font_data, font_path = source
-                    face = self.mapped(font_key, index, family, font_path, where[2]) \
-                        if font_path else shaping.FontFace(key=font_key, data=font_data,
-                                                           index=index, family=family,
-                                                           digest=where[2])
-                    if face is None:
-                        return False, None  # replaced while it was being mapped
-                    fonts[font_key] = face
+            fonts = self._entry_fonts(entry, path)
+            if fonts is None:
+                return False, None
             value = value_of(lambda k: fonts[k])
             _touch(path)
             if read is not None:
@@ -291,6 +281,45 @@ class Store:
             raise
         except Exception:  # noqa: BLE001 (a damaged or foreign entry is a miss)
             return False, None
+
+    def _entry(self, path: Path) -> tuple[dict[str, Any], Any] | None:
+        """The entry at ``path`` (``codec.unpack``), when there is one, undamaged and written
+        under this name (an entry whose file was renamed would be another plate)."""
+        data = _own(path)
+        if data is None:
+            return None
+        try:
+            entry, value_of = codec.unpack(data)
+        except ValueError:
+            _remove(path)
+            return None
+        if entry.get("name") != path.stem:
+            _remove(path)
+            return None
+        return entry, value_of
+
+    def _entry_fonts(self, entry: dict[str, Any], path: Path) -> dict[str, Any] | None:
+        """The job's font faces, with those of ``entry`` this job did not know yet taken from
+        where the entry says they are; None when one cannot be (the entry is then a miss)."""
+        fonts = shaping.font_faces()
+        for font_key, (where, index, family) in entry["fonts"].items():
+            if font_key in fonts and fonts[font_key].digest_of() != where[2]:
+                return None  # made with another file of that name (one family, two files):
+                # this job's face of the name would stamp it
+            if font_key not in fonts:
+                source = self._font_source(where)
+                if source is None:  # its font's copy evicted, its installed file changed
+                    _remove(path)
+                    return None
+                font_data, font_path = source
+                face = self.mapped(font_key, index, family, font_path, where[2]) \
+                    if font_path else shaping.FontFace(key=font_key, data=font_data,
+                                                       index=index, family=family,
+                                                       digest=where[2])
+                if face is None:
+                    return None  # replaced while it was being mapped
+                fonts[font_key] = face
+        return fonts
 
     def _readable(self, path: str) -> bool:
         """A file of the entry lies where this job may read (``stamp._look`` has no folders)."""
@@ -451,7 +480,8 @@ class Store:
             if None in digests.values():  # a file gone while the job ran: nothing to vouch for
                 return
             _folder(path.parent)
-            write_own(path, codec.pack(value, {"files": digests, "fonts": entry_fonts}))
+            write_own(path, codec.pack(value, {"files": digests, "fonts": entry_fonts,
+                                               "name": path.stem}))
             evict(self.root)
         except LimitExceeded:
             raise
@@ -493,6 +523,15 @@ def evict(root: Path) -> None:
         except OSError:
             continue
         total -= size
+
+
+def _remove(path: Path) -> None:
+    """An entry no job can use any more, removed (so the next ``put`` of its key writes it:
+    ``put`` leaves an entry that is there alone); gone already or not removable: no matter."""
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 def _touch(path: Path) -> None:
