@@ -181,3 +181,31 @@ def test_workers_are_forked_explicitly_and_never_from_a_threaded_process(tmp_pat
         other.join()
     assert started == []
     assert threaded == forked
+
+
+def _print_in_pool_worker(root, roster) -> bytes:
+    """In a ``multiprocessing.Pool``'s worker (a daemonic process): chunks of 20."""
+    import os
+
+    from cardkit.render import batch
+
+    os.environ["SOURCE_DATE_EPOCH"] = "0"  # the pool's server may have started before the test
+    batch.CHUNK = 20
+    return _print(root, roster, jobs=2)
+
+
+def test_a_job_in_a_pool_worker_lays_its_chunks_out_there(tmp_path, monkeypatch):
+    """A daemonic process may have no children (multiprocessing refuses them): a job called
+    in a ``Pool``'s worker lays its chunks out in that process, with the same bytes."""
+    import multiprocessing
+
+    from cardkit.render import batch
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    root = _station(tmp_path / "p", "城关")
+    roster = _roster("城关")[:40]
+    monkeypatch.setattr(batch, "CHUNK", 20)
+    alone = _print(root, roster, jobs=2)
+    with multiprocessing.get_context("forkserver").Pool(1) as pool:
+        in_pool = pool.apply(_print_in_pool_worker, (root, roster))
+    assert in_pool == alone

@@ -58,10 +58,13 @@ START_METHOD = "fork"
 
 
 def can_fork() -> bool:
-    """Whether worker processes may be forked now: only while this process has one thread."""
+    """Whether worker processes may be forked now: only while this process has one thread,
+    and is not itself a daemonic worker (a ``multiprocessing.Pool``'s, which multiprocessing
+    forbids children: the job then lays its chunks out in this process)."""
+    import multiprocessing
     import threading
 
-    return threading.active_count() == 1
+    return threading.active_count() == 1 and not multiprocessing.current_process().daemon
 
 
 def default_jobs() -> int:
