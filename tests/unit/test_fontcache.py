@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +104,35 @@ def test_a_cache_entry_replaces_a_symlink_at_its_name_and_leaves_nothing_on_fail
     with pytest.raises(OSError):
         fontcache.write_own(folder / "other", b"x")
     assert sorted(p.name for p in folder.iterdir()) == ["entry"]
+
+
+def test_a_font_replaced_with_its_size_and_time_kept_is_read_again(cache, tmp_path):
+    """A file put in a font's place keeping its size and modification time (a copy with
+    ``cp -p``, an unpacked archive) is another inode and change time: read again."""
+    font, other = tmp_path / "font.otf", tmp_path / "other.otf"
+    latin = next((p for p in ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",) if
+                  os.path.exists(p)), None)
+    if latin is None:
+        pytest.skip("DejaVu Sans is not installed")
+    shutil.copy(FONT, font)
+    first = fontcache.code_points(str(font), 0)
+    data = bytearray(Path(latin).read_bytes())
+    data += b"\0" * (font.stat().st_size - len(data))  # padded to the CJK file's size
+    other.write_bytes(bytes(data))
+    times = font.stat()
+    os.replace(other, font)
+    os.utime(font, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert font.stat().st_size == times.st_size and font.stat().st_mtime_ns == times.st_mtime_ns
+    again = fontcache.code_points(str(font), 0)
+    assert ord("警") in first and ord("警") not in again
+
+
+def test_the_character_maps_kept_are_bounded(cache, monkeypatch):
+    monkeypatch.setattr(fontcache, "MAX_MAPS", 4)
+    cache.mkdir(parents=True)
+    for n in range(6):
+        (cache / f"{n:032x}.ranges").write_text("41-5a\n", encoding="ascii")
+        os.utime(cache / f"{n:032x}.ranges", ns=(n * 10**9, n * 10**9))
+    fontcache.code_points(FONT, 2)
+    kept = sorted(p.name for p in cache.glob("*.ranges"))
+    assert len(kept) == 3 and f"{5:032x}.ranges" in kept and f"{0:032x}.ranges" not in kept

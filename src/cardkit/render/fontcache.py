@@ -5,7 +5,8 @@ milliseconds from the mapped file (fontTools took 0.15 s, a tenth of a short job
 first run); the code points still cost a set to build.  The answer is kept
 in the user's cache folder (``$XDG_CACHE_HOME/cardkit/cmap``, else
 ``~/.cache/cardkit/cmap``), one small file of code-point ranges per font file,
-face index, size and modification time, so that a changed font is read again.
+face index and identity (size, modification and change time, device, inode), so that a
+changed font is read again; at most ``MAX_MAPS`` of them, the oldest going first.
 A cache that cannot be read or written is simply not used.
 """
 
@@ -16,6 +17,7 @@ import os
 from pathlib import Path
 
 VERSION = 2  # 2: read by HarfBuzz (WOFF files refused, a symbol font's F0xx points)
+MAX_MAPS = 1024  # character maps kept (a font file each, a new one when a font changes)
 
 
 def cache_root() -> Path | None:
@@ -53,8 +55,11 @@ def code_points(path: str, index: int = 0) -> frozenset[int]:
     Raises OSError when the file cannot be read, ValueError when it is not a font.
     """
     stat = os.stat(path)
+    # the file's identity: a font replaced by one of the same size and modification time (a
+    # copy with its times kept) has another inode or change time
     key = hashlib.sha256(f"{VERSION}|{os.path.realpath(path)}|{index}|{stat.st_size}|"
-                         f"{stat.st_mtime_ns}".encode()).hexdigest()[:32]
+                         f"{stat.st_mtime_ns}|{stat.st_dev}|{stat.st_ino}|"
+                         f"{stat.st_ctime_ns}".encode()).hexdigest()[:32]
     folder = cache_dir()
     cached = folder / f"{key}.ranges" if folder else None
     if cached is not None:
@@ -120,9 +125,24 @@ def _store(target: Path, points: frozenset[int]) -> None:
 
     try:
         own_folder(target.parent)
+        prune_oldest(target.parent, ".ranges", MAX_MAPS)
         write_own(target, _ranges(points).encode("ascii"))
     except (OSError, CardkitError):
         pass
+
+
+def prune_oldest(folder: Path, suffix: str, most: int) -> None:
+    """Room for one more file of ``suffix`` in ``folder``: when it holds ``most``, the older
+    half of them goes (by modification time)."""
+    entries = [entry for entry in os.scandir(folder) if entry.name.endswith(suffix)]
+    if len(entries) < most:
+        return
+    entries.sort(key=lambda entry: entry.stat(follow_symlinks=False).st_mtime_ns)
+    for entry in entries[:len(entries) - most // 2]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
 
 
 def own_folder(path: Path) -> None:

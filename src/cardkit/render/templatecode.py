@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 from pathlib import Path
 
 import jinja2
@@ -58,29 +57,16 @@ class TemplateCodeCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         from ..errors import CardkitError
-        from .fontcache import own_folder, write_own
+        from .fontcache import own_folder, prune_oldest, write_own
 
         data = io.BytesIO()
         bucket.write_bytecode(data)
         code = data.getvalue()
         try:
             own_folder(self.folder)
-            _prune(self.folder)
+            prune_oldest(self.folder, ".code", MAX_ENTRIES)
             write_own(self._path(bucket), MAGIC + hashlib.sha256(code).digest() + code)
         except (OSError, CardkitError):
-            pass
-
-
-def _prune(folder: Path) -> None:
-    """Room for one more entry: the oldest go when the folder holds ``MAX_ENTRIES``."""
-    entries = [entry for entry in os.scandir(folder) if entry.name.endswith(".code")]
-    if len(entries) < MAX_ENTRIES:
-        return
-    entries.sort(key=lambda entry: entry.stat(follow_symlinks=False).st_mtime_ns)
-    for entry in entries[:len(entries) - MAX_ENTRIES // 2]:
-        try:
-            os.unlink(entry.path)
-        except OSError:
             pass
 
 
