@@ -308,3 +308,30 @@ def test_the_back_alone_keeps_its_code_when_both_faces_show_it(tmp_path, monkeyp
     assert target["wechat"] in decode(b_img)
     assert _text(case, b_text) == _text(case, a_text)
     assert _differing(a_img, b_img) <= MAX_PIXELS
+
+
+def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch):
+    """``.name { font-family: sans-serif }``: no font has that name, so the slot fails the
+    first-family check whoever the officer is: the template is refused once, not a plate
+    built and refused again for every officer (which made such a job several times slower
+    than laying it out); the cards are those laid out."""
+    from cardkit.render.stamp import plates
+
+    case = Case("plain", "han", "2022", "front-only")
+    root = _project(tmp_path / "project", case)
+    (root / "templates" / "diff.css").write_text(
+        '{% include "card.css" %}\n.name { font-family: sans-serif; }\n', encoding="utf-8")
+    built = []
+    real = plates.build
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plates, "build", counting)
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 8)]
+    stamped = _print(root, case, crowd, stamp=True, monkeypatch=monkeypatch)
+    assert len(built) == 1
+    laid = _print(root, case, crowd, stamp=False, monkeypatch=monkeypatch)
+    for number in range(_count(laid)):
+        assert _differing(_page(laid, number)[0], _page(stamped, number)[0]) <= MAX_PIXELS

@@ -48,6 +48,11 @@ _PLAIN_TEXT = {
     "font_kerning": "auto", "font_language_override": "normal", "text_align_last": "auto",
     "direction": "ltr",
 }
+# CSS's generic families (and Pango's own aliases): no font is called that, so a slot set in
+# one never passes the first-family check, whoever the officer (CSS Fonts 4, "generic-family")
+GENERIC_FAMILIES = frozenset({"serif", "sans-serif", "sans", "monospace", "mono", "cursive",
+                              "fantasy", "system-ui", "ui-serif", "ui-sans-serif",
+                              "ui-monospace", "ui-rounded", "emoji", "math", "fangsong"})
 EPSILON = 1e-6  # CSS px: WeasyPrint's positions are sums of the same floats
 MARGIN = 0.01  # CSS px kept free before the line's end (a value that just fits goes the full way)
 
@@ -335,7 +340,11 @@ def _read(page: Any, face: Face, values: tuple[str, ...],
         _plain_style(name, box, value)
         font, size, glyphs = _slot_font(box, name, seen)
         families = style["font_family"]
-        if not families or str(families[0]).lower() != font.family.lower():
+        if not families or str(families[0]).lower() in GENERIC_FAMILIES:
+            # fontconfig's choice for every officer, never the name of a font: the template's
+            raise Refused(f"{name}: its first font family is a generic one "
+                          f"({families[0] if families else 'none'})")
+        if str(families[0]).lower() != font.family.lower():
             # only the first family's font is sure to draw every character it has
             raise Refused(f"{name}: set in {font.family}, not the first of its font families",
                           officer=True)
