@@ -335,3 +335,27 @@ def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch)
     laid = _print(root, case, crowd, stamp=False, monkeypatch=monkeypatch)
     for number in range(_count(laid)):
         assert _differing(_page(laid, number)[0], _page(stamped, number)[0]) <= MAX_PIXELS
+
+
+def test_officers_the_model_cannot_take_do_not_each_lay_a_plate_out(tmp_path, monkeypatch):
+    """Names the stamper does not take ("吴•明": a middle dot outside the model) are laid
+    out; once one has shown the slot's font, the next such officers are known not to stamp
+    without a plate laid out for each (which made the job slower than laying it out)."""
+    from cardkit.render.stamp import plates
+
+    case = Case("plain", "han", "2022", "front-only")
+    root = _project(tmp_path / "project", case)
+    built = []
+    real = plates.build
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(plates, "build", counting)
+    crowd = [_officer(n, f"吴•明{'一二三四五六'[n - 2]}") for n in range(2, 8)]
+    stamped = _print(root, case, crowd, stamp=True, monkeypatch=monkeypatch)
+    assert len(built) == 1
+    laid = _print(root, case, crowd, stamp=False, monkeypatch=monkeypatch)
+    for number in range(_count(laid)):
+        assert _differing(_page(laid, number)[0], _page(stamped, number)[0]) <= MAX_PIXELS

@@ -101,6 +101,10 @@ class _Cache:
     tried: dict[tuple[str, str], str] = field(default_factory=dict)
     # span -> each officer's faces as drafted (``_drafts``), made once for ``ahead`` and the chunk
     drafts: dict[tuple[int, int], list] = field(default_factory=dict)
+    # plate key -> slot -> its font's character map, learnt from an officer whose text it did
+    # not all hold: an officer whose text it does not hold either is never stamped on any
+    # plate of that face (``stamp_face`` asks the same), so no plate is laid out for them
+    screens: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
 
 
 def _cache(job: Job) -> _Cache:
@@ -328,6 +332,10 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
     if found:
         cache.plates[key] = plate
         return plate
+    screen = cache.screens.get(key, {})
+    if any(not shaping.stampable_text(value, screen[name])
+           for name, value in zip(face.fields, face.values, strict=True) if name in screen):
+        return NOT_READ  # as the plate laid out with these values would say
     plate = _new_plate(job, renderer, face, officer, qr, cache, key, laid)
     if laid is None:
         _collect()
@@ -368,6 +376,8 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         cache.details[key] = str(exc)
         why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
         if exc.officer:  # this officer's values: the next officer's may do
+            for name, cmap in exc.cmaps.items():
+                cache.screens.setdefault(key, {})[name] = cmap
             return why
         cache.plates[key] = why
         return why

@@ -352,7 +352,7 @@ def _read(page: Any, face: Face, values: tuple[str, ...],
             raise Refused(f"{name}: its @font-face rule gives {families[0]} features of its own")
         if not shaping.stampable_text(value, font.cmap):
             raise Refused(f"{name}: the text is outside what the shaping model covers",
-                          officer=True)
+                          officer=True, cmaps={name: font.cmap})
         spacing = style["letter_spacing"]
         spacing = 0.0 if spacing == "normal" else float(spacing)
         shaped = shaping.shape(font, value, size, spacing, str(style["lang"] or ""))

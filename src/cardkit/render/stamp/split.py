@@ -24,9 +24,13 @@ class Refused(Exception):
     a character in another font), so the plate is tried again with the next officer's;
     otherwise the template itself, and the face is always laid out in full."""
 
-    def __init__(self, message: str, officer: bool = False) -> None:
+    def __init__(self, message: str, officer: bool = False,
+                 cmaps: dict[str, frozenset[int]] | None = None) -> None:
         super().__init__(message)
         self.officer = officer
+        # a slot's font's character map, when the officer's text is not all in it: the next
+        # officer whose text is not either need not lay the plate out to learn so
+        self.cmaps = cmaps or {}
 
 _STATE = {"cm", "gs", "rg", "RG", "k", "K", "g", "G", "cs", "CS", "sc", "scn", "SC", "SCN", "w",
           "J", "j", "M", "d", "ri", "i", "Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts"}
