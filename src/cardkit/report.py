@@ -148,6 +148,16 @@ def read_report(path: str | Path) -> dict:
 
 
 ROSTER_FOLDER = "roster:"  # a design file beside the roster, wherever the roster lies now
+INSTALLED_FONTS = "fonts#installed"  # the machine's font folders, as the ledger names them
+
+
+def _installed_fonts() -> str:
+    """The digest of the machine's font folders (``fontcache.installed_fonts_digest``, a walk
+    of a few milliseconds): a font a design's family finds through fontconfig, upgraded or
+    installed, is no design file of the job's, yet changes its cards."""
+    from .render.fontcache import installed_fonts_digest
+
+    return installed_fonts_digest()
 
 
 def _shown_files(project: Project, files: Mapping[str, str],
@@ -183,6 +193,10 @@ def _design_files_changed(project: Project, previous: dict, roster_root: Path | 
     if not isinstance(files, dict):
         return True
     for name, digest in files.items():
+        if name == INSTALLED_FONTS:
+            if _installed_fonts() != digest:
+                return True
+            continue
         if str(name).startswith(SETTING):
             if _setting_digest(project, str(name)[len(SETTING):]) != digest:
                 return True
@@ -255,7 +269,8 @@ def build(project: Project, gen: Generation, roster: Roster, cards: Sequence[Off
         "counts": {"officers": len(entries), "cards": len(cards), "sheets": sheets,
                    "pages": pages, "distinct_faces": faces, "per_sheet": per_sheet},
         "inputs": input_checksums(project, gen, roster_file, design),
-        "design_files": _shown_files(project, design_files or {}, roster.root),
+        "design_files": {**_shown_files(project, design_files or {}, roster.root),
+                         INSTALLED_FONTS: _installed_fonts()},
         "digests": {officer_id: e["digest"] for officer_id, e in entries.items()},
         "officers": list(entries.values()),
     }

@@ -128,3 +128,20 @@ def test_a_printers_calibration_changed_prints_every_officer(cli, station, fake_
                    "a.json")
     assert again.code == 0, again.stderr
     assert "wrote c.pdf: 3 cards" in again.stderr
+
+
+def test_a_font_installed_or_upgraded_prints_every_officer(cli, station, fake_faces,
+                                                           tmp_path, monkeypatch):
+    """An installed font is no file the job read, yet a family may find another one after an
+    upgrade: the ledger keeps the machine's font folders (``fonts#installed``)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "data" / "fonts").mkdir(parents=True)
+    first = _print(cli, station, "-o", "a.pdf", "--report", "a.json")
+    assert first.code == 0, first.stderr
+    assert "fonts#installed" in json.loads((station / "a.json").read_text("utf-8"))["design_files"]
+    same = _print(cli, station, "-o", "b.pdf", "--changed-since", "a.json")
+    assert "nothing to print: no officer's card changed since a.json" in same.stderr
+    (tmp_path / "data" / "fonts" / "station.ttf").write_bytes(b"\x00\x01\x00\x00")
+    again = _print(cli, station, "-o", "c.pdf", "--changed-since", "a.json", "--report", "c.json")
+    assert again.code == 0, again.stderr
+    assert _officers(station / "c.json") == ["G1", "G2", "G3"]

@@ -55,8 +55,6 @@ from . import codec, shaping
 VERSION = 3
 DEFAULT_MB = 256  # the store's size cap (CARDKIT_CACHE_MB), evicting the least recently used
 KNOWN_FILES = 256  # installed font files whose digest the store remembers (fonts/known.json)
-FONT_FOLDERS = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts")
-USER_FONT_FOLDERS = (".fonts", ".local/share/fonts")
 LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
              "uharfbuzz", "pikepdf", "zxing-cpp", "fonttools", "Pillow")
 
@@ -87,17 +85,9 @@ def _environment() -> str:
                  "XDG_DATA_HOME", "XDG_CONFIG_HOME", "PANGOCAIRO_BACKEND", "LD_LIBRARY_PATH",
                  "LANG", "LC_ALL", "LC_CTYPE"):
         parts.append(f"{name}={os.environ.get(name, '')}")
-    home = os.environ.get("HOME", "")
-    data_home = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local/share")
-    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-    folders = [*FONT_FOLDERS, *(os.path.join(home, f) for f in USER_FONT_FOLDERS if home),
-               os.path.join(data_home, "fonts"), os.path.join(config_home, "fontconfig"),
-               *_fontconfig_folders()]
-    for base in dict.fromkeys(folders):  # every folder and file: a font copied over in place too
-        for path, dirs, files in os.walk(base):
-            dirs.sort()
-            parts.append(f"{path} {_mtime(path)}")
-            parts += [f"{path}/{name} {_stat(os.path.join(path, name))}" for name in sorted(files)]
+    from ..fontcache import font_folders_listing
+
+    parts += font_folders_listing()  # every font folder and file: a font copied over too
     parts.append(f"/etc/ld.so.cache {_mtime('/etc/ld.so.cache')}")
     # cardkit's own code (an editable install keeps its version while the code changes)
     package = Path(__file__).resolve().parents[2]
@@ -106,38 +96,6 @@ def _environment() -> str:
         code.update(source.read_bytes())
     parts.append(f"code {code.hexdigest()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def _fontconfig_folders() -> list[str]:
-    """The font folders fontconfig's configuration names (its ``<dir>`` elements, wherever
-    the configuration is: ``FONTCONFIG_FILE``, ``conf.d``): a font added to one of them
-    changes what a layout finds. The configuration is read, the fonts not scanned (7 ms)."""
-    import ctypes
-
-    try:
-        lib = ctypes.CDLL("libfontconfig.so.1")
-    except OSError:
-        return []
-    lib.FcInitLoadConfig.restype = ctypes.c_void_p
-    lib.FcConfigGetFontDirs.argtypes = [ctypes.c_void_p]
-    lib.FcConfigGetFontDirs.restype = ctypes.c_void_p
-    lib.FcStrListNext.argtypes = [ctypes.c_void_p]
-    lib.FcStrListNext.restype = ctypes.c_char_p
-    lib.FcStrListDone.argtypes = [ctypes.c_void_p]
-    lib.FcConfigDestroy.argtypes = [ctypes.c_void_p]
-    config = lib.FcInitLoadConfig()
-    if not config:
-        return []
-    folders = []
-    try:
-        listed = lib.FcConfigGetFontDirs(config)
-        if listed:
-            while (folder := lib.FcStrListNext(listed)) is not None:
-                folders.append(os.fsdecode(folder))
-            lib.FcStrListDone(listed)
-    finally:
-        lib.FcConfigDestroy(config)
-    return folders
 
 
 def installed_versions() -> dict[str, str]:
