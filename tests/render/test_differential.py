@@ -50,6 +50,11 @@ CSS = {
     "font-face-features": '@font-face { font-family: CardFont; src: url(fonts/card.ttc); '
                           'font-weight: bold; font-feature-settings: "smcp" 1; } '
                           ".name { font-family: CardFont; }",
+    # rules on a face's place among the job's faces: each face is laid out as if alone
+    "face-place": ".face:nth-child(even) .name { color: #c00000; } "
+                  ".face + .face .post { color: #c00000; }",
+    "face-counter": "body { counter-reset: face; } .face { counter-increment: face; } "
+                    '.name-line::after { content: " #" counter(face); }',
     # positioned slots are painted after the text in flow: the text reads in that order
     "positioned": ".post { position: relative; top: -0.3mm; } "
                   ".name-line { position: relative; left: 0.5mm; }",

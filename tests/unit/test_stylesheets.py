@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cardkit.render.stylesheets import linked_stylesheets, names_officer, read
+from cardkit.render.stylesheets import (
+    linked_stylesheets,
+    names_officer,
+    place_dependent,
+    probe_faces,
+    read,
+)
 
 
 @pytest.mark.parametrize("css", [
@@ -53,3 +59,35 @@ def test_fonts_an_at_font_face_gives_features_of_their_own(tmp_path: Path):
            '.name { font-family: "Card Font"; font-feature-settings: "liga" 0 }')
     sheets = read(f"<style>{css}</style>", tmp_path.as_uri() + "/", [tmp_path])
     assert sheets.featured_families == {"card font", "small caps"}
+
+
+FACE = ('<section class="face front gen-2022" data-officer="A1" data-side="front">'
+        '<div class="side mascot-side"></div><div class="main"><p class="name-line">'
+        '<span class="name" data-field="name">吴明</span></p><ul class="tips"><li>a</li>'
+        "<li>b</li></ul></div></section>")
+
+
+def _document(face: str) -> str:
+    return f"<!DOCTYPE html><html><head></head><body>{face}</body></html>"
+
+
+@pytest.mark.parametrize(("css", "dependent"), [
+    # cardkit's own card.css: inside a face, or only a page break
+    (".face:last-child { break-after: auto; } .mascot-side + .main { margin-left: 19mm; } "
+     ".side + .main .tips li { width: 49.9%; }", False),
+    (".tips li:nth-child(odd) { color: red } .tips li + li { margin-top: 1mm }", False),
+    ("@media print { .main .name::after { content: '' } }", False),
+    (".face:nth-child(even) .name { color: red }", True),
+    (".face:first-child .name { color: red }", True),
+    (":first-child .name { color: red }", True),
+    (".face + .face .post { color: red }", True),
+    (".back ~ .front .name { color: red }", True),
+    (".face:not(:last-child) .name { color: red }", True),
+    ("@media screen, print { body > :nth-child(3) .name { color: red } }", True),
+    ("body { counter-reset: f } .face { counter-increment: f }", True),
+    ("@page :first { margin-top: 1mm }", True),
+    ("@page { margin: 0 }", False),
+])
+def test_rules_on_a_faces_place_among_faces_are_found(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent

@@ -65,6 +65,8 @@ class FaceRenderer:
         self.files_read: dict[str, tuple[int, int, int]] = {}
         self._own_faces: bool | None = None
         self._featured: frozenset[str] | None = None
+        self._alone: bool | None = None  # faces_alone
+        self._sheets: Any = None  # _stylesheets
         self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
         self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
         # WeasyPrint's fonts (Pango's font map, the @font-face files) for the layouts of this
@@ -87,10 +89,13 @@ class FaceRenderer:
         return self._featured
 
     def _stylesheets(self) -> Any:
-        from .stylesheets import read
+        """The design's stylesheets (``stylesheets.read``), read once per renderer."""
+        if self._sheets is None:
+            from .stylesheets import read
 
-        return read(self.document_html([]), self.template_dirs[0].as_uri() + "/",
-                    list(self.project.allowed_roots()))
+            self._sheets = read(self.document_html([]), self.template_dirs[0].as_uri() + "/",
+                                list(self.project.allowed_roots()))
+        return self._sheets
 
     def _get(self, name: str) -> Any:
         import jinja2
@@ -252,6 +257,32 @@ class FaceRenderer:
         return laid
 
     def _laid(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
+        if len(faces) > 1 and self.faces_alone(faces[0]):
+            return self._laid_one_by_one(faces, extra_roots)
+        return self._laid_together(faces, extra_roots)
+
+    def faces_alone(self, face: str) -> bool:
+        """Whether the design has a rule that may draw a face otherwise by its place among
+        other faces (``stylesheets.place_dependent``; ``face``, any face of the design, shows
+        where a face's root lies): then every face is laid out in a document of its own, as
+        when its officer is printed alone. Decided once per renderer."""
+        if self._alone is None:
+            from .stylesheets import _STYLE, place_dependent, probe_faces
+
+            texts = [*self._stylesheets().texts, *_STYLE.findall(face)]
+            # the documents a probe face lies in, their stylesheets left out (read above)
+            self._alone = place_dependent(texts, [_STYLE.sub("", self.document_html([probe]))
+                                                  for probe in probe_faces(face)])
+        return self._alone
+
+    def _laid_one_by_one(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
+        """``faces`` each laid out in a document of its own, as the pages of one (WeasyPrint's
+        ``Document.copy`` of them all: written, one PDF)."""
+        laid = [self._laid_together([face], extra_roots) for face in faces]
+        document = laid[0].document.copy([page for one in laid for page in one.document.pages])
+        return Laid(document, [w for one in laid for w in one.warnings], laid[0].fetcher)
+
+    def _laid_together(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
 

@@ -160,3 +160,155 @@ def _file_of(url: str, roots: list[Path]) -> bytes | None:
 def officer_markers(html: str) -> bool:
     """Whether a face's own HTML (a ``<style>`` inside it) names the officer's id attribute."""
     return any(names_officer(text) for text in _STYLE.findall(html))
+
+
+# --- rules that may draw a face otherwise by its place among the job's faces ---------------
+#
+# A chunk lays its faces out as the pages of one document, siblings of one another: a rule on
+# a face's place among them (``.face:nth-child(even)``, ``.face + .face``, a counter that
+# runs on from face to face, ``@page :first``) would draw an officer's card otherwise among
+# others than alone. A design with such a rule has each face laid out in a document of its
+# own (``FaceRenderer``), as it is alone. A rule whose positional part applies inside a face
+# (``.mascot-side + .main``) draws every face alike, and a rule that only breaks pages
+# (``.face:last-child { break-after: auto }``) draws nothing.
+
+PROBE = "data-cardkit-probe"  # marks the root of the face a probe document is made of
+_POSITIONAL = frozenset({"first-child", "last-child", "only-child", "first-of-type",
+                         "last-of-type", "only-of-type", "nth-child", "nth-last-child",
+                         "nth-of-type", "nth-last-of-type"})
+_PAGINATION = frozenset({"break-after", "break-before", "break-inside", "page-break-after",
+                         "page-break-before", "page-break-inside", "page", "orphans", "widows"})
+_COUNTERS = frozenset({"counter-increment", "counter-reset", "counter-set"})
+
+
+def place_dependent(texts: list[str], probes: list[str]) -> bool:
+    """Whether a rule of the stylesheets ``texts`` may draw a face otherwise by its place
+    among other faces. ``probes``: documents of one face each (a front, a back), its root
+    marked with ``PROBE``: a rule's positional part counts when it may match that root or
+    an element around it (a counter anywhere and ``@page`` with a page selector always do)."""
+    import tinycss2
+
+    if not probes:  # no face root found: every rule on a place counts
+        probes = [f'<div {PROBE}=""></div>']
+    levels = [level for html in probes for level in _face_levels(html)]
+    pending = [tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+               for text in texts]
+    while pending:
+        for rule in pending.pop():
+            if rule.type == "at-rule":
+                if rule.lower_at_keyword == "page" \
+                        and any(t.type == "literal" and t.value == ":" for t in rule.prelude):
+                    return True
+                if rule.content is not None and rule.lower_at_keyword != "font-face":
+                    pending.append(tinycss2.parse_rule_list(rule.content, skip_comments=True,
+                                                            skip_whitespace=True))
+            elif rule.type == "qualified-rule" and _rule_depends_on_place(rule, levels):
+                return True
+    return False
+
+
+def _rule_depends_on_place(rule: Any, levels: list[Any]) -> bool:
+    import tinycss2
+
+    names = {d.lower_name for d in tinycss2.parse_blocks_contents(
+        rule.content, skip_comments=True, skip_whitespace=True) if d.type == "declaration"}
+    if names & _COUNTERS:
+        return True
+    if names and names <= _PAGINATION:
+        return False
+    return any(_matches_any(compound, levels) for compound in _positional_compounds(rule.prelude))
+
+
+def _positional_compounds(prelude: list[Any]) -> list[list[Any]]:
+    """The compound selectors of ``prelude`` (a selector list) whose place counts: with a
+    positional pseudo-class (also inside ``:not()``, ``:is()``...), or beside ``+`` or ``~``;
+    each without its pseudo-classes and pseudo-elements, as the element it may match."""
+    found = []
+    compounds: list[list[Any]] = [[]]
+    combinators: list[str] = []
+    for token in [*prelude, None]:
+        if token is None or (token.type == "literal" and token.value == ","):
+            found += [_subject(c) for n, c in enumerate(compounds)
+                      if _positional(c) or "+" in combinators[max(0, n - 1):n + 1]
+                      or "~" in combinators[max(0, n - 1):n + 1]]
+            compounds, combinators = [[]], []
+        elif token.type == "whitespace" or (token.type == "literal"
+                                            and token.value in (">", "+", "~")):
+            if compounds[-1]:
+                compounds.append([])
+                combinators.append(" ")
+            if token.type == "literal":
+                combinators[-1:] = [token.value]
+        else:
+            compounds[-1].append(token)
+    return [c for c in found if c is not None]
+
+
+def _positional(compound: list[Any]) -> bool:
+    for token in compound:
+        if token.type == "ident" and token.lower_value in _POSITIONAL:
+            return True
+        if token.type == "function" and (token.lower_name in _POSITIONAL
+                                         or _positional(token.arguments)):
+            return True
+    return False
+
+
+def _subject(compound: list[Any]) -> list[Any] | None:
+    """``compound`` without its pseudo-classes and pseudo-elements (``:x``, ``::x``, ``:f()``)."""
+    kept: list[Any] = []
+    skip = 0
+    for n, token in enumerate(compound):
+        if skip:
+            skip -= 1
+            continue
+        if token.type == "literal" and token.value == ":":
+            after = compound[n + 1:n + 3]
+            skip = 2 if after[:1] and after[0].type == "literal" and after[0].value == ":" else 1
+            continue
+        kept.append(token)
+    return kept
+
+
+def _matches_any(compound: list[Any], levels: list[Any]) -> bool:
+    import cssselect2
+    import tinycss2
+
+    text = tinycss2.serialize(compound).strip() or "*"
+    try:
+        selectors = cssselect2.compile_selector_list(text)
+    except cssselect2.SelectorError:
+        return False  # WeasyPrint, which compiles its selectors alike, skips the rule too
+    return any(selector.test(element) for selector in selectors for element in levels)
+
+
+def _face_levels(html: str) -> list[Any]:
+    """The root of the face marked ``PROBE`` in the document ``html``, and every element
+    around it."""
+    import cssselect2
+    import tinyhtml5
+
+    wrapper = cssselect2.ElementWrapper.from_html_root(tinyhtml5.parse(html))
+    root = next((element for element in wrapper.iter_subtree()
+                 if element.etree_element.get(PROBE) is not None), None)
+    levels = []
+    while root is not None:
+        levels.append(root)
+        root = root.parent
+    return levels
+
+
+_ROOT = re.compile(r"\s*<([A-Za-z][\w-]*)([^>]*)>")
+
+
+def probe_faces(face: str) -> list[str]:
+    """The root element of ``face``, empty and marked ``PROBE``, and the same as the other
+    side (its ``front`` and ``back`` swapped), for ``place_dependent``: only the root and what
+    lies around it count there, so a face's content need not be parsed."""
+    found = _ROOT.match(face)
+    if found is None:
+        return []
+    tag, attributes = found[1], found[2].rstrip("/")
+    swapped = re.sub(r"\b(front|back)\b", lambda m: "back" if m[1] == "front" else "front",
+                     attributes)
+    return [f'<{tag}{attrs} {PROBE}=""></{tag}>' for attrs in (attributes, swapped)]
