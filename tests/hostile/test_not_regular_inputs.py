@@ -132,3 +132,20 @@ def test_a_fifo_generation_file_is_refused(cli, station):
     assert result.code == 1, result.stderr
     assert any("site.yaml" in line and "not a regular file" in line
                for line in result.err_lines), result.err_lines
+
+
+def test_a_fifo_a_design_names_is_refused_as_not_a_regular_file(cli, station):
+    """An image a stylesheet names, put there as a FIFO: refused at once, and said to be what
+    it is, not "no such file"."""
+    (station / "generations").mkdir(exist_ok=True)
+    (station / "templates" / "assets").mkdir(parents=True)
+    (station / "generations" / "site.yaml").write_text(
+        'extends: "2022"\ntemplates:\n  stylesheet: site.css\n', encoding="utf-8")
+    (station / "templates" / "site.css").write_text(
+        '{% include "card.css" %}\n.main { background-image: url(assets/pipe.png); }\n',
+        encoding="utf-8")
+    with unblocked(station / "templates" / "assets" / "pipe.png"):
+        result = cli(["print", "--gen", "site", "--jobs", "1", "-o", "out.pdf"], cwd=station)
+    assert result.code == 1, result.stderr
+    assert any("pipe.png" in line and "not a regular file" in line
+               for line in result.err_lines), result.err_lines

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from ..digests import NotRegularFile, read_regular
 from ..errors import CardkitError, FetchRefused
 from ..i18n import _
 
@@ -79,15 +80,20 @@ class RootedFetcher(URLFetcher):
         path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             raise RefusedURL(_("outside the project, the roster's folder and cardkit's own files"))
-        if not path.is_file():
+        if not path.exists():
             raise RefusedURL(_("no such file"))
-        if path.stat().st_size > MAX_RESOURCE_BYTES:
+        try:  # looked at and opened without waiting: a FIFO or a device is never read
+            body = read_regular(path, MAX_RESOURCE_BYTES)
+            stat = path.stat()
+        except NotRegularFile:
+            raise RefusedURL(_("not a regular file")) from None
+        except OSError as exc:
+            raise RefusedURL(exc.strerror or str(exc)) from None
+        if len(body) > MAX_RESOURCE_BYTES:
             raise RefusedURL(_("larger than {size} MiB").format(size=MAX_RESOURCE_BYTES // 2**20))
         mime = MIME_TYPES.get(path.suffix.lower(), "application/octet-stream")
-        stat = path.stat()
         self.read[str(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
-        return URLFetcherResponse(url, body=path.read_bytes(),
-                                  headers={"Content-Type": mime})
+        return URLFetcherResponse(url, body=body, headers={"Content-Type": mime})
 
 
 @contextmanager
