@@ -169,7 +169,7 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         "cpu_ms_per_card": round(1000 * statistics.median(r["cpu_s"] for r in runs) / n, 2),
         "stamped_share": round(int(stamped[1]) / n, 4) if stamped else None,
         "pdf_bytes": size, "pdf_kib_per_card": round(size / 1024 / n, 2),
-        "command": " ".join(command),
+        "command": _shown(command),
     }
 
 
@@ -191,6 +191,13 @@ def paired(tool: str, n: int, roster: Path, work: Path, pairs: int, jobs: int | 
             "ratio_median": round(statistics.median(ratios), 3),
             "ratio_min": round(min(ratios), 3), "ratio_max": round(max(ratios), 3),
             "wall_s_all": tool_runs, "baseline_wall_s_all": base_runs}
+
+
+def _shown(command: list[str]) -> str:
+    """``command`` as the JSON keeps it: paths inside the repository relative to it, so a
+    result names no machine's folders."""
+    root = str(REPO) + os.sep
+    return " ".join(part.replace(root, "") for part in command)
 
 
 def startup(repeat: int) -> list[dict]:
