@@ -320,36 +320,29 @@ def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch)
     first-family check whoever the officer is: the template is refused once, not a plate
     built and refused again for every officer (which made such a job several times slower
     than laying it out); the cards are those laid out."""
-    from cardkit.render.stamp import plates
-
     case = Case("plain", "han", "2022", "front-only")
     root = _project(tmp_path / "project", case)
     (root / "templates" / "diff.css").write_text(
         '{% include "card.css" %}\n.name { font-family: sans-serif; }\n', encoding="utf-8")
-    built = []
-    real = plates.build
-
-    def counting(*args, **kwargs):
-        built.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(plates, "build", counting)
     crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 8)]
-    stamped = _print(root, case, crowd, stamp=True, monkeypatch=monkeypatch)
-    assert len(built) == 1
-    laid = _print(root, case, crowd, stamp=False, monkeypatch=monkeypatch)
-    for number in range(_count(laid)):
-        assert _differing(_page(laid, number)[0], _page(stamped, number)[0]) <= MAX_PIXELS
+    assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
 
 
 def test_officers_the_model_cannot_take_do_not_each_lay_a_plate_out(tmp_path, monkeypatch):
     """Names the stamper does not take ("吴•明": a middle dot outside the model) are laid
     out; once one has shown the slot's font, the next such officers are known not to stamp
     without a plate laid out for each (which made the job slower than laying it out)."""
-    from cardkit.render.stamp import plates
-
     case = Case("plain", "han", "2022", "front-only")
     root = _project(tmp_path / "project", case)
+    crowd = [_officer(n, f"吴•明{'一二三四五六'[n - 2]}") for n in range(2, 8)]
+    assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
+
+
+def _plates_built_and_cards_alike(root, case: Case, crowd: list[dict], monkeypatch) -> int:
+    """How many plates printing ``crowd`` stamped lays out; each page of it as laid out
+    (pixels and text)."""
+    from cardkit.render.stamp import plates
+
     built = []
     real = plates.build
 
@@ -358,9 +351,11 @@ def test_officers_the_model_cannot_take_do_not_each_lay_a_plate_out(tmp_path, mo
         return real(*args, **kwargs)
 
     monkeypatch.setattr(plates, "build", counting)
-    crowd = [_officer(n, f"吴•明{'一二三四五六'[n - 2]}") for n in range(2, 8)]
     stamped = _print(root, case, crowd, stamp=True, monkeypatch=monkeypatch)
-    assert len(built) == 1
     laid = _print(root, case, crowd, stamp=False, monkeypatch=monkeypatch)
+    assert _count(laid) == _count(stamped)
     for number in range(_count(laid)):
-        assert _differing(_page(laid, number)[0], _page(stamped, number)[0]) <= MAX_PIXELS
+        (a_img, a_text), (b_img, b_text) = _page(laid, number), _page(stamped, number)
+        assert _text(case, b_text) == _text(case, a_text), f"page {number}"
+        assert _differing(a_img, b_img) <= MAX_PIXELS, f"page {number}"
+    return len(built)
