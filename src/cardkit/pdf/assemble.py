@@ -271,9 +271,11 @@ def embeds_opentype(pdf) -> bool:
 
 
 def tidy(pdf) -> None:
-    """What every document cardkit writes has: each font subset named after its own program
-    (two subsets never share a name), no colour space declared that nothing paints."""
-    from ..render.stamp.writer import drop_unpainted_color_spaces, name_subsets
+    """What every document cardkit writes has: each font's glyphs reading the same in any
+    document (``settle_fonts``), each font subset named after its own
+    program (two subsets never share a name), no colour space declared that nothing paints."""
+    from ..render.stamp.writer import drop_unpainted_color_spaces, name_subsets, settle_fonts
 
+    settle_fonts(pdf)
     name_subsets(pdf)
     drop_unpainted_color_spaces(pdf)

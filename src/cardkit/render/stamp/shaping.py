@@ -73,6 +73,15 @@ class FontFace:
             self.digest = hashlib.sha256(self.program()).hexdigest()
         return self.digest
 
+    def letters(self):
+        """The letters the face maps to each glyph (``letters.Letters``), made once."""
+        from .letters import Letters
+
+        found = self._fonts.get(-1)
+        if found is None:
+            found = self._fonts[-1] = Letters.of_face(self.hb_face)
+        return found
+
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``
         return (_font_face, (self.key,))
 

@@ -347,21 +347,118 @@ def face_files(src: Any, pdf: Any, keys: set[str]) -> dict[str, tuple[Any, set[i
 
 
 def _glyphs_of(w_array: Any) -> set[int]:
-    """The glyph ids a ``/W`` array gives widths for (``c [w ...]`` and ``c1 c2 w`` forms)."""
+    """The glyph ids a ``/W`` array gives widths for."""
+    return set(_widths_of(w_array))
+
+
+def _widths_of(w_array: Any) -> dict[int, Any]:
+    """Glyph id -> width of a ``/W`` array (``c [w ...]`` and ``c1 c2 w`` forms)."""
     import pikepdf
 
     items = list(w_array)
-    found: set[int] = set()
+    found: dict[int, Any] = {}
     at = 0
     while at < len(items):
         first = int(items[at])
         if at + 1 < len(items) and isinstance(items[at + 1], pikepdf.Array):
-            found.update(range(first, first + len(items[at + 1])))
+            found.update(zip(range(first, first + len(items[at + 1])), items[at + 1], strict=True))
             at += 2
         else:
-            found.update(range(first, int(items[at + 1]) + 1))
+            found.update(dict.fromkeys(range(first, int(items[at + 1]) + 1), items[at + 2]))
             at += 3
     return found
+
+
+def _w_array(widths: dict[int, Any]) -> list:
+    """``widths`` as a ``/W`` array, runs of consecutive glyphs in one ``c [w ...]`` each."""
+    w_array: list = []
+    for glyph in sorted(widths):
+        if glyph - 1 not in widths:
+            w_array += [glyph, []]
+        w_array[-1].append(widths[glyph])
+    return w_array
+
+
+def space_of(face: shaping.FontFace) -> tuple[int, int] | None:
+    """The face's space glyph and its PDF width (as ``shaping.tj`` gives glyphs theirs), or
+    ``None`` if it has none."""
+    font = face.font(face.upem)
+    glyph = font.get_nominal_glyph(0x20)
+    if not glyph:
+        return None
+    return glyph, round(font.get_glyph_h_advance(glyph) * 1000 / face.upem)
+
+
+def settle_fonts(pdf: Any) -> None:
+    """What each font's glyphs read as is the same in every document, whoever else is in it.
+
+    - Every font of a face known here lists the face's space glyph, in its ``/W`` and its
+      ``ToUnicode``, whether or not the document draws it. A text extractor (pdfium, and so
+      copy and search in viewers) guesses a space between two letters from their gap and
+      the font's space width, or from a fallback when the font lists no space: the band's
+      letter-spaced "警 民 联 系 卡" read "警民联系卡" from a font whose document drew no
+      space (a plate's, or a chunk without a bold number).
+    - A glyph drawn for a letter the font maps to another glyph reads as the font's own
+      letter (``letters``: under small-caps, "Wolff" reads "WOLFF", not "WoLff" after a
+      "Lan").
+
+    Only the lists change: no glyph is drawn, so the pixels are the same."""
+    import pikepdf
+
+    from .letters import Letters, settled_map
+
+    by_name = faces_by_name()
+    faces = {f.key: f for f in _faces()}
+    programs: dict[tuple[int, int], Letters | None] = {}
+
+    def letters_of(cid_font: Any, key: str | None) -> Letters | None:
+        if key is not None:
+            return faces[key].letters()
+        descriptor = cid_font.get("/FontDescriptor")
+        stream = next((descriptor[e] for e in ("/FontFile2", "/FontFile3", "/FontFile")
+                       if isinstance(descriptor.get(e), pikepdf.Stream)), None) \
+            if descriptor is not None else None
+        if stream is None or cid_font.get("/CIDToGIDMap") != "/Identity":
+            return None
+        if stream.objgen not in programs:
+            try:
+                programs[stream.objgen] = Letters.of_program(stream.read_bytes())
+            except Exception:  # noqa: BLE001 - a program HarfBuzz cannot read keeps its map
+                programs[stream.objgen] = None
+        return programs[stream.objgen]
+
+    for font in pdf.objects:
+        if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != "/Type0" \
+                or not font.get("/DescendantFonts") or "/ToUnicode" not in font:
+            continue
+        cid_font = font.DescendantFonts[0]
+        key = face_of_cid_font(cid_font, by_name)
+        letters = letters_of(cid_font, key)
+        if letters is None:
+            continue
+        original = cmap = font.ToUnicode.read_bytes()
+        space = space_of(faces[key]) if key is not None else None
+        if space is not None:
+            cmap = _list_space(cid_font, cmap, *space)
+        cmap = settled_map(cmap, letters)
+        if cmap != original:
+            font.ToUnicode = _compressed(pdf, cmap)
+
+
+def _list_space(cid_font: Any, cmap: bytes, glyph: int, width: int) -> bytes:
+    """The space ``glyph`` of ``width`` added to ``cid_font``'s ``/W``, and its ``ToUnicode``
+    ``cmap`` with it (unless a glyph reads as a space already, or that one reads otherwise)."""
+    import pikepdf
+
+    widths = _widths_of(cid_font.W)
+    if glyph not in widths:
+        widths[glyph] = width
+        cid_font.W = pikepdf.Array(_w_array(widths))
+    if re.search(rb"^<[0-9a-fA-F]+>[ \t]*<0020>[ \t]*$", cmap, re.M) \
+            or re.search(f"^<{glyph:04x}>[ \t]".encode(), cmap, re.M | re.I):
+        return cmap
+    return cmap.replace(b"endcmap", f"1 beginbfchar\n<{glyph:04x}> <0020>\nendbfchar\n"
+                        "endcmap".encode(), 1)
 
 
 def font_file(pdf: Any, face: shaping.FontFace, glyphs: set[int]) -> Any:
@@ -497,6 +594,11 @@ def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str]
     extents = hb_font.get_font_extents("ltr")
     ascent = round(extents.ascender * 1000 / face.upem)
     descent = round(extents.descender * 1000 / face.upem)
+    space = space_of(face)  # listed whether drawn or not (``settle_fonts``)
+    if space is not None and space[0] not in used:
+        used, pdf_widths = {**used, space[0]: " "}, {**pdf_widths, space[0]: space[1]}
+    letters = face.letters()
+    used = {glyph: letters.text_of(glyph, text) for glyph, text in used.items()}
     widths = {g: pdf_widths[g] for g in sorted(used)}
     cff = bool({"CFF ", "CFF2"} & set(getattr(face.hb_face, "table_tags", ())))  # OpenType
     descriptor = pdf.make_indirect(pikepdf.Dictionary(
@@ -507,11 +609,7 @@ def _fill_font(pdf: Any, font: Any, face: shaping.FontFace, used: dict[int, str]
         descriptor[LATER] = pikepdf.String(face.key)
     else:
         descriptor[file_entry(stream)] = stream
-    w_array: list = []
-    for glyph in sorted(widths):
-        if glyph - 1 not in widths:
-            w_array += [glyph, []]
-        w_array[-1].append(widths[glyph])
+    w_array = _w_array(widths)
     cid_font = pdf.make_indirect(pikepdf.Dictionary(
         Type=pikepdf.Name.Font,
         Subtype=pikepdf.Name("/CIDFontType0" if cff else "/CIDFontType2"),
