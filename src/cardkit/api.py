@@ -16,7 +16,7 @@ from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightE
 from .i18n import _, ngettext
 from .jobstate import current, new_job
 from .model import Generation, Officer, Roster
-from .project import Project, specimen_marker
+from .project import CONFIG_NAME, Project, specimen_marker
 from .resources import builtin_dir
 from .sheet.impose import DUPLEX_EDGES, parse_paper
 
@@ -128,7 +128,8 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
     from .design import colors, mascot
 
     roots = [*project.allowed_roots(), *([roster.root] if roster.root else [])]
-    problems = mascot.check(roster, gen, roots)
+    places = mascot.config_places(project.unit(), str(project.config_path or CONFIG_NAME))
+    problems = mascot.check(roster, gen, roots, places)
     if problems:
         raise InputError(_("bad roster"), problems)
     # the drawings are the job's own files (its date; never an output's target), and shape the
@@ -138,7 +139,8 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
     from . import outputs
 
     outputs.record_design(drawings, _("the unit's mascot drawing"))
-    return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (mascot.inline(roster, gen), [])
+    return (mascot.for_cmyk(roster, gen, places) if colors.is_cmyk(gen)
+            else (mascot.inline(roster, gen), []))
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
