@@ -528,6 +528,7 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
     _check_names(project, options)
     report.check_target(options.report)
     _guard_outputs(project, options)
+    _output_intent(options)  # the shop's profile read (never waited on) before any rendering
     gen, adapted = job_generation(project, options)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     missing = fonts_missing(gen)
@@ -974,6 +975,7 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
     _check_options(options)
     _check_names(project, options)
     try:
+        _output_intent(options)  # the shop's profile refused, as print refuses it, before layout
         gen, adapted = job_generation(project, options)
         loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
@@ -992,7 +994,6 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
     problems = [*named(problems, officer_names(loaded)), *loaded.notes, *adapted]
     if not any(p.fails() for p in problems):
         try:
-            _output_intent(options)  # the shop's profile is refused here as print refuses it
             if whole:
                 compose(project, options, gen, loaded, faces, sides)
             elif options.layout == "sheet":

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import fakefaces
 import pytest
 
 from cardkit.digests import NotRegularFile, read_regular, regular_bytes
@@ -101,6 +102,32 @@ def test_a_fifo_output_intent_is_refused(cli, station, fake_faces, command):
     assert result.code == 1, result.stderr
     assert ("error: --output-intent press.icc: not a regular file; give the ICC profile's "
             "own file") in result.err_lines
+    assert not (station / "out.pdf").exists()
+
+
+class _NoLayout(fakefaces.FakeFaces):
+    """Faces that fail the test when a job starts laying its cards out."""
+
+    def prepare(self, job) -> None:
+        raise AssertionError("the cards are laid out before the profile is refused")
+
+    def render_chunk(self, job, span):
+        raise AssertionError("the cards are laid out before the profile is refused")
+
+
+@pytest.mark.parametrize("command", ["print", "check"])
+def test_a_fifo_output_intent_is_refused_before_any_card_is_laid_out(cli, station, command):
+    """The profile is read (never waited on: ``unblocked`` ends a wait) before the cards are
+    laid out, not after every card of the job is rendered."""
+    args = ["--gen", "2022", "--jobs", "1", "--color", "cmyk", "--output-intent", "press.icc"]
+    if command == "print":
+        args += ["--layout", "cards", "-o", "out.pdf"]
+    with unblocked(station / "press.icc"), fakefaces.using(_NoLayout()):
+        result = cli([command, *args], cwd=station)
+    assert result.code == 1, result.stderr
+    assert result.err_lines[0] == ("error: --output-intent press.icc: not a regular file; "
+                                   "give the ICC profile's own file"), result.stderr
+    assert "laid out" not in result.stderr
     assert not (station / "out.pdf").exists()
 
 
