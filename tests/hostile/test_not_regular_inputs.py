@@ -176,3 +176,19 @@ def test_a_fifo_a_design_names_is_refused_as_not_a_regular_file(cli, station):
     assert result.code == 1, result.stderr
     assert any("pipe.png" in line and "not a regular file" in line
                for line in result.err_lines), result.err_lines
+
+
+def test_a_fifo_a_generation_names_as_its_asset_is_refused_as_not_a_regular_file(cli, station):
+    """``mascot: image:`` of a generation naming a FIFO in templates/assets/: said to be what
+    it is (not "not found"), at the generation's line, and never waited on."""
+    (station / "generations").mkdir(exist_ok=True)
+    (station / "templates" / "assets").mkdir(parents=True)
+    (station / "generations" / "site.yaml").write_text(
+        'extends: "2022"\nmascot:\n  image: pipe.png\n', encoding="utf-8")
+    with unblocked(station / "templates" / "assets" / "pipe.png"):
+        result = cli(["check", "--gen", "site", "--jobs", "1"], cwd=station)
+    assert result.code == 1, result.stderr
+    assert ("error: generations/site.yaml:3: mascot.image: asset 'pipe.png': not a regular "
+            "file; put the drawing's own file in templates/assets/") in result.err_lines, \
+        result.err_lines
+    assert "not found" not in result.stderr
