@@ -16,7 +16,7 @@ from .errors import CardkitError, Diagnostic, ExitStatus, InputError, PreflightE
 from .i18n import _, ngettext
 from .jobstate import current, new_job
 from .model import Generation, Officer, Roster
-from .project import Project, specimen_marker
+from .project import CONFIG_NAME, Project, specimen_marker
 from .resources import builtin_dir
 from .sheet.impose import DUPLEX_EDGES, parse_paper
 
@@ -128,7 +128,8 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
     from .design import colors, mascot
 
     roots = [*project.allowed_roots(), *([roster.root] if roster.root else [])]
-    problems = mascot.check(roster, gen, roots)
+    places = mascot.config_places(project.unit(), str(project.config_path or CONFIG_NAME))
+    problems = mascot.check(roster, gen, roots, places)
     if problems:
         raise InputError(_("bad roster"), problems)
     # the drawings are the job's own files (its date; never an output's target), and shape the
@@ -138,7 +139,8 @@ def _unit_mascots(project: Project, gen: Generation, roster: Roster) -> tuple[Ro
     from . import outputs
 
     outputs.record_design(drawings, _("the unit's mascot drawing"))
-    return mascot.for_cmyk(roster, gen) if colors.is_cmyk(gen) else (mascot.inline(roster, gen), [])
+    return (mascot.for_cmyk(roster, gen, places) if colors.is_cmyk(gen)
+            else (mascot.inline(roster, gen), []))
 
 
 def own_inputs(project: Project, gen_ids: tuple[str, ...] | list[str] = (),
@@ -526,6 +528,7 @@ def _print_job(project: Project, options: PrintOptions) -> PrintResult:
     _check_names(project, options)
     report.check_target(options.report)
     _guard_outputs(project, options)
+    _output_intent(options)  # the shop's profile read (never waited on) before any rendering
     gen, adapted = job_generation(project, options)
     roster = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     missing = fonts_missing(gen)
@@ -972,6 +975,7 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
     _check_options(options)
     _check_names(project, options)
     try:
+        _output_intent(options)  # the shop's profile refused, as print refuses it, before layout
         gen, adapted = job_generation(project, options)
         loaded = load_roster(project, gen, options.roster, options.officers, sheet=options.sheet)
     except InputError as exc:
@@ -990,7 +994,6 @@ def _check_job(project: Project, options: PrintOptions, jobs: int | None,
     problems = [*named(problems, officer_names(loaded)), *loaded.notes, *adapted]
     if not any(p.fails() for p in problems):
         try:
-            _output_intent(options)  # the shop's profile is refused here as print refuses it
             if whole:
                 compose(project, options, gen, loaded, faces, sides)
             elif options.layout == "sheet":

@@ -61,6 +61,9 @@ class JobState:
     in_parts: bool = False
     """The job is printed in parts (``api``): each face's font file is subset once, when the
     parts are concatenated (``pdf.concat``), not in every part."""
+    job: bool = False
+    """Made by :func:`new_job` for one job (and so a worker's, adopted from it); False for
+    the state :func:`current` makes outside any job, which lasts as long as its context."""
 
 
 _CURRENT: ContextVar[JobState | None] = ContextVar("cardkit_job", default=None)
@@ -75,10 +78,17 @@ def current() -> JobState:
     return state
 
 
+def running() -> JobState | None:
+    """The running job's state, or None outside any job: what is kept for a job alone (an
+    answer of the machine's asked once per job) is asked afresh there."""
+    state = _CURRENT.get()
+    return state if state is not None and state.job else None
+
+
 @contextmanager
 def new_job() -> Iterator[JobState]:
     """Run a job with a state of its own, dropped when the block ends."""
-    state = JobState()
+    state = JobState(job=True)
     token = _CURRENT.set(state)
     try:
         yield state

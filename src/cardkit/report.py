@@ -152,12 +152,20 @@ INSTALLED_FONTS = "fonts#installed"  # the machine's font folders, as the ledger
 
 
 def _installed_fonts() -> str:
-    """The digest of the machine's font folders (``fontcache.installed_fonts_digest``, a walk
-    of a few milliseconds): a font a design's family finds through fontconfig, upgraded or
-    installed, is no design file of the job's, yet changes its cards."""
+    """The digest of the machine's font folders (``fontcache.installed_fonts_digest``): a
+    font a design's family finds through fontconfig, upgraded or installed, is no design file
+    of the job's, yet changes its cards. Walked once per job (every part of a big job writes
+    a ledger), kept with the job's other answers of the machine; outside a job (``cardkit
+    serve``'s ``select``) walked afresh."""
+    from .jobstate import running
     from .render.fontcache import installed_fonts_digest
 
-    return installed_fonts_digest()
+    job = running()
+    if job is None:
+        return installed_fonts_digest()
+    if INSTALLED_FONTS not in job.machine:
+        job.machine[INSTALLED_FONTS] = installed_fonts_digest()
+    return str(job.machine[INSTALLED_FONTS])
 
 
 def _shown_files(project: Project, files: Mapping[str, str],

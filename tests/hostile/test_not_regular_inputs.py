@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import fakefaces
 import pytest
 
 from cardkit.digests import NotRegularFile, read_regular, regular_bytes
@@ -104,6 +105,32 @@ def test_a_fifo_output_intent_is_refused(cli, station, fake_faces, command):
     assert not (station / "out.pdf").exists()
 
 
+class _NoLayout(fakefaces.FakeFaces):
+    """Faces that fail the test when a job starts laying its cards out."""
+
+    def prepare(self, job) -> None:
+        raise AssertionError("the cards are laid out before the profile is refused")
+
+    def render_chunk(self, job, span):
+        raise AssertionError("the cards are laid out before the profile is refused")
+
+
+@pytest.mark.parametrize("command", ["print", "check"])
+def test_a_fifo_output_intent_is_refused_before_any_card_is_laid_out(cli, station, command):
+    """The profile is read (never waited on: ``unblocked`` ends a wait) before the cards are
+    laid out, not after every card of the job is rendered."""
+    args = ["--gen", "2022", "--jobs", "1", "--color", "cmyk", "--output-intent", "press.icc"]
+    if command == "print":
+        args += ["--layout", "cards", "-o", "out.pdf"]
+    with unblocked(station / "press.icc"), fakefaces.using(_NoLayout()):
+        result = cli([command, *args], cwd=station)
+    assert result.code == 1, result.stderr
+    assert result.err_lines[0] == ("error: --output-intent press.icc: not a regular file; "
+                                   "give the ICC profile's own file"), result.stderr
+    assert "laid out" not in result.stderr
+    assert not (station / "out.pdf").exists()
+
+
 def test_a_fifo_cardkit_yaml_is_refused(cli, station):
     """Not passed over as if there were no settings (the unit, the printers would be lost)."""
     (station / "cardkit.yaml").unlink()
@@ -149,3 +176,19 @@ def test_a_fifo_a_design_names_is_refused_as_not_a_regular_file(cli, station):
     assert result.code == 1, result.stderr
     assert any("pipe.png" in line and "not a regular file" in line
                for line in result.err_lines), result.err_lines
+
+
+def test_a_fifo_a_generation_names_as_its_asset_is_refused_as_not_a_regular_file(cli, station):
+    """``mascot: image:`` of a generation naming a FIFO in templates/assets/: said to be what
+    it is (not "not found"), at the generation's line, and never waited on."""
+    (station / "generations").mkdir(exist_ok=True)
+    (station / "templates" / "assets").mkdir(parents=True)
+    (station / "generations" / "site.yaml").write_text(
+        'extends: "2022"\nmascot:\n  image: pipe.png\n', encoding="utf-8")
+    with unblocked(station / "templates" / "assets" / "pipe.png"):
+        result = cli(["check", "--gen", "site", "--jobs", "1"], cwd=station)
+    assert result.code == 1, result.stderr
+    assert ("error: generations/site.yaml:3: mascot.image: asset 'pipe.png': not a regular "
+            "file; put the drawing's own file in templates/assets/") in result.err_lines, \
+        result.err_lines
+    assert "not found" not in result.stderr

@@ -153,3 +153,30 @@ def test_a_drawing_beside_a_roster_outside_the_project_is_printed(cli, tmp_path)
     result, out = _print(cli, project, "--roster", str(elsewhere / "r.yaml"))
     assert result.code == 0, result.stderr
     assert "桂小警提醒您" in re.sub(r"\s", "", page_texts(out)[1])
+
+
+def test_a_drawing_cardkit_yaml_names_is_said_of_cardkit_yaml_with_its_line(cli, tmp_path):
+    """A drawing the roster leaves to cardkit.yaml's unit: is blamed on cardkit.yaml, at the
+    line that names it, saying how to fix it; the roster names no drawing."""
+    (tmp_path / "cardkit.yaml").write_text(
+        "roster: r.csv\nunit:\n  name: 桂林市公安局象山派出所\n  mascot:\n    name: 桂小警\n"
+        "    image: none.svg\n", encoding="utf-8")
+    (tmp_path / "r.csv").write_text(
+        "编号,姓名,电话,微信\nG1,王明,0773-2812345,https://u.wechat.com/G1abc\n",
+        encoding="utf-8")
+    result = cli(["check", "--gen", "2022"], cwd=tmp_path)
+    assert result.code == 1
+    errors = [line for line in result.err_lines if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("error: cardkit.yaml:6: unit: mascot.image: "), errors
+    assert "none.svg: no such file; put the drawing there or correct its name in cardkit.yaml" \
+        in errors[0]
+    assert "r.csv" not in result.stderr
+    shutil.copy(SNAIL, tmp_path / "gui.svg")  # RGB, in a CMYK job: cardkit.yaml's too
+    (tmp_path / "cardkit.yaml").write_text(
+        (tmp_path / "cardkit.yaml").read_text(encoding="utf-8").replace("none.svg", "gui.svg"),
+        encoding="utf-8")
+    result = cli(["check", "--gen", "2022", "--color", "cmyk"], cwd=tmp_path)
+    assert result.code == 1
+    assert any(line.startswith("error: cardkit.yaml:6: unit: mascot.image: gui.svg is RGB")
+               for line in result.err_lines), result.stderr

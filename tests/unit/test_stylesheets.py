@@ -13,6 +13,7 @@ from cardkit.render.stylesheets import (
     place_dependent,
     probe_faces,
     read,
+    split_styles,
 )
 
 
@@ -91,3 +92,12 @@ def _document(face: str) -> str:
 def test_rules_on_a_faces_place_among_faces_are_found(css, dependent):
     probes = [_document(probe) for probe in probe_faces(FACE)]
     assert place_dependent([css], probes) is dependent
+
+
+def test_split_styles_gives_the_style_texts_and_the_document_without_them():
+    html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
+            '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')
+    texts, rest = split_styles(html)
+    assert texts == [".a { color: red }", "\n.b { color: blue }\n"]
+    assert rest == '<html><head></head><body><div class="face"><p>吴明</p></div></body></html>'
+    assert split_styles("<p>no style</p>") == ([], "<p>no style</p>")

@@ -290,13 +290,15 @@ def _mascot_problems(gen: Generation, template_dirs: list[Path]) -> Problems:
         if not (shown and mascot.get(key)):
             continue
         image = str(mascot[key])
-        found = [d / "assets" / image for d in template_dirs
-                 if (d / "assets" / image).resolve().is_file()
-                 and (d / "assets" / image).resolve().is_relative_to(d)]
-        if not found:
+        there = [path for d in template_dirs
+                 if (path := (d / "assets" / image).resolve()).exists() and path.is_relative_to(d)]
+        if not there:
             yield ("mascot", key), _("asset {name} not found in the project's "
                                      "templates/assets/ nor among cardkit's built-in assets").format(
                 name=repr(image))
+        elif not there[0].is_file():  # the first layer's wins: a FIFO there is never read
+            yield ("mascot", key), _("asset {name}: not a regular file; put the drawing's own "
+                                     "file in templates/assets/").format(name=repr(image))
 
 
 def describe(gen: Generation) -> dict[str, Any]:

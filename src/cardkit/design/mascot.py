@@ -15,8 +15,10 @@ import base64
 import dataclasses
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
+from .. import yamlio
 from ..errors import Diagnostic, InputError, Where
 from ..i18n import _
 from ..model import Generation, Roster, Unit
@@ -31,9 +33,34 @@ def shown(gen: Generation) -> bool:
     return "mascot" in gen.shows("front") + gen.shows("back")
 
 
-def check(roster: Roster, gen: Generation, roots: list[Path]) -> list[Diagnostic]:
+def config_places(unit: object, file: str) -> dict[str, Where]:
+    """Where cardkit.yaml's ``unit:`` (``Project.unit()``: drawings made absolute) names each
+    mascot drawing: its path -> ``file``, line and field, so that a problem with a drawing
+    the roster leaves to cardkit.yaml is said of cardkit.yaml, not of the roster."""
+    if not isinstance(unit, Mapping):
+        return {}
+    nested = unit.get("mascot")
+    places: dict[str, Where] = {}
+    for key, field in KEYS.items():  # mascot: {image: ...} or the flat mascot_image: ...
+        for table, name in ((unit, key), (nested, field.split(".")[1])):
+            if isinstance(table, Mapping) and table.get(name):
+                line = table.line_of(name) if isinstance(table, yamlio.YDict) else 0
+                places[str(table[name])] = {"file": file, "line": line, "subject": "unit",
+                                            "field": field}
+    return places
+
+
+def _where(roster: Roster, key: str, image: str, places: Mapping[str, Where]) -> Where:
+    """Where the drawing ``image`` (a unit's field ``key``) is named: cardkit.yaml when the
+    roster leaves it to cardkit.yaml's ``unit:`` (``places``), else the roster."""
+    return places.get(image) or {"file": str(roster.source), "subject": "unit", "field": KEYS[key]}
+
+
+def check(roster: Roster, gen: Generation, roots: list[Path],
+          places: Mapping[str, Where] | None = None) -> list[Diagnostic]:
     """Errors for the unit drawings a card of ``gen`` would print: a file that is missing,
-    of another kind, or outside the folders a render may read."""
+    of another kind, or outside the folders a render may read; each said of the file that
+    names the drawing (``places``: those cardkit.yaml names, from ``config_places``)."""
     if not shown(gen):
         return []
     problems = []
@@ -43,13 +70,15 @@ def check(roster: Roster, gen: Generation, roots: list[Path]) -> list[Diagnostic
             if not image or image.startswith("data:"):
                 continue
             path = Path(image)
+            where = _where(roster, key, image, places or {})
             message = None
             if path.suffix.lower() not in SUFFIXES:
                 message = _("{file}: a mascot's drawing is an SVG, PNG or JPEG file").format(
                     file=image)
             elif not path.is_file():
-                message = _("{file}: no such file (a mascot's drawing is named relative to "
-                            "the file that names it)").format(file=image)
+                message = _("{file}: no such file; put the drawing there or correct its name "
+                            "in {source} (a mascot's drawing is named relative to the file "
+                            "that names it)").format(file=image, source=where["file"])
             elif path.stat().st_size > MAX_BYTES:
                 message = _("{file}: larger than {size} MiB; a card's drawing needs far "
                             "less").format(file=image, size=MAX_BYTES // 2**20)
@@ -57,8 +86,7 @@ def check(roster: Roster, gen: Generation, roots: list[Path]) -> list[Diagnostic
                 message = _("{file}: outside the project's folder and the roster's; put the "
                             "drawing beside the roster or cardkit.yaml").format(file=image)
             if message:
-                problems.append(Diagnostic(file=str(roster.source), subject="unit",
-                                           field=KEYS[key], message=message))
+                problems.append(Diagnostic(**where, message=message))
     return problems
 
 
@@ -70,9 +98,11 @@ def drawings(roster: Roster, gen: Generation) -> list[Path]:
             if getattr(u, key) and not getattr(u, key).startswith("data:")]
 
 
-def for_cmyk(roster: Roster, gen: Generation) -> tuple[Roster, list[Diagnostic]]:
+def for_cmyk(roster: Roster, gen: Generation, places: Mapping[str, Where] | None = None,
+             ) -> tuple[Roster, list[Diagnostic]]:
     """The roster with each printed mascot in its CMYK form, and the notices of drawings
-    converted; an SVG with RGB colours is refused (InputError), saying what to write."""
+    converted; an SVG with RGB colours is refused (InputError), saying what to write; each
+    said of the file that names the drawing (``places``, as for ``check``)."""
     from .colors import rgb_in_image
 
     if not shown(gen):
@@ -85,7 +115,7 @@ def for_cmyk(roster: Roster, gen: Generation) -> tuple[Roster, list[Diagnostic]]
             continue
         key = "mascot_image_cmyk" if unit.mascot_image_cmyk else "mascot_image"
         path = Path(getattr(unit, key))
-        where: Where = {"file": str(roster.source), "subject": "unit", "field": KEYS[key]}
+        where = _where(roster, key, getattr(unit, key), places or {})
         if path.suffix.lower() == ".svg":
             problem = rgb_in_image(path)
             if problem:

@@ -267,11 +267,11 @@ class FaceRenderer:
         where a face's root lies): then every face is laid out in a document of its own, as
         when its officer is printed alone. Decided once per renderer."""
         if self._alone is None:
-            from .stylesheets import _STYLE, place_dependent, probe_faces
+            from .stylesheets import place_dependent, probe_faces, split_styles
 
-            texts = [*self._stylesheets().texts, *_STYLE.findall(face)]
+            texts = [*self._stylesheets().texts, *split_styles(face)[0]]
             # the documents a probe face lies in, their stylesheets left out (read above)
-            self._alone = place_dependent(texts, [_STYLE.sub("", self.document_html([probe]))
+            self._alone = place_dependent(texts, [split_styles(self.document_html([probe]))[1]
                                                   for probe in probe_faces(face)])
         return self._alone
 

@@ -173,13 +173,18 @@ def write_own(path: Path, data: bytes) -> None:
     to a new file of this user's (mode 0600) beside it, then renamed over the entry, so a
     symlink, a FIFO or another user's file found at the entry's name is replaced, never
     followed or written into; concurrent writers each replace the entry whole. On a full
-    disk nothing is left behind (``OSError``)."""
+    disk nothing is left behind (``OSError``). The bytes reach the disk before the rename
+    (a crash never leaves an entry that is there but empty), and the rename after it where
+    the filesystem lets its folder be synced."""
+    import contextlib
     import tempfile
 
     descriptor, temporary = tempfile.mkstemp(prefix=".new-", dir=path.parent)
     try:
         with open(descriptor, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -187,6 +192,12 @@ def write_own(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+    with contextlib.suppress(OSError):  # best effort: some filesystems refuse a folder's fsync
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def read_own(path: Path) -> bytes | None:

@@ -159,6 +159,11 @@ def _file_of(url: str, roots: list[Path]) -> bytes | None:
     return regular_bytes(path)
 
 
+def split_styles(html: str) -> tuple[list[str], str]:
+    """The texts of the ``<style>`` elements of ``html``, and ``html`` without them."""
+    return _STYLE.findall(html), _STYLE.sub("", html)
+
+
 def officer_markers(html: str) -> bool:
     """Whether a face's own HTML (a ``<style>`` inside it) names the officer's id attribute."""
     return any(names_officer(text) for text in _STYLE.findall(html))

@@ -95,7 +95,6 @@ class _Cache:
     plates: dict[str, Any] = field(default_factory=dict)  # key -> Plate | str (why refused)
     pages: dict[str, Any] = field(default_factory=dict)  # key -> (pdf bytes) | str
     refused: dict[str, int] = field(default_factory=dict)  # why -> officers
-    details: dict[str, str] = field(default_factory=dict)  # plate key -> what the reader refused
     # (plate key, officer id) -> why that officer's values were refused, when the plate was
     # laid out ahead of the officer's turn (``_lay_out_new``)
     tried: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -373,7 +372,6 @@ def _new_plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any
         _check_against_weasyprint(plate, stamp, qr)
         del plate.checked  # 3 pages with their fonts: not needed any more
     except plates.Refused as exc:
-        cache.details[key] = str(exc)
         why = PROBLEMS if str(exc) == PROBLEMS else NOT_READ
         if exc.officer:  # this officer's values: the next officer's may do
             for name, cmap in exc.cmaps.items():
