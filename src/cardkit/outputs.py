@@ -436,7 +436,7 @@ class Pending:
                 backup.unlink(missing_ok=True)
             raise
         self.tmp = None
-        _sync_folder(self.target.parent)
+        sync_folder(self.target.parent)
         return backup
 
 
@@ -448,7 +448,8 @@ def _collect(content: Callable[[object], None]) -> bytes:
     return buffer.getvalue()
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
+    """Sync ``folder`` (a rename in it reaches the disk), where the filesystem allows."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:

@@ -176,8 +176,9 @@ def write_own(path: Path, data: bytes) -> None:
     disk nothing is left behind (``OSError``). The bytes reach the disk before the rename
     (a crash never leaves an entry that is there but empty), and the rename after it where
     the filesystem lets its folder be synced."""
-    import contextlib
     import tempfile
+
+    from ..outputs import sync_folder
 
     descriptor, temporary = tempfile.mkstemp(prefix=".new-", dir=path.parent)
     try:
@@ -192,12 +193,7 @@ def write_own(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-    with contextlib.suppress(OSError):  # best effort: some filesystems refuse a folder's fsync
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+    sync_folder(path.parent)
 
 
 def read_own(path: Path) -> bytes | None:
