@@ -467,30 +467,39 @@ class PrintResult:
     """The officers printed (those ``changed_since`` or ``shard`` chose, say)."""
 
 
-def _nesting_refused(function: Callable) -> Callable:
-    """``function``, with Python running out of stack (a stylesheet of thousands of nested
-    ``calc(``, a design nested past what layout recurses through) one error line, not a crash.
+def _job_boundary(function: Callable) -> Callable:
+    """``function`` (a job: ``print_cards``, ``check``) as a caller meets it.
 
-    The template's own nesting is refused before layout (``templating.MAX_NESTING``); this is
-    the boundary for what no check foresaw.
+    - Python running out of stack (a stylesheet of thousands of nested ``calc(``, a design
+      nested past what layout recurses through) is one error line, not a crash. The
+      template's own nesting is refused before layout (``templating.MAX_NESTING``); this is
+      the boundary for what no check foresaw.
+    - A Ctrl-C (``KeyboardInterrupt``) goes on to the caller, who may handle it and go on
+      (``limits.hand_on_interrupt``: Python would otherwise end that process by SIGINT at its
+      exit, now and then).
     """
 
     @functools.wraps(function)
-    def refusing(*args: Any, **kwargs: Any) -> Any:
+    def at_the_boundary(*args: Any, **kwargs: Any) -> Any:
+        from .limits import hand_on_interrupt
+
         try:
             return function(*args, **kwargs)
         except RecursionError:
             raise InputError(_("the design is nested too deeply to lay out (thousands "
                                "of elements, brackets or calc() inside one another); simplify "
                                "the templates and stylesheets")) from None
+        except KeyboardInterrupt:
+            hand_on_interrupt()
+            raise
 
-    return refusing
+    return at_the_boundary
 
 
 PART = 1680  # officers per part; a multiple of 8, 10, 12, 14, 15, 16, 20, 21, 24, 28, 30 per sheet
 
 
-@_nesting_refused
+@_job_boundary
 def print_cards(project: Project, options: PrintOptions) -> PrintResult:
     """Render, preflight and write the cards; nothing is written if a check fails.
 
@@ -918,7 +927,7 @@ def _with_bleed(gen: Generation, bleed: float) -> Generation:
     return generations.revised(gen, {"card": {"bleed_mm": bleed}})
 
 
-@_nesting_refused
+@_job_boundary
 def check(project: Project, gen_id: str, roster: str | Path | None = None,
           sheet: str | None = None, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None,

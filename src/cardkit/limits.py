@@ -93,6 +93,18 @@ def check_columns(raw: Any) -> None:
                 else f"{len(names):,}", limit=MAX_COLUMNS))
 
 
+def hand_on_interrupt() -> None:
+    """Call as a ``KeyboardInterrupt`` leaves a job for its caller, who may handle it.
+
+    CPython (3.11, 3.12) marks an interrupt that escapes code run by ``exec`` of a string as
+    unhandled, and a process so marked kills itself by SIGINT when it exits, whatever
+    happened since. A job runs such code (dataclasses make their methods so, as modules
+    are imported lazily): a Ctrl-C that lands there ended a caller that had handled it by
+    SIGINT, not with its own exit status. Running ``exec`` once more clears the mark; an
+    interrupt the caller does not handle marks the process again as it leaves the script."""
+    exec("", {})  # noqa: S102 - an empty string: clears CPython's unhandled-interrupt mark
+
+
 def _rss_bytes() -> int:
     try:
         with open("/proc/self/statm", "rb") as handle:

@@ -434,3 +434,38 @@ def test_the_limit_speaks_the_jobs_language():
         with capped(Limits(seconds=0.05), "排版第 1 至第 12 位民警"):
             time.sleep(5)
     assert str(raised.value).startswith("排版第 1 至第 12 位民警超过时间上限 0.05 秒"), raised.value
+
+
+_HANDLED_INTERRUPT = """
+import sys
+from pathlib import Path
+from cardkit import api, open_project
+
+def interrupted(*args, **kwargs):
+    # a Ctrl-C landing in code that exec runs (dataclasses make their methods so, as a
+    # job imports modules lazily): CPython marks the process to die by SIGINT at its exit
+    exec("raise KeyboardInterrupt", {})
+
+api._print_job = api._check_job = interrupted
+project = open_project(Path(sys.argv[1]))
+try:
+    if sys.argv[2] == "print":
+        api.print_cards(project, api.PrintOptions(gen="2022", roster=[]))
+    else:
+        api.check(project, "2022")
+except KeyboardInterrupt:
+    print("handled")
+"""
+
+
+@pytest.mark.parametrize("call", ["print", "check"])
+def test_a_caller_that_handles_a_ctrl_c_in_a_job_ends_with_its_own_exit_status(call, tmp_path):
+    """A library caller catches the ``KeyboardInterrupt`` of a job and goes on: its process
+    ends as it chooses (exit 0 here), not killed by SIGINT at the interpreter's exit
+    (``limits.hand_on_interrupt``: it was, now and then, with ``jobs=2``)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _HANDLED_INTERRUPT, str(tmp_path), call],
+                         capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout) == (0, "handled\n"), run.stderr
