@@ -10,6 +10,9 @@ the internal that changed when a new WeasyPrint moves one.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +21,9 @@ SUPPORTED = (68, 71)  # WeasyPrint major versions: from the first, below the sec
 # (module, attribute) of every internal used here
 INTERNALS = (
     ("weasyprint.document", "Page._page_box"),
+    ("weasyprint.document", "Document.fonts"),
+    ("weasyprint.pdf.fonts", "Font.hb_face"),
+    ("weasyprint.pdf.fonts", "Font.name"),
     ("weasyprint.layout.absolute", "AbsolutePlaceholder._box"),
     ("weasyprint.text.ffi", "ffi"),
     ("weasyprint.text.ffi", "pango"),
@@ -114,6 +120,65 @@ def font_key(pango_font: Any) -> str:
     return str(ffi.string(pango.pango_font_description_to_string(description)).decode())
 
 
+def font_spaces(document: Any) -> dict[str, tuple[int, int]]:
+    """After ``document.write_pdf()``: for each font WeasyPrint embedded, by its PDF name
+    after the subset tag (``Noto-Sans-CJK-SC-Bold``), its face's space glyph and that
+    glyph's PDF width (1000 an em, as ``stamp.writer.space_of``), whether or not the
+    document drew a space in it (``stamp.writer.settle_fonts`` lists it in every font)."""
+    from weasyprint.text.ffi import ffi
+
+    found: dict[str, tuple[int, int]] = {}
+    for font in document.fonts.values():
+        space = _face_space(int(ffi.cast("uintptr_t", font.hb_face)))
+        name = bytes(font.name).decode("latin-1").partition("+")[2]
+        if space is not None and name:
+            found[name] = space
+    return found
+
+
+def _face_space(face: int) -> tuple[int, int] | None:
+    """The space glyph of the HarfBuzz face at address ``face`` and its advance, scaled to
+    1000 an em; None if the face maps no glyph to U+0020."""
+    harfbuzz = _harfbuzz()
+    upem = harfbuzz.hb_face_get_upem(face)
+    font = harfbuzz.hb_font_create(face)
+    try:
+        harfbuzz.hb_font_set_scale(font, upem, upem)
+        glyph = ctypes.c_uint32()
+        if not upem or not harfbuzz.hb_font_get_nominal_glyph(font, 0x20, ctypes.byref(glyph)):
+            return None
+        return glyph.value, round(harfbuzz.hb_font_get_glyph_h_advance(font, glyph.value)
+                                  * 1000 / upem)
+    finally:
+        harfbuzz.hb_font_destroy(font)
+
+
+@functools.lru_cache(maxsize=1)
+def _harfbuzz() -> ctypes.CDLL:
+    """HarfBuzz, as WeasyPrint loaded it (the same library: its faces are HarfBuzz's own)."""
+    failed: OSError | None = None
+    for name in ("libharfbuzz.so.0", "libharfbuzz-0", "harfbuzz-0.0", "harfbuzz",
+                 "libharfbuzz.0.dylib", "libharfbuzz-0.dll"):
+        try:
+            library = ctypes.CDLL(name, mode=os.RTLD_NOW if hasattr(os, "RTLD_NOW") else 0)
+            break
+        except OSError as exc:
+            failed = exc
+    else:
+        raise OSError("cannot load HarfBuzz") from failed
+    pointer, code = ctypes.c_void_p, ctypes.c_uint32
+    library.hb_face_get_upem.argtypes, library.hb_face_get_upem.restype = [pointer], code
+    library.hb_font_create.argtypes, library.hb_font_create.restype = [pointer], pointer
+    library.hb_font_destroy.argtypes, library.hb_font_destroy.restype = [pointer], None
+    library.hb_font_set_scale.argtypes = [pointer, ctypes.c_int, ctypes.c_int]
+    library.hb_font_set_scale.restype = None
+    library.hb_font_get_nominal_glyph.argtypes = [pointer, code, ctypes.POINTER(code)]
+    library.hb_font_get_nominal_glyph.restype = ctypes.c_int
+    library.hb_font_get_glyph_h_advance.argtypes = [pointer, code]
+    library.hb_font_get_glyph_h_advance.restype = ctypes.c_int32
+    return library
+
+
 def missing() -> list[str]:
     """The internals this WeasyPrint does not have, as ``module.attribute``."""
     import importlib
@@ -133,7 +198,11 @@ def missing() -> list[str]:
                     gone.append(f"{module_name}.{path}")
                 break
             if not hasattr(target, part):
-                gone.append(f"{module_name}.{path}")
+                import inspect
+
+                if not (inspect.isclass(target)  # an instance's attribute, set in __init__
+                        and f"self.{part} =" in inspect.getsource(target.__init__)):
+                    gone.append(f"{module_name}.{path}")
                 break
             target = getattr(target, part)
     return gone

@@ -52,6 +52,10 @@ class JobState:
     """Plates and whole faces kept from part to part of the job (``render.stamp``)."""
     sent: dict[str, Any] = field(default_factory=dict)
     """In a worker process: what it inherited from the job or already sent back."""
+    font_spaces: dict[str, Any] = field(default_factory=dict)
+    """The space glyph and width of each font the layouts embedded, by its PDF name
+    (``internals.font_spaces``; None for a name two faces share), for
+    ``render.stamp.writer.settle_fonts``."""
     face_fonts: dict[str, Any] = field(default_factory=dict)
     """The stamped fonts of every part, for one font per face (``render.stamp.writer``)."""
     machine: dict[str, Any] = field(default_factory=dict)

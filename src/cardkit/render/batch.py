@@ -267,6 +267,7 @@ class ChunkRun:
 def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, list[Diagnostic]]:
     """The chunks' faces as one FaceSet (empty for ``check``), and every problem found."""
     files_read = {k: v for result in results for k, v in result.files_read.items()}
+    _remember_font_spaces(results)
     if not keep_faces:
         problems = sorted({p for result in results for p in result.problems})
         return FaceSet(pdf=b"", faces=[], index={}, files_read=files_read), problems
@@ -279,6 +280,17 @@ def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, li
                     files_read=files_read, stamped=sum(r.stamped for r in results),
                     refused=refused)
     return faces, problems
+
+
+def _remember_font_spaces(results: list[ChunkResult]) -> None:
+    """The spaces of the fonts the chunks' layouts embedded, in the job's state (a name two
+    faces give different spaces names none): ``stamp.writer.settle_fonts`` lists them."""
+    from ..jobstate import current
+
+    spaces = current().font_spaces
+    for result in results:
+        for name, space in result.font_spaces.items():
+            spaces[name] = space if spaces.get(name, space) == space else None
 
 
 def _worker_started(parent: int, job: _Job, state: object) -> None:

@@ -63,6 +63,8 @@ class FaceRenderer:
         self.base_context = self._base_context()
         # every file a layout read (assets, fonts): path -> size, mtime, inode, for the plate store
         self.files_read: dict[str, tuple[int, int, int]] = {}
+        # the space glyph of every font a written document embedded (``internals.font_spaces``)
+        self.font_spaces: dict[str, tuple[int, int]] = {}
         self._own_faces: bool | None = None
         self._featured: frozenset[str] | None = None
         self._alone: bool | None = None  # faces_alone
@@ -331,10 +333,12 @@ class FaceRenderer:
         """The PDF of ``laid`` and the glyph warnings of its layout and writing; a broken
         image is an error."""
         from ..design.fetcher import refusals_are_errors
+        from ..internals import font_spaces
 
         with refusals_are_errors(laid.fetcher), _captured_weasyprint_warnings() as warnings:
             pdf = laid.document.write_pdf(uncompressed_pdf=False)
         self.files_read.update(laid.fetcher.read)
+        self.font_spaces.update(font_spaces(laid.document))
         return pdf, self.glyph_warnings([*laid.warnings, *warnings])
 
     def glyph_warnings(self, warnings: list[str]) -> list[str]:

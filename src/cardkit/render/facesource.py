@@ -45,6 +45,7 @@ class ChunkResult:
     shared: dict = field(default_factory=dict)  # plates the worker made (stamp.keep)
     fonts: dict = field(default_factory=dict)  # stamped fonts, for one per face (stamp.writer)
     files_read: dict = field(default_factory=dict)  # files the layouts read (the job's record)
+    font_spaces: dict = field(default_factory=dict)  # the embedded fonts' spaces (FaceRenderer)
 
 
 class FaceSource(Protocol):
@@ -137,12 +138,14 @@ class LaidOut:
         files_read = dict(renderer.files_read)
         if not job.keep_faces:  # `check`: only what preflight found
             return ChunkResult(start=start, pdf=b"", keys=[], index={}, qr_codes={},
-                               glyph_warnings=[], problems=problems, files_read=files_read)
+                               glyph_warnings=[], problems=problems, files_read=files_read,
+                               font_spaces=dict(renderer.font_spaces))
         assert job.prune is not None, "batch hands its prune_resources to every job"
         return ChunkResult(start=start, pdf=job.prune(faces.pdf), keys=page_keys(faces.faces),
                            index=faces.index, qr_codes=faces.qr_codes,
                            glyph_warnings=faces.glyph_warnings, problems=problems,
-                           refused={self.why: len(officers)}, files_read=files_read)
+                           refused={self.why: len(officers)}, files_read=files_read,
+                           font_spaces=dict(renderer.font_spaces))
 
     def keep(self, job: Job, result: ChunkResult) -> None:
         pass

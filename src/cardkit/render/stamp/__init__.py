@@ -1080,6 +1080,7 @@ def render_chunk(job: Job, span: tuple[int, int]) -> ChunkResult:
     result = ChunkResult(start=start, pdf=data, keys=keys, index=index, qr_codes=qr_codes,
                          glyph_warnings=warnings, problems=problems, stamped=len(planned),
                          refused=dict(cache.refused), shared=_shared(cache),
-                         fonts=out.font_info(), files_read=dict(renderer.files_read))
+                         fonts=out.font_info(), files_read=dict(renderer.files_read),
+                         font_spaces=dict(renderer.font_spaces))
     cache.refused.clear()
     return result

@@ -392,8 +392,9 @@ def space_of(face: shaping.FontFace) -> tuple[int, int] | None:
 def settle_fonts(pdf: Any) -> None:
     """What each font's glyphs read as is the same in every document, whoever else is in it.
 
-    - Every font of a face known here lists the face's space glyph, in its ``/W`` and its
-      ``ToUnicode``, whether or not the document draws it. A text extractor (pdfium, and so
+    - Every font lists its face's space glyph, in its ``/W`` and its ``ToUnicode``, whether
+      or not the document draws it (the face known here, or as the layout that embedded the
+      font found it: ``internals.font_spaces``). A text extractor (pdfium, and so
       copy and search in viewers) guesses a space between two letters from their gap and
       the font's space width, or from a fallback when the font lists no space: the band's
       letter-spaced "警 民 联 系 卡" read "警民联系卡" from a font whose document drew no
@@ -405,44 +406,54 @@ def settle_fonts(pdf: Any) -> None:
     Only the lists change: no glyph is drawn, so the pixels are the same."""
     import pikepdf
 
+    from ...jobstate import current
     from .letters import Letters, settled_map
 
     by_name = faces_by_name()
     faces = {f.key: f for f in _faces()}
+    spaces = current().font_spaces  # of the faces not known here, as the layouts found them
     programs: dict[tuple[int, int], Letters | None] = {}
-
-    def letters_of(cid_font: Any, key: str | None) -> Letters | None:
-        if key is not None:
-            return faces[key].letters()
-        descriptor = cid_font.get("/FontDescriptor")
-        stream = next((descriptor[e] for e in ("/FontFile2", "/FontFile3", "/FontFile")
-                       if isinstance(descriptor.get(e), pikepdf.Stream)), None) \
-            if descriptor is not None else None
-        if stream is None or cid_font.get("/CIDToGIDMap") != "/Identity":
-            return None
-        if stream.objgen not in programs:
-            try:
-                programs[stream.objgen] = Letters.of_program(stream.read_bytes())
-            except Exception:  # noqa: BLE001 - a program HarfBuzz cannot read keeps its map
-                programs[stream.objgen] = None
-        return programs[stream.objgen]
-
     for font in pdf.objects:
         if not isinstance(font, pikepdf.Dictionary) or font.get("/Subtype") != "/Type0" \
                 or not font.get("/DescendantFonts") or "/ToUnicode" not in font:
             continue
         cid_font = font.DescendantFonts[0]
+        if cid_font.get("/CIDToGIDMap") != "/Identity":
+            continue  # its codes are not glyph ids
         key = face_of_cid_font(cid_font, by_name)
-        letters = letters_of(cid_font, key)
-        if letters is None:
-            continue
+        if key is not None:
+            letters, space = faces[key].letters(), space_of(faces[key])
+        else:
+            letters = _program_letters(cid_font, programs)
+            space = spaces.get(str(cid_font.get("/BaseFont", "")).partition("+")[2])
         original = cmap = font.ToUnicode.read_bytes()
-        space = space_of(faces[key]) if key is not None else None
         if space is not None:
             cmap = _list_space(cid_font, cmap, *space)
-        cmap = settled_map(cmap, letters)
+        if letters is not None:
+            cmap = settled_map(cmap, letters)
         if cmap != original:
             font.ToUnicode = _compressed(pdf, cmap)
+
+
+def _program_letters(cid_font: Any, programs: dict) -> Any:
+    """``letters.Letters`` of the font file ``cid_font`` embeds (read once per file into
+    ``programs``), or None without one or when HarfBuzz cannot read it."""
+    import pikepdf
+
+    from .letters import Letters
+
+    descriptor = cid_font.get("/FontDescriptor")
+    stream = next((descriptor[e] for e in ("/FontFile2", "/FontFile3", "/FontFile")
+                   if isinstance(descriptor.get(e), pikepdf.Stream)), None) \
+        if descriptor is not None else None
+    if stream is None:
+        return None
+    if stream.objgen not in programs:
+        try:
+            programs[stream.objgen] = Letters.of_program(stream.read_bytes())
+        except Exception:  # noqa: BLE001 - a program HarfBuzz cannot read keeps its map
+            programs[stream.objgen] = None
+    return programs[stream.objgen]
 
 
 def _list_space(cid_font: Any, cmap: bytes, glyph: int, width: int) -> bytes:
