@@ -331,9 +331,11 @@ def test_officers_the_model_cannot_take_do_not_each_lay_a_plate_out(tmp_path, mo
 
 def _plates_built_and_cards_alike(root, case: Case, crowd: list[dict], monkeypatch) -> int:
     """How many plates printing ``crowd`` stamped lays out; each page of it as laid out
-    (pixels and text)."""
+    (pixels and text). The plate store is the test's own: a plate another test kept for the
+    same design would be found, not laid out."""
     from cardkit.render.stamp import plates
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root.parent / "cache"))
     built = []
     real = plates.build
 
