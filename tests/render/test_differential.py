@@ -306,6 +306,30 @@ def test_the_back_alone_keeps_its_code_when_both_faces_show_it(tmp_path, monkeyp
     assert _differing(a_img, b_img) <= MAX_PIXELS
 
 
+def test_a_background_image_is_stamped_and_looks_as_laid_out(tmp_path, monkeypatch):
+    """A project's image behind the band (``.band { background: url(seal.svg) }``): WeasyPrint
+    names the image per page that draws it, so the plate and the card read with it named it
+    otherwise and every card was laid out. The cards are stamped now, and look as laid out
+    (pixels and text)."""
+    from cardkit import open_project
+    from cardkit.api import PrintOptions, print_cards
+
+    case = Case("plain", "han", "2022", "front-only")
+    root = _project(tmp_path / "project", case)
+    (root / "templates" / "seal.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">'
+        '<circle cx="20" cy="20" r="18" fill="#c00000"/></svg>\n', encoding="utf-8")
+    (root / "templates" / "diff.css").write_text(
+        '{% include "card.css" %}\n.band { background: url(seal.svg) no-repeat right 25mm '
+        "center / 4mm; }\n", encoding="utf-8")
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 6)]
+    assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
+    monkeypatch.setenv("CARDKIT_STAMP", "1")
+    printed = print_cards(open_project(root), PrintOptions(gen="diff", roster=crowd, jobs=1,
+                                                           **OPTIONS[case.options]))
+    assert printed.stamped == len(crowd)
+
+
 def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch):
     """``.name { font-family: sans-serif }``: no font has that name, so the slot fails the
     first-family check whoever the officer is: the template is refused once, not a plate

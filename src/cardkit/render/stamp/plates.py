@@ -523,7 +523,8 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
                   x=row["x"], baseline=row["baseline"], gap=gap, limit=row["limit"], first=first)
              for row, (gap, first) in zip(a_rows, geometry, strict=True)]
     faces = page_faces(document.pages[2])  # known before the plate is taken out
-    checked = prune_resources(own_page.pages(src, range(page_a, page_a + len(WRITTEN))))
+    checked = _xobjects_named_by_content(
+        prune_resources(own_page.pages(src, range(page_a, page_a + len(WRITTEN)))))
     cut, top, hidden = _cut(checked, slots)
     # the plate as a PDF of its own: its bytes (fonts listing its own text) depend neither on
     # the officer it was read with nor on the other faces written with it, so neither does
@@ -531,7 +532,7 @@ def _built(renderer: Any, key: str, face: Face, laid: Any, written: tuple[Any, i
     alone = own_page.page(src, page_a + 1)
     if alone is None:  # written alone, then taken apart the same way
         alone = _written_alone(renderer, laid.pages([2]))
-    alone = prune_resources(alone)
+    alone = _xobjects_named_by_content(prune_resources(alone))
     if _stream(alone, 0) != hidden:
         raise Refused("the plate laid out alone is drawn differently")
     plate = Plate(key=key, slots=slots, qr_rect=qr_rect, pdf=alone, page=0, cut=cut, top=top,
@@ -567,9 +568,71 @@ def _stream(pdf: bytes, number: int) -> bytes:
     import pikepdf
 
     with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
-        content = src.pages[number].obj.Contents
-        parts = list(content) if isinstance(content, pikepdf.Array) else [content]
-        return b"\n".join(part.read_bytes() for part in parts)
+        return _content(src.pages[number].obj)
+
+
+def _content(page: Any) -> bytes:
+    import pikepdf
+
+    content = page.Contents
+    parts = list(content) if isinstance(content, pikepdf.Array) else [content]
+    return b"\n".join(part.read_bytes() for part in parts)
+
+
+def _xobjects_named_by_content(pdf: bytes) -> bytes:
+    """``pdf`` with each page's images and forms named after their bytes and entries.
+
+    WeasyPrint names an XObject per page that draws it: a background image is ``/x1`` on
+    the plate page and ``/x2`` on A, ``/x0`` on the plate written alone. The plate is cut
+    where A's content adds to the plate's, and its pieces are drawn with the resources of
+    the plate written alone, so all three must name the image alike. A page on which two
+    different XObjects would get one name keeps its names (the plate is then refused, as
+    before). The stamped card is checked against A's pixels all the same."""
+    import hashlib
+    import io
+
+    import pikepdf
+
+    def digest(xobject: Any) -> str:
+        entries = sorted((k, xobject[k].unparse()) for k in xobject.keys()
+                         if k not in ("/Length", "/Resources"))
+        data = xobject.read_raw_bytes() if isinstance(xobject, pikepdf.Stream) else b""
+        return "/X" + hashlib.sha256(repr(entries).encode() + data).hexdigest()[:16]
+
+    with pikepdf.Pdf.open(io.BytesIO(pdf)) as src:
+        changed = False
+        for page in src.pages:
+            resources = page.obj.get("/Resources")
+            if not isinstance(resources, pikepdf.Dictionary):
+                continue
+            found = resources.get("/XObject")
+            if not isinstance(found, pikepdf.Dictionary) or not len(found):
+                continue
+            names = {name: digest(xobject) for name, xobject in found.items()}
+            if len(set(names.values())) != len(names):
+                continue
+            content = _renamed_xobjects(_content(page.obj), names)
+            own = pikepdf.Dictionary({k: v for k, v in resources.items()})
+            own.XObject = pikepdf.Dictionary({names[n]: x for n, x in found.items()})
+            page.obj.Resources = own
+            page.obj.Contents = src.make_stream(content)
+            changed = True
+        if not changed:
+            return pdf
+        out = io.BytesIO()
+        src.save(out, deterministic_id=True)
+        return out.getvalue()
+
+
+def _renamed_xobjects(content: bytes, names: dict[str, str]) -> bytes:
+    """``content`` with each ``/name Do`` of ``names`` (old -> new, slashes included)
+    renamed."""
+
+    def renamed(match: re.Match[bytes]) -> bytes:
+        name = "/" + match[1].decode("latin-1")
+        return names.get(name, name).encode("latin-1") + match[2]
+
+    return re.sub(rb"/([^\s/\[\]()<>{}%]+)(\s+Do\b)", renamed, content)
 
 
 def _cut(pdf: bytes, slots: list[Slot]) -> tuple[Any, float, bytes]:
