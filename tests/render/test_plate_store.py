@@ -358,6 +358,27 @@ def test_an_entry_under_another_entrys_name_is_not_used(cli, project, monkeypatc
     second.write_bytes(first_bytes)
     kind = first.parent.name
     entries = store.Store("any look")
-    monkeypatch.setattr(entries, "_path", lambda _kind, _key: first)
+    monkeypatch.setattr(entries, "_paths", lambda _kind, _key: [first])
     assert entries.get(kind, "any key") == (False, None)
     assert not first.exists()  # removed: the next job writes it again
+
+
+def test_a_design_moved_or_copied_elsewhere_finds_its_plates(cli, project, layouts, tmp_path):
+    """Entries name the files they were made from by the job's folders, so a project moved
+    to another folder (or a station's copy of it) is warm at once. A copy whose drawing
+    differs under the same name gets plates of its own, and neither drives the other's out:
+    each prints again from the store."""
+    first = _print(cli, project, "first")
+    moved = tmp_path / "moved" / "site"
+    shutil.copytree(project, moved)
+    layouts.clear()
+    assert _print(cli, moved, "moved") == first
+    assert layouts == []  # the drawing has the same bytes where the moved project has it
+    (moved / "templates" / "assets" / "mine.svg").write_text(SVG.format(color="#0000c0"),
+                                                            encoding="utf-8")
+    changed = _print(cli, moved, "changed")
+    assert changed != first
+    for site, printed in ((project, first), (moved, changed), (project, first)):
+        layouts.clear()
+        assert _print(cli, site, "again") == printed
+        assert layouts == []

@@ -327,7 +327,7 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
     tried = cache.tried.pop((key, officer.id), None)
     if tried is not None:
         return tried
-    found, plate = _store(job).get("plate", key, renderer.files_read)
+    found, plate = _store(job).get("plate", face.skeleton, renderer.files_read)
     if found:
         cache.plates[key] = plate
         return plate
@@ -339,7 +339,7 @@ def _plate(job: Any, renderer: Any, face: plates.Face, officer: Any, qr: Any,
     if laid is None:
         _collect()
     if not isinstance(plate, str):
-        _store(job).put("plate", key, plate, renderer.files_read,
+        _store(job).put("plate", face.skeleton, plate, renderer.files_read,
                         fonts=tuple({face.key: face for face in (*[slot.face for slot in
                                                                     plate.slots],
                                                                    *plate.faces)}.values()))
@@ -514,21 +514,26 @@ def _page_only(job: Any, renderer: Any, html: str, laid: Any = None) -> Any:
     cache = _cache(job)
     key = _page_key(html)
     if key not in cache.pages:
-        found, page = _store(job).get("page", key, renderer.files_read)
+        found, page = _store(job).get("page", _page_text(html), renderer.files_read)
         if not found:
             page, faces = _whole_page(job, renderer, html, laid)
             if laid is None:
                 _collect()
             if not isinstance(page, str):
-                _store(job).put("page", key, page, renderer.files_read, fonts=faces)
+                _store(job).put("page", _page_text(html), page, renderer.files_read, fonts=faces)
         cache.pages[key] = page
     return key, cache.pages[key]
 
 
 def _page_key(html: str) -> str:
+    return hashlib.sha256(_page_text(html).encode()).hexdigest()
+
+
+def _page_text(html: str) -> str:
+    """A whole page's HTML as kept pages are named by (``store``: officer ids aside)."""
     from ..faces import face_key
 
-    return hashlib.sha256(face_key(html).encode()).hexdigest()
+    return face_key(html)
 
 
 def _wanted(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) -> list:
@@ -555,7 +560,9 @@ def _wanted(job: Any, renderer: Any, cuts: list[Cut], shared: dict[str, int]) ->
             if key in met or key in kept:  # another officer's page (ids aside) or kept
                 continue
             met.add(key)
-            found, value = _store(job).get("page" if page else "plate", key, renderer.files_read)
+            found, value = _store(job).get("page" if page else "plate",
+                                           _page_text(html) if page else face.skeleton,
+                                           renderer.files_read)
             if found:
                 kept[key] = value
             else:
@@ -778,7 +785,7 @@ def _page_known(job: Any, renderer: Any, html: str) -> bool:
     cache = _cache(job)
     key = _page_key(html)
     if key not in cache.pages:
-        found, page = _store(job).get("page", key, renderer.files_read)
+        found, page = _store(job).get("page", _page_text(html), renderer.files_read)
         if found:
             cache.pages[key] = page
     return key in cache.pages
@@ -856,7 +863,7 @@ def _plan_lists(job: Any, renderer: Any, faces: list[str]) -> list[str | None]:
     for key, html in missing.items():
         face = plates.cut(listfit.plan(renderer, html, key))
         if face is not None and not face.fields and not face.qr_svg:  # a plan per officer stays here
-            _store(job).put("plan", _plan_name(key), plans[key], renderer.files_read)
+            _store(job).put("plan", key, plans[key], renderer.files_read)
     return keys
 
 
@@ -865,14 +872,10 @@ def _plan_known(job: Any, renderer: Any, key: str) -> bool:
     by the store (then taken from it)."""
     plans = renderer.__dict__.setdefault("_list_plans", {})
     if key not in plans:
-        found, plan = _store(job).get("plan", _plan_name(key), renderer.files_read)
+        found, plan = _store(job).get("plan", key, renderer.files_read)
         if found:
             plans[key] = plan
     return key in plans
-
-
-def _plan_name(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def _whole_page(job: Any, renderer: Any, html: str, laid: Any = None) -> tuple[Any, tuple]:

@@ -13,15 +13,21 @@ prints exactly what a fresh one would (same bytes):
 
 * its name is a hash of the HTML of the face less the officer's values, the stylesheet
   and document around it, the generation's settings (``stamp._look``; never where the
-  roster lies: a service saving each upload in a new folder still finds its plates), and
-  of the environment: cardkit's code and the layout libraries'
+  roster lies: a service saving each upload in a new folder still finds its plates; nor
+  where the project lies: the address of each of the job's folders in that HTML is its
+  place among them, ``Store._portable``, so a project moved or copied elsewhere finds its
+  plates), and of the environment: cardkit's code and the layout libraries'
   versions, the font folders and fontconfig's configuration (every folder's and file's
   size, time and inode: installing, removing or replacing a font changes them), the
   versions of Pango, HarfBuzz and fontconfig, and the system's shared libraries
   (``/etc/ld.so.cache``, rewritten whenever a library is installed or upgraded);
 * it lists every file its layout read (images, ``@import``ed stylesheets, ``@font-face``
-  fonts) with the SHA-256 of its bytes; one whose bytes differ now, or that lies outside
-  the folders this job may read, and the entry is not used (a file's hash is remembered by
+  fonts), named by the job's folder it lies in and its path from there (``Store._named``),
+  with the SHA-256 of its bytes; one whose bytes differ now, or that lies outside
+  the folders this job may read, and the entry is not used. One name has ``VARIANTS``
+  places, so two copies of a design whose files differ (two stations' seals) or a design
+  before and after an edit each keep their entry; a new one takes a free place or the
+  least recently used (a file's hash is remembered by
   device, inode, size and the times of its last change, so an edit that keeps size and
   modification time is still seen);
 * the fonts its slots are set in are found again in their installed files (fontconfig's,
@@ -52,8 +58,9 @@ from ...limits import LimitExceeded
 from ..fontcache import cache_root
 from . import codec, shaping
 
-VERSION = 3
+VERSION = 4  # 4: keys and files named by the job's folders (``_portable``, ``_named``)
 DEFAULT_MB = 256  # the store's size cap (CARDKIT_CACHE_MB), evicting the least recently used
+VARIANTS = 4  # entries of one name (``Store._paths``)
 KNOWN_FILES = 256  # installed font files whose digest the store remembers (fonts/known.json)
 LIBRARIES = ("cardkit", "weasyprint", "pydyf", "tinycss2", "cssselect2", "tinyhtml5", "html5lib",
              "uharfbuzz", "pikepdf", "zxing-cpp", "fonttools", "Pillow")
@@ -198,43 +205,48 @@ class Store:
         self.root = folder()
         if self.root is not None and not _safe_folder(self.root):
             self.root = None
-        self.prefix = f"{VERSION}\x00{environment()}\x00{look}" if self.root else ""
         self.roots = [Path(r).resolve() for r in roots or []]
+        self.prefix = f"{VERSION}\x00{environment()}\x00{self._portable(look)}" \
+            if self.root else ""
         self._known: dict[str, str] | None = None  # installed font files already hashed
 
-    def _path(self, kind: str, key: str) -> Path:
+    def _paths(self, kind: str, key: str) -> list[Path]:
+        """The places of the entries ``kind``/``key``: ``VARIANTS`` of them, for designs that
+        read different files under the same names (two stations' copies of one design, each
+        with its own seal; a design before and after an edit)."""
         assert self.root is not None
-        name = hashlib.sha256(f"{self.prefix}\x00{kind}\x00{key}".encode()).hexdigest()
-        return self.root / kind / f"{name}{codec.SUFFIX}"
+        name = hashlib.sha256(f"{self.prefix}\x00{kind}\x00{self._portable(key)}".encode()
+                              ).hexdigest()
+        return [self.root / kind / f"{name}{f'-{n}' if n else ''}{codec.SUFFIX}"
+                for n in range(VARIANTS)]
 
     def get(self, kind: str, key: str,
             read: dict[str, tuple[int, int, int]] | None = None) -> tuple[bool, Any]:
-        """(found, value) of the entry ``kind``/``key`` when all it was made from is unchanged;
-        the files its layout read are added to ``read`` (the job's record). An entry no job
-        can use any more (damaged, under another entry's name, made from files since
-        changed, its font gone) is removed, so that this job's ``put`` writes it again."""
+        """(found, value) of an entry ``kind``/``key`` all of whose files are this job's and
+        unchanged; the files its layout read are added to ``read`` (the job's record). An
+        entry no job can use any more (damaged, under another entry's name, its font gone)
+        is removed; one made from other files is left for the job whose files they are."""
         if self.root is None:
             return False, None
         try:
-            path = self._path(kind, key)
-            found = self._entry(path)
-            if found is None:
-                return False, None
-            entry, value_of = found
-            files = entry["files"]
-            if not all(self._readable(p) and file_digest(p) == digest
-                       for p, digest in files.items()):
-                if all(self._readable(p) for p in files):  # made from files since changed
-                    _remove(path)
-                return False, None
-            fonts = self._entry_fonts(entry, path)
-            if fonts is None:
-                return False, None
-            value = value_of(lambda k: fonts[k])
-            _touch(path)
-            if read is not None:
-                read.update({p: _stat(p) for p in files})
-            return True, value
+            for path in self._paths(kind, key):
+                found = self._entry(path)
+                if found is None:
+                    continue
+                entry, value_of = found
+                files = {self._here(name): digest for name, digest in entry["files"].items()}
+                if not all(self._readable(p) and file_digest(p) == digest
+                           for p, digest in files.items()):
+                    continue  # another design's files, or these before an edit
+                fonts = self._entry_fonts(entry, path)
+                if fonts is None:
+                    continue
+                value = value_of(lambda k, fonts=fonts: fonts[k])
+                _touch(path)
+                if read is not None:
+                    read.update({p: _stat(p) for p in files})
+                return True, value
+            return False, None
         except LimitExceeded:  # the chunk's time or memory cap: the job's end, not a miss
             raise
         except Exception:  # noqa: BLE001 (a damaged or foreign entry is a miss)
@@ -279,8 +291,37 @@ class Store:
                 fonts[font_key] = face
         return fonts
 
+    def _portable(self, text: str) -> str:
+        """``text`` (a face's HTML, the look of a design) with the address of each folder of
+        the job's (``file:///.../site/``, as an asset's or a mascot's URL has it) replaced by
+        its place in ``roots``: the key of a design moved elsewhere is the same. The files
+        behind those addresses are compared by their bytes (``get``)."""
+        for number, root in sorted(enumerate(self.roots), key=lambda item: -len(str(item[1]))):
+            text = text.replace(root.as_uri().rstrip("/") + "/", f"cardkit-root:{number}/")
+        return text
+
+    def _named(self, path: str) -> str:
+        """How an entry names a file the layout read: by the folder of the job's it lies in
+        (its place in ``roots``) and its path from there, ``"0:templates/seal.svg"``. So a
+        project moved or copied elsewhere, or another station's copy of the same design,
+        finds the entries its own files vouch for. A file outside them keeps its path."""
+        real = Path(path).resolve()
+        for number, root in enumerate(self.roots):
+            if real.is_relative_to(root):
+                return f"{number}:{real.relative_to(root).as_posix()}"
+        return path
+
+    def _here(self, name: str) -> str:
+        """The file an entry's ``name`` (``_named``) is in this job ("" for none)."""
+        number, colon, rest = name.partition(":")
+        if not colon or not number.isdigit():
+            return name
+        return str(self.roots[int(number)] / rest) if int(number) < len(self.roots) else ""
+
     def _readable(self, path: str) -> bool:
         """A file of the entry lies where this job may read (``stamp._look`` has no folders)."""
+        if not path:
+            return False
         real = Path(path).resolve()
         return not self.roots or any(real.is_relative_to(root) for root in self.roots)
 
@@ -429,12 +470,13 @@ class Store:
         from ..fontcache import write_own
 
         try:
-            path = self._path(kind, key)
-            if path.exists():
-                return
+            paths = self._paths(kind, key)
+            # a free place, else that of the entry least recently used (``_touch``)
+            path = next((p for p in paths if not p.exists()), None) \
+                or min(paths, key=lambda p: p.stat().st_mtime_ns)
             entry_fonts = {face.key: (self._font_place(face, files), face.index, face.family)
                            for face in fonts}
-            digests = {p: file_digest(p) for p in files}
+            digests = {self._named(p): file_digest(p) for p in files}
             if None in digests.values():  # a file gone while the job ran: nothing to vouch for
                 return
             _folder(path.parent)
