@@ -257,3 +257,18 @@ def test_the_exhibition_poster_refuses_the_network_in_one_line(cli, site):
 def test_an_asset_name_that_is_a_url_is_not_fetched(cli, site, name):
     line = refused(cli, site, mascot(site, name))
     assert "mascot.image: asset" in line and "not found" in line
+
+
+def test_a_broken_image_on_a_stamped_face_stops_the_job(cli, site):
+    """An image that fails to load behind the band of the front (a face stamped on a plate)
+    stops the job, as it does laid out: the plate was written from some of the layout's pages
+    without the layout's warnings, and every card was printed with a hole, exit 0."""
+    write(site / "templates" / "bad.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" '
+          'height="10"><rect width="10" height="10" fill="red"></svg>')  # </rect> missing
+    write(site / "templates" / "card.css",  # after the built-in rules, which set .band-bg's
+          '{% include "!builtin/card.css" %}\n.band-bg { background-image: url(bad.svg); }')
+    result = cli(["print", "--gen", "2022", "--jobs", "1", "-o", "out.pdf"], cwd=site)
+    assert result.code == 1, result.stderr
+    assert not (site / "out.pdf").exists()
+    assert "Failed to load image" in result.stderr
+    assert "the card would have a hole there" in result.stderr

@@ -369,9 +369,11 @@ class Laid:
 
     def pages(self, numbers: Sequence[int]) -> Laid:
         """Some of the pages, as a document of their own (WeasyPrint's ``Document.copy``:
-        written, it is what laying those faces out alone writes)."""
-        return Laid(self.document.copy([self.document.pages[n] for n in numbers]), [],
-                    self.fetcher)
+        written, it is what laying those faces out alone writes). The layout's warnings go
+        with them: an image that failed to load while these faces were laid out would leave
+        a hole (``FaceRenderer.glyph_warnings`` stops the job)."""
+        return Laid(self.document.copy([self.document.pages[n] for n in numbers]),
+                    list(self.warnings), self.fetcher)
 
 
 def _refuse_attachments(document: Any) -> None:
