@@ -330,6 +330,20 @@ def test_a_background_image_is_stamped_and_looks_as_laid_out(tmp_path, monkeypat
     assert printed.stamped == len(crowd)
 
 
+def test_a_float_beside_a_slots_line_makes_the_plate_laid_out(tmp_path, monkeypatch):
+    """A badge floated into the name's line shortens the line: an officer whose name and post
+    do not fit beside it is set below the badge. The stamper held the name only to the boxes
+    around it, so such an officer was stamped beside the badge (7 % of the pixels, exit 0)."""
+    case = Case("plain", "han", "2022", "front-only")
+    root = _project(tmp_path / "project", case)
+    (root / "templates" / "diff.css").write_text(
+        '{% include "card.css" %}\n.name-line::before { content: "一级警督"; float: right; '
+        "font-size: 7pt; }\n", encoding="utf-8")
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 5)]
+    crowd.insert(1, {**_officer(1, "Alexandra Wolf", "T1"), "post": "所长"})
+    _plates_built_and_cards_alike(root, case, crowd, monkeypatch)
+
+
 def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch):
     """``.name { font-family: sans-serif }``: no font has that name, so the slot fails the
     first-family check whoever the officer is: the template is refused once, not a plate

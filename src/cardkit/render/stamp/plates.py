@@ -244,12 +244,17 @@ def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, 
 
     A slot's text must end before the content edge of every box around it (as preflight's
     ``render.measure`` counts them: not the page's, nor html's), or preflight and the ``fit:``
-    policy have something to say about it, which only a layout says."""
+    policy have something to say about it, which only a layout says. A float beside a
+    slot's line (a badge floated into it, room kept for a photo by an earlier block) makes
+    the line as short as layout finds it for each officer: such a plate is refused."""
     found: list[tuple[Any, Any, float]] = []
     seen: list[Any] = []
+    floats: list[Any] = []
 
     def walk(box: Any, containers: tuple[Any, ...], line: Any, slot: Any) -> None:
         kind = type(box).__name__
+        if getattr(box, "style", None) is not None and box.style["float"] != "none":
+            floats.append(box)
         element = getattr(box, "element", None)
         if element is not None and element.tag == "span" and "data-field" in element.attrib \
                 and element.get("data-field") not in UNIT_FIELDS \
@@ -274,7 +279,20 @@ def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, 
     walk(page_box, (), None, None)
     if len(found) != len(fields):
         raise Refused("a slot has no text box of its own")
+    _no_float_beside(found, floats)
     return found
+
+
+def _no_float_beside(found: list[tuple[Any, Any, float]], floats: list[Any]) -> None:
+    """Refuse a plate on which one of ``floats`` lies beside a slot's line (from its top to
+    its bottom)."""
+    for _box, line, _edge in found:
+        if line is None:
+            continue
+        top, bottom = line.position_y, line.position_y + line.height
+        if any(f.position_y < bottom and top < f.position_y + f.margin_height()
+               for f in floats):
+            raise Refused("a float lies beside a slot's line")
 
 
 def _geometry(page_box: Any, skip: tuple[set[int], set[int]]) -> list[tuple]:
