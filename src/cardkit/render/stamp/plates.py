@@ -284,13 +284,16 @@ def _slot_boxes(page_box: Any, fields: tuple[str, ...]) -> list[tuple[Any, Any, 
 
 
 def _no_float_beside(found: list[tuple[Any, Any, float]], floats: list[Any]) -> None:
-    """Refuse a plate on which one of ``floats`` lies beside a slot's line (from its top to
-    its bottom)."""
-    for _box, line, _edge in found:
+    """Refuse a plate on which one of ``floats`` lies beside a slot's line: from its top to
+    its bottom, between its start and where its text must end (a float beside the slot's
+    block, the design's own column, takes nothing from the line)."""
+    for _box, line, edge in found:
         if line is None:
             continue
         top, bottom = line.position_y, line.position_y + line.height
+        left = line.position_x
         if any(f.position_y < bottom and top < f.position_y + f.margin_height()
+               and f.position_x < edge and left < f.position_x + f.margin_width()
                for f in floats):
             raise Refused("a float lies beside a slot's line")
 
