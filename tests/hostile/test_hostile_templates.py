@@ -272,3 +272,15 @@ def test_a_broken_image_on_a_stamped_face_stops_the_job(cli, site):
     assert not (site / "out.pdf").exists()
     assert "Failed to load image" in result.stderr
     assert "the card would have a hole there" in result.stderr
+
+
+@pytest.mark.parametrize("css", ["@page { size: 95mm 60mm; }",
+                                 ".back { page: b; } @page b { size: 95mm 60mm; }"])
+def test_a_page_size_in_a_stylesheet_is_refused(cli, site, css):
+    """A project's stylesheet that sizes the page (a user making the card bigger in CSS, not
+    with card:) was laid out on that page and cut to the card: the band cut off at the top,
+    a white strip at the bottom, exit 0."""
+    write(site / "templates" / "card.css", '{% include "!builtin/card.css" %}\n' + css)
+    line = refused(cli, site, "2022")
+    assert "a face is laid out on a page of 95 x 60 mm, not the card's 90 x 54 mm" in line
+    assert "set the card's size with card: in the generation" in line

@@ -24,6 +24,7 @@ from ..i18n import _
 from ..model import Generation, Officer
 from ..project import Project
 from ..resources import builtin_dir
+from ..units import PX_MM
 from .qr import QrGraphic, largest_clear_mm, vector_qr
 from .stylesheets import officer_markers
 from .templatecode import code_cache
@@ -349,13 +350,27 @@ class FaceRenderer:
         return [w for w in warnings if "glyph" in w.lower()]
 
     def check_pages(self, laid: Laid, faces: int) -> None:
-        """A face laid out on more than its one page overflows its card: an error."""
+        """A face laid out on more than its one page overflows its card, and a page of
+        another size than the card (a stylesheet's own ``@page { size }``, or a named page's)
+        would be cut to the card: errors."""
         if len(laid.document.pages) != faces:
             raise InputError(
                 f"generation {self.gen.id}: " + _("{faces} faces laid out on {pages} pages; a face "
                                                   "overflows its card").format(
                     faces=faces, pages=len(laid.document.pages))
             )
+        card = self.gen.card
+        for page in laid.document.pages:
+            width, height, bleed = page.width * PX_MM, page.height * PX_MM, page.bleed
+            if abs(width - card.width) > 0.01 or abs(height - card.height) > 0.01 \
+                    or any(abs(bleed[side] * PX_MM - card.bleed) > 0.01 for side in bleed):
+                raise InputError(f"generation {self.gen.id}: " + _(
+                    "a face is laid out on a page of {width:g} x {height:g} mm, not the card's "
+                    "{card_width:g} x {card_height:g} mm with {bleed:g} mm of bleed; a "
+                    "stylesheet sets @page's size or bleed: set the card's size with card: "
+                    "in the generation").format(width=round(width, 2), height=round(height, 2),
+                                                card_width=card.width, card_height=card.height,
+                                                bleed=card.bleed))
 
 
 @dataclass
