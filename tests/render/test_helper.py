@@ -293,8 +293,9 @@ def test_a_font_sent_under_a_known_name_with_other_bytes_is_not_taken():
 
 
 def _two_files_one_family(tmp_path, names: list[str]):
-    """A project whose stylesheet gives one family two files (DejaVu Sans for capitals,
-    DejaVu Serif for small letters) and whose roster's names are ``names``."""
+    """A project whose stylesheet sets names in two files by unicode-range (DejaVu Sans for
+    capitals, DejaVu Serif for small letters; two family names, as WeasyPrint needs them:
+    ``fontfaces``) and whose roster's names are ``names``."""
     fonts = _dejavu()
     project = tmp_path / "project"
     (project / "templates" / "fonts").mkdir(parents=True, exist_ok=True)
@@ -302,11 +303,11 @@ def _two_files_one_family(tmp_path, names: list[str]):
         (project / "templates" / "fonts" / name).write_bytes(data)
     (project / "templates" / "own.css").write_text(
         '{% include "card.css" %}\n'
-        '@font-face { font-family: "CardFont"; src: url(fonts/DejaVuSans.ttf); '
+        '@font-face { font-family: "CardCaps"; src: url(fonts/DejaVuSans.ttf); '
         "unicode-range: U+0041-005A; }\n"
-        '@font-face { font-family: "CardFont"; src: url(fonts/DejaVuSerif.ttf); '
+        '@font-face { font-family: "CardSmall"; src: url(fonts/DejaVuSerif.ttf); '
         "unicode-range: U+0061-007A; }\n"
-        '.name { font-family: "CardFont"; }\n', encoding="utf-8")
+        '.name { font-family: "CardCaps", "CardSmall"; }\n', encoding="utf-8")
     (project / "generations").mkdir(exist_ok=True)
     (project / "generations" / "own.yaml").write_text(
         'extends: "2002"\ntemplates:\n  stylesheet: own.css\n', encoding="utf-8")
@@ -438,3 +439,21 @@ def test_workers_stopped_while_one_sends_its_result_leave_no_thread_waiting():
         pool.shutdown(wait=False, cancel_futures=True)
         if not results._writer.closed:  # noqa: SLF001  (broken: let the test process end)
             results._writer.close()  # noqa: SLF001
+
+
+def test_a_family_given_two_files_for_one_style_is_refused(cli, monkeypatch, tmp_path):
+    """Two @font-face rules giving one family two files (unicode-range) are laid out right
+    but written by WeasyPrint as one PDF font, drawn from the first file's program: the other
+    file's letters came out as wrong glyphs or blank, exit 0. Refused, with the way that
+    works (a family name per file, both listed)."""
+    project = _two_files_one_family(tmp_path, MIXED)
+    css = project / "templates" / "own.css"
+    css.write_text(css.read_text(encoding="utf-8").replace('"CardCaps"', '"CardFont"')
+                   .replace('"CardSmall"', '"CardFont"'), encoding="utf-8")
+    result = cli(["print", "--gen", "own", "--jobs", "1", "-o", "out.pdf"], cwd=project)
+    assert result.code == 1, result.stderr
+    assert not (project / "out.pdf").exists()
+    assert result.err_lines == [
+        "error: generation own: @font-face gives the font family 'CardFont' two files for "
+        "one style (unicode-range?); WeasyPrint would draw the letters of one with the glyphs "
+        "of the other: give each file a family name of its own and list both in font-family"]

@@ -69,6 +69,7 @@ class FaceRenderer:
         self._own_faces: bool | None = None
         self._featured: frozenset[str] | None = None
         self._alone: bool | None = None  # faces_alone
+        self._fonts_checked = False  # _check_font_faces, of the design's stylesheets
         self._sheets: Any = None  # _stylesheets
         self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
         self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
@@ -260,9 +261,33 @@ class FaceRenderer:
         return laid
 
     def _laid(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
+        self._check_font_faces(faces)
         if len(faces) > 1 and self.faces_alone(faces[0]):
             return self._laid_one_by_one(faces, extra_roots)
         return self._laid_together(faces, extra_roots)
+
+    def _check_font_faces(self, faces: Sequence[str]) -> None:
+        """Refuse a design whose ``@font-face`` rules give one family two files for one
+        style (``fontfaces``): checked once for the design's stylesheets, and for each face
+        that declares fonts of its own."""
+        from .fontfaces import families_with_two_files
+
+        own = [face for face in faces if _MAY_DECLARE_FONTS.search(face)]
+        if self._fonts_checked and not own:
+            return
+        texts = [] if self._fonts_checked else list(self._stylesheets().texts)
+        if own:
+            from .stylesheets import split_styles
+
+            texts += [text for face in own for text in split_styles(face)[0]]
+        self._fonts_checked = True
+        shared = families_with_two_files(texts)
+        if shared:
+            raise InputError(f"generation {self.gen.id}: " + _(
+                "@font-face gives the font family {family} two files for one style "
+                "(unicode-range?); WeasyPrint would draw the letters of one with the glyphs "
+                "of the other: give each file a family name of its own and list both in "
+                "font-family").format(family=repr(shared[0])))
 
     def faces_alone(self, face: str) -> bool:
         """Whether the design has a rule that may draw a face otherwise by its place among
