@@ -746,6 +746,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
     cards = pages = sheets = stamped = 0
     laid_out: dict[str, int] = {}
     ledgers = []
+    face_keys: set[str] = set()  # the job's distinct faces, a face two parts print once
     details: list[str] = []
     warned: list[Diagnostic] = []  # preflight warnings of the parts, once each
     tmp = outputs.temporary_folder(output)  # a killed job's folder goes at the next run
@@ -781,6 +782,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
                 parts.append(Path(changes["output"]))
                 if options.report:
                     ledgers.append(json.loads(Path(changes["report"]).read_text(encoding="utf-8")))
+                    face_keys.update(faces.face_keys.values())
                 details = details or result.details  # the first part's (the sheet is the same)
                 warned += [n for n in result.notes if n not in warned]
                 cards += result.cards
@@ -793,7 +795,7 @@ def _print_in_parts(project: Project, options: PrintOptions, gen: Generation,
             (output, merged(parts, f"{cards} cards"), "-o")]
         if options.report:  # the PDF and its ledger succeed or fail together
             writes.append((options.report, report.encode(report.join(
-                ledgers, output=str(output), shard=options.shard,
+                ledgers, output=str(output), faces=len(face_keys), shard=options.shard,
                 changed_since=options.changed_since)), "--report"))
         written = outputs.write_together(*writes)[0]
     finally:

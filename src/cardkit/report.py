@@ -295,13 +295,14 @@ def encode(ledger: dict) -> bytes:
     return json.dumps(ledger, ensure_ascii=False, indent=1).encode() + b"\n"
 
 
-def join(ledgers: Sequence[dict], *, output: str, shard: str | None = None,
+def join(ledgers: Sequence[dict], *, output: str, faces: int, shard: str | None = None,
          changed_since: str | Path | None = None) -> dict:
-    """One ledger from the ledgers of consecutive parts of a job (sheets and pages renumbered)."""
+    """One ledger from the ledgers of consecutive parts of a job (sheets and pages renumbered).
+    ``faces`` is the job's distinct faces: a face two parts print (a unit's back) is one, so
+    it is not the sum of the parts' counts."""
     joined = dict(ledgers[0])
     officers: list[dict] = []
-    counts = dict.fromkeys(("officers", "cards", "sheets", "pages", "distinct_faces"), 0)
-    counts["per_sheet"] = ledgers[0]["counts"].get("per_sheet", 0)
+    counts = dict.fromkeys(("officers", "cards", "sheets", "pages"), 0)
     for ledger in ledgers:
         sheet_base, page_base = counts["sheets"], counts["pages"]
         for entry in ledger["officers"]:
@@ -310,8 +311,9 @@ def join(ledgers: Sequence[dict], *, output: str, shard: str | None = None,
                     copy["sheet"] += sheet_base
                 copy["pages"] = {side: page + page_base for side, page in copy["pages"].items()}
             officers.append(entry)
-        for key in ("officers", "cards", "sheets", "pages", "distinct_faces"):
+        for key in ("officers", "cards", "sheets", "pages"):
             counts[key] += ledger["counts"].get(key, 0)
+    counts.update(distinct_faces=faces, per_sheet=ledgers[0]["counts"].get("per_sheet", 0))
     joined.update(output=output, shard=shard,
                   changed_since=str(changed_since) if changed_since else None, counts=counts,
                   digests={e["id"]: e["digest"] for e in officers}, officers=officers,

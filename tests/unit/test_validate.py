@@ -134,6 +134,36 @@ def test_wechat_screenshot_is_decoded_to_its_url(tmp_path):
     assert officer.wechat == "https://u.wechat.com/SCREENSHOT1"
 
 
+def _qr_screenshot(path, payload: str) -> None:
+    import zxingcpp
+    from PIL import Image
+
+    code = zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode)
+    Image.fromarray(code.to_image(scale=6, add_quiet_zones=True)).save(path, format="PNG")
+
+
+def test_a_screenshot_replaced_under_its_name_is_decoded_again_in_the_same_process(tmp_path):
+    """A long-running caller (a service, a notebook): the officer replaces the screenshot
+    with a new code under the same name; the next job reads the new code, and the card's
+    digest (what --changed-since compares) changes with it."""
+    from cardkit.report import card_digest
+
+    (tmp_path / "r.csv").write_text("id,name,mobile,wechat,unit\n"
+                                    "A1,吴明,13800000001,shots/A1.png,所\n", encoding="utf-8")
+    (tmp_path / "shots").mkdir()
+    _qr_screenshot(tmp_path / "shots" / "A1.png", "https://u.wechat.com/OLDCODE1")
+    before = build_roster(read_roster(tmp_path / "r.csv")).officers[0]
+    _qr_screenshot(tmp_path / "shots" / "A1.png", "https://u.wechat.com/NEWCODE2")
+    after = build_roster(read_roster(tmp_path / "r.csv")).officers[0]
+    assert (before.wechat, after.wechat) == ("https://u.wechat.com/OLDCODE1",
+                                             "https://u.wechat.com/NEWCODE2")
+    assert card_digest("design", before) != card_digest("design", after)
+    (tmp_path / "copy.png").write_bytes((tmp_path / "shots" / "A1.png").read_bytes())
+    (tmp_path / "r.csv").write_text("id,name,mobile,wechat,unit\n"
+                                    "A1,吴明,13800000001,copy.png,所\n", encoding="utf-8")
+    assert build_roster(read_roster(tmp_path / "r.csv")).officers[0].wechat == after.wechat
+
+
 def test_yaml_date_and_number_where_text_belongs(tmp_path):
     path = tmp_path / "r.yaml"
     path.write_text("unit:\n  name: 所\nofficers:\n  - id: 007\n    name: 吴明\n"

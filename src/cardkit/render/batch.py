@@ -278,7 +278,9 @@ def _face_set(results: list[ChunkResult], keep_faces: bool) -> tuple[FaceSet, li
             refused[why] = refused.get(why, 0) + count
     faces = FaceSet(pdf=pdf, faces=[], index=index, qr_codes=qr_codes, glyph_warnings=warnings,
                     files_read=files_read, stamped=sum(r.stamped for r in results),
-                    refused=refused)
+                    refused=refused, face_keys={officer_side: result.keys[page]
+                                                for result in results
+                                                for officer_side, page in result.index.items()})
     return faces, problems
 
 

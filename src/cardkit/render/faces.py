@@ -45,6 +45,9 @@ class FaceSet:
     files_read: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # what layouts read
     stamped: int = 0  # officers stamped on a plate (render.stamp); the others were laid out
     refused: dict[str, int] = field(default_factory=dict)  # why officers were laid out in full
+    # (officer id, side) -> the digest of its face's HTML (``batch``): a face two parts of a
+    # job print is one face of the job (the ledger's ``distinct_faces``)
+    face_keys: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class FaceRenderer:

@@ -47,7 +47,7 @@ def measure(gen: Generation, document: Any) -> list[FieldBox]:
 
 def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
     page = _PageWalk()
-    page.walk(page_box, [], None)
+    page.walk(page_box, [], None, None, False)
     fields, orphans = page.fields, page.orphans
     for rect, containers in orphans:
         amount, _ = _overflow(rect, containers, safe)
@@ -66,14 +66,21 @@ def _measure_page(number: int, page_box: Any, safe: tuple) -> list[FieldBox]:
 
 class _PageWalk:
     """One walk through a page's box tree: the text of each data-field element, and the
-    text outside any field (``orphans``), each with the boxes around it."""
+    text outside any field (``orphans``), each with the boxes around it; and the line boxes
+    a field's text lies in (its ``lines``: a ``::first-letter`` of another size, or a word
+    raised or lowered, has another top on the same line, not another line)."""
 
     def __init__(self) -> None:
         self.fields: dict[int, dict] = {}  # id(element) -> info
         self.orphans: list[tuple[tuple, list]] = []  # text outside any field, with its containers
         self.officer = self.side = ""
 
-    def walk(self, box: Any, containers: list, owner: dict | None) -> None:
+    def walk(self, box: Any, containers: list, owner: dict | None, line: Any,
+             kept: bool) -> None:
+        """``line`` is the line box the text under ``box`` counts in: the line an inline
+        field lies in, or the outermost line inside a block field (an inline-block's own
+        lines inside one of the field's lines are that line); ``kept``: ``line`` is the
+        field's, and a line box further down does not replace it."""
         element = getattr(box, "element", None)
         attrs = element.attrib if element is not None else {}
         if "data-officer" in attrs and not self.officer:
@@ -84,19 +91,24 @@ class _PageWalk:
                     (box.position_x + box.width) * PX_MM, (box.position_y + box.height) * PX_MM)
             if owner is not None:
                 owner["texts"].append(rect)
+                owner["lines"][id(line)] = line
             else:
                 self.orphans.append((rect, containers))
             return
+        if kind == "LineBox" and not kept:
+            line, kept = box, owner is not None
         if kind not in ("LineBox", "InlineBox") and hasattr(box, "content_box_x"):
             x0, y0 = box.content_box_x() * PX_MM, box.content_box_y() * PX_MM
             rect = (x0, y0, x0 + (box.width or 0) * PX_MM, y0 + (box.height or 0) * PX_MM)
             containers = [*containers, (rect, box)]
         if "data-field" in attrs and (owner is None or owner["element"] is not element):
             owner = self.fields.setdefault(id(element), {
-                "element": element, "field": attrs["data-field"], "texts": [],
+                "element": element, "field": attrs["data-field"], "texts": [], "lines": {},
                 "containers": containers, "box": box, "blamed": 0.0, "inline": kind == "InlineBox"})
+            # an inline field counts the lines it lies in; a block field, the lines inside it
+            kept = kind == "InlineBox" and line is not None
         for child in getattr(box, "children", None) or []:
-            self.walk(child, containers, owner)
+            self.walk(child, containers, owner, line, kept)
 
 
 def _field_box(number: int, officer: str, side: str, info: dict, safe: tuple,
@@ -113,7 +125,7 @@ def _field_box(number: int, officer: str, side: str, info: dict, safe: tuple,
     if overlap > overflow + TOLERANCE_MM / 2:
         overflow, where = overlap, "into the text beside it"
     font_pt = float(info["box"].style["font_size"]) * 0.75
-    lines = len({round(r[1], 1) for r in rects})
+    lines = len(info["lines"])
     line_overflow = 0.0
     if info["inline"] and len(info["containers"]) > 2:
         line_rect, line_box = info["containers"][-1]

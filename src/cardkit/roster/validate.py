@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import functools
+import hashlib
+import io
 import re
+import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
@@ -11,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import urlrules
+from ..digests import file_digest, read_regular
 from ..errors import MAX_FIELD_SHOWN, Diagnostic, InputError, Where, quoted, shortened
 from ..i18n import N_, _, ngettext
 from ..model import OFFICER_FIELDS, UNIT_FIELDS, Officer, Roster, Source, Unit
@@ -230,18 +233,54 @@ def qr_from_screenshot(name: str, root: Path | None) -> str:
     return _decode_screenshot(str(path), name)
 
 
-@functools.lru_cache(maxsize=256)
+class _Payloads:
+    """The QR payloads of screenshots by the SHA-256 of their bytes: kept across jobs on
+    purpose (a screenshot is decoded once while its bytes stay the same; a file replaced
+    under the same name is decoded again), bounded, shared by every thread of the process."""
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._known: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str | None) -> str | None:
+        with self._lock:
+            return self._known.get(digest) if digest is not None else None
+
+    def put(self, digest: str, payload: str) -> None:
+        with self._lock:
+            if len(self._known) >= self.LIMIT:
+                self._known.clear()
+            self._known[digest] = payload
+
+
+_PAYLOADS = _Payloads()
+
+
 def _decode_screenshot(path: str, name: str) -> str:
+    """The payload of the screenshot's one QR code, decoded once per content (the file's
+    SHA-256, ``digests.file_digest``), never remembered by where the file lies."""
+    known = _PAYLOADS.get(file_digest(path))
+    if known is not None:
+        return known
+    try:
+        data = read_regular(path)
+    except OSError as exc:
+        raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
+            reason=exc.strerror)) from None
+    payload = _decoded(data, name)
+    _PAYLOADS.put(hashlib.sha256(data).hexdigest(), payload)  # the bytes decoded, as read
+    return payload
+
+
+def _decoded(data: bytes, name: str) -> str:
+    """The payload of the one QR code in a screenshot's bytes (ValueError with the message)."""
     from PIL import Image, UnidentifiedImageError
 
     from ..render.qr import decode
 
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(12)
-    except OSError as exc:
-        raise ValueError(f"{quoted(name)}: " + _("not a readable image ({reason})").format(
-            reason=exc.strerror)) from None
+    head = data[:12]
     if not head.startswith(SCREENSHOT_MAGIC) and not (head[:4] == b"RIFF" and head[8:] == b"WEBP"):
         raise ValueError(f"{quoted(name)}: " + _(
             "not a PNG, JPEG or WebP image, whatever its name says; save the screenshot of the "
@@ -249,7 +288,7 @@ def _decode_screenshot(path: str, name: str) -> str:
     try:
         with warnings.catch_warnings():  # a decompression bomb is refused, not warned about
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path, formats=("PNG", "JPEG", "WEBP")) as image:
+            with Image.open(io.BytesIO(data), formats=("PNG", "JPEG", "WEBP")) as image:
                 image.load()
                 payloads = decode(image.convert("RGB"))
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
