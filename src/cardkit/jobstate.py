@@ -11,8 +11,9 @@ Worker processes are forked by the job that owns them and start with a copy of
 its state (``render.batch``): they belong to that one job.
 
 What is kept across jobs on purpose is keyed by content and bounded: the plate
-store on disk (``render.stamp.store``), the glyph check's character maps (by font file) and
-compiled templates (by source). What the machine answers (which font a family name finds)
+store on disk (``render.stamp.store``), the glyph check's character maps (by font file),
+compiled templates (by source) and the codes decoded from WeChat screenshots (by the bytes
+of the picture: ``roster.validate``). What the machine answers (which font a family name finds)
 is asked again by every job.
 Nothing mutable that belongs to a job stays at module level.
 """
