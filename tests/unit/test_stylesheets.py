@@ -94,6 +94,33 @@ def test_rules_on_a_faces_place_among_faces_are_found(css, dependent):
     assert place_dependent([css], probes) is dependent
 
 
+@pytest.mark.parametrize(("css", "dependent"), [
+    # implicit counters run on from face to face: the list items' and the pages'
+    (".face { display: list-item; list-style: none }", True),
+    ("body > section { display: block list-item }", True),
+    ("body { display: list-item }", True),
+    (".tips li { display: list-item } .main p { display: list-item }", False),
+    (".name-line::after { content: ' #' counter(list-item) }", True),
+    (".name-line::after { content: ' p' counter(page) '/' counter(pages) }", True),
+    (".name::before { content: counters(LIST-ITEM, '.') }", True),
+    (".name::after { content: target-counter(attr(href url), page) }", True),
+    (".name { float: footnote }", True),
+    (".tips li::marker { content: '- ' } .name::after { content: counter(x) }", False),
+])
+def test_counters_that_run_on_from_face_to_face_make_the_design_place_dependent(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent
+
+
+@pytest.mark.parametrize("face", [
+    FACE.replace("<section", "<li").replace("</section>", "</li>"),
+    FACE.replace("<section", '<section style="display: list-item"'),
+    FACE.replace("<section", '<section style="counter-increment: f"'),
+])
+def test_a_face_that_is_a_list_item_by_its_html_is_place_dependent(face):
+    assert place_dependent([""], [_document(probe) for probe in probe_faces(face)])
+
+
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
             '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')
@@ -101,3 +128,30 @@ def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     assert texts == [".a { color: red }", "\n.b { color: blue }\n"]
     assert rest == '<html><head></head><body><div class="face"><p>吴明</p></div></body></html>'
     assert split_styles("<p>no style</p>") == ([], "<p>no style</p>")
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(("folder", "gen_id"), [
+    (None, "2002"), (None, "2006"), (None, "2012"), (None, "2022"),
+    (REPO / "examples" / "lingxian", "lingxian")])
+def test_the_builtin_generations_and_the_example_are_not_laid_out_face_by_face(
+        tmp_path, folder, gen_id):
+    """The generations cardkit ships (and the lingxian example) draw every face alike
+    wherever it lies among the job's faces: the fast path lays their faces out together."""
+    from cardkit import api
+    from cardkit.design import generations
+    from cardkit.project import Project
+    from cardkit.render.faces import FaceRenderer
+
+    project = Project(root=folder or tmp_path)
+    gen = generations.load(project, gen_id)
+    rows = [{"id": "A1", "name": "吴明", "mobile": "13912340001", "post": "社区民警",
+             "wechat": "https://u.wechat.com/x1", "unit": {"name": "第一派出所", "address": "1号"}}]
+    roster = folder / "roster.yaml" if folder else {"officers": rows}
+    officer = api.load_roster(project, gen, roster).officers[0]
+    for side in ("front", "back"):
+        renderer = FaceRenderer(project, gen)
+        assert not renderer.faces_alone(renderer.face_html(officer, side,
+                                                           renderer.qr_for(officer)))

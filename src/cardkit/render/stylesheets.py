@@ -186,6 +186,10 @@ _POSITIONAL = frozenset({"first-child", "last-child", "only-child", "first-of-ty
 _PAGINATION = frozenset({"break-after", "break-before", "break-inside", "page-break-after",
                          "page-break-before", "page-break-inside", "page", "orphans", "widows"})
 _COUNTERS = frozenset({"counter-increment", "counter-reset", "counter-set"})
+# counters that run on from face to face without a counter-* declaration of the design's: the
+# pages', the list items' (an element of ``display: list-item`` increments ``list-item``, CSS
+# Lists 3) and the footnotes'
+_RUNNING = frozenset({"page", "pages", "list-item", "footnote"})
 
 
 def place_dependent(texts: list[str], probes: list[str]) -> bool:
@@ -198,6 +202,8 @@ def place_dependent(texts: list[str], probes: list[str]) -> bool:
     if not probes:  # no face root found: every rule on a place counts
         probes = [f'<div {PROBE}=""></div>']
     levels = [level for html in probes for level in _face_levels(html)]
+    if any(_list_item_level(level) for level in levels):
+        return True
     pending = [tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
                for text in texts]
     while pending:
@@ -217,13 +223,81 @@ def place_dependent(texts: list[str], probes: list[str]) -> bool:
 def _rule_depends_on_place(rule: Any, levels: list[Any]) -> bool:
     import tinycss2
 
-    names = {d.lower_name for d in tinycss2.parse_blocks_contents(
-        rule.content, skip_comments=True, skip_whitespace=True) if d.type == "declaration"}
-    if names & _COUNTERS:
+    declarations = [d for d in tinycss2.parse_blocks_contents(
+        rule.content, skip_comments=True, skip_whitespace=True) if d.type == "declaration"]
+    names = {d.lower_name for d in declarations}
+    if names & _COUNTERS or any(_reads_running(d.value) for d in declarations):
         return True
+    if any(_makes_list_item(d) for d in declarations) \
+            and any(_matches_any(subject, levels) for subject in _subjects(rule.prelude)):
+        return True  # a face, or an element around the faces, a list item
     if names and names <= _PAGINATION:
         return False
     return any(_matches_any(compound, levels) for compound in _positional_compounds(rule.prelude))
+
+
+def _reads_running(tokens: Any) -> bool:
+    """Whether a declaration's value reads a counter that runs on from face to face
+    (``counter(page)``, ``counters(list-item, ".")``) or another element's counter
+    (``target-counter()``), or sets a footnote (``float: footnote``, whose call and
+    marker read the ``footnote`` counter)."""
+    for token in tokens or ():
+        if token.type == "function":
+            name = token.lower_name
+            first = next((t for t in token.arguments if t.type != "whitespace"), None)
+            if name in ("target-counter", "target-counters") or (
+                    name in ("counter", "counters") and first is not None
+                    and first.type == "ident" and first.lower_value in _RUNNING):
+                return True
+            if _reads_running(token.arguments):
+                return True
+        elif token.type == "ident" and token.lower_value == "footnote":
+            return True
+        elif token.type in ("[] block", "() block", "{} block") and _reads_running(token.content):
+            return True
+    return False
+
+
+def _makes_list_item(declaration: Any) -> bool:
+    """Whether ``declaration`` is a ``display`` of a list item (``list-item``,
+    ``block list-item``...)."""
+    return declaration.lower_name == "display" and any(
+        t.type == "ident" and t.lower_value == "list-item" for t in declaration.value)
+
+
+def _list_item_level(level: Any) -> bool:
+    """Whether the face's root or an element around it is a list item by the HTML itself: an
+    ``<li>`` (the user agent's ``display: list-item``), or a ``style`` attribute that makes
+    it one or names a counter."""
+    import tinycss2
+
+    if level.local_name == "li":
+        return True
+    declarations = [d for d in tinycss2.parse_blocks_contents(
+        level.etree_element.get("style") or "", skip_comments=True, skip_whitespace=True)
+        if d.type == "declaration"]
+    return any(d.lower_name in _COUNTERS or _makes_list_item(d) or _reads_running(d.value)
+               for d in declarations)
+
+
+def _subjects(prelude: list[Any]) -> list[list[Any]]:
+    """The subject of each selector of ``prelude`` (its last compound), as the element it
+    may match (``_subject``)."""
+    found: list[list[Any]] = []
+    last: list[Any] = []
+    between = False  # after a combinator: the next token starts a compound
+    for token in [*prelude, None]:
+        if token is None or (token.type == "literal" and token.value == ","):
+            found.append(_subject(last))
+            last, between = [], False
+        elif token.type == "whitespace" or (token.type == "literal"
+                                            and token.value in (">", "+", "~")):
+            between = True
+        else:
+            if between:
+                last, between = [], False
+            last.append(token)
+    return found
 
 
 def _positional_compounds(prelude: list[Any]) -> list[list[Any]]:
@@ -248,7 +322,7 @@ def _positional_compounds(prelude: list[Any]) -> list[list[Any]]:
                 combinators[-1:] = [token.value]
         else:
             compounds[-1].append(token)
-    return [c for c in found if c is not None]
+    return found
 
 
 def _positional(compound: list[Any]) -> bool:
@@ -261,7 +335,7 @@ def _positional(compound: list[Any]) -> bool:
     return False
 
 
-def _subject(compound: list[Any]) -> list[Any] | None:
+def _subject(compound: list[Any]) -> list[Any]:
     """``compound`` without its pseudo-classes and pseudo-elements (``:x``, ``::x``, ``:f()``)."""
     kept: list[Any] = []
     skip = 0
