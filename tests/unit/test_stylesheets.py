@@ -121,6 +121,46 @@ def test_a_face_that_is_a_list_item_by_its_html_is_place_dependent(face):
     assert place_dependent([""], [_document(probe) for probe in probe_faces(face)])
 
 
+@pytest.mark.parametrize(("css", "dependent"), [
+    # the quote depth runs on from face to face: an open-quote with no close-quote nests the
+    # next face's quotes deeper
+    (".name-line { quotes: '«' '»' '‹' '›' } .name-line::before { content: open-quote }", True),
+    (".name::before { content: no-open-quote }", True),
+    (".name::after { content: '」' CLOSE-QUOTE }", True),
+    (".name::after { content: no-close-quote }", True),
+    (".name-line { quotes: '«' '»' } .name::before { content: 'open-quote' }", False),
+])
+def test_quotes_that_nest_from_face_to_face_make_the_design_place_dependent(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent
+
+
+def test_a_q_element_in_the_faces_or_the_templates_makes_the_design_place_dependent():
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([""], probes, [FACE.replace("吴明", "<Q>吴明</Q>")])
+    assert place_dependent([""], probes, [FACE, "{% if x %}<q class='x'>{{ x }}</q>{% endif %}"])
+    assert not place_dependent([""], probes, [FACE, "<quote>x</quote><p>quiet</p>"])
+
+
+def test_a_q_in_a_template_of_the_other_side_lays_the_faces_out_face_by_face(tmp_path):
+    from cardkit import api
+    from cardkit.design import generations
+    from cardkit.project import Project
+    from cardkit.render.faces import FaceRenderer
+
+    (tmp_path / "templates" / "blocks").mkdir(parents=True)
+    (tmp_path / "templates" / "blocks" / "tips.html").write_text(  # on the back
+        "<div class=tips><q>{{ gen.tips.title }}</q></div>", "utf-8")
+    project = Project(root=tmp_path)
+    gen = generations.load(project, "2022")
+    rows = [{"id": "A1", "name": "吴明", "mobile": "13912340001", "post": "社区民警",
+             "unit": {"name": "第一派出所", "address": "1号"}}]
+    officer = api.load_roster(project, gen, {"officers": rows}).officers[0]
+    renderer = FaceRenderer(project, gen)
+    front = renderer.face_html(officer, "front", None)
+    assert "<q" not in front and renderer.faces_alone(front)
+
+
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
             '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')

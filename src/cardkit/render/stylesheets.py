@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,26 @@ def _file_of(url: str, roots: list[Path]) -> bytes | None:
     return regular_bytes(path)
 
 
+def template_texts(folders: Sequence[Path]) -> list[str]:
+    """The text of every file of the template folders ``folders`` (a file that is not UTF-8
+    text, larger than a template may be or leading out of its folder left out)."""
+    from ..design.templating import MAX_TEMPLATE_BYTES
+
+    texts = []
+    for folder in folders:
+        root = Path(folder).resolve()
+        for path in sorted(root.rglob("*")):
+            try:
+                real = path.resolve()
+                if not real.is_file() or not real.is_relative_to(root) \
+                        or real.stat().st_size > MAX_TEMPLATE_BYTES:
+                    continue
+                texts.append(real.read_bytes().decode("utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return texts
+
+
 def split_styles(html: str) -> tuple[list[str], str]:
     """The texts of the ``<style>`` elements of ``html``, and ``html`` without them."""
     return _STYLE.findall(html), _STYLE.sub("", html)
@@ -190,15 +211,22 @@ _COUNTERS = frozenset({"counter-increment", "counter-reset", "counter-set"})
 # pages', the list items' (an element of ``display: list-item`` increments ``list-item``, CSS
 # Lists 3) and the footnotes'
 _RUNNING = frozenset({"page", "pages", "list-item", "footnote"})
+# the quote depth runs on document-wide too: an unbalanced open-quote nests the next face deeper
+_QUOTES = frozenset({"open-quote", "close-quote", "no-open-quote", "no-close-quote"})
+_Q = re.compile(r"<q[\s/>]", re.I)  # a <q> element: the user agent's open- and close-quote
 
 
-def place_dependent(texts: list[str], probes: list[str]) -> bool:
+def place_dependent(texts: list[str], probes: list[str], markup: Sequence[str] = ()) -> bool:
     """Whether a rule of the stylesheets ``texts`` may draw a face otherwise by its place
     among other faces. ``probes``: documents of one face each (a front, a back), its root
     marked with ``PROBE``: a rule's positional part counts when it may match that root or
-    an element around it (a counter anywhere and ``@page`` with a page selector always do)."""
+    an element around it (a counter anywhere and ``@page`` with a page selector always do).
+    ``markup``: the faces' HTML or the templates' text; a ``<q>`` element there counts (its
+    quotation marks nest by the quotes opened before it, in any face)."""
     import tinycss2
 
+    if any(_Q.search(text) for text in markup):
+        return True
     if not probes:  # no face root found: every rule on a place counts
         probes = [f'<div {PROBE}=""></div>']
     levels = [level for html in probes for level in _face_levels(html)]
@@ -239,8 +267,9 @@ def _rule_depends_on_place(rule: Any, levels: list[Any]) -> bool:
 def _reads_running(tokens: Any) -> bool:
     """Whether a declaration's value reads a counter that runs on from face to face
     (``counter(page)``, ``counters(list-item, ".")``) or another element's counter
-    (``target-counter()``), or sets a footnote (``float: footnote``, whose call and
-    marker read the ``footnote`` counter)."""
+    (``target-counter()``), sets a footnote (``float: footnote``, whose call and marker read
+    the ``footnote`` counter), or opens or closes a quote (``open-quote``...: the quote
+    depth runs on too)."""
     for token in tokens or ():
         if token.type == "function":
             name = token.lower_name
@@ -251,7 +280,8 @@ def _reads_running(tokens: Any) -> bool:
                 return True
             if _reads_running(token.arguments):
                 return True
-        elif token.type == "ident" and token.lower_value == "footnote":
+        elif token.type == "ident" and (token.lower_value == "footnote"
+                                        or token.lower_value in _QUOTES):
             return True
         elif token.type in ("[] block", "() block", "{} block") and _reads_running(token.content):
             return True
