@@ -161,6 +161,30 @@ def test_a_q_in_a_template_of_the_other_side_lays_the_faces_out_face_by_face(tmp
     assert "<q" not in front and renderer.faces_alone(front)
 
 
+@pytest.mark.parametrize(("css", "dependent"), [
+    # a sibling combinator inside a pseudo-class's selectors
+    (":is(.face + .face) .post { color: red }", True),
+    (":where(.face ~ .face) .name { color: red }", True),
+    (".name:is(.face ~ .face *) { color: red }", True),
+    (".face:not(.back + .front) .name { color: red }", True),
+    (":matches(.face + *) .name { color: red }", True),
+    (":-webkit-any(* ~ section) .name { color: red }", True),
+    (".name:is(.face:nth-child(2) *) { color: red }", True),
+    (".face:has(~ .back) .post { color: red }", True),
+    # any :has() on a face or an element around the faces looks into the other faces
+    ("body:has(.qr) .name { color: red }", True),
+    (":has(.qr) .name { color: red }", True),
+    ("html:has(.face[data-side=back]) .name { color: red }", True),
+    # ... inside a face it sees that face only; sibling combinators inside a face stay there
+    (".tips:has(> li + li) h3 { color: red } .main:has(.qr) .name { color: red }", False),
+    (".tips :is(li + li) { margin-top: 1mm } .tips li:not(:last-child) { color: red }", False),
+    (".main :where(.name, .post ~ .area) { color: red } .face:not(li + li) { color: red }", False),
+])
+def test_sibling_combinators_in_pseudo_classes_and_has_are_seen(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent
+
+
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
             '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')

@@ -207,6 +207,9 @@ _POSITIONAL = frozenset({"first-child", "last-child", "only-child", "first-of-ty
 _PAGINATION = frozenset({"break-after", "break-before", "break-inside", "page-break-after",
                          "page-break-before", "page-break-inside", "page", "orphans", "widows"})
 _COUNTERS = frozenset({"counter-increment", "counter-reset", "counter-set"})
+# pseudo-classes whose arguments are selectors of the element itself (``:has()``'s are of
+# elements beside or inside it)
+_SAME_ELEMENT = frozenset({"is", "where", "not", "matches", "-webkit-any", "-moz-any"})
 # counters that run on from face to face without a counter-* declaration of the design's: the
 # pages', the list items' (an element of ``display: list-item`` increments ``list-item``, CSS
 # Lists 3) and the footnotes'
@@ -257,7 +260,7 @@ def _rule_depends_on_place(rule: Any, levels: list[Any]) -> bool:
     if names & _COUNTERS or any(_reads_running(d.value) for d in declarations):
         return True
     if any(_makes_list_item(d) for d in declarations) \
-            and any(_matches_any(subject, levels) for subject in _subjects(rule.prelude)):
+            and any(_matches_any([subject], levels) for subject in _subjects(rule.prelude)):
         return True  # a face, or an element around the faces, a list item
     if names and names <= _PAGINATION:
         return False
@@ -313,56 +316,82 @@ def _list_item_level(level: Any) -> bool:
 def _subjects(prelude: list[Any]) -> list[list[Any]]:
     """The subject of each selector of ``prelude`` (its last compound), as the element it
     may match (``_subject``)."""
-    found: list[list[Any]] = []
-    last: list[Any] = []
-    between = False  # after a combinator: the next token starts a compound
-    for token in [*prelude, None]:
-        if token is None or (token.type == "literal" and token.value == ","):
-            found.append(_subject(last))
-            last, between = [], False
-        elif token.type == "whitespace" or (token.type == "literal"
-                                            and token.value in (">", "+", "~")):
-            between = True
-        else:
-            if between:
-                last, between = [], False
-            last.append(token)
-    return found
+    return [_subject(selector[-1][1]) for selector in _selectors(prelude)]
 
 
-def _positional_compounds(prelude: list[Any]) -> list[list[Any]]:
-    """The compound selectors of ``prelude`` (a selector list) whose place counts: with a
-    positional pseudo-class (also inside ``:not()``, ``:is()``...), or beside ``+`` or ``~``;
-    each without its pseudo-classes and pseudo-elements, as the element it may match."""
-    found = []
-    compounds: list[list[Any]] = [[]]
-    combinators: list[str] = []
-    for token in [*prelude, None]:
+def _selectors(tokens: list[Any]) -> list[list[tuple[str, list[Any]]]]:
+    """The selectors of the selector list ``tokens``, each a list of its compounds with the
+    combinator before each (``" "``, ``">"``, ``"+"``, ``"~"``; ``""`` before the first, or
+    the combinator a relative selector starts with: ``~ .back`` in ``:has()``)."""
+    selectors: list[list[tuple[str, list[Any]]]] = []
+    selector: list[tuple[str, list[Any]]] = []
+    combinator, compound = "", []
+    for token in [*tokens, None]:
         if token is None or (token.type == "literal" and token.value == ","):
-            found += [_subject(c) for n, c in enumerate(compounds)
-                      if _positional(c) or "+" in combinators[max(0, n - 1):n + 1]
-                      or "~" in combinators[max(0, n - 1):n + 1]]
-            compounds, combinators = [[]], []
+            if compound:
+                selector.append((combinator, compound))
+            if selector:
+                selectors.append(selector)
+            selector, combinator, compound = [], "", []
         elif token.type == "whitespace" or (token.type == "literal"
                                             and token.value in (">", "+", "~")):
-            if compounds[-1]:
-                compounds.append([])
-                combinators.append(" ")
+            if compound:
+                selector.append((combinator, compound))
+                combinator, compound = " ", []
             if token.type == "literal":
-                combinators[-1:] = [token.value]
+                combinator = token.value
         else:
-            compounds[-1].append(token)
+            compound.append(token)
+    return selectors
+
+
+def _positional_compounds(prelude: list[Any]) -> list[list[list[Any]]]:
+    """The compounds of the selector list ``prelude`` whose place counts, each as the simple
+    selectors (``_subject``) the one element it matches must all match."""
+    return [compound for compound, _ in _place_compounds(prelude)]
+
+
+def _place_compounds(tokens: list[Any]) -> list[tuple[list[list[Any]], bool]]:
+    """The compounds of the selector list ``tokens`` whose place counts: with a positional
+    pseudo-class, beside ``+`` or ``~``, or with ``:has()`` (from an element around the
+    faces it looks into all of them); and those of the selectors in a pseudo-class's
+    arguments (``:is(.face + .face)``, ``:not(:last-child)``, ``:has(~ .back)``), of the
+    compound's own element (``:is()``, ``:not()``...: its own simple selectors apply too)
+    or of others (``:has()``). Each as the simple selectors the one element it matches must
+    all match, and whether it is the subject of its selector."""
+    found: list[tuple[list[list[Any]], bool]] = []
+    for selector in _selectors(tokens):
+        for n, (combinator, compound) in enumerate(selector):
+            subject = n == len(selector) - 1
+            own = _subject(compound)
+            after = "" if subject else selector[n + 1][0]
+            pseudo = _pseudo_classes(compound)
+            if combinator in ("+", "~") or after in ("+", "~") \
+                    or any(name in _POSITIONAL or name == "has" for name, _ in pseudo):
+                found.append(([own], subject))
+            for name, arguments in pseudo:
+                if name not in _SAME_ELEMENT and name != "has":
+                    continue
+                for inner, inner_subject in _place_compounds(arguments):
+                    if name in _SAME_ELEMENT and inner_subject:
+                        found.append(([own, *inner], subject))
+                    else:
+                        found.append((inner, False))
     return found
 
 
-def _positional(compound: list[Any]) -> bool:
-    for token in compound:
-        if token.type == "ident" and token.lower_value in _POSITIONAL:
-            return True
-        if token.type == "function" and (token.lower_name in _POSITIONAL
-                                         or _positional(token.arguments)):
-            return True
-    return False
+def _pseudo_classes(compound: list[Any]) -> list[tuple[str, list[Any]]]:
+    """The pseudo-classes of ``compound`` (``:first-child``, ``:is(...)``), each as its name
+    (lower case) and its arguments (none for one that is not a function)."""
+    found = []
+    for n, token in enumerate(compound):
+        if n and compound[n - 1].type == "literal" and compound[n - 1].value == ":" \
+                and (n < 2 or compound[n - 2].type != "literal" or compound[n - 2].value != ":"):
+            if token.type == "function":
+                found.append((token.lower_name, token.arguments))
+            elif token.type == "ident":
+                found.append((token.lower_value, []))
+    return found
 
 
 def _subject(compound: list[Any]) -> list[Any]:
@@ -381,16 +410,19 @@ def _subject(compound: list[Any]) -> list[Any]:
     return kept
 
 
-def _matches_any(compound: list[Any], levels: list[Any]) -> bool:
+def _matches_any(compound: list[list[Any]], levels: list[Any]) -> bool:
+    """Whether an element of ``levels`` matches all the simple selectors of ``compound``."""
     import cssselect2
     import tinycss2
 
-    text = tinycss2.serialize(compound).strip() or "*"
-    try:
-        selectors = cssselect2.compile_selector_list(text)
-    except cssselect2.SelectorError:
-        return False  # WeasyPrint, which compiles its selectors alike, skips the rule too
-    return any(selector.test(element) for selector in selectors for element in levels)
+    parts = []
+    for part in compound:
+        try:
+            parts.append(cssselect2.compile_selector_list(tinycss2.serialize(part).strip() or "*"))
+        except cssselect2.SelectorError:
+            return False  # WeasyPrint, which compiles its selectors alike, skips the rule too
+    return any(all(any(selector.test(element) for selector in part) for part in parts)
+               for element in levels)
 
 
 def _face_levels(html: str) -> list[Any]:
