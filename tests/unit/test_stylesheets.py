@@ -185,6 +185,31 @@ def test_sibling_combinators_in_pseudo_classes_and_has_are_seen(css, dependent):
     assert place_dependent([css], probes) is dependent
 
 
+@pytest.mark.parametrize(("css", "dependent"), [
+    # CSS nesting: the nested rules are read as the rules they stand for
+    (".face { & + .face .post { color: red } }", True),
+    (".face { &:nth-child(odd) .name { color: red } }", True),
+    (".face { & { counter-increment: f } } .name::after { content: counter(f) }", True),
+    ("section { .name { color: red } :is(& ~ *) .post { color: red } }", True),
+    ("body { > :first-child .name { color: red } }", True),
+    (".main { @media print { .face:last-child & .name { color: red } } }", True),
+    (".face { color: black; .main { .name { &::after { content: ' p' counter(page) } } } }",
+     True),
+    (".face { .name { &::before { content: open-quote } } }", True),
+    ("@media print { .face { .tips { li + li { margin-top: 1mm } } } }", False),
+    (".face { &:last-child { break-after: auto } .tips li:nth-child(odd) { color: red } }",
+     False),
+    (".face { .side + .main { margin-left: 19mm } & .tips { & li:not(:last-child) { a: b } } }",
+     False),
+    # @page: a margin box that shows the page's number
+    ("@page { margin: 5mm; @bottom-center { content: counter(page) } }", True),
+    ("@page { margin: 5mm; @bottom-center { content: 'specimen' } }", False),
+])
+def test_nested_rules_are_read_as_the_rules_they_stand_for(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent
+
+
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
             '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')

@@ -235,36 +235,124 @@ def place_dependent(texts: list[str], probes: list[str], markup: Sequence[str] =
     levels = [level for html in probes for level in _face_levels(html)]
     if any(_list_item_level(level) for level in levels):
         return True
-    pending = [tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
-               for text in texts]
-    while pending:
-        for rule in pending.pop():
-            if rule.type == "at-rule":
-                if rule.lower_at_keyword == "page" \
-                        and any(t.type == "literal" and t.value == ":" for t in rule.prelude):
-                    return True
-                if rule.content is not None and rule.lower_at_keyword != "font-face":
-                    pending.append(tinycss2.parse_rule_list(rule.content, skip_comments=True,
-                                                            skip_whitespace=True))
-            elif rule.type == "qualified-rule" and _rule_depends_on_place(rule, levels):
+    return any(_rules_depend(tinycss2.parse_stylesheet(text, skip_comments=True,
+                                                       skip_whitespace=True), levels)
+               for text in texts)
+
+
+def _rules_depend(rules: list[Any], levels: list[Any]) -> bool:
+    """Whether a rule of ``rules`` (a stylesheet's, or a conditional group's: ``@media``...)
+    may draw a face otherwise by its place."""
+    import tinycss2
+
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            if _block_depends(rule.prelude, _contents(rule.content), levels):
                 return True
+        elif rule.type != "at-rule" or rule.content is None:
+            continue
+        elif rule.lower_at_keyword == "page":  # a page selector, or a counter of the pages'
+            if any(t.type == "literal" and t.value == ":" for t in rule.prelude) \
+                    or _page_depends(_contents(rule.content)):
+                return True
+        elif rule.lower_at_keyword != "font-face" and _rules_depend(
+                tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True),
+                levels):
+            return True
     return False
 
 
-def _rule_depends_on_place(rule: Any, levels: list[Any]) -> bool:
+def _contents(block: Any) -> list[Any]:
+    """The declarations and the rules (CSS nesting) of a rule's block."""
     import tinycss2
 
-    declarations = [d for d in tinycss2.parse_blocks_contents(
-        rule.content, skip_comments=True, skip_whitespace=True) if d.type == "declaration"]
+    return tinycss2.parse_blocks_contents(block, skip_comments=True, skip_whitespace=True)
+
+
+def _page_depends(contents: list[Any]) -> bool:
+    """Whether an ``@page`` rule's block, or a margin box's in it, sets or reads a counter
+    (``@bottom-center { content: counter(page) }``) or opens a quote."""
+    return any(_page_depends(_contents(node.content)) if node.type == "at-rule" and node.content
+               else node.type == "declaration" and (node.lower_name in _COUNTERS
+                                                    or _reads_running(node.value))
+               for node in contents)
+
+
+def _block_depends(prelude: list[Any], contents: list[Any], levels: list[Any]) -> bool:
+    """Whether the style rule of selector ``prelude`` and block ``contents`` may draw a face
+    otherwise by its place: its declarations, and those of the rules nested in it (CSS
+    nesting: ``.face { & + .face .post {...} }``, ``@media`` inside), with their selectors
+    made whole (``:is(.face) + .face .post``)."""
+    if _rule_depends_on_place(prelude, [n for n in contents if n.type == "declaration"],
+                              levels):
+        return True
+    for node in contents:
+        if node.type == "qualified-rule":
+            if _block_depends(_nested(node.prelude, prelude), _contents(node.content), levels):
+                return True
+        elif node.type == "at-rule" and node.content is not None \
+                and _block_depends(prelude, _contents(node.content), levels):
+            return True
+    return False
+
+
+def _nested(prelude: list[Any], parent: list[Any]) -> list[Any]:
+    """The selector list of a rule nested in the block of the rule of selector ``parent``, as
+    written whole: each ``&`` made ``:is(parent)``; a selector without one (``.name``,
+    ``> .main``) put after ``:is(parent)`` and a space."""
+    import tinycss2
+
+    outer = f":is({tinycss2.serialize(parent).strip()})"
+    whole = []
+    for selector in _split_commas(prelude):
+        text, with_parent = _parent_put(selector, outer)
+        whole.append(text if with_parent else f"{outer} {text}")
+    return tinycss2.parse_component_value_list(", ".join(whole))
+
+
+def _split_commas(tokens: list[Any]) -> list[list[Any]]:
+    parts: list[list[Any]] = [[]]
+    for token in tokens:
+        if token.type == "literal" and token.value == ",":
+            parts.append([])
+        else:
+            parts[-1].append(token)
+    return parts
+
+
+def _parent_put(tokens: list[Any], outer: str) -> tuple[str, bool]:
+    """``tokens`` serialized with each ``&`` (also inside ``:is(...)``...) made ``outer``, and
+    whether there was one."""
+    import tinycss2
+    from tinycss2.serializer import serialize_identifier
+
+    text, found = [], False
+    for token in tokens:
+        if token.type == "literal" and token.value == "&":
+            text.append(outer)
+            found = True
+        elif token.type == "function":
+            inner, nested = _parent_put(token.arguments, outer)
+            text.append(f"{serialize_identifier(token.name)}({inner})")
+            found = found or nested
+        else:
+            text.append(tinycss2.serialize([token]))
+    return "".join(text).strip(), found
+
+
+def _rule_depends_on_place(prelude: list[Any], declarations: list[Any],
+                           levels: list[Any]) -> bool:
+    """Whether the declarations ``declarations`` of a style rule of selector ``prelude`` may
+    draw a face otherwise by its place."""
     names = {d.lower_name for d in declarations}
     if names & _COUNTERS or any(_reads_running(d.value) for d in declarations):
         return True
     if any(_makes_list_item(d) for d in declarations) \
-            and any(_matches_any([subject], levels) for subject in _subjects(rule.prelude)):
+            and any(_matches_any([subject], levels) for subject in _subjects(prelude)):
         return True  # a face, or an element around the faces, a list item
-    if names and names <= _PAGINATION:
+    if names <= _PAGINATION:  # only breaks pages, or nothing at all (a block of rules)
         return False
-    return any(_matches_any(compound, levels) for compound in _positional_compounds(rule.prelude))
+    return any(_matches_any(compound, levels) for compound in _positional_compounds(prelude))
 
 
 def _reads_running(tokens: Any) -> bool:
