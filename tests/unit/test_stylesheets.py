@@ -210,6 +210,18 @@ def test_nested_rules_are_read_as_the_rules_they_stand_for(css, dependent):
     assert place_dependent([css], probes) is dependent
 
 
+@pytest.mark.parametrize(("css", "dependent"), [
+    # a named page has a size and margins of its own: chosen by place, it depends on place
+    (".face ~ .front { page: later } @page later { size: 95mm 60mm }", True),
+    (".face:first-child { page: first; break-after: page } @page first { margin: 2mm }", True),
+    (".back { page: b } @page b { size: 95mm 60mm }", False),
+    (".face:last-child { break-after: auto; page-break-inside: avoid }", False),
+])
+def test_a_named_page_chosen_by_place_is_place_dependent(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent
+
+
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
             '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')

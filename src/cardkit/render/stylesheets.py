@@ -204,8 +204,9 @@ PROBE = "data-cardkit-probe"  # marks the root of the face a probe document is m
 _POSITIONAL = frozenset({"first-child", "last-child", "only-child", "first-of-type",
                          "last-of-type", "only-of-type", "nth-child", "nth-last-child",
                          "nth-of-type", "nth-last-of-type"})
+# (not ``page``: a named page may have a size, margins and a background of its own)
 _PAGINATION = frozenset({"break-after", "break-before", "break-inside", "page-break-after",
-                         "page-break-before", "page-break-inside", "page", "orphans", "widows"})
+                         "page-break-before", "page-break-inside", "orphans", "widows"})
 _COUNTERS = frozenset({"counter-increment", "counter-reset", "counter-set"})
 # pseudo-classes whose arguments are selectors of the element itself (``:has()``'s are of
 # elements beside or inside it)
