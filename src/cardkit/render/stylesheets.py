@@ -414,7 +414,8 @@ def _selectors(tokens: list[Any]) -> list[list[tuple[str, list[Any]]]]:
     the combinator a relative selector starts with: ``~ .back`` in ``:has()``)."""
     selectors: list[list[tuple[str, list[Any]]]] = []
     selector: list[tuple[str, list[Any]]] = []
-    combinator, compound = "", []
+    combinator = ""
+    compound: list[Any] = []
     for token in [*tokens, None]:
         if token is None or (token.type == "literal" and token.value == ","):
             if compound:
