@@ -222,6 +222,21 @@ def test_a_named_page_chosen_by_place_is_place_dependent(css, dependent):
     assert place_dependent([css], probes) is dependent
 
 
+@pytest.mark.parametrize(("css", "dependent"), [
+    # what an earlier face or page set: a string, a running element, a target's text
+    (".name { string-set: n content() } @page { margin: 3mm; @top-left { content: string(n) } }",
+     True),
+    (".band { position: running(b) } @page { @top-center { content: element(b) } }", True),
+    (".name::after { content: target-text(attr(href url)) }", True),
+    # a list item through a custom property
+    (":root { --shown: list-item } .face { display: var(--shown) }", True),
+    (":root { --shown: block } .main { display: var(--shown) }", False),
+])
+def test_what_an_earlier_face_set_makes_the_design_place_dependent(css, dependent):
+    probes = [_document(probe) for probe in probe_faces(FACE)]
+    assert place_dependent([css], probes) is dependent
+
+
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():
     html = ('<html><head><STYLE media="print">.a { color: red }</STYLE></head><body>'
             '<div class="face"><style>\n.b { color: blue }\n</style><p>吴明</p></div></body></html>')

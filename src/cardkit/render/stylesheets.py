@@ -358,15 +358,17 @@ def _rule_depends_on_place(prelude: list[Any], declarations: list[Any],
 
 def _reads_running(tokens: Any) -> bool:
     """Whether a declaration's value reads a counter that runs on from face to face
-    (``counter(page)``, ``counters(list-item, ".")``) or another element's counter
-    (``target-counter()``), sets a footnote (``float: footnote``, whose call and marker read
-    the ``footnote`` counter), or opens or closes a quote (``open-quote``...: the quote
-    depth runs on too)."""
+    (``counter(page)``, ``counters(list-item, ".")``), another element's counter or text
+    (``target-counter()``, ``target-text()``: an id is found in the first face that has
+    it), a string or a running element an earlier page may have set (``string()``,
+    ``element()``, in a page's margin box), sets a footnote (``float: footnote``, whose call
+    and marker read the ``footnote`` counter), or opens or closes a quote (``open-quote``...:
+    the quote depth runs on too)."""
     for token in tokens or ():
         if token.type == "function":
             name = token.lower_name
             first = next((t for t in token.arguments if t.type != "whitespace"), None)
-            if name in ("target-counter", "target-counters") or (
+            if name.startswith("target-") or name in ("string", "element") or (
                     name in ("counter", "counters") and first is not None
                     and first.type == "ident" and first.lower_value in _RUNNING):
                 return True
@@ -382,9 +384,10 @@ def _reads_running(tokens: Any) -> bool:
 
 def _makes_list_item(declaration: Any) -> bool:
     """Whether ``declaration`` is a ``display`` of a list item (``list-item``,
-    ``block list-item``...)."""
+    ``block list-item``...), or may be one (``var(--shown)``)."""
     return declaration.lower_name == "display" and any(
-        t.type == "ident" and t.lower_value == "list-item" for t in declaration.value)
+        (t.type == "ident" and t.lower_value == "list-item")
+        or (t.type == "function" and t.lower_name == "var") for t in declaration.value)
 
 
 def _list_item_level(level: Any) -> bool:
