@@ -228,6 +228,9 @@ def test_a_named_page_chosen_by_place_is_place_dependent(css, dependent):
      True),
     (".band { position: running(b) } @page { @top-center { content: element(b) } }", True),
     (".name::after { content: target-text(attr(href url)) }", True),
+    # a fixed box is repeated on every page of the document
+    (".face::after { content: ''; position: fixed; bottom: 1mm; left: 1mm }", True),
+    (".name-line { position: relative } .qr { position: absolute }", False),
     # a list item through a custom property
     (":root { --shown: list-item } .face { display: var(--shown) }", True),
     (":root { --shown: block } .main { display: var(--shown) }", False),

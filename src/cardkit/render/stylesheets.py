@@ -346,7 +346,7 @@ def _rule_depends_on_place(prelude: list[Any], declarations: list[Any],
     """Whether the declarations ``declarations`` of a style rule of selector ``prelude`` may
     draw a face otherwise by its place."""
     names = {d.lower_name for d in declarations}
-    if names & _COUNTERS or any(_reads_running(d.value) for d in declarations):
+    if names & _COUNTERS or any(_reads_running(d.value) or _fixed(d) for d in declarations):
         return True
     if any(_makes_list_item(d) for d in declarations) \
             and any(_matches_any([subject], levels) for subject in _subjects(prelude)):
@@ -380,6 +380,13 @@ def _reads_running(tokens: Any) -> bool:
         elif token.type in ("[] block", "() block", "{} block") and _reads_running(token.content):
             return True
     return False
+
+
+def _fixed(declaration: Any) -> bool:
+    """Whether ``declaration`` is a ``position: fixed``: WeasyPrint repeats the box on every
+    page of the document, every other face's page too."""
+    return declaration.lower_name == "position" and any(
+        t.type == "ident" and t.lower_value == "fixed" for t in declaration.value)
 
 
 def _makes_list_item(declaration: Any) -> bool:
