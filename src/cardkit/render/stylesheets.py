@@ -193,10 +193,14 @@ def officer_markers(html: str) -> bool:
 # --- rules that may draw a face otherwise by its place among the job's faces ---------------
 #
 # A chunk lays its faces out as the pages of one document, siblings of one another: a rule on
-# a face's place among them (``.face:nth-child(even)``, ``.face + .face``, a counter that
-# runs on from face to face, ``@page :first``) would draw an officer's card otherwise among
-# others than alone. A design with such a rule has each face laid out in a document of its
-# own (``FaceRenderer``), as it is alone. A rule whose positional part applies inside a face
+# a face's place among them (``.face:nth-child(even)``, ``.face + .face``, also inside
+# ``:is()``, ``:not()``... or a rule nested in another, ``:has()`` on a face or around the
+# faces, a named page chosen so), a counter that runs on from face to face (the design's,
+# or ``page``, ``list-item``: ``display: list-item``), the quote depth (``open-quote``,
+# ``<q>``), what an earlier page set (``string()``, ``element()``), a fixed box (repeated on
+# every page) or ``@page :first`` would draw an officer's card otherwise among others than
+# alone. A design with such a rule has each face laid out in a document of its own
+# (``FaceRenderer``), as it is alone. A rule whose positional part applies inside a face
 # (``.mascot-side + .main``) draws every face alike, and a rule that only breaks pages
 # (``.face:last-child { break-after: auto }``) draws nothing.
 
