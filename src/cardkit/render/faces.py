@@ -298,12 +298,16 @@ class FaceRenderer:
         where a face's root lies): then every face is laid out in a document of its own, as
         when its officer is printed alone. Decided once per renderer."""
         if self._alone is None:
-            from .stylesheets import place_dependent, probe_faces, split_styles
+            from .stylesheets import place_dependent, probe_faces, split_styles, template_texts
 
             texts = [*self._stylesheets().texts, *split_styles(face)[0]]
+            builtin = builtin_dir("templates").resolve()
+            # the project's templates: a <q> in one counts, whichever face shows it
+            markup = [face, *template_texts([folder for folder in self.template_dirs
+                                             if folder.resolve() != builtin])]
             # the documents a probe face lies in, their stylesheets left out (read above)
             self._alone = place_dependent(texts, [split_styles(self.document_html([probe]))[1]
-                                                  for probe in probe_faces(face)])
+                                                  for probe in probe_faces(face)], markup)
         return self._alone
 
     def _laid_one_by_one(self, faces: Sequence[str], extra_roots: Sequence[Path]) -> Laid:
