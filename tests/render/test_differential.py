@@ -344,6 +344,18 @@ def test_a_float_beside_a_slots_line_makes_the_plate_laid_out(tmp_path, monkeypa
     _plates_built_and_cards_alike(root, case, crowd, monkeypatch)
 
 
+def test_text_drawn_beside_a_slot_reads_in_its_place(tmp_path, monkeypatch):
+    """A mark a stylesheet draws before the name (``::before``) lies in the name's text
+    object: the stamped name was drawn before that whole object, so the mark read after every
+    stamped field. The object is now closed and opened again around the stamped name."""
+    case = Case("plain", "han", "2022", "front-only")
+    root = _project(tmp_path / "project", case)
+    (root / "templates" / "diff.css").write_text(
+        '{% include "card.css" %}\n.name-line::before { content: "«"; }\n', encoding="utf-8")
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 6)]
+    assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
+
+
 def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch):
     """``.name { font-family: sans-serif }``: no font has that name, so the slot fails the
     first-family check whoever the officer is: the template is refused once, not a plate

@@ -3,8 +3,9 @@ WeasyPrint's drawing order (and with it the order text is extracted in).
 
 WeasyPrint writes one operator a line. The first officer's visible page (A) is the plate's
 stream with the slots' text objects inserted; ``difflib`` finds those insertions (any other
-difference refuses the plate). The plate is cut at each insertion (moved before the text
-object it falls into) into pieces that are each a balanced form XObject: a piece starts by
+difference refuses the plate). The plate is cut at each insertion into pieces that are each
+a balanced form XObject (a cut inside a text object closes it and opens it again with its
+text state, when what follows places itself; otherwise the cut moves before that object): a piece starts by
 replaying the graphics state open at its start (every ``q`` level's ``cm``, clip, colour,
 ``gs``) and ends by closing it. Between pieces the stamped text is drawn in that same state,
 with A's own operators around it (colour, ``gs``, ``BT``/``ET``): only ``Tm``, ``Tf`` and
@@ -123,7 +124,10 @@ def cut(plate: str, visible: str, slots: list[tuple[str, str]]) -> Cut:
     for start, stop in zip(bounds, bounds[1:], strict=False):
         prefix, _ = _prefix(states[start][0])
         _, closing = _prefix(states[stop][0])
-        pieces.append("\n".join(x for x in (prefix, *lines[start:stop], closing) if x))
+        opened = _reopened(lines, start) if states[start][1] else []  # cut in a text object
+        closed = ["ET"] if states[stop][1] and stop < len(lines) else []
+        pieces.append("\n".join(x for x in (prefix, *opened, *lines[start:stop], *closed,
+                                             closing) if x))
     return Cut(pieces=pieces, groups=groups)
 
 
@@ -147,13 +151,40 @@ def _insertions(lines: list[str], shown: list[str],
         while states[at][1] and at < len(lines) and inserted and inserted[0] == lines[at]:
             inserted = [*inserted[1:], lines[at]]
             at += 1
-        if states[at][1]:  # in a text object: move before it
-            while at > 0 and _op(lines[at - 1]) != "BT":
-                at -= 1
-            at -= 1
+        if states[at][1]:  # in a text object: in one of its own, there or before that one
             inserted = ["BT", *inserted, "ET"]
+            if not _splittable(lines, at):
+                while at > 0 and _op(lines[at - 1]) != "BT":
+                    at -= 1
+                at -= 1
         inserts.setdefault(at, []).extend(inserted)
     return inserts
+
+
+_TEXT_STATE = {"Tc", "Tw", "Tz", "TL", "Tf", "Tr", "Ts"}
+_SHOW = {"TJ", "Tj", "'", '"'}
+
+
+def _splittable(lines: list[str], at: int) -> bool:
+    """Whether the text object ``lines[at]`` lies in may be closed there and opened again
+    after the slot's text (which then keeps its place in the text's order: a ``::before``
+    drawn with the name reads before it): what follows places itself (``Tm``) before it
+    shows anything, and the text state set in it so far is replayed (``_reopened``)."""
+    for line in lines[at:]:
+        op = _op(line)
+        if op == "Tm":
+            return True
+        if op in _SHOW or op in ("ET", "Td", "TD", "T*"):
+            return False
+    return False
+
+
+def _reopened(lines: list[str], at: int) -> list[str]:
+    """``BT`` and the text state the text object around ``lines[at]`` set before it."""
+    start = at
+    while start > 0 and _op(lines[start - 1]) != "BT":
+        start -= 1
+    return ["BT", *(line for line in lines[start:at] if _op(line) in _TEXT_STATE)]
 
 
 def _template(inserted: list[str], wanted: dict[tuple[str, str], int], found: set[int]) -> list:
