@@ -306,6 +306,15 @@ def test_the_back_alone_keeps_its_code_when_both_faces_show_it(tmp_path, monkeyp
     assert _differing(a_img, b_img) <= MAX_PIXELS
 
 
+def _front_with_css(tmp_path, css: str):
+    """A 2022 project (fronts only) whose stylesheet adds ``css`` to the design's own."""
+    case = Case("plain", "han", "2022", "front-only")
+    root = _project(tmp_path / "project", case)
+    (root / "templates" / "diff.css").write_text('{% include "card.css" %}\n' + css + "\n",
+                                                  encoding="utf-8")
+    return case, root
+
+
 def test_a_background_image_is_stamped_and_looks_as_laid_out(tmp_path, monkeypatch):
     """A project's image behind the band (``.band { background: url(seal.svg) }``): WeasyPrint
     names the image per page that draws it, so the plate and the card read with it named it
@@ -314,14 +323,11 @@ def test_a_background_image_is_stamped_and_looks_as_laid_out(tmp_path, monkeypat
     from cardkit import open_project
     from cardkit.api import PrintOptions, print_cards
 
-    case = Case("plain", "han", "2022", "front-only")
-    root = _project(tmp_path / "project", case)
+    case, root = _front_with_css(
+        tmp_path, ".band { background: url(seal.svg) no-repeat right 25mm center / 4mm; }")
     (root / "templates" / "seal.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" viewBox="0 0 40 40">'
         '<circle cx="20" cy="20" r="18" fill="#c00000"/></svg>\n', encoding="utf-8")
-    (root / "templates" / "diff.css").write_text(
-        '{% include "card.css" %}\n.band { background: url(seal.svg) no-repeat right 25mm '
-        "center / 4mm; }\n", encoding="utf-8")
     crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 6)]
     assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
     monkeypatch.setenv("CARDKIT_STAMP", "1")
@@ -334,11 +340,8 @@ def test_a_float_beside_a_slots_line_makes_the_plate_laid_out(tmp_path, monkeypa
     """A badge floated into the name's line shortens the line: an officer whose name and post
     do not fit beside it is set below the badge. The stamper held the name only to the boxes
     around it, so such an officer was stamped beside the badge (7 % of the pixels, exit 0)."""
-    case = Case("plain", "han", "2022", "front-only")
-    root = _project(tmp_path / "project", case)
-    (root / "templates" / "diff.css").write_text(
-        '{% include "card.css" %}\n.name-line::before { content: "一级警督"; float: right; '
-        "font-size: 7pt; }\n", encoding="utf-8")
+    case, root = _front_with_css(
+        tmp_path, '.name-line::before { content: "一级警督"; float: right; font-size: 7pt; }')
     crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 5)]
     crowd.insert(1, {**_officer(1, "Alexandra Wolf", "T1"), "post": "所长"})
     _plates_built_and_cards_alike(root, case, crowd, monkeypatch)
@@ -348,10 +351,7 @@ def test_text_drawn_beside_a_slot_reads_in_its_place(tmp_path, monkeypatch):
     """A mark a stylesheet draws before the name (``::before``) lies in the name's text
     object: the stamped name was drawn before that whole object, so the mark read after every
     stamped field. The object is now closed and opened again around the stamped name."""
-    case = Case("plain", "han", "2022", "front-only")
-    root = _project(tmp_path / "project", case)
-    (root / "templates" / "diff.css").write_text(
-        '{% include "card.css" %}\n.name-line::before { content: "«"; }\n', encoding="utf-8")
+    case, root = _front_with_css(tmp_path, '.name-line::before { content: "«"; }')
     crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 6)]
     assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
 
@@ -361,10 +361,7 @@ def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch)
     first-family check whoever the officer is: the template is refused once, not a plate
     built and refused again for every officer (which made such a job several times slower
     than laying it out); the cards are those laid out."""
-    case = Case("plain", "han", "2022", "front-only")
-    root = _project(tmp_path / "project", case)
-    (root / "templates" / "diff.css").write_text(
-        '{% include "card.css" %}\n.name { font-family: sans-serif; }\n', encoding="utf-8")
+    case, root = _front_with_css(tmp_path, ".name { font-family: sans-serif; }")
     crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 8)]
     assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
 
