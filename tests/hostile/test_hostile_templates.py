@@ -284,3 +284,16 @@ def test_a_page_size_in_a_stylesheet_is_refused(cli, site, css):
     line = refused(cli, site, "2022")
     assert "a face is laid out on a page of 95 x 60 mm, not the card's 90 x 54 mm" in line
     assert "set the card's size with card: in the generation" in line
+
+
+def test_an_at_font_face_file_that_is_no_font_stops_the_job(cli, site):
+    """A project's font that is a Git LFS pointer (a checkout without LFS) or a truncated
+    copy: WeasyPrint drops the face, and the names were set in the next family of the list,
+    exit 0, with nothing said."""
+    write(site / "templates" / "fonts" / "card.ttf",
+          "version https://git-lfs.github.com/spec/v1\noid sha256:" + "0" * 64 + "\nsize 9\n")
+    write(site / "templates" / "card.css", '{% include "!builtin/card.css" %}\n'
+          "@font-face { font-family: CardLatin; src: url(fonts/card.ttf); }\n"
+          '.name { font-family: CardLatin, "Noto Sans CJK SC"; }')
+    line = refused(cli, site, "2022")
+    assert "the @font-face font 'CardLatin' cannot be loaded" in line

@@ -375,10 +375,19 @@ class FaceRenderer:
         return pdf, self.glyph_warnings([*laid.warnings, *warnings])
 
     def glyph_warnings(self, warnings: list[str]) -> list[str]:
+        """The warnings of a layout about glyphs; a broken image, or a font of the design's
+        ``@font-face`` rules that cannot be loaded (its text would be set in the next family
+        of the list, unseen), is an error."""
         holes = [w for w in warnings if w.startswith(("Failed to load", "Failed to render"))]
         if holes:  # a broken image would leave a hole in the card
             raise InputError(f"generation {self.gen.id}: " + _(
                 "{problem}; the card would have a hole there").format(problem=holes[0].rstrip(": ")))
+        fonts = [m[1] for w in warnings if (m := _UNLOADED_FONT.match(w))]
+        if fonts:
+            raise InputError(f"generation {self.gen.id}: " + _(
+                "the @font-face font {family} cannot be loaded (its file is missing or is not a "
+                "font: a Git LFS pointer, a truncated copy?); its text would be set in another "
+                "font").format(family=fonts[0]))
         return [w for w in warnings if "glyph" in w.lower()]
 
     def check_pages(self, laid: Laid, faces: int) -> None:
@@ -507,6 +516,8 @@ def _render_template(template: Any, context: dict[str, Any], allowance: int = 0)
 
 
 # an @font-face rule, or an at-rule whose name is escaped (``@f\\ont-face``)
+# WeasyPrint's warning for an @font-face whose sources all failed (weasyprint/text/fonts.py)
+_UNLOADED_FONT = re.compile(r"Font-face (.+) cannot be loaded$")
 _MAY_DECLARE_FONTS = re.compile(r"@(?:font-face|[\w-]*\\)", re.I)
 # a unicode-range descriptor (of an @font-face), an at-rule whose name is escaped, or an
 # @font-face with an escape in it (a descriptor's name may be escaped too)
