@@ -274,3 +274,19 @@ def test_the_builtin_generations_and_the_example_are_not_laid_out_face_by_face(
         renderer = FaceRenderer(project, gen)
         assert not renderer.faces_alone(renderer.face_html(officer, side,
                                                            renderer.qr_for(officer)))
+
+
+@pytest.mark.parametrize("before", ["<!-- 本局定制卡面 -->\n", "<style>.x { color: red }</style>",
+                                    '<link rel="stylesheet" href="extra.css">\n'])
+def test_the_face_root_is_found_after_a_comment_a_style_or_a_link(before):
+    """A project's base.html that begins with a comment, its own <style> or a <link>: the
+    face's root is the element after them (it was taken to be missing, or the <style>, and
+    no rule on a face's place counted)."""
+    probes = [_document(probe) for probe in probe_faces(before + FACE)]
+    assert probes and place_dependent([".face ~ .face .name { color: red }"], probes)
+    assert not place_dependent([".face .name { color: red }"], probes)
+
+
+def test_a_face_whose_root_is_not_found_is_laid_out_as_alone():
+    assert probe_faces("just text, no element") == []
+    assert place_dependent([".name { color: red }"], [])

@@ -235,8 +235,8 @@ def place_dependent(texts: list[str], probes: list[str], markup: Sequence[str] =
 
     if any(_Q.search(text) for text in markup):
         return True
-    if not probes:  # no face root found: every rule on a place counts
-        probes = [f'<div {PROBE}=""></div>']
+    if not probes:  # no face root found: any rule may be on a place (laid out face by face)
+        return True
     levels = [level for html in probes for level in _face_levels(html)]
     if any(_list_item_level(level) for level in levels):
         return True
@@ -546,13 +546,20 @@ def _face_levels(html: str) -> list[Any]:
 
 
 _ROOT = re.compile(r"\s*<([A-Za-z][\w-]*)([^>]*)>")
+# what a face's template may write before its root element: comments, its own <style> and
+# <link>s (a <link> is no face; WeasyPrint applies it where it lies)
+_BEFORE_ROOT = re.compile(r"\s*(?:<!--.*?-->|<style\b[^>]*>.*?</style\s*>|<link\b[^>]*>)",
+                          re.S | re.I)
 
 
 def probe_faces(face: str) -> list[str]:
     """The root element of ``face``, empty and marked ``PROBE``, and the same as the other
     side (its ``front`` and ``back`` swapped), for ``place_dependent``: only the root and what
     lies around it count there, so a face's content need not be parsed."""
-    found = _ROOT.match(face)
+    at = 0
+    while (before := _BEFORE_ROOT.match(face, at)) is not None:
+        at = before.end()
+    found = _ROOT.match(face, at)
     if found is None:
         return []
     tag, attributes = found[1], found[2].rstrip("/")
