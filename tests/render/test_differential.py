@@ -356,6 +356,30 @@ def test_text_drawn_beside_a_slot_reads_in_its_place(tmp_path, monkeypatch):
     assert _plates_built_and_cards_alike(root, case, crowd, monkeypatch) == 1
 
 
+@pytest.mark.parametrize("linked", ["link", "import"])
+def test_a_stylesheet_a_face_links_or_imports_from_data_is_read(tmp_path, monkeypatch, linked):
+    """A rule on one officer in a stylesheet that the front template ``<link>``s (WeasyPrint
+    applies it where it lies), or that the design ``@import``s from a ``data:`` URL, makes
+    that officer's face their own: it was stamped on the shared plate in black, laid out red."""
+    import base64
+
+    css = '.face[data-officer="C03"] .name { color: #c00000; }'
+    case, root = _front_with_css(tmp_path, "")
+    if linked == "link":
+        front = (REPO / "templates" / "front.html").read_text(encoding="utf-8")
+        (root / "templates" / "front.html").write_text(front.replace(
+            "{% block content %}", '{% block content %}<link rel="stylesheet" href="extra.css">',
+            1), encoding="utf-8")
+        (root / "templates" / "extra.css").write_text(css, encoding="utf-8")
+    else:
+        data = base64.b64encode(css.encode()).decode()
+        (root / "templates" / "diff.css").write_text(
+            f'@import url("data:text/css;base64,{data}");\n{{% include "card.css" %}}\n',
+            encoding="utf-8")
+    crowd = [_officer(n, CROWD_NAMES[n % len(CROWD_NAMES)]) for n in range(2, 6)]
+    _plates_built_and_cards_alike(root, case, crowd, monkeypatch)
+
+
 def test_a_generic_first_family_refuses_the_template_once(tmp_path, monkeypatch):
     """``.name { font-family: sans-serif }``: no font has that name, so the slot fails the
     first-family check whoever the officer is: the template is refused once, not a plate

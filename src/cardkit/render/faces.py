@@ -73,6 +73,7 @@ class FaceRenderer:
         self._featured: frozenset[str] | None = None
         self._alone: bool | None = None  # faces_alone
         self._fonts_checked = False  # _check_font_faces, of the design's stylesheets
+        self._linked_officer: dict[tuple[str, ...], bool] = {}  # _links_name_officer
         self._sheets: Any = None  # _stylesheets
         self._same_sides: dict[str, bool] = {}  # side -> _same_for_unit
         self._unit_faces: dict[tuple[str, Any], tuple[str, str]] = {}  # (side, unit) -> cut
@@ -169,7 +170,8 @@ class FaceRenderer:
                 cut = _around_officer_id(html, officer.id)
                 if cut is not None:
                     self._unit_faces[(side, officer.unit)] = cut
-        if self.own_faces() or officer_markers(html):  # the face is this officer's alone
+        if self.own_faces() or officer_markers(html) \
+                or self._links_name_officer(html):  # the face is this officer's alone
             html = _DATA_OFFICER.sub(lambda m: f'{m[0]} data-own-face="{m[0][15:-1]}"', html, 1)
         return html
 
@@ -292,6 +294,30 @@ class FaceRenderer:
                 "of the other: give each file a family name of its own and list both in "
                 "font-family").format(family=repr(shared[0])))
 
+    def _face_sheets(self, face: str) -> list[str]:
+        """The stylesheets a face brings itself: its ``<style>`` blocks and what it
+        ``<link>``s (WeasyPrint applies a link wherever it lies), with what they
+        ``@import``."""
+        from .stylesheets import read, split_styles
+
+        if "<link" not in face.lower():
+            return split_styles(face)[0]
+        return read(face, self.template_dirs[0].as_uri() + "/",
+                    list(self.project.allowed_roots())).texts
+
+    def _links_name_officer(self, html: str) -> bool:
+        """Whether a stylesheet the face links names the officer's id (read once per set of
+        links of the renderer's faces)."""
+        from .stylesheets import linked_stylesheets, names_officer
+
+        if "<link" not in html.lower():
+            return False
+        links = tuple(linked_stylesheets(html))
+        if links not in self._linked_officer:
+            self._linked_officer[links] = any(
+                names_officer(text) for text in self._face_sheets(html))
+        return self._linked_officer[links]
+
     def faces_alone(self, face: str) -> bool:
         """Whether the design has a rule that may draw a face otherwise by its place among
         other faces (``stylesheets.place_dependent``; ``face``, any face of the design, shows
@@ -300,7 +326,7 @@ class FaceRenderer:
         if self._alone is None:
             from .stylesheets import place_dependent, probe_faces, split_styles, template_texts
 
-            texts = [*self._stylesheets().texts, *split_styles(face)[0]]
+            texts = [*self._stylesheets().texts, *self._face_sheets(face)]
             builtin = builtin_dir("templates").resolve()
             # the project's templates: a <q> in one counts, whichever face shows it
             markup = [face, *template_texts([folder for folder in self.template_dirs

@@ -77,8 +77,7 @@ def read(document_html: str, base_url: str, roots: list[Path]) -> Stylesheets:
         for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True):
             if rule.type != "at-rule" or rule.lower_at_keyword != "import":
                 continue
-            url = next((token.value for token in rule.prelude
-                        if token.type in ("url", "string")), None)
+            url = next((_url_of(token) for token in rule.prelude if _url_of(token)), None)
             if url:
                 follow(urljoin(base, url))
     return found
@@ -145,13 +144,36 @@ def _featured(css: str) -> list[str]:
     return families
 
 
+def _url_of(token: Any) -> str | None:
+    """The URL an ``@import``'s token names: ``url(x)``, ``"x"`` or ``url("x")``."""
+    if token.type in ("url", "string"):
+        return str(token.value)
+    if token.type == "function" and token.lower_name == "url":
+        return next((str(t.value) for t in token.arguments if t.type == "string"), None)
+    return None
+
+
 def _file_of(url: str, roots: list[Path]) -> bytes | None:
-    """The bytes of a ``file:`` URL inside ``roots`` (symlinks followed), else None."""
-    from urllib.parse import unquote, urlsplit
+    """The bytes of a ``file:`` URL inside ``roots`` (symlinks followed), or of a ``data:``
+    URL (WeasyPrint applies a stylesheet ``@import``ed from one), else None."""
+    from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
     from ..digests import regular_bytes
 
     parts = urlsplit(url)
+    if parts.scheme == "data":
+        header, comma, body = url[5:].partition(",")
+        if not comma:
+            return None
+        if header.lower().endswith(";base64"):
+            import base64
+            import binascii
+
+            try:
+                return base64.b64decode(unquote(body), validate=False)
+            except (binascii.Error, ValueError):
+                return None
+        return unquote_to_bytes(body)
     if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
         return None
     path = Path(unquote(parts.path)).resolve()
