@@ -34,6 +34,8 @@ from .units import PX_MM
 _NOTDEF = re.compile(r'unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
 DECODE_DPI = 200
 MIN_CONTRAST = 0.40  # ISO/IEC 15415 symbol contrast, grade C and better
+# elements whose text is never printed: a face's own stylesheet, a script, a template
+NEVER_PRINTED = frozenset({"style", "script", "template", "noscript", "title"})
 
 
 def check_faces(gen: Generation, officers: list[Officer], faces: FaceSet) -> list[Diagnostic]:
@@ -463,11 +465,17 @@ class _FaceBoxes:
         return {"file": file, "line": line, "subject": f"{side} face", "field": key}
 
     def dropped(self) -> dict[Any, list[tuple[str, str]]]:
-        """Text of the face that no box prints, by block: (tag, text) of each element."""
+        """Text of the face that no box prints, by block: (tag, text) of each element (not
+        that of a ``<style>``, ``<script>`` or ``<template>``, which is never printed)."""
         dropped: dict[Any, list[tuple[str, str]]] = {}
+        unprinted = {id(inner) for element in self.section.iter()
+                     if isinstance(element.tag, str) and element.tag.lower() in NEVER_PRINTED
+                     for inner in element.iter()}
         for element in self.section.iter():
             if not isinstance(element.tag, str) or element.tag.startswith("{"):
                 continue  # SVG and other foreign content: no text of ours
+            if id(element) in unprinted:
+                continue
             own = (element.text or "") + "".join(child.tail or "" for child in element)
             wanted = len("".join(own.split()))
             printed = len("".join("".join(t.split()) for _r, t in self.laid.get(id(element), [])))
@@ -483,8 +491,9 @@ class _FaceBoxes:
         lost = ", ".join(f'"{t}"' for t in (lines or texts)[:3]) \
             + (" ..." if len(lines or texts) > 3 else "")
         if not lines:
-            return _("{texts} is not printed: there is no room for it on the card").format(
-                texts=lost)
+            return _("{texts} is not printed: there is no room for it on the card, or the "
+                     "stylesheet hides it (to leave a block out, drop it from the face's show: "
+                     "list in the generation)").format(texts=lost)
         policy = self.gen.fit.get(block.get("data-field", ""))
         hint = _("even at the fit: policy's min_pt {pt}").format(pt=policy.min_pt) \
             if policy is not None and policy.min_pt \

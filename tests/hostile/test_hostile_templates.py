@@ -297,3 +297,13 @@ def test_an_at_font_face_file_that_is_no_font_stops_the_job(cli, site):
           '.name { font-family: CardLatin, "Noto Sans CJK SC"; }')
     line = refused(cli, site, "2022")
     assert "the @font-face font 'CardLatin' cannot be loaded" in line
+
+
+def test_a_style_element_in_a_face_is_not_text_that_found_no_room(cli, site):
+    """A face template's own <style> (cardkit reads it for rules on the officer): preflight
+    counted its text as text of the card that no box printed, and refused the job."""
+    write(site / "templates" / "front.html", '{% extends "!builtin/front.html" %}'
+          "{% block content %}<style>.name { color: #c00000; }</style>{{ super() }}"
+          "{% endblock %}")
+    result = run(cli, site, "2022")
+    assert result.code == 0, result.stderr
