@@ -169,7 +169,7 @@ def run_case(tool: str, n: int, roster: Path, work: Path, repeat: int, jobs: int
         "cpu_ms_per_card": round(1000 * statistics.median(r["cpu_s"] for r in runs) / n, 2),
         "stamped_share": round(int(stamped[1]) / n, 4) if stamped else None,
         "pdf_bytes": size, "pdf_kib_per_card": round(size / 1024 / n, 2),
-        "command": _shown(command),
+        "command": _shown(command, work),
     }
 
 
@@ -193,11 +193,12 @@ def paired(tool: str, n: int, roster: Path, work: Path, pairs: int, jobs: int | 
             "wall_s_all": tool_runs, "baseline_wall_s_all": base_runs}
 
 
-def _shown(command: list[str]) -> str:
-    """``command`` as the JSON keeps it: paths inside the repository relative to it, so a
-    result names no machine's folders."""
-    root = str(REPO) + os.sep
-    return " ".join(part.replace(root, "") for part in command)
+def _shown(command: list[str], work: Path) -> str:
+    """``command`` as the JSON keeps it: paths inside the repository relative to it, and
+    those in the bench's work folder under ``WORKDIR/``, so a result names no machine's
+    folders."""
+    root, folder = str(REPO) + os.sep, str(work) + os.sep
+    return " ".join(part.replace(folder, "WORKDIR/").replace(root, "") for part in command)
 
 
 def startup(repeat: int) -> list[dict]:

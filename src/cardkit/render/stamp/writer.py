@@ -461,12 +461,13 @@ def _list_space(cid_font: Any, cmap: bytes, glyph: int, width: int) -> bytes:
     ``cmap`` with it (unless a glyph reads as a space already, or that one reads otherwise)."""
     import pikepdf
 
+    if re.search(f"^<{glyph:04x}>[ \t]".encode(), cmap, re.M | re.I):
+        return cmap  # drawn: listed in /W too (every writer lists what it draws in both)
     widths = _widths_of(cid_font.W)
     if glyph not in widths:
         widths[glyph] = width
         cid_font.W = pikepdf.Array(_w_array(widths))
-    if re.search(rb"^<[0-9a-fA-F]+>[ \t]*<0020>[ \t]*$", cmap, re.M) \
-            or re.search(f"^<{glyph:04x}>[ \t]".encode(), cmap, re.M | re.I):
+    if re.search(rb"^<[0-9a-fA-F]+>[ \t]*<0020>[ \t]*$", cmap, re.M):
         return cmap
     return cmap.replace(b"endcmap", f"1 beginbfchar\n<{glyph:04x}> <0020>\nendbfchar\n"
                         "endcmap".encode(), 1)
