@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -348,25 +349,40 @@ def face_files(src: Any, pdf: Any, keys: set[str]) -> dict[str, tuple[Any, set[i
 
 def _glyphs_of(w_array: Any) -> set[int]:
     """The glyph ids a ``/W`` array gives widths for."""
-    return set(_widths_of(w_array))
+    found: set[int] = set()
+    for first, count, _widths in _w_runs(w_array):
+        found.update(range(first, first + count))
+    return found
 
 
 def _widths_of(w_array: Any) -> dict[int, Any]:
-    """Glyph id -> width of a ``/W`` array (``c [w ...]`` and ``c1 c2 w`` forms)."""
+    """Glyph id -> width of a ``/W`` array."""
+    import pikepdf
+
+    found: dict[int, Any] = {}
+    for first, count, widths in _w_runs(w_array):
+        if isinstance(widths, pikepdf.Array):
+            found.update(zip(range(first, first + count), widths, strict=True))
+        else:
+            found.update(dict.fromkeys(range(first, first + count), widths))
+    return found
+
+
+def _w_runs(w_array: Any) -> Iterator[tuple[int, int, Any]]:
+    """The runs of a ``/W`` array: (first glyph, how many, their widths: an array, or the
+    one width of a ``c1 c2 w`` run)."""
     import pikepdf
 
     items = list(w_array)
-    found: dict[int, Any] = {}
     at = 0
     while at < len(items):
         first = int(items[at])
         if at + 1 < len(items) and isinstance(items[at + 1], pikepdf.Array):
-            found.update(zip(range(first, first + len(items[at + 1])), items[at + 1], strict=True))
+            yield first, len(items[at + 1]), items[at + 1]
             at += 2
         else:
-            found.update(dict.fromkeys(range(first, int(items[at + 1]) + 1), items[at + 2]))
+            yield first, int(items[at + 1]) + 1 - first, items[at + 2]
             at += 3
-    return found
 
 
 def _w_array(widths: dict[int, Any]) -> list:
