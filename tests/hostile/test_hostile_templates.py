@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import copy_example
+from conftest import REPO, copy_example
 from hostile_helpers import no_network, write
 from pdfcheck import page_texts
 
@@ -307,3 +307,30 @@ def test_a_style_element_in_a_face_is_not_text_that_found_no_room(cli, site):
           "{% endblock %}")
     result = run(cli, site, "2022")
     assert result.code == 0, result.stderr
+
+
+def test_a_template_module_keeps_no_state_from_face_to_face(cli, site):
+    """A macro module a template imports, keeping a counter in a namespace(): Jinja keeps an
+    imported module for the whole job, so the fronts read 1, 2, 3... by their place (and
+    otherwise stamped, which renders faces more often). Each face now imports it afresh."""
+    import pypdfium2
+
+    front = (REPO / "templates" / "front.html").read_text(encoding="utf-8")
+    front = front.replace('{% extends "base.html" %}',
+                          '{% extends "base.html" %}{% import "macros.html" as m %}', 1)
+    front = front.replace('<span class="kind">{{ face.title }}</span>',
+                          '<span class="kind">{{ face.title }} No.{{ m.tick() }}</span>', 1)
+    assert "m.tick()" in front
+    write(site / "templates" / "front.html", front)
+    write(site / "templates" / "macros.html", "{% set ns = namespace(n=0) %}{% macro tick() %}"
+          "{% set ns.n = ns.n + 1 %}{{ ns.n }}{% endmacro %}")
+    result = cli(["print", "--gen", "2022", "--layout", "cards", "--sides", "front",
+                  "--jobs", "1", "-o", "out.pdf"], cwd=site)
+    assert result.code == 0, result.stderr
+    doc = pypdfium2.PdfDocument(site / "out.pdf")
+    try:
+        texts = ["".join(page.get_textpage().get_text_range().split()) for page in doc]
+        numbers = {text.split("No.")[1][:1] for text in texts}  # the band's title is spaced out
+    finally:
+        doc.close()
+    assert numbers == {"1"}

@@ -106,15 +106,19 @@ class FaceRenderer:
         return self._sheets
 
     def _get(self, name: str) -> Any:
+        """The template ``name`` (the generation's own first). It carries a global of its
+        own (``FRESH_IMPORTS``), so a template it imports is made afresh for every face:
+        Jinja keeps the module of a template imported without context otherwise, and a
+        ``namespace()`` in it (a card counter) ran on from face to face."""
         import jinja2
 
         own = f"{self.gen.id}/{name}"
         try:
-            return self.env.get_template(own)
+            return self.env.get_template(own, globals={FRESH_IMPORTS: True})
         except jinja2.TemplateNotFound:
             pass
         try:
-            return self.env.get_template(name)
+            return self.env.get_template(name, globals={FRESH_IMPORTS: True})
         except jinja2.TemplateNotFound:
             raise InputError(
                 f"generation {self.gen.id}: " + _("template {name} not found in {folders}").format(
@@ -542,6 +546,9 @@ def _render_template(template: Any, context: dict[str, Any], allowance: int = 0)
 
 
 # an @font-face rule, or an at-rule whose name is escaped (``@f\\ont-face``)
+# a global only the templates cardkit renders have: Jinja makes a template they import afresh
+# for every render (``jinja2.Template._get_default_module``: new globals, a new module)
+FRESH_IMPORTS = "cardkit_fresh_imports"
 # WeasyPrint's warning for an @font-face whose sources all failed (weasyprint/text/fonts.py)
 _UNLOADED_FONT = re.compile(r"Font-face (.+) cannot be loaded$")
 _MAY_DECLARE_FONTS = re.compile(r"@(?:font-face|[\w-]*\\)", re.I)
