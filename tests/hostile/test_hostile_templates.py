@@ -334,3 +334,18 @@ def test_a_template_module_keeps_no_state_from_face_to_face(cli, site):
     finally:
         doc.close()
     assert numbers == {"1"}
+
+
+def test_a_design_weasyprint_cannot_lay_out_is_an_error_of_the_design(cli, site):
+    """``body { display: grid; grid-auto-rows: 1fr }`` ends WeasyPrint's layout in an
+    IndexError: one error line naming the generation and the likely cause, not an internal
+    error to report."""
+    write(site / "templates" / "card.css", '{% include "!builtin/card.css" %}\n'
+          "body { display: grid; grid-auto-rows: 1fr; }")
+    result = cli(["print", "--gen", "2022", "--jobs", "1", "-o", "out.pdf"], cwd=site)
+    assert result.code == 1, result.stderr
+    assert not (site / "out.pdf").exists()
+    assert result.err_lines[0].startswith("error: generation 2022: WeasyPrint could not lay "
+                                          "the faces out (IndexError"), result.stderr
+    assert "display: grid or flex on body" in result.err_lines[0]
+    assert "internal error" not in result.stderr

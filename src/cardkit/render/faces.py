@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..design.templating import face_context, generation_context, make_environment
-from ..errors import FetchRefused, InputError
+from ..errors import CardkitError, FetchRefused, InputError
 from ..i18n import _
 from ..model import Generation, Officer
 from ..project import Project
@@ -357,9 +357,17 @@ class FaceRenderer:
         html = self.document_html(faces)
         base_url = self.template_dirs[0].as_uri() + "/"
         with refusals_are_errors(fetcher), _captured_weasyprint_warnings() as warnings:
-            document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                font_config=self._font_config(faces, FontConfiguration),
-                presentational_hints=False)
+            try:
+                document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+                    font_config=self._font_config(faces, FontConfiguration),
+                    presentational_hints=False)
+            except (CardkitError, RecursionError, MemoryError):
+                raise  # cardkit's own refusals and limits, and the API boundary's
+            except Exception as exc:  # noqa: BLE001 - WeasyPrint failed on this design
+                raise InputError(f"generation {self.gen.id}: " + _(
+                    "WeasyPrint could not lay the faces out ({error}); a stylesheet that lays "
+                    "out the page or the faces itself (display: grid or flex on body) is the "
+                    "likely cause").format(error=f"{type(exc).__name__}: {exc}")) from exc
             _refuse_attachments(document)
         self.files_read.update(fetcher.read)
         return Laid(document, warnings, fetcher)
