@@ -72,6 +72,11 @@ def _document(face: str) -> str:
     return f"<!DOCTYPE html><html><head></head><body>{face}</body></html>"
 
 
+def _depends(css: str) -> bool:
+    """``place_dependent`` of ``css`` for the sample face, front and back."""
+    return place_dependent([css], [_document(probe) for probe in probe_faces(FACE)])
+
+
 @pytest.mark.parametrize(("css", "dependent"), [
     # cardkit's own card.css: inside a face, or only a page break
     (".face:last-child { break-after: auto; } .mascot-side + .main { margin-left: 19mm; } "
@@ -90,8 +95,7 @@ def _document(face: str) -> str:
     ("@page { margin: 0 }", False),
 ])
 def test_rules_on_a_faces_place_among_faces_are_found(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 @pytest.mark.parametrize(("css", "dependent"), [
@@ -108,8 +112,7 @@ def test_rules_on_a_faces_place_among_faces_are_found(css, dependent):
     (".tips li::marker { content: '- ' } .name::after { content: counter(x) }", False),
 ])
 def test_counters_that_run_on_from_face_to_face_make_the_design_place_dependent(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 @pytest.mark.parametrize("face", [
@@ -131,8 +134,7 @@ def test_a_face_that_is_a_list_item_by_its_html_is_place_dependent(face):
     (".name-line { quotes: '«' '»' } .name::before { content: 'open-quote' }", False),
 ])
 def test_quotes_that_nest_from_face_to_face_make_the_design_place_dependent(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 def test_a_q_element_in_the_faces_or_the_templates_makes_the_design_place_dependent():
@@ -181,8 +183,7 @@ def test_a_q_in_a_template_of_the_other_side_lays_the_faces_out_face_by_face(tmp
     (".main :where(.name, .post ~ .area) { color: red } .face:not(li + li) { color: red }", False),
 ])
 def test_sibling_combinators_in_pseudo_classes_and_has_are_seen(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 @pytest.mark.parametrize(("css", "dependent"), [
@@ -206,8 +207,7 @@ def test_sibling_combinators_in_pseudo_classes_and_has_are_seen(css, dependent):
     ("@page { margin: 5mm; @bottom-center { content: 'specimen' } }", False),
 ])
 def test_nested_rules_are_read_as_the_rules_they_stand_for(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 @pytest.mark.parametrize(("css", "dependent"), [
@@ -218,8 +218,7 @@ def test_nested_rules_are_read_as_the_rules_they_stand_for(css, dependent):
     (".face:last-child { break-after: auto; page-break-inside: avoid }", False),
 ])
 def test_a_named_page_chosen_by_place_is_place_dependent(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 @pytest.mark.parametrize(("css", "dependent"), [
@@ -236,8 +235,7 @@ def test_a_named_page_chosen_by_place_is_place_dependent(css, dependent):
     (":root { --shown: block } .main { display: var(--shown) }", False),
 ])
 def test_what_an_earlier_face_set_makes_the_design_place_dependent(css, dependent):
-    probes = [_document(probe) for probe in probe_faces(FACE)]
-    assert place_dependent([css], probes) is dependent
+    assert _depends(css) is dependent
 
 
 def test_split_styles_gives_the_style_texts_and_the_document_without_them():

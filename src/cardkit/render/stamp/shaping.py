@@ -57,6 +57,7 @@ class FontFace:
         # glyphs dropped): a plain subset of this file would not draw what it draws
         self.plain = not set(face.table_tags) & UNPLAIN_TABLES
         self._fonts: dict[int, object] = {}
+        self._letters: object = None  # letters(), made once
 
     def program(self) -> bytes:
         """The font file's bytes: those HarfBuzz shapes with (copied from the mapping of
@@ -77,10 +78,9 @@ class FontFace:
         """The letters the face maps to each glyph (``letters.Letters``), made once."""
         from .letters import Letters
 
-        found = self._fonts.get(-1)
-        if found is None:
-            found = self._fonts[-1] = Letters.of_face(self.hb_face)
-        return found
+        if self._letters is None:
+            self._letters = Letters.of_face(self.hb_face)
+        return self._letters
 
     def __reduce__(self):  # plates travel between processes; the font data once, by ``keep``
         return (_font_face, (self.key,))
